@@ -1,0 +1,45 @@
+// Scripted form filling: load a form, run a script of steps, and describe every state as a
+// "snapshot document" in exactly the JSON format of ODK's reference engine run by
+// shared/tools/odk-oracle (see its README.md), so the two engines can be compared node by node.
+//
+// Used by `khaosat form fill` and by the conformance suite. Pure function of its inputs plus
+// the clock in the options; not thread-safe only in the sense that it uses no shared state.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+
+#include "khaosat/core/form_session.hpp"
+#include "khaosat/core/result.hpp"
+
+namespace khaosat::core {
+
+struct FillOptions {
+  FormLoadOptions load;
+  std::string language;              // switch language before the first snapshot
+  std::optional<double> now_ms;      // fixed clock (also makes uuids and random() reproducible)
+  int repeat_loads = 0;              // also load N more times and report their timings
+  bool instance_xml_each = false;    // add instanceXML to every snapshot
+  bool labels = false;               // add label/hint, choice labels and the language
+};
+
+// Parses a step script: a JSON array of steps as the oracle accepts them
+// ({"set"|"answer": REF, "value": V}, {"add_repeat": REF, "count", "after"},
+//  {"remove_repeat": REF, "index"}, {"set_language": L}, {"noop": true}).
+Result<nlohmann::json> parse_script(std::string_view text);
+
+// Runs the form with the steps and returns the snapshot document. A form that does not load
+// gives {"ok": false, "error": {"message": ...}}; a failing step is recorded with ok:false and
+// the script goes on, as the oracle does.
+nlohmann::json run_fill(const std::string& form_path, const nlohmann::json& steps,
+                        const FillOptions& options);
+
+// Parses an ISO 8601 date-time ("2020-01-01T12:00:00Z", "...+07:00", "2020-01-01") into ms
+// since the epoch; nullopt when it is not one.
+std::optional<double> parse_iso8601(std::string_view text);
+
+// The snapshot of one node as the oracle prints it.
+nlohmann::json node_to_json(const NodeSnapshot& n, bool labels = false);
+
+}  // namespace khaosat::core

@@ -1,0 +1,52 @@
+// Result<T>: the value-or-error type every fallible core call returns.
+//
+// Expected failures (a malformed form, a bad expression, an I/O error) come back as an Error with
+// a stable code and a message a person can act on. Bugs are asserts, not Errors. No exception
+// crosses the core's public interface. Result is a plain value type; it is not thread-safe to
+// share one mutable Result between threads, like any std type.
+#pragma once
+
+#include <cassert>
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace khaosat::core {
+
+struct Error {
+  std::string code;     // stable, machine-readable: "xml", "xpath.syntax", "form.bind", ...
+  std::string message;  // for people: names the element, attribute, expression and position
+
+  static Error make(std::string code, std::string message) {
+    return Error{std::move(code), std::move(message)};
+  }
+};
+
+template <class T>
+class [[nodiscard]] Result {
+ public:
+  Result(T value) : v_(std::move(value)) {}          // NOLINT: implicit by design
+  Result(Error error) : v_(std::move(error)) {}      // NOLINT: implicit by design
+
+  bool ok() const { return v_.index() == 0; }
+  explicit operator bool() const { return ok(); }
+
+  T& value() & { assert(ok()); return std::get<0>(v_); }
+  const T& value() const& { assert(ok()); return std::get<0>(v_); }
+  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  T* operator->() { return &value(); }
+  const T* operator->() const { return &value(); }
+  T& operator*() & { return value(); }
+
+  const Error& error() const { assert(!ok()); return std::get<1>(v_); }
+
+ private:
+  std::variant<T, Error> v_;
+};
+
+// Status: a Result with no value.
+struct Ok {};
+using Status = Result<Ok>;
+inline Status ok_status() { return Ok{}; }
+
+}  // namespace khaosat::core

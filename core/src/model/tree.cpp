@@ -1,0 +1,159 @@
+#include "model/tree.hpp"
+
+#include <algorithm>
+#include <cassert>
+
+namespace khaosat::core {
+
+std::pair<std::string_view, std::string_view> split_qname(std::string_view qname) {
+  auto colon = qname.find(':');
+  if (colon == std::string_view::npos) return {std::string_view{}, qname};
+  return {qname.substr(0, colon), qname.substr(colon + 1)};
+}
+
+const Node* Node::attribute(std::string_view qname) const {
+  for (const Node* a : attributes)
+    if (a->name == qname) return a;
+  return nullptr;
+}
+
+Node* Node::attribute(std::string_view qname) {
+  for (Node* a : attributes)
+    if (a->name == qname) return a;
+  return nullptr;
+}
+
+int Node::same_name_position() const {
+  if (!parent || kind != NodeKind::Element) return 1;
+  int pos = 0;
+  for (const Node* c : parent->children) {
+    if (c->name == name) ++pos;
+    if (c == this) return pos;
+  }
+  return 1;
+}
+
+void append_string_value(const Node* n, std::string& out) {
+  switch (n->kind) {
+    case NodeKind::Attribute:
+      out += n->value;
+      return;
+    case NodeKind::Text:
+      out += n->parent ? n->parent->value : n->value;
+      return;
+    case NodeKind::Element:
+      if (n->children.empty()) {
+        out += n->value;
+        return;
+      }
+      [[fallthrough]];
+    case NodeKind::Document:
+      for (const Node* c : n->children) append_string_value(c, out);
+      return;
+  }
+}
+
+std::string string_value(const Node* n) {
+  if (n->kind == NodeKind::Element && n->children.empty()) return n->value;
+  std::string s;
+  append_string_value(n, s);
+  return s;
+}
+
+Tree::Tree() {
+  doc_ = alloc(NodeKind::Document);
+  doc_->name = "#document";
+}
+
+Node* Tree::alloc(NodeKind kind) {
+  Node& n = nodes_.emplace_back();
+  n.kind = kind;
+  n.tree = this;
+  return &n;
+}
+
+Node* Tree::new_element(std::string_view qname, std::string_view ns) {
+  Node* n = alloc(NodeKind::Element);
+  n->name = qname;
+  n->local = split_qname(qname).second;
+  n->ns = ns;
+  return n;
+}
+
+Node* Tree::new_attribute(std::string_view qname, std::string_view value, std::string_view ns) {
+  Node* n = alloc(NodeKind::Attribute);
+  n->name = qname;
+  n->local = split_qname(qname).second;
+  n->ns = ns;
+  n->value = value;
+  return n;
+}
+
+Node* Tree::text_node(Node* leaf) {
+  assert(leaf->kind == NodeKind::Element);
+  if (!leaf->text) {
+    leaf->text = alloc(NodeKind::Text);
+    leaf->text->parent = leaf;
+    order_dirty_ = true;
+  }
+  return leaf->text;
+}
+
+void Tree::append_child(Node* parent, Node* child) {
+  child->parent = parent;
+  parent->children.push_back(child);
+  order_dirty_ = true;
+}
+
+void Tree::insert_child(Node* parent, std::size_t index, Node* child) {
+  child->parent = parent;
+  index = std::min(index, parent->children.size());
+  parent->children.insert(parent->children.begin() + static_cast<std::ptrdiff_t>(index), child);
+  order_dirty_ = true;
+}
+
+void Tree::remove_child(Node* child) {
+  Node* p = child->parent;
+  if (!p) return;
+  auto& v = p->children;
+  v.erase(std::remove(v.begin(), v.end(), child), v.end());
+  child->parent = nullptr;
+  order_dirty_ = true;
+}
+
+void Tree::add_attribute(Node* element, Node* attr) {
+  attr->parent = element;
+  element->attributes.push_back(attr);
+  order_dirty_ = true;
+}
+
+Node* Tree::clone(const Node* src) {
+  Node* n = alloc(src->kind);
+  n->name = src->name;
+  n->local = src->local;
+  n->ns = src->ns;
+  n->value = src->value;
+  n->tag = src->tag;
+  for (const Node* a : src->attributes) add_attribute(n, clone(a));
+  for (const Node* c : src->children) append_child(n, clone(c));
+  order_dirty_ = true;
+  return n;
+}
+
+void Tree::ensure_order() {
+  if (!order_dirty_) return;
+  std::uint32_t next = 0;
+  // Iterative pre-order walk: element, its attributes, its text node, then its children.
+  std::vector<Node*> stack{doc_};
+  while (!stack.empty()) {
+    Node* n = stack.back();
+    stack.pop_back();
+    n->order = next++;
+    for (Node* a : n->attributes) a->order = next++;
+    if (n->text) n->text->order = next++;
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) stack.push_back(*it);
+  }
+  order_dirty_ = false;
+}
+
+}  // namespace khaosat::core

@@ -1,0 +1,92 @@
+// The XML tree the XPath engine evaluates over: the primary instance and every secondary
+// instance are a Tree.
+//
+// Kept deliberately small. An element either has element children or is a leaf whose text is
+// `value` (mixed content is flattened at load: text beside element children is dropped, as
+// XForms instances never rely on it). Attributes are Nodes of kind Attribute in `attributes`.
+// XPath's text() node of a leaf is materialised lazily (Tree::text_node) so that the data model
+// stays complete without paying for text nodes nobody asks for.
+//
+// A Tree owns its nodes (an arena); removing a node detaches it and leaves the memory in the
+// arena until the Tree dies, so Node* handles held by callers never dangle during a session.
+// Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace khaosat::core {
+
+enum class NodeKind : std::uint8_t { Document, Element, Attribute, Text };
+
+class Tree;
+
+struct Node {
+  NodeKind kind = NodeKind::Element;
+  std::string name;   // qualified name as written (e.g. "jr:template", "orx:meta"); "" for text
+  std::string local;  // local part of name
+  std::string ns;     // namespace URI ("" for none)
+  std::string value;  // attribute value, text value, or a leaf element's text
+  Node* parent = nullptr;
+  std::vector<Node*> children;    // element children (text is in `value`)
+  std::vector<Node*> attributes;  // attribute nodes
+  Tree* tree = nullptr;           // owning tree
+  Node* text = nullptr;           // lazily created text() child of a leaf element
+  std::uint32_t order = 0;        // document order key; valid while Tree::order_dirty() is false
+  std::int32_t tag = -1;          // owner-defined (the session stores its per-node state index)
+
+  bool is_element() const { return kind == NodeKind::Element; }
+  bool is_leaf() const { return kind == NodeKind::Element && children.empty(); }
+  const Node* attribute(std::string_view qname) const;
+  Node* attribute(std::string_view qname);
+  // Position among same-named element siblings, 1-based (for references like /data/rep[2]).
+  int same_name_position() const;
+};
+
+// XPath string-value: text for leaves, attributes and text nodes; the concatenation of the
+// descendants' text for inner elements and the document.
+std::string string_value(const Node* n);
+void append_string_value(const Node* n, std::string& out);
+
+class Tree {
+ public:
+  Tree();
+  Tree(const Tree&) = delete;
+  Tree& operator=(const Tree&) = delete;
+
+  Node* document() { return doc_; }
+  const Node* document() const { return doc_; }
+  // The document element (the instance root), or null for an empty tree.
+  Node* root() const { return doc_->children.empty() ? nullptr : doc_->children.front(); }
+
+  Node* new_element(std::string_view qname, std::string_view ns = {});
+  Node* new_attribute(std::string_view qname, std::string_view value, std::string_view ns = {});
+  Node* text_node(Node* leaf);  // the leaf's text() node, created on first use
+
+  void append_child(Node* parent, Node* child);
+  void insert_child(Node* parent, std::size_t index, Node* child);
+  void remove_child(Node* child);  // detaches; memory stays in the arena
+  void add_attribute(Node* element, Node* attr);
+  // Deep copy of `src` (from any tree) into this tree, detached.
+  Node* clone(const Node* src);
+
+  // Document order. Structural changes mark the order dirty; ensure_order() renumbers.
+  void ensure_order();
+  bool order_dirty() const { return order_dirty_; }
+  std::size_t node_count() const { return nodes_.size(); }
+
+ private:
+  Node* alloc(NodeKind kind);
+  std::deque<Node> nodes_;
+  Node* doc_;
+  bool order_dirty_ = true;
+};
+
+// Split "prefix:local" into its parts; prefix is empty when there is none.
+std::pair<std::string_view, std::string_view> split_qname(std::string_view qname);
+
+}  // namespace khaosat::core

@@ -1,0 +1,289 @@
+#include "khaosat/core/fill_script.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace khaosat::core {
+
+using nlohmann::json;
+
+namespace {
+
+double elapsed_ms(std::chrono::steady_clock::time_point since) {
+  auto d = std::chrono::steady_clock::now() - since;
+  return std::round(std::chrono::duration<double, std::milli>(d).count() * 1000.0) / 1000.0;
+}
+
+// A reproducible environment for a fixed clock: counter-based UUIDs in the oracle's format and
+// a seeded random().
+SessionEnvironment deterministic_env(double now_ms) {
+  SessionEnvironment env;
+  env.now_ms = [now_ms] { return now_ms; };
+  env.tz_offset_minutes = [](double) { return 0; };
+  auto counter = std::make_shared<std::uint64_t>(0);
+  env.uuid = [counter] {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx",
+                  static_cast<unsigned long long>(++*counter));
+    return std::string(buf);
+  };
+  // mulberry32 seeded as the oracle's deterministic mode seeds Math.random, so random() and an
+  // unseeded randomize() give the same sequence as ODK's engine in a conformance run.
+  auto seed = std::make_shared<std::uint32_t>(0x9e3779b9u);
+  env.random = [seed] {
+    *seed += 0x6D2B79F5u;
+    std::uint32_t t = *seed;
+    t = (t ^ (t >> 15)) * (t | 1u);
+    t ^= t + (t ^ (t >> 7)) * (t | 61u);
+    return static_cast<double>(t ^ (t >> 14)) / 4294967296.0;
+  };
+  // The platform's device properties, fixed to the oracle's values for the same reason.
+  env.device_id = "oracle-device-id";
+  env.username = "oracle";
+  env.email = "oracle@example.org";
+  env.phone_number = "+10000000000";
+  return env;
+}
+
+json violations_to_json(const std::vector<std::pair<std::string, Violation>>& vs) {
+  json out = json::array();
+  for (const auto& [ref, v] : vs) {
+    out.push_back({{"ref", ref},
+                   {"condition", v.condition},
+                   {"message", v.message.empty() ? json(nullptr) : json(v.message)}});
+  }
+  return out;
+}
+
+json snapshot(const FormSession& s, int step, json action, bool ok, const std::string& error,
+              double ms, bool with_xml, bool labels) {
+  auto t0 = std::chrono::steady_clock::now();
+  json nodes = json::array();
+  for (const NodeSnapshot& n : s.nodes()) nodes.push_back(node_to_json(n, labels));
+  json snap = {{"step", step}, {"action", std::move(action)}, {"ok", ok}};
+  if (step != 0) snap["error"] = error.empty() ? json(nullptr) : json(error);
+  snap["ms"] = ms;
+  snap["nodes"] = std::move(nodes);
+  snap["violations"] = violations_to_json(s.violations());
+  if (labels) snap["language"] = s.language();
+  if (with_xml) snap["instanceXML"] = s.instance_xml();
+  snap["snapshotMs"] = elapsed_ms(t0);
+  return snap;
+}
+
+std::string value_text(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_array()) {
+    std::string s;
+    for (const auto& e : v) {
+      if (!s.empty()) s += ' ';
+      s += value_text(e);
+    }
+    return s;
+  }
+  if (v.is_boolean()) return v.get<bool>() ? "OK" : "";
+  if (v.is_number_integer()) return std::to_string(v.get<long long>());
+  if (v.is_number()) {
+    json copy = v;
+    return copy.dump();
+  }
+  if (v.is_null()) return "";
+  return v.dump();
+}
+
+// Applies one step; returns an error message ("" on success).
+std::string apply_step(FormSession& s, const json& step) {
+  auto fail = [](const Error& e) { return e.message; };
+  if (!step.is_object()) return "a step must be a JSON object";
+  if (step.contains("set") || step.contains("answer")) {
+    const json& ref = step.contains("set") ? step["set"] : step["answer"];
+    if (!ref.is_string()) return "'set' needs a reference string";
+    Status st = s.answer(ref.get<std::string>(), value_text(step.value("value", json(""))));
+    return st ? "" : fail(st.error());
+  }
+  if (step.contains("add_repeat")) {
+    if (!step["add_repeat"].is_string()) return "'add_repeat' needs a reference string";
+    int count = step.value("count", 1);
+    int after = step.contains("after") ? step["after"].get<int>() : -1;
+    Status st = s.add_repeat(step["add_repeat"].get<std::string>(), count, after);
+    return st ? "" : fail(st.error());
+  }
+  if (step.contains("remove_repeat")) {
+    if (!step["remove_repeat"].is_string()) return "'remove_repeat' needs a reference string";
+    std::string ref = step["remove_repeat"].get<std::string>();
+    if (step.contains("index")) ref += "[" + std::to_string(step["index"].get<int>()) + "]";
+    Status st = s.remove_repeat(ref);
+    return st ? "" : fail(st.error());
+  }
+  if (step.contains("set_language")) {
+    Status st = s.set_language(value_text(step["set_language"]));
+    return st ? "" : fail(st.error());
+  }
+  if (step.contains("noop")) return "";
+  return "unknown step: " + step.dump();
+}
+
+}  // namespace
+
+std::optional<double> parse_iso8601(std::string_view t) {
+  int y, mo, d, h = 0, mi = 0, consumed = 0;
+  double sec = 0;
+  std::string s(t);
+  if (std::sscanf(s.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) != 3) return std::nullopt;
+  std::size_t pos = static_cast<std::size_t>(consumed);
+  int offset_min = 0;
+  if (pos < s.size() && (s[pos] == 'T' || s[pos] == ' ')) {
+    int c2 = 0;
+    if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d%n", &h, &mi, &c2) != 2) return std::nullopt;
+    pos += 1 + static_cast<std::size_t>(c2);
+    if (pos < s.size() && s[pos] == ':') {
+      int c3 = 0;
+      if (std::sscanf(s.c_str() + pos + 1, "%lf%n", &sec, &c3) != 1) return std::nullopt;
+      pos += 1 + static_cast<std::size_t>(c3);
+    }
+    if (pos < s.size()) {
+      if (s[pos] == 'Z') {
+        ++pos;
+      } else if (s[pos] == '+' || s[pos] == '-') {
+        int oh = 0, om = 0;
+        int sign = s[pos] == '-' ? -1 : 1;
+        if (std::sscanf(s.c_str() + pos + 1, "%2d:%2d", &oh, &om) < 1) return std::nullopt;
+        offset_min = sign * (oh * 60 + om);
+        pos = s.size();
+      }
+    }
+  }
+  if (pos != s.size()) return std::nullopt;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec >= 61) return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  double secs = static_cast<double>(timegm(&tm)) + sec - offset_min * 60.0;
+  return secs * 1000.0;
+}
+
+json node_to_json(const NodeSnapshot& n, bool labels) {
+  json j = {{"ref", n.ref}, {"type", n.type}};
+  if (n.leaf) j["dataType"] = n.data_type;
+  j["relevant"] = n.relevant;
+  j["required"] = n.required;
+  j["readonly"] = n.readonly;
+  if (n.type == "repeat") {
+    if (n.controlled) j["controlled"] = true;
+    j["count"] = n.count;
+  }
+  if (labels) {
+    if (!n.label.empty()) j["label"] = n.label;
+    if (!n.hint.empty()) j["hint"] = n.hint;
+  }
+  if (n.leaf) {
+    j["value"] = n.value;
+    if (n.has_choices) {
+      json cs = json::array();
+      for (const Choice& c : n.choices) cs.push_back(c.value);
+      j["choices"] = std::move(cs);
+      if (labels) {
+        json ls = json::array();
+        for (const Choice& c : n.choices) ls.push_back(c.label);
+        j["choiceLabels"] = std::move(ls);
+      }
+    }
+    j["valid"] = n.valid;
+    if (n.violation) {
+      j["violation"] = {{"condition", n.violation->condition},
+                        {"message", n.violation->message.empty() ? json(nullptr)
+                                                                 : json(n.violation->message)}};
+    } else {
+      j["violation"] = nullptr;
+    }
+  }
+  return j;
+}
+
+Result<json> parse_script(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return Error::make("script", "the script is not valid JSON");
+  if (!j.is_array()) return Error::make("script", "a script must be a JSON array of steps");
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    if (!j[i].is_object())
+      return Error::make("script", "step " + std::to_string(i + 1) + " is not a JSON object");
+  }
+  return j;
+}
+
+json run_fill(const std::string& form_path, const json& steps, const FillOptions& options) {
+  json doc = {{"form", form_path}, {"engine", "khaosat@0.1.0"}};
+  SessionOptions sopts;
+  if (options.now_ms) sopts.env = deterministic_env(*options.now_ms);
+
+  auto t0 = std::chrono::steady_clock::now();
+  Result<Form> form = load_form(form_path, options.load);
+  Result<std::unique_ptr<FormSession>> session =
+      form ? FormSession::start(*form, sopts) : Result<std::unique_ptr<FormSession>>(form.error());
+  double load_ms = elapsed_ms(t0);
+  if (!session) {
+    doc["ok"] = false;
+    doc["error"] = {{"message", session.error().message}, {"code", session.error().code}};
+    return doc;
+  }
+  json repeats = nullptr;
+  if (options.repeat_loads > 0) {
+    std::vector<double> times;
+    for (int i = 0; i < options.repeat_loads; ++i) {
+      auto t1 = std::chrono::steady_clock::now();
+      Result<Form> f = load_form(form_path, options.load);
+      if (f) {
+        SessionOptions o2;
+        if (options.now_ms) o2.env = deterministic_env(*options.now_ms);
+        auto s2 = FormSession::start(*f, o2);
+        (void)s2;
+      }
+      times.push_back(elapsed_ms(t1));
+    }
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    repeats = {{"all", times},
+               {"min", sorted.front()},
+               {"median", sorted[sorted.size() / 2]},
+               {"max", sorted.back()}};
+  }
+  FormSession& s = **session;
+  doc["ok"] = true;
+  doc["error"] = nullptr;
+  std::string lang_error;
+  if (!options.language.empty()) {
+    Status st = s.set_language(options.language);
+    if (!st) lang_error = st.error().message;
+  }
+  doc["languages"] = s.languages();
+  if (doc["languages"].empty()) doc["languages"] = json::array({""});
+  json snaps = json::array();
+  snaps.push_back(snapshot(s, 0, "load", lang_error.empty(), lang_error, load_ms,
+                           options.instance_xml_each, options.labels));
+  auto steps_t0 = std::chrono::steady_clock::now();
+  int i = 0;
+  for (const json& step : steps) {
+    ++i;
+    auto ts = std::chrono::steady_clock::now();
+    std::string err = apply_step(s, step);
+    double ms = elapsed_ms(ts);
+    snaps.push_back(snapshot(s, i, step, err.empty(), err, ms, options.instance_xml_each, options.labels));
+  }
+  doc["timings"] = {{"loadMs", load_ms},
+                    {"loadRepeatsMs", repeats},
+                    {"stepsTotalMs", elapsed_ms(steps_t0)}};
+  doc["snapshots"] = std::move(snaps);
+  doc["instanceXML"] = s.instance_xml();
+  auto vs = s.validate();
+  doc["submission"] = {{"status", vs.empty() ? "ready" : "pending"},
+                       {"violations", violations_to_json(vs)}};
+  return doc;
+}
+
+}  // namespace khaosat::core

@@ -1,0 +1,313 @@
+#include "session/form_plan.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <queue>
+
+namespace khaosat::core {
+
+std::string strip_predicates(std::string_view ref) {
+  std::string out;
+  out.reserve(ref.size());
+  int depth = 0;
+  for (char c : ref) {
+    if (c == '[') ++depth;
+    else if (c == ']') depth = std::max(0, depth - 1);
+    else if (depth == 0) out += c;
+  }
+  return out;
+}
+
+namespace {
+
+bool is_prefix_path(std::string_view prefix, std::string_view path) {
+  // true when `prefix` is `path` or one of its ancestors
+  if (prefix.size() > path.size()) return false;
+  if (path.compare(0, prefix.size(), prefix) != 0) return false;
+  return prefix.size() == path.size() || path[prefix.size()] == '/' || prefix == "/";
+}
+
+std::string data_type_of(const Bind* b) {
+  if (!b || b->type.empty()) return "string";
+  const std::string& t = b->type;
+  if (t == "int" || t == "integer" || t == "long" || t == "short") return "int";
+  if (t == "decimal" || t == "double" || t == "float") return "decimal";
+  if (t == "date" || t == "time" || t == "dateTime" || t == "boolean" || t == "geopoint" ||
+      t == "geotrace" || t == "geoshape" || t == "binary" || t == "barcode" || t == "intent" ||
+      t == "string")
+    return t;
+  return "string";  // select, select1, rank, odk:rank, unknown types: strings, as ODK's engine
+}
+
+bool constant_true(const xpath::ExprPtr& e) {
+  if (!e) return false;
+  std::string s = xpath::source(*e);
+  s.erase(std::remove_if(s.begin(), s.end(), [](char c) { return c == ' '; }), s.end());
+  return s == "true()" || s == "1" || s == "1=1";
+}
+
+class Builder {
+ public:
+  explicit Builder(const FormDef& f) : form_(f), plan_(std::make_shared<FormPlan>()) {}
+
+  Result<std::shared_ptr<const FormPlan>> build() {
+    const Node* root = form_.instance ? form_.instance->root() : nullptr;
+    if (!root) return Error::make("form.structure", "the primary instance has no root element");
+    add_def(root, -1, "/" + root->name);
+    for (const Bind& b : form_.binds) {
+      int d = plan_->def_of(b.nodeset);
+      if (d >= 0) plan_->defs[d].bind = &b;  // a later bind for the same nodeset wins
+    }
+    index_controls(form_.body);
+    for (NodeDef& d : plan_->defs) classify(d);
+    add_computations();
+    if (auto st = sort_topologically(); !st) return st.error();
+    build_triggers();
+    for (const Translation& t : form_.translations) {
+      plan_->languages.push_back(t.lang);
+      if (t.is_default && plan_->default_language.empty()) plan_->default_language = t.lang;
+    }
+    if (plan_->default_language.empty() && !plan_->languages.empty())
+      plan_->default_language = plan_->languages.front();
+    return std::shared_ptr<const FormPlan>(plan_);
+  }
+
+ private:
+  int add_def(const Node* el, int parent, const std::string& path) {
+    int existing = plan_->def_of(path);
+    bool is_template = el->attribute("jr:template") != nullptr;
+    if (existing >= 0) {
+      NodeDef& d = plan_->defs[existing];
+      if (is_template) d.template_node = el;
+      // Children that only this copy has still get definitions.
+      for (const Node* c : el->children) add_def(c, existing, path + "/" + c->name);
+      return existing;
+    }
+    int index = static_cast<int>(plan_->defs.size());
+    plan_->defs.emplace_back();
+    plan_->by_path.emplace(path, index);
+    {
+      NodeDef& d = plan_->defs.back();
+      d.parent = parent;
+      d.path = path;
+      d.name = el->name;
+      d.template_node = el;
+    }
+    if (parent >= 0) plan_->defs[parent].children.push_back(index);
+    for (const Node* c : el->children) add_def(c, index, path + "/" + c->name);
+    return index;
+  }
+
+  void index_controls(const Control& c) {
+    if (!c.ref.empty()) {
+      int d = plan_->def_of(c.ref);
+      if (d >= 0) {
+        NodeDef& def = plan_->defs[d];
+        if (c.type == ControlType::Repeat) {
+          def.is_repeat = true;
+          def.repeat = &c;
+        } else if (!def.control || def.control->type == ControlType::Group) {
+          def.control = &c;
+        }
+      }
+    }
+    for (const Control& child : c.children) index_controls(child);
+  }
+
+  void classify(NodeDef& d) {
+    d.data_type = data_type_of(d.bind);
+    d.constant_readonly = d.bind && constant_true(d.bind->readonly);
+    if (d.parent < 0) {
+      d.type = "root";
+      return;
+    }
+    if (d.is_repeat) {
+      d.type = "repeat-instance";
+      return;
+    }
+    if (!d.children.empty()) {
+      d.type = "group";
+      return;
+    }
+    d.leaf = true;
+    if (!d.control || d.control->type == ControlType::Group) {
+      d.type = "model";
+      return;
+    }
+    const Control& c = *d.control;
+    switch (c.type) {
+      case ControlType::Input:
+        d.type = (d.constant_readonly && (!c.label.empty() || !c.hint.empty())) ? "note" : "input";
+        break;
+      case ControlType::Select1: d.type = "select1"; break;
+      case ControlType::Select: d.type = "select"; break;
+      case ControlType::Range: d.type = "range"; break;
+      case ControlType::Rank: d.type = "rank"; break;
+      case ControlType::Trigger: d.type = "trigger"; break;
+      case ControlType::Upload: d.type = "upload"; break;
+      default: d.type = "model"; break;
+    }
+  }
+
+  void add_comp(int def, CompKind kind, const xpath::Expr* expr, const std::string& ctx) {
+    if (!expr) return;
+    Computation c;
+    c.def = def;
+    c.kind = kind;
+    c.expr = expr;
+    c.deps = xpath::dependencies(*expr, ctx);
+    plan_->defs[def].comp[static_cast<int>(kind)] = static_cast<int>(plan_->comps.size());
+    plan_->comps.push_back(std::move(c));
+  }
+
+  void add_computations() {
+    for (int i = 0; i < static_cast<int>(plan_->defs.size()); ++i) {
+      NodeDef& d = plan_->defs[i];
+      if (d.bind) {
+        const Bind& b = *d.bind;
+        add_comp(i, CompKind::Relevant, b.relevant.get(), d.path);
+        add_comp(i, CompKind::Readonly, b.readonly.get(), d.path);
+        add_comp(i, CompKind::Required, b.required.get(), d.path);
+        if (d.leaf) add_comp(i, CompKind::Calculate, b.calculate.get(), d.path);
+        if (d.leaf) add_comp(i, CompKind::Constraint, b.constraint.get(), d.path);
+      }
+      if (d.leaf && d.control && d.control->itemset) {
+        const Itemset& is = *d.control->itemset;
+        add_comp(i, CompKind::Choices, is.nodeset.get(), d.path);
+        // The value and label refs are evaluated per item; what they read beyond the item is
+        // rare, but a label may depend on the language only (handled by set_language).
+      }
+    }
+  }
+
+  // A computation that produces what `dep` reads: calculations and itemsets at or below the
+  // path, relevance at, below or above it (relevance blanks values).
+  bool produces_for(const Computation& p, const std::string& dep) const {
+    const std::string& path = plan_->defs[p.def].path;
+    switch (p.kind) {
+      case CompKind::Calculate:
+      case CompKind::Choices:
+        return is_prefix_path(dep, path);
+      case CompKind::Relevant:
+        return is_prefix_path(dep, path) || is_prefix_path(path, dep);
+      default:
+        return false;
+    }
+  }
+
+  Status sort_topologically() {
+    const int n = static_cast<int>(plan_->comps.size());
+    std::vector<std::vector<int>> out(n);
+    std::vector<int> indeg(n, 0);
+    std::vector<int> producers;
+    for (int i = 0; i < n; ++i) {
+      const Computation& c = plan_->comps[i];
+      if (c.kind == CompKind::Calculate || c.kind == CompKind::Choices ||
+          c.kind == CompKind::Relevant)
+        producers.push_back(i);
+    }
+    for (int i = 0; i < n; ++i) {
+      const Computation& c = plan_->comps[i];
+      std::vector<int> from;
+      for (const std::string& dep : c.deps) {
+        if (dep.rfind("instance(", 0) == 0) continue;  // secondary instances never change
+        for (int p : producers) {
+          if (p == i) {
+            // A computation that reads what it writes (calculate="coalesce(., 'x')") is not a
+            // static cycle: like ODK's engine, the session re-runs it until it settles and
+            // reports a cycle only when it never does (calculate="../a + 1").
+            if (produces_for(plan_->comps[p], dep)) plan_->comps[i].reads_itself = true;
+            continue;
+          }
+          if (produces_for(plan_->comps[p], dep)) from.push_back(p);
+        }
+      }
+      std::sort(from.begin(), from.end());
+      from.erase(std::unique(from.begin(), from.end()), from.end());
+      for (int p : from) {
+        out[p].push_back(i);
+        ++indeg[i];
+      }
+    }
+    // Kahn's algorithm; ties in form order so the order is stable.
+    std::priority_queue<int, std::vector<int>, std::greater<int>> ready;
+    for (int i = 0; i < n; ++i)
+      if (indeg[i] == 0) ready.push(i);
+    int next = 0;
+    while (!ready.empty()) {
+      int i = ready.top();
+      ready.pop();
+      plan_->comps[i].topo = next++;
+      for (int j : out[i])
+        if (--indeg[j] == 0) ready.push(j);
+    }
+    if (next == n) return ok_status();
+    std::vector<int> left;
+    for (int i = 0; i < n; ++i)
+      if (indeg[i] > 0) left.push_back(i);
+    return cycle_error(find_cycle(left, out, indeg));
+  }
+
+  std::vector<int> find_cycle(const std::vector<int>& left, const std::vector<std::vector<int>>& out,
+                              const std::vector<int>& indeg) {
+    // Walk forward inside the unsorted set until a node repeats.
+    std::vector<int> seen_at(plan_->comps.size(), -1);
+    std::vector<int> path;
+    int cur = left.front();
+    while (seen_at[cur] < 0) {
+      seen_at[cur] = static_cast<int>(path.size());
+      path.push_back(cur);
+      int nxt = -1;
+      for (int j : out[cur])
+        if (indeg[j] > 0) { nxt = j; break; }
+      if (nxt < 0) break;
+      cur = nxt;
+    }
+    if (seen_at[cur] >= 0) return std::vector<int>(path.begin() + seen_at[cur], path.end());
+    return path;
+  }
+
+  Status cycle_error(const std::vector<int>& cycle) {
+    std::string msg = "calculation cycle: ";
+    for (std::size_t k = 0; k < cycle.size(); ++k) {
+      if (k) msg += " -> ";
+      msg += describe_computation(*plan_, cycle[k]);
+    }
+    return Error::make("form.cycle", msg);
+  }
+
+  void build_triggers() {
+    for (int ci = 0; ci < static_cast<int>(plan_->comps.size()); ++ci) {
+      const Computation& c = plan_->comps[ci];
+      for (const std::string& dep : c.deps) {
+        if (dep.rfind("instance(", 0) == 0) continue;
+        for (NodeDef& d : plan_->defs)
+          if (is_prefix_path(dep, d.path)) d.triggers.push_back(ci);
+      }
+    }
+    for (NodeDef& d : plan_->defs) {
+      auto& t = d.triggers;
+      std::sort(t.begin(), t.end());
+      t.erase(std::unique(t.begin(), t.end()), t.end());
+    }
+  }
+
+  const FormDef& form_;
+  std::shared_ptr<FormPlan> plan_;
+};
+
+}  // namespace
+
+std::string describe_computation(const FormPlan& plan, int comp) {
+  static const char* names[] = {"relevant", "readonly", "required", "calculate", "constraint",
+                                "itemset"};
+  const Computation& c = plan.comps[comp];
+  return plan.defs[c.def].path + " (" + names[static_cast<int>(c.kind)] + "=\"" +
+         xpath::source(*c.expr) + "\")";
+}
+
+Result<std::shared_ptr<const FormPlan>> build_plan(const FormDef& form) {
+  return Builder(form).build();
+}
+
+}  // namespace khaosat::core

@@ -1,0 +1,614 @@
+// FormSession: building the instance, start/restore, answers and repeats. The computation engine
+// is in session_compute.cpp, snapshots in session_snapshot.cpp, XML/JSON in session_serialize.cpp.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <random>
+
+#include "session/codec.hpp"
+#include "session/session_impl.hpp"
+
+namespace khaosat::core {
+
+// ---------------------------------------------------------------------------------------------
+// FormSession (the public wrapper)
+
+FormSession::FormSession(std::unique_ptr<FormSessionImpl> impl) : impl_(std::move(impl)) {}
+FormSession::~FormSession() = default;
+
+Result<std::unique_ptr<FormSession>> FormSession::start(Form form, SessionOptions options) {
+  if (!form || !form->plan) return Error::make("session", "the form is not loaded");
+  auto impl = std::make_unique<FormSessionImpl>(std::move(form), std::move(options));
+  if (Status st = impl->initialize(nullptr); !st) return st.error();
+  return std::unique_ptr<FormSession>(new FormSession(std::move(impl)));
+}
+
+const Form& FormSession::form() const { return impl_->form(); }
+std::vector<NodeSnapshot> FormSession::nodes() const { return impl_->nodes(); }
+std::optional<NodeSnapshot> FormSession::node(std::string_view ref) const {
+  return impl_->node_snapshot(ref);
+}
+std::vector<std::pair<std::string, Violation>> FormSession::violations() const {
+  return impl_->violations();
+}
+Status FormSession::answer(std::string_view ref, std::string_view value) {
+  return impl_->answer(ref, value);
+}
+Status FormSession::add_repeat(std::string_view ref, int count, int after) {
+  return impl_->add_repeat(ref, count, after);
+}
+Status FormSession::remove_repeat(std::string_view ref) { return impl_->remove_repeat(ref); }
+std::vector<std::string> FormSession::languages() const { return impl_->form()->plan->languages; }
+std::string FormSession::language() const { return impl_->language(); }
+Status FormSession::set_language(std::string_view language) {
+  return impl_->set_language(language);
+}
+std::vector<FormSession::Prompt> FormSession::pages() const { return impl_->pages(); }
+std::string FormSession::instance_xml() const { return impl_->instance_xml(); }
+std::string FormSession::instance_json() const { return impl_->instance_json(); }
+std::vector<std::pair<std::string, Violation>> FormSession::validate() const {
+  return impl_->violations();
+}
+
+Result<std::string> FormSession::finalize() {
+  impl_->apply_end_preloads();
+  auto vs = impl_->violations();
+  if (!vs.empty()) {
+    std::string msg = std::to_string(vs.size()) + " answer(s) need attention:";
+    for (const auto& [ref, v] : vs) {
+      msg += "\n  " + ref + ": " + (v.condition == "required" ? "required" : "constraint");
+      if (!v.message.empty()) msg += " (" + v.message + ")";
+    }
+    return Error::make("session.invalid", msg);
+  }
+  return impl_->instance_xml();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Construction
+
+namespace {
+
+SessionEnvironment fill_defaults(SessionEnvironment env) {
+  if (!env.now_ms) {
+    env.now_ms = [] {
+      auto now = std::chrono::system_clock::now().time_since_epoch();
+      return static_cast<double>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+    };
+  }
+  if (!env.tz_offset_minutes) env.tz_offset_minutes = [](double) { return 0; };
+  if (!env.random) {
+    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+    env.random = [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
+  }
+  return env;
+}
+
+}  // namespace
+
+FormSessionImpl::FormSessionImpl(Form form, SessionOptions options)
+    : form_(std::move(form)), plan_(*form_->plan), opts_(std::move(options)) {
+  opts_.env = fill_defaults(std::move(opts_.env));
+  by_def_.resize(plan_.defs.size());
+  comp_by_topo_.resize(plan_.comps.size());
+  for (int i = 0; i < static_cast<int>(plan_.comps.size()); ++i)
+    comp_by_topo_[plan_.comps[i].topo] = i;
+  lang_ = opts_.language.empty() ? plan_.default_language : opts_.language;
+  for (const Translation& t : form_->translations)
+    if (t.lang == lang_) translation_ = &t;
+  if (!translation_) {
+    lang_ = plan_.default_language;
+    for (const Translation& t : form_->translations)
+      if (t.lang == lang_) translation_ = &t;
+  }
+}
+
+int FormSessionImpl::add_state(Node* n, int def, int parent) {
+  int index = static_cast<int>(states_.size());
+  NodeState& s = states_.emplace_back();
+  s.node = n;
+  s.def = def;
+  s.parent = parent;
+  n->tag = index;
+  by_def_[def].push_back(index);
+  return index;
+}
+
+namespace {
+
+bool controlled_repeat(const NodeDef& d) {
+  return d.is_repeat && d.repeat && (d.repeat->repeat_count || d.repeat->no_add_remove);
+}
+
+// Copies a source element (from the template, a form-defined instance or a restored instance)
+// into `tree`. Children are laid out in definition order; repeat children are instances.
+struct Copier {
+  Tree& tree;
+  const FormPlan& plan;
+  bool restoring;
+
+  Node* copy(const Node* src, int def, bool blank) {
+    const NodeDef& d = plan.defs[def];
+    Node* n = tree.new_element(d.name, src ? src->ns : std::string_view{});
+    const Node* attr_src = src ? src : d.template_node;
+    for (const Node* a : attr_src->attributes) {
+      if (a->name == "jr:template" || a->local == "template") continue;
+      tree.add_attribute(n, tree.new_attribute(a->name, a->value, a->ns));
+    }
+    if (d.leaf) {
+      n->value = (src && !blank) ? src->value : std::string();
+      return n;
+    }
+    for (int cd : d.children) {
+      const NodeDef& c = plan.defs[cd];
+      if (c.is_repeat) {
+        if (controlled_repeat(c) && !restoring) continue;  // created from jr:count later
+        if (!src) continue;
+        for (const Node* e : src->children) {
+          if (e->name != c.name) continue;
+          if (!restoring && e->attribute("jr:template")) continue;
+          tree.append_child(n, copy(e, cd, blank));
+        }
+        continue;
+      }
+      const Node* e = nullptr;
+      if (src)
+        for (const Node* ch : src->children)
+          if (ch->name == c.name) { e = ch; break; }
+      if (e) tree.append_child(n, copy(e, cd, blank));
+      else tree.append_child(n, copy(nullptr, cd, true));
+    }
+    return n;
+  }
+};
+
+}  // namespace
+
+void FormSessionImpl::adopt_subtree(Node* n, int def, int parent_state, bool first_load) {
+  int s = add_state(n, def, parent_state);
+  const NodeDef& d = plan_.defs[def];
+  if (d.leaf) {
+    states_[s].value = normalize_for(s, n->value);
+    n->value = states_[s].value;
+    run_preloads(s, first_load);
+    return;
+  }
+  for (Node* c : n->children) {
+    int cd = plan_.def_of(d.path + "/" + c->name);
+    if (cd >= 0) adopt_subtree(c, cd, s, first_load);
+  }
+}
+
+Status FormSessionImpl::initialize(const Node* restored) {
+  initializing_ = true;
+  const Node* template_root = form_->instance->root();
+  Copier copier{tree_, plan_, restored != nullptr};
+  Node* root = copier.copy(restored ? restored : template_root, 0, false);
+  tree_.append_child(tree_.document(), root);
+  adopt_subtree(root, 0, -1, restored == nullptr);
+
+  // Every computation runs once, in topological order.
+  for (int s = 0; s < static_cast<int>(states_.size()); ++s) set_relevance(s);
+  enqueue_all(0);
+  if (Status st = run_queue(); !st) return st;
+  update_controlled_repeats();
+  if (!restored) run_actions("odk-instance-first-load", 0);
+  run_actions("odk-instance-load", 0);
+  if (Status st = run_queue(); !st) return st;
+  update_controlled_repeats();
+  initializing_ = false;
+  if (!eval_error_.empty()) return Error::make("form.expression", eval_error_);
+  return ok_status();
+}
+
+std::string FormSessionImpl::normalize_for(int state, std::string_view v) const {
+  const NodeDef& d = plan_.defs[states_[state].def];
+  if (d.type == "trigger") {
+    std::string lower(v);
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    return lower == "ok" ? "OK" : "";
+  }
+  std::string out = normalize_value(d.data_type, v);
+  if (d.type == "range" && !out.empty() && d.control &&
+      !within_range(out, normalize_value(d.data_type, d.control->range_start),
+                    normalize_value(d.data_type, d.control->range_end)))
+    return "";
+  return out;
+}
+
+void FormSessionImpl::run_preloads(int state, bool first_load) {
+  const NodeDef& d = plan_.defs[states_[state].def];
+  if (!d.bind || d.bind->preload.empty()) return;
+  const std::string& p = d.bind->preload;
+  const std::string& param = d.bind->preload_params;
+  bool is_instance_id = d.name.size() >= 10 &&
+                        d.name.compare(d.name.size() - 10, 10, "instanceID") == 0;
+  // New repeat instances get no preloads; a restored instance keeps its values.
+  if (!first_load) return;
+  std::string v;
+  if (p == "uid") {
+    v = "uuid:" + uuid();
+  } else if (p == "timestamp" && param == "start") {
+    v = evaluate_string(*xpath::parse("now()").value(), state);
+  } else if (p == "date" && param == "today") {
+    v = evaluate_string(*xpath::parse("today()").value(), state);
+  } else if (p == "property") {
+    v = property(param);
+  }
+  (void)is_instance_id;
+  if (!v.empty()) {
+    states_[state].value = normalize_for(state, v);
+    states_[state].node->value = states_[state].value;
+  }
+}
+
+void FormSessionImpl::apply_end_preloads() {
+  for (int s = 0; s < static_cast<int>(states_.size()); ++s) {
+    const NodeState& st = states_[s];
+    if (!st.live) continue;
+    const NodeDef& d = plan_.defs[st.def];
+    if (d.bind && d.bind->preload == "timestamp" && d.bind->preload_params == "end")
+      write_value(s, evaluate_string(*xpath::parse("now()").value(), s));
+  }
+  (void)run_queue();
+}
+
+void FormSessionImpl::run_actions(const std::string& event, int scope_state) {
+  // scope_state: only targets inside this subtree (the root for load events).
+  for (const Action& a : form_->actions) {
+    if (std::find(a.events.begin(), a.events.end(), event) == a.events.end()) continue;
+    if (a.kind == Action::Kind::SetGeopoint) continue;  // no location provider in a session
+    int def = plan_.def_of(a.ref);
+    if (def < 0) continue;
+    for (int s : by_def_[def]) {
+      if (!states_[s].live) continue;
+      bool inside = false;
+      for (int p = s; p >= 0; p = states_[p].parent)
+        if (p == scope_state) { inside = true; break; }
+      if (!inside || !states_[s].relevant) continue;
+      std::string v = a.value ? evaluate_string(*a.value, s) : a.literal;
+      write_value(s, v);
+      int calc = plan_.defs[def].comp[static_cast<int>(CompKind::Calculate)];
+      if (calc >= 0) enqueue(calc, s);  // a calculate on the same node wins
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Lookup
+
+int FormSessionImpl::find_state(std::string_view ref) const {
+  // "/data/rep[2]/q": walk from the root matching names and positions ([1] when omitted).
+  if (ref.empty() || ref[0] != '/' || states_.empty()) return -1;
+  std::size_t i = 1;
+  const Node* cur = nullptr;
+  while (i <= ref.size()) {
+    std::size_t j = ref.find('/', i);
+    if (j == std::string_view::npos) j = ref.size();
+    std::string_view step = ref.substr(i, j - i);
+    int pos = 1;
+    std::size_t br = step.find('[');
+    if (br != std::string_view::npos) {
+      pos = std::atoi(std::string(step.substr(br + 1)).c_str());
+      step = step.substr(0, br);
+      if (pos < 1) return -1;
+    }
+    if (!cur) {
+      const Node* root = tree_.root();
+      if (!root || root->name != step || pos != 1) return -1;
+      cur = root;
+    } else {
+      const Node* found = nullptr;
+      int k = 0;
+      for (const Node* c : cur->children)
+        if (c->name == step && ++k == pos) { found = c; break; }
+      if (!found) return -1;
+      cur = found;
+    }
+    i = j + 1;
+  }
+  return cur ? cur->tag : -1;
+}
+
+int FormSessionImpl::repeat_position(int state) const {
+  return states_[state].node->same_name_position();
+}
+
+std::string FormSessionImpl::ref_of(int state) const {
+  std::vector<int> chain;
+  for (int s = state; s >= 0; s = states_[s].parent) chain.push_back(s);
+  std::string ref;
+  for (auto it = chain.rbegin(); it != chain.rend(); ++it) {
+    const NodeDef& d = plan_.defs[states_[*it].def];
+    ref += "/" + d.name;
+    if (d.is_repeat) ref += "[" + std::to_string(repeat_position(*it)) + "]";
+  }
+  return ref;
+}
+
+std::vector<int> FormSessionImpl::repeat_instances(int parent_state, int def) const {
+  std::vector<int> out;
+  const std::string& name = plan_.defs[def].name;
+  for (const Node* c : states_[parent_state].node->children)
+    if (c->name == name) out.push_back(c->tag);
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mutations
+
+Status FormSessionImpl::answer(std::string_view ref, std::string_view value) {
+  int s = find_state(ref);
+  if (s < 0) return Error::make("session.ref", "no node '" + std::string(ref) + "' in the form");
+  const NodeDef& d = plan_.defs[states_[s].def];
+  if (!d.leaf) return Error::make("session.ref", std::string(ref) + " is a " + d.type +
+                                                     ", not a question");
+  if (d.type == "model")
+    return Error::make("session.model", std::string(ref) +
+                                            " has no control: it is computed, not answered");
+  if (d.bind && d.bind->readonly && effective_readonly(s))
+    return Error::make("session.readonly", "Cannot write to readonly field: " + ref_of(s));
+  std::string v(value);
+  if (d.type == "select1" || d.type == "select" || d.type == "rank") {
+    std::vector<Choice> choices = d.control && d.control->itemset ? states_[s].choices
+                                                                  : evaluate_choices(s);
+    std::vector<std::string> wanted;
+    if (d.type == "select1") {
+      wanted.push_back(v);
+    } else {
+      std::size_t i = 0;
+      while (i < v.size()) {
+        while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+        std::size_t j = i;
+        while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
+        if (j > i) wanted.emplace_back(v.substr(i, j - i));
+        i = j;
+      }
+    }
+    std::string out;
+    if (d.type == "rank") {
+      for (const Choice& c : choices)
+        if (std::find(wanted.begin(), wanted.end(), c.value) == wanted.end())
+          return Error::make("session.rank", "a rank must list every option; '" + c.value +
+                                                 "' is missing");
+      for (const std::string& w : wanted) out += (out.empty() ? "" : " ") + w;
+    } else {
+      for (const Choice& c : choices)
+        if (std::find(wanted.begin(), wanted.end(), c.value) != wanted.end()) {
+          out += (out.empty() ? "" : " ") + c.value;
+          if (d.type == "select1") break;
+        }
+    }
+    v = out;
+  } else {
+    v = normalize_for(s, v);
+  }
+  bool changed_value = write_value(s, v);
+  if (changed_value) {
+    // xforms-value-changed actions of this control.
+    std::string path = d.path;
+    for (const Action& a : form_->actions) {
+      if (a.trigger_ref != path) continue;
+      if (std::find(a.events.begin(), a.events.end(), "xforms-value-changed") == a.events.end())
+        continue;
+      // Contextualise repeat paths of the target to this node's instances.
+      std::string target = a.ref;
+      std::string here = ref_of(s);
+      std::size_t pos = 0;
+      while ((pos = here.find('[', pos)) != std::string::npos) {
+        std::string unbound = strip_predicates(here.substr(0, pos)) + "/";
+        std::size_t close = here.find(']', pos);
+        std::string bound = here.substr(0, close + 1) + "/";
+        if (target.rfind(unbound, 0) == 0) target = bound + target.substr(unbound.size());
+        pos = close;
+      }
+      int t = find_state(target);
+      if (t < 0) continue;
+      std::string nv = a.value ? evaluate_string(*a.value, t) : a.literal;
+      write_value(t, nv);
+    }
+  }
+  Status st = run_queue();
+  update_controlled_repeats();
+  return st;
+}
+
+Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
+  std::string path = strip_predicates(ref);
+  int def = plan_.def_of(path);
+  if (def < 0 || !plan_.defs[def].is_repeat)
+    return Error::make("session.ref", "'" + std::string(ref) + "' is not a repeat");
+  const NodeDef& d = plan_.defs[def];
+  if (controlled_repeat(d))
+    return Error::make("session.repeat", "'" + std::string(ref) +
+                                             "' is controlled by the form (jr:count or "
+                                             "jr:noAddRemove): its count cannot be changed");
+  // The parent instance: the ref minus its last step.
+  std::string r(ref);
+  std::size_t slash = r.rfind('/');
+  int parent = find_state(r.substr(0, slash));
+  if (parent < 0) return Error::make("session.ref", "no parent node for '" + r + "'");
+  if (count < 1) return Error::make("session.repeat", "count must be at least 1");
+  for (int k = 0; k < count; ++k) {
+    std::vector<int> existing = repeat_instances(parent, def);
+    int at = after < 0 ? static_cast<int>(existing.size()) : after + k;
+    if (at > static_cast<int>(existing.size()))
+      return Error::make("session.repeat", "position " + std::to_string(after) +
+                                               " is past the last instance of " + r);
+    Copier copier{tree_, plan_, false};
+    bool implicit = !d.template_node->attribute("jr:template");
+    Node* n = copier.copy(d.template_node, def, implicit);
+    // Insert after the at-th instance, or where the repeat's elements belong.
+    std::size_t index;
+    Node* pn = states_[parent].node;
+    if (at > 0) {
+      Node* prev = states_[existing[at - 1]].node;
+      index = static_cast<std::size_t>(
+          std::find(pn->children.begin(), pn->children.end(), prev) - pn->children.begin() + 1);
+    } else if (!existing.empty()) {
+      Node* first = states_[existing[0]].node;
+      index = static_cast<std::size_t>(
+          std::find(pn->children.begin(), pn->children.end(), first) - pn->children.begin());
+    } else {
+      index = 0;
+      const auto& order = plan_.defs[states_[parent].def].children;
+      auto mine = std::find(order.begin(), order.end(), def) - order.begin();
+      for (const Node* c : pn->children) {
+        int cd = c->tag >= 0 ? states_[c->tag].def : -1;
+        auto theirs = std::find(order.begin(), order.end(), cd) - order.begin();
+        if (theirs < mine) ++index;
+      }
+    }
+    tree_.insert_child(pn, index, n);
+    int first_new = static_cast<int>(states_.size());
+    adopt_subtree(n, def, parent, false);
+    for (int s = first_new; s < static_cast<int>(states_.size()); ++s) set_relevance(s);
+    enqueue_all(first_new);
+    for (int dd = def; dd < static_cast<int>(plan_.defs.size()); ++dd)
+      if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
+    trigger_def(def, -1);
+    if (Status st = run_queue(); !st) return st;
+    run_actions("odk-new-repeat", first_new);
+    if (Status st = run_queue(); !st) return st;
+  }
+  update_controlled_repeats();
+  return ok_status();
+}
+
+Status FormSessionImpl::remove_repeat(std::string_view ref) {
+  int s = find_state(ref);
+  if (s < 0) return Error::make("session.ref", "no repeat instance '" + std::string(ref) + "'");
+  const NodeDef& d = plan_.defs[states_[s].def];
+  if (!d.is_repeat) return Error::make("session.ref", std::string(ref) + " is not a repeat instance");
+  if (controlled_repeat(d))
+    return Error::make("session.repeat", "'" + std::string(ref) +
+                                             "' belongs to a repeat the form controls");
+  std::vector<int> stack{s};
+  while (!stack.empty()) {
+    int x = stack.back();
+    stack.pop_back();
+    states_[x].live = false;
+    for (Node* c : states_[x].node->children) stack.push_back(c->tag);
+  }
+  tree_.remove_child(states_[s].node);
+  for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)
+    if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
+  Status st = run_queue();
+  update_controlled_repeats();
+  return st;
+}
+
+void FormSessionImpl::update_controlled_repeats() {
+  for (int round = 0; round < 8; ++round) {
+    bool changed_any = false;
+    for (int def = 0; def < static_cast<int>(plan_.defs.size()); ++def) {
+      const NodeDef& d = plan_.defs[def];
+      if (!controlled_repeat(d)) continue;
+      // Form-defined instances of this repeat (template excluded), in form order.
+      std::vector<const Node*> defined;
+      const Node* tparent = d.template_node->parent;
+      for (const Node* c : tparent->children)
+        if (c->name == d.name && !c->attribute("jr:template")) defined.push_back(c);
+      for (int ps : by_def_[d.parent]) {
+        if (!states_[ps].live) continue;
+        std::vector<int> existing = repeat_instances(ps, def);
+        long want;
+        if (d.repeat->repeat_count) {
+          // ODK evaluates jr:count at the repeat range, a node whose parent is the repeat's
+          // parent: a detached stand-in element gives relative paths and current() that
+          // context without making it visible to any other expression.
+          Node*& range = range_nodes_[{ps, def}];
+          if (!range) {
+            range = tree_.new_element(d.name);
+            range->parent = states_[ps].node;
+          }
+          double n;
+          try {
+            xpath::Context c{range, 1, 1, range, this};
+            n = xpath::evaluate(*d.repeat->repeat_count, c).to_number();
+          } catch (const xpath::EvalError& e) {
+            eval_error_ = e.what();
+            continue;
+          }
+          if (std::isnan(n)) continue;  // keep the previous count
+          want = n < 0 ? 0 : static_cast<long>(n);
+          want = std::min<long>(want, 10000);
+        } else {
+          want = std::max<long>(static_cast<long>(defined.size()), 1);
+        }
+        long have = static_cast<long>(existing.size());
+        if (want == have) continue;
+        changed_any = true;
+        Node* pn = states_[ps].node;
+        if (want > have) {
+          std::size_t index;
+          if (!existing.empty()) {
+            Node* last = states_[existing.back()].node;
+            index = static_cast<std::size_t>(
+                std::find(pn->children.begin(), pn->children.end(), last) -
+                pn->children.begin() + 1);
+          } else {
+            index = 0;
+            const auto& order = plan_.defs[d.parent].children;
+            auto mine = std::find(order.begin(), order.end(), def) - order.begin();
+            for (const Node* c : pn->children) {
+              auto theirs = std::find(order.begin(), order.end(), states_[c->tag].def) -
+                            order.begin();
+              if (theirs < mine) ++index;
+            }
+          }
+          for (long k = have; k < want; ++k) {
+            Copier copier{tree_, plan_, false};
+            const Node* src = k < static_cast<long>(defined.size()) ? defined[k] : d.template_node;
+            bool blank = src == d.template_node && !src->attribute("jr:template");
+            Node* n = copier.copy(src, def, blank);
+            tree_.insert_child(pn, index++, n);
+            int first_new = static_cast<int>(states_.size());
+            adopt_subtree(n, def, ps, initializing_);
+            for (int s = first_new; s < static_cast<int>(states_.size()); ++s) set_relevance(s);
+            enqueue_all(first_new);
+            if (!initializing_) run_actions("odk-new-repeat", first_new);
+          }
+        } else {
+          for (long k = have - 1; k >= want; --k) {
+            int s = existing[static_cast<std::size_t>(k)];
+            std::vector<int> stack{s};
+            while (!stack.empty()) {
+              int x = stack.back();
+              stack.pop_back();
+              states_[x].live = false;
+              for (Node* c : states_[x].node->children) stack.push_back(c->tag);
+            }
+            tree_.remove_child(states_[s].node);
+          }
+        }
+        for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)
+          if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
+      }
+    }
+    if (!changed_any) break;
+    (void)run_queue();
+  }
+}
+
+Status FormSessionImpl::set_language(std::string_view lang) {
+  for (const Translation& t : form_->translations) {
+    if (t.lang == lang) {
+      translation_ = &t;
+      lang_ = t.lang;
+      // Itemset labels follow the language.
+      for (int s = 0; s < static_cast<int>(states_.size()); ++s) {
+        int c = plan_.defs[states_[s].def].comp[static_cast<int>(CompKind::Choices)];
+        if (c >= 0 && states_[s].live) enqueue(c, s);
+      }
+      return run_queue();
+    }
+  }
+  std::string known;
+  for (const Translation& t : form_->translations) known += (known.empty() ? "" : ", ") + t.lang;
+  return Error::make("session.language", "the form has no language '" + std::string(lang) +
+                                             "'" + (known.empty() ? "" : " (it has: " + known + ")"));
+}
+
+}  // namespace khaosat::core

@@ -1,0 +1,267 @@
+// The recomputation engine: a queue of (computation, node) pairs run in the plan's topological
+// order; each computation whose result changes what other expressions can see enqueues the
+// computations that depend on it (FormPlan's trigger index).
+#include <algorithm>
+
+#include "session/codec.hpp"
+#include "session/session_impl.hpp"
+
+namespace khaosat::core {
+
+void FormSessionImpl::enqueue(int comp, int state) {
+  NodeState& s = states_[state];
+  int kind = static_cast<int>(plan_.comps[comp].kind);
+  if (s.queued[kind] || !s.live) return;
+  s.queued[kind] = true;
+  queue_.emplace(plan_.comps[comp].topo, state);
+}
+
+void FormSessionImpl::enqueue_all(int first_state) {
+  for (int s = first_state; s < static_cast<int>(states_.size()); ++s) {
+    const NodeDef& d = plan_.defs[states_[s].def];
+    for (int c : d.comp)
+      if (c >= 0) enqueue(c, s);
+  }
+}
+
+void FormSessionImpl::trigger_def(int def, int except_state) {
+  for (int c : plan_.defs[def].triggers) {
+    for (int s : by_def_[plan_.comps[c].def])
+      if (s != except_state || plan_.comps[c].def != def) enqueue(c, s);
+  }
+}
+
+void FormSessionImpl::changed(int state) { trigger_def(states_[state].def, -1); }
+
+bool FormSessionImpl::evaluate_bool(const xpath::Expr& e, int state) {
+  Node* n = states_[state].node;
+  xpath::Context ctx{n, 1, 1, n, this};
+  try {
+    return xpath::evaluate(e, ctx).to_boolean();
+  } catch (const xpath::EvalError& err) {
+    if (eval_error_.empty())
+      eval_error_ = ref_of(state) + ": " + err.what() + " in '" + xpath::source(e) + "'";
+    return false;
+  }
+}
+
+std::string FormSessionImpl::evaluate_string(const xpath::Expr& e, int state) {
+  Node* n = states_[state].node;
+  xpath::Context ctx{n, 1, 1, n, this};
+  try {
+    return xpath::evaluate(e, ctx).to_string();
+  } catch (const xpath::EvalError& err) {
+    if (eval_error_.empty())
+      eval_error_ = ref_of(state) + ": " + err.what() + " in '" + xpath::source(e) + "'";
+    return {};
+  }
+}
+
+namespace {
+
+// The stored value of a select as visible with the current choices: values not among the
+// choices are hidden (but kept in storage, as ODK's engine does).
+std::string filter_by_choices(const std::string& stored, const std::vector<Choice>& choices,
+                              bool single) {
+  if (stored.empty()) return stored;
+  auto has = [&](std::string_view v) {
+    for (const Choice& c : choices)
+      if (c.value == v) return true;
+    return false;
+  };
+  if (single) return has(stored) ? stored : std::string();
+  std::string out;
+  std::size_t i = 0;
+  while (i < stored.size()) {
+    while (i < stored.size() && std::isspace(static_cast<unsigned char>(stored[i]))) ++i;
+    std::size_t j = i;
+    while (j < stored.size() && !std::isspace(static_cast<unsigned char>(stored[j]))) ++j;
+    if (j > i) {
+      std::string_view v(stored.data() + i, j - i);
+      if (has(v)) {
+        if (!out.empty()) out += ' ';
+        out += v;
+      }
+    }
+    i = j;
+  }
+  return out;
+}
+
+}  // namespace
+
+// Recomputes what XPath sees for a leaf (relevance mask, choice filter); signals a change.
+static bool refresh_visible(FormSessionImpl&, NodeState& s, const NodeDef& d,
+                            const std::vector<Choice>* static_choices) {
+  std::string visible;
+  if (s.relevant) {
+    visible = s.value;
+    if (d.type == "select1" || d.type == "select" || d.type == "rank") {
+      const std::vector<Choice>& cs = static_choices ? *static_choices : s.choices;
+      visible = filter_by_choices(s.value, cs, d.type == "select1");
+    }
+  }
+  if (visible == s.node->value) return false;
+  s.node->value = std::move(visible);
+  return true;
+}
+
+bool FormSessionImpl::write_value(int state, std::string v) {
+  NodeState& s = states_[state];
+  const NodeDef& d = plan_.defs[s.def];
+  if (!d.leaf) return false;
+  s.value = std::move(v);
+  std::vector<Choice> statics;
+  const std::vector<Choice>* cs = nullptr;
+  if ((d.type == "select1" || d.type == "select" || d.type == "rank") && d.control &&
+      !d.control->itemset) {
+    statics = evaluate_choices(state, false);
+    cs = &statics;
+  }
+  if (refresh_visible(*this, s, d, cs)) {
+    changed(state);
+    return true;
+  }
+  return false;
+}
+
+void FormSessionImpl::set_relevance(int state) {
+  // Effective relevance of `state` from its own flag and its parent; then its subtree.
+  std::vector<int> stack{state};
+  while (!stack.empty()) {
+    int x = stack.back();
+    stack.pop_back();
+    NodeState& s = states_[x];
+    bool parent_rel = s.parent < 0 || states_[s.parent].relevant;
+    bool rel = parent_rel && s.self_relevant;
+    bool flipped = rel != s.relevant;
+    s.relevant = rel;
+    const NodeDef& d = plan_.defs[s.def];
+    if (d.leaf) {
+      std::vector<Choice> statics;
+      const std::vector<Choice>* cs = nullptr;
+      if ((d.type == "select1" || d.type == "select" || d.type == "rank") && d.control &&
+          !d.control->itemset) {
+        statics = evaluate_choices(x, false);
+        cs = &statics;
+      }
+      if (refresh_visible(*this, s, d, cs)) changed(x);
+      if (flipped && rel) {
+        int calc = d.comp[static_cast<int>(CompKind::Calculate)];
+        if (calc >= 0) enqueue(calc, x);
+      }
+    }
+    if (flipped || x == state)
+      for (Node* c : s.node->children)
+        if (c->tag >= 0) stack.push_back(c->tag);
+  }
+}
+
+std::vector<Choice> FormSessionImpl::evaluate_choices(int state, bool labels) {
+  const NodeDef& d = plan_.defs[states_[state].def];
+  std::vector<Choice> out;
+  if (!d.control) return out;
+  const Control& c = *d.control;
+  if (!c.itemset) {
+    for (const Item& it : c.items)
+      out.push_back({it.value, labels ? text_of(it.label, state) : std::string()});
+    return out;
+  }
+  const Itemset& is = *c.itemset;
+  Node* n = states_[state].node;
+  xpath::Context ctx{n, 1, 1, n, this};
+  try {
+    xpath::Value items = xpath::evaluate(*is.nodeset, ctx);
+    if (!items.is_nodeset()) return out;
+    const auto& ns = items.node_set();
+    out.reserve(ns.size());
+    for (std::size_t i = 0; i < ns.size(); ++i) {
+      xpath::Context ictx{ns[i], i + 1, ns.size(), n, this};
+      Choice ch;
+      ch.value = is.value ? xpath::evaluate(*is.value, ictx).to_string() : string_value(ns[i]);
+      if (is.label && labels) {
+        std::string l = xpath::evaluate(*is.label, ictx).to_string();
+        ch.label = is.label_is_itext ? itext(l) : l;
+      }
+      out.push_back(std::move(ch));
+    }
+  } catch (const xpath::EvalError& err) {
+    if (eval_error_.empty())
+      eval_error_ = ref_of(state) + ": " + err.what() + " in itemset '" + is.nodeset_text + "'";
+  }
+  return out;
+}
+
+void FormSessionImpl::compute(int comp, int state) {
+  const Computation& c = plan_.comps[comp];
+  NodeState& s = states_[state];
+  if (!s.live) return;
+  switch (c.kind) {
+    case CompKind::Relevant: {
+      bool v = evaluate_bool(*c.expr, state);
+      if (v != s.self_relevant) {
+        s.self_relevant = v;
+        set_relevance(state);
+      }
+      break;
+    }
+    case CompKind::Readonly:
+      states_[state].self_readonly = evaluate_bool(*c.expr, state);
+      break;
+    case CompKind::Required:
+      states_[state].required = evaluate_bool(*c.expr, state);
+      break;
+    case CompKind::Constraint:
+      states_[state].constraint_ok = evaluate_bool(*c.expr, state);
+      break;
+    case CompKind::Calculate: {
+      if (!s.relevant) break;
+      std::string v = normalize_for(state, evaluate_string(*c.expr, state));
+      if (v != states_[state].value || states_[state].node->value != v) write_value(state, v);
+      break;
+    }
+    case CompKind::Choices: {
+      std::vector<Choice> cs = evaluate_choices(state);
+      NodeState& st = states_[state];
+      bool same = cs.size() == st.choices.size();
+      for (std::size_t i = 0; same && i < cs.size(); ++i)
+        same = cs[i].value == st.choices[i].value && cs[i].label == st.choices[i].label;
+      if (!same) {
+        st.choices = std::move(cs);
+        if (refresh_visible(*this, st, plan_.defs[st.def], nullptr)) changed(state);
+      }
+      break;
+    }
+  }
+}
+
+Status FormSessionImpl::run_queue() {
+  while (!queue_.empty()) {
+    auto [topo, state] = queue_.top();
+    queue_.pop();
+    int comp = comp_by_topo_[topo];
+    states_[state].queued[static_cast<int>(plan_.comps[comp].kind)] = false;
+    compute(comp, state);
+    if (plan_.comps[comp].reads_itself && states_[state].queued[static_cast<int>(plan_.comps[comp].kind)]) {
+      // It changed what it reads and queued itself again: allow it to settle, not to spin.
+      if (++self_reruns_ > kMaxSelfReruns) {
+        queue_ = {};
+        for (NodeState& s : states_) s.queued = {};
+        self_reruns_ = 0;
+        std::string msg = "calculation cycle: " + describe_computation(plan_, comp) + " at " +
+                          ref_of(state) + " never settles";
+        eval_error_ = msg;
+        return Error::make("form.cycle", msg);
+      }
+    }
+  }
+  self_reruns_ = 0;
+  if (!eval_error_.empty() && !initializing_) {
+    std::string e = std::move(eval_error_);
+    eval_error_.clear();
+    return Error::make("xpath.eval", e);
+  }
+  return ok_status();
+}
+
+}  // namespace khaosat::core

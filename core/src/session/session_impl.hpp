@@ -1,0 +1,134 @@
+// FormSessionImpl: the state of one filled-in form and the incremental recomputation engine.
+//
+// The instance is a Tree cloned from the form's template. Every element has a NodeState
+// (Node::tag is its index). Node::value is what XPath sees: the stored value while the node is
+// relevant, "" while it is not (ODK's engine masks non-relevant values the same way).
+//
+// Recomputation: a change to a node enqueues the computations its NodeDef triggers (see
+// FormPlan), for every live node of the computation's definition; the queue runs in the plan's
+// topological order, and each computation whose result changes enqueues what it triggers in turn.
+// Sections:
+//   session.cpp            building the instance, start/restore, answers, repeats
+//   session_compute.cpp    the queue and each kind of computation
+//   session_snapshot.cpp   snapshots, labels, validation
+//   session_serialize.cpp  instance XML / JSON, restoring from XML
+#pragma once
+
+#include <array>
+#include <map>
+#include <queue>
+#include <string>
+#include <vector>
+
+#include "khaosat/core/form_session.hpp"
+#include "session/form_plan.hpp"
+
+namespace khaosat::core {
+
+struct NodeState {
+  Node* node = nullptr;
+  int def = -1;
+  int parent = -1;             // parent state, -1 for the root
+  bool live = true;            // false once its repeat instance was removed
+  bool self_relevant = true;   // the relevant expression's own result
+  bool relevant = true;        // effective: self and every ancestor
+  bool self_readonly = false;
+  bool required = false;
+  bool constraint_ok = true;
+  std::string value;           // stored value (kept while non-relevant)
+  std::vector<Choice> choices; // itemset choices (selects with an itemset)
+  std::array<bool, kCompKinds> queued{};
+};
+
+class FormSessionImpl : public xpath::Environment {
+ public:
+  FormSessionImpl(Form form, SessionOptions options);
+
+  // Builds the instance from the template (or from a restored instance root) and runs every
+  // computation. `restored` is null for a new instance.
+  Status initialize(const Node* restored);
+
+  // --- Environment (XPath) ---
+  Node* instance(std::string_view id) override;
+  Node* primary_document() override { return tree_.document(); }
+  double now_ms() override;
+  int tz_offset_minutes(double epoch_ms) override;
+  double random() override;
+  std::string uuid() override;
+  std::string itext(std::string_view id) override;
+  std::string choice_name(std::string_view value, Node* select_node) override;
+  std::string property(std::string_view name) override;
+
+  // --- mutations ---
+  Status answer(std::string_view ref, std::string_view value);
+  Status add_repeat(std::string_view ref, int count, int after);
+  Status remove_repeat(std::string_view ref);
+  Status set_language(std::string_view lang);
+
+  // --- queries ---
+  std::vector<NodeSnapshot> nodes() const;
+  std::optional<NodeSnapshot> node_snapshot(std::string_view ref) const;
+  std::vector<std::pair<std::string, Violation>> violations() const;
+  std::vector<FormSession::Prompt> pages() const;
+  std::string instance_xml() const;
+  std::string instance_json() const;
+
+  const Form& form() const { return form_; }
+  const std::string& language() const { return lang_; }
+  void apply_end_preloads();
+
+ private:
+  // building
+  int add_state(Node* n, int def, int parent);
+  void adopt_subtree(Node* n, int def, int parent_state, bool first_load);
+  Node* instantiate(int def);  // a fresh copy of a repeat instance (or subtree) from the template
+  void apply_defaults(int state);
+  void run_preloads(int state, bool first_load);
+  void run_actions(const std::string& event, int scope_state);
+  // computing
+  void enqueue(int comp, int state);
+  void enqueue_all(int state_root);           // every computation of a subtree
+  void trigger_def(int def, int except_state);  // dependents of a change at a def
+  void changed(int state);                    // value/relevance visible change at a node
+  Status run_queue();
+  void compute(int comp, int state);
+  void set_relevance(int state);              // recompute effective relevance of a subtree
+  bool write_value(int state, std::string v); // stores (normalised) v; true when it changed
+  std::string normalize_for(int state, std::string_view v) const;
+  void update_controlled_repeats();
+  std::vector<Choice> evaluate_choices(int state, bool labels = true);
+  bool evaluate_bool(const xpath::Expr& e, int state);
+  std::string evaluate_string(const xpath::Expr& e, int state);
+  // lookup
+  int find_state(std::string_view ref) const;   // "/data/rep[2]/q" -> state, -1
+  std::string ref_of(int state) const;
+  int repeat_position(int state) const;
+  std::vector<int> repeat_instances(int parent_state, int def) const;
+  std::string text_of(const Text& t, int state) const;
+  bool effective_readonly(int state) const;
+  void emit_snapshot(int state, const std::string& ref, bool parent_readonly,
+                     std::vector<NodeSnapshot>& out) const;
+  std::optional<Violation> violation_of(int state) const;
+  std::string message_text(const std::string& literal, const std::string& itext_id,
+                           int state) const;
+
+  Form form_;
+  const FormPlan& plan_;
+  SessionOptions opts_;
+  Tree tree_;
+  std::vector<NodeState> states_;
+  std::vector<std::vector<int>> by_def_;  // states per definition (may include dead ones)
+  std::string lang_;
+  const Translation* translation_ = nullptr;
+  using QueueItem = std::pair<int, int>;  // (topo, state) — min-heap
+  std::priority_queue<QueueItem, std::vector<QueueItem>, std::greater<QueueItem>> queue_;
+  std::vector<int> comp_by_topo_;
+  std::string eval_error_;
+  int self_reruns_ = 0;
+  std::map<std::pair<int, int>, Node*> range_nodes_;  // (parent state, repeat def) -> jr:count context
+  static constexpr int kMaxSelfReruns = 1000;
+  bool initializing_ = false;
+  friend class FormSession;
+};
+
+}  // namespace khaosat::core

@@ -1,0 +1,180 @@
+// Snapshots, labels and validation: read-only views of the session.
+#include <algorithm>
+
+#include "session/session_impl.hpp"
+
+namespace khaosat::core {
+
+bool FormSessionImpl::effective_readonly(int state) const {
+  for (int s = state; s >= 0; s = states_[s].parent)
+    if (states_[s].self_readonly) return true;
+  return false;
+}
+
+std::string FormSessionImpl::message_text(const std::string& literal,
+                                          const std::string& itext_id, int state) const {
+  if (!itext_id.empty() && translation_) {
+    auto it = translation_->texts.find(itext_id);
+    if (it != translation_->texts.end()) {
+      auto f = it->second.find("");
+      if (f == it->second.end()) f = it->second.begin();
+      Text t;
+      t.parts = f->second;
+      return text_of(t, state);
+    }
+  }
+  return literal;
+}
+
+std::string FormSessionImpl::text_of(const Text& t, int state) const {
+  const std::vector<TextPart>* parts = &t.parts;
+  std::string id = t.itext_id;
+  auto* self = const_cast<FormSessionImpl*>(this);
+  if (t.itext_expr) id = self->evaluate_string(*t.itext_expr, state);
+  if (!id.empty() && translation_) {
+    auto it = translation_->texts.find(id);
+    if (it != translation_->texts.end()) {
+      auto f = it->second.find("");
+      if (f == it->second.end()) f = it->second.find("short");
+      if (f != it->second.end()) parts = &f->second;
+    }
+  }
+  std::string out;
+  for (const TextPart& p : *parts) {
+    if (p.expr) out += self->evaluate_string(*p.expr, state);
+    else out += p.literal;
+  }
+  return out;
+}
+
+std::optional<Violation> FormSessionImpl::violation_of(int state) const {
+  const NodeState& s = states_[state];
+  const NodeDef& d = plan_.defs[s.def];
+  if (!d.leaf || !s.relevant || !d.bind) return std::nullopt;
+  const std::string& v = s.node->value;
+  if (!v.empty() && d.bind->constraint && !s.constraint_ok)
+    return Violation{"constraint",
+                     message_text(d.bind->constraint_msg, d.bind->constraint_msg_itext, state)};
+  if (v.empty() && d.bind->required && s.required)
+    return Violation{"required",
+                     message_text(d.bind->required_msg, d.bind->required_msg_itext, state)};
+  return std::nullopt;
+}
+
+namespace {
+
+void fill_common(NodeSnapshot& n, const NodeState& s, bool readonly) {
+  n.relevant = s.relevant;
+  n.required = s.required;
+  n.readonly = readonly;
+}
+
+}  // namespace
+
+void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool parent_readonly,
+                                    std::vector<NodeSnapshot>& out) const {
+  auto* self = const_cast<FormSessionImpl*>(this);
+  const NodeState& s = states_[state];
+  const NodeDef& d = plan_.defs[s.def];
+  bool readonly = parent_readonly || s.self_readonly;
+  NodeSnapshot n;
+  n.ref = ref;
+  n.type = d.type;
+  fill_common(n, s, readonly);
+  if (d.leaf) {
+    n.leaf = true;
+    n.data_type = d.data_type;
+    n.value = s.node->value;
+    if (d.type == "select1" || d.type == "select" || d.type == "rank") {
+      n.has_choices = true;
+      n.choices = d.control && d.control->itemset ? s.choices : self->evaluate_choices(state);
+    }
+    auto v = violation_of(state);
+    n.valid = !v.has_value();
+    n.violation = std::move(v);
+  }
+  const Control* c = d.control ? d.control : d.repeat;
+  if (c) {
+    n.label = text_of(c->label, state);
+    n.hint = text_of(c->hint, state);
+    n.appearance = c->appearance;
+  }
+  out.push_back(std::move(n));
+  if (d.leaf) return;
+  for (int cd : d.children) {
+    const NodeDef& child = plan_.defs[cd];
+    if (child.is_repeat) {
+      std::vector<int> inst = repeat_instances(state, cd);
+      NodeSnapshot r;
+      r.ref = ref + "/" + child.name;
+      r.type = "repeat";
+      r.relevant = s.relevant;
+      r.readonly = readonly;
+      r.count = static_cast<int>(inst.size());
+      r.controlled = child.repeat && (child.repeat->repeat_count || child.repeat->no_add_remove);
+      if (child.repeat) r.label = text_of(child.repeat->label, state);
+      out.push_back(std::move(r));
+      for (std::size_t k = 0; k < inst.size(); ++k)
+        emit_snapshot(inst[k], ref + "/" + child.name + "[" + std::to_string(k + 1) + "]",
+                      readonly, out);
+      continue;
+    }
+    for (const Node* e : s.node->children)
+      if (e->name == child.name) {
+        emit_snapshot(e->tag, ref + "/" + child.name, readonly, out);
+        break;
+      }
+  }
+}
+
+std::vector<NodeSnapshot> FormSessionImpl::nodes() const {
+  std::vector<NodeSnapshot> out;
+  out.reserve(states_.size() + 8);
+  emit_snapshot(0, "/" + plan_.defs[0].name, false, out);
+  return out;
+}
+
+std::optional<NodeSnapshot> FormSessionImpl::node_snapshot(std::string_view ref) const {
+  std::string want(ref);
+  for (NodeSnapshot& n : nodes())
+    if (n.ref == want) return std::move(n);
+  // Refs may omit [1].
+  int s = find_state(ref);
+  if (s < 0) return std::nullopt;
+  std::string full = ref_of(s);
+  for (NodeSnapshot& n : nodes())
+    if (n.ref == full) return std::move(n);
+  return std::nullopt;
+}
+
+std::vector<std::pair<std::string, Violation>> FormSessionImpl::violations() const {
+  std::vector<std::pair<std::string, Violation>> out;
+  for (const NodeSnapshot& n : nodes())
+    if (n.violation) out.emplace_back(n.ref, *n.violation);
+  return out;
+}
+
+std::vector<FormSession::Prompt> FormSessionImpl::pages() const {
+  // One page per relevant question; a field-list group is one page with all its questions.
+  std::vector<FormSession::Prompt> out;
+  std::vector<NodeSnapshot> all = nodes();
+  std::string open_group;
+  for (const NodeSnapshot& n : all) {
+    if (!n.relevant) continue;
+    if (!open_group.empty() && n.ref.rfind(open_group + "/", 0) == 0) {
+      if (n.leaf && n.type != "model") out.back().refs.push_back(n.ref);
+      continue;
+    }
+    open_group.clear();
+    if ((n.type == "group" || n.type == "repeat-instance") &&
+        n.appearance.find("field-list") != std::string::npos) {
+      open_group = n.ref;
+      out.push_back({n.ref, {}});
+      continue;
+    }
+    if (n.leaf && n.type != "model") out.push_back({n.ref, {n.ref}});
+  }
+  return out;
+}
+
+}  // namespace khaosat::core

@@ -1,0 +1,161 @@
+// FormDef: a compiled form, the single model both readers (the XForm loader and, later, the
+// XLSForm compiler) produce and the FormSession runs.
+//
+// A FormDef is immutable once loaded and may be shared by many sessions (each session copies
+// the primary instance template into a tree of its own). All paths are absolute instance paths
+// without predicates ("/data/group/rep/q"); expressions are parsed once, here.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/tree.hpp"
+#include "xpath/xpath.hpp"
+
+namespace khaosat::core {
+
+// A bind: the model item properties for every node its nodeset selects.
+struct Bind {
+  std::string nodeset;     // absolute path, predicates stripped: "/data/a"
+  std::string type;        // XForms/XSD type without prefix: "string", "int", "decimal", "date",
+                           // "dateTime", "time", "boolean", "select", "select1", "geopoint",
+                           // "geotrace", "geoshape", "binary", "barcode", "rank"...; "" = string
+  xpath::ExprPtr relevant, required, readonly, constraint, calculate;  // null when absent
+  std::string constraint_msg;       // literal text, or "" (see constraint_msg_itext)
+  std::string constraint_msg_itext; // itext id when the message is jr:itext('id')
+  std::string required_msg;
+  std::string required_msg_itext;
+  std::string preload;         // jr:preload ("uid", "timestamp", "property", "date"...)
+  std::string preload_params;  // jr:preloadParams ("start", "end", "deviceid"...)
+  std::map<std::string, std::string> attributes;  // every attribute as written (odk:*, etc.)
+  int line = 0;                // source position, for messages
+};
+
+// Label/hint text: literal text with <output value="..."/> parts, or an itext reference.
+struct TextPart {
+  std::string literal;          // used when expr is null
+  xpath::ExprPtr expr;          // an <output value=".."/>, evaluated at the control's node
+};
+struct Text {
+  std::string itext_id;           // jr:itext('id') reference, when the label is translated
+  xpath::ExprPtr itext_expr;      // jr:itext(path) with a dynamic id (rare), else null
+  std::vector<TextPart> parts;    // inline text
+  bool empty() const { return itext_id.empty() && !itext_expr && parts.empty(); }
+};
+
+struct Item {  // a static <item> of a select
+  std::string value;
+  Text label;
+};
+
+struct Itemset {  // <itemset nodeset="..."> with <value ref> and <label ref>
+  xpath::ExprPtr nodeset;        // evaluated at the select's node; may use current()
+  xpath::ExprPtr value;          // relative to each item node
+  xpath::ExprPtr label;          // relative to each item node; for jr:itext(...) labels
+  bool label_is_itext = false;   // label ref was jr:itext(expr): expr gives an itext id
+  std::string nodeset_text;      // source, for messages
+};
+
+enum class ControlType { Input, Select1, Select, Range, Rank, Trigger, Upload, Group, Repeat };
+
+const char* to_string(ControlType t);
+
+// An action (setvalue / odk:setgeopoint) triggered by an event.
+struct Action {
+  enum class Kind { SetValue, SetGeopoint };
+  Kind kind = Kind::SetValue;
+  std::vector<std::string> events;  // "odk-instance-first-load", "odk-new-repeat",
+                                    // "xforms-value-changed", "odk-instance-load" ...
+  std::string ref;                  // absolute target path
+  xpath::ExprPtr value;             // value="expr" (null: use `literal`)
+  std::string literal;              // text content of <setvalue>
+  std::string trigger_ref;          // for xforms-value-changed: the control's absolute ref
+};
+
+struct Control {
+  ControlType type = ControlType::Group;
+  std::string ref;         // absolute instance path ("" for a group without ref)
+  Text label, hint;
+  std::string appearance;
+  std::map<std::string, std::string> attributes;  // every attribute as written
+  // select1 / select / rank
+  std::vector<Item> items;
+  std::optional<Itemset> itemset;
+  // range
+  std::string range_start, range_end, range_step;
+  // upload
+  std::string mediatype;
+  // repeat
+  xpath::ExprPtr repeat_count;  // jr:count, null when the user controls the repeat
+  bool no_add_remove = false;   // jr:noAddRemove="true()"
+  // group / repeat children, in body order
+  std::vector<Control> children;
+  int line = 0;
+};
+
+// A secondary instance (<instance id="..."> other than the first).
+struct SecondaryInstance {
+  std::string id;
+  std::string src;                 // "" when inline
+  std::shared_ptr<Tree> tree;      // loaded data (inline, or from the attachment)
+};
+
+struct Translation {
+  std::string lang;  // as written: "English (en)"
+  bool is_default = false;
+  // text id -> form ("" for the default long form, "short", "image", "audio", "video",
+  // "guidance") -> text parts (plain text and <output> parts)
+  std::map<std::string, std::map<std::string, std::vector<TextPart>>> texts;
+};
+
+struct EntityDecl {  // odk entities namespace, kept for the sync issue
+  std::string dataset;
+  std::string create, update;   // expressions as written
+  std::string entity_id, label; // as written
+  std::string version;
+};
+
+struct FormPlan;  // the session's analysis of a form (node table, dependency DAG); see
+                  // session/form_plan.hpp. Built once by load_form, shared by every session.
+
+struct FormDef {
+  std::string title;
+  std::string id;        // primary instance root's id attribute
+  std::string version;   // primary instance root's version attribute
+  std::string source;    // file path the form came from
+  std::shared_ptr<const Tree> instance;   // the primary instance template (with jr:template
+                                          // repeat instances still in place). Like ODK Web
+                                          // Forms, the loader adds meta/instanceID (and a bind
+                                          // with jr:preload="uid") when the form has none.
+  std::string root_name;                  // primary instance root element name
+  std::map<std::string, std::string> namespaces;  // prefix -> URI declared on the form
+  std::vector<Bind> binds;
+  std::vector<SecondaryInstance> secondary;
+  std::vector<Translation> translations;  // itext, in document order
+  std::vector<Action> actions;
+  Control body;                           // the <h:body> as a Group with children
+  std::optional<EntityDecl> entity;
+  std::shared_ptr<const FormPlan> plan;   // set by load_form() before the form is shared
+  // Things ODK accepts but that are probably mistakes (a bind or a body control naming no node
+  // of the primary instance, a bind without nodeset): one message each, with the line.
+  std::vector<std::string> warnings;
+  // A parsed expression -> where it was written, for error messages.
+  std::string default_language() const;
+};
+
+// Loader options: where jr://file and jr://file-csv attachments are looked up.
+struct LoadOptions {
+  std::vector<std::string> media_dirs;  // searched in order after the form's own directory
+  bool missing_blank = false;           // a missing attachment becomes an empty instance
+};
+
+// Load an ODK XForm from XML text / from a file. Errors name the element, attribute and line.
+Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const std::string& path,
+                                                   const LoadOptions& opts);
+Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,
+                                                        const LoadOptions& opts);
+
+}  // namespace khaosat::core

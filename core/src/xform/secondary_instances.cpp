@@ -1,0 +1,176 @@
+// The XForm loader, secondary instances: <instance id="x"> after the primary one, either inline
+// or loaded from an attachment named by src="jr://...":
+//   jr://file/NAME.xml, jr://file/NAME.geojson, jr://file-csv/NAME.csv, jr://instance/NAME...
+//   jr://instance/last-saved is always blank (there is no previous submission to read).
+// Attachments are looked up in the form's directory, then in each LoadOptions::media_dirs entry,
+// first by the path after "jr://<category>/", then by its last segment (as ODK's oracle does).
+// A missing attachment is an error unless LoadOptions::missing_blank (then an empty instance).
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "xform/external_data.hpp"
+#include "xform/loader_internal.hpp"
+
+namespace khaosat::core::xform_detail {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+bool read_file(const fs::path& p, std::string& out) {
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec)) return false;
+  std::ifstream in(p, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = std::move(ss).str();
+  return true;
+}
+
+bool ends_with_ci(std::string_view s, std::string_view suffix) {
+  if (s.size() < suffix.size()) return false;
+  for (std::size_t i = 0; i < suffix.size(); ++i) {
+    char a = s[s.size() - suffix.size() + i];
+    if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+    if (a != suffix[i]) return false;
+  }
+  return true;
+}
+
+Status xml_to_tree(std::string_view data, const std::string& what, Tree& out) {
+  pugi::xml_document doc;
+  auto parsed = doc.load_buffer(data.data(), data.size(),
+                                pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
+  if (!parsed) {
+    int line = 1;
+    for (std::ptrdiff_t i = 0; i < parsed.offset && i < static_cast<std::ptrdiff_t>(data.size()); ++i)
+      if (data[static_cast<std::size_t>(i)] == '\n') ++line;
+    return Error::make("form.attachment", "cannot parse XML " + what + ": " +
+                                              parsed.description() + " at line " +
+                                              std::to_string(line));
+  }
+  pugi::xml_node root = doc.document_element();
+  if (!root) return Error::make("form.attachment", "XML " + what + " has no root element");
+  if (nesting_depth(doc, kMaxDepth + 1) > kMaxDepth)
+    return Error::make("form.attachment", "XML " + what + " is nested more than " +
+                                              std::to_string(kMaxDepth) + " levels deep");
+  std::vector<std::pair<std::string, std::string>> scope;
+  build_tree(out, out.document(), root, scope);
+  return ok_status();
+}
+
+class SecondaryLoader {
+ public:
+  explicit SecondaryLoader(LoadContext& ctx) : ctx_(ctx) {}
+
+  Status load(pugi::xml_node el) {
+    SecondaryInstance si;
+    auto id = el.attribute("id");
+    if (!id || is_blank(id.value()))
+      return ctx_.error_at("form.structure", el, "secondary <instance> without an id attribute");
+    si.id = id.value();
+    si.tree = std::make_shared<Tree>();
+    if (auto src = el.attribute("src")) {
+      si.src = src.value();
+      XFORM_TRY(external(el, si));
+    } else {
+      for (auto c : el.children())
+        if (c.type() == pugi::node_element) {
+          auto scope = namespace_scope_at(c);
+          build_tree(*si.tree, si.tree->document(), c, scope);
+          break;
+        }
+    }
+    ctx_.form.secondary.push_back(std::move(si));
+    return ok_status();
+  }
+
+ private:
+  Status external(pugi::xml_node el, SecondaryInstance& si) {
+    const std::string& src = si.src;
+    std::string where = "<instance id=\"" + si.id + "\" src=\"" + src + "\">";
+    if (!src.starts_with("jr://"))
+      return ctx_.error_at("form.attachment", el,
+                           where + ": src must be a jr:// reference");
+    if (src == "jr://instance/last-saved") return ok_status();  // blank, as in ODK Web Forms
+    std::string_view rest = std::string_view(src).substr(5);
+    auto slash = rest.find('/');
+    std::string rel = percent_decode(slash == std::string_view::npos ? rest : rest.substr(slash + 1));
+    std::vector<std::string> dirs;
+    if (!ctx_.form_dir.empty()) dirs.push_back(ctx_.form_dir);
+    for (const auto& d : ctx_.opts.media_dirs) dirs.push_back(d);
+    std::string looked, data;
+    fs::path found;
+    for (const auto& d : dirs) {
+      std::vector<fs::path> candidates{fs::path(d) / rel};
+      if (fs::path(rel).filename() != fs::path(rel)) candidates.push_back(fs::path(d) / fs::path(rel).filename());
+      for (const fs::path& p : candidates) {
+        if (!looked.empty()) looked += ", ";
+        looked += p.string();
+        if (read_file(p, data)) {
+          found = p;
+          break;
+        }
+      }
+      if (!found.empty()) break;
+    }
+    if (found.empty()) {
+      if (ctx_.opts.missing_blank) return ok_status();
+      return ctx_.error_at("form.attachment", el,
+                           where + ": attachment not found (looked in: " +
+                               (looked.empty() ? std::string("no directory: the form has no path "
+                                                             "and no media directories were given")
+                                               : looked) +
+                               ")");
+    }
+    std::string what = src + " (" + found.string() + ")";
+    if (data.empty())
+      return ctx_.error_at("form.attachment", el, where + ": attachment " + found.string() +
+                                                      " is empty");
+    Status st = ok_status();
+    std::string_view body = data;
+    if (body.starts_with("\xEF\xBB\xBF") && !ends_with_ci(rel, ".csv")) body.remove_prefix(3);
+    if (ends_with_ci(rel, ".csv")) st = csv_to_tree(data, what, *si.tree);
+    else if (ends_with_ci(rel, ".geojson")) st = geojson_to_tree(body, what, *si.tree);
+    else if (ends_with_ci(rel, ".xml") || trim(body).starts_with("<")) st = xml_to_tree(body, what, *si.tree);
+    else
+      return ctx_.error_at("form.attachment", el,
+                           where + ": cannot tell the format of " + found.string() +
+                               " (expected .xml, .csv or .geojson)");
+    if (!st.ok()) return ctx_.error_at("form.attachment", el, where + ": " + st.error().message);
+    return ok_status();
+  }
+
+  LoadContext& ctx_;
+};
+
+}  // namespace
+
+Status load_secondary_instances(LoadContext& ctx, const std::vector<pugi::xml_node>& instances) {
+  SecondaryLoader loader(ctx);
+  for (const auto& el : instances) XFORM_TRY(loader.load(el));
+  return ok_status();
+}
+
+}  // namespace khaosat::core::xform_detail

@@ -1,0 +1,243 @@
+// Static analysis of parsed expressions: dependencies(), as_path_text(), is_volatile(), source().
+//
+// dependencies() names, for each location path in the expression, the absolute path of the
+// nodes it reads with predicates stripped. Steps the analysis cannot follow exactly (descendant
+// axes, wildcards, sideways axes) stop the path at the deepest prefix that still contains every
+// node the step can reach, which callers read as "this node or anything below it".
+#include <algorithm>
+#include <optional>
+
+#include "xpath/ast.hpp"
+
+namespace khaosat::core::xpath {
+namespace detail {
+namespace {
+
+bool is_call(const Ast& a, std::string_view name) {
+  return a.kind == ExprKind::Call && a.fn && std::string_view(a.fn->name) == name;
+}
+
+// instance('id') with a literal id: "instance('id')"; otherwise empty.
+std::string instance_prefix(const Ast& a) {
+  if (!is_call(a, "instance") || a.args.size() != 1 || a.args[0]->kind != ExprKind::String)
+    return {};
+  return "instance('" + a.args[0]->text + "')";
+}
+
+// Path text of the parent of `p` ("" is the document; an instance prefix is never cut).
+std::string parent_path(const std::string& p) {
+  std::size_t floor = 0;
+  if (p.rfind("instance(", 0) == 0) floor = p.find(')') + 1;
+  std::size_t slash = p.rfind('/');
+  if (slash == std::string::npos || slash < floor) return p;
+  return p.substr(0, slash);
+}
+
+// The first element level of `p` ("/data/a/b" -> "/data", "instance('x')/root/y" ->
+// "instance('x')/root").
+std::string top_path(const std::string& p) {
+  std::size_t from = 0;
+  if (p.rfind("instance(", 0) == 0) from = p.find(')') + 1;
+  std::size_t first = p.find('/', from);
+  if (first == std::string::npos) return p;
+  std::size_t second = p.find('/', first + 1);
+  return second == std::string::npos ? p : p.substr(0, second);
+}
+
+class Deps {
+ public:
+  explicit Deps(std::string current) : current_(std::move(current)) {}
+
+  void expr(const Ast& a, const std::string& ctx) {
+    if (auto p = designate(a, ctx)) add(*p);
+  }
+
+  std::vector<std::string> take() { return std::move(out_); }
+
+ private:
+  void add(std::string p) {
+    if (p.empty()) p = "/";
+    if (std::find(out_.begin(), out_.end(), p) == out_.end()) out_.push_back(std::move(p));
+  }
+
+  // The path `a` designates (predicates stripped), or nullopt when it designates no nameable
+  // nodes. Records the dependencies of everything inside `a` except that path itself.
+  std::optional<std::string> designate(const Ast& a, const std::string& ctx) {
+    switch (a.kind) {
+      case ExprKind::Path: return path(a, ctx);
+      case ExprKind::Filter: {
+        std::optional<std::string> base = designate(*a.args[0], ctx);
+        for (std::size_t i = 1; i < a.args.size(); ++i) expr(*a.args[i], base.value_or(ctx));
+        return base;
+      }
+      case ExprKind::Call: {
+        if (is_call(a, "current")) return current_;
+        std::string inst = instance_prefix(a);
+        if (!inst.empty()) return inst;
+        for (const auto& arg : a.args) expr(*arg, ctx);
+        return std::nullopt;
+      }
+      default:
+        for (const auto& arg : a.args) expr(*arg, ctx);
+        return std::nullopt;
+    }
+  }
+
+  std::optional<std::string> path(const Ast& a, const std::string& ctx) {
+    std::optional<std::string> base;
+    switch (a.start) {
+      case PathStart::Context: base = ctx; break;
+      case PathStart::Root: base = std::string(); break;
+      case PathStart::Expr: base = designate(*a.args[0], ctx); break;
+    }
+    bool exact = base.has_value();
+    std::string p = base.value_or(ctx);
+    for (const Step& s : a.steps) {
+      if (exact) exact = step(s, p);
+      for (const auto& pred : s.predicates) expr(*pred, p);
+    }
+    if (!base) return std::nullopt;
+    return p;
+  }
+
+  // Advances `p` over one step. Returns false when the step cannot be followed exactly; `p` is
+  // then left at a prefix containing everything the step reaches.
+  static bool step(const Step& s, std::string& p) {
+    bool named = s.test == TestKind::Name;
+    switch (s.axis) {
+      case Axis::Child:
+        if (!named) return false;
+        p += "/" + s.name;
+        return true;
+      case Axis::Attribute:
+        if (!named) return false;
+        p += "/@" + s.name;
+        return true;
+      case Axis::Self:
+        return s.test == TestKind::Node || named;
+      case Axis::Parent:
+        p = parent_path(p);
+        return s.test == TestKind::Node || named;
+      case Axis::FollowingSibling:
+      case Axis::PrecedingSibling:
+        p = parent_path(p);
+        return false;
+      case Axis::Ancestor:
+      case Axis::AncestorOrSelf:
+      case Axis::Following:
+      case Axis::Preceding:
+        p = top_path(p);
+        return false;
+      case Axis::Descendant:
+      case Axis::DescendantOrSelf:
+      case Axis::Namespace:
+        return false;
+    }
+    return false;
+  }
+
+  std::string current_;
+  std::vector<std::string> out_;
+};
+
+std::string test_text(const Step& s) {
+  switch (s.test) {
+    case TestKind::Name: return s.name;
+    case TestKind::PrefixAny: return s.name + ":*";
+    case TestKind::Any: return "*";
+    case TestKind::Node: return "node()";
+    case TestKind::Text: return "text()";
+    case TestKind::Comment: return "comment()";
+    case TestKind::PI:
+      return s.name.empty() ? "processing-instruction()"
+                            : "processing-instruction('" + s.name + "')";
+  }
+  return {};
+}
+
+const char* axis_text(Axis a) {
+  switch (a) {
+    case Axis::Child: return "child";
+    case Axis::Descendant: return "descendant";
+    case Axis::Parent: return "parent";
+    case Axis::Ancestor: return "ancestor";
+    case Axis::FollowingSibling: return "following-sibling";
+    case Axis::PrecedingSibling: return "preceding-sibling";
+    case Axis::Following: return "following";
+    case Axis::Preceding: return "preceding";
+    case Axis::Attribute: return "attribute";
+    case Axis::Namespace: return "namespace";
+    case Axis::Self: return "self";
+    case Axis::DescendantOrSelf: return "descendant-or-self";
+    case Axis::AncestorOrSelf: return "ancestor-or-self";
+  }
+  return "child";
+}
+
+std::string step_text(const Step& s, const std::string& src) {
+  std::string t;
+  bool plain = s.predicates.empty();
+  if (s.axis == Axis::Self && s.test == TestKind::Node && plain) return ".";
+  if (s.axis == Axis::Parent && s.test == TestKind::Node && plain) return "..";
+  if (s.axis == Axis::DescendantOrSelf && s.test == TestKind::Node && plain) return "";
+  if (s.abbreviated) return "/" + test_text(s);
+  if (s.axis == Axis::Child) t = test_text(s);
+  else if (s.axis == Axis::Attribute) t = "@" + test_text(s);
+  else t = std::string(axis_text(s.axis)) + "::" + test_text(s);
+  for (const auto& p : s.predicates) t += "[" + src.substr(p->begin, p->end - p->begin) + "]";
+  return t;
+}
+
+// Text of a path's starting expression when it is one as_path_text() accepts.
+std::optional<std::string> start_text(const Ast& a, const std::string& src) {
+  if (a.kind == ExprKind::Call && (is_call(a, "current") || !instance_prefix(a).empty()))
+    return src.substr(a.begin, a.end - a.begin);
+  if (a.kind == ExprKind::Filter) {
+    auto t = start_text(*a.args[0], src);
+    if (!t) return std::nullopt;
+    for (std::size_t i = 1; i < a.args.size(); ++i)
+      *t += "[" + src.substr(a.args[i]->begin, a.args[i]->end - a.args[i]->begin) + "]";
+    return t;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+}  // namespace detail
+
+std::vector<std::string> dependencies(const Expr& e, std::string_view context_path) {
+  std::string ctx(context_path);
+  detail::Deps d(ctx);
+  d.expr(*e.root, ctx);
+  return d.take();
+}
+
+bool is_volatile(const Expr& e) { return e.is_volatile; }
+
+const std::string& source(const Expr& e) { return e.source; }
+
+std::string as_path_text(const Expr& e) {
+  using namespace detail;
+  const Ast& a = *e.root;
+  if (a.kind != ExprKind::Path) {
+    auto t = start_text(a, e.source);
+    return t ? *t : std::string();
+  }
+  std::string out;
+  if (a.start == PathStart::Expr) {
+    auto t = start_text(*a.args[0], e.source);
+    if (!t) return {};
+    out = *t;
+  } else if (a.start == PathStart::Root && a.steps.empty()) {
+    return "/";
+  }
+  bool first = a.start == PathStart::Context;
+  for (const Step& s : a.steps) {
+    if (!first) out += '/';
+    first = false;
+    out += step_text(s, e.source);
+  }
+  return out;
+}
+
+}  // namespace khaosat::core::xpath

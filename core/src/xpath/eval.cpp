@@ -1,0 +1,403 @@
+// The evaluator: operators, function calls, location paths and the thirteen axes.
+//
+// [SECTION] document order
+// [SECTION] axes and node tests
+// [SECTION] steps, predicates, paths
+// [SECTION] expressions
+//
+// Comparisons live in eval_compare.cpp. Paths avoid copying node-sets: each step reuses the
+// scratch vectors of the path being evaluated, and a child step with a plain name test and no
+// predicate takes a direct loop over the children.
+#include <algorithm>
+#include <cmath>
+#include <functional>
+
+#include "xpath/ast.hpp"
+#include "xpath/eval_internal.hpp"
+
+namespace khaosat::core::xpath {
+namespace detail {
+
+// [SECTION] document order
+
+namespace {
+
+bool doc_before(const Node* a, const Node* b) {
+  if (a->tree != b->tree) return std::less<const Tree*>{}(a->tree, b->tree);
+  return a->order < b->order;
+}
+
+void ensure_orders(const NodeSet& nodes) {
+  Tree* last = nullptr;
+  for (const Node* n : nodes) {
+    if (n->tree != last) {
+      last = n->tree;
+      if (last) last->ensure_order();
+    }
+  }
+}
+
+}  // namespace
+
+void sort_document_order(NodeSet& nodes) {
+  if (nodes.size() < 2) return;
+  ensure_orders(nodes);
+  bool sorted = true;
+  for (std::size_t i = 1; i < nodes.size() && sorted; ++i)
+    sorted = doc_before(nodes[i - 1], nodes[i]);
+  if (sorted) return;
+  std::sort(nodes.begin(), nodes.end(), doc_before);
+  nodes.erase(std::unique(nodes.begin(), nodes.end()), nodes.end());
+}
+
+// [SECTION] axes and node tests
+
+namespace {
+
+bool is_namespace_decl(const Node* a) {
+  return a->name == "xmlns" || a->name.compare(0, 6, "xmlns:") == 0;
+}
+
+// Does `n` pass the step's node test? `principal` is the axis's principal node type.
+bool matches(const Step& s, const Node* n, NodeKind principal) {
+  switch (s.test) {
+    case TestKind::Node: return true;
+    case TestKind::Text: return n->kind == NodeKind::Text;
+    case TestKind::Comment:
+    case TestKind::PI: return false;  // the tree keeps neither
+    case TestKind::Any: return n->kind == principal;
+    case TestKind::PrefixAny:
+      return n->kind == principal && n->name.size() > s.name.size() &&
+             n->name[s.name.size()] == ':' && n->name.compare(0, s.name.size(), s.name) == 0;
+    case TestKind::Name:
+      return n->kind == principal &&
+             (n->name == s.name || (!s.local.empty() && n->local == s.local));
+  }
+  return false;
+}
+
+// Whether a node test can match a text node (so leaves' text() children must be visited).
+bool wants_text(const Step& s) {
+  return !s.elements_only && (s.test == TestKind::Node || s.test == TestKind::Text);
+}
+
+// The text() child of a leaf element with a non-empty value, materialised on demand.
+Node* text_child(Node* n) {
+  if (n->kind != NodeKind::Element || !n->children.empty() || n->value.empty() || !n->tree)
+    return nullptr;
+  return n->tree->text_node(n);
+}
+
+struct AxisWalker {
+  const Step& step;
+  NodeKind principal;
+  bool text;
+  NodeSet& out;
+
+  void take(Node* n) {
+    if (matches(step, n, principal)) out.push_back(n);
+  }
+  void children(Node* n) {
+    if (text)
+      if (Node* t = text_child(n)) take(t);
+    for (Node* c : n->children) take(c);
+  }
+  void descendants(Node* n) {
+    if (text)
+      if (Node* t = text_child(n)) take(t);
+    for (Node* c : n->children) {
+      take(c);
+      descendants(c);
+    }
+  }
+  // Subtree of `n` (n first) in reverse document order, appended.
+  void subtree_reversed(Node* n) {
+    for (auto it = n->children.rbegin(); it != n->children.rend(); ++it) subtree_reversed(*it);
+    if (text)
+      if (Node* t = text_child(n)) take(t);
+    take(n);
+  }
+};
+
+std::size_t index_in_parent(const Node* n) {
+  const auto& sib = n->parent->children;
+  return static_cast<std::size_t>(std::find(sib.begin(), sib.end(), n) - sib.begin());
+}
+
+bool is_child_of_parent(const Node* n) {
+  return n->parent && n->kind == NodeKind::Element;
+}
+
+// Appends the nodes on `s.axis` from `n` that pass the node test, in axis order (reverse
+// document order for reverse axes).
+void collect_axis(const Step& s, Node* n, NodeSet& out) {
+  NodeKind principal = s.axis == Axis::Attribute ? NodeKind::Attribute : NodeKind::Element;
+  AxisWalker w{s, principal, wants_text(s), out};
+  switch (s.axis) {
+    case Axis::Child:
+      w.children(n);
+      return;
+    case Axis::Descendant:
+      w.descendants(n);
+      return;
+    case Axis::DescendantOrSelf:
+      w.take(n);
+      w.descendants(n);
+      return;
+    case Axis::Self:
+      w.take(n);
+      return;
+    case Axis::Parent:
+      if (n->parent) w.take(n->parent);
+      return;
+    case Axis::Ancestor:
+      for (Node* p = n->parent; p; p = p->parent) w.take(p);
+      return;
+    case Axis::AncestorOrSelf:
+      for (Node* p = n; p; p = p->parent) w.take(p);
+      return;
+    case Axis::Attribute:
+      if (n->kind == NodeKind::Element)
+        for (Node* a : n->attributes)
+          if (!is_namespace_decl(a)) w.take(a);
+      return;
+    case Axis::Namespace:
+      return;
+    case Axis::FollowingSibling:
+      if (is_child_of_parent(n)) {
+        const auto& sib = n->parent->children;
+        for (std::size_t i = index_in_parent(n) + 1; i < sib.size(); ++i) w.take(sib[i]);
+      }
+      return;
+    case Axis::PrecedingSibling:
+      if (is_child_of_parent(n)) {
+        const auto& sib = n->parent->children;
+        for (std::size_t i = index_in_parent(n); i-- > 0;) w.take(sib[i]);
+      }
+      return;
+    case Axis::Following: {
+      Node* x = n;
+      // An attribute or text node is followed by its parent's content.
+      if (n->kind == NodeKind::Attribute) {
+        if (!n->parent) return;
+        w.descendants(n->parent);
+        x = n->parent;
+      } else if (n->kind == NodeKind::Text) {
+        x = n->parent;
+      }
+      for (; x && x->parent; x = x->parent) {
+        if (x->kind != NodeKind::Element) continue;
+        const auto& sib = x->parent->children;
+        for (std::size_t i = index_in_parent(x) + 1; i < sib.size(); ++i) {
+          w.take(sib[i]);
+          w.descendants(sib[i]);
+        }
+      }
+      return;
+    }
+    case Axis::Preceding: {
+      Node* x = n;
+      if (n->kind == NodeKind::Attribute || n->kind == NodeKind::Text) x = n->parent;
+      for (; x && x->parent; x = x->parent) {
+        const auto& sib = x->parent->children;
+        for (std::size_t i = index_in_parent(x); i-- > 0;) w.subtree_reversed(sib[i]);
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+// [SECTION] steps, predicates, paths
+
+void apply_predicate(NodeSet& nodes, const Ast& pred, const Context& ctx) {
+  if (nodes.empty()) return;
+  if (pred.kind == ExprKind::Number) {
+    double k = pred.number;
+    if (k >= 1 && k <= static_cast<double>(nodes.size()) && k == std::floor(k)) {
+      Node* keep = nodes[static_cast<std::size_t>(k) - 1];
+      nodes.assign(1, keep);
+    } else {
+      nodes.clear();
+    }
+    return;
+  }
+  std::size_t size = nodes.size();
+  std::size_t kept = 0;
+  Context c{nullptr, 0, size, ctx.current, ctx.env};
+  for (std::size_t i = 0; i < size; ++i) {
+    c.node = nodes[i];
+    c.position = i + 1;
+    Value v = eval(pred, c);
+    bool keep = v.is_number() ? v.raw_number() == static_cast<double>(i + 1) : v.to_boolean();
+    if (keep) nodes[kept++] = nodes[i];
+  }
+  nodes.resize(kept);
+}
+
+namespace {
+
+// The fast path: child::name without predicates.
+void child_name_step(const Step& s, const NodeSet& in, NodeSet& out) {
+  for (Node* n : in)
+    for (Node* c : n->children)
+      if (c->name == s.name || (!s.local.empty() && c->local == s.local)) out.push_back(c);
+}
+
+void apply_step(const Step& s, const NodeSet& in, NodeSet& out, const Context& ctx) {
+  out.clear();
+  if (s.axis == Axis::Child && s.test == TestKind::Name && s.predicates.empty()) {
+    child_name_step(s, in, out);
+  } else if (s.predicates.empty()) {
+    for (Node* n : in) collect_axis(s, n, out);
+  } else {
+    NodeSet scratch;
+    for (Node* n : in) {
+      scratch.clear();
+      collect_axis(s, n, scratch);
+      for (const auto& p : s.predicates) apply_predicate(scratch, *p, ctx);
+      out.insert(out.end(), scratch.begin(), scratch.end());
+    }
+  }
+  // One context node and a forward axis already give document order without duplicates.
+  if (in.size() == 1 && !is_reverse(s.axis)) return;
+  if (in.size() == 1 && out.size() > 1) {
+    std::reverse(out.begin(), out.end());
+    return;
+  }
+  sort_document_order(out);
+}
+
+Node* document_of(Node* n) {
+  while (n && n->parent) n = n->parent;
+  return n;
+}
+
+}  // namespace
+
+NodeSet eval_path(const Ast& a, const Context& ctx) {
+  NodeSet cur;
+  switch (a.start) {
+    case PathStart::Context:
+      if (ctx.node) cur.push_back(ctx.node);
+      break;
+    case PathStart::Root: {
+      // A node detached from any document (e.g. a repeat template) resolves "/" against the
+      // primary instance.
+      Node* d = document_of(ctx.node);
+      if ((!d || d->kind != NodeKind::Document) && ctx.env) {
+        if (Node* primary = ctx.env->primary_document()) d = primary;
+      }
+      if (d) cur.push_back(d);
+      break;
+    }
+    case PathStart::Expr: {
+      Value v = eval(*a.args[0], ctx);
+      if (!v.is_nodeset())
+        throw EvalError("a path step needs a node-set on its left, not a " +
+                        std::string(v.is_number() ? "number" : v.is_string() ? "string" : "boolean"));
+      cur = std::move(v.node_set());
+      break;
+    }
+  }
+  NodeSet next;
+  for (const Step& s : a.steps) {
+    if (cur.empty()) break;
+    apply_step(s, cur, next, ctx);
+    cur.swap(next);
+  }
+  return cur;
+}
+
+// [SECTION] expressions
+
+namespace {
+
+const char* type_name(const Value& v) {
+  switch (v.type()) {
+    case Value::Type::Boolean: return "boolean";
+    case Value::Type::Number: return "number";
+    case Value::Type::String: return "string";
+    case Value::Type::NodeSet: return "node-set";
+  }
+  return "value";
+}
+
+Value eval_union(const Ast& a, const Context& ctx) {
+  Value l = eval(*a.args[0], ctx);
+  Value r = eval(*a.args[1], ctx);
+  if (!l.is_nodeset() || !r.is_nodeset())
+    throw EvalError(std::string("'|' joins node-sets, not a ") +
+                    type_name(l.is_nodeset() ? r : l));
+  NodeSet& out = l.node_set();
+  const NodeSet& add = r.node_set();
+  out.insert(out.end(), add.begin(), add.end());
+  sort_document_order(out);
+  return l;
+}
+
+Value eval_call(const Ast& a, const Context& ctx) {
+  std::vector<Value> args;
+  args.reserve(a.args.size());
+  for (const auto& arg : a.args) args.push_back(eval(*arg, ctx));
+  return a.fn->impl(args, ctx);
+}
+
+Value eval_filter(const Ast& a, const Context& ctx) {
+  Value v = eval(*a.args[0], ctx);
+  if (!v.is_nodeset())
+    throw EvalError(std::string("a predicate filters a node-set, not a ") + type_name(v));
+  for (std::size_t i = 1; i < a.args.size(); ++i) apply_predicate(v.node_set(), *a.args[i], ctx);
+  return v;
+}
+
+double arith(ExprKind k, double l, double r) {
+  switch (k) {
+    case ExprKind::Add: return l + r;
+    case ExprKind::Sub: return l - r;
+    case ExprKind::Mul: return l * r;
+    case ExprKind::Div: return l / r;  // IEEE: x/0 is +-Infinity, 0/0 is NaN
+    case ExprKind::Mod: return std::fmod(l, r);
+    default: return 0;
+  }
+}
+
+}  // namespace
+
+Value eval(const Ast& a, const Context& ctx) {
+  switch (a.kind) {
+    case ExprKind::Number: return Value::number(a.number);
+    case ExprKind::String: return Value::string(a.text);
+    case ExprKind::Variable: throw EvalError("variables are not supported: $" + a.text);
+    case ExprKind::Or:
+      return Value::boolean(eval(*a.args[0], ctx).to_boolean() ||
+                            eval(*a.args[1], ctx).to_boolean());
+    case ExprKind::And:
+      return Value::boolean(eval(*a.args[0], ctx).to_boolean() &&
+                            eval(*a.args[1], ctx).to_boolean());
+    case ExprKind::Eq: case ExprKind::Ne: case ExprKind::Lt: case ExprKind::Le:
+    case ExprKind::Gt: case ExprKind::Ge:
+      return Value::boolean(compare(a.kind, eval(*a.args[0], ctx), eval(*a.args[1], ctx)));
+    case ExprKind::Add: case ExprKind::Sub: case ExprKind::Mul: case ExprKind::Div:
+    case ExprKind::Mod:
+      return Value::number(
+          arith(a.kind, eval(*a.args[0], ctx).to_number(), eval(*a.args[1], ctx).to_number()));
+    case ExprKind::Neg: return Value::number(-eval(*a.args[0], ctx).to_number());
+    case ExprKind::Union: return eval_union(a, ctx);
+    case ExprKind::Call: return eval_call(a, ctx);
+    case ExprKind::Filter: return eval_filter(a, ctx);
+    case ExprKind::Path: return Value::nodes(eval_path(a, ctx));
+  }
+  return {};
+}
+
+}  // namespace detail
+
+Value evaluate(const Expr& e, const Context& ctx) {
+  Context c = ctx;
+  if (!c.current) c.current = c.node;
+  return detail::eval(*e.root, c);
+}
+
+}  // namespace khaosat::core::xpath

@@ -1,0 +1,322 @@
+// ODK string and control functions: join, substr, ends-with, uuid, digest, base64-decode,
+// pulldata, regex, coalesce, if, once, boolean-from-string; plus the JS-compatible conversion
+// helpers declared in functions_odk.hpp.
+//
+// [SECTION] Helpers: JS parseInt, whitespace lists, UTF-16 indexing
+// [SECTION] String functions
+// [SECTION] Control functions (if, coalesce, once, boolean-from-string)
+// [SECTION] Table
+#include <algorithm>
+#include <cmath>
+#include <list>
+#include <regex>
+#include <utility>
+
+#include "xpath/functions.hpp"
+#include "xpath/functions_odk.hpp"
+
+namespace khaosat::core::xpath::detail::odk {
+
+// [SECTION] Helpers --------------------------------------------------------------------------
+
+double js_parse_int(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && (is_xml_space(s[i]) || s[i] == '\f' || s[i] == '\v')) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  const std::size_t digits_start = i;
+  double value = 0;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') value = value * 10 + (s[i++] - '0');
+  if (i == digits_start) return std::nan("");
+  return negative ? -value : value;
+}
+
+double int_arg(const Value& v) { return js_parse_int(v.to_string()); }
+
+std::vector<std::string> whitespace_list(std::string_view s) {
+  std::vector<std::string> items;
+  std::size_t i = 0;
+  while (i < s.size() && is_xml_space(s[i])) ++i;
+  while (i < s.size()) {
+    std::size_t end = i;
+    while (end < s.size() && !is_xml_space(s[end])) ++end;
+    items.emplace_back(s.substr(i, end - i));
+    i = end;
+    while (i < s.size() && is_xml_space(s[i])) ++i;
+  }
+  if (items.empty()) items.emplace_back();
+  return items;
+}
+
+std::vector<std::string> item_strings(const Value& v) {
+  std::vector<std::string> out;
+  if (v.is_nodeset()) {
+    for (const Node* n : v.node_set()) out.push_back(string_value(n));
+  } else {
+    out.push_back(v.to_string());
+  }
+  return out;
+}
+
+namespace {
+
+// UTF-8 <-> UTF-16, because ODK indexes strings as JavaScript does (UTF-16 code units). Bytes
+// that are not valid UTF-8 decode as U+FFFD; unpaired surrogates encode as U+FFFD.
+std::u16string to_utf16(std::string_view s) {
+  const std::string clean = sanitize_utf8(s);
+  std::u16string out;
+  for (std::size_t i = 0; i < clean.size();) {
+    const auto b0 = static_cast<unsigned char>(clean[i]);
+    char32_t cp = 0;
+    std::size_t n = 1;
+    if (b0 < 0x80) cp = b0;
+    else if (b0 < 0xE0) { cp = b0 & 0x1F; n = 2; }
+    else if (b0 < 0xF0) { cp = b0 & 0x0F; n = 3; }
+    else { cp = b0 & 0x07; n = 4; }
+    for (std::size_t k = 1; k < n; ++k) cp = (cp << 6) | (static_cast<unsigned char>(clean[i + k]) & 0x3F);
+    i += n;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xD800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xDC00 + (cp & 0x3FF)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+void append_utf8(std::string& out, char32_t cp) {
+  if (cp < 0x80) {
+    out.push_back(static_cast<char>(cp));
+  } else if (cp < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else if (cp < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+  }
+}
+
+std::string to_utf8(std::u16string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char16_t u = s[i];
+    if (u >= 0xD800 && u <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+      append_utf8(out, 0x10000 + ((char32_t{u} - 0xD800) << 10) + (char32_t{s[i + 1]} - 0xDC00));
+      ++i;
+    } else if (u >= 0xD800 && u <= 0xDFFF) {
+      append_utf8(out, 0xFFFD);
+    } else {
+      append_utf8(out, u);
+    }
+  }
+  return out;
+}
+
+// [SECTION] String functions -----------------------------------------------------------------
+
+// join(glue, values...): every node of a node-set argument contributes its own string.
+Value fn_join(std::vector<Value>& args, const Context&) {
+  const std::string glue = args[0].to_string();
+  std::string out;
+  bool first = true;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    for (const std::string& s : item_strings(args[i])) {
+      if (!first) out += glue;
+      out += s;
+      first = false;
+    }
+  }
+  return Value::string(std::move(out));
+}
+
+// substr(s, start, [end]): 0-based, end exclusive, negative indices count from the end; the
+// indices are parseInt() of the arguments' strings (so 'x' gives NaN and an empty result).
+Value fn_substr(std::vector<Value>& args, const Context&) {
+  const std::u16string s = to_utf16(args[0].to_string());
+  const auto length = static_cast<double>(s.size());
+  if (s.empty()) return Value::string("");
+  double start = int_arg(args[1]);
+  double end = args.size() > 2 ? int_arg(args[2]) : length;
+  if (start < 0) start += length;
+  if (end < 0) end += length;
+  if (std::isnan(start) || std::isnan(end)) return Value::string("");
+  start = std::clamp(start, 0.0, length);
+  end = std::clamp(end, 0.0, length);
+  if (start > end) return Value::string("");
+  const auto from = static_cast<std::size_t>(start);
+  return Value::string(to_utf8(std::u16string_view(s).substr(from, static_cast<std::size_t>(end) - from)));
+}
+
+Value fn_ends_with(std::vector<Value>& args, const Context&) {
+  return Value::boolean(args[0].to_string().ends_with(args[1].to_string()));
+}
+
+// uuid(): a v4 UUID. uuid(n): as ODK, UUIDs concatenated and cut to n characters (JS slice:
+// a negative n drops characters from the end).
+Value fn_uuid(std::vector<Value>& args, const Context& ctx) {
+  std::string result = ctx.env->uuid();
+  if (args.empty()) return Value::string(std::move(result));
+  const double n = args[0].to_number();
+  if (std::isnan(n)) throw EvalError("uuid() expects a valid number for the length, not NaN");
+  // ODK would loop forever on Infinity; a form asking for more than this is broken anyway.
+  constexpr double kMaxLength = 1 << 20;
+  if (n > kMaxLength) throw EvalError("uuid() length " + number_to_string(n) + " is too large");
+  const double cut = std::trunc(n) < 0 ? std::max(0.0, static_cast<double>(result.size()) + std::trunc(n))
+                                       : std::trunc(n);
+  while (static_cast<double>(result.size()) < n) result += ctx.env->uuid();
+  result.resize(std::min(result.size(), static_cast<std::size_t>(cut)));
+  return Value::string(std::move(result));
+}
+
+// digest(data, algorithm, [encoding]): the UTF-8 bytes of `data` hashed; base64 by default.
+Value fn_digest(std::vector<Value>& args, const Context&) {
+  static constexpr std::pair<std::string_view, HashAlgorithm> kAlgorithms[] = {
+      {"MD5", HashAlgorithm::Md5},       {"SHA-1", HashAlgorithm::Sha1},
+      {"SHA-256", HashAlgorithm::Sha256}, {"SHA-384", HashAlgorithm::Sha384},
+      {"SHA-512", HashAlgorithm::Sha512}};
+  const std::string data = args[0].to_string();
+  const std::string algorithm = args[1].to_string();
+  const std::string encoding = args.size() > 2 ? args[2].to_string() : "base64";
+  const auto* found = std::find_if(std::begin(kAlgorithms), std::end(kAlgorithms),
+                                   [&](const auto& a) { return a.first == algorithm; });
+  if (found == std::end(kAlgorithms)) throw EvalError("Unsupported digest algorithm: '" + algorithm + "'");
+  if (encoding != "base64" && encoding != "hex") {
+    throw EvalError("Unsupported digest encoding: '" + encoding + "'");
+  }
+  const std::string hash = hash_bytes(found->second, data);
+  return Value::string(encoding == "hex" ? hex_encode(hash) : base64_encode(hash));
+}
+
+// base64-decode(s): the decoded bytes read as UTF-8; "" when `s` is not base64.
+Value fn_base64_decode(std::vector<Value>& args, const Context&) {
+  const auto bytes = base64_decode(args[0].to_string());
+  return Value::string(bytes ? sanitize_utf8(*bytes) : std::string());
+}
+
+const Node* child_named(const Node* parent, std::string_view name) {
+  for (const Node* c : parent->children) {
+    if (c->name == name || c->local == name) return c;
+  }
+  return nullptr;
+}
+
+// pulldata(instance, column, lookup_column, value): ODK evaluates
+// instance('<instance>')/root/item[<lookup_column> = '<value>']/<column> as a string, i.e. the
+// first matching item (in document order) that has the wanted column.
+Value fn_pulldata(std::vector<Value>& args, const Context& ctx) {
+  const std::string id = args[0].to_string();
+  const std::string column = args[1].to_string();
+  const std::string lookup_column = args[2].to_string();
+  const std::string value = args[3].to_string();
+  const Node* top = ctx.env->instance(id);
+  if (top == nullptr) return Value::string("");
+  // Environment::instance() gives the root element; the path needs it to be <root>.
+  const Node* root = top->kind == NodeKind::Document ? child_named(top, "root") : top;
+  if (root == nullptr || root->local != "root") return Value::string("");
+  for (const Node* item : root->children) {
+    if (item->local != "item") continue;
+    bool match = false;
+    for (const Node* c : item->children) {
+      if (c->local == lookup_column && string_value(c) == value) { match = true; break; }
+    }
+    if (!match) continue;
+    if (const Node* wanted = child_named(item, column)) return Value::string(string_value(wanted));
+  }
+  return Value::string("");
+}
+
+// UTF-16 code units widened to wchar_t: JavaScript's RegExp (without the u flag) matches over
+// code units, so "." and character classes see one BMP character -- not its UTF-8 bytes -- and
+// the two halves of a surrogate pair separately.
+std::wstring to_wide(std::string_view s) {
+  const std::u16string units = to_utf16(s);
+  return std::wstring(units.begin(), units.end());
+}
+
+// Compiled patterns are kept per thread (forms reuse a handful of constraint patterns).
+const std::wregex& compiled_pattern(const std::string& pattern) {
+  constexpr std::size_t kCacheSize = 32;
+  thread_local std::list<std::pair<std::string, std::wregex>> cache;  // most recent first
+  for (auto it = cache.begin(); it != cache.end(); ++it) {
+    if (it->first == pattern) {
+      cache.splice(cache.begin(), cache, it);
+      return cache.front().second;
+    }
+  }
+  std::wregex compiled;
+  try {
+    compiled = std::wregex(to_wide(pattern), std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw EvalError("invalid regular expression '" + pattern + "' in regex(): " + e.what());
+  }
+  cache.emplace_front(pattern, std::move(compiled));
+  if (cache.size() > kCacheSize) cache.pop_back();
+  return cache.front().second;
+}
+
+// regex(value, pattern): whether `pattern` (ECMAScript, no flags) matches anywhere in `value`.
+Value fn_regex(std::vector<Value>& args, const Context&) {
+  const std::wstring value = to_wide(args[0].to_string());
+  const std::string pattern = args[1].to_string();
+  const std::wregex& re = compiled_pattern(pattern);
+  try {
+    return Value::boolean(std::regex_search(value, re));
+  } catch (const std::regex_error& e) {  // e.g. error_complexity / error_stack on huge input
+    throw EvalError("regex('" + pattern + "') failed on the value: " + e.what());
+  }
+}
+
+// [SECTION] Control functions ----------------------------------------------------------------
+
+// if(cond, a, b): the chosen argument unchanged (any type).
+Value fn_if(std::vector<Value>& args, const Context&) {
+  return std::move(args[args[0].to_boolean() ? 1 : 2]);
+}
+
+Value fn_coalesce(std::vector<Value>& args, const Context&) {
+  std::string a = args[0].to_string();
+  return Value::string(a.empty() ? args[1].to_string() : std::move(a));
+}
+
+// once(x): the context node's own value when it has one, else x as a string.
+Value fn_once(std::vector<Value>& args, const Context& ctx) {
+  if (ctx.node == nullptr) throw EvalError("once() needs a context node");
+  std::string own = string_value(ctx.node);
+  return Value::string(own.empty() ? args[0].to_string() : std::move(own));
+}
+
+Value fn_boolean_from_string(std::vector<Value>& args, const Context&) {
+  const std::string s = args[0].to_string();
+  return Value::boolean(s == "1" || s == "true");
+}
+
+// [SECTION] Table ----------------------------------------------------------------------------
+
+const FunctionSpec kStringFunctions[] = {
+    {"join", 1, -1, fn_join},
+    {"substr", 2, 3, fn_substr},
+    {"ends-with", 2, 2, fn_ends_with},
+    {"uuid", 0, 1, fn_uuid, /*volatile_result=*/true},
+    {"digest", 2, 3, fn_digest},
+    {"base64-decode", 1, 1, fn_base64_decode},
+    {"pulldata", 4, 4, fn_pulldata},
+    {"regex", 2, 2, fn_regex},
+    {"if", 3, 3, fn_if},
+    {"coalesce", 2, 2, fn_coalesce},
+    {"once", 1, 1, fn_once},
+    {"boolean-from-string", 1, 1, fn_boolean_from_string},
+};
+
+}  // namespace
+
+std::span<const FunctionSpec> string_functions() { return kStringFunctions; }
+
+}  // namespace khaosat::core::xpath::detail::odk

@@ -1,0 +1,171 @@
+// XPath 1.0 with the ODK XForms function library: values, the parsed expression (AST), the
+// evaluation context, the function table, and static dependency analysis.
+//
+// Expressions are parsed once (parse()) into an immutable AST shared by every evaluation.
+// evaluate() never mutates the trees it reads. Runtime failures that ODK reports as errors
+// (an invalid regex, instance('x') naming no instance, a wrong argument) throw EvalError; the
+// session catches it at its boundary and turns it into an Error. Parse errors and unknown
+// functions / wrong arity are reported by parse() as Errors naming the expression and position.
+//
+// Thread-safety: a parsed Expr is immutable and may be shared; evaluation is not thread-safe
+// with respect to the trees it reads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "khaosat/core/result.hpp"
+#include "model/tree.hpp"
+
+namespace khaosat::core::xpath {
+
+using NodeSet = std::vector<Node*>;
+
+// An XPath value: boolean, number, string or node-set. Node-sets are kept in document order
+// without duplicates whenever they come out of a path or union.
+class Value {
+ public:
+  enum class Type : std::uint8_t { Boolean, Number, String, NodeSet };
+
+  Value() : type_(Type::String) {}
+  static Value boolean(bool b) { Value v; v.type_ = Type::Boolean; v.b_ = b; return v; }
+  static Value number(double d) { Value v; v.type_ = Type::Number; v.d_ = d; return v; }
+  static Value string(std::string s) { Value v; v.type_ = Type::String; v.s_ = std::move(s); return v; }
+  static Value nodes(NodeSet ns) { Value v; v.type_ = Type::NodeSet; v.n_ = std::move(ns); return v; }
+
+  Type type() const { return type_; }
+  bool is_nodeset() const { return type_ == Type::NodeSet; }
+  bool is_number() const { return type_ == Type::Number; }
+  bool is_string() const { return type_ == Type::String; }
+  bool is_boolean() const { return type_ == Type::Boolean; }
+
+  // XPath 1.0 conversions (boolean(), number(), string()).
+  bool to_boolean() const;
+  double to_number() const;
+  std::string to_string() const;
+
+  const NodeSet& node_set() const { return n_; }  // empty unless is_nodeset()
+  NodeSet& node_set() { return n_; }
+  const std::string& raw_string() const { return s_; }  // only when is_string()
+  bool raw_boolean() const { return b_; }
+  double raw_number() const { return d_; }
+
+ private:
+  Type type_;
+  bool b_ = false;
+  double d_ = 0;
+  std::string s_;
+  NodeSet n_;
+};
+
+// XPath number -> string as ODK (the reference engine, which uses JavaScript's rules) prints it:
+// shortest round-trip digits, integers without a decimal point, "Infinity", "-Infinity", -0 as
+// "0", NaN as "" (XPath 1.0 says "NaN"), and exponent notation for |x| >= 1e21 or < 1e-6
+// ("1e+21", "1e-7"; XPath 1.0 says no exponent). Checked with the odk-oracle.
+std::string number_to_string(double d);
+// XPath string -> number as ODK does it: "" is NaN; otherwise JavaScript's Number(): surrounding
+// whitespace allowed (whitespace only is 0), optional sign, decimal digits with optional '.' and
+// exponent, "Infinity", 0x/0o/0b integers; anything else is NaN.
+double string_to_number(std::string_view s);
+
+class EvalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// What an expression can ask of the form it runs in. The session implements it; tests may
+// implement it directly. All methods have simple defaults so a test needs only what it uses.
+class Environment {
+ public:
+  virtual ~Environment() = default;
+  // instance('id'): the root element of a secondary instance, or null when there is none.
+  // The XPath function instance('id') returns that element's PARENT (the instance's document
+  // node), so that instance('id')/root/item selects the items.
+  virtual Node* instance(std::string_view id) { (void)id; return nullptr; }
+  // The primary instance's document node ("/" paths start here).
+  virtual Node* primary_document() { return nullptr; }
+  // Clock: milliseconds since the Unix epoch (UTC). now(), today(), timestamp preloads.
+  virtual double now_ms();
+  // Offset of local time from UTC in minutes at the given instant (for today() and formatting).
+  virtual int tz_offset_minutes(double epoch_ms);
+  // A pseudo-random number in [0, 1) for random(); deterministic engines override.
+  virtual double random();
+  // A new random UUID v4 string (for uuid()).
+  virtual std::string uuid();
+  // jr:itext(id) in the current language, or "" when unknown.
+  virtual std::string itext(std::string_view id) { (void)id; return {}; }
+  // jr:choice-name(value, node): the label of `value` among the choices of the select bound to
+  // `select_node`, in the current language; "" when unknown.
+  virtual std::string choice_name(std::string_view value, Node* select_node) {
+    (void)value; (void)select_node; return {};
+  }
+  // Properties for preloads / pulldata: jr:preload="property" values (deviceid, username ...).
+  virtual std::string property(std::string_view name) { (void)name; return {}; }
+};
+
+// The evaluation context of one (sub)expression.
+struct Context {
+  Node* node = nullptr;        // context node
+  std::size_t position = 1;    // 1-based
+  std::size_t size = 1;
+  Node* current = nullptr;     // current(): the context node of the outermost expression
+  Environment* env = nullptr;  // never null during evaluation
+};
+
+struct Expr;
+using ExprPtr = std::shared_ptr<const Expr>;
+
+// A built-in function. `args` are already evaluated (the function may consume them).
+using FunctionImpl = Value (*)(std::vector<Value>& args, const Context& ctx);
+
+struct FunctionSpec {
+  const char* name;   // as called: "concat", "jr:choice-name", "format-date"
+  int min_args;
+  int max_args;       // -1: any number
+  FunctionImpl impl;
+  bool volatile_result = false;  // now(), random(), uuid(): never cached, never constant-folded
+};
+
+// The function table: XPath 1.0 core functions plus the ODK library. Lookup accepts the name as
+// written ("jr:choice-name") and, for prefixed names, also the local part.
+const FunctionSpec* find_function(std::string_view name);
+// Registers functions (the core table registers itself; the ODK library adds to it). An entry
+// with the name of an existing one replaces it. Register before parsing on other threads: the
+// table itself is not locked.
+void register_functions(const FunctionSpec* specs, std::size_t count);
+
+// Parse once. Errors name the expression and the 1-based character position:
+//   "expected ')' at position 12 in 'concat(a, b'"
+//   "unknown function 'foo' in 'foo(1)'"  /  "'substr' takes 2 to 3 arguments, not 1 in '...'"
+Result<ExprPtr> parse(std::string_view text);
+
+// Evaluate against a context. Throws EvalError on a runtime failure (see the header comment).
+Value evaluate(const Expr& e, const Context& ctx);
+inline Value evaluate(const ExprPtr& e, const Context& ctx) { return evaluate(*e, ctx); }
+
+// Static dependencies: the absolute instance paths an expression reads, predicates stripped,
+// resolved against `context_path` (the absolute path of the node the expression runs at, e.g.
+// "/data/rep/q"). A path into a secondary instance comes back as "instance('id')/root/item..."
+// Relative paths and ".."/"." are resolved; current() is resolved to `context_path` too. A
+// path the analysis cannot resolve (e.g. starts from a function result) is reported by its best
+// known prefix. Each returned path names a node whose value, or whose subtree, the expression
+// may read: a change at that path or below it must trigger re-evaluation.
+std::vector<std::string> dependencies(const Expr& e, std::string_view context_path);
+
+// True when the expression's value can change without any instance change (now(), random() ...).
+bool is_volatile(const Expr& e);
+
+// The source text the expression was parsed from.
+const std::string& source(const Expr& e);
+
+// If the expression is a plain location path (e.g. "/data/a", "../b", "instance('x')/root/item")
+// returns it normalized as text; otherwise empty. Used for refs and itemset nodesets.
+std::string as_path_text(const Expr& e);
+
+}  // namespace khaosat::core::xpath

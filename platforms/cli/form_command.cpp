@@ -1,0 +1,233 @@
+// `khaosat form ...`: check and fill forms from the command line.
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "cli.hpp"
+#include "khaosat/core/fill_script.hpp"
+#include "khaosat/core/form_session.hpp"
+
+namespace khaosat::cli {
+namespace {
+
+using core::FillOptions;
+
+const char* kFormUsage =
+    "usage: khaosat form SUBCOMMAND ...\n\n"
+    "subcommands:\n"
+    "  check FORM [--media DIR]...\n"
+    "      Load FORM and print a summary (id, version, languages, question count), or every\n"
+    "      error found. Exit 0 when the form loads, 1 when it does not.\n"
+    "  fill FORM [SCRIPT.json] [--media DIR]... [--missing error|blank] [--lang L]\n"
+    "       [--now ISO8601] [--repeat N] [--labels] [--xml-each] [--compact] [--text]\n"
+    "      Fill FORM with the steps of SCRIPT (a JSON array, the oracle's step format) and print\n"
+    "      the snapshot document as JSON (the format of shared/tools/odk-oracle). --now fixes the\n"
+    "      clock for today(), now() and timestamp preloads and makes uuids reproducible;\n"
+    "      --missing blank treats a missing attachment as empty; --repeat N also loads the\n"
+    "      form N more times and reports the timings; --labels adds labels, hints and choice\n"
+    "      labels in the current language; --text prints the final answers for people instead\n"
+    "      of JSON. Exit 1 when the form does not load.\n";
+
+bool read_file(const std::string& path, std::string& out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  return true;
+}
+
+struct Parsed {
+  std::vector<std::string> positional;
+  FillOptions fill;
+  bool compact = false;
+  bool text = false;
+  std::string error;
+};
+
+Parsed parse_args(const std::vector<std::string>& args) {
+  Parsed p;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    auto next = [&](std::string& out) {
+      if (i + 1 >= args.size()) {
+        p.error = a + " needs a value";
+        return false;
+      }
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (a == "--media") {
+      if (next(v)) p.fill.load.media_dirs.push_back(v);
+    } else if (a == "--missing") {
+      if (next(v)) {
+        if (v == "blank") p.fill.load.missing_blank = true;
+        else if (v != "error") p.error = "--missing takes 'error' or 'blank', not '" + v + "'";
+      }
+    } else if (a == "--lang") {
+      if (next(v)) p.fill.language = v;
+    } else if (a == "--now") {
+      if (next(v)) {
+        p.fill.now_ms = core::parse_iso8601(v);
+        if (!p.fill.now_ms) p.error = "--now: '" + v + "' is not an ISO 8601 date-time";
+      }
+    } else if (a == "--repeat") {
+      if (next(v)) {
+        try {
+          p.fill.repeat_loads = std::stoi(v);
+        } catch (...) {
+          p.error = "--repeat needs a number, not '" + v + "'";
+        }
+      }
+    } else if (a == "--xml-each") {
+      p.fill.instance_xml_each = true;
+    } else if (a == "--compact") {
+      p.compact = true;
+    } else if (a == "--labels") {
+      p.fill.labels = true;
+    } else if (a == "--text") {
+      p.text = true;
+      p.fill.labels = true;
+    } else if (a.size() > 1 && a[0] == '-') {
+      p.error = "unknown option '" + a + "'";
+    } else {
+      p.positional.push_back(a);
+    }
+    if (!p.error.empty()) break;
+  }
+  return p;
+}
+
+int check(const Parsed& p) {
+  if (p.positional.size() != 1) {
+    std::cerr << "usage: khaosat form check FORM [--media DIR]...\n";
+    return 2;
+  }
+  const std::string& path = p.positional[0];
+  auto form = core::load_form(path, p.fill.load);
+  if (!form) {
+    std::cerr << path << ": " << form.error().message << "\n";
+    return 1;
+  }
+  core::FormSummary s = core::summarize(*form);
+  std::cout << path << ": ok\n"
+            << "  id:        " << s.id << "\n"
+            << "  version:   " << (s.version.empty() ? "(none)" : s.version) << "\n"
+            << "  title:     " << s.title << "\n"
+            << "  languages: ";
+  if (s.languages.empty()) std::cout << "(none)";
+  for (std::size_t i = 0; i < s.languages.size(); ++i)
+    std::cout << (i ? ", " : "") << s.languages[i]
+              << (s.languages[i] == s.default_language ? " (default)" : "");
+  std::cout << "\n  questions: " << s.question_count << "\n"
+            << "  repeats:   " << s.repeat_count << "\n";
+  return 0;
+}
+
+// The final state for people: each answered or computed question with its label, then the
+// steps that failed, the open violations and the submission XML.
+void print_text(const nlohmann::json& doc) {
+  const auto& snaps = doc["snapshots"];
+  const auto& last = snaps.back();
+  std::cout << doc.value("form", "") << " (" << last.value("language", "") << ")\n\n";
+  for (const auto& n : last["nodes"]) {
+    std::string type = n.value("type", "");
+    if (!n.value("relevant", true) || type == "root" || type == "repeat") continue;
+    std::string ref = n.value("ref", "");
+    std::size_t depth = static_cast<std::size_t>(std::count(ref.begin(), ref.end(), '/') - 2);
+    std::string indent(depth * 2, ' ');
+    std::string label = n.value("label", "");
+    if (type == "group" || type == "repeat-instance") {
+      std::cout << indent << "[" << ref << "] " << label << "\n";
+      continue;
+    }
+    std::string value = n.value("value", "");
+    if (n.contains("choiceLabels")) {  // show a select's labels, not its codes
+      std::string shown;
+      for (std::size_t i = 0; i < n["choices"].size(); ++i) {
+        std::string v = n["choices"][i].get<std::string>();
+        if ((" " + value + " ").find(" " + v + " ") == std::string::npos) continue;
+        shown += (shown.empty() ? "" : ", ") + n["choiceLabels"][i].get<std::string>();
+      }
+      if (!shown.empty()) value = shown + " (" + value + ")";
+    }
+    std::cout << indent << (label.empty() ? ref : label) << ": " << value;
+    if (n.contains("violation") && n["violation"].is_object())
+      std::cout << "   <- " << n["violation"].value("condition", "") << " "
+                << (n["violation"]["message"].is_string()
+                        ? n["violation"]["message"].get<std::string>() : std::string());
+    std::cout << "\n";
+  }
+  for (const auto& s : snaps)
+    if (!s.value("ok", true))
+      std::cout << "\nstep " << s["step"] << " failed: " << s["error"].get<std::string>() << "\n";
+  const auto& sub = doc["submission"];
+  std::cout << "\nsubmission: " << sub.value("status", "") << "\n";
+  for (const auto& v : sub["violations"])
+    std::cout << "  " << v.value("ref", "") << ": " << v.value("condition", "") << "\n";
+  std::cout << "\n" << doc.value("instanceXML", "") << "\n";
+}
+
+int fill(const Parsed& p) {
+  if (p.positional.empty() || p.positional.size() > 2) {
+    std::cerr << "usage: khaosat form fill FORM [SCRIPT.json] [options]   (see --help)\n";
+    return 2;
+  }
+  nlohmann::json steps = nlohmann::json::array();
+  if (p.positional.size() == 2) {
+    std::string text;
+    if (!read_file(p.positional[1], text)) {
+      std::cerr << "khaosat form fill: cannot read script '" << p.positional[1] << "'\n";
+      return 2;
+    }
+    auto parsed = core::parse_script(text);
+    if (!parsed) {
+      std::cerr << "khaosat form fill: " << p.positional[1] << ": " << parsed.error().message
+                << "\n";
+      return 2;
+    }
+    steps = std::move(parsed.value());
+  }
+  nlohmann::json doc = core::run_fill(p.positional[0], steps, p.fill);
+  if (p.text && doc.value("ok", false)) {
+    print_text(doc);
+    return 0;
+  }
+  std::cout << doc.dump(p.compact ? -1 : 1, ' ', false, nlohmann::json::error_handler_t::replace)
+            << "\n";
+  if (!doc.value("ok", false)) {
+    std::cerr << p.positional[0] << ": " << doc["error"].value("message", "") << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int form_command(std::vector<std::string> args) {
+  if (args.empty()) {
+    std::cerr << kFormUsage;
+    return 2;
+  }
+  std::string sub = args[0];
+  args.erase(args.begin());
+  bool help = sub == "-h" || sub == "--help";
+  for (const auto& a : args) help = help || a == "-h" || a == "--help";
+  if (help) {
+    std::cout << kFormUsage;
+    return 0;
+  }
+  Parsed p = parse_args(args);
+  if (!p.error.empty()) {
+    std::cerr << "khaosat form " << sub << ": " << p.error << "\n";
+    return 2;
+  }
+  if (sub == "check") return check(p);
+  if (sub == "fill") return fill(p);
+  std::cerr << "khaosat form: unknown subcommand '" << sub << "'\n\n" << kFormUsage;
+  return 2;
+}
+
+}  // namespace khaosat::cli

@@ -1,0 +1,39 @@
+// khaosat: the command-line tool. Dispatches to the command groups (form ...).
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+namespace {
+
+void print_usage(std::ostream& out) {
+  out << "khaosat: offline field survey system\n\n"
+         "usage: khaosat COMMAND [ARGS...]\n\n"
+         "commands:\n"
+         "  form check FORM   load a form and report a summary or every error found\n"
+         "  form fill FORM    fill a form with a script of steps and print snapshots as JSON\n\n"
+         "Run 'khaosat COMMAND --help' for a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
+    print_usage(args.empty() ? std::cerr : std::cout);
+    return args.empty() ? 2 : 0;
+  }
+  if (args[0] == "--version") {
+    std::cout << "khaosat " << khaosat::cli::kVersion << "\n";
+    return 0;
+  }
+  if (args[0] == "form") {
+    args.erase(args.begin());
+    return khaosat::cli::form_command(args);
+  }
+  std::cerr << "khaosat: unknown command '" << args[0] << "'\n\n";
+  print_usage(std::cerr);
+  return 2;
+}

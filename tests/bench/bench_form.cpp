@@ -1,0 +1,214 @@
+// khaosat_bench_form: form-engine benchmarks, run by `scripts/bench form`. Each scenario runs in
+// its own process so that its peak memory (ru_maxrss) is its own.
+//
+//   khaosat_bench_form load FORM [N]       load + start a session N times (median, min, max ms)
+//   khaosat_bench_form pugixml FORM [N]    only parse the XML with pugixml, N times
+//   khaosat_bench_form answer [QUESTIONS]  generated form: time of one answer's recompute
+//   khaosat_bench_form repeat [INSTANCES]  a repeat with INSTANCES instances: add one more
+//
+// Prints one JSON object per run on stdout.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <pugixml.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "khaosat/core/form_session.hpp"
+
+using khaosat::core::FormSession;
+using nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double ms_since(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+long peak_rss_kb() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_maxrss;
+}
+
+json stats(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  double sum = 0;
+  for (double x : v) sum += x;
+  return {{"n", v.size()},
+          {"min_ms", v.front()},
+          {"median_ms", v[v.size() / 2]},
+          {"p90_ms", v[v.size() * 9 / 10]},
+          {"max_ms", v.back()},
+          {"mean_ms", sum / static_cast<double>(v.size())}};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+const char* kHead =
+    R"(<?xml version="1.0"?>
+<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa">
+<h:head><h:title>generated</h:title><model>
+)";
+
+// QUESTIONS questions in blocks of 10: a cascading select pair (province -> district, filtered
+// by a secondary instance), a relevance chain (each int relevant when the one before it is
+// positive), and calculations summing the block and the whole form.
+std::string generated_form(int questions) {
+  int blocks = std::max(1, questions / 10);
+  std::ostringstream inst, binds, body, items;
+  inst << "<instance><data id=\"gen\">";
+  for (int b = 0; b < blocks; ++b) {
+    inst << "<b" << b << "><p/><d/>";
+    for (int q = 0; q < 6; ++q) inst << "<q" << q << "/>";
+    inst << "<sum/><flag/></b" << b << ">";
+    std::string base = "/data/b" + std::to_string(b);
+    binds << "<bind nodeset=\"" << base << "/p\" type=\"string\"/>";
+    binds << "<bind nodeset=\"" << base << "/d\" type=\"string\" required=\"true()\"/>";
+    for (int q = 0; q < 6; ++q) {
+      binds << "<bind nodeset=\"" << base << "/q" << q << "\" type=\"int\" constraint=\". &gt;= 0\"";
+      if (q > 0) binds << " relevant=\"../q" << (q - 1) << " &gt; 0\"";
+      binds << "/>";
+    }
+    binds << "<bind nodeset=\"" << base << "/sum\" type=\"int\" calculate=\"../q0 + ../q1 + ../q2 + "
+          << "../q3 + ../q4 + ../q5\"/>";
+    binds << "<bind nodeset=\"" << base << "/flag\" calculate=\"if(../sum &gt; 100, 'big', 'small')\"/>";
+    body << "<group ref=\"" << base << "\"><select1 ref=\"" << base << "/p\"><itemset nodeset=\"instance('geo')/root/p\"><value ref=\"id\"/><label ref=\"name\"/></itemset></select1>";
+    body << "<select1 ref=\"" << base << "/d\"><itemset nodeset=\"instance('geo')/root/d[p = current()/../p]\"><value ref=\"id\"/><label ref=\"name\"/></itemset></select1>";
+    for (int q = 0; q < 6; ++q) body << "<input ref=\"" << base << "/q" << q << "\"/>";
+    body << "</group>";
+  }
+  inst << "<total/></data></instance>";
+  binds << "<bind nodeset=\"/data/total\" type=\"int\" calculate=\"sum(/data/*/sum)\"/>";
+  items << "<instance id=\"geo\"><root>";
+  for (int p = 0; p < 20; ++p) {
+    items << "<p><id>p" << p << "</id><name>Province " << p << "</name></p>";
+    for (int d = 0; d < 10; ++d)
+      items << "<d><id>p" << p << "d" << d << "</id><p>p" << p << "</p><name>District " << d
+            << "</name></d>";
+  }
+  items << "</root></instance>";
+  return std::string(kHead) + inst.str() + items.str() + binds.str() + "</model></h:head><h:body>" +
+         body.str() + "</h:body></h:html>";
+}
+
+std::string repeat_form() {
+  return std::string(kHead) +
+         "<instance><data id=\"rep\"><r jr:template=\"\"><name/><age/><adult/><pos/></r><n/><adults/></data></instance>"
+         "<bind nodeset=\"/data/r/age\" type=\"int\" constraint=\". &lt; 120\"/>"
+         "<bind nodeset=\"/data/r/adult\" calculate=\"if(../age &gt;= 18, 'yes', 'no')\"/>"
+         "<bind nodeset=\"/data/r/pos\" calculate=\"position(..)\"/>"
+         "<bind nodeset=\"/data/n\" type=\"int\" calculate=\"count(/data/r)\"/>"
+         "<bind nodeset=\"/data/adults\" type=\"int\" calculate=\"count(/data/r[adult = 'yes'])\"/>"
+         "</model></h:head><h:body><repeat nodeset=\"/data/r\"><input ref=\"/data/r/name\"/>"
+         "<input ref=\"/data/r/age\"/></repeat></h:body></h:html>";
+}
+
+int die(const std::string& what) {
+  std::cerr << "khaosat_bench_form: " << what << "\n";
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> a(argv + 1, argv + argc);
+  if (a.empty() || a[0] == "--help" || a[0] == "-h") {
+    std::cout << "usage: khaosat_bench_form load FORM [N] | pugixml FORM [N] | answer [QUESTIONS]"
+                 " | repeat [INSTANCES]\n";
+    return a.empty() ? 2 : 0;
+  }
+  json out = {{"scenario", a[0]}};
+  if (a[0] == "load" || a[0] == "pugixml") {
+    if (a.size() < 2) return die("which form?");
+    int n = a.size() > 2 ? std::stoi(a[2]) : 20;
+    std::vector<double> times;
+    for (int i = 0; i < n; ++i) {
+      auto t0 = Clock::now();
+      if (a[0] == "pugixml") {
+        std::string text = read_file(a[1]);
+        pugi::xml_document doc;
+        if (!doc.load_buffer(text.data(), text.size())) return die("bad XML");
+      } else {
+        auto form = khaosat::core::load_form(a[1]);
+        if (!form) return die(form.error().message);
+        auto s = FormSession::start(*form);
+        if (!s) return die(s.error().message);
+      }
+      times.push_back(ms_since(t0));
+    }
+    out["form"] = a[1];
+    out["load"] = stats(times);
+  } else if (a[0] == "answer") {
+    int questions = a.size() > 1 ? std::stoi(a[1]) : 1000;
+    auto form = khaosat::core::load_form_xml(generated_form(questions), "generated.xml");
+    if (!form) return die(form.error().message);
+    auto t0 = Clock::now();
+    auto session = FormSession::start(*form);
+    if (!session) return die(session.error().message);
+    out["start_ms"] = ms_since(t0);
+    FormSession& s = **session;
+    int blocks = std::max(1, questions / 10);
+    std::vector<double> ints, cascades, chain;
+    for (int round = 0; round < 3; ++round) {
+      for (int b = 0; b < blocks; b += 7) {
+        std::string base = "/data/b" + std::to_string(b);
+        auto t1 = Clock::now();
+        if (!s.answer(base + "/p", "p" + std::to_string((b + round) % 20))) return die("answer p");
+        cascades.push_back(ms_since(t1));
+        t1 = Clock::now();
+        if (!s.answer(base + "/q3", std::to_string(b + round))) return die("answer q3");
+        ints.push_back(ms_since(t1));
+        t1 = Clock::now();
+        if (!s.answer(base + "/q0", round % 2 ? "0" : "5")) return die("answer q0");
+        chain.push_back(ms_since(t1));
+      }
+    }
+    out["questions"] = blocks * 10;
+    out["nodes"] = s.nodes().size();
+    out["answer_int"] = stats(ints);
+    out["answer_cascading_select"] = stats(cascades);
+    out["answer_relevance_chain"] = stats(chain);
+  } else if (a[0] == "repeat") {
+    int instances = a.size() > 1 ? std::stoi(a[1]) : 500;
+    auto form = khaosat::core::load_form_xml(repeat_form(), "repeat.xml");
+    if (!form) return die(form.error().message);
+    auto session = FormSession::start(*form);
+    if (!session) return die(session.error().message);
+    FormSession& s = **session;
+    auto t0 = Clock::now();
+    for (int i = 0; i < instances; ++i)
+      if (!s.add_repeat("/data/r")) return die("add_repeat");
+    out["fill_ms"] = ms_since(t0);
+    std::vector<double> adds, answers;
+    for (int i = 0; i < 20; ++i) {
+      auto t1 = Clock::now();
+      if (!s.add_repeat("/data/r")) return die("add_repeat");
+      adds.push_back(ms_since(t1));
+      t1 = Clock::now();
+      if (!s.answer("/data/r[" + std::to_string(instances / 2 + i) + "]/age", "30"))
+        return die("answer age");
+      answers.push_back(ms_since(t1));
+    }
+    out["instances"] = instances;
+    out["add_one_more"] = stats(adds);
+    out["answer_in_repeat"] = stats(answers);
+  } else {
+    return die("unknown scenario '" + a[0] + "'");
+  }
+  out["peak_rss_kb"] = peak_rss_kb();
+  std::cout << out.dump() << "\n";
+  return 0;
+}

@@ -1,0 +1,188 @@
+// khaosat_conformance: compares our engine with the goldens recorded from ODK's reference
+// engine (scripts/conformance-golden), form by form, with the same rules as
+// shared/tools/odk-compare: per node matched by ref, type / relevant / required / readonly /
+// value / choices / valid / violation.condition; two UUID values are equal; preloaded device
+// properties under /meta are equal.
+//
+// usage: khaosat_conformance FIXTURES_DIR GOLDEN_DIR STEPS_DIR [SUBDIR]
+// Prints one line per (form, script) and closes with "N passed, M failed"; exit 1 on failure.
+// Forms listed in GOLDEN_DIR/../known-differences.txt are reported as KNOWN (see
+// docs/conformance.md for why each differs) and count as neither.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "khaosat/core/fill_script.hpp"
+
+namespace fs = std::filesystem;
+namespace core = khaosat::core;
+using nlohmann::json;
+
+namespace {
+
+const std::regex kUuid(
+    "^(uuid:)?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$");
+const std::regex kPreloaded("/meta/(deviceID|username|phonenumber|email|simserial|subscriberid)$",
+                            std::regex::icase);
+const char* kFields[] = {"type", "relevant", "required", "readonly", "value",
+                         "choices", "valid", "violation"};
+
+json norm_field(const json& node, const std::string& field) {
+  if (!node.contains(field)) return nullptr;
+  const json& v = node[field];
+  if (field == "violation") return v.is_object() ? v.value("condition", json(nullptr)) : json(nullptr);
+  if (field == "choices" && v.is_array()) {
+    json out = json::array();
+    for (const json& c : v) out.push_back(c.is_object() ? c.value("value", json(nullptr)) : c);
+    return out;
+  }
+  return v;
+}
+
+bool same_value(const std::string& ref, const json& a, const json& b) {
+  if (a == b) return true;
+  if (a.is_string() && b.is_string()) {
+    std::string sa = a.get<std::string>(), sb = b.get<std::string>();
+    if (std::regex_match(sa, kUuid) && std::regex_match(sb, kUuid)) return true;
+    std::string plain = std::regex_replace(ref, std::regex("\\[\\d+\\]"), "");
+    if (std::regex_search(plain, kPreloaded)) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> diff_docs(const json& oracle, const json& ours, std::size_t limit = 8) {
+  std::vector<std::string> out;
+  bool ok_o = oracle.value("ok", false), ok_u = ours.value("ok", false);
+  if (ok_o != ok_u) {
+    out.push_back(std::string("load: oracle ok=") + (ok_o ? "true" : "false") +
+                  " ours ok=" + (ok_u ? "true" : "false") +
+                  (ok_u ? "" : " (" + ours["error"].value("message", "") + ")"));
+    return out;
+  }
+  if (!ok_o) return out;
+  const json& so = oracle["snapshots"];
+  const json& su = ours["snapshots"];
+  if (so.size() != su.size())
+    out.push_back("snapshots: oracle has " + std::to_string(so.size()) + ", ours " +
+                  std::to_string(su.size()));
+  for (std::size_t i = 0; i < std::min(so.size(), su.size()) && out.size() < limit; ++i) {
+    std::string step = so[i]["step"].dump();
+    std::map<std::string, const json*> mine;
+    for (const json& n : su[i]["nodes"]) {
+      std::string t = n.value("type", "");
+      if (t != "root" && t != "attribute") mine[n.value("ref", "")] = &n;
+    }
+    std::set<std::string> seen;
+    for (const json& n : so[i]["nodes"]) {
+      std::string t = n.value("type", "");
+      if (t == "root" || t == "attribute") continue;
+      std::string ref = n.value("ref", "");
+      seen.insert(ref);
+      auto it = mine.find(ref);
+      if (it == mine.end()) {
+        out.push_back("step " + step + ": " + ref + ": missing in ours");
+        continue;
+      }
+      for (const char* f : kFields) {
+        if (!n.contains(f)) continue;
+        json a = norm_field(n, f), b = norm_field(*it->second, f);
+        if (std::string(f) == "value" && same_value(ref, a, b)) continue;
+        if (a != b)
+          out.push_back("step " + step + ": " + ref + ": " + f + ": oracle " + a.dump() +
+                        " ours " + b.dump());
+      }
+    }
+    for (const auto& [ref, _] : mine)
+      if (!seen.count(ref)) out.push_back("step " + step + ": " + ref + ": extra in ours");
+  }
+  if (out.size() > limit) out.resize(limit);
+  return out;
+}
+
+std::optional<json> read_json(const fs::path& p) {
+  std::ifstream in(p);
+  if (!in) return std::nullopt;
+  json j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::cerr << "usage: khaosat_conformance FIXTURES_DIR GOLDEN_DIR STEPS_DIR [SUBDIR]\n";
+    return 2;
+  }
+  fs::path fixtures = argv[1], golden = argv[2], steps_dir = argv[3];
+  std::string subdir = argc > 4 ? argv[4] : "";
+  std::map<std::string, std::string> known;
+  if (std::ifstream k(golden.parent_path() / "known-differences.txt"); k) {
+    std::string line;
+    while (std::getline(k, line)) {
+      if (line.empty() || line[0] == '#') continue;
+      auto sp = line.find(' ');
+      known[line.substr(0, sp)] = sp == std::string::npos ? "" : line.substr(sp + 1);
+    }
+  }
+  std::vector<fs::path> files;
+  for (const auto& e : fs::recursive_directory_iterator(golden / subdir))
+    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+  std::sort(files.begin(), files.end());
+  core::FillOptions opts;
+  opts.now_ms = core::parse_iso8601("2020-01-01T12:00:00Z");
+  opts.load.missing_blank = true;
+  int passed = 0, failed = 0, known_count = 0;
+  for (const fs::path& g : files) {
+    std::string rel = fs::relative(g, golden).string();  // form.xml.json / form.xml.seed1.json
+    std::string form_rel = rel.substr(0, rel.size() - 5);
+    std::string script_rel;
+    std::smatch m;
+    if (std::regex_match(form_rel, m, std::regex("(.*\\.xml)\\.(seed\\d+)$"))) {
+      form_rel = m[1];
+      script_rel = form_rel + "." + std::string(m[2]) + ".steps.json";
+    }
+    auto oracle = read_json(g);
+    json steps = json::array();
+    if (!script_rel.empty()) {
+      auto s = read_json(steps_dir / script_rel);
+      if (!s) {
+        std::cout << "FAIL  " << rel << "\n      cannot read script " << script_rel << "\n";
+        ++failed;
+        continue;
+      }
+      steps = *s;
+    }
+    if (!oracle) {
+      std::cout << "FAIL  " << rel << "\n      cannot read golden\n";
+      ++failed;
+      continue;
+    }
+    json ours = core::run_fill((fixtures / form_rel).string(), steps, opts);
+    std::vector<std::string> diffs = diff_docs(*oracle, ours);
+    bool lenient = !oracle->value("ok", false) && ours.value("ok", false);
+    auto kn = known.find(form_rel);
+    if (lenient) {
+      std::cout << "PASS  " << rel << " (oracle rejects, ours loads)\n";
+      ++passed;
+    } else if (diffs.empty()) {
+      std::cout << "PASS  " << rel << "\n";
+      ++passed;
+    } else if (kn != known.end()) {
+      std::cout << "KNOWN " << rel << ": " << kn->second << "\n";
+      ++known_count;
+    } else {
+      std::cout << "FAIL  " << rel << "\n";
+      for (const auto& d : diffs) std::cout << "      " << d << "\n";
+      ++failed;
+    }
+  }
+  if (known_count) std::cout << known_count << " known differences (docs/conformance.md)\n";
+  std::cout << passed << " passed, " << failed << " failed\n";
+  return failed == 0 ? 0 : 1;
+}

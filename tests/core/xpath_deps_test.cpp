@@ -1,0 +1,70 @@
+// dependencies(): the absolute paths an expression reads.
+#include "core/xpath_fixture.hpp"
+
+namespace xp = khaosat::core::xpath;
+
+namespace {
+std::vector<std::string> deps(std::string_view e, std::string_view ctx = "/data/q") {
+  auto r = xp::parse(e);
+  REQUIRE(r.ok());
+  return xp::dependencies(**r, ctx);
+}
+using V = std::vector<std::string>;
+}  // namespace
+
+TEST_CASE("xpath dependencies: absolute and relative paths") {
+  CHECK(deps("/data/a + /data/b") == V{"/data/a", "/data/b"});
+  CHECK(deps("/data/a + /data/a") == V{"/data/a"});
+  CHECK(deps("../a") == V{"/data/a"});
+  CHECK(deps(".") == V{"/data/q"});
+  CHECK(deps(". > 5 and ../b != ''") == V{"/data/q", "/data/b"});
+  CHECK(deps("a/b", "/data/g") == V{"/data/g/a/b"});
+  CHECK(deps("../../x", "/data/rep/q") == V{"/data/x"});
+  CHECK(deps("./../a/./b") == V{"/data/a/b"});
+  CHECK(deps("/data/g/@attr") == V{"/data/g/@attr"});
+  CHECK(deps("@id", "/data") == V{"/data/@id"});
+  CHECK(deps("1 + 2").empty());
+  CHECK(deps("'x'").empty());
+  CHECK(deps("now()").empty());
+}
+
+TEST_CASE("xpath dependencies: predicates resolve against their step") {
+  CHECK(deps("/data/a[../b = 1]") == V{"/data/b", "/data/a"});
+  CHECK(deps("count(/data/rep[v > 1])") == V{"/data/rep/v", "/data/rep"});
+  CHECK(deps("/data/rep[position() = 2]/n") == V{"/data/rep/n"});
+  CHECK(deps("/data/rep[. = current()]/n", "/data/x") == V{"/data/rep", "/data/x", "/data/rep/n"});
+  CHECK(deps("(/data/a | /data/b)[1]").size() == 2);
+  CHECK(deps("/data/rep[/data/i]/v") == V{"/data/i", "/data/rep/v"});
+}
+
+TEST_CASE("xpath dependencies: current() and instance()") {
+  CHECK(deps("current()", "/data/r/q") == V{"/data/r/q"});
+  CHECK(deps("current()/../a", "/data/r/q") == V{"/data/r/a"});
+  CHECK(deps("instance('c')/root/item/name") == V{"instance('c')/root/item/name"});
+  CHECK(deps("instance('c')/root/item[state = current()/../s]/name", "/data/city") ==
+        V{"instance('c')/root/item/state", "/data/s", "instance('c')/root/item/name"});
+  CHECK(deps("instance('c')/root/item[state = ../../s]/name").size() == 3);
+  CHECK(deps("instance('c')/root/item[name = /data/x]/label") ==
+        V{"instance('c')/root/item/name", "/data/x", "instance('c')/root/item/label"});
+  CHECK(deps("instance('c')/..") == V{"instance('c')"});
+}
+
+TEST_CASE("xpath dependencies: descendants, wildcards and sideways axes") {
+  CHECK(deps("/data//x") == V{"/data"});
+  CHECK(deps("//x") == V{"/"});
+  CHECK(deps("count(/data/rep/*)") == V{"/data/rep"});
+  CHECK(deps("/data/g/@*") == V{"/data/g"});
+  CHECK(deps("preceding-sibling::a", "/data/rep/q") == V{"/data/rep"});
+  CHECK(deps("ancestor::rep/b", "/data/rep/g/q") == V{"/data"});
+  CHECK(deps("/data/a/following::b") == V{"/data"});
+  CHECK(deps("/data/g/descendant::x[y = 1]") == V{"/data/g/y", "/data/g"});
+}
+
+TEST_CASE("xpath dependencies: function arguments and unresolvable starts") {
+  CHECK(deps("concat(/data/a, ../b, 'x')") == V{"/data/a", "/data/b"});
+  CHECK(deps("if(/data/a = 1, /data/b, /data/c)").size() >= 0);
+  CHECK(deps("indexed-repeat(/data/rep/n, /data/rep, /data/i)") ==
+        V{"/data/rep/n", "/data/rep", "/data/i"});
+  CHECK(deps("count(/data/a | ../b)") == V{"/data/a", "/data/b"});
+  CHECK(deps("instance(/data/which)/root/x") == V{"/data/which"});
+}
