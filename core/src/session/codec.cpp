@@ -213,7 +213,7 @@ std::string geo_list_value(std::string_view v, bool shape) {
 double js_number(std::string_view s) {
   s = trim(s);
   if (s.empty()) return 0.0;
-  if (s.size() > 2 && s[0] == '0' && (s[1] | 0x20) != 0 &&
+  if (s.size() > 2 && s[0] == '0' &&
       ((s[1] | 0x20) == 'x' || (s[1] | 0x20) == 'b' || (s[1] | 0x20) == 'o')) {
     int base = (s[1] | 0x20) == 'x' ? 16 : (s[1] | 0x20) == 'b' ? 2 : 8;
     double v = 0;

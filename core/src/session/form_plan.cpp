@@ -180,16 +180,21 @@ class Builder {
     }
   }
 
-  // A computation that produces what `dep` reads: calculations and itemsets at or below the
-  // path, relevance at, below or above it (relevance blanks values).
+  // A computation that produces what `dep` reads, for ordering: a calculation or itemset at the
+  // path itself, relevance at the path or above it (relevance blanks values). A path naming a
+  // group or repeat is nearly always read for its structure (count(), position(..), a context
+  // for a relative step), not for the text of everything below it, so the descendants' producers
+  // are not ordered before it: that would turn position(..) beside a calculation into a false
+  // cycle. Ordering is an optimisation only; the trigger index still re-runs a computation
+  // whenever anything at or below its dependency changes, so results stay right.
   bool produces_for(const Computation& p, const std::string& dep) const {
     const std::string& path = plan_->defs[p.def].path;
     switch (p.kind) {
       case CompKind::Calculate:
       case CompKind::Choices:
-        return is_prefix_path(dep, path);
+        return path == dep;
       case CompKind::Relevant:
-        return is_prefix_path(dep, path) || is_prefix_path(path, dep);
+        return is_prefix_path(path, dep);
       default:
         return false;
     }

@@ -125,7 +125,8 @@ class FormSessionImpl : public xpath::Environment {
   std::vector<int> comp_by_topo_;
   std::string eval_error_;
   int self_reruns_ = 0;
-  std::map<std::pair<int, int>, Node*> range_nodes_;  // (parent state, repeat def) -> jr:count context
+  std::map<std::pair<int, int>, Node*> range_nodes_;
+  Tree empty_instance_;  // stands in for declared instances that have no data  // (parent state, repeat def) -> jr:count context
   static constexpr int kMaxSelfReruns = 1000;
   bool initializing_ = false;
   friend class FormSession;

@@ -184,8 +184,16 @@ Result<std::unique_ptr<FormSession>> FormSession::restore(Form form, std::string
 // XPath environment
 
 Node* FormSessionImpl::instance(std::string_view id) {
-  for (const SecondaryInstance& si : form_->secondary)
-    if (si.id == id && si.tree) return si.tree->root();
+  for (const SecondaryInstance& si : form_->secondary) {
+    if (si.id != id) continue;
+    if (si.tree && si.tree->root()) return si.tree->root();
+    // A declared instance with no data (a missing attachment loaded with --missing blank):
+    // paths into it select nothing, as in ODK's engine, instead of failing.
+    if (!empty_instance_.root())
+      empty_instance_.append_child(empty_instance_.document(),
+                                   empty_instance_.new_element("#empty"));
+    return empty_instance_.root();
+  }
   return nullptr;
 }
 

@@ -26,8 +26,8 @@ const ControlKind* control_kind(pugi::xml_node el) {
   std::string_view local = local_name(name);
   for (const auto& k : kControls) {
     if (local != k.local) continue;
-    // odk:rank is the only control outside the XForms namespace; "rank" must be in ODK's.
-    if (k.type == ControlType::Rank && name_namespace(el, name, false) != kOdkNs) return nullptr;
+    // odk:rank is the only control outside the XForms namespace. ODK's engine matches it by
+    // local name (JavaRosa's own test forms bind odk to ".../xforms/" with a trailing slash).
     return &k;
   }
   return nullptr;

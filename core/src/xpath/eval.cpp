@@ -283,12 +283,11 @@ NodeSet eval_path(const Ast& a, const Context& ctx) {
       if (ctx.node) cur.push_back(ctx.node);
       break;
     case PathStart::Root: {
-      // A node detached from any document (e.g. a repeat template) resolves "/" against the
-      // primary instance.
-      Node* d = document_of(ctx.node);
-      if ((!d || d->kind != NodeKind::Document) && ctx.env) {
-        if (Node* primary = ctx.env->primary_document()) d = primary;
-      }
+      // In XForms "/" is the primary instance's root, also inside a predicate running over a
+      // secondary instance (instance('c')/root/item[p = /data/p]). Without a primary document
+      // (a bare Environment) it is the context node's own document.
+      Node* d = ctx.env ? ctx.env->primary_document() : nullptr;
+      if (!d) d = document_of(ctx.node);
       if (d) cur.push_back(d);
       break;
     }
