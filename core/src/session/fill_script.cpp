@@ -101,7 +101,29 @@ std::string apply_step(FormSession& s, const json& step) {
   if (step.contains("set") || step.contains("answer")) {
     const json& ref = step.contains("set") ? step["set"] : step["answer"];
     if (!ref.is_string()) return "'set' needs a reference string";
-    Status st = s.answer(ref.get<std::string>(), value_text(step.value("value", json(""))));
+    // The oracle's step format: a select's value is an array or a space-separated string.
+    std::string r = ref.get<std::string>();
+    json value = step.value("value", json(""));
+    auto node = s.node(r);
+    if (node && (node->type == "select1" || node->type == "select" || node->type == "rank")) {
+      std::vector<std::string> values;
+      if (value.is_array()) {
+        for (const json& v : value) values.push_back(value_text(v));
+      } else {
+        std::string text = value_text(value);
+        std::size_t i = 0;
+        while (i < text.size()) {
+          while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+          std::size_t j = i;
+          while (j < text.size() && !std::isspace(static_cast<unsigned char>(text[j]))) ++j;
+          if (j > i) values.push_back(text.substr(i, j - i));
+          i = j;
+        }
+      }
+      Status st = s.answer_values(r, values);
+      return st ? "" : fail(st.error());
+    }
+    Status st = s.answer(r, value_text(value));
     return st ? "" : fail(st.error());
   }
   if (step.contains("add_repeat")) {

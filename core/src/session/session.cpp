@@ -34,6 +34,9 @@ std::vector<std::pair<std::string, Violation>> FormSession::violations() const {
 Status FormSession::answer(std::string_view ref, std::string_view value) {
   return impl_->answer(ref, value);
 }
+Status FormSession::answer_values(std::string_view ref, const std::vector<std::string>& values) {
+  return impl_->answer_values(ref, values);
+}
 Status FormSession::add_repeat(std::string_view ref, int count, int after) {
   return impl_->add_repeat(ref, count, after);
 }
@@ -338,58 +341,92 @@ std::vector<int> FormSessionImpl::repeat_instances(int parent_state, int def) co
 // ---------------------------------------------------------------------------------------------
 // Mutations
 
-Status FormSessionImpl::answer(std::string_view ref, std::string_view value) {
+int FormSessionImpl::writable_leaf(std::string_view ref, Status& error) const {
   int s = find_state(ref);
-  if (s < 0) return Error::make("session.ref", "no node '" + std::string(ref) + "' in the form");
-  const NodeDef& d = plan_.defs[states_[s].def];
-  if (!d.leaf) return Error::make("session.ref", std::string(ref) + " is a " + d.type +
-                                                     ", not a question");
-  if (d.type == "model")
-    return Error::make("session.model", std::string(ref) +
-                                            " has no control: it is computed, not answered");
-  if (d.bind && d.bind->readonly && effective_readonly(s))
-    return Error::make("session.readonly", "Cannot write to readonly field: " + ref_of(s));
-  std::string v(value);
-  if (d.type == "select1" || d.type == "select" || d.type == "rank") {
-    std::vector<Choice> choices = d.control && d.control->itemset ? states_[s].choices
-                                                                  : evaluate_choices(s);
-    std::vector<std::string> wanted;
-    if (d.type == "select1") {
-      wanted.push_back(v);
-    } else {
-      std::size_t i = 0;
-      while (i < v.size()) {
-        while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
-        std::size_t j = i;
-        while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
-        if (j > i) wanted.emplace_back(v.substr(i, j - i));
-        i = j;
-      }
-    }
-    std::string out;
-    if (d.type == "rank") {
-      for (const Choice& c : choices)
-        if (std::find(wanted.begin(), wanted.end(), c.value) == wanted.end())
-          return Error::make("session.rank", "a rank must list every option; '" + c.value +
-                                                 "' is missing");
-      for (const std::string& w : wanted) out += (out.empty() ? "" : " ") + w;
-    } else {
-      for (const Choice& c : choices)
-        if (std::find(wanted.begin(), wanted.end(), c.value) != wanted.end()) {
-          out += (out.empty() ? "" : " ") + c.value;
-          if (d.type == "select1") break;
-        }
-    }
-    v = out;
-  } else {
-    v = normalize_for(s, v);
+  if (s < 0) {
+    error = Error::make("session.ref", "no node '" + std::string(ref) + "' in the form");
+    return -1;
   }
-  bool changed_value = write_value(s, v);
+  const NodeDef& d = plan_.defs[states_[s].def];
+  if (!d.leaf) {
+    error = Error::make("session.ref", std::string(ref) + " is a " + d.type + ", not a question");
+    return -1;
+  }
+  if (d.type == "model") {
+    error = Error::make("session.model",
+                        std::string(ref) + " has no control: it is computed, not answered");
+    return -1;
+  }
+  // ODK's engine refuses writes to a node that is readonly, by its own bind or inherited.
+  if (effective_readonly(s)) {
+    error = Error::make("session.readonly", "Cannot write to readonly field: " + ref_of(s));
+    return -1;
+  }
+  return s;
+}
+
+namespace {
+
+std::vector<std::string> split_space(std::string_view v) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < v.size()) {
+    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
+    std::size_t j = i;
+    while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
+    if (j > i) out.emplace_back(v.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool is_select_type(const std::string& t) { return t == "select1" || t == "select" || t == "rank"; }
+
+}  // namespace
+
+Status FormSessionImpl::answer(std::string_view ref, std::string_view value) {
+  Status error = ok_status();
+  int s = writable_leaf(ref, error);
+  if (s < 0) return error;
+  const NodeDef& d = plan_.defs[states_[s].def];
+  if (d.type == "select1") return answer_values(ref, {std::string(value)});
+  if (is_select_type(d.type)) return answer_values(ref, split_space(value));
+  return commit_answer(s, normalize_for(s, value));
+}
+
+Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<std::string>& wanted) {
+  Status error = ok_status();
+  int s = writable_leaf(ref, error);
+  if (s < 0) return error;
+  const NodeDef& d = plan_.defs[states_[s].def];
+  if (!is_select_type(d.type))
+    return Error::make("session.ref", std::string(ref) + " is a " + d.type + ", not a select");
+  std::vector<Choice> choices =
+      d.control && d.control->itemset ? states_[s].choices : evaluate_choices(s, false);
+  std::string out;
+  if (d.type == "rank") {
+    for (const Choice& c : choices)
+      if (std::find(wanted.begin(), wanted.end(), c.value) == wanted.end())
+        return Error::make("session.rank",
+                           "a rank must list every option; '" + c.value + "' is missing");
+    for (const std::string& w : wanted) out += (out.empty() ? "" : " ") + w;
+  } else {
+    for (const Choice& c : choices)
+      if (std::find(wanted.begin(), wanted.end(), c.value) != wanted.end()) {
+        out += (out.empty() ? "" : " ") + c.value;
+        if (d.type == "select1") break;
+      }
+  }
+  return commit_answer(s, out);
+}
+
+Status FormSessionImpl::commit_answer(int s, std::string v) {
+  const NodeDef& d = plan_.defs[states_[s].def];
+  bool changed_value = write_value(s, std::move(v));
   if (changed_value) {
     // xforms-value-changed actions of this control.
-    std::string path = d.path;
     for (const Action& a : form_->actions) {
-      if (a.trigger_ref != path) continue;
+      if (a.trigger_ref != d.path) continue;
       if (std::find(a.events.begin(), a.events.end(), "xforms-value-changed") == a.events.end())
         continue;
       // Contextualise repeat paths of the target to this node's instances.
@@ -406,7 +443,7 @@ Status FormSessionImpl::answer(std::string_view ref, std::string_view value) {
       int t = find_state(target);
       if (t < 0) continue;
       std::string nv = a.value ? evaluate_string(*a.value, t) : a.literal;
-      write_value(t, nv);
+      write_value(t, normalize_for(t, nv));
     }
   }
   Status st = run_queue();

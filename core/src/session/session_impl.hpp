@@ -61,6 +61,7 @@ class FormSessionImpl : public xpath::Environment {
 
   // --- mutations ---
   Status answer(std::string_view ref, std::string_view value);
+  Status answer_values(std::string_view ref, const std::vector<std::string>& values);
   Status add_repeat(std::string_view ref, int count, int after);
   Status remove_repeat(std::string_view ref);
   Status set_language(std::string_view lang);
@@ -94,6 +95,8 @@ class FormSessionImpl : public xpath::Environment {
   void compute(int comp, int state);
   void set_relevance(int state);              // recompute effective relevance of a subtree
   bool write_value(int state, std::string v); // stores (normalised) v; true when it changed
+  int writable_leaf(std::string_view ref, Status& error) const;
+  Status commit_answer(int state, std::string v);
   std::string normalize_for(int state, std::string_view v) const;
   void update_controlled_repeats();
   std::vector<Choice> evaluate_choices(int state, bool labels = true);

@@ -121,6 +121,10 @@ class FormSession {
   // "17.9" becomes "17"; a select value not among the choices is dropped). For a select,
   // `value` is a space-separated list. ref may omit [1] positions.
   Status answer(std::string_view ref, std::string_view value);
+  // Selects, select1s and ranks: the chosen values as a list. Values not among the current
+  // choices are dropped; a select1 keeps the first remaining one in choice order; a rank must
+  // list every option (ODK's selectValues / setValues).
+  Status answer_values(std::string_view ref, const std::vector<std::string>& values);
   // Adds `count` instances to an uncontrolled repeat, after position `after` (1-based; 0 =
   // at the start; -1 = at the end).
   Status add_repeat(std::string_view ref, int count = 1, int after = -1);
