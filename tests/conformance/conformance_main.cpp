@@ -5,6 +5,7 @@
 // properties under /meta are equal.
 //
 // usage: khaosat_conformance FIXTURES_DIR GOLDEN_DIR STEPS_DIR [SUBDIR]
+// Goldens are JSON, optionally gzip-compressed (.json.gz).
 // Prints one line per (form, script) and closes with "N passed, M failed"; exit 1 on failure.
 // Forms listed in GOLDEN_DIR/../known-differences.txt are reported as KNOWN (see
 // docs/conformance.md for why each differs) and count as neither.
@@ -16,6 +17,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <zlib.h>
 
 #include "khaosat/core/fill_script.hpp"
 
@@ -105,9 +107,22 @@ std::vector<std::string> diff_docs(const json& oracle, const json& ours, std::si
 }
 
 std::optional<json> read_json(const fs::path& p) {
-  std::ifstream in(p);
-  if (!in) return std::nullopt;
-  json j = json::parse(in, nullptr, false);
+  std::string text;
+  if (p.extension() == ".gz") {
+    gzFile f = gzopen(p.c_str(), "rb");
+    if (!f) return std::nullopt;
+    char buf[1 << 16];
+    int n;
+    while ((n = gzread(f, buf, sizeof buf)) > 0) text.append(buf, static_cast<std::size_t>(n));
+    gzclose(f);
+  } else {
+    std::ifstream in(p);
+    if (!in) return std::nullopt;
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return std::nullopt;
   return j;
 }
@@ -132,15 +147,17 @@ int main(int argc, char** argv) {
   }
   std::vector<fs::path> files;
   for (const auto& e : fs::recursive_directory_iterator(golden / subdir))
-    if (e.is_regular_file() && e.path().extension() == ".json") files.push_back(e.path());
+    if (e.is_regular_file() && (e.path().extension() == ".json" || e.path().extension() == ".gz"))
+      files.push_back(e.path());
   std::sort(files.begin(), files.end());
   core::FillOptions opts;
   opts.now_ms = core::parse_iso8601("2020-01-01T12:00:00Z");
   opts.load.missing_blank = true;
   int passed = 0, failed = 0, known_count = 0;
   for (const fs::path& g : files) {
-    std::string rel = fs::relative(g, golden).string();  // form.xml.json / form.xml.seed1.json
-    std::string form_rel = rel.substr(0, rel.size() - 5);
+    // form.xml.json[.gz] / form.xml.seed1.json[.gz]
+    std::string rel = fs::relative(g, golden).string();
+    std::string form_rel = rel.substr(0, rel.rfind(".json"));
     std::string script_rel;
     std::smatch m;
     if (std::regex_match(form_rel, m, std::regex("(.*\\.xml)\\.(seed\\d+)$"))) {

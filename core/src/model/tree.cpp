@@ -25,12 +25,15 @@ Node* Node::attribute(std::string_view qname) {
 
 int Node::same_name_position() const {
   if (!parent || kind != NodeKind::Element) return 1;
-  int pos = 0;
-  for (const Node* c : parent->children) {
-    if (c->name == name) ++pos;
-    if (c == this) return pos;
+  if (parent->child_pos_dirty) {
+    const Node* prev = nullptr;
+    for (const Node* c : parent->children) {
+      c->run_pos = (prev && prev->name == c->name) ? prev->run_pos + 1 : 1;
+      prev = c;
+    }
+    parent->child_pos_dirty = false;
   }
-  return 1;
+  return run_pos;
 }
 
 void append_string_value(const Node* n, std::string& out) {
@@ -100,12 +103,14 @@ Node* Tree::text_node(Node* leaf) {
 }
 
 void Tree::append_child(Node* parent, Node* child) {
+  parent->child_pos_dirty = true;
   child->parent = parent;
   parent->children.push_back(child);
   order_dirty_ = true;
 }
 
 void Tree::insert_child(Node* parent, std::size_t index, Node* child) {
+  parent->child_pos_dirty = true;
   child->parent = parent;
   index = std::min(index, parent->children.size());
   parent->children.insert(parent->children.begin() + static_cast<std::ptrdiff_t>(index), child);
@@ -115,6 +120,7 @@ void Tree::insert_child(Node* parent, std::size_t index, Node* child) {
 void Tree::remove_child(Node* child) {
   Node* p = child->parent;
   if (!p) return;
+  p->child_pos_dirty = true;
   auto& v = p->children;
   v.erase(std::remove(v.begin(), v.end(), child), v.end());
   child->parent = nullptr;

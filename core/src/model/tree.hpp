@@ -38,12 +38,17 @@ struct Node {
   Node* text = nullptr;           // lazily created text() child of a leaf element
   std::uint32_t order = 0;        // document order key; valid while Tree::order_dirty() is false
   std::int32_t tag = -1;          // owner-defined (the session stores its per-node state index)
+  // Cached positions among siblings (see same_name_position); maintained by Tree.
+  mutable std::int32_t run_pos = 0;
+  mutable bool child_pos_dirty = true;
 
   bool is_element() const { return kind == NodeKind::Element; }
   bool is_leaf() const { return kind == NodeKind::Element && children.empty(); }
   const Node* attribute(std::string_view qname) const;
   Node* attribute(std::string_view qname);
-  // Position among same-named element siblings, 1-based (for references like /data/rep[2]).
+  // 1-based position in the run of contiguous same-named siblings it belongs to: the repeat
+  // instance index in /data/rep[2], and ODK's position(node). O(1) after the first call following
+  // a change to the parent's children (the parent's positions are recomputed in one pass).
   int same_name_position() const;
 };
 

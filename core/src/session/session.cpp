@@ -569,8 +569,8 @@ void FormSessionImpl::update_controlled_repeats() {
             continue;
           }
           if (std::isnan(n)) continue;  // keep the previous count
-          want = n < 0 ? 0 : static_cast<long>(n);
-          want = std::min<long>(want, 10000);
+          // Capped, and clamped while still a double: casting 1e300 or Infinity is undefined.
+          want = n <= 0 ? 0 : n >= 10000 ? 10000 : static_cast<long>(n);
         } else {
           want = std::max<long>(static_cast<long>(defined.size()), 1);
         }

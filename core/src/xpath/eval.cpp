@@ -14,6 +14,7 @@
 
 #include "xpath/ast.hpp"
 #include "xpath/eval_internal.hpp"
+#include "xpath/functions_odk.hpp"
 
 namespace khaosat::core::xpath {
 namespace detail {
@@ -337,6 +338,7 @@ Value eval_union(const Ast& a, const Context& ctx) {
 }
 
 Value eval_call(const Ast& a, const Context& ctx) {
+  if (a.fn->lazy_impl) return a.fn->lazy_impl(LazyArgs(a, ctx), ctx);
   std::vector<Value> args;
   args.reserve(a.args.size());
   for (const auto& arg : a.args) args.push_back(eval(*arg, ctx));
@@ -351,14 +353,23 @@ Value eval_filter(const Ast& a, const Context& ctx) {
   return v;
 }
 
-double arith(ExprKind k, double l, double r) {
-  switch (k) {
-    case ExprKind::Add: return l + r;
-    case ExprKind::Sub: return l - r;
-    case ExprKind::Mul: return l * r;
-    case ExprKind::Div: return l / r;  // IEEE: x/0 is +-Infinity, 0/0 is NaN
-    case ExprKind::Mod: return std::fmod(l, r);
-    default: return 0;
+// ODK's conversion of an operand to a number: dates read as days, blank nodes as NaN.
+double number_of(const Value& v, const Context& ctx) {
+  return odk::date_aware_number(v, *ctx.env);
+}
+
+// ODK evaluates the right operand only when the left one is a number.
+Value eval_arith(const Ast& a, const Context& ctx) {
+  const double l = number_of(eval(*a.args[0], ctx), ctx);
+  if (std::isnan(l)) return Value::number(l);
+  const double r = number_of(eval(*a.args[1], ctx), ctx);
+  switch (a.kind) {
+    case ExprKind::Add: return Value::number(l + r);
+    case ExprKind::Sub: return Value::number(l - r);
+    case ExprKind::Mul: return Value::number(l * r);
+    case ExprKind::Div: return Value::number(l / r);  // IEEE: x/0 is +-Infinity, 0/0 is NaN
+    case ExprKind::Mod: return Value::number(std::fmod(l, r));
+    default: return {};
   }
 }
 
@@ -377,12 +388,12 @@ Value eval(const Ast& a, const Context& ctx) {
                             eval(*a.args[1], ctx).to_boolean());
     case ExprKind::Eq: case ExprKind::Ne: case ExprKind::Lt: case ExprKind::Le:
     case ExprKind::Gt: case ExprKind::Ge:
-      return Value::boolean(compare(a.kind, eval(*a.args[0], ctx), eval(*a.args[1], ctx)));
+      return Value::boolean(
+          compare(a.kind, eval(*a.args[0], ctx), eval(*a.args[1], ctx), *ctx.env));
     case ExprKind::Add: case ExprKind::Sub: case ExprKind::Mul: case ExprKind::Div:
     case ExprKind::Mod:
-      return Value::number(
-          arith(a.kind, eval(*a.args[0], ctx).to_number(), eval(*a.args[1], ctx).to_number()));
-    case ExprKind::Neg: return Value::number(-eval(*a.args[0], ctx).to_number());
+      return eval_arith(a, ctx);
+    case ExprKind::Neg: return Value::number(-number_of(eval(*a.args[0], ctx), ctx));
     case ExprKind::Union: return eval_union(a, ctx);
     case ExprKind::Call: return eval_call(a, ctx);
     case ExprKind::Filter: return eval_filter(a, ctx);
@@ -393,9 +404,16 @@ Value eval(const Ast& a, const Context& ctx) {
 
 }  // namespace detail
 
+std::size_t LazyArgs::size() const { return call_.args.size(); }
+Value LazyArgs::eval(std::size_t i) const { return detail::eval(*call_.args[i], ctx_); }
+
 Value evaluate(const Expr& e, const Context& ctx) {
   Context c = ctx;
   if (!c.current) c.current = c.node;
+  if (!c.env) {
+    static Environment defaults;  // stateless: the system clock and zone
+    c.env = &defaults;
+  }
   return detail::eval(*e.root, c);
 }
 

@@ -5,8 +5,9 @@
 
 namespace khaosat::core::xpath::detail {
 
-// The comparison operators (=, !=, <, <=, >, >=) with XPath 1.0 section 3.4's rules.
-bool compare(ExprKind op, const Value& l, const Value& r);
+// The comparison operators (=, !=, <, <=, >, >=) as ODK makes them (see eval_compare.cpp);
+// `env` gives the time zone of dates without an offset.
+bool compare(ExprKind op, const Value& l, const Value& r, Environment& env);
 // A location path's node-set, in document order.
 NodeSet eval_path(const Ast& a, const Context& ctx);
 // Filters `nodes` (in axis order) by one predicate: a number keeps the node at that proximity

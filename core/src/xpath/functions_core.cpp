@@ -147,13 +147,18 @@ Value fn_namespace_uri(std::vector<Value>& a, const Context& ctx) {
   return Value::string(n ? n->ns : std::string());
 }
 
-double sum_nodes(const NodeSet& ns) {
+// sum(x): the sum of the numbers of x's nodes (of x itself when it is not a node-set, as ODK
+// allows); NaN as soon as one of them is not a number. An empty node-set sums to 0, as XPath 1.0
+// and JavaRosa say: ODK's engine 0.22 gives NaN there, a bug it has since fixed
+// (getodk/web-forms#878).
+Value fn_sum(std::vector<Value>& a, const Context& ctx) {
+  if (!a[0].is_nodeset()) return Value::number(arg_number(a, 0, ctx));
   double s = 0;
-  for (const Node* n : ns) s += string_to_number(string_value(n));
-  return s;
-}
-Value fn_sum(std::vector<Value>& a, const Context&) {
-  return Value::number(sum_nodes(arg_nodes(a, 0, "sum")));
+  for (const Node* n : a[0].node_set()) {
+    s += odk::node_number(n, *ctx.env);
+    if (std::isnan(s)) break;
+  }
+  return Value::number(s);
 }
 
 // [SECTION] string functions
@@ -193,20 +198,15 @@ Value fn_substring_after(std::vector<Value>& a, const Context&) {
   return Value::string(i == std::string::npos ? std::string() : s.substr(i + p.size()));
 }
 
-// XForms/ODK round: half away from zero (round(-2.5) is -3 in ODK, unlike XPath 1.0's -2).
-double round_half_away(double x) {
-  if (std::isnan(x) || std::isinf(x)) return x;
-  return std::round(x);
-}
 
 // substring(s, start, len?): the characters at positions p (1-based, in UTF-16 units) with
 // round(start) <= p < round(start) + round(len), XPath 1.0's rules including NaN and Infinity.
 // One ODK quirk is kept: a negative length does not give "" but, like JavaScript's
 // String.prototype.substring, swaps the bounds: substring('12345', 4, -2) is "23" in ODK.
-Value fn_substring(std::vector<Value>& a, const Context&) {
+Value fn_substring(std::vector<Value>& a, const Context& ctx) {
   std::string s = a[0].to_string();
-  double from = std::floor(a[1].to_number() + 0.5) - 1;  // 0-based
-  double to = a.size() > 2 ? from + std::floor(a[2].to_number() + 0.5)
+  double from = std::floor(arg_number(a, 1, ctx) + 0.5) - 1;  // 0-based
+  double to = a.size() > 2 ? from + std::floor(arg_number(a, 2, ctx) + 0.5)
                            : std::numeric_limits<double>::infinity();
   if (std::isnan(from) || std::isnan(to)) return Value::string({});
   if (from > to) std::swap(from, to);
@@ -281,28 +281,12 @@ Value fn_lang(std::vector<Value>& a, const Context& ctx) {
   return Value::boolean(false);
 }
 
-Value fn_number(std::vector<Value>& a, const Context& ctx) {
-  if (a.empty()) return Value::number(string_to_number(context_string(ctx)));
-  return Value::number(a[0].to_number());
+// number() and round() are ODK's (functions_odk_math.cpp), which replace XPath 1.0's.
+Value fn_floor(std::vector<Value>& a, const Context& ctx) {
+  return Value::number(std::floor(arg_number(a, 0, ctx)));
 }
-Value fn_floor(std::vector<Value>& a, const Context&) {
-  return Value::number(std::floor(a[0].to_number()));
-}
-Value fn_ceiling(std::vector<Value>& a, const Context&) {
-  return Value::number(std::ceil(a[0].to_number()));
-}
-// round(x) and ODK's round(x, digits).
-Value fn_round(std::vector<Value>& a, const Context&) {
-  double x = a[0].to_number();
-  if (a.size() < 2) return Value::number(round_half_away(x));
-  double digits = std::trunc(a[1].to_number());
-  if (std::isnan(digits)) return Value::number(kNaN);
-  if (digits >= 0) {
-    double m = std::pow(10.0, digits);
-    return Value::number(round_half_away(x * m) / m);
-  }
-  double m = std::pow(10.0, -digits);
-  return Value::number(round_half_away(x / m) * m);
+Value fn_ceiling(std::vector<Value>& a, const Context& ctx) {
+  return Value::number(std::ceil(arg_number(a, 0, ctx)));
 }
 
 // [SECTION] XForms functions
@@ -331,14 +315,14 @@ bool has_ancestor_or_self(const Node* n, const Node* anc) {
 // indexed-repeat(nodes, repeat1, index1 [, repeat2, index2 [, repeat3, index3]]): picks the
 // index1-th repeat1 instance, then the index2-th repeat2 instance inside it, and so on, and
 // returns the nodes of the first argument that lie inside the last one picked.
-Value fn_indexed_repeat(std::vector<Value>& a, const Context&) {
+Value fn_indexed_repeat(std::vector<Value>& a, const Context& ctx) {
   if (a.size() % 2 == 0)
     throw EvalError("indexed-repeat() takes a node-set and pairs of repeat and index");
   const NodeSet& target = arg_nodes(a, 0, "indexed-repeat");
   const Node* picked = nullptr;
   for (std::size_t i = 1; i + 1 < a.size(); i += 2) {
     const NodeSet& reps = arg_nodes(a, i, "indexed-repeat");
-    double index = a[i + 1].to_number();
+    double index = arg_number(a, i + 1, ctx);
     std::size_t seen = 0;
     const Node* found = nullptr;
     for (const Node* r : reps) {
@@ -382,11 +366,9 @@ const FunctionSpec kCore[] = {
     {"true", 0, 0, fn_true},
     {"false", 0, 0, fn_false},
     {"lang", 1, 1, fn_lang},
-    {"number", 0, 1, fn_number},
     {"sum", 1, 1, fn_sum},
     {"floor", 1, 1, fn_floor},
     {"ceiling", 1, 1, fn_ceiling},
-    {"round", 1, 2, fn_round},
     {"instance", 1, 1, fn_instance},
     {"current", 0, 0, fn_current},
     {"indexed-repeat", 3, 7, fn_indexed_repeat},

@@ -323,14 +323,21 @@ Instant now_instant(Environment& env) {
   return Instant{static_cast<std::int64_t>(ms), 0};
 }
 
+// A date value as ODK's date functions return it: the instant's days (epoch milliseconds / day)
+// shown as date_value_string(), false only at the epoch itself; or "Invalid Date", NaN, false.
+Value date_value(const std::optional<Instant>& instant, Environment& env) {
+  if (!instant) return Value::date(std::nan(""), "Invalid Date", false);
+  return Value::date(instant->days(), date_value_string(*instant, env), instant->ms != 0);
+}
+
 Value fn_now(std::vector<Value>&, const Context& ctx) {
-  return Value::string(date_value_string(now_instant(*ctx.env), *ctx.env));
+  return date_value(now_instant(*ctx.env), *ctx.env);
 }
 
 Value fn_today(std::vector<Value>&, const Context& ctx) {
   const LocalTime t = to_local(now_instant(*ctx.env), *ctx.env);
   const std::int64_t midnight = days_from_civil(t.date.year, t.date.month, t.date.day) * kDayMsInt;
-  return Value::string(date_value_string(Instant{local_to_epoch(*ctx.env, midnight), 0}, *ctx.env));
+  return date_value(Instant{local_to_epoch(*ctx.env, midnight), 0}, *ctx.env);
 }
 
 // ODK's evaluateDateTime: a number is days since the epoch, a string or node is parsed.
@@ -374,8 +381,9 @@ bool starts_with_iso_date(std::string_view s) {
   return true;
 }
 
-// date(x) / date-time(x): the date value of a number of days or of a date string, as ODK prints
-// it; "" for a boolean or an empty string, "Invalid Date" for anything unreadable.
+// date(x) / date-time(x): the date value (see date_value()) of a number of days or of a date
+// string; the string "" for a boolean or an empty string, "Invalid Date" for anything
+// unreadable.
 Value fn_date(std::vector<Value>& args, const Context& ctx) {
   const Value& v = args[0];
   if (v.is_boolean()) return Value::string("");
@@ -387,12 +395,12 @@ Value fn_date(std::vector<Value>& args, const Context& ctx) {
     if (s.empty()) return Value::string("");
     if (!starts_with_iso_date(s)) {
       const auto padded = pad_unpadded_date(s);
-      if (!padded) return Value::string("Invalid Date");
+      if (!padded) return date_value(std::nullopt, *ctx.env);
       s = *padded;
     }
     instant = parse_date_time(s, *ctx.env);
   }
-  return Value::string(instant ? date_value_string(*instant, *ctx.env) : "Invalid Date");
+  return date_value(instant, *ctx.env);
 }
 
 Value fn_decimal_date_time(std::vector<Value>& args, const Context& ctx) {

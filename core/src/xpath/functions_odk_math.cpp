@@ -14,17 +14,23 @@
 namespace khaosat::core::xpath::detail::odk {
 
 double date_aware_number(std::string_view s, Environment& env) {
-  if (const auto instant = parse_date_time(s, env)) return instant->days();
-  return Value::string(std::string(s)).to_number();
+  // Every date starts "dddd-dd-dd": test that much before the full parse, so that ordinary
+  // numbers cost two comparisons more than string_to_number().
+  if (s.size() >= 10 && s[4] == '-' && s[0] >= '0' && s[0] <= '9') {
+    if (const auto instant = parse_date_time(s, env)) return instant->days();
+  }
+  return string_to_number(s);
 }
 
 double node_number(const Node* n, Environment& env) {
-  const std::string text = string_value(n);
+  std::string buf;
+  const std::string_view text = node_text(n, buf);
   const bool blank = std::all_of(text.begin(), text.end(), is_xml_space);
   return blank ? std::nan("") : date_aware_number(text, env);
 }
 
 double date_aware_number(const Value& v, Environment& env) {
+  if (v.is_number()) return v.raw_number();
   if (v.is_nodeset()) return v.node_set().empty() ? std::nan("") : node_number(v.node_set().front(), env);
   if (v.is_string()) return date_aware_number(v.raw_string(), env);
   return v.to_number();
@@ -44,14 +50,25 @@ double number_arg(const std::vector<Value>& args, std::size_t i, const Context& 
   return date_aware_number(args[i], *ctx.env);
 }
 
-// number([x]): x's value as a number; a date or dateTime string gives days since 1970-01-01
-// (fractional for a time of day), as ODK's number() does.
+// number([x]): x's value as a number. A date or dateTime string (or node) gives days since
+// 1970-01-01, fractional for a time of day, as ODK's number() does; ODK makes that a date value
+// whose string form is the whole days: number('2020-01-01T12:00:00Z') prints "18262" but
+// computes as 18262.5, and is true even on 1970-01-01. A number, date values included, is
+// returned as it is (number(today()) prints "2020-01-01" in ODK).
 Value fn_number(std::vector<Value>& args, const Context& ctx) {
-  if (args.empty()) {
-    if (ctx.node == nullptr) return Value::number(nan());
-    return Value::number(node_number(ctx.node, *ctx.env));
+  if (args.empty() && ctx.node == nullptr) return Value::number(nan());
+  if (!args.empty() && args[0].is_number()) return std::move(args[0]);  // a date stays a date
+  const Node* node = args.empty() ? ctx.node
+                     : args[0].is_nodeset() && !args[0].node_set().empty() ? args[0].node_set().front()
+                                                                           : nullptr;
+  std::string buf;
+  if (node != nullptr || args[0].is_string()) {
+    const std::string_view text = node ? node_text(node, buf) : std::string_view(args[0].raw_string());
+    if (const auto instant = parse_date_time(text, *ctx.env)) {
+      return Value::date(instant->days(), number_to_string(std::floor(instant->days())), true);
+    }
   }
-  return Value::number(number_arg(args, 0, ctx));
+  return Value::number(node ? node_number(node, *ctx.env) : number_arg(args, 0, ctx));
 }
 
 // int(x): truncation toward zero.

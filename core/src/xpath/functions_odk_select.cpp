@@ -97,16 +97,8 @@ Value fn_position(std::vector<Value>& args, const Context& ctx) {
   const Node* node = nodes.front();
   if (node->kind == NodeKind::Attribute) return Value::number(1);
   if (node->kind != NodeKind::Element) throw EvalError("position() needs an element or attribute node");
-  double result = 1;
-  if (node->parent != nullptr) {
-    const auto& siblings = node->parent->children;
-    auto it = std::find(siblings.begin(), siblings.end(), node);
-    while (it != siblings.begin() && (*(it - 1))->name == node->name) {
-      ++result;
-      --it;
-    }
-  }
-  return Value::number(result);
+  // Counts the contiguous same-named siblings up to the node, as ODK does (cached by the tree).
+  return Value::number(static_cast<double>(node->same_name_position()));
 }
 
 // The truth of each item an argument contributes: every node of a node-set (a node is true

@@ -164,7 +164,7 @@ Value fn_ends_with(std::vector<Value>& args, const Context&) {
 Value fn_uuid(std::vector<Value>& args, const Context& ctx) {
   std::string result = ctx.env->uuid();
   if (args.empty()) return Value::string(std::move(result));
-  const double n = args[0].to_number();
+  const double n = arg_number(args, 0, ctx);
   if (std::isnan(n)) throw EvalError("uuid() expects a valid number for the length, not NaN");
   // ODK would loop forever on Infinity; a form asking for more than this is broken anyway.
   constexpr double kMaxLength = 1 << 20;
@@ -276,14 +276,15 @@ Value fn_regex(std::vector<Value>& args, const Context&) {
 
 // [SECTION] Control functions ----------------------------------------------------------------
 
-// if(cond, a, b): the chosen argument unchanged (any type).
-Value fn_if(std::vector<Value>& args, const Context&) {
-  return std::move(args[args[0].to_boolean() ? 1 : 2]);
+// if(cond, a, b): the chosen argument unchanged (any type); the other one is not evaluated.
+Value fn_if(const LazyArgs& args, const Context&) {
+  return args.eval(args.eval(0).to_boolean() ? 1 : 2);
 }
 
-Value fn_coalesce(std::vector<Value>& args, const Context&) {
-  std::string a = args[0].to_string();
-  return Value::string(a.empty() ? args[1].to_string() : std::move(a));
+// coalesce(a, b): a as a string unless that is empty, else b; b is evaluated only then.
+Value fn_coalesce(const LazyArgs& args, const Context&) {
+  std::string a = args.eval(0).to_string();
+  return Value::string(a.empty() ? args.eval(1).to_string() : std::move(a));
 }
 
 // once(x): the context node's own value when it has one, else x as a string.
@@ -309,8 +310,8 @@ const FunctionSpec kStringFunctions[] = {
     {"base64-decode", 1, 1, fn_base64_decode},
     {"pulldata", 4, 4, fn_pulldata},
     {"regex", 2, 2, fn_regex},
-    {"if", 3, 3, fn_if},
-    {"coalesce", 2, 2, fn_coalesce},
+    {"if", 3, 3, nullptr, false, fn_if},
+    {"coalesce", 2, 2, nullptr, false, fn_coalesce},
     {"once", 1, 1, fn_once},
     {"boolean-from-string", 1, 1, fn_boolean_from_string},
 };

@@ -6,6 +6,7 @@
 //   string(1 div 0 * 0) -> ""      (NaN prints as the empty string)
 //   string(1e21 * 10)   -> "1e+22" (exponent for |x| >= 1e21 and |x| < 1e-6, like JS)
 //   '1e3' + 0 -> 1000, '0x10' + 0 -> 16, ' 7 ' + 0 -> 7, '' + 0 -> NaN, '  ' + 0 -> 0
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -21,7 +22,7 @@ namespace khaosat::core::xpath {
 bool Value::to_boolean() const {
   switch (type_) {
     case Type::Boolean: return b_;
-    case Type::Number: return d_ != 0 && !std::isnan(d_);
+    case Type::Number: return dated_ ? b_ : d_ != 0 && !std::isnan(d_);
     case Type::String: return !s_.empty();
     case Type::NodeSet: return !n_.empty();
   }
@@ -35,9 +36,10 @@ double Value::to_number() const {
     case Type::String: return string_to_number(s_);
     case Type::NodeSet: {
       if (n_.empty()) return std::numeric_limits<double>::quiet_NaN();
-      const Node* n = n_.front();
-      if (n->kind == NodeKind::Element && n->children.empty()) return string_to_number(n->value);
-      return string_to_number(string_value(n));
+      const std::string text = string_value(n_.front());
+      if (std::all_of(text.begin(), text.end(), detail::is_xml_space))
+        return std::numeric_limits<double>::quiet_NaN();  // ODK: a blank node is NaN, not 0
+      return string_to_number(text);
     }
   }
   return 0;
@@ -46,12 +48,22 @@ double Value::to_number() const {
 std::string Value::to_string() const {
   switch (type_) {
     case Type::Boolean: return b_ ? "true" : "false";
-    case Type::Number: return number_to_string(d_);
+    case Type::Number: return dated_ ? s_ : number_to_string(d_);
     case Type::String: return s_;
     case Type::NodeSet: return n_.empty() ? std::string() : string_value(n_.front());
   }
   return {};
 }
+
+namespace detail {
+std::string_view node_text(const Node* n, std::string& buf) {
+  if (n->kind == NodeKind::Attribute || (n->kind == NodeKind::Element && n->children.empty()))
+    return n->value;
+  if (n->kind == NodeKind::Text) return n->parent ? n->parent->value : n->value;
+  buf = string_value(n);
+  return buf;
+}
+}  // namespace detail
 
 std::string number_to_string(double d) {
   if (std::isnan(d)) return "";

@@ -29,6 +29,12 @@ using NodeSet = std::vector<Node*>;
 
 // An XPath value: boolean, number, string or node-set. Node-sets are kept in document order
 // without duplicates whenever they come out of a path or union.
+//
+// A number may also carry its own string and boolean forms: ODK's date values. today(), now(),
+// date(), date-time() and number('2020-01-01T12:00:00Z') give a number of days since
+// 1970-01-01 that compares and computes as a number (is_number() is true) but converts to
+// string as the date ("2020-01-01") -- or, for number() of a date, as the whole days
+// ("18262" while the number is 18262.5) -- and to boolean as ODK says (see Value::date()).
 class Value {
  public:
   enum class Type : std::uint8_t { Boolean, Number, String, NodeSet };
@@ -38,14 +44,27 @@ class Value {
   static Value number(double d) { Value v; v.type_ = Type::Number; v.d_ = d; return v; }
   static Value string(std::string s) { Value v; v.type_ = Type::String; v.s_ = std::move(s); return v; }
   static Value nodes(NodeSet ns) { Value v; v.type_ = Type::NodeSet; v.n_ = std::move(ns); return v; }
+  // A date value (ODK's DateTimeLikeEvaluation): the number `days`, shown as `text`, true or
+  // false as `truth`. An unreadable date is date(NaN, "Invalid Date", false).
+  static Value date(double days, std::string text, bool truth) {
+    Value v = number(days);
+    v.dated_ = true;
+    v.s_ = std::move(text);
+    v.b_ = truth;
+    return v;
+  }
 
   Type type() const { return type_; }
   bool is_nodeset() const { return type_ == Type::NodeSet; }
   bool is_number() const { return type_ == Type::Number; }
   bool is_string() const { return type_ == Type::String; }
   bool is_boolean() const { return type_ == Type::Boolean; }
+  bool is_date() const { return dated_; }  // a number made by Value::date()
 
-  // XPath 1.0 conversions (boolean(), number(), string()).
+  // XPath 1.0 conversions (boolean(), number(), string()). to_number() does not read dates
+  // (it has no time zone): the evaluator converts strings and nodes with ODK's date-aware
+  // rules instead ('2020-01-01' is 18262 there), see detail::odk::date_aware_number(). Like
+  // ODK, a node whose text is empty or only whitespace converts to NaN.
   bool to_boolean() const;
   double to_number() const;
   std::string to_string() const;
@@ -58,6 +77,7 @@ class Value {
 
  private:
   Type type_;
+  bool dated_ = false;  // Number only: s_ and b_ hold the string and boolean forms
   bool b_ = false;
   double d_ = 0;
   std::string s_;
@@ -124,12 +144,33 @@ using ExprPtr = std::shared_ptr<const Expr>;
 // A built-in function. `args` are already evaluated (the function may consume them).
 using FunctionImpl = Value (*)(std::vector<Value>& args, const Context& ctx);
 
+namespace detail {
+struct Ast;
+}
+
+// The unevaluated arguments of one call, for a function that evaluates only the arguments it
+// needs, as ODK does for if() and coalesce(): an error (or a cost) in an argument not taken
+// never happens. Valid only during that call.
+class LazyArgs {
+ public:
+  LazyArgs(const detail::Ast& call, const Context& ctx) : call_(call), ctx_(ctx) {}
+  std::size_t size() const;
+  // Evaluates argument i (0-based) in the call's context; may throw EvalError.
+  Value eval(std::size_t i) const;
+
+ private:
+  const detail::Ast& call_;
+  const Context& ctx_;
+};
+using LazyFunctionImpl = Value (*)(const LazyArgs& args, const Context& ctx);
+
 struct FunctionSpec {
   const char* name;   // as called: "concat", "jr:choice-name", "format-date"
   int min_args;
   int max_args;       // -1: any number
-  FunctionImpl impl;
+  FunctionImpl impl;  // null when lazy_impl is set
   bool volatile_result = false;  // now(), random(), uuid(): never cached, never constant-folded
+  LazyFunctionImpl lazy_impl = nullptr;  // set: called instead of impl, arguments unevaluated
 };
 
 // The function table: XPath 1.0 core functions plus the ODK library. Lookup accepts the name as
