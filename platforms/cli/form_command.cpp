@@ -108,7 +108,8 @@ int check(const Parsed& p) {
   const std::string& path = p.positional[0];
   auto form = core::load_form(path, p.fill.load);
   if (!form) {
-    std::cerr << path << ": " << form.error().message << "\n";
+    // Loader messages already name the file.
+    std::cerr << form.error().message << "\n";
     return 1;
   }
   core::FormSummary s = core::summarize(*form);
@@ -123,6 +124,7 @@ int check(const Parsed& p) {
               << (s.languages[i] == s.default_language ? " (default)" : "");
   std::cout << "\n  questions: " << s.question_count << "\n"
             << "  repeats:   " << s.repeat_count << "\n";
+  for (const auto& w : s.warnings) std::cout << "  warning: " << w << "\n";
   return 0;
 }
 
@@ -198,7 +200,7 @@ int fill(const Parsed& p) {
   std::cout << doc.dump(p.compact ? -1 : 1, ' ', false, nlohmann::json::error_handler_t::replace)
             << "\n";
   if (!doc.value("ok", false)) {
-    std::cerr << p.positional[0] << ": " << doc["error"].value("message", "") << "\n";
+    std::cerr << doc["error"].value("message", "") << "\n";
     return 1;
   }
   return 0;

@@ -41,6 +41,7 @@ FormSummary summarize(const Form& form) {
   s.languages = form->plan->languages;
   s.default_language = form->plan->default_language;
   s.secondary_instances = static_cast<int>(form->secondary.size());
+  s.warnings = form->warnings;
   for (const NodeDef& d : form->plan->defs) {
     if (d.is_repeat) ++s.repeat_count;
     if (d.leaf && d.type != "model" && d.type != "note") ++s.question_count;

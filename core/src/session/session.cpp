@@ -261,7 +261,11 @@ void FormSessionImpl::run_actions(const std::string& event, int scope_state) {
   // scope_state: only targets inside this subtree (the root for load events).
   for (const Action& a : form_->actions) {
     if (std::find(a.events.begin(), a.events.end(), event) == a.events.end()) continue;
-    if (a.kind == Action::Kind::SetGeopoint) continue;  // no location provider in a session
+    std::string geopoint;
+    if (a.kind == Action::Kind::SetGeopoint) {
+      geopoint = opts_.env.geopoint ? opts_.env.geopoint() : std::string();
+      if (geopoint.empty()) continue;  // no location fix: nothing to write
+    }
     int def = plan_.def_of(a.ref);
     if (def < 0) continue;
     for (int s : by_def_[def]) {
@@ -270,10 +274,15 @@ void FormSessionImpl::run_actions(const std::string& event, int scope_state) {
       for (int p = s; p >= 0; p = states_[p].parent)
         if (p == scope_state) { inside = true; break; }
       if (!inside || !states_[s].relevant) continue;
-      std::string v = a.value ? evaluate_string(*a.value, s) : a.literal;
-      write_value(s, v);
+      std::string v = a.kind == Action::Kind::SetGeopoint ? geopoint
+                      : a.value                             ? evaluate_string(*a.value, s)
+                                                            : a.literal;
+      write_value(s, normalize_for(s, v));
       int calc = plan_.defs[def].comp[static_cast<int>(CompKind::Calculate)];
       if (calc >= 0) enqueue(calc, s);  // a calculate on the same node wins
+      // Settle before the next action, so it sees computed values (ODK runs each action once
+      // the form is attached and every calculation is current).
+      (void)run_queue();
     }
   }
 }
@@ -442,7 +451,13 @@ Status FormSessionImpl::commit_answer(int s, std::string v) {
       }
       int t = find_state(target);
       if (t < 0) continue;
-      std::string nv = a.value ? evaluate_string(*a.value, t) : a.literal;
+      std::string nv;
+      if (a.kind == Action::Kind::SetGeopoint) {
+        nv = opts_.env.geopoint ? opts_.env.geopoint() : std::string();
+        if (nv.empty()) continue;
+      } else {
+        nv = a.value ? evaluate_string(*a.value, t) : a.literal;
+      }
       write_value(t, normalize_for(t, nv));
     }
   }
@@ -597,8 +612,11 @@ void FormSessionImpl::update_controlled_repeats() {
           }
           for (long k = have; k < want; ++k) {
             Copier copier{tree_, plan_, false};
-            const Node* src = k < static_cast<long>(defined.size()) ? defined[k] : d.template_node;
-            bool blank = src == d.template_node && !src->attribute("jr:template");
+            // Instance k copies the k-th instance written in the form, else the template
+            // (blanked when the template is only the first instance's structure).
+            bool from_form = k < static_cast<long>(defined.size());
+            const Node* src = from_form ? defined[static_cast<std::size_t>(k)] : d.template_node;
+            bool blank = !from_form && !src->attribute("jr:template");
             Node* n = copier.copy(src, def, blank);
             tree_.insert_child(pn, index++, n);
             int first_new = static_cast<int>(states_.size());

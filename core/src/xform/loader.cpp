@@ -353,6 +353,11 @@ Status load_primary_instance(LoadContext& ctx, pugi::xml_node instance) {
   ctx.form.root_name = r->name;
   ctx.root_path = "/" + r->name;
   if (const Node* id = r->attribute("id")) ctx.form.id = id->value;
+  if (ctx.form.id.empty())
+    return ctx.error_at("form.structure", root,
+                        "the primary instance root <" + r->name +
+                            "> has no id attribute: a form needs an id to file its submissions "
+                            "under (add id=\"your_form_id\")");
   if (const Node* v = r->attribute("version")) ctx.form.version = v->value;
   std::string path;
   collect_paths(r, path, ctx.instance_paths);
@@ -532,19 +537,31 @@ Status load_document(LoadContext& ctx, const pugi::xml_document& doc) {
   instances.erase(instances.begin());
   XFORM_TRY(load_secondary_instances(ctx, instances));
 
+  // From here on a mistake does not stop the load: every bind, the itext, the actions and the
+  // body are read, and all the errors found are reported together.
+  std::vector<Error> errors;
+  auto keep = [&errors](Status st) {
+    if (!st.ok()) errors.push_back(st.error());
+  };
   for (auto c : model.children())
     if (c.type() == pugi::node_element && local_name(c.name()) == "bind")
-      XFORM_TRY(load_bind(ctx, c));
+      keep(load_bind(ctx, c));
   ensure_instance_id(ctx);
   load_entity(ctx, model);
-  XFORM_TRY(load_itext(ctx, model));
-  XFORM_TRY(load_model_actions(ctx, model));
+  keep(load_itext(ctx, model));
+  keep(load_model_actions(ctx, model));
 
   form.body.type = ControlType::Group;
   form.body.ref.clear();
   if (pugi::xml_node body = child_local(html, "body")) {
     form.body.line = ctx.line_of(body);
-    XFORM_TRY(load_body(ctx, body));
+    keep(load_body(ctx, body));
+  }
+  if (errors.size() == 1) return errors.front();
+  if (!errors.empty()) {
+    std::string msg = std::to_string(errors.size()) + " errors:";
+    for (const Error& e : errors) msg += "\n  " + e.message;
+    return Error::make(errors.front().code, std::move(msg));
   }
   return ok_status();
 }

@@ -43,6 +43,7 @@ Result<Form> load_form_xml(std::string_view xml, const std::string& path,
 
 struct FormSummary {
   std::string id, version, title;
+  std::vector<std::string> warnings;   // what the form does that ODK ignores (e.g. dead binds)
   std::vector<std::string> languages;  // itext languages, form order; default first if marked
   std::string default_language;
   int question_count = 0;              // body controls that take an answer (not groups/notes)
@@ -57,6 +58,9 @@ struct SessionEnvironment {
   std::function<int(double)> tz_offset_minutes;  // local offset at an instant
   std::function<std::string()> uuid;           // a fresh UUID (no "uuid:" prefix)
   std::function<double()> random;              // [0, 1)
+  // The device's location for odk:setgeopoint actions, as "lat lon altitude accuracy"; unset
+  // or returning "" when there is no fix (the action then leaves the value unchanged).
+  std::function<std::string()> geopoint;
   std::string device_id = "khaosat";           // jr:preload="property" values
   std::string username, email, phone_number;
 };
