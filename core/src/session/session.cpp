@@ -551,6 +551,15 @@ Status FormSessionImpl::remove_repeat(std::string_view ref) {
   return st;
 }
 
+Node* FormSessionImpl::range_node(int parent_state, int def) {
+  Node*& range = range_nodes_[{parent_state, def}];
+  if (!range) {
+    range = tree_.new_element(plan_.defs[def].name);
+    range->parent = states_[parent_state].node;
+  }
+  return range;
+}
+
 void FormSessionImpl::update_controlled_repeats() {
   for (int round = 0; round < 8; ++round) {
     bool changed_any = false;
@@ -570,11 +579,7 @@ void FormSessionImpl::update_controlled_repeats() {
           // ODK evaluates jr:count at the repeat range, a node whose parent is the repeat's
           // parent: a detached stand-in element gives relative paths and current() that
           // context without making it visible to any other expression.
-          Node*& range = range_nodes_[{ps, def}];
-          if (!range) {
-            range = tree_.new_element(d.name);
-            range->parent = states_[ps].node;
-          }
+          Node* range = range_node(ps, def);
           double n;
           try {
             xpath::Context c{range, 1, 1, range, this};

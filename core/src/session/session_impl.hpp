@@ -99,6 +99,10 @@ class FormSessionImpl : public xpath::Environment {
   Status commit_answer(int state, std::string v);
   std::string normalize_for(int state, std::string_view v) const;
   void update_controlled_repeats();
+  // A repeat range as an XPath context: a detached stand-in element whose parent is the
+  // repeat's parent node (ODK evaluates jr:count and the range's relevance there).
+  Node* range_node(int parent_state, int def);
+  bool range_relevant(int parent_state, int def);
   std::vector<Choice> evaluate_choices(int state, bool labels = true);
   bool evaluate_bool(const xpath::Expr& e, int state);
   std::string evaluate_string(const xpath::Expr& e, int state);

@@ -108,7 +108,9 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
       NodeSnapshot r;
       r.ref = ref + "/" + child.name;
       r.type = "repeat";
-      r.relevant = s.relevant;
+      // The range carries the repeat's bind too (relevant even with no instances), evaluated
+      // at the range: a stand-in node whose parent is this node, as for jr:count.
+      r.relevant = s.relevant && self->range_relevant(state, cd);
       r.readonly = readonly;
       r.count = static_cast<int>(inst.size());
       r.controlled = child.repeat && (child.repeat->repeat_count || child.repeat->no_add_remove);
@@ -124,6 +126,18 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
         emit_snapshot(e->tag, ref + "/" + child.name, readonly, out);
         break;
       }
+  }
+}
+
+bool FormSessionImpl::range_relevant(int parent_state, int def) {
+  const NodeDef& d = plan_.defs[def];
+  if (!d.bind || !d.bind->relevant) return true;
+  Node* range = range_node(parent_state, def);
+  xpath::Context ctx{range, 1, 1, range, this};
+  try {
+    return xpath::evaluate(*d.bind->relevant, ctx).to_boolean();
+  } catch (const xpath::EvalError&) {
+    return false;
   }
 }
 
