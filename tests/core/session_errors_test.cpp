@@ -88,6 +88,8 @@ TEST_CASE("session errors: a ref may omit [1]") {
 TEST_CASE("session errors: load errors for broken forms") {
   using khaosat::test::load_error;
   CHECK_FALSE(load_error("<not xml").message.empty());
+  Error no_id = load_error(xform("<data><a/></data>", "", ""));  // ODK needs the root's id
+  CHECK(no_id.message.find("id") != std::string::npos);
   Error bad_xpath = load_error(xform(R"X(<data id="x"><a/></data>)X",
                                      R"X(<bind nodeset="/data/a" calculate="1 +"/>)X", ""));
   CHECK(bad_xpath.message.find("/data/a") != std::string::npos);

@@ -126,17 +126,35 @@ std::string apply_step(FormSession& s, const json& step) {
     Status st = s.answer(r, value_text(value));
     return st ? "" : fail(st.error());
   }
+  // An optional integer field of a step; false (with `error` set) when it is not an integer.
+  auto int_field = [&step](const char* name, int fallback, int& out, std::string& error) {
+    if (!step.contains(name)) {
+      out = fallback;
+      return true;
+    }
+    const json& v = step[name];
+    if (!v.is_number_integer()) {
+      error = std::string("'") + name + "' must be an integer, not " + v.dump();
+      return false;
+    }
+    out = v.get<int>();
+    return true;
+  };
+  std::string field_error;
   if (step.contains("add_repeat")) {
     if (!step["add_repeat"].is_string()) return "'add_repeat' needs a reference string";
-    int count = step.value("count", 1);
-    int after = step.contains("after") ? step["after"].get<int>() : -1;
+    int count = 1, after = -1;
+    if (!int_field("count", 1, count, field_error) || !int_field("after", -1, after, field_error))
+      return field_error;
     Status st = s.add_repeat(step["add_repeat"].get<std::string>(), count, after);
     return st ? "" : fail(st.error());
   }
   if (step.contains("remove_repeat")) {
     if (!step["remove_repeat"].is_string()) return "'remove_repeat' needs a reference string";
     std::string ref = step["remove_repeat"].get<std::string>();
-    if (step.contains("index")) ref += "[" + std::to_string(step["index"].get<int>()) + "]";
+    int index = 0;
+    if (!int_field("index", 0, index, field_error)) return field_error;
+    if (step.contains("index")) ref += "[" + std::to_string(index) + "]";
     Status st = s.remove_repeat(ref);
     return st ? "" : fail(st.error());
   }

@@ -63,10 +63,12 @@ class Builder {
     add_computations();
     if (auto st = sort_topologically(); !st) return st.error();
     build_triggers();
-    for (const Translation& t : form_.translations) {
-      plan_->languages.push_back(t.lang);
+    // Languages as ODK's engine lists them: the default first, then the others in form order.
+    for (const Translation& t : form_.translations)
       if (t.is_default && plan_->default_language.empty()) plan_->default_language = t.lang;
-    }
+    if (!plan_->default_language.empty()) plan_->languages.push_back(plan_->default_language);
+    for (const Translation& t : form_.translations)
+      if (t.lang != plan_->default_language) plan_->languages.push_back(t.lang);
     if (plan_->default_language.empty() && !plan_->languages.empty())
       plan_->default_language = plan_->languages.front();
     return std::shared_ptr<const FormPlan>(plan_);

@@ -481,7 +481,9 @@ Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
   std::size_t slash = r.rfind('/');
   int parent = find_state(r.substr(0, slash));
   if (parent < 0) return Error::make("session.ref", "no parent node for '" + r + "'");
-  if (count < 1) return Error::make("session.repeat", "count must be at least 1");
+  if (count < 1)
+    return Error::make("session.repeat", "cannot add " + std::to_string(count) +
+                                             " instances to " + r + ": the count must be at least 1");
   for (int k = 0; k < count; ++k) {
     std::vector<int> existing = repeat_instances(parent, def);
     int at = after < 0 ? static_cast<int>(existing.size()) : after + k;

@@ -127,7 +127,9 @@ std::string FormSessionImpl::instance_json() const {
   Writer w{*this};
   json doc = json::object();
   if (tree_.root()) doc[tree_.root()->name] = w.write(tree_.root());
-  return doc.dump();
+  // Values are bytes as answered or computed (base64-decode can make any): invalid UTF-8 is
+  // replaced (U+FFFD), never thrown as json's type_error.
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 // ---------------------------------------------------------------------------------------------

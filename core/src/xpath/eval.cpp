@@ -212,8 +212,72 @@ void collect_axis(const Step& s, Node* n, NodeSet& out) {
 
 // [SECTION] steps, predicates, paths
 
+namespace {
+
+// True when an expression's value does not depend on the context node, position or size, so a
+// predicate may evaluate it once for all the nodes it filters. current() is fixed for a whole
+// evaluation; paths from the root or from instance('x') do not read the context; functions that
+// read the context node implicitly (zero-argument string(), name(), ...) or that are volatile
+// (random(), now()) are excluded.
+bool context_free(const Ast& a) {
+  switch (a.kind) {
+    case ExprKind::Number:
+    case ExprKind::String:
+      return true;
+    case ExprKind::Variable:
+      return false;
+    case ExprKind::Path:
+      if (a.start == PathStart::Root) return true;
+      return a.start == PathStart::Expr && context_free(*a.args[0]);
+    case ExprKind::Call: {
+      if (!a.fn || a.fn->volatile_result) return false;
+      std::string_view name = a.fn->name;
+      if (a.args.empty()) return name == "true" || name == "false" || name == "pi" || name == "current";
+      if (name == "once" || name == "position" || name == "last" || name == "lang") return false;
+      for (const AstPtr& x : a.args)
+        if (!context_free(*x)) return false;
+      return true;
+    }
+    case ExprKind::Filter:
+      return context_free(*a.args[0]);
+    default:
+      for (const AstPtr& x : a.args)
+        if (!context_free(*x)) return false;
+      return true;
+  }
+}
+
+bool is_comparison(ExprKind k) {
+  return k == ExprKind::Eq || k == ExprKind::Ne || k == ExprKind::Lt || k == ExprKind::Le ||
+         k == ExprKind::Gt || k == ExprKind::Ge;
+}
+
+}  // namespace
+
 void apply_predicate(NodeSet& nodes, const Ast& pred, const Context& ctx) {
   if (nodes.empty()) return;
+  // item[country = /data/country]: the context-free side is evaluated once, not per item
+  // (itemset filters over large secondary instances spend most of their time there).
+  if (is_comparison(pred.kind) && nodes.size() > 1) {
+    bool left_fixed = context_free(*pred.args[0]);
+    bool right_fixed = !left_fixed && context_free(*pred.args[1]);
+    if (left_fixed || right_fixed) {
+      Context c{nullptr, 0, nodes.size(), ctx.current, ctx.env};
+      Value fixed = eval(*pred.args[left_fixed ? 0 : 1], c);
+      const Ast& varying = *pred.args[left_fixed ? 1 : 0];
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        c.node = nodes[i];
+        c.position = i + 1;
+        Value v = eval(varying, c);
+        bool keep = left_fixed ? compare(pred.kind, fixed, v, *ctx.env)
+                               : compare(pred.kind, v, fixed, *ctx.env);
+        if (keep) nodes[kept++] = nodes[i];
+      }
+      nodes.resize(kept);
+      return;
+    }
+  }
   if (pred.kind == ExprKind::Number) {
     double k = pred.number;
     if (k >= 1 && k <= static_cast<double>(nodes.size()) && k == std::floor(k)) {

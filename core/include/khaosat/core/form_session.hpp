@@ -7,9 +7,10 @@
 // remove_repeat, set_language) recompute only what depends on the change, then return.
 //
 // Errors: loading and restoring return Result; a mutating call that cannot be applied (no such
-// node, a readonly or non-relevant node, a bad repeat position) returns an Error and changes
-// nothing. A value that fails a constraint is not an error: it is stored, and the node's
-// snapshot reports valid=false with the violation, as ODK does.
+// node, a group or computed node, a readonly node, a bad repeat position) returns an Error and
+// changes nothing. A value that fails a constraint is not an error: it is stored, and the
+// node's snapshot reports valid=false with the violation, as ODK does. An answer to a
+// non-relevant node is stored too, and shows once the node becomes relevant (ODK's behaviour).
 //
 // Thread-safety: a session is not thread-safe; use one session from one thread. A loaded Form
 // is immutable and may be shared by any number of sessions on any threads.

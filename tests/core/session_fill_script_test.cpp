@@ -1,0 +1,160 @@
+// The CLI contract in core (khaosat/core/fill_script.hpp): parse_script's refusals and the shape
+// of run_fill's snapshot document, which must match odk-oracle's output format.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "khaosat/core/fill_script.hpp"
+#include "support/scoped_dir.hpp"
+#include "support/session_fixture.hpp"
+
+using namespace khaosat::core;
+using khaosat::test::ScopedDir;
+using khaosat::test::xform;
+using nlohmann::json;
+
+namespace {
+
+std::string fill_form() {
+  return xform(
+      R"X(<data id="fill"><a/><r><q/></r></data>)X",
+      R"X(<bind nodeset="/data/a" type="int" required="true()" jr:requiredMsg="need a"/>)X",
+      R"X(<input ref="/data/a"/><repeat nodeset="/data/r"><input ref="/data/r/q"/></repeat>)X");
+}
+
+FillOptions fixed() {
+  FillOptions o;
+  o.now_ms = khaosat::test::kFixedNowMs;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("session fill_script: parse_script accepts an array of objects") {
+  auto ok = parse_script(R"([{"set": "/data/a", "value": "1"}, {"noop": true}])");
+  REQUIRE(ok.ok());
+  CHECK(ok->size() == 2);
+  CHECK(parse_script("[]").ok());
+}
+
+TEST_CASE("session fill_script: parse_script refuses what is not a script") {
+  auto not_json = parse_script("[{");
+  REQUIRE_FALSE(not_json.ok());
+  CHECK(not_json.error().message.find("JSON") != std::string::npos);
+  auto not_array = parse_script(R"({"set": "/data/a"})");
+  REQUIRE_FALSE(not_array.ok());
+  CHECK(not_array.error().message.find("array") != std::string::npos);
+  auto not_object = parse_script(R"([{"noop": true}, 3])");
+  REQUIRE_FALSE(not_object.ok());
+  CHECK(not_object.error().message.find("step 2") != std::string::npos);
+}
+
+TEST_CASE("session fill_script: run_fill documents load, steps, XML and submission") {
+  ScopedDir dir;
+  std::string path = dir.write("fill.xml", fill_form());
+  auto steps = parse_script(R"([{"set": "/data/a", "value": "17.9"},
+                                {"add_repeat": "/data/r"},
+                                {"set": "/data/nope", "value": "1"},
+                                {"remove_repeat": "/data/r", "index": 1}])");
+  REQUIRE(steps.ok());
+  json doc = run_fill(path, *steps, fixed());
+  CHECK(doc["ok"] == true);
+  CHECK(doc["error"].is_null());
+  CHECK(doc["form"] == path);
+  CHECK(doc["languages"] == json::array({""}));  // no itext: one synthetic language
+  REQUIRE(doc["snapshots"].size() == 5);
+
+  const json& load = doc["snapshots"][0];
+  CHECK(load["step"] == 0);
+  CHECK(load["action"] == "load");
+  CHECK(load["ok"] == true);
+  CHECK(load["nodes"][0]["ref"] == "/data");
+  CHECK(load["nodes"][0]["type"] == "root");
+  CHECK(load["nodes"][1]["ref"] == "/data/a");
+  CHECK(load["nodes"][1]["dataType"] == "int");
+  CHECK(load["nodes"][1]["valid"] == false);
+  CHECK(load["nodes"][1]["violation"] == json({{"condition", "required"}, {"message", "need a"}}));
+  CHECK(load["nodes"][2]["type"] == "repeat");
+  CHECK(load["nodes"][2]["count"] == 1);
+  CHECK_FALSE(load["nodes"][2].contains("controlled"));
+  CHECK(load["violations"] ==
+        json::array({{{"ref", "/data/a"}, {"condition", "required"}, {"message", "need a"}}}));
+
+  const json& set = doc["snapshots"][1];
+  CHECK(set["step"] == 1);
+  CHECK(set["action"] == json({{"set", "/data/a"}, {"value", "17.9"}}));
+  CHECK(set["ok"] == true);
+  CHECK(set["error"].is_null());
+  CHECK(set["nodes"][1]["value"] == "17");
+  CHECK(set["violations"].empty());
+
+  CHECK(doc["snapshots"][2]["nodes"][2]["count"] == 2);
+
+  const json& failed = doc["snapshots"][3];
+  CHECK(failed["ok"] == false);
+  REQUIRE(failed["error"].is_string());
+  CHECK(failed["error"].get<std::string>().find("/data/nope") != std::string::npos);
+
+  const json& removed = doc["snapshots"][4];
+  CHECK(removed["ok"] == true);
+  CHECK(removed["nodes"][2]["count"] == 1);
+
+  CHECK(doc["instanceXML"].get<std::string>().rfind(R"(<data xmlns:orx="http://openrosa.org/xforms" id="fill"><a>17</a><r><q/></r>)", 0) == 0);
+  CHECK(doc["submission"] == json({{"status", "ready"}, {"violations", json::array()}}));
+}
+
+TEST_CASE("session fill_script: a pending submission lists its violations") {
+  ScopedDir dir;
+  std::string path = dir.write("fill.xml", fill_form());
+  json doc = run_fill(path, json::array(), fixed());
+  CHECK(doc["submission"]["status"] == "pending");
+  CHECK(doc["submission"]["violations"] ==
+        json::array({{{"ref", "/data/a"}, {"condition", "required"}, {"message", "need a"}}}));
+}
+
+TEST_CASE("session fill_script: a form that does not load gives ok:false and a message") {
+  ScopedDir dir;
+  std::string path = dir.write("broken.xml", "<h:html");
+  json doc = run_fill(path, json::array(), fixed());
+  CHECK(doc["ok"] == false);
+  REQUIRE(doc["error"].is_object());
+  CHECK_FALSE(doc["error"]["message"].get<std::string>().empty());
+  CHECK_FALSE(doc.contains("snapshots"));
+  json missing = run_fill((dir.path() / "nope.xml").string(), json::array(), fixed());
+  CHECK(missing["ok"] == false);
+}
+
+TEST_CASE("session fill_script: languages and a failing language switch") {
+  ScopedDir dir;
+  std::string path = dir.write(
+      "l.xml", xform(R"X(<data id="l"><q/></data>)X", "",
+                     R"X(<input ref="/data/q"><label ref="jr:itext('q')"/></input>)X",
+                     R"X(<itext><translation lang="en"><text id="q"><value>Q</value></text></translation>
+                         <translation lang="fr"><text id="q"><value>Qf</value></text></translation></itext>)X"));
+  FillOptions o = fixed();
+  o.labels = true;
+  json doc = run_fill(path, json::array({{{"set_language", "fr"}}, {{"set_language", "xx"}}}), o);
+  CHECK(doc["languages"] == json::array({"en", "fr"}));
+  CHECK(doc["snapshots"][0]["language"] == "en");
+  CHECK(doc["snapshots"][0]["nodes"][1]["label"] == "Q");
+  CHECK(doc["snapshots"][1]["language"] == "fr");
+  CHECK(doc["snapshots"][1]["nodes"][1]["label"] == "Qf");
+  CHECK(doc["snapshots"][2]["ok"] == false);
+  CHECK(doc["snapshots"][2]["language"] == "fr");
+}
+
+// A mistyped step field ("count": "two") fails that step only, with ok:false and an error, and
+// the script goes on (it used to throw nlohmann::json::type_error out of run_fill).
+TEST_CASE("session fill_script: a step with a mistyped field fails that step only") {
+  ScopedDir dir;
+  std::string path = dir.write("fill.xml", fill_form());
+  json steps = json::parse(R"([{"add_repeat": "/data/r", "count": "two"},
+                               {"remove_repeat": "/data/r", "index": "1"},
+                               {"set": "/data/a", "value": "3"}])");
+  json doc;
+  CHECK_NOTHROW(doc = run_fill(path, steps, fixed()));
+  REQUIRE(doc.contains("snapshots"));
+  CHECK(doc["snapshots"][1]["ok"] == false);
+  CHECK(doc["snapshots"][2]["ok"] == false);
+  CHECK(doc["snapshots"][3]["ok"] == true);
+}
