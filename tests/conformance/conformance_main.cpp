@@ -161,8 +161,10 @@ int main(int argc, char** argv) {
     std::string script_rel;
     std::smatch m;
     if (std::regex_match(form_rel, m, std::regex("(.*\\.xml)\\.(seed\\d+)$"))) {
-      form_rel = m[1];
-      script_rel = form_rel + "." + std::string(m[2]) + ".steps.json";
+      // Copy the matches out before form_rel, which they point into, changes.
+      std::string form = m[1], seed = m[2];
+      form_rel = form;
+      script_rel = form + "." + seed + ".steps.json";
     }
     auto oracle = read_json(g);
     json steps = json::array();

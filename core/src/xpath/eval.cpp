@@ -265,10 +265,27 @@ void apply_predicate(NodeSet& nodes, const Ast& pred, const Context& ctx) {
       Context c{nullptr, 0, nodes.size(), ctx.current, ctx.env};
       Value fixed = eval(*pred.args[left_fixed ? 0 : 1], c);
       const Ast& varying = *pred.args[left_fixed ? 1 : 0];
+      // The usual varying side is a plain child name (item[country = ...]): read the children
+      // into one reused node-set instead of evaluating a path per item.
+      bool child_name = varying.kind == ExprKind::Path && varying.start == PathStart::Context &&
+                        varying.steps.size() == 1 && varying.steps[0].axis == Axis::Child &&
+                        varying.steps[0].test == TestKind::Name &&
+                        varying.steps[0].local.empty() && varying.steps[0].predicates.empty();
+      Value reused = Value::nodes({});
       std::size_t kept = 0;
       for (std::size_t i = 0; i < nodes.size(); ++i) {
         c.node = nodes[i];
         c.position = i + 1;
+        if (child_name) {
+          NodeSet& ns = reused.node_set();
+          ns.clear();
+          for (Node* ch : nodes[i]->children)
+            if (ch->name == varying.steps[0].name) ns.push_back(ch);
+          bool keep = left_fixed ? compare(pred.kind, fixed, reused, *ctx.env)
+                                 : compare(pred.kind, reused, fixed, *ctx.env);
+          if (keep) nodes[kept++] = nodes[i];
+          continue;
+        }
         Value v = eval(varying, c);
         bool keep = left_fixed ? compare(pred.kind, fixed, v, *ctx.env)
                                : compare(pred.kind, v, fixed, *ctx.env);
