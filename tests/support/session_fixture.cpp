@@ -1,5 +1,7 @@
 #include "support/session_fixture.hpp"
 
+#include "khaosat/core/fill_script.hpp"
+
 #include <cstdint>
 #include <cstdio>
 
@@ -26,31 +28,7 @@ std::string xform(std::string_view instance, std::string_view binds, std::string
   return x;
 }
 
-SessionEnvironment fixed_env() {
-  SessionEnvironment env;
-  env.now_ms = [] { return kFixedNowMs; };
-  env.tz_offset_minutes = [](double) { return 0; };
-  auto counter = std::make_shared<std::uint64_t>(0);
-  env.uuid = [counter] {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012llx",
-                  static_cast<unsigned long long>(++*counter));
-    return std::string(buf);
-  };
-  auto seed = std::make_shared<std::uint32_t>(0x9e3779b9u);
-  env.random = [seed] {
-    *seed += 0x6D2B79F5u;
-    std::uint32_t t = *seed;
-    t = (t ^ (t >> 15)) * (t | 1u);
-    t ^= t + (t ^ (t >> 7)) * (t | 61u);
-    return static_cast<double>(t ^ (t >> 14)) / 4294967296.0;
-  };
-  env.device_id = "oracle-device-id";
-  env.username = "oracle";
-  env.email = "oracle@example.org";
-  env.phone_number = "+10000000000";
-  return env;
-}
+SessionEnvironment fixed_env() { return core::deterministic_environment(kFixedNowMs); }
 
 Error load_error(std::string_view xml) {
   auto form = load_form_xml(xml, "test.xml");

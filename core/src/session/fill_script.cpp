@@ -17,9 +17,9 @@ double elapsed_ms(std::chrono::steady_clock::time_point since) {
   return std::round(std::chrono::duration<double, std::milli>(d).count() * 1000.0) / 1000.0;
 }
 
-// A reproducible environment for a fixed clock: counter-based UUIDs in the oracle's format and
-// a seeded random().
-SessionEnvironment deterministic_env(double now_ms) {
+}  // namespace
+
+SessionEnvironment deterministic_environment(double now_ms) {
   SessionEnvironment env;
   env.now_ms = [now_ms] { return now_ms; };
   env.tz_offset_minutes = [](double) { return 0; };
@@ -47,6 +47,8 @@ SessionEnvironment deterministic_env(double now_ms) {
   env.phone_number = "+10000000000";
   return env;
 }
+
+namespace {
 
 json violations_to_json(const std::vector<std::pair<std::string, Violation>>& vs) {
   json out = json::array();
@@ -260,7 +262,7 @@ Result<json> parse_script(std::string_view text) {
 json run_fill(const std::string& form_path, const json& steps, const FillOptions& options) {
   json doc = {{"form", form_path}, {"engine", "khaosat@0.1.0"}};
   SessionOptions sopts;
-  if (options.now_ms) sopts.env = deterministic_env(*options.now_ms);
+  if (options.now_ms) sopts.env = deterministic_environment(*options.now_ms);
 
   auto t0 = std::chrono::steady_clock::now();
   Result<Form> form = load_form(form_path, options.load);
@@ -280,7 +282,7 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
       Result<Form> f = load_form(form_path, options.load);
       if (f) {
         SessionOptions o2;
-        if (options.now_ms) o2.env = deterministic_env(*options.now_ms);
+        if (options.now_ms) o2.env = deterministic_environment(*options.now_ms);
         auto s2 = FormSession::start(*f, o2);
         (void)s2;
       }

@@ -35,6 +35,11 @@ Result<nlohmann::json> parse_script(std::string_view text);
 nlohmann::json run_fill(const std::string& form_path, const nlohmann::json& steps,
                         const FillOptions& options);
 
+// The reproducible platform of a conformance run, matching the oracle's --deterministic mode:
+// the clock fixed at `now_ms` (UTC), counter UUIDs ("00000000-0000-4000-8000-000000000001"...),
+// random() from mulberry32 with the oracle's seed, and the oracle's device properties.
+SessionEnvironment deterministic_environment(double now_ms);
+
 // Parses an ISO 8601 date-time ("2020-01-01T12:00:00Z", "...+07:00", "2020-01-01") into ms
 // since the epoch; nullopt when it is not one.
 std::optional<double> parse_iso8601(std::string_view text);
