@@ -155,7 +155,11 @@ void print_text(const nlohmann::json& doc) {
       }
       if (!shown.empty()) value = shown + " (" + value + ")";
     }
-    std::cout << indent << (label.empty() ? ref : label) << ": " << value;
+    if (type == "note") {  // a note is its text; a value only when it has one
+      std::cout << indent << label << (value.empty() ? "" : " [" + value + "]");
+    } else {
+      std::cout << indent << (label.empty() ? ref : label) << ": " << value;
+    }
     if (n.contains("violation") && n["violation"].is_object())
       std::cout << "   <- " << n["violation"].value("condition", "") << " "
                 << (n["violation"]["message"].is_string()
