@@ -182,51 +182,56 @@ class Builder {
     }
   }
 
-  // A computation that produces what `dep` reads, for ordering: a calculation or itemset at the
-  // path itself, relevance at the path or above it (relevance blanks values). A path naming a
-  // group or repeat is nearly always read for its structure (count(), position(..), a context
-  // for a relative step), not for the text of everything below it, so the descendants' producers
-  // are not ordered before it: that would turn position(..) beside a calculation into a false
-  // cycle. Ordering is an optimisation only; the trigger index still re-runs a computation
-  // whenever anything at or below its dependency changes, so results stay right.
-  bool produces_for(const Computation& p, const std::string& dep) const {
-    const std::string& path = plan_->defs[p.def].path;
-    switch (p.kind) {
-      case CompKind::Calculate:
-      case CompKind::Choices:
-        return path == dep;
-      case CompKind::Relevant:
-        return is_prefix_path(path, dep);
-      default:
-        return false;
+  // Ordering edges: a computation comes after what produces what it reads — the calculation
+  // or itemset at the path itself, and relevance at the path or above it (relevance blanks
+  // values). A path naming a group or repeat is nearly always read for its structure (count(),
+  // position(..), a context for a relative step), not for the text of everything below it, so
+  // the descendants' producers are not ordered before it: that would turn position(..) beside a
+  // calculation into a false cycle. Ordering is an optimisation only; the trigger index still
+  // re-runs a computation whenever anything at or below its dependency changes.
+  // The producers for `dep`, found through the path index rather than by a scan.
+  std::vector<int> producers_of(const std::string& dep) const {
+    std::vector<int> out;
+    int d = plan_->def_of(dep);
+    if (d >= 0) {
+      for (CompKind k : {CompKind::Calculate, CompKind::Choices})
+        if (int c = plan_->defs[d].comp[static_cast<int>(k)]; c >= 0) out.push_back(c);
     }
+    // Relevance of the path and its ancestors; the deepest existing definition first.
+    std::string prefix = dep;
+    while (!prefix.empty()) {
+      int a = plan_->def_of(prefix);
+      if (a >= 0) {
+        for (; a >= 0; a = plan_->defs[a].parent)
+          if (int c = plan_->defs[a].comp[static_cast<int>(CompKind::Relevant)]; c >= 0)
+            out.push_back(c);
+        break;
+      }
+      std::size_t slash = prefix.rfind('/');
+      if (slash == std::string::npos || slash == 0) break;
+      prefix.resize(slash);
+    }
+    return out;
   }
 
   Status sort_topologically() {
     const int n = static_cast<int>(plan_->comps.size());
     std::vector<std::vector<int>> out(n);
     std::vector<int> indeg(n, 0);
-    std::vector<int> producers;
-    for (int i = 0; i < n; ++i) {
-      const Computation& c = plan_->comps[i];
-      if (c.kind == CompKind::Calculate || c.kind == CompKind::Choices ||
-          c.kind == CompKind::Relevant)
-        producers.push_back(i);
-    }
     for (int i = 0; i < n; ++i) {
       const Computation& c = plan_->comps[i];
       std::vector<int> from;
       for (const std::string& dep : c.deps) {
         if (dep.rfind("instance(", 0) == 0) continue;  // secondary instances never change
-        for (int p : producers) {
+        for (int p : producers_of(dep)) {
           if (p == i) {
             // A computation that reads what it writes (calculate="coalesce(., 'x')") is not a
             // static cycle: like ODK's engine, the session re-runs it until it settles and
             // reports a cycle only when it never does (calculate="../a + 1").
-            if (produces_for(plan_->comps[p], dep)) plan_->comps[i].reads_itself = true;
+            plan_->comps[i].reads_itself = true;
             continue;
           }
-          if (produces_for(plan_->comps[p], dep)) from.push_back(p);
+          from.push_back(p);
         }
       }
       std::sort(from.begin(), from.end());
@@ -283,13 +288,38 @@ class Builder {
     return Error::make("form.cycle", msg);
   }
 
+  // Trigger index: a change at a definition re-runs every computation with a dependency at or
+  // above it. Each dependency marks the subtree of its definition, found as a range of the
+  // definitions' pre-order; a dependency with no definition of its own (an attribute, a name
+  // the template lacks) marks what its path prefix covers.
   void build_triggers() {
+    const int n = static_cast<int>(plan_->defs.size());
+    std::vector<int> order, first(n), last(n);
+    order.reserve(n);
+    std::vector<std::pair<int, bool>> stack{{0, false}};
+    while (!stack.empty()) {
+      auto [d, done] = stack.back();
+      stack.pop_back();
+      if (done) {
+        last[d] = static_cast<int>(order.size());
+        continue;
+      }
+      first[d] = static_cast<int>(order.size());
+      order.push_back(d);
+      stack.push_back({d, true});
+      const auto& kids = plan_->defs[d].children;
+      for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back({*it, false});
+    }
     for (int ci = 0; ci < static_cast<int>(plan_->comps.size()); ++ci) {
-      const Computation& c = plan_->comps[ci];
-      for (const std::string& dep : c.deps) {
+      for (const std::string& dep : plan_->comps[ci].deps) {
         if (dep.rfind("instance(", 0) == 0) continue;
-        for (NodeDef& d : plan_->defs)
-          if (is_prefix_path(dep, d.path)) d.triggers.push_back(ci);
+        int d = plan_->def_of(dep);
+        if (d >= 0) {
+          for (int k = first[d]; k < last[d]; ++k) plan_->defs[order[k]].triggers.push_back(ci);
+          continue;
+        }
+        for (NodeDef& def : plan_->defs)
+          if (is_prefix_path(dep, def.path)) def.triggers.push_back(ci);
       }
     }
     for (NodeDef& d : plan_->defs) {
