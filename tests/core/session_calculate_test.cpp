@@ -111,3 +111,19 @@ TEST_CASE("session calculate: a calculate writes through the codec of its node")
   CHECK(s.value("/data/tr") == "");  // trigger: only ok/OK survive
   CHECK(s.value("/data/m") == "6");  // XPath sees the normalised 3
 }
+
+// A path the dependency analysis cannot follow exactly ("*", "//") reads everything below it: a
+// change to any value there re-runs the calculation.
+TEST_CASE("session calculate: wildcard and descendant paths follow values below them") {
+  Session s(xform(R"X(<data id="w"><g><a/><b/></g><n/><d/></data>)X",
+                  R"X(<bind nodeset="/data/n" calculate="count(/data/g/*[. != ''])"/>
+                      <bind nodeset="/data/d" calculate="concat('[', /data//b, ']')"/>)X",
+                  R"X(<input ref="/data/g/a"/><input ref="/data/g/b"/>)X"));
+  CHECK(s.value("/data/n") == "0");
+  CHECK(s.value("/data/d") == "[]");
+  s.set("/data/g/a", "x");
+  CHECK(s.value("/data/n") == "1");
+  s.set("/data/g/b", "y");
+  CHECK(s.value("/data/n") == "2");
+  CHECK(s.value("/data/d") == "[y]");
+}

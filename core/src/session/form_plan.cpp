@@ -190,8 +190,9 @@ class Builder {
   // calculation into a false cycle. Ordering is an optimisation only; the trigger index still
   // re-runs a computation whenever anything at or below its dependency changes.
   // The producers for `dep`, found through the path index rather than by a scan.
-  std::vector<int> producers_of(const std::string& dep) const {
+  std::vector<int> producers_of(std::string dep) const {
     std::vector<int> out;
+    if (dep.size() > 3 && dep.compare(dep.size() - 3, 3, "/**") == 0) dep.resize(dep.size() - 3);
     int d = plan_->def_of(dep);
     if (d >= 0) {
       for (CompKind k : {CompKind::Calculate, CompKind::Choices})
@@ -313,13 +314,24 @@ class Builder {
     for (int ci = 0; ci < static_cast<int>(plan_->comps.size()); ++ci) {
       for (const std::string& dep : plan_->comps[ci].deps) {
         if (dep.rfind("instance(", 0) == 0) continue;
-        int d = plan_->def_of(dep);
+        // "/data/**": anything below; "/data/rep": that node (its value, or its instances,
+        // which repeat changes report at the repeat's definition).
+        bool subtree = dep.size() > 3 && dep.compare(dep.size() - 3, 3, "/**") == 0;
+        std::string path = subtree ? dep.substr(0, dep.size() - 3) : dep;
+        if (path.empty()) path = "/";
+        int d = plan_->def_of(path);
+        if (d >= 0 && !subtree) {
+          plan_->defs[d].triggers.push_back(ci);
+          continue;
+        }
         if (d >= 0) {
           for (int k = first[d]; k < last[d]; ++k) plan_->defs[order[k]].triggers.push_back(ci);
           continue;
         }
+        // No definition at the path (an attribute, a name the template lacks, "/"): what the
+        // path prefix covers.
         for (NodeDef& def : plan_->defs)
-          if (is_prefix_path(dep, def.path)) def.triggers.push_back(ci);
+          if (is_prefix_path(path, def.path)) def.triggers.push_back(ci);
       }
     }
     for (NodeDef& d : plan_->defs) {

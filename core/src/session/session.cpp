@@ -95,6 +95,7 @@ FormSessionImpl::FormSessionImpl(Form form, SessionOptions options)
   opts_.env = fill_defaults(std::move(opts_.env));
   by_def_.resize(plan_.defs.size());
   comp_by_topo_.resize(plan_.comps.size());
+  pending_all_.assign(plan_.comps.size(), 0);
   for (int i = 0; i < static_cast<int>(plan_.comps.size()); ++i)
     comp_by_topo_[plan_.comps[i].topo] = i;
   lang_ = opts_.language.empty() ? plan_.default_language : opts_.language;
@@ -115,6 +116,7 @@ int FormSessionImpl::add_state(Node* n, int def, int parent) {
   s.parent = parent;
   n->tag = index;
   by_def_[def].push_back(index);
+  ++live_nodes_;
   return index;
 }
 
@@ -485,6 +487,9 @@ Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
     return Error::make("session.repeat", "cannot add " + std::to_string(count) +
                                              " instances to " + r + ": the count must be at least 1");
   for (int k = 0; k < count; ++k) {
+    if (live_nodes_ >= kMaxLiveNodes)
+      return Error::make("session.repeat", "cannot add to " + r + ": the instance may hold at most " +
+                                               std::to_string(kMaxLiveNodes) + " nodes");
     std::vector<int> existing = repeat_instances(parent, def);
     int at = after < 0 ? static_cast<int>(existing.size()) : after + k;
     if (at > static_cast<int>(existing.size()))
@@ -543,6 +548,7 @@ Status FormSessionImpl::remove_repeat(std::string_view ref) {
     int x = stack.back();
     stack.pop_back();
     states_[x].live = false;
+    --live_nodes_;
     for (Node* c : states_[x].node->children) stack.push_back(c->tag);
   }
   tree_.remove_child(states_[s].node);
@@ -618,6 +624,14 @@ void FormSessionImpl::update_controlled_repeats() {
             }
           }
           for (long k = have; k < want; ++k) {
+            if (live_nodes_ >= kMaxLiveNodes) {
+              if (eval_error_.empty())
+                eval_error_ = ref_of(ps) + "/" + d.name + ": jr:count asks for " +
+                              std::to_string(want) + " instances; stopped at " +
+                              std::to_string(k) + ": the instance may hold at most " +
+                              std::to_string(kMaxLiveNodes) + " nodes";
+              break;
+            }
             Copier copier{tree_, plan_, false};
             // Instance k copies the k-th instance written in the form, else the template
             // (blanked when the template is only the first instance's structure).
@@ -640,6 +654,7 @@ void FormSessionImpl::update_controlled_repeats() {
               int x = stack.back();
               stack.pop_back();
               states_[x].live = false;
+              --live_nodes_;
               for (Node* c : states_[x].node->children) stack.push_back(c->tag);
             }
             tree_.remove_child(states_[s].node);

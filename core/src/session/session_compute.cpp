@@ -26,8 +26,13 @@ void FormSessionImpl::enqueue_all(int first_state) {
 
 void FormSessionImpl::trigger_def(int def, int except_state) {
   for (int c : plan_.defs[def].triggers) {
+    // Every node of the computation is queued already and none has run since: a second change
+    // in the same wave (the next of 10,000 new repeat instances) adds nothing. Without this,
+    // n changes would each walk n nodes.
+    if (pending_all_[static_cast<std::size_t>(c)]) continue;
     for (int s : by_def_[plan_.comps[c].def])
       if (s != except_state || plan_.comps[c].def != def) enqueue(c, s);
+    if (except_state < 0) pending_all_[static_cast<std::size_t>(c)] = 1;
   }
 }
 
@@ -216,7 +221,18 @@ void FormSessionImpl::compute(int comp, int state) {
       break;
     case CompKind::Calculate: {
       if (!s.relevant) break;
-      std::string v = normalize_for(state, evaluate_string(*c.expr, state));
+      std::string v = evaluate_string(*c.expr, state);
+      // A calculation that reads itself can double its value on every re-run (join(' ', ., .)),
+      // exhausting memory long before kMaxSelfReruns: a too-long result is an error and the
+      // value stays as it was, so the re-runs settle.
+      if (v.size() > kMaxCalculatedBytes) {
+        if (eval_error_.empty())
+          eval_error_ = ref_of(state) + ": the calculation gives " + std::to_string(v.size()) +
+                        " bytes; a calculated value may hold at most " +
+                        std::to_string(kMaxCalculatedBytes) + " in '" + xpath::source(*c.expr) + "'";
+        break;
+      }
+      v = normalize_for(state, v);
       if (v != states_[state].value || states_[state].node->value != v) write_value(state, v);
       break;
     }
@@ -240,6 +256,7 @@ Status FormSessionImpl::run_queue() {
     auto [topo, state] = queue_.top();
     queue_.pop();
     int comp = comp_by_topo_[topo];
+    pending_all_[static_cast<std::size_t>(comp)] = 0;
     states_[state].queued[static_cast<int>(plan_.comps[comp].kind)] = false;
     compute(comp, state);
     if (plan_.comps[comp].reads_itself && states_[state].queued[static_cast<int>(plan_.comps[comp].kind)]) {
@@ -247,6 +264,7 @@ Status FormSessionImpl::run_queue() {
       if (++self_reruns_ > kMaxSelfReruns) {
         queue_ = {};
         for (NodeState& s : states_) s.queued = {};
+        std::fill(pending_all_.begin(), pending_all_.end(), 0);
         self_reruns_ = 0;
         std::string msg = "calculation cycle: " + describe_computation(plan_, comp) + " at " +
                           ref_of(state) + " never settles";

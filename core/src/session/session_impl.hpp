@@ -130,8 +130,14 @@ class FormSessionImpl : public xpath::Environment {
   using QueueItem = std::pair<int, int>;  // (topo, state) — min-heap
   std::priority_queue<QueueItem, std::vector<QueueItem>, std::greater<QueueItem>> queue_;
   std::vector<int> comp_by_topo_;
+  std::vector<char> pending_all_;  // per computation: every node queued, none run since
   std::string eval_error_;
   int self_reruns_ = 0;
+  // Live instance nodes, and their bound: jr:count and add_repeat stop growing the instance
+  // there (nested counted repeats could otherwise ask for 10000 x 10000 instances).
+  std::size_t live_nodes_ = 0;
+  static constexpr std::size_t kMaxLiveNodes = 100000;
+  static constexpr std::size_t kMaxCalculatedBytes = std::size_t{4} << 20;  // see compute()
   std::map<std::pair<int, int>, Node*> range_nodes_;
   Tree empty_instance_;  // stands in for declared instances that have no data  // (parent state, repeat def) -> jr:count context
   static constexpr int kMaxSelfReruns = 1000;

@@ -216,6 +216,7 @@ std::string FormSessionImpl::itext(std::string_view id) {
   if (it == translation_->texts.end()) return {};
   auto f = it->second.find("");
   if (f == it->second.end()) f = it->second.begin();
+  if (f == it->second.end()) return {};  // <text id="..."> without any <value>
   std::string out;
   for (const TextPart& p : f->second) out += p.literal;
   return out;

@@ -15,7 +15,8 @@ std::string FormSessionImpl::message_text(const std::string& literal,
                                           const std::string& itext_id, int state) const {
   if (!itext_id.empty() && translation_) {
     auto it = translation_->texts.find(itext_id);
-    if (it != translation_->texts.end()) {
+    // A <text id="..."> without any <value> has no forms: it gives the literal.
+    if (it != translation_->texts.end() && !it->second.empty()) {
       auto f = it->second.find("");
       if (f == it->second.end()) f = it->second.begin();
       Text t;

@@ -44,6 +44,14 @@ std::string top_path(const std::string& p) {
   return second == std::string::npos ? p : p.substr(0, second);
 }
 
+constexpr std::string_view kSubtree = "/**";
+
+std::string strip_subtree(std::string p) {
+  if (p.size() >= kSubtree.size() && p.compare(p.size() - kSubtree.size(), kSubtree.size(), kSubtree) == 0)
+    p.resize(p.size() - kSubtree.size());
+  return p;
+}
+
 class Deps {
  public:
   explicit Deps(std::string current) : current_(std::move(current)) {}
@@ -57,6 +65,7 @@ class Deps {
  private:
   void add(std::string p) {
     if (p.empty()) p = "/";
+    if (p == kSubtree) p = "/**";
     if (std::find(out_.begin(), out_.end(), p) == out_.end()) out_.push_back(std::move(p));
   }
 
@@ -67,6 +76,7 @@ class Deps {
       case ExprKind::Path: return path(a, ctx);
       case ExprKind::Filter: {
         std::optional<std::string> base = designate(*a.args[0], ctx);
+        if (base) base = strip_subtree(*base);
         for (std::size_t i = 1; i < a.args.size(); ++i) expr(*a.args[i], base.value_or(ctx));
         return base;
       }
@@ -88,7 +98,10 @@ class Deps {
     switch (a.start) {
       case PathStart::Context: base = ctx; break;
       case PathStart::Root: base = std::string(); break;
-      case PathStart::Expr: base = designate(*a.args[0], ctx); break;
+      case PathStart::Expr:
+        base = designate(*a.args[0], ctx);
+        if (base) base = strip_subtree(*base);
+        break;
     }
     bool exact = base.has_value();
     std::string p = base.value_or(ctx);
@@ -97,6 +110,9 @@ class Deps {
       for (const auto& pred : s.predicates) expr(*pred, p);
     }
     if (!base) return std::nullopt;
+    // A path that could not be followed exactly reads anything below where it stopped: mark it
+    // with "/**" so that changes to values below trigger it (see xpath.hpp).
+    if (!exact) p += kSubtree;
     return p;
   }
 

@@ -73,8 +73,6 @@ const NodeSet& arg_nodes(const std::vector<Value>& args, std::size_t i, const ch
 
 namespace {
 
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
 // [SECTION] helpers
 
 // UTF-8 code point boundaries with their UTF-16 lengths: ODK counts string positions in UTF-16

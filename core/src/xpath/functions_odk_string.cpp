@@ -241,6 +241,39 @@ std::wstring to_wide(std::string_view s) {
   return std::wstring(units.begin(), units.end());
 }
 
+// std::regex's default executor backtracks: it recurses once per character it matches (a
+// 30,000-character answer overflowed the stack) and is exponential on nested quantifiers
+// ("(a+)+b"). libstdc++'s polynomial mode (a Thompson NFA) needs neither, so every pattern
+// without back-references, which that mode cannot run, is compiled in it. A backtracking
+// pattern (back-references, or another standard library) is only run on values of at most
+// kMaxBacktrackingInput UTF-16 units; longer ones are an EvalError, not a crash.
+constexpr std::size_t kMaxBacktrackingInput = 2000;
+
+std::wregex compile_pattern(const std::string& pattern) {
+  const std::wstring wide = to_wide(pattern);
+#ifdef __GLIBCXX__
+  try {
+    return std::wregex(wide, std::regex::ECMAScript | std::regex_constants::__polynomial);
+  } catch (const std::regex_error&) {
+    // a back-reference (error_complexity) or a bad pattern: the plain compile below tells which
+  }
+#endif
+  try {
+    return std::wregex(wide, std::regex::ECMAScript);
+  } catch (const std::regex_error& e) {
+    throw EvalError("invalid regular expression '" + pattern + "' in regex(): " + e.what());
+  }
+}
+
+bool backtracks(const std::wregex& re) {
+#ifdef __GLIBCXX__
+  return !(re.flags() & std::regex_constants::__polynomial);
+#else
+  (void)re;
+  return true;
+#endif
+}
+
 // Compiled patterns are kept per thread (forms reuse a handful of constraint patterns).
 const std::wregex& compiled_pattern(const std::string& pattern) {
   constexpr std::size_t kCacheSize = 32;
@@ -251,13 +284,7 @@ const std::wregex& compiled_pattern(const std::string& pattern) {
       return cache.front().second;
     }
   }
-  std::wregex compiled;
-  try {
-    compiled = std::wregex(to_wide(pattern), std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw EvalError("invalid regular expression '" + pattern + "' in regex(): " + e.what());
-  }
-  cache.emplace_front(pattern, std::move(compiled));
+  cache.emplace_front(pattern, compile_pattern(pattern));
   if (cache.size() > kCacheSize) cache.pop_back();
   return cache.front().second;
 }
@@ -267,6 +294,10 @@ Value fn_regex(std::vector<Value>& args, const Context&) {
   const std::wstring value = to_wide(args[0].to_string());
   const std::string pattern = args[1].to_string();
   const std::wregex& re = compiled_pattern(pattern);
+  if (backtracks(re) && value.size() > kMaxBacktrackingInput)
+    throw EvalError("regex('" + pattern + "') cannot be matched against a value of " +
+                    std::to_string(value.size()) + " characters: a pattern with back-references " +
+                    "is matched against at most " + std::to_string(kMaxBacktrackingInput));
   try {
     return Value::boolean(std::regex_search(value, re));
   } catch (const std::regex_error& e) {  // e.g. error_complexity / error_stack on huge input

@@ -194,9 +194,11 @@ inline Value evaluate(const ExprPtr& e, const Context& ctx) { return evaluate(*e
 // resolved against `context_path` (the absolute path of the node the expression runs at, e.g.
 // "/data/rep/q"). A path into a secondary instance comes back as "instance('id')/root/item..."
 // Relative paths and ".."/"." are resolved; current() is resolved to `context_path` too. A
-// path the analysis cannot resolve (e.g. starts from a function result) is reported by its best
-// known prefix. Each returned path names a node whose value, or whose subtree, the expression
-// may read: a change at that path or below it must trigger re-evaluation.
+// path the analysis cannot follow exactly (a descendant axis, a wildcard, a sideways axis) is
+// reported by its deepest known prefix followed by "/**": the expression may read anything
+// below it ("/data//x" -> "/data/**"). A plain path names the nodes the expression reads: their
+// values, and for a group or repeat its instances (count(/data/rep), position(..)), not the
+// values of everything below it.
 std::vector<std::string> dependencies(const Expr& e, std::string_view context_path);
 
 // True when the expression's value can change without any instance change (now(), random() ...).

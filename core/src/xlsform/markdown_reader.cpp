@@ -1,0 +1,126 @@
+// pyxform's markdown table format (pyxform/xls2json_backends.py md_to_dict), line by line:
+//   - a line whose first non-blank character is '#' is a comment;
+//   - a trailing "# ..." after the last '|' is a comment and is cut off;
+//   - a table line starts with '|' (after blanks) and its cells lie between the first and the
+//     last '|', split at every '|' not preceded by a backslash; each cell is trimmed and "\|"
+//     becomes "|"; a line of only '|' and '-' is a separator and is skipped;
+//   - a line whose first cell is not empty starts a sheet named by it; the line's other cells,
+//     when any is non-empty, are the sheet's first row (its header);
+//   - lines whose cells after the first are all empty are skipped; anything else is ignored.
+// A sheet name that repeats replaces the earlier sheet's content in its position, as pyxform's
+// dictionary does. Row numbers are line numbers in the file.
+#include <algorithm>
+
+#include "xlsform/workbook.hpp"
+
+namespace khaosat::core::xlsform {
+
+namespace {
+
+bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
+
+std::string_view trim_blanks(std::string_view s) {
+  while (!s.empty() && is_blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_blank(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+// Applies the comment rules; returns the line to parse (possibly empty).
+std::string_view strip_comments(std::string_view line) {
+  std::string_view t = trim_blanks(line);
+  if (!t.empty() && t.front() == '#') return {};
+  // pyxform: ^(.*)(#[^|]+)$ -- the last '#' after the last '|' with something after it.
+  std::size_t last_pipe = line.rfind('|');
+  std::size_t from = last_pipe == std::string_view::npos ? 0 : last_pipe + 1;
+  for (std::size_t p = line.size(); p-- > from;) {
+    if (line[p] == '#' && p + 1 < line.size()) return trim_blanks(line.substr(0, p));
+  }
+  return t;
+}
+
+// Splits a table line into trimmed cells; false when the line is not a table row.
+bool split_row(std::string_view line, std::vector<std::string>& cells) {
+  cells.clear();
+  if (line.empty() || line.front() != '|') return false;
+  std::size_t last = line.rfind('|');
+  if (last == 0) return false;
+  std::string_view inner = line.substr(1, last - 1);
+  if (!inner.empty() &&
+      std::all_of(inner.begin(), inner.end(), [](char c) { return c == '|' || c == '-'; }))
+    return false;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= inner.size(); ++i) {
+    if (i < inner.size() && !(inner[i] == '|' && (i == 0 || inner[i - 1] != '\\'))) continue;
+    std::string cell = clean_cell_text(inner.substr(start, i - start));
+    std::string unescaped;
+    for (std::size_t k = 0; k < cell.size(); ++k) {
+      if (cell[k] == '\\' && k + 1 < cell.size() && cell[k + 1] == '|') continue;
+      unescaped += cell[k];
+    }
+    cells.push_back(std::move(unescaped));
+    start = i + 1;
+  }
+  return true;
+}
+
+struct PendingSheet {
+  std::string name;
+  std::vector<detail::RawRow> rows;
+};
+
+}  // namespace
+
+Result<Workbook> read_markdown(std::string_view text, std::string_view name,
+                               const ReadLimits& limits) {
+  std::vector<PendingSheet> pending;
+  PendingSheet* current = nullptr;
+  std::vector<std::string> cells;
+  std::size_t cell_count = 0;
+  int line_number = 0;
+  for (std::size_t pos = 0; pos <= text.size();) {
+    std::size_t nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) nl = text.size();
+    std::string_view line = text.substr(pos, nl - pos);
+    pos = nl + 1;
+    ++line_number;
+    if (!split_row(strip_comments(line), cells)) continue;
+    if (!cells[0].empty()) {
+      auto same = std::find_if(pending.begin(), pending.end(),
+                               [&](const PendingSheet& s) { return s.name == cells[0]; });
+      if (same == pending.end()) {
+        if (pending.size() >= limits.max_sheets)
+          return Error::make("xlsx.limit", std::string(name) + ": more than " +
+                                               std::to_string(limits.max_sheets) + " sheets");
+        pending.push_back(PendingSheet{cells[0], {}});
+        current = &pending.back();
+      } else {
+        current = &*same;
+        current->rows.clear();
+      }
+    }
+    if (current == nullptr) continue;
+    cells.erase(cells.begin());
+    if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return c.empty(); }))
+      continue;
+    cell_count += cells.size();
+    if (cell_count > limits.max_cells)
+      return Error::make("xlsx.limit", std::string(name) + ": more than " +
+                                           std::to_string(limits.max_cells) + " cells");
+    current->rows.push_back(detail::RawRow{line_number, std::move(cells)});
+    cells = {};
+  }
+  if (pending.empty())
+    return Error::make("md", std::string(name) +
+                                 ": no markdown table found; a form starts with a line like "
+                                 "'| survey |' followed by '|  | type | name | label |'");
+  Workbook book;
+  book.source = std::string(name);
+  for (PendingSheet& p : pending) {
+    auto sheet = detail::shape_sheet(std::move(p.name), std::move(p.rows), 2, limits, name);
+    if (!sheet) return sheet.error();
+    book.sheets.push_back(std::move(sheet.value()));
+  }
+  return book;
+}
+
+}  // namespace khaosat::core::xlsform
