@@ -499,26 +499,10 @@ Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
     bool implicit = !d.template_node->attribute("jr:template");
     Node* n = copier.copy(d.template_node, def, implicit);
     // Insert after the at-th instance, or where the repeat's elements belong.
-    std::size_t index;
     Node* pn = states_[parent].node;
-    if (at > 0) {
-      Node* prev = states_[existing[at - 1]].node;
-      index = static_cast<std::size_t>(
-          std::find(pn->children.begin(), pn->children.end(), prev) - pn->children.begin() + 1);
-    } else if (!existing.empty()) {
-      Node* first = states_[existing[0]].node;
-      index = static_cast<std::size_t>(
-          std::find(pn->children.begin(), pn->children.end(), first) - pn->children.begin());
-    } else {
-      index = 0;
-      const auto& order = plan_.defs[states_[parent].def].children;
-      auto mine = std::find(order.begin(), order.end(), def) - order.begin();
-      for (const Node* c : pn->children) {
-        int cd = c->tag >= 0 ? states_[c->tag].def : -1;
-        auto theirs = std::find(order.begin(), order.end(), cd) - order.begin();
-        if (theirs < mine) ++index;
-      }
-    }
+    std::size_t index = at > 0 ? child_index(pn, states_[existing[at - 1]].node) + 1
+                        : !existing.empty() ? child_index(pn, states_[existing[0]].node)
+                                            : first_slot(parent, def);
     tree_.insert_child(pn, index, n);
     int first_new = static_cast<int>(states_.size());
     adopt_subtree(n, def, parent, false);
@@ -543,7 +527,34 @@ Status FormSessionImpl::remove_repeat(std::string_view ref) {
   if (controlled_repeat(d))
     return Error::make("session.repeat", "'" + std::string(ref) +
                                              "' belongs to a repeat the form controls");
-  std::vector<int> stack{s};
+  detach_instance(s);
+  for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)
+    if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
+  Status st = run_queue();
+  update_controlled_repeats();
+  return st;
+}
+
+std::size_t FormSessionImpl::child_index(const Node* parent, const Node* child) {
+  auto it = std::find(parent->children.begin(), parent->children.end(), child);
+  return static_cast<std::size_t>(it - parent->children.begin());
+}
+
+std::size_t FormSessionImpl::first_slot(int parent_state, int def) const {
+  // Where a repeat with no instances gets its first one: after the siblings whose definitions
+  // come before the repeat's in the form.
+  const auto& order = plan_.defs[states_[parent_state].def].children;
+  auto mine = std::find(order.begin(), order.end(), def) - order.begin();
+  std::size_t index = 0;
+  for (const Node* c : states_[parent_state].node->children) {
+    int cd = c->tag >= 0 ? states_[c->tag].def : -1;
+    if (std::find(order.begin(), order.end(), cd) - order.begin() < mine) ++index;
+  }
+  return index;
+}
+
+void FormSessionImpl::detach_instance(int state) {
+  std::vector<int> stack{state};
   while (!stack.empty()) {
     int x = stack.back();
     stack.pop_back();
@@ -551,12 +562,7 @@ Status FormSessionImpl::remove_repeat(std::string_view ref) {
     --live_nodes_;
     for (Node* c : states_[x].node->children) stack.push_back(c->tag);
   }
-  tree_.remove_child(states_[s].node);
-  for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)
-    if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
-  Status st = run_queue();
-  update_controlled_repeats();
-  return st;
+  tree_.remove_child(states_[state].node);
 }
 
 Node* FormSessionImpl::range_node(int parent_state, int def) {
@@ -607,22 +613,9 @@ void FormSessionImpl::update_controlled_repeats() {
         changed_any = true;
         Node* pn = states_[ps].node;
         if (want > have) {
-          std::size_t index;
-          if (!existing.empty()) {
-            Node* last = states_[existing.back()].node;
-            index = static_cast<std::size_t>(
-                std::find(pn->children.begin(), pn->children.end(), last) -
-                pn->children.begin() + 1);
-          } else {
-            index = 0;
-            const auto& order = plan_.defs[d.parent].children;
-            auto mine = std::find(order.begin(), order.end(), def) - order.begin();
-            for (const Node* c : pn->children) {
-              auto theirs = std::find(order.begin(), order.end(), states_[c->tag].def) -
-                            order.begin();
-              if (theirs < mine) ++index;
-            }
-          }
+          std::size_t index = existing.empty()
+                                  ? first_slot(ps, def)
+                                  : child_index(pn, states_[existing.back()].node) + 1;
           for (long k = have; k < want; ++k) {
             if (live_nodes_ >= kMaxLiveNodes) {
               if (eval_error_.empty())
@@ -648,16 +641,7 @@ void FormSessionImpl::update_controlled_repeats() {
           }
         } else {
           for (long k = have - 1; k >= want; --k) {
-            int s = existing[static_cast<std::size_t>(k)];
-            std::vector<int> stack{s};
-            while (!stack.empty()) {
-              int x = stack.back();
-              stack.pop_back();
-              states_[x].live = false;
-              --live_nodes_;
-              for (Node* c : states_[x].node->children) stack.push_back(c->tag);
-            }
-            tree_.remove_child(states_[s].node);
+            detach_instance(existing[static_cast<std::size_t>(k)]);
           }
         }
         for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)

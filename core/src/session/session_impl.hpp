@@ -102,6 +102,10 @@ class FormSessionImpl : public xpath::Environment {
   // A repeat range as an XPath context: a detached stand-in element whose parent is the
   // repeat's parent node (ODK evaluates jr:count and the range's relevance there).
   Node* range_node(int parent_state, int def);
+  // Repeat instances: where to insert, and removing one with its subtree.
+  static std::size_t child_index(const Node* parent, const Node* child);
+  std::size_t first_slot(int parent_state, int def) const;
+  void detach_instance(int state);
   bool range_relevant(int parent_state, int def);
   std::vector<Choice> evaluate_choices(int state, bool labels = true);
   bool evaluate_bool(const xpath::Expr& e, int state);
