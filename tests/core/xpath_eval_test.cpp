@@ -100,6 +100,12 @@ TEST_CASE_FIXTURE(XPathFixture, "xpath predicates and positions") {
   CHECK(str("instance('cities')/root/item[name = current()/../t]/label", "/data/a") == "");
   CHECK(str("instance('cities')/root/item[pop > 15]/label") == "B");
   CHECK(str("instance('cities')/root/item[name = 'a']/label", "/data/t") == "A");
+  // and/or of comparisons with context-free sides (the itemset fast path) filter as in general.
+  CHECK(names("instance('cities')/root/item[name = 'a' or pop > 15]/label") == "label=A label=B");
+  CHECK(names("instance('cities')/root/item[pop > /data/a and name != /data/rep[1]/n]/label") ==
+        "label=A label=B");
+  CHECK(names("instance('cities')/root/item[name = 'b' and pop > /data/a * 100]").empty());
+  CHECK(str("count(instance('cities')/root/item[/data/b = pop or /data/a = 1])") == "2");
 }
 
 TEST_CASE_FIXTURE(XPathFixture, "xpath absolute paths and instance()") {

@@ -8,6 +8,7 @@
 // [SECTION] Entities and meta/instanceID
 // [SECTION] Entry points
 #include <algorithm>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -24,8 +25,15 @@ namespace xform_detail {
 void LoadContext::build_line_index() const {
   line_starts_.clear();
   line_starts_.push_back(0);
-  for (std::size_t i = 0; i < xml.size(); ++i)
-    if (xml[i] == '\n') line_starts_.push_back(i + 1);
+  line_starts_.reserve(xml.size() / 32);
+  const char* begin = xml.data();
+  const char* end = begin + xml.size();
+  for (const char* p = begin; p < end;) {
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(end - p));
+    if (!nl) break;
+    p = static_cast<const char*>(nl) + 1;
+    line_starts_.push_back(static_cast<std::size_t>(p - begin));
+  }
 }
 
 std::pair<int, int> LoadContext::line_col_of_offset(std::ptrdiff_t offset) const {

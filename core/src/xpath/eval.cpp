@@ -10,6 +10,7 @@
 // predicate takes a direct loop over the children.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <functional>
 
 #include "xpath/ast.hpp"
@@ -254,43 +255,111 @@ bool is_comparison(ExprKind k) {
 
 }  // namespace
 
+namespace {
+
+bool is_child_name(const Ast& a) {
+  return a.kind == ExprKind::Path && a.start == PathStart::Context && a.steps.size() == 1 &&
+         a.steps[0].axis == Axis::Child && a.steps[0].test == TestKind::Name &&
+         a.steps[0].local.empty() && a.steps[0].predicates.empty();
+}
+
+// A predicate made of and/or over comparisons whose one side does not depend on the context
+// (item[country = /data/country and city = /data/city]), prepared once per application: the
+// context-free sides are evaluated once, and a plain child name is read into a reused
+// node-set. Itemset filters over large secondary instances spend most of their time here.
+class FastPredicate {
+ public:
+  // Null when the predicate has another shape; the caller then evaluates it generally.
+  static std::unique_ptr<FastPredicate> make(const Ast& pred, const Context& ctx) {
+    auto fp = std::unique_ptr<FastPredicate>(new FastPredicate(ctx));
+    if (!fp->compile(pred)) return nullptr;
+    return fp;
+  }
+
+  bool test(Node* n, std::size_t position) { return eval_at(0, n, position); }
+
+ private:
+  struct Term {
+    ExprKind kind = ExprKind::And;  // And, Or, or a comparison
+    int left = -1, right = -1;  // And / Or: term indices
+    bool fixed_left = false;  // comparison: which side is fixed
+    Value fixed;              // comparison: the context-free side's value
+    const Ast* varying = nullptr;
+    bool child_name = false;
+  };
+
+  explicit FastPredicate(const Context& ctx) : ctx_(ctx) { reused_ = Value::nodes({}); }
+
+  bool compile(const Ast& a) { return add(a) >= 0; }
+
+  int add(const Ast& a) {
+    if (terms_.size() > 16) return -1;
+    if (a.kind == ExprKind::And || a.kind == ExprKind::Or) {
+      int index = static_cast<int>(terms_.size());
+      Term t;
+      t.kind = a.kind;
+      terms_.push_back(std::move(t));
+      int l = add(*a.args[0]);
+      if (l < 0) return -1;
+      int r = add(*a.args[1]);
+      if (r < 0) return -1;
+      terms_[static_cast<std::size_t>(index)].left = l;
+      terms_[static_cast<std::size_t>(index)].right = r;
+      return index;
+    }
+    if (!is_comparison(a.kind)) return -1;
+    bool fl = context_free(*a.args[0]);
+    bool fr = !fl && context_free(*a.args[1]);
+    if (!fl && !fr) return -1;
+    Term t;
+    t.kind = a.kind;
+    t.fixed_left = fl;
+    Context c{nullptr, 0, 1, ctx_.current, ctx_.env};
+    t.fixed = eval(*a.args[fl ? 0 : 1], c);
+    t.varying = a.args[fl ? 1 : 0].get();
+    t.child_name = is_child_name(*t.varying);
+    terms_.push_back(std::move(t));
+    return static_cast<int>(terms_.size()) - 1;
+  }
+
+  bool eval_at(int i, Node* n, std::size_t position) {
+    Term& t = terms_[static_cast<std::size_t>(i)];
+    if (t.kind == ExprKind::And) return eval_at(t.left, n, position) && eval_at(t.right, n, position);
+    if (t.kind == ExprKind::Or) return eval_at(t.left, n, position) || eval_at(t.right, n, position);
+    if (t.child_name) {
+      NodeSet& ns = reused_.node_set();
+      ns.clear();
+      for (Node* ch : n->children)
+        if (ch->name == t.varying->steps[0].name) ns.push_back(ch);
+      return t.fixed_left ? compare(t.kind, t.fixed, reused_, *ctx_.env)
+                          : compare(t.kind, reused_, t.fixed, *ctx_.env);
+    }
+    Context c{n, position, size_, ctx_.current, ctx_.env};
+    Value v = eval(*t.varying, c);
+    return t.fixed_left ? compare(t.kind, t.fixed, v, *ctx_.env)
+                        : compare(t.kind, v, t.fixed, *ctx_.env);
+  }
+
+ public:
+  std::size_t size_ = 0;
+
+ private:
+  const Context& ctx_;
+  std::vector<Term> terms_;
+  Value reused_;
+};
+
+}  // namespace
+
 void apply_predicate(NodeSet& nodes, const Ast& pred, const Context& ctx) {
   if (nodes.empty()) return;
-  // item[country = /data/country]: the context-free side is evaluated once, not per item
-  // (itemset filters over large secondary instances spend most of their time there).
-  if (is_comparison(pred.kind) && nodes.size() > 1) {
-    bool left_fixed = context_free(*pred.args[0]);
-    bool right_fixed = !left_fixed && context_free(*pred.args[1]);
-    if (left_fixed || right_fixed) {
-      Context c{nullptr, 0, nodes.size(), ctx.current, ctx.env};
-      Value fixed = eval(*pred.args[left_fixed ? 0 : 1], c);
-      const Ast& varying = *pred.args[left_fixed ? 1 : 0];
-      // The usual varying side is a plain child name (item[country = ...]): read the children
-      // into one reused node-set instead of evaluating a path per item.
-      bool child_name = varying.kind == ExprKind::Path && varying.start == PathStart::Context &&
-                        varying.steps.size() == 1 && varying.steps[0].axis == Axis::Child &&
-                        varying.steps[0].test == TestKind::Name &&
-                        varying.steps[0].local.empty() && varying.steps[0].predicates.empty();
-      Value reused = Value::nodes({});
+  if (nodes.size() > 1 && (is_comparison(pred.kind) || pred.kind == ExprKind::And ||
+                           pred.kind == ExprKind::Or)) {
+    if (auto fp = FastPredicate::make(pred, ctx)) {
+      fp->size_ = nodes.size();
       std::size_t kept = 0;
-      for (std::size_t i = 0; i < nodes.size(); ++i) {
-        c.node = nodes[i];
-        c.position = i + 1;
-        if (child_name) {
-          NodeSet& ns = reused.node_set();
-          ns.clear();
-          for (Node* ch : nodes[i]->children)
-            if (ch->name == varying.steps[0].name) ns.push_back(ch);
-          bool keep = left_fixed ? compare(pred.kind, fixed, reused, *ctx.env)
-                                 : compare(pred.kind, reused, fixed, *ctx.env);
-          if (keep) nodes[kept++] = nodes[i];
-          continue;
-        }
-        Value v = eval(varying, c);
-        bool keep = left_fixed ? compare(pred.kind, fixed, v, *ctx.env)
-                               : compare(pred.kind, v, fixed, *ctx.env);
-        if (keep) nodes[kept++] = nodes[i];
-      }
+      for (std::size_t i = 0; i < nodes.size(); ++i)
+        if (fp->test(nodes[i], i + 1)) nodes[kept++] = nodes[i];
       nodes.resize(kept);
       return;
     }
