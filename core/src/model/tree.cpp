@@ -68,6 +68,13 @@ Tree::Tree() {
   doc_->name = "#document";
 }
 
+std::string_view Tree::intern(std::string_view s) {
+  if (s.empty()) return {};
+  auto it = strings_.find(s);
+  if (it == strings_.end()) it = strings_.emplace(s).first;
+  return *it;
+}
+
 Node* Tree::alloc(NodeKind kind) {
   Node& n = nodes_.emplace_back();
   n.kind = kind;
@@ -79,7 +86,7 @@ Node* Tree::new_element(std::string_view qname, std::string_view ns) {
   Node* n = alloc(NodeKind::Element);
   n->name = qname;
   n->local = split_qname(qname).second;
-  n->ns = ns;
+  n->ns = intern(ns);
   return n;
 }
 
@@ -87,7 +94,7 @@ Node* Tree::new_attribute(std::string_view qname, std::string_view value, std::s
   Node* n = alloc(NodeKind::Attribute);
   n->name = qname;
   n->local = split_qname(qname).second;
-  n->ns = ns;
+  n->ns = intern(ns);
   n->value = value;
   return n;
 }
@@ -137,7 +144,7 @@ Node* Tree::clone(const Node* src) {
   Node* n = alloc(src->kind);
   n->name = src->name;
   n->local = src->local;
-  n->ns = src->ns;
+  n->ns = intern(src->ns);
   n->value = src->value;
   n->tag = src->tag;
   for (const Node* a : src->attributes) add_attribute(n, clone(a));

@@ -14,9 +14,11 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace khaosat::core {
@@ -29,7 +31,7 @@ struct Node {
   NodeKind kind = NodeKind::Element;
   std::string name;   // qualified name as written (e.g. "jr:template", "orx:meta"); "" for text
   std::string local;  // local part of name
-  std::string ns;     // namespace URI ("" for none)
+  std::string_view ns;  // namespace URI ("" for none), interned by the owning Tree
   std::string value;  // attribute value, text value, or a leaf element's text
   Node* parent = nullptr;
   std::vector<Node*> children;    // element children (text is in `value`)
@@ -83,10 +85,19 @@ class Tree {
   void ensure_order();
   bool order_dirty() const { return order_dirty_; }
   std::size_t node_count() const { return nodes_.size(); }
+  // A copy of `s` owned by this tree, shared by every node that names it (namespace URIs: one
+  // per tree instead of one per node).
+  std::string_view intern(std::string_view s);
 
  private:
   Node* alloc(NodeKind kind);
   std::deque<Node> nodes_;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  // Node-based, so views into it stay valid; looked up by string_view without a copy.
+  std::unordered_set<std::string, StringHash, std::equal_to<>> strings_;
   Node* doc_;
   bool order_dirty_ = true;
 };

@@ -28,12 +28,12 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
 // Prefixed names used by the instance (elements and attributes) -> namespace URI, first use
 // first. The default namespace and jr:template are not declared, as ODK's engine does.
 void collect_prefixes(const Node* n, std::vector<std::pair<std::string, std::string>>& out) {
-  auto note = [&](const std::string& name, const std::string& ns) {
+  auto note = [&](const std::string& name, std::string_view ns) {
     auto [prefix, local] = split_qname(name);
     if (prefix.empty() || prefix == "xmlns") return;
     for (const auto& p : out)
       if (p.first == prefix) return;
-    out.emplace_back(std::string(prefix), ns);
+    out.emplace_back(std::string(prefix), std::string(ns));
   };
   note(n->name, n->ns);
   for (const Node* a : n->attributes)

@@ -142,7 +142,7 @@ Value fn_name(std::vector<Value>& a, const Context& ctx) {
 }
 Value fn_namespace_uri(std::vector<Value>& a, const Context& ctx) {
   const Node* n = first_or_context(a, ctx, "namespace-uri");
-  return Value::string(n ? n->ns : std::string());
+  return Value::string(n ? std::string(n->ns) : std::string());
 }
 
 // sum(x): the sum of the numbers of x's nodes (of x itself when it is not a node-set, as ODK
