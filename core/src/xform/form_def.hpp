@@ -7,6 +7,7 @@
 #pragma once
 
 #include <map>
+#include <unordered_map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -108,7 +109,7 @@ struct Translation {
   bool is_default = false;
   // text id -> form ("" for the default long form, "short", "image", "audio", "video",
   // "guidance") -> text parts (plain text and <output> parts)
-  std::map<std::string, std::map<std::string, std::vector<TextPart>>> texts;
+  std::unordered_map<std::string, std::map<std::string, std::vector<TextPart>>> texts;
 };
 
 struct EntityDecl {  // odk entities namespace, kept for the sync issue

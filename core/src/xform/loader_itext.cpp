@@ -48,9 +48,13 @@ Status load_translation(LoadContext& ctx, pugi::xml_node tr) {
       std::string form = v.attribute("form").value();
       auto& parts = forms[form];
       parts.clear();  // a repeated form: the last one wins
+      // The location is only needed to report a bad <output>: build it only when there is one.
+      bool has_element = false;
+      for (auto c : v.children()) has_element = has_element || c.type() == pugi::node_element;
       XFORM_TRY(load_text_parts(ctx, v, parts,
-                                  "<text id=\"" + std::string(id.value()) +
-                                      "\"> in <translation lang=\"" + t.lang + "\">"));
+                                has_element ? "<text id=\"" + std::string(id.value()) +
+                                                  "\"> in <translation lang=\"" + t.lang + "\">"
+                                            : std::string()));
     }
   }
   ctx.form.translations.push_back(std::move(t));
