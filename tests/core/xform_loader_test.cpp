@@ -5,6 +5,7 @@
 #include <string>
 
 #include "xform/form_def.hpp"
+#include "xform/loader_internal.hpp"
 
 using namespace khaosat::core;
 
@@ -519,4 +520,24 @@ TEST_CASE("xform loader errors: absurdly deep nesting is rejected, not a stack o
   for (int i = 0; i < 50; ++i) ok += "<g>";
   for (int i = 0; i < 50; ++i) ok += "</g>";
   load_ok(form(R"X(<data id="f">)X" + ok + "</data>", "", ""));
+}
+
+// Nesting is bounded before any recursive walk, so a hostile form cannot overflow the stack; the
+// bound is read from the text, stepping over quoted '>' and comments.
+TEST_CASE("xform loader: elements nested too deeply are refused, quoted markup is not counted") {
+  std::string deep;
+  for (int i = 0; i < 600; ++i) deep += "<g>";
+  for (int i = 0; i < 600; ++i) deep += "</g>";
+  std::string xml = std::string(R"(<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>t</h:title><model><instance><data id="d">)") +
+                    deep + R"(</data></instance></model></h:head><h:body/></h:html>)";
+  auto r = load_xform(xml, "deep.xml", LoadOptions{});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.find("nested more than") != std::string::npos);
+  std::string shallow;
+  for (int i = 0; i < 20; ++i) shallow += "<g a=\"<x><y>\"><!-- <z><z><z> -->";
+  for (int i = 0; i < 20; ++i) shallow += "</g>";
+  std::string ok_xml = std::string(R"(<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"><h:head><h:title>t</h:title><model><instance><data id="d">)") +
+                       shallow + R"(<q/></data></instance><bind nodeset="/data/q" relevant=". &gt; 1 and 2 > 1"/></model></h:head><h:body/></h:html>)";
+  CHECK(khaosat::core::xform_detail::text_nesting_depth(ok_xml, 1000) == 25);
+  CHECK(load_xform(ok_xml, "ok.xml", LoadOptions{}).ok());
 }

@@ -120,6 +120,58 @@ std::map<std::string, std::string> attributes_of(pugi::xml_node n) {
   return out;
 }
 
+int text_nesting_depth(std::string_view xml, int limit) {
+  // Runs after pugixml accepted the document, so the markup is well formed: count start and end
+  // tags, stepping over comments, CDATA, processing instructions and quoted attribute values
+  // (which may hold '>' or '<', e.g. relevant=". > 5").
+  const char* p = xml.data();
+  const char* end = p + xml.size();
+  int depth = 0, max = 0;
+  auto skip_past = [&](const char* from, std::string_view terminator) {
+    std::string_view rest(from, static_cast<std::size_t>(end - from));
+    std::size_t at = rest.find(terminator);
+    return at == std::string_view::npos ? end : from + at + terminator.size();
+  };
+  while (p < end) {
+    const void* lt = std::memchr(p, '<', static_cast<std::size_t>(end - p));
+    if (!lt) break;
+    p = static_cast<const char*>(lt) + 1;
+    if (p >= end) break;
+    if (*p == '/') {
+      --depth;
+      p = skip_past(p, ">");
+      continue;
+    }
+    if (*p == '?') { p = skip_past(p, "?>"); continue; }
+    if (*p == '!') {
+      std::string_view rest(p, static_cast<std::size_t>(end - p));
+      if (rest.starts_with("!--")) p = skip_past(p, "-->");
+      else if (rest.starts_with("![CDATA[")) p = skip_past(p, "]]>");
+      else p = skip_past(p, ">");  // <!DOCTYPE ...> (without an internal subset)
+      continue;
+    }
+    // A start tag: find its '>' outside quotes; "/>" closes it at once.
+    char quote = 0;
+    const char* q = p;
+    for (; q < end; ++q) {
+      if (quote) {
+        if (*q == quote) quote = 0;
+      } else if (*q == '"' || *q == '\'') {
+        quote = *q;
+      } else if (*q == '>') {
+        break;
+      }
+    }
+    bool self_closing = q > p && q < end && q[-1] == '/';
+    if (!self_closing && ++depth > max) {
+      max = depth;
+      if (max >= limit) return max;
+    }
+    p = q < end ? q + 1 : end;
+  }
+  return max;
+}
+
 int nesting_depth(pugi::xml_node n, int limit) {
   int depth = 0, max = 0;
   pugi::xml_node cur = n.first_child();
@@ -620,7 +672,7 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
     return Error::make("xml", std::move(msg));
   }
   if (!doc.document_element()) return Error::make("xml", "the document has no root element");
-  if (nesting_depth(doc, kMaxDepth + 1) > kMaxDepth)
+  if (text_nesting_depth(xml, kMaxDepth + 1) > kMaxDepth)
     return Error::make("form.structure", (path.empty() ? std::string() : path + ": ") +
                                              "elements are nested more than " +
                                              std::to_string(kMaxDepth) + " levels deep");

@@ -96,6 +96,9 @@ std::map<std::string, std::string> attributes_of(pugi::xml_node n);
 // rejected up front rather than risking the stack.
 inline constexpr int kMaxDepth = 512;
 int nesting_depth(pugi::xml_node n, int limit);
+// The same bound read from the text of a document pugixml has accepted, without walking its
+// nodes (a linear scan for tags; the DOM walk costs more than the parse on big forms).
+int text_nesting_depth(std::string_view xml, int limit);
 
 // --- text helpers --------------------------------------------------------------------------
 
