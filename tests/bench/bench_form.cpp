@@ -151,6 +151,7 @@ int main(int argc, char** argv) {
     }
     out["form"] = a[1];
     out["load"] = stats(times);
+    out["all_ms"] = times;
   } else if (a[0] == "answer") {
     int questions = a.size() > 1 ? std::stoi(a[1]) : 1000;
     auto form = khaosat::core::load_form_xml(generated_form(questions), "generated.xml");
