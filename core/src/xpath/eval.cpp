@@ -286,6 +286,8 @@ class FastPredicate {
     Value fixed;              // comparison: the context-free side's value
     const Ast* varying = nullptr;
     bool child_name = false;
+    bool use_texts = false;          // Eq against strings: compare texts directly
+    std::vector<std::string> texts;  // the fixed side's distinct texts
   };
 
   explicit FastPredicate(const Context& ctx) : ctx_(ctx) { reused_ = Value::nodes({}); }
@@ -318,6 +320,20 @@ class FastPredicate {
     t.fixed = eval(*a.args[fl ? 0 : 1], c);
     t.varying = a.args[fl ? 1 : 0].get();
     t.child_name = is_child_name(*t.varying);
+    // name = <node-set or string>: equality of strings, so keep the distinct texts and test
+    // each child's text against them (XPath: some pair of string-values is equal).
+    if (t.child_name && a.kind == ExprKind::Eq && (t.fixed.is_nodeset() || t.fixed.is_string())) {
+      t.use_texts = true;
+      if (t.fixed.is_string()) {
+        t.texts.push_back(t.fixed.raw_string());
+      } else {
+        for (const Node* n : t.fixed.node_set()) {
+          std::string v = string_value(n);
+          if (std::find(t.texts.begin(), t.texts.end(), v) == t.texts.end())
+            t.texts.push_back(std::move(v));
+        }
+      }
+    }
     terms_.push_back(std::move(t));
     return static_cast<int>(terms_.size()) - 1;
   }
@@ -326,6 +342,21 @@ class FastPredicate {
     Term& t = terms_[static_cast<std::size_t>(i)];
     if (t.kind == ExprKind::And) return eval_at(t.left, n, position) && eval_at(t.right, n, position);
     if (t.kind == ExprKind::Or) return eval_at(t.left, n, position) || eval_at(t.right, n, position);
+    if (t.use_texts) {
+      const std::string& name = t.varying->steps[0].name;
+      for (const Node* ch : n->children) {
+        if (ch->name != name) continue;
+        if (ch->children.empty()) {
+          for (const std::string& text : t.texts)
+            if (ch->value == text) return true;
+        } else {
+          std::string v = string_value(ch);
+          for (const std::string& text : t.texts)
+            if (v == text) return true;
+        }
+      }
+      return false;
+    }
     if (t.child_name) {
       NodeSet& ns = reused_.node_set();
       ns.clear();
