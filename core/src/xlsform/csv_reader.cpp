@@ -66,15 +66,9 @@ bool read_record(std::string_view s, std::size_t& pos, int& line, std::vector<st
 
 Result<Workbook> read_csv(std::string_view text, std::string_view name, const ReadLimits& limits) {
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
-  struct Pending {
-    std::string name;
-    std::vector<detail::RawRow> rows;
-  };
-  std::vector<Pending> pending;
-  std::size_t current = 0;  // index into pending + 1; 0 = no sheet yet
+  detail::TextTables tables(name, limits);
   std::size_t pos = 0;
   int line = 1;
-  std::size_t cell_count = 0;
   std::vector<std::string> record;
   for (;;) {
     int record_line = line;
@@ -85,42 +79,16 @@ Result<Workbook> read_csv(std::string_view text, std::string_view name, const Re
                                     ": a quoted field is not closed");
     if (record.empty()) continue;
     std::string first = clean_cell_text(record[0]);
-    if (!first.empty()) {
-      auto same = std::find_if(pending.begin(), pending.end(),
-                               [&](const Pending& p) { return p.name == first; });
-      if (same == pending.end()) {
-        if (pending.size() >= limits.max_sheets)
-          return Error::make("xlsx.limit", std::string(name) + ": more than " +
-                                               std::to_string(limits.max_sheets) + " sheets");
-        pending.push_back(Pending{first, {}});
-        current = pending.size();
-      } else {
-        current = static_cast<std::size_t>(same - pending.begin()) + 1;
-      }
-    }
-    if (current == 0 || record.size() < 2) continue;
+    if (!first.empty())
+      if (Status st = tables.open(first, false); !st) return st.error();
+    if (!tables.has_sheet() || record.size() < 2) continue;
     std::vector<std::string> cells;
     for (std::size_t i = 1; i < record.size(); ++i) cells.push_back(clean_cell_text(record[i]));
-    if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return c.empty(); }))
-      continue;
-    cell_count += cells.size();
-    if (cell_count > limits.max_cells)
-      return Error::make("xlsx.limit", std::string(name) + ": more than " +
-                                           std::to_string(limits.max_cells) + " cells");
-    pending[current - 1].rows.push_back(detail::RawRow{record_line, std::move(cells)});
+    if (Status st = tables.add(record_line, std::move(cells)); !st) return st.error();
   }
-  if (pending.empty())
-    return Error::make("csv", std::string(name) +
-                                  ": no sheet found; a CSV form starts with a line like "
-                                  "'survey,' followed by ',type,name,label'");
-  Workbook book;
-  book.source = std::string(name);
-  for (Pending& p : pending) {
-    auto sheet = detail::shape_sheet(std::move(p.name), std::move(p.rows), 2, limits, name);
-    if (!sheet) return sheet.error();
-    book.sheets.push_back(std::move(sheet.value()));
-  }
-  return book;
+  return tables.finish("csv",
+                       "no sheet found; a CSV form starts with a line like 'survey,' followed "
+                       "by ',type,name,label'");
 }
 
 }  // namespace khaosat::core::xlsform

@@ -63,19 +63,12 @@ bool split_row(std::string_view line, std::vector<std::string>& cells) {
   return true;
 }
 
-struct PendingSheet {
-  std::string name;
-  std::vector<detail::RawRow> rows;
-};
-
 }  // namespace
 
 Result<Workbook> read_markdown(std::string_view text, std::string_view name,
                                const ReadLimits& limits) {
-  std::vector<PendingSheet> pending;
-  PendingSheet* current = nullptr;
+  detail::TextTables tables(name, limits);
   std::vector<std::string> cells;
-  std::size_t cell_count = 0;
   int line_number = 0;
   for (std::size_t pos = 0; pos <= text.size();) {
     std::size_t nl = text.find('\n', pos);
@@ -84,43 +77,17 @@ Result<Workbook> read_markdown(std::string_view text, std::string_view name,
     pos = nl + 1;
     ++line_number;
     if (!split_row(strip_comments(line), cells)) continue;
-    if (!cells[0].empty()) {
-      auto same = std::find_if(pending.begin(), pending.end(),
-                               [&](const PendingSheet& s) { return s.name == cells[0]; });
-      if (same == pending.end()) {
-        if (pending.size() >= limits.max_sheets)
-          return Error::make("xlsx.limit", std::string(name) + ": more than " +
-                                               std::to_string(limits.max_sheets) + " sheets");
-        pending.push_back(PendingSheet{cells[0], {}});
-        current = &pending.back();
-      } else {
-        current = &*same;
-        current->rows.clear();
-      }
-    }
-    if (current == nullptr) continue;
+    // A sheet named again starts over, as in pyxform's markdown reader.
+    if (!cells[0].empty())
+      if (Status st = tables.open(cells[0], true); !st) return st.error();
+    if (!tables.has_sheet()) continue;
     cells.erase(cells.begin());
-    if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return c.empty(); }))
-      continue;
-    cell_count += cells.size();
-    if (cell_count > limits.max_cells)
-      return Error::make("xlsx.limit", std::string(name) + ": more than " +
-                                           std::to_string(limits.max_cells) + " cells");
-    current->rows.push_back(detail::RawRow{line_number, std::move(cells)});
+    if (Status st = tables.add(line_number, std::move(cells)); !st) return st.error();
     cells = {};
   }
-  if (pending.empty())
-    return Error::make("md", std::string(name) +
-                                 ": no markdown table found; a form starts with a line like "
-                                 "'| survey |' followed by '|  | type | name | label |'");
-  Workbook book;
-  book.source = std::string(name);
-  for (PendingSheet& p : pending) {
-    auto sheet = detail::shape_sheet(std::move(p.name), std::move(p.rows), 2, limits, name);
-    if (!sheet) return sheet.error();
-    book.sheets.push_back(std::move(sheet.value()));
-  }
-  return book;
+  return tables.finish("md",
+                       "no markdown table found; a form starts with a line like '| survey |' "
+                       "followed by '|  | type | name | label |'");
 }
 
 }  // namespace khaosat::core::xlsform

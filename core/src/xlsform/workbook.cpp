@@ -126,6 +126,45 @@ const Sheet* Workbook::sheet(std::string_view name) const {
 
 namespace detail {
 
+Status TextTables::open(const std::string& name, bool restart) {
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    if (pending_[i].name != name) continue;
+    current_ = static_cast<int>(i);
+    if (restart) pending_[i].rows.clear();
+    return ok_status();
+  }
+  if (pending_.size() >= limits_.max_sheets)
+    return Error::make("xlsx.limit", std::string(source_) + ": more than " +
+                                         std::to_string(limits_.max_sheets) + " sheets");
+  pending_.push_back(Pending{name, {}});
+  current_ = static_cast<int>(pending_.size()) - 1;
+  return ok_status();
+}
+
+Status TextTables::add(int number, std::vector<std::string> cells) {
+  if (current_ < 0) return ok_status();
+  if (std::all_of(cells.begin(), cells.end(), [](const std::string& c) { return c.empty(); }))
+    return ok_status();
+  cells_ += cells.size();
+  if (cells_ > limits_.max_cells)
+    return Error::make("xlsx.limit", std::string(source_) + ": more than " +
+                                         std::to_string(limits_.max_cells) + " cells");
+  pending_[static_cast<std::size_t>(current_)].rows.push_back(RawRow{number, std::move(cells)});
+  return ok_status();
+}
+
+Result<Workbook> TextTables::finish(const char* code, std::string_view none_found) {
+  if (pending_.empty()) return Error::make(code, std::string(source_) + ": " + std::string(none_found));
+  Workbook book;
+  book.source = std::string(source_);
+  for (Pending& p : pending_) {
+    auto sheet = shape_sheet(std::move(p.name), std::move(p.rows), 2, limits_, source_);
+    if (!sheet) return sheet.error();
+    book.sheets.push_back(std::move(sheet.value()));
+  }
+  return book;
+}
+
 Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_column,
                           const ReadLimits& limits, std::string_view source) {
   Sheet sheet;

@@ -127,6 +127,33 @@ struct RawRow {
 };
 Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_column,
                           const ReadLimits& limits, std::string_view source);
+
+// Shared by the text readers (.md, .csv), where a row whose first cell is non-empty names the
+// sheet the following rows belong to: collects rows per sheet within the limits, then shapes
+// the sheets (their cells start in column 2).
+class TextTables {
+ public:
+  TextTables(std::string_view source, const ReadLimits& limits) : source_(source), limits_(limits) {}
+  // Rows from here on belong to sheet `name` (created when new; `restart` drops the rows a
+  // sheet of that name already has, as pyxform's markdown reader does).
+  Status open(const std::string& name, bool restart);
+  bool has_sheet() const { return current_ >= 0; }
+  // Adds a data row to the current sheet; all-empty rows are skipped.
+  Status add(int number, std::vector<std::string> cells);
+  // The workbook; `none_found` is the error message when no sheet was opened.
+  Result<Workbook> finish(const char* code, std::string_view none_found);
+
+ private:
+  struct Pending {
+    std::string name;
+    std::vector<RawRow> rows;
+  };
+  std::string_view source_;
+  const ReadLimits& limits_;
+  std::vector<Pending> pending_;
+  int current_ = -1;
+  std::size_t cells_ = 0;
+};
 }  // namespace detail
 
 }  // namespace khaosat::core::xlsform
