@@ -1,6 +1,7 @@
 // load_form: XForm loader + the session plan, and the form summary.
 #include "khaosat/core/form_session.hpp"
 #include "session/form_plan.hpp"
+#include "xlsform/compiler.hpp"
 
 namespace khaosat::core {
 
@@ -22,6 +23,7 @@ Result<Form> load_form(const std::string& path, const FormLoadOptions& options) 
   LoadOptions lo;
   lo.media_dirs = options.media_dirs;
   lo.missing_blank = options.missing_blank;
+  if (xlsform::is_xlsform_path(path)) return finish(xlsform::load_xlsform(path));
   return finish(load_xform_file(path, lo));
 }
 

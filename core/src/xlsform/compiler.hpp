@@ -1,0 +1,38 @@
+// The XLSForm compiler: a Workbook (workbook.hpp) of survey / choices / settings sheets turned
+// into the FormDef the session runs (xform/form_def.hpp), following the XLSForm spec and
+// pyxform's behaviour (docs/xlsform.md lists what is supported and where we differ).
+//
+// How: the survey is checked row by row, then written as ODK XForm XML exactly as pyxform would
+// write it (instance, binds, itext, inline secondary instances for choice_filter, body) and that
+// XML is loaded by the XForm loader. So one loader builds every FormDef, and the XML is what
+// `khaosat form convert` will write.
+//
+// Errors: every mistake in the workbook is reported at once, one line each, naming sheet, row
+// and column ("survey sheet, row 7, column 'type' (B): unknown type 'txt'"), in one Error with
+// code "xlsform". Pure functions: thread-safe, no global state, never throw on bad input.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "khaosat/core/result.hpp"
+#include "xform/form_def.hpp"
+#include "xlsform/workbook.hpp"
+
+namespace khaosat::core::xlsform {
+
+// The ODK XForm XML of `wb`, or every mistake found. `source_path` is used for messages and for
+// the default form_id (the file name without extension).
+Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path);
+
+// xlsform_to_xform, then the XForm loader. The FormDef has no plan yet (load_form adds it).
+Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
+                                                        const std::string& source_path);
+
+// read_workbook(path) + compile_xlsform.
+Result<std::shared_ptr<const FormDef>> load_xlsform(const std::string& path);
+
+// True when `path` names a workbook read_workbook understands (.xlsx, .xlsm, .md, .csv).
+bool is_xlsform_path(const std::string& path);
+
+}  // namespace khaosat::core::xlsform

@@ -1,0 +1,187 @@
+// XLSForm compiler: small markdown forms compiled (compile_xlsform) and run through FormSession,
+// the error messages with sheet, row and column, and one pyxform fixture end to end.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "session/form_plan.hpp"
+#include "support/session_fixture.hpp"
+#include "xlsform/compiler.hpp"
+
+using namespace khaosat::core;
+using khaosat::test::error_of;
+
+namespace {
+
+// Compiles markdown, plans it and starts a session (REQUIREs success).
+struct Md {
+  explicit Md(const std::string& md, std::string language = "") {
+    auto wb = xlsform::read_markdown(md, "t.md");
+    REQUIRE_MESSAGE(wb.ok(), error_of(wb));
+    auto def = xlsform::compile_xlsform(wb.value(), "t.md");
+    REQUIRE_MESSAGE(def.ok(), error_of(def));
+    auto mut = std::const_pointer_cast<FormDef>(def.value());
+    auto plan = build_plan(*mut);
+    REQUIRE_MESSAGE(plan.ok(), error_of(plan));
+    mut->plan = plan.value();
+    SessionOptions o;
+    o.env = khaosat::test::fixed_env();
+    o.language = std::move(language);
+    auto st = FormSession::start(Form(mut), o);
+    REQUIRE_MESSAGE(st.ok(), error_of(st));
+    s = std::move(st.value());
+  }
+  NodeSnapshot at(std::string_view ref) const {
+    auto n = s->node(ref);
+    REQUIRE_MESSAGE(n.has_value(), std::string(ref));
+    return *n;
+  }
+  void set(std::string_view ref, std::string_view v) {
+    auto st = s->answer(ref, v);
+    REQUIRE_MESSAGE(st.ok(), error_of(st));
+  }
+  std::unique_ptr<FormSession> s;
+};
+
+std::string compile_error(const std::string& md) {
+  auto wb = xlsform::read_markdown(md, "bad.md");
+  REQUIRE(wb.ok());
+  auto def = xlsform::compile_xlsform(wb.value(), "bad.md");
+  REQUIRE_FALSE(def.ok());
+  return def.error().message;
+}
+
+}  // namespace
+
+TEST_CASE("xlsform compiler: values, calculate, relevance and settings") {
+  Md f(R"(
+| settings |
+|          | form_title | form_id | version |
+|          | Farm       | farm    | 3       |
+| survey |
+|        | type     | name  | label      | relevant     | calculation    | default |
+|        | integer  | cows  | Cows       |              |                | 2       |
+|        | calculate| legs  |            |              | ${cows} * 4    |         |
+|        | text     | why   | Why many?  | ${cows} > 10 |                |         |
+|        | note     | n     | ${legs} legs |            |                |         |
+)");
+  CHECK(f.s->form()->id == "farm");
+  CHECK(f.s->form()->title == "Farm");
+  CHECK(f.s->form()->version == "3");
+  CHECK(f.at("/data/cows").value == "2");
+  CHECK(f.at("/data/legs").value == "8");
+  CHECK_FALSE(f.at("/data/why").relevant);
+  CHECK(f.at("/data/n").label == "8 legs");
+  f.set("/data/cows", "11");
+  CHECK(f.at("/data/legs").value == "44");
+  CHECK(f.at("/data/why").relevant);
+  CHECK(f.s->node("/data/meta/instanceID").has_value());
+}
+
+TEST_CASE("xlsform compiler: constraint and required messages in two languages") {
+  const std::string md = R"(
+| settings |
+|          | default_language |
+|          | English (en)     |
+| survey |
+|        | type    | name | label::English (en) | label::Tiếng Việt (vi) | constraint | constraint_message::English (en) | constraint_message::Tiếng Việt (vi) | required | required_message::English (en) | required_message::Tiếng Việt (vi) |
+|        | integer | age  | Age                 | Tuổi                   | . >= 18    | too young                        | quá trẻ                             | yes      | needed                         | bắt buộc                          |
+)";
+  Md en(md);
+  CHECK(en.at("/data/age").label == "Age");
+  CHECK(en.at("/data/age").violation->message == "needed");
+  en.set("/data/age", "5");
+  CHECK(en.at("/data/age").violation->message == "too young");
+  Md vi(md, "Tiếng Việt (vi)");
+  CHECK(vi.at("/data/age").label == "Tuổi");
+  CHECK(vi.at("/data/age").violation->message == "bắt buộc");
+  vi.set("/data/age", "5");
+  CHECK(vi.at("/data/age").violation->message == "quá trẻ");
+}
+
+TEST_CASE("xlsform compiler: select_one with a choice_filter cascade") {
+  Md f(R"(
+| survey |
+|        | type               | name     | label    | choice_filter          |
+|        | select_one prov    | province | Province |                        |
+|        | select_one commune | commune  | Commune  | prov=${province}       |
+|        | select_multiple c  | colours  | Colours  |                        |
+| choices |
+|         | list_name | name | label  | prov |
+|         | prov      | lc   | Lai Châu |    |
+|         | prov      | hn   | Hà Nội |      |
+|         | commune   | c1   | One    | lc   |
+|         | commune   | c2   | Two    | lc   |
+|         | commune   | c3   | Three  | hn   |
+|         | c         | r    | Red    |      |
+|         | c         | g    | Green  |      |
+)");
+  auto values = [&](std::string_view ref) {
+    std::string out;
+    for (const auto& c : f.at(ref).choices) out += c.value + " ";
+    return out;
+  };
+  CHECK(values("/data/province") == "lc hn ");
+  CHECK(values("/data/commune") == "");
+  f.set("/data/province", "lc");
+  CHECK(values("/data/commune") == "c1 c2 ");
+  f.set("/data/province", "hn");
+  CHECK(values("/data/commune") == "c3 ");
+  CHECK(values("/data/colours") == "r g ");
+}
+
+TEST_CASE("xlsform compiler: a repeat with ${} references inside and outside it") {
+  Md f(R"(
+| survey |
+|        | type         | name   | label  | repeat_count | calculation     | constraint   |
+|        | integer      | n      | N      |              |                 |              |
+|        | begin repeat | person | Person | ${n}         |                 |              |
+|        | integer      | age    | Age    |              |                 |              |
+|        | calculate    | twice  |        |              | ${age} * 2      |              |
+|        | integer      | kids   | Kids   |              |                 | . < ${age}   |
+|        | end repeat   |        |        |              |                 |              |
+|        | calculate    | total  |        |              | sum(${age})     |              |
+)");
+  f.set("/data/n", "2");
+  CHECK(f.at("/data/person").count == 2);
+  f.set("/data/person[1]/age", "30");
+  f.set("/data/person[2]/age", "4");
+  CHECK(f.at("/data/person[1]/twice").value == "60");
+  CHECK(f.at("/data/person[2]/twice").value == "8");
+  CHECK(f.at("/data/total").value == "34");
+  f.set("/data/person[2]/kids", "5");
+  CHECK_FALSE(f.at("/data/person[2]/kids").valid);
+}
+
+TEST_CASE("xlsform compiler: every mistake reported with sheet, row and column") {
+  std::string msg = compile_error(R"(
+| survey |
+|        | type              | name | label | relevant    |
+|        | txt               | a    | A     |             |
+|        | text              | b    | B     | ${nothere}  |
+|        | text              | b    | B2    |             |
+|        | select_one nolist | c    | C     |             |
+|        | end group         |      |       |             |
+|        | begin repeat      | r    | R     |             |
+)");
+  CHECK(msg.find("6 errors") != std::string::npos);
+  CHECK(msg.find("survey sheet, row 4, column 'type' (B): unknown type 'txt'") != std::string::npos);
+  CHECK(msg.find("survey sheet, row 5, column 'relevant' (E): ${nothere} refers to nothing") !=
+        std::string::npos);
+  CHECK(msg.find("survey sheet, row 6, column 'name' (C): the name 'b' is already used in row 5") !=
+        std::string::npos);
+  CHECK(msg.find("survey sheet, row 7, column 'type' (B): the choice list 'nolist' is not in the "
+                 "choices sheet") != std::string::npos);
+  CHECK(msg.find("survey sheet, row 8, column 'type' (B): 'end group' has no matching 'begin "
+                 "group'") != std::string::npos);
+  CHECK(msg.find("survey sheet, row 9, column 'type' (B): 'begin repeat' 'r' is never closed") !=
+        std::string::npos);
+}
+
+TEST_CASE("xlsform compiler: load_form accepts a pyxform markdown fixture") {
+  auto form = load_form(KHAOSAT_SOURCE_DIR "/tests/fixtures/pyxform/example_xls/text_and_integer.md");
+  REQUIRE_MESSAGE(form.ok(), error_of(form));
+  auto s = FormSession::start(form.value());
+  REQUIRE_MESSAGE(s.ok(), error_of(s));
+  CHECK(s.value()->node("/data/your_age").has_value());
+}
