@@ -185,6 +185,16 @@ void FormSessionImpl::adopt_subtree(Node* n, int def, int parent_state, bool fir
   }
 }
 
+// Preload expressions, parsed once for every session.
+const xpath::Expr& FormSessionImpl::now_expr() {
+  static const xpath::ExprPtr e = xpath::parse("now()").value();
+  return *e;
+}
+const xpath::Expr& FormSessionImpl::today_expr() {
+  static const xpath::ExprPtr e = xpath::parse("today()").value();
+  return *e;
+}
+
 Status FormSessionImpl::initialize(const Node* restored) {
   initializing_ = true;
   const Node* template_root = form_->instance->root();
@@ -227,21 +237,18 @@ void FormSessionImpl::run_preloads(int state, bool first_load) {
   if (!d.bind || d.bind->preload.empty()) return;
   const std::string& p = d.bind->preload;
   const std::string& param = d.bind->preload_params;
-  bool is_instance_id = d.name.size() >= 10 &&
-                        d.name.compare(d.name.size() - 10, 10, "instanceID") == 0;
   // New repeat instances get no preloads; a restored instance keeps its values.
   if (!first_load) return;
   std::string v;
   if (p == "uid") {
     v = "uuid:" + uuid();
   } else if (p == "timestamp" && param == "start") {
-    v = evaluate_string(*xpath::parse("now()").value(), state);
+    v = evaluate_string(now_expr(), state);
   } else if (p == "date" && param == "today") {
-    v = evaluate_string(*xpath::parse("today()").value(), state);
+    v = evaluate_string(today_expr(), state);
   } else if (p == "property") {
     v = property(param);
   }
-  (void)is_instance_id;
   if (!v.empty()) {
     states_[state].value = normalize_for(state, v);
     states_[state].node->value = states_[state].value;
@@ -254,7 +261,7 @@ void FormSessionImpl::apply_end_preloads() {
     if (!st.live) continue;
     const NodeDef& d = plan_.defs[st.def];
     if (d.bind && d.bind->preload == "timestamp" && d.bind->preload_params == "end")
-      write_value(s, evaluate_string(*xpath::parse("now()").value(), s));
+      write_value(s, evaluate_string(now_expr(), s));
   }
   (void)run_queue();
 }
@@ -508,9 +515,7 @@ Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
     adopt_subtree(n, def, parent, false);
     for (int s = first_new; s < static_cast<int>(states_.size()); ++s) set_relevance(s);
     enqueue_all(first_new);
-    for (int dd = def; dd < static_cast<int>(plan_.defs.size()); ++dd)
-      if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
-    trigger_def(def, -1);
+    trigger_subtree(def);
     if (Status st = run_queue(); !st) return st;
     run_actions("odk-new-repeat", first_new);
     if (Status st = run_queue(); !st) return st;
@@ -528,8 +533,7 @@ Status FormSessionImpl::remove_repeat(std::string_view ref) {
     return Error::make("session.repeat", "'" + std::string(ref) +
                                              "' belongs to a repeat the form controls");
   detach_instance(s);
-  for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)
-    if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
+  trigger_subtree(states_[s].def);
   Status st = run_queue();
   update_controlled_repeats();
   return st;
@@ -644,8 +648,7 @@ void FormSessionImpl::update_controlled_repeats() {
             detach_instance(existing[static_cast<std::size_t>(k)]);
           }
         }
-        for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd)
-          if (plan_.defs[dd].path.rfind(d.path, 0) == 0) trigger_def(dd, -1);
+        trigger_subtree(def);
       }
     }
     if (!changed_any) break;

@@ -24,19 +24,28 @@ void FormSessionImpl::enqueue_all(int first_state) {
   }
 }
 
-void FormSessionImpl::trigger_def(int def, int except_state) {
+void FormSessionImpl::trigger_def(int def) {
   for (int c : plan_.defs[def].triggers) {
     // Every node of the computation is queued already and none has run since: a second change
     // in the same wave (the next of 10,000 new repeat instances) adds nothing. Without this,
     // n changes would each walk n nodes.
     if (pending_all_[static_cast<std::size_t>(c)]) continue;
-    for (int s : by_def_[plan_.comps[c].def])
-      if (s != except_state || plan_.comps[c].def != def) enqueue(c, s);
-    if (except_state < 0) pending_all_[static_cast<std::size_t>(c)] = 1;
+    for (int s : by_def_[plan_.comps[c].def]) enqueue(c, s);
+    pending_all_[static_cast<std::size_t>(c)] = 1;
   }
 }
 
-void FormSessionImpl::changed(int state) { trigger_def(states_[state].def, -1); }
+void FormSessionImpl::trigger_subtree(int def) {
+  // Instances added or removed: whatever reads the repeat or anything below it.
+  const std::string& path = plan_.defs[def].path;
+  for (int dd = 0; dd < static_cast<int>(plan_.defs.size()); ++dd) {
+    const std::string& p = plan_.defs[dd].path;
+    if (p.compare(0, path.size(), path) == 0 && (p.size() == path.size() || p[path.size()] == '/'))
+      trigger_def(dd);
+  }
+}
+
+void FormSessionImpl::changed(int state) { trigger_def(states_[state].def); }
 
 bool FormSessionImpl::evaluate_bool(const xpath::Expr& e, int state) {
   Node* n = states_[state].node;

@@ -77,6 +77,8 @@ class FormSessionImpl : public xpath::Environment {
   const Form& form() const { return form_; }
   const std::string& language() const { return lang_; }
   void apply_end_preloads();
+  static const xpath::Expr& now_expr();
+  static const xpath::Expr& today_expr();
 
  private:
   // building
@@ -89,7 +91,8 @@ class FormSessionImpl : public xpath::Environment {
   // computing
   void enqueue(int comp, int state);
   void enqueue_all(int state_root);           // every computation of a subtree
-  void trigger_def(int def, int except_state);  // dependents of a change at a def
+  void trigger_def(int def);      // dependents of a change at a def
+  void trigger_subtree(int def);  // dependents of instances added to or removed from a repeat
   void changed(int state);                    // value/relevance visible change at a node
   Status run_queue();
   void compute(int comp, int state);

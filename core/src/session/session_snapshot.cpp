@@ -150,16 +150,17 @@ std::vector<NodeSnapshot> FormSessionImpl::nodes() const {
 }
 
 std::optional<NodeSnapshot> FormSessionImpl::node_snapshot(std::string_view ref) const {
-  std::string want(ref);
-  for (NodeSnapshot& n : nodes())
-    if (n.ref == want) return std::move(n);
+  std::vector<NodeSnapshot> all = nodes();
+  auto find = [&all](std::string_view r) -> std::optional<NodeSnapshot> {
+    for (NodeSnapshot& n : all)
+      if (n.ref == r) return std::move(n);
+    return std::nullopt;
+  };
+  if (auto n = find(ref)) return n;
   // Refs may omit [1].
   int s = find_state(ref);
   if (s < 0) return std::nullopt;
-  std::string full = ref_of(s);
-  for (NodeSnapshot& n : nodes())
-    if (n.ref == full) return std::move(n);
-  return std::nullopt;
+  return find(ref_of(s));
 }
 
 std::vector<std::pair<std::string, Violation>> FormSessionImpl::violations() const {
