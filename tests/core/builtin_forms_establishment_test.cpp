@@ -1,0 +1,306 @@
+// Built-in form A, rural industrial establishment / OCOP producer survey
+// (forms/a_establishment.md): the commune list and its former districts, the registration rule,
+// the workforce constraints, the TT 46/2012 priority flags, the OCOP cascade and certificate
+// expiry, ranked needs, and the Decree 45 eligibility verdict with its rule version — in
+// Vietnamese and English.
+#include <doctest/doctest.h>
+
+#include "core/builtin_forms_fixture.hpp"
+
+using khaosat::test::BuiltinForm;
+using khaosat::test::builtin_form_path;
+using khaosat::test::kEn;
+using khaosat::test::kVi;
+
+namespace {
+
+// A tea cooperative in Bình Lư (former Tam Đường district), as an officer records it.
+struct TeaCooperative : BuiltinForm {
+  TeaCooperative() : BuiltinForm(builtin_form_path("a_establishment.md")) {
+    set("/data/officer", "Nguyễn Văn An");
+    set("/data/survey_date", "2026-11-25");
+    set("/data/gps", "22.3862 103.4990 1250 8");
+    set("/data/a0/commune", "binh_lu");
+    set("/data/a0/village", "Bản Thẳm");
+    set("/data/a1/est_name", "HTX Chè Bình Lư");
+    set("/data/a1/legal_form", "coop");
+    set("/data/a1/reg_no", "6200456789");
+    set("/data/a1/date_established", "2015-04-01");
+    set("/data/a1/rep_name", "Tẩn Văn Lở");
+    set("/data/a1/rep_position", "Giám đốc");
+    set("/data/a1/rep_sex", "male");
+    set("/data/a1/rep_ethnicity", "dao");
+    set("/data/a1/phone", "0912345678");
+    set("/data/a2/sector", "a");
+    set("/data/a2/products[1]/prod_name", "Chè shan tuyết");
+    set("/data/a2/products[1]/prod_unit", "kg");
+    set("/data/a2/products[1]/prod_output", "5000");
+    set("/data/a2/products[1]/prod_price", "300");
+    set("/data/a2/raw_source", "in_commune in_province");
+    set("/data/a2/local_material_pct", "90");
+    set("/data/a3/workers_total", "62");
+    set("/data/a3/workers_female", "40");
+    set("/data/a3/workers_em", "55");
+    set("/data/a3/workers_seasonal", "30");
+    set("/data/a4/machine_count", "1");
+    set("/data/a4/machines[1]/machine_name", "Máy vò chè");
+    set("/data/a4/machines[1]/machine_qty", "4");
+    set("/data/a4/machines[1]/machine_year", "2019");
+    set("/data/a4/electricity", "three_phase");
+    set("/data/a5/certificates", "vietgap trademark");
+    set("/data/a5/markets", "province other_provinces export");
+    set("/data/a5/export_contract", "yes");
+    set("/data/a6/ocop_status", "rated");
+    set("/data/a6/ocop_group", "food");
+    set("/data/a6/ocop_set", "food_tea");
+    set("/data/a6/ocop_stars", "4");
+    set("/data/a6/ocop_cert_date", "2024-03-15");
+    set("/data/a7/support_received", "no");
+    set("/data/a7/n_needs", "2");
+    set("/data/a7/needs[1]/need_type", "demo_machinery");
+    set("/data/a7/needs[1]/need_rank", "1");
+    set("/data/a7/needs[1]/need_cost", "600");
+    set("/data/a7/needs[1]/need_counterpart", "300");
+    set("/data/a7/needs[1]/need_other_state", "no");
+    set("/data/a7/needs[2]/need_type", "products_fairs");
+    set("/data/a7/needs[2]/need_rank", "2");
+    set("/data/a7/needs[2]/need_cost", "50");
+    set("/data/a7/needs[2]/need_other_state", "no");
+    set("/data/a8/consent", "OK");
+  }
+};
+
+}  // namespace
+
+TEST_CASE("form A: a tea cooperative in a commune is eligible, with both priority flags") {
+  TeaCooperative f;
+  CHECK(f.value("/data/a0/former_district") == "h_tam_duong");
+  CHECK(f.value("/data/a2/flag_local_material") == "yes");
+  CHECK(f.value("/data/a3/flag_50_workers") == "yes");
+  CHECK(f.value("/data/result/loc_check") == "yes");
+  CHECK(f.value("/data/result/eligibility") == "eligible");
+  CHECK(f.value("/data/rule_version") == "ND45+235");
+  CHECK(f.value("/data/a6/ocop_rule_version") == "QD148");
+  CHECK(f.chosen("/data/result/eligibility") == "Đủ điều kiện");
+  for (const char* note : {"loc_review", "legal_review", "sector_review"})
+    CHECK_FALSE(f.relevant(std::string("/data/result/") + note));
+  CHECK(f.value("/data/a6/ocop_cert_age_months") == "32");
+  CHECK(f.value("/data/a6/ocop_cert_expired") == "no");
+  CHECK_FALSE(f.relevant("/data/a6/ocop_cert_warning"));
+  CHECK(f.s->validate().empty());
+  f.lang(kEn);
+  CHECK(f.chosen("/data/result/eligibility") == "Eligible");
+  CHECK(f.chosen("/data/a3/flag_50_workers") == "Yes");
+  CHECK(f.label("/data/a3/flag_50_workers") == "Priority: 50 or more workers (TT 46/2012)");
+  auto xml = f.s->finalize();
+  REQUIRE(xml.ok());
+  CHECK(xml->find("<eligibility>eligible</eligibility>") != std::string::npos);
+  CHECK(xml->find("<rule_version>ND45+235</rule_version>") != std::string::npos);
+}
+
+TEST_CASE("form A: the 38 communes and wards of Lai Châu, filtered by former district") {
+  BuiltinForm f(builtin_form_path("a_establishment.md"));
+  CHECK(f.at("/data/a0/commune").choices.size() == 38);
+  f.set("/data/a0/district_filter", "h_muong_te");
+  CHECK(f.choices("/data/a0/commune") == "bum_nua bum_to muong_te thu_lum pa_u mu_ca ta_tong");
+  f.set("/data/a0/district_filter", "tp_lai_chau");
+  CHECK(f.choices("/data/a0/commune") == "tan_phong doan_ket");
+  f.set("/data/a0/commune", "doan_ket");
+  CHECK(f.value("/data/a0/former_district") == "tp_lai_chau");
+  CHECK(f.chosen("/data/a0/commune") == "Phường Đoàn Kết");
+  f.lang(kEn);
+  CHECK(f.chosen("/data/a0/commune") == "Đoàn Kết ward");
+  f.set("/data/a0/district_filter", "");
+  CHECK(f.at("/data/a0/commune").choices.size() == 38);
+  CHECK(f.at("/data/a0/former_district").value == "tp_lai_chau");
+}
+
+TEST_CASE("form A: what is not clearly eligible is sent for review, with the reason") {
+  TeaCooperative f;
+  SUBCASE("a ward: the city's class is unverified") {
+    f.set("/data/a0/commune", "tan_phong");
+    CHECK(f.value("/data/result/loc_check") == "review");
+    CHECK(f.value("/data/result/eligibility") == "review");
+    CHECK(f.relevant("/data/result/loc_review"));
+    CHECK(f.label("/data/result/loc_review") ==
+          "Địa bàn: là phường, cần xác nhận loại đô thị (chỉ phường của đô thị loại II, III được "
+          "hỗ trợ).");
+    f.lang(kEn);
+    CHECK(f.chosen("/data/result/eligibility") == "Needs review");
+    CHECK(f.label("/data/result/loc_review") ==
+          "Location: a ward; confirm the city's class (only wards of class-II and class-III "
+          "cities qualify).");
+  }
+  SUBCASE("an unregistered household") {
+    f.set("/data/a1/legal_form", "unregistered");
+    CHECK(f.value("/data/result/legal_check") == "review");
+    CHECK(f.value("/data/result/eligibility") == "review");
+    CHECK(f.label("/data/result/legal_review") ==
+          "Loại hình: hộ chưa đăng ký kinh doanh hoặc loại hình khác, cần xem xét.");
+    f.lang(kEn);
+    CHECK(f.label("/data/result/legal_review") ==
+          "Legal form: an unregistered household or another form; to be reviewed.");
+  }
+  SUBCASE("a household business is eligible (Decree 45 Art. 1.2a)") {
+    f.set("/data/a1/legal_form", "household_business");
+    CHECK(f.value("/data/result/eligibility") == "eligible");
+  }
+  SUBCASE("mining, eligible only in disadvantaged areas, and sectors outside Art. 5") {
+    f.set("/data/a2/sector", "e");
+    CHECK(f.value("/data/result/sector_check") == "review");
+    CHECK(f.value("/data/result/eligibility") == "review");
+    f.set("/data/a2/sector", "other");
+    CHECK(f.value("/data/result/eligibility") == "review");
+    CHECK(f.relevant("/data/a2/sector_other"));
+    f.lang(kEn);
+    CHECK(f.label("/data/result/sector_review") ==
+          "Sector: outside Art. 5, or mining (supported only in disadvantaged areas); to be "
+          "reviewed.");
+    f.set("/data/a2/sector", "dd");
+    CHECK(f.value("/data/result/eligibility") == "eligible");
+  }
+  SUBCASE("no verdict until location, legal form and sector are known") {
+    BuiltinForm blank(builtin_form_path("a_establishment.md"));
+    CHECK(blank.value("/data/result/eligibility") == "");
+    blank.set("/data/a0/commune", "binh_lu");
+    blank.set("/data/a1/legal_form", "coop");
+    CHECK(blank.value("/data/result/eligibility") == "");
+    blank.set("/data/a2/sector", "a");
+    CHECK(blank.value("/data/result/eligibility") == "eligible");
+  }
+}
+
+TEST_CASE("form A: the registration number is required unless the household is unregistered") {
+  TeaCooperative f;
+  f.set("/data/a1/reg_no", "");
+  CHECK(f.condition("/data/a1/reg_no") == "required");
+  CHECK(f.message("/data/a1/reg_no") ==
+        "Nhập số đăng ký kinh doanh hoặc mã số thuế (chỉ hộ chưa đăng ký được bỏ trống).");
+  f.lang(kEn);
+  CHECK(f.message("/data/a1/reg_no") ==
+        "Enter the business registration or tax number (only an unregistered household may "
+        "leave it blank).");
+  f.set("/data/a1/legal_form", "unregistered");
+  CHECK_FALSE(f.at("/data/a1/reg_no").required);
+  CHECK(f.at("/data/a1/reg_no").valid);
+}
+
+TEST_CASE("form A: female and ethnic-minority workers cannot exceed the total") {
+  TeaCooperative f;
+  f.set("/data/a3/workers_female", "63");
+  f.set("/data/a3/workers_em", "70");
+  CHECK(f.condition("/data/a3/workers_female") == "constraint");
+  CHECK(f.message("/data/a3/workers_female") ==
+        "Số lao động nữ không được vượt tổng số lao động.");
+  CHECK(f.message("/data/a3/workers_em") ==
+        "Số lao động người DTTS không được vượt tổng số lao động.");
+  f.lang(kEn);
+  CHECK(f.message("/data/a3/workers_female") ==
+        "Female workers cannot exceed the total number of workers.");
+  CHECK(f.message("/data/a3/workers_em") ==
+        "Ethnic-minority workers cannot exceed the total number of workers.");
+  f.set("/data/a3/workers_total", "70");
+  CHECK(f.at("/data/a3/workers_female").valid);
+  CHECK(f.at("/data/a3/workers_em").valid);
+}
+
+TEST_CASE("form A: the priority flags of TT 46/2012 at their thresholds") {
+  TeaCooperative f;
+  f.set("/data/a3/workers_total", "49");
+  f.set("/data/a3/workers_female", "30");
+  f.set("/data/a3/workers_em", "30");
+  CHECK(f.value("/data/a3/flag_50_workers") == "no");
+  f.set("/data/a3/workers_total", "50");
+  CHECK(f.value("/data/a3/flag_50_workers") == "yes");
+  f.set("/data/a2/local_material_pct", "50");
+  CHECK(f.value("/data/a2/flag_local_material") == "no");  // more than 50 % is needed
+  f.set("/data/a2/local_material_pct", "50.5");
+  CHECK(f.value("/data/a2/flag_local_material") == "yes");
+  f.set("/data/a2/local_material_pct", "");
+  CHECK(f.value("/data/a2/flag_local_material") == "");  // unknown, not "no"
+  f.set("/data/a2/local_material_pct", "120");
+  CHECK(f.message("/data/a2/local_material_pct") == "Tỷ lệ phải từ 0 đến 100 %.");
+}
+
+TEST_CASE("form A: OCOP group to product set, and the certificate expiry warning") {
+  TeaCooperative f;
+  CHECK(f.at("/data/a6/ocop_set").choices.size() == 13);  // food has 13 sets
+  f.set("/data/a6/ocop_group", "beverage");
+  CHECK(f.choices("/data/a6/ocop_set") ==
+        "bev_white_liquor bev_other_alcohol bev_water bev_other_soft");
+  CHECK(f.value("/data/a6/ocop_set") == "");  // tea is not a beverage set
+  f.set("/data/a6/ocop_set", "bev_white_liquor");
+  f.set("/data/a6/ocop_group", "tourism");
+  CHECK(f.choices("/data/a6/ocop_set") == "tour_community");
+
+  // Valid 36 months (the ocop_stars table): issued 26/11/2023, expired on 26/11/2026.
+  f.set("/data/a6/ocop_cert_date", "2023-11-27");
+  CHECK(f.value("/data/a6/ocop_cert_age_months") == "35");
+  CHECK(f.value("/data/a6/ocop_cert_expired") == "no");
+  f.set("/data/a6/ocop_cert_date", "2023-11-26");
+  CHECK(f.value("/data/a6/ocop_cert_age_months") == "36");
+  CHECK(f.value("/data/a6/ocop_cert_expired") == "yes");
+  CHECK(f.label("/data/a6/ocop_cert_warning") ==
+        "Cảnh báo: giấy chứng nhận OCOP đã quá 36 tháng kể từ ngày cấp, cần đánh giá, xếp hạng "
+        "lại.");
+  f.lang(kEn);
+  CHECK(f.label("/data/a6/ocop_cert_warning") ==
+        "Warning: the OCOP certificate is 36 months or more past its date of issue and needs "
+        "re-rating.");
+  f.set("/data/a6/ocop_cert_date", "2027-01-01");
+  CHECK(f.message("/data/a6/ocop_cert_date") == "The certificate date cannot be in the future.");
+
+  // 1-2 stars are not recognised: no certificate is asked.
+  f.set("/data/a6/ocop_stars", "2");
+  CHECK(f.value("/data/a6/ocop_cert_months") == "");
+  CHECK_FALSE(f.relevant("/data/a6/ocop_cert_date"));
+  // Not taking part: the whole block is skipped.
+  f.set("/data/a6/ocop_status", "none");
+  CHECK_FALSE(f.relevant("/data/a6/ocop_group"));
+  CHECK_FALSE(f.relevant("/data/a6/ocop_stars"));
+  CHECK_FALSE(f.relevant("/data/a6/ocop_rule_version"));
+}
+
+TEST_CASE("form A: ranked needs; other state funding marks a need ineligible") {
+  TeaCooperative f;
+  CHECK(f.value("/data/a7/needs[1]/need_status") == "ok");
+  f.set("/data/a7/needs[2]/need_other_state", "yes");
+  CHECK(f.value("/data/a7/needs[2]/need_status") == "ineligible");
+  CHECK(f.chosen("/data/a7/needs[2]/need_status") ==
+        "Không đủ điều kiện: đã có ngân sách nhà nước khác (TTLT 26/2014, Điều 7)");
+  CHECK(f.s->validate().empty());  // marked, not blocked: the office decides
+  f.set("/data/a7/needs[2]/need_rank", "1");
+  CHECK(f.message("/data/a7/needs[2]/need_rank") ==
+        "Thứ tự ưu tiên phải từ 1 đến số nhu cầu và không trùng với nhu cầu khác.");
+  f.set("/data/a7/needs[2]/need_counterpart", "80");  // more than the 50 M budget
+  f.lang(kEn);
+  CHECK(f.chosen("/data/a7/needs[2]/need_status") ==
+        "Ineligible: already has other state funding (TTLT 26/2014, Art. 7)");
+  CHECK(f.message("/data/a7/needs[1]/need_rank") ==
+        "The priority rank must be between 1 and the number of needs, and not repeat another "
+        "need's rank.");
+  CHECK(f.message("/data/a7/needs[2]/need_counterpart") ==
+        "Counterpart funds must be between 0 and the estimated budget.");
+  f.set("/data/a7/n_needs", "4");
+  CHECK(f.message("/data/a7/n_needs") == "Register 0 to 3 needs.");
+}
+
+TEST_CASE("form A: certificates, markets and the export contract") {
+  TeaCooperative f;
+  f.set("/data/a5/certificates", "vietgap none");
+  CHECK(f.condition("/data/a5/certificates") == "constraint");
+  CHECK(f.message("/data/a5/certificates") ==
+        "Không chọn \"Chưa có\" cùng với chứng nhận khác.");
+  f.lang(kEn);
+  CHECK(f.message("/data/a5/certificates") ==
+        "\"None\" cannot be ticked together with a certificate.");
+  f.set("/data/a5/certificates", "none");
+  CHECK(f.at("/data/a5/certificates").valid);
+  CHECK(f.relevant("/data/a5/export_contract"));
+  f.set("/data/a5/markets", "province");
+  CHECK_FALSE(f.relevant("/data/a5/export_contract"));
+  f.set("/data/a1/phone", "12345");
+  CHECK(f.message("/data/a1/phone") == "Not a valid phone number (for example 0912345678).");
+  f.set("/data/a1/phone", "+84912345678");
+  CHECK(f.at("/data/a1/phone").valid);
+}
