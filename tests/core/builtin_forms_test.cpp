@@ -1,0 +1,186 @@
+// The built-in forms as a set (forms/*.md, docs/forms.md): each compiles and loads, is bilingual
+// with Vietnamese as the default, has no untranslated text and no violation without a message,
+// and each step script in tests/forms (the answers also given to ODK's engine, see docs/forms.md)
+// runs through run_fill with every step accepted and the verdicts expected.
+#include <doctest/doctest.h>
+
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <string>
+
+#include "core/builtin_forms_fixture.hpp"
+#include "khaosat/core/fill_script.hpp"
+
+using namespace khaosat::core;
+using khaosat::test::builtin_form_path;
+using khaosat::test::kEn;
+using khaosat::test::kSurveyNow;
+using khaosat::test::kVi;
+using nlohmann::json;
+
+namespace {
+
+std::string script_path(const std::string& name) {
+  return std::string(KHAOSAT_TESTS_DIR) + "/forms/" + name + ".steps.json";
+}
+
+// Runs tests/forms/<name>.steps.json on forms/<form>.md with labels, on the survey clock.
+json run_script(const std::string& form, const std::string& name) {
+  auto text = [&] {
+    std::ifstream in(script_path(name), std::ios::binary);
+    REQUIRE_MESSAGE(in.good(), script_path(name));
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }();
+  auto steps = parse_script(text);
+  REQUIRE_MESSAGE(steps.ok(), name << ": " << (steps.ok() ? "" : steps.error().message));
+  FillOptions o;
+  o.now_ms = parse_iso8601(kSurveyNow);
+  o.labels = true;
+  json doc = run_fill(builtin_form_path(form + ".md"), *steps, o);
+  REQUIRE_MESSAGE(doc["ok"] == true, doc["error"].dump());
+  return doc;
+}
+
+// Every step accepted; every text translated (the compiler writes "-" for a missing
+// translation); every violation explained by a message.
+void check_script_run(const json& doc, const std::string& name) {
+  for (const json& snap : doc["snapshots"]) {
+    CHECK_MESSAGE(snap["ok"] == true,
+                  name << " step " << snap["step"] << ": " << snap.value("error", json()).dump());
+    for (const json& n : snap["nodes"]) {
+      for (const char* k : {"label", "hint"})
+        CHECK_MESSAGE(n.value(k, "") != "-", name << ": " << n["ref"] << " " << k << " in "
+                                                  << snap.value("language", ""));
+      if (n.contains("choiceLabels"))
+        for (const json& c : n["choiceLabels"])
+          CHECK_MESSAGE((c != "-" && c != ""), name << ": " << n["ref"] << " choice " << c);
+      if (n.contains("violation") && !n["violation"].is_null())
+        CHECK_MESSAGE(n["violation"]["message"].is_string(), name << ": " << n["ref"]);
+    }
+  }
+}
+
+// The values of `refs` in the last snapshot.
+std::map<std::string, std::string> final_values(const json& doc) {
+  std::map<std::string, std::string> out;
+  for (const json& n : doc["snapshots"].back()["nodes"])
+    if (n.contains("value")) out[n["ref"]] = n["value"];
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("built-in forms: each compiles, in Vietnamese and English, Vietnamese first") {
+  struct Expect {
+    const char* file;
+    const char* id;
+    int repeats;
+  };
+  for (const Expect& e : {Expect{"a_establishment.md", "lc_establishment", 4},
+                          Expect{"b_craft_village.md", "lc_craft_village", 2},
+                          Expect{"c_coop_needs.md", "lc_coop_needs", 1}}) {
+    CAPTURE(e.file);
+    auto form = load_form(builtin_form_path(e.file));
+    REQUIRE_MESSAGE(form.ok(), (form.ok() ? "" : form.error().message));
+    FormSummary s = summarize(*form);
+    CHECK(s.id == e.id);
+    CHECK(s.languages == std::vector<std::string>{kVi, kEn});
+    CHECK(s.default_language == kVi);
+    CHECK(s.repeat_count == e.repeats);
+    CHECK(s.warnings.empty());
+  }
+}
+
+TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expected") {
+  SUBCASE("A: the tea cooperative") {
+    json doc = run_script("a_establishment", "a_establishment.eligible");
+    check_script_run(doc, "a_establishment.eligible");
+    auto v = final_values(doc);
+    CHECK(v["/data/result/eligibility"] == "eligible");
+    CHECK(v["/data/a2/flag_local_material"] == "yes");
+    CHECK(v["/data/a3/flag_50_workers"] == "yes");
+    CHECK(v["/data/a6/ocop_cert_expired"] == "no");
+    CHECK(v["/data/a7/needs[2]/need_status"] == "ineligible");
+    CHECK(doc["snapshots"].back()["language"] == kEn);
+    CHECK(doc["submission"]["status"] == "ready");
+  }
+  SUBCASE("A: a case for review, with constraint violations") {
+    json doc = run_script("a_establishment", "a_establishment.review");
+    check_script_run(doc, "a_establishment.review");
+    auto v = final_values(doc);
+    CHECK(v["/data/result/loc_check"] == "review");
+    CHECK(v["/data/result/legal_check"] == "review");
+    CHECK(v["/data/result/sector_check"] == "review");
+    CHECK(v["/data/result/eligibility"] == "review");
+    CHECK(v["/data/a2/flag_local_material"] == "no");
+    CHECK(v["/data/a3/flag_50_workers"] == "no");
+    CHECK(doc["submission"]["status"] == "pending");
+    std::map<std::string, std::string> violations;
+    for (const json& x : doc["submission"]["violations"])
+      violations[x["ref"]] = x["condition"].get<std::string>() + ": " + x.value("message", "");
+    CHECK(violations["/data/a3/workers_female"] ==
+          "constraint: Female workers cannot exceed the total number of workers.");
+    CHECK(violations["/data/a5/certificates"] ==
+          "constraint: \"None\" cannot be ticked together with a certificate.");
+    CHECK(violations["/data/a7/needs[2]/need_counterpart"] ==
+          "constraint: Counterpart funds must be between 0 and the estimated budget.");
+  }
+  SUBCASE("B: the brocade village") {
+    json doc = run_script("b_craft_village", "b_craft_village.meets");
+    check_script_run(doc, "b_craft_village.meets");
+    auto v = final_values(doc);
+    CHECK(v["/data/result/craft_village"] == "yes");
+    CHECK(v["/data/result/traditional_trade"] == "yes");
+    CHECK(v["/data/result/traditional_craft_village"] == "yes");
+    CHECK(doc["submission"]["status"] == "ready");
+  }
+  SUBCASE("B: missing data, then unmet criteria") {
+    json doc = run_script("b_craft_village", "b_craft_village.missing");
+    check_script_run(doc, "b_craft_village.missing");
+    // After step 6 (env unknown, stable_since and artisans blank): missing data, not no.
+    std::map<std::string, std::string> at6;
+    for (const json& n : doc["snapshots"][6]["nodes"])
+      if (n.contains("value")) at6[n["ref"]] = n["value"];
+    CHECK(at6["/data/result/craft_village"] == "missing");
+    CHECK(at6["/data/result/traditional_trade"] == "no");  // 50 years is not more than 50
+    CHECK(at6["/data/result/t_link"] == "missing");
+    auto v = final_values(doc);
+    CHECK(v["/data/result/c_stable"] == "no");
+    CHECK(v["/data/result/craft_village"] == "no");
+    CHECK(v["/data/result/t_link"] == "no");
+  }
+  SUBCASE("C: three capped needs") {
+    json doc = run_script("c_coop_needs", "c_coop_needs.capped");
+    check_script_run(doc, "c_coop_needs.capped");
+    auto v = final_values(doc);
+    CHECK(v["/data/c2/needs[1]/max_support"] == "300");
+    CHECK(v["/data/c2/needs[2]/max_support"] == "500");
+    CHECK(v["/data/c2/needs[3]/max_support"] == "40");
+    CHECK(v["/data/c_total/total_requested"] == "840");
+    CHECK(v["/data/c_total/total_counterpart"] == "2000");
+    CHECK(doc["submission"]["status"] == "ready");
+  }
+  SUBCASE("C: a blocked need and broken ranks") {
+    json doc = run_script("c_coop_needs", "c_coop_needs.blocked");
+    check_script_run(doc, "c_coop_needs.blocked");
+    auto v = final_values(doc);
+    CHECK(v["/data/c2/needs[2]/row_status"] == "blocked");
+    CHECK(v["/data/c2/needs[1]/max_support"] == "10");
+    CHECK(v["/data/c_total/blocked_rows"] == "1");
+    std::map<std::string, std::string> violations;
+    for (const json& x : doc["submission"]["violations"])
+      violations[x["ref"]] = x["condition"].get<std::string>() + ": " + x.value("message", "");
+    CHECK(violations["/data/c2/needs[2]/other_state_funding"] ==
+          "constraint: Blocked: this item already has other state funding (TTLT 26/2014, Art. "
+          "7). Remove this need or choose another item.");
+    CHECK(violations["/data/c2/needs[2]/rank"] ==
+          "constraint: The priority rank must be between 1 and the number of needs, and not "
+          "repeat another need's rank.");
+    CHECK(violations["/data/c2/needs[1]/amount_requested"] ==
+          "constraint: The amount requested must be more than 0 and no more than the maximum "
+          "support.");
+    CHECK(violations["/data/c1/members_women"] ==
+          "constraint: Women members cannot exceed the total members.");
+  }
+}
