@@ -393,6 +393,16 @@ bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
     break;
   }
   if (f.type.empty()) {
+    for (const char* unsupported : {"select_one_external", "select_multiple_external", "osm",
+                                    "begin loop", "begin_loop", "end loop", "end_loop",
+                                    "include", "background-audio", "background-geopoint"}) {
+      std::string_view u(unsupported);
+      if (low == u || (low.starts_with(u) && low[u.size()] == ' ')) {
+        error(*survey_, r, type_col,
+              "'" + raw + "' is not supported by khaosat (see docs/xlsform.md for the types)");
+        return false;
+      }
+    }
     f.type = canonical_type(low);
     if (f.type.empty() || is_select(f.type)) {
       error(*survey_, r, type_col,
