@@ -14,7 +14,28 @@ namespace detail {
 Compiler::Compiler(const Workbook& wb, std::string source_path)
     : wb_(wb), source_path_(std::move(source_path)) {}
 
+// Two columns with the same header: which one the designer meant is unknowable (pyxform:
+// "Duplicate column header").
+void Compiler::check_headers(const Sheet* s) {
+  if (!s) return;
+  Row header{s->header_row, {}};
+  for (std::size_t i = 0; i < s->headers.size(); ++i) {
+    Column a = split_header(s->headers[i]);
+    for (std::size_t j = 0; j < i; ++j) {
+      Column b = split_header(s->headers[j]);
+      if (a.base == b.base && lower(a.lang) == lower(b.lang) && lower(a.attr) == lower(b.attr)) {
+        error(*s, header, i, "duplicate column header '" + s->headers[i] + "' (column " +
+                                 s->column_letter(j) + " has it too); keep one");
+        break;
+      }
+    }
+  }
+}
+
 std::string Compiler::run() {
+  check_headers(survey_);
+  check_headers(wb_.sheet("choices"));
+  check_headers(wb_.sheet("settings"));
   read_settings();
   read_choices();
   collect_languages();

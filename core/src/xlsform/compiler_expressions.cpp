@@ -107,7 +107,7 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
     auto it = by_name_.find(name);
     if (it == by_name_.end()) {
       if (ctx.row)
-        error(*survey_, *ctx.row, col,
+        error(ctx.sheet ? *ctx.sheet : *survey_, *ctx.row, col,
               "${" + name + "} refers to nothing: no question is named '" + name + "'");
       path = root_.path + "/" + name;
     } else {

@@ -97,6 +97,7 @@ struct Field {
   bool or_other = false;
   std::string name, path;
   const Row* row = nullptr;
+  const Sheet* sheet = nullptr;    // where `row` is: the survey sheet unless set
   Texts label, hint, guidance, constraint_msg, required_msg;
   Media media;
   std::string required, relevant, constraint, calculation, default_value, read_only, appearance,
@@ -132,6 +133,9 @@ class Compiler {
   // The XForm XML; errors() is non-empty when the workbook had mistakes.
   std::string run();
   const std::vector<std::string>& errors() const { return errors_; }
+
+  // [compiler.cpp]
+  void check_headers(const Sheet* s);
 
   // [compiler_survey.cpp]
   void read_settings();

@@ -309,7 +309,13 @@ void Compiler::collect_languages() {
   };
   scan(survey_);
   scan(wb_.sheet("choices"));
-  itext_ = !found.empty() || media || guidance;
+  // A ${} in a choice label needs itext too: the label holds an <output/>.
+  bool choice_outputs = false;
+  for (const auto& [name, list] : lists_)
+    for (const Choice& c : list.choices)
+      for (const auto& [lang, cell] : c.label)
+        choice_outputs = choice_outputs || cell.text.find("${") != std::string::npos;
+  itext_ = !found.empty() || media || guidance || choice_outputs;
   if (!itext_) return;
   default_lang_ = settings_.default_lang.empty() ? "default" : settings_.default_lang;
   // The default language has a translation when some text is unqualified or names it.

@@ -180,15 +180,18 @@ class XFormWriter {
   std::string list_instance(const std::string& list) {
     std::string x = "<instance" + attr("id", list) + "><root>";
     const auto& choices = c_.lists_[list].choices;
-    bool itext = c_.itext_ && std::any_of(choices.begin(), choices.end(), [](const Choice& ch) {
-                   return translated(ch.label) || !ch.media.empty();
-                 });
+    bool itext = list_uses_itext(list);
     for (std::size_t n = 0; n < choices.size(); ++n) {
       const Choice& ch = choices[n];
       x += "<item>";
       if (itext) {
         std::string id = list + "-" + std::to_string(n);
-        add_itext(id, ch.label, &ch.media, nullptr);
+        // ${} in a choice label: an <output/> with the absolute path, errors on its own row.
+        Field ctx;
+        ctx.row = ch.row;
+        ctx.sheet = c_.wb_.sheet("choices");
+        ctx.parent = &c_.root_;
+        add_itext(id, ch.label, &ch.media, ctx.sheet ? &ctx : nullptr);
         x += "<itextId>" + xml_escape(id) + "</itextId>";
       } else {
         x += "<label>" + xml_escape(ch.label.empty() ? "" : ch.label.begin()->second.text) +
@@ -318,18 +321,21 @@ class XFormWriter {
     std::string value = "name", label = "label";
     if (f.params.count("value")) value = f.params.at("value");
     if (f.params.count("label")) label = f.params.at("label");
-    bool itext = pending_itext_list(f);
+    bool itext = !f.type.ends_with("_from_file") && list_uses_itext(f.list);
     body_ += "<itemset" + attr("nodeset", nodeset) + "><value" + attr("ref", value) + "/>" +
              (itext ? std::string("<label ref=\"jr:itext(itextId)\"/>") : "<label" + attr("ref", label) + "/>") +
              "</itemset>";
   }
 
-  // Whether list `f.list` carries its labels through itext (decided when it is written).
-  bool pending_itext_list(const Field& f) {
-    if (f.type.ends_with("_from_file")) return false;
-    const auto& choices = c_.lists_[f.list].choices;
+  // Whether a choice list carries its labels through itext: translated, with media, or with
+  // ${} outputs.
+  bool list_uses_itext(const std::string& list) {
+    const auto& choices = c_.lists_[list].choices;
     return c_.itext_ && std::any_of(choices.begin(), choices.end(), [](const Choice& ch) {
-             return translated(ch.label) || !ch.media.empty();
+             return translated(ch.label) || !ch.media.empty() ||
+                    std::any_of(ch.label.begin(), ch.label.end(), [](const auto& kv) {
+                      return kv.second.text.find("${") != std::string::npos;
+                    });
            });
   }
 
