@@ -28,7 +28,12 @@ const char* kFormUsage =
     "      --missing blank treats a missing attachment as empty; --repeat N also loads the\n"
     "      form N more times and reports the timings; --labels adds labels, hints and choice\n"
     "      labels in the current language; --text prints the final answers for people instead\n"
-    "      of JSON. Exit 1 when the form does not load.\n";
+    "      of JSON. Exit 1 when the form does not load.\n"
+    "  convert FORM.xlsx|FORM.md|FORM.csv [-o FORM.xml]\n"
+    "      Compile an XLSForm to ODK XForm XML, as pyxform's xls2xform does, and write it to\n"
+    "      stdout (or to -o FILE). Every mistake in the form is reported on stderr, one line\n"
+    "      each, naming sheet, row and column. Exit 0 when converted, 1 when the form has\n"
+    "      mistakes or cannot be read or written.\n";
 
 bool read_file(const std::string& path, std::string& out) {
   std::ifstream in(path, std::ios::binary);
