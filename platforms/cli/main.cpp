@@ -13,7 +13,9 @@ void print_usage(std::ostream& out) {
          "usage: khaosat COMMAND [ARGS...]\n\n"
          "commands:\n"
          "  form check FORM   load a form and report a summary or every error found\n"
-         "  form fill FORM    fill a form with a script of steps and print snapshots as JSON\n\n"
+         "  form fill FORM    fill a form with a script of steps and print snapshots as JSON\n"
+         "  form convert FORM.xlsx|.md|.csv [-o FORM.xml]\n"
+         "                    compile an XLSForm to ODK XForm XML\n\n"
          "Run 'khaosat COMMAND --help' for a command's options.\n";
 }
 

@@ -1,0 +1,23 @@
+// XLSForm conversion for tools: a workbook file (.xlsx, .xlsm, pyxform's .md or .csv) compiled
+// to ODK XForm XML, the way pyxform's xls2xform does (docs/xlsform.md lists what is supported
+// and where we differ). Loading an XLSForm for filling needs nothing from here: load_form
+// (form_session.hpp) takes workbook paths directly.
+//
+// Pure function of the file's contents: thread-safe, never throws on bad input.
+#pragma once
+
+#include <string>
+
+#include "khaosat/core/result.hpp"
+
+namespace khaosat::core {
+
+// The XForm XML of the workbook at `path`. Errors: "io" (cannot read), "xlsform.format" (not
+// a workbook extension), the readers' codes ("xlsx.*", "md", "csv"), and "xlsform": every
+// mistake in the form, one line each naming sheet, row and column.
+Result<std::string> convert_xlsform(const std::string& path);
+
+// True when `path` has a workbook extension (.xlsx, .xlsm, .md, .csv; any case).
+bool is_xlsform_path(const std::string& path);
+
+}  // namespace khaosat::core

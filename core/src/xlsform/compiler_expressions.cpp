@@ -1,0 +1,218 @@
+// The XLSForm compiler, expression aspect (compiler_internal.hpp): ${name} references expanded
+// into the paths pyxform writes, every expression cell parsed with its errors placed in the
+// designer's own text, choice_filter columns checked against the choices sheet, the secondary
+// instances pulldata() and instance() need, and pyxform's rule for dynamic defaults.
+#include <algorithm>
+
+#include "xlsform/compiler_internal.hpp"
+#include "xpath/lexer.hpp"
+#include "xpath/xpath.hpp"
+
+namespace khaosat::core::xlsform::detail {
+
+namespace lex = khaosat::core::xpath::detail;
+
+void Compiler::error(const Sheet& s, const Row& r, std::size_t col, const std::string& what) {
+  errors_.push_back(s.where(r, col) + ": " + what);
+}
+
+void Compiler::field_error(const Field& f, std::string_view col_base, const std::string& what) {
+  if (f.row) error(*survey_, *f.row, column_index(col_base), what);
+}
+
+std::size_t Compiler::column_index(std::string_view base) const {
+  auto i = sr_->index(base);
+  if (i != std::string::npos) return i;
+  for (std::size_t j = 0; j < sr_->cols.size(); ++j)
+    if (sr_->cols[j].base == base) return j;
+  return std::string::npos;
+}
+
+namespace {
+
+const Field* repeat_of(const Field* f) {
+  for (const Field* p = f->parent; p; p = p->parent)
+    if (p->kind == Kind::Repeat) return p;
+  return nullptr;
+}
+
+bool is_ancestor(const Field* a, const Field* f) {
+  for (const Field* p = f; p; p = p->parent)
+    if (p == a) return true;
+  return false;
+}
+
+// The path pyxform writes for ${target} used at `ctx`: absolute, or relative ("../x") when
+// both are in the same repeat.
+std::string ref_path(const Field& ctx, const Field& target) {
+  const Field* rep = repeat_of(&target);
+  if (!rep || !is_ancestor(rep, &ctx)) return target.path;
+  std::vector<const Field*> a, b;
+  for (const Field* p = &ctx; p; p = p->parent) a.insert(a.begin(), p);
+  for (const Field* p = &target; p; p = p->parent) b.insert(b.begin(), p);
+  std::size_t common = 0;
+  while (common < a.size() && common < b.size() && a[common] == b[common]) ++common;
+  std::string out;
+  for (std::size_t i = common; i < a.size(); ++i) out += "../";
+  for (std::size_t i = common; i < b.size(); ++i)
+    out += b[i]->name + (i + 1 < b.size() ? "/" : "");
+  return out;
+}
+
+// "unexpected ')' at position 12 in '...'" -> {"unexpected ')'", 11}; npos when no position.
+std::pair<std::string, std::size_t> split_position(const std::string& message,
+                                                   const std::string& expanded) {
+  std::string what = message;
+  if (auto in = what.rfind(" in '" + expanded + "'"); in != std::string::npos) what.resize(in);
+  std::size_t pos = std::string::npos;
+  if (auto at = what.rfind(" at position "); at != std::string::npos) {
+    pos = std::strtoul(what.c_str() + at + 13, nullptr, 10);
+    pos = pos ? pos - 1 : 0;
+    what.resize(at);
+  } else if (what.starts_with("unknown function '") || what.find("' takes ") != std::string::npos) {
+    std::string fn = what.substr(what.find('\'') + 1);
+    fn.resize(fn.find('\''));
+    auto toks = lex::tokenize(expanded);
+    for (const auto& t : toks.tokens)
+      if (t.kind == lex::Tok::FunctionName && t.text == fn) {
+        pos = t.pos;
+        break;
+      }
+  }
+  return {what, pos};
+}
+
+}  // namespace
+
+Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t col,
+                          std::string_view rel_prefix) {
+  Expanded out;
+  auto plain = [&](std::size_t from, std::size_t to) {
+    for (std::size_t k = from; k < to; ++k) {
+      out.text += text[k];
+      out.origin.push_back(k);
+    }
+  };
+  std::size_t i = 0;
+  while (i < text.size()) {
+    auto at = text.find("${", i);
+    auto close = at == std::string::npos ? at : text.find('}', at);
+    if (close == std::string::npos) {
+      plain(i, text.size());
+      break;
+    }
+    plain(i, at);
+    std::string name = text.substr(at + 2, close - at - 2);
+    std::string path;
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) {
+      if (ctx.row)
+        error(ctx.sheet ? *ctx.sheet : *survey_, *ctx.row, col,
+              "${" + name + "} refers to nothing: no question is named '" + name + "'");
+      path = root_.path + "/" + name;
+    } else {
+      path = ref_path(ctx, *it->second);
+      if (!path.starts_with('/')) path = std::string(rel_prefix) + path;
+    }
+    path = " " + path + " ";
+    out.text += path;
+    out.origin.insert(out.origin.end(), path.size(), at);
+    i = close + 1;
+  }
+  return out;
+}
+
+void Compiler::note_instance_need(const std::string& kind, const std::string& name) {
+  if (kind == "pulldata") {
+    for (const auto& [id, src] : external_instances_)
+      if (id == name) return;
+    external_instances_.emplace_back(name, "jr://file-csv/" + name + ".csv");
+    return;
+  }
+  if (lists_.count(name) &&
+      std::find(list_instances_.begin(), list_instances_.end(), name) == list_instances_.end())
+    list_instances_.push_back(name);
+}
+
+std::string Compiler::expr(const Field& f, const std::string& text, std::string_view col_base,
+                           std::string_view rel_prefix) {
+  const std::size_t col = column_index(col_base);
+  Expanded e = expand(f, text, col, rel_prefix);
+  auto parsed = xpath::parse(e.text);
+  if (!parsed.ok()) {
+    auto [what, pos] = split_position(parsed.error().message, e.text);
+    std::string where;
+    if (pos < e.origin.size())
+      where = " at character " + std::to_string(e.origin[pos] + 1);
+    else if (pos != std::string::npos)
+      where = " at the end";
+    if (f.row) error(*survey_, *f.row, col, "expression error" + where + ": " + what +
+                                                 " (in '" + text + "')");
+    return e.text;
+  }
+  // pulldata('name', ...) and instance('name') need a secondary instance of that name.
+  auto toks = lex::tokenize(e.text);
+  for (std::size_t k = 0; k + 2 < toks.tokens.size(); ++k) {
+    const auto& t = toks.tokens[k];
+    if (t.kind != lex::Tok::FunctionName || (t.text != "pulldata" && t.text != "instance"))
+      continue;
+    if (toks.tokens[k + 1].kind == lex::Tok::LParen && toks.tokens[k + 2].kind == lex::Tok::Literal)
+      note_instance_need(t.text, toks.tokens[k + 2].text);
+  }
+  return e.text;
+}
+
+// A choice_filter: relative ${} paths start at current(), and every bare name (the first step
+// of a relative path) must be a column of the choices sheet, since it is read from the item.
+std::string Compiler::choice_filter(const Field& f) {
+  std::string out = expr(f, f.choice_filter, "choice_filter", "current()/");
+  auto it = lists_.find(f.list);
+  if (it == lists_.end()) return out;
+  Expanded e = expand(f, f.choice_filter, std::string::npos, "current()/");
+  auto toks = lex::tokenize(e.text);
+  if (!toks.error.empty()) return out;
+  const auto& cols = it->second.columns;
+  for (std::size_t k = 0; k < toks.tokens.size(); ++k) {
+    const auto& t = toks.tokens[k];
+    if (t.kind != lex::Tok::NameTest || t.text == "*") continue;
+    if (k > 0) {
+      auto prev = toks.tokens[k - 1].kind;
+      if (prev == lex::Tok::Slash || prev == lex::Tok::DoubleSlash || prev == lex::Tok::At ||
+          prev == lex::Tok::ColonColon)
+        continue;
+    }
+    if (std::find(cols.begin(), cols.end(), lower(t.text)) != cols.end() || t.text == "itextId")
+      continue;
+    std::string known;
+    for (const auto& c : cols) known += (known.empty() ? "" : ", ") + c;
+    field_error(f, "choice_filter",
+                "expression error at character " + std::to_string(e.origin[t.pos] + 1) +
+                    ": '" + t.text + "' is not a column of the choices sheet (its columns: " +
+                    known + ")");
+  }
+  return out;
+}
+
+// pyxform's rule: a default is dynamic (set when the form is first loaded, by a setvalue) when
+// it refers to a question or calls a function or computes; a plain value ("18.31",
+// "2010-06-15", "a c", "not-func$") stays in the instance.
+bool Compiler::is_dynamic_default(const std::string& text) {
+  if (text.empty()) return false;
+  if (text.find("${") != std::string::npos) return true;
+  auto toks = lex::tokenize(text);
+  if (!toks.error.empty()) return false;
+  for (const auto& t : toks.tokens) {
+    switch (t.kind) {
+      case lex::Tok::FunctionName:
+      case lex::Tok::Plus:
+      case lex::Tok::Multiply:
+      case lex::Tok::Div:
+      case lex::Tok::Mod:
+        return true;
+      default: break;
+    }
+  }
+  return false;
+}
+
+}  // namespace khaosat::core::xlsform::detail

@@ -1,0 +1,202 @@
+// Private to the XLSForm compiler (compiler.hpp): the survey model it builds from the workbook
+// and the Compiler that owns one compilation. The compiler is split by aspect:
+//   compiler_survey.cpp       settings, choices and survey rows -> the Field tree (types,
+//                             columns, parameters), structural mistakes;
+//   compiler_expressions.cpp  ${name} references and expression checks (positions in the
+//                             designer's text), pulldata()/instance() needs, dynamic defaults;
+//   compiler_writer.cpp       the Field tree -> pyxform-shaped XForm XML;
+//   compiler.cpp              the entry points.
+// A Compiler is used once, by one thread; it never throws on bad input, it collects errors.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "xlsform/workbook.hpp"
+
+namespace khaosat::core::xlsform::detail {
+
+std::string lower(std::string_view s);
+std::string xml_escape(std::string_view s);
+
+// A header split into its base name and language: "label::English (en)" -> {"label", "English
+// (en)"}; pyxform also accepts a single ':' ("label:English (en)"). Media columns keep their
+// "media::" prefix dropped ("media::image::fr" -> {"image", "fr"}); "bind::x", "body::x" and
+// "instance::x" keep their prefix in `base` and the attribute name in `attr`.
+struct Column {
+  std::string base, lang, attr;
+};
+Column split_header(std::string_view header);
+
+// One translatable cell: its text and the sheet column it came from (for messages).
+struct Cell {
+  std::string text;
+  std::size_t col = 0;
+};
+using Texts = std::map<std::string, Cell>;  // language ("" = unqualified) -> cell
+
+// Reads the cells of one sheet row by column base name.
+struct RowReader {
+  const Sheet& sheet;
+  std::vector<Column> cols;
+
+  explicit RowReader(const Sheet& s);
+  bool has(std::string_view base) const;
+  std::size_t index(std::string_view base) const;  // first unqualified column, or npos
+  std::string get(const Row& r, std::string_view base) const;
+  Texts texts(const Row& r, std::string_view base) const;
+};
+
+// The media forms of a label ("image", "audio", "video", "big-image") -> translations.
+using Media = std::map<std::string, Texts>;
+
+struct Choice {
+  const Row* row = nullptr;
+  std::string name;
+  Texts label;
+  Media media;
+  std::vector<std::pair<std::string, std::string>> extras;  // other columns, for choice_filter
+};
+
+struct ChoiceList {
+  std::vector<Choice> choices;
+  std::vector<std::string> columns;  // every column of the choices sheet (for choice_filter)
+};
+
+enum class Kind { Leaf, Group, Repeat };
+
+// How an XLSForm type is written: bind type, body control and what else it needs.
+struct TypeInfo {
+  const char* name;       // canonical XLSForm name
+  const char* bind_type;  // "" for none
+  const char* control;    // "input", "select1", "select", "odk:rank", "range", "upload",
+                          // "trigger", or "" (no body control)
+  const char* mediatype = "";
+  const char* preload = "";
+  const char* preload_params = "";
+  bool meta = false;      // lives in the meta group (audit)
+  bool no_node = false;   // no instance node at all (csv-external, xml-external)
+};
+const TypeInfo* type_info(const std::string& canonical);
+// The canonical name of a type word (aliases resolved), or "" when unknown.
+std::string canonical_type(const std::string& lowered);
+
+struct Field {
+  Kind kind = Kind::Leaf;
+  const TypeInfo* info = nullptr;  // leaves only
+  std::string type;                // canonical type, "begin group" / "begin repeat" for groups
+  std::string list;                // choice list of a select / rank, or the file of *_from_file
+  bool or_other = false;
+  std::string name, path;
+  const Row* row = nullptr;
+  const Sheet* sheet = nullptr;    // where `row` is: the survey sheet unless set
+  Texts label, hint, guidance, constraint_msg, required_msg;
+  Media media;
+  std::string required, relevant, constraint, calculation, default_value, read_only, appearance,
+      repeat_count, choice_filter, trigger, parameters, autoplay;
+  std::map<std::string, std::string> params;  // parsed parameters column
+  std::vector<std::pair<std::string, std::string>> bind_attrs, body_attrs, instance_attrs;
+  std::string other_of;            // generated "_other" text question: the select's path
+  const Field* count_of = nullptr;  // generated NAME_count calculate: its repeat
+  bool dynamic_default = false;
+  bool flat = false;               // a group without its own instance node (settings "flat")
+  Field* parent = nullptr;
+  std::vector<std::unique_ptr<Field>> children;
+  std::vector<const Field*> triggered;  // questions whose calculation this one triggers
+};
+
+struct Settings {
+  std::string title, form_id, version, default_lang, root_name = "data", instance_name,
+      public_key, submission_url, style, auto_send, auto_delete, namespaces;
+  bool flat = false;  // pyxform's "flat": groups get no instance node
+  const Row* row = nullptr;
+};
+
+// An expression expanded from the designer's text: ${name} replaced by paths; `origin[i]` is
+// the index in the original text that output character i came from.
+struct Expanded {
+  std::string text;
+  std::vector<std::size_t> origin;
+};
+
+class Compiler {
+ public:
+  Compiler(const Workbook& wb, std::string source_path);
+  // The XForm XML; errors() is non-empty when the workbook had mistakes.
+  std::string run();
+  const std::vector<std::string>& errors() const { return errors_; }
+
+  // [compiler.cpp]
+  void check_headers(const Sheet* s);
+
+  // [compiler_survey.cpp]
+  void read_settings();
+  void read_choices();
+  void collect_languages();
+  void read_survey();
+
+  // [compiler_expressions.cpp]
+  // `text` with ${name} replaced by ref paths (pyxform's " /data/x " spacing); `wrap` prefixes
+  // relative paths (choice filters use "current()/"). A ${name} naming nothing is an error at
+  // (field's row, col).
+  Expanded expand(const Field& ctx, const std::string& text, std::size_t col,
+                  std::string_view rel_prefix = "");
+  // An expression cell: expanded, parsed and scanned for pulldata()/instance() needs. Errors
+  // name the character in the designer's text.
+  std::string expr(const Field& f, const std::string& text, std::string_view col_base,
+                   std::string_view rel_prefix = "");
+  std::string choice_filter(const Field& f);
+  static bool is_dynamic_default(const std::string& text);
+
+  // [compiler_writer.cpp]
+  std::string write_xform();
+
+  // Shared.
+  void error(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
+  void field_error(const Field& f, std::string_view col_base, const std::string& what);
+  std::size_t column_index(std::string_view base) const;
+
+  const Workbook& wb_;
+  std::string source_path_;
+  std::vector<std::string> errors_;
+  const Sheet* survey_ = nullptr;
+  std::unique_ptr<RowReader> sr_;
+  Settings settings_;
+  Field root_;
+  Field meta_holder_;           // /root/meta: audit goes here (instanceID is written directly)
+  Field* meta_ = nullptr;
+  std::unordered_map<std::string, Field*> by_name_;
+  std::map<std::string, ChoiceList> lists_;
+  std::vector<std::string> langs_;             // translations; the default one first if any
+  std::string default_lang_;                   // where unqualified text goes
+  bool itext_ = false;                         // labels go through itext (languages or media)
+  std::vector<std::string> list_instances_;    // choice lists written as secondary instances
+  std::vector<std::pair<std::string, std::string>> external_instances_;  // id -> src
+  std::vector<std::string> setvalues_;         // model-level actions
+
+ private:
+  void add_field(std::unique_ptr<Field> f, std::vector<Field*>& open);
+  std::unique_ptr<Field> make_field(const Row& r, const std::string& raw_type);
+  bool resolve_type(Field& f, const Row& r, const std::string& raw);
+  void read_columns(Field& f, const Row& r);
+  void parse_parameters(Field& f);
+  void add_or_other(Field& select, std::vector<Field*>& open);
+  void link_triggers(Field& f);
+  void expand_table_lists(Field& group);
+  void add_repeat_count(Field& repeat, std::vector<Field*>& open);
+  static std::string child_path(const Field& parent, const std::string& name);
+  void note_instance_need(const std::string& kind, const std::string& name);
+
+  // Writer state.
+  friend class XFormWriter;
+};
+
+}  // namespace khaosat::core::xlsform::detail

@@ -1,0 +1,754 @@
+// The XLSForm compiler, survey aspect (compiler_internal.hpp): the settings, choices and survey
+// sheets read into the Field tree, with the types, columns and parameters XLSForm defines, and
+// every structural mistake collected.
+//
+// [SECTION] Text helpers and columns
+// [SECTION] Types
+// [SECTION] Settings, choices, languages
+// [SECTION] Survey rows -> field tree
+#include <algorithm>
+#include <cctype>
+
+#include "xlsform/compiler_internal.hpp"
+
+namespace khaosat::core::xlsform::detail {
+
+// -------------------------------------------------------------------------------------------
+// [SECTION] Text helpers and columns
+// -------------------------------------------------------------------------------------------
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Column names pyxform accepts for the same thing.
+std::string column_alias(const std::string& base) {
+  if (base == "constraint message" || base == "jr:constraintmsg") return "constraint_message";
+  if (base == "required message" || base == "requiredmsg" || base == "jr:requiredmsg")
+    return "required_message";
+  if (base == "list name") return "list_name";
+  if (base == "guidance hint") return "guidance_hint";
+  if (base == "choice filter") return "choice_filter";
+  if (base == "repeat count" || base == "jr:count") return "repeat_count";
+  if (base == "read only") return "read_only";
+  if (base == "caption") return "label";
+  if (base == "big-image" || base == "big image") return "big-image";
+  return base;
+}
+
+}  // namespace
+
+Column split_header(std::string_view h) {
+  std::string low = lower(h);
+  for (std::string_view prefix : {"bind", "body", "instance"}) {
+    if (!low.starts_with(prefix) || low.size() <= prefix.size() + 1 || low[prefix.size()] != ':')
+      continue;
+    std::size_t skip = prefix.size() + (low.compare(prefix.size(), 2, "::") == 0 ? 2 : 1);
+    return {std::string(prefix), "", std::string(h.substr(skip))};
+  }
+  if (low.starts_with("media::")) {
+    h.remove_prefix(7);
+    low.erase(0, 7);
+  } else if (low.starts_with("media:")) {
+    h.remove_prefix(6);
+    low.erase(0, 6);
+  }
+  // "jr:constraintMsg" and "jr:requiredMsg" are column names, not languages.
+  if (low.starts_with("jr:")) return {column_alias(low), "", ""};
+  auto at = h.find("::");
+  std::size_t skip = 2;
+  if (at == std::string_view::npos) {
+    at = h.find(':');
+    skip = 1;
+  }
+  if (at == std::string_view::npos) return {column_alias(low), "", ""};
+  std::string lang(h.substr(at + skip));
+  while (!lang.empty() && lang.front() == ' ') lang.erase(lang.begin());
+  return {column_alias(low.substr(0, at)), lang, ""};
+}
+
+RowReader::RowReader(const Sheet& s) : sheet(s) {
+  for (const auto& h : s.headers) cols.push_back(split_header(h));
+  if (!has("name"))
+    for (auto& c : cols)
+      if (c.base == "value") c.base = "name";
+}
+
+bool RowReader::has(std::string_view base) const {
+  return std::any_of(cols.begin(), cols.end(), [&](const Column& c) { return c.base == base; });
+}
+
+std::size_t RowReader::index(std::string_view base) const {
+  for (std::size_t i = 0; i < cols.size(); ++i)
+    if (cols[i].base == base && cols[i].lang.empty()) return i;
+  return std::string::npos;
+}
+
+namespace {
+
+// Curly quotes pasted from a word processor become plain ones, as pyxform does: in an
+// expression they would otherwise be a syntax error.
+std::string plain_quotes(std::string s) {
+  static const std::pair<const char*, const char*> kQuotes[] = {
+      {"\u201c", "\""}, {"\u201d", "\""}, {"\u2018", "'"}, {"\u2019", "'"}};
+  for (const auto& [from, to] : kQuotes)
+    for (std::size_t at; (at = s.find(from)) != std::string::npos;)
+      s.replace(at, std::string_view(from).size(), to);
+  return s;
+}
+
+}  // namespace
+
+std::string RowReader::get(const Row& r, std::string_view base) const {
+  auto i = index(base);
+  return i < r.cells.size() ? plain_quotes(r.cells[i]) : std::string();
+}
+
+Texts RowReader::texts(const Row& r, std::string_view base) const {
+  Texts out;
+  for (std::size_t i = 0; i < cols.size() && i < r.cells.size(); ++i)
+    if (cols[i].base == base && !r.cells[i].empty() && !out.count(cols[i].lang))
+      out[cols[i].lang] = Cell{plain_quotes(r.cells[i]), i};
+  return out;
+}
+
+// -------------------------------------------------------------------------------------------
+// [SECTION] Types
+// -------------------------------------------------------------------------------------------
+
+namespace {
+
+const TypeInfo kTypes[] = {
+    {"text", "string", "input"},
+    {"integer", "int", "input"},
+    {"decimal", "decimal", "input"},
+    {"range", "int", "range"},
+    {"date", "date", "input"},
+    {"time", "time", "input"},
+    {"dateTime", "dateTime", "input"},
+    {"note", "string", "input"},
+    {"calculate", "string", ""},
+    {"hidden", "string", ""},
+    {"select_one", "string", "select1"},
+    {"select_multiple", "string", "select"},
+    {"select_one_from_file", "string", "select1"},
+    {"select_multiple_from_file", "string", "select"},
+    {"rank", "odk:rank", "odk:rank"},
+    {"geopoint", "geopoint", "input"},
+    {"geotrace", "geotrace", "input"},
+    {"geoshape", "geoshape", "input"},
+    {"barcode", "barcode", "input"},
+    {"acknowledge", "string", "trigger"},
+    {"trigger", "string", "trigger"},
+    {"image", "binary", "upload", "image/*"},
+    {"audio", "binary", "upload", "audio/*"},
+    {"video", "binary", "upload", "video/*"},
+    {"file", "binary", "upload", "application/*"},
+    {"phone number", "string", "input"},
+    {"start", "dateTime", "", "", "timestamp", "start"},
+    {"end", "dateTime", "", "", "timestamp", "end"},
+    {"today", "date", "", "", "date", "today"},
+    {"deviceid", "string", "", "", "property", "deviceid"},
+    {"subscriberid", "string", "", "", "property", "subscriberid"},
+    {"simserial", "string", "", "", "property", "simserial"},
+    {"phonenumber", "string", "", "", "property", "phonenumber"},
+    {"username", "string", "", "", "property", "username"},
+    {"email", "string", "", "", "property", "email"},
+    {"uri:deviceid", "string", "", "", "property", "uri:deviceid"},
+    {"uri:subscriberid", "string", "", "", "property", "uri:subscriberid"},
+    {"uri:simserial", "string", "", "", "property", "uri:simserial"},
+    {"uri:phonenumber", "string", "", "", "property", "uri:phonenumber"},
+    {"uri:username", "string", "", "", "property", "uri:username"},
+    {"uri:email", "string", "", "", "property", "uri:email"},
+    {"audit", "binary", "", "", "", "", true},
+    {"start-geopoint", "geopoint", ""},
+    {"csv-external", "", "", "", "", "", false, true},
+    {"xml-external", "", "", "", "", "", false, true},
+};
+
+// pyxform's other spellings of the same types.
+const std::pair<const char*, const char*> kAliases[] = {
+    {"string", "text"},           {"int", "integer"},
+    {"datetime", "dateTime"},     {"location", "geopoint"},
+    {"gps", "geopoint"},          {"geolocation", "geopoint"},
+    {"photo", "image"},           {"imei", "deviceid"},
+    {"select1", "select_one"},    {"select one", "select_one"},
+    {"select all that apply", "select_multiple"},
+    {"select multiple", "select_multiple"},
+    {"add note prompt", "note"},  {"q note", "note"},
+    {"add text prompt", "text"},  {"q string", "text"},
+    {"add integer prompt", "integer"}, {"q int", "integer"},
+    {"add decimal prompt", "decimal"}, {"add date prompt", "date"},
+    {"add time prompt", "time"},  {"add datetime prompt", "dateTime"},
+    {"add image prompt", "image"}, {"add audio prompt", "audio"},
+    {"add video prompt", "video"}, {"add location prompt", "geopoint"},
+    {"add barcode prompt", "barcode"}, {"add acknowledge prompt", "acknowledge"},
+    {"add calculate prompt", "calculate"}, {"q calculate", "calculate"},
+    {"phone_number", "phone number"},
+};
+
+}  // namespace
+
+const TypeInfo* type_info(const std::string& canonical) {
+  for (const TypeInfo& ti : kTypes)
+    if (canonical == ti.name) return &ti;
+  return nullptr;
+}
+
+std::string canonical_type(const std::string& lowered) {
+  for (const auto& [alias, name] : kAliases)
+    if (lowered == alias) return name;
+  for (const TypeInfo& ti : kTypes)
+    if (lower(ti.name) == lowered) return ti.name;
+  return "";
+}
+
+// -------------------------------------------------------------------------------------------
+// [SECTION] Settings, choices, languages
+// -------------------------------------------------------------------------------------------
+
+void Compiler::read_settings() {
+  Settings& st = settings_;
+  st.form_id = source_path_;
+  if (auto slash = st.form_id.find_last_of('/'); slash != std::string::npos)
+    st.form_id = st.form_id.substr(slash + 1);
+  if (auto dot = st.form_id.find_last_of('.'); dot != std::string::npos) st.form_id.resize(dot);
+  const Sheet* s = wb_.sheet("settings");
+  if (s && !s->rows.empty()) {
+    RowReader rr(*s);
+    const Row& r = s->rows.front();
+    st.row = &r;
+    if (auto v = rr.get(r, "form_id"); !v.empty()) st.form_id = v;
+    if (auto v = rr.get(r, "id_string"); !v.empty() && rr.get(r, "form_id").empty())
+      st.form_id = v;
+    st.title = rr.get(r, "form_title");
+    st.version = rr.get(r, "version");
+    st.default_lang = rr.get(r, "default_language");
+    st.instance_name = rr.get(r, "instance_name");
+    st.public_key = rr.get(r, "public_key");
+    st.submission_url = rr.get(r, "submission_url");
+    st.style = rr.get(r, "style");
+    st.auto_send = rr.get(r, "auto_send");
+    st.auto_delete = rr.get(r, "auto_delete");
+    st.namespaces = rr.get(r, "namespaces");
+    if (auto v = rr.get(r, "name"); !v.empty()) st.root_name = v;
+    std::string flat = lower(rr.get(r, "flat"));
+    st.flat = flat == "true" || flat == "yes" || flat == "1";
+  }
+  if (st.title.empty()) st.title = st.form_id;
+}
+
+void Compiler::read_choices() {
+  const Sheet* s = wb_.sheet("choices");
+  if (!s) return;
+  RowReader rr(*s);
+  const std::size_t list_col = rr.index("list_name"), name_col = rr.index("name");
+  for (const Row& r : s->rows) {
+    std::string list = rr.get(r, "list_name");
+    if (list.empty()) continue;
+    Choice c;
+    c.row = &r;
+    c.name = rr.get(r, "name");
+    c.label = rr.texts(r, "label");
+    for (const char* m : {"image", "audio", "video", "big-image"})
+      if (auto t = rr.texts(r, m); !t.empty()) c.media[m] = std::move(t);
+    for (std::size_t i = 0; i < rr.cols.size() && i < r.cells.size(); ++i) {
+      const auto& col = rr.cols[i];
+      if (col.base == "list_name" || col.base == "name" || col.base == "label" ||
+          !col.lang.empty() || c.media.count(col.base) || col.base.find(':') != std::string::npos)
+        continue;
+      if (!r.cells[i].empty()) c.extras.emplace_back(s->headers[i], r.cells[i]);
+    }
+    ChoiceList& cl = lists_[list];
+    if (cl.columns.empty())
+      for (const auto& col : rr.cols) cl.columns.push_back(col.base);
+    if (c.name.empty())
+      error(*s, r, name_col == std::string::npos ? list_col : name_col,
+            "choice list '" + list + "' has a choice without a name");
+    cl.choices.push_back(std::move(c));
+  }
+}
+
+void Compiler::collect_languages() {
+  std::vector<std::string> found;
+  bool media = false, guidance = false, unqualified = false;
+  auto scan = [&](const Sheet* s) {
+    if (!s) return;
+    for (const auto& h : s->headers) {
+      Column c = split_header(h);
+      bool translatable = c.base == "label" || c.base == "hint" || c.base == "guidance_hint" ||
+                          c.base == "constraint_message" || c.base == "required_message" ||
+                          c.base == "image" || c.base == "audio" || c.base == "video" ||
+                          c.base == "big-image";
+      media = media || c.base == "image" || c.base == "audio" || c.base == "video" ||
+              c.base == "big-image";
+      guidance = guidance || c.base == "guidance_hint";
+      unqualified = unqualified || (translatable && c.lang.empty());
+      if (translatable && !c.lang.empty() &&
+          std::find(found.begin(), found.end(), c.lang) == found.end())
+        found.push_back(c.lang);
+    }
+  };
+  scan(survey_);
+  scan(wb_.sheet("choices"));
+  // A ${} in a choice label needs itext too: the label holds an <output/>.
+  bool choice_outputs = false;
+  for (const auto& [name, list] : lists_)
+    for (const Choice& c : list.choices)
+      for (const auto& [lang, cell] : c.label)
+        choice_outputs = choice_outputs || cell.text.find("${") != std::string::npos;
+  itext_ = !found.empty() || media || guidance || choice_outputs;
+  if (!itext_) return;
+  default_lang_ = settings_.default_lang.empty() ? "default" : settings_.default_lang;
+  // The default language has a translation when some text is unqualified or names it.
+  if (unqualified || std::find(found.begin(), found.end(), default_lang_) != found.end())
+    langs_.push_back(default_lang_);
+  for (const auto& l : found)
+    if (l != default_lang_) langs_.push_back(l);
+}
+
+// -------------------------------------------------------------------------------------------
+// [SECTION] Survey rows -> field tree
+// -------------------------------------------------------------------------------------------
+
+namespace {
+
+std::string collapse_spaces(std::string s) {
+  for (std::size_t p; (p = s.find("  ")) != std::string::npos;) s.erase(p, 1);
+  return s;
+}
+
+bool is_select(const std::string& t) {
+  return t == "select_one" || t == "select_multiple" || t == "rank" ||
+         t == "select_one_from_file" || t == "select_multiple_from_file";
+}
+
+// Type words that take a list (or file) name after them, and the type they mean.
+const std::pair<const char*, const char*> kListTypes[] = {
+    {"select_one_from_file", "select_one_from_file"},
+    {"select_multiple_from_file", "select_multiple_from_file"},
+    {"select_one", "select_one"},
+    {"select_multiple", "select_multiple"},
+    {"select one from", "select_one"},
+    {"select all that apply from", "select_multiple"},
+    {"select one", "select_one"},
+    {"select all that apply", "select_multiple"},
+    {"select1", "select_one"},
+    {"rank", "rank"},
+};
+
+// The parameters each type accepts (pyxform's names).
+std::vector<std::string> accepted_parameters(const std::string& t) {
+  if (t == "range") return {"start", "end", "step"};
+  if (t == "image") return {"max-pixels", "app"};
+  if (t == "audio") return {"quality"};
+  if (t == "geopoint") return {"capture-accuracy", "warning-accuracy", "allow-mock-accuracy"};
+  if (t == "geotrace" || t == "geoshape") return {"allow-mock-accuracy", "incremental"};
+  if (t == "select_one" || t == "select_multiple" || t == "rank") return {"randomize", "seed"};
+  if (t == "select_one_from_file" || t == "select_multiple_from_file")
+    return {"randomize", "seed", "value", "label"};
+  if (t == "audit")
+    return {"location-priority", "location-min-interval", "location-max-age", "track-changes",
+            "identify-user", "track-changes-reasons"};
+  return {};
+}
+
+bool is_number(const std::string& s) {
+  if (s.empty()) return false;
+  char* end = nullptr;
+  std::strtod(s.c_str(), &end);
+  return end == s.c_str() + s.size();
+}
+
+}  // namespace
+
+bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
+  const std::size_t type_col = column_index("type");
+  std::string words = collapse_spaces(raw);
+  std::string low = lower(words);
+  for (const char* suffix : {" or_other", " or specify other"}) {
+    if (low.ends_with(suffix)) {
+      f.or_other = true;
+      low.resize(low.size() - std::string_view(suffix).size());
+      words.resize(low.size());
+    }
+  }
+  for (const auto& [head, type] : kListTypes) {
+    std::string h = std::string(head) + " ";
+    if (!low.starts_with(h)) continue;
+    f.type = type;
+    f.list = words.substr(h.size());
+    break;
+  }
+  if (f.type.empty()) {
+    for (const char* unsupported : {"select_one_external", "select_multiple_external", "osm",
+                                    "begin loop", "begin_loop", "end loop", "end_loop",
+                                    "include", "background-audio", "background-geopoint"}) {
+      std::string_view u(unsupported);
+      if (low == u || (low.starts_with(u) && low[u.size()] == ' ')) {
+        error(*survey_, r, type_col,
+              "'" + raw + "' is not supported by khaosat (see docs/xlsform.md for the types)");
+        return false;
+      }
+    }
+    f.type = canonical_type(low);
+    if (f.type.empty() || is_select(f.type)) {
+      error(*survey_, r, type_col,
+            is_select(f.type) ? "'" + raw + "' needs a choice list name ('" + f.type + " LIST')"
+                              : "unknown type '" + raw + "'");
+      return false;
+    }
+  }
+  f.info = type_info(f.type);
+  if (f.or_other && f.type != "select_one" && f.type != "select_multiple") {
+    error(*survey_, r, type_col, "'or_other' only goes with select_one and select_multiple");
+    return false;
+  }
+  if (f.type.ends_with("_from_file")) {
+    std::string ext = lower(f.list.substr(f.list.find_last_of('.') + 1));
+    if (f.list.find('.') == std::string::npos ||
+        (ext != "csv" && ext != "xml" && ext != "geojson")) {
+      error(*survey_, r, type_col, "'" + raw + "' needs a file ending in .csv, .xml or .geojson");
+      return false;
+    }
+  } else if (!f.list.empty() && !lists_.count(f.list)) {
+    error(*survey_, r, type_col, "the choice list '" + f.list + "' is not in the choices sheet");
+  }
+  return true;
+}
+
+void Compiler::read_columns(Field& f, const Row& r) {
+  const RowReader& rr = *sr_;
+  f.label = rr.texts(r, "label");
+  f.hint = rr.texts(r, "hint");
+  f.guidance = rr.texts(r, "guidance_hint");
+  f.constraint_msg = rr.texts(r, "constraint_message");
+  f.required_msg = rr.texts(r, "required_message");
+  for (const char* m : {"image", "audio", "video", "big-image"})
+    if (auto t = rr.texts(r, m); !t.empty()) f.media[m] = std::move(t);
+  f.required = rr.get(r, "required");
+  f.relevant = rr.get(r, "relevant");
+  f.constraint = rr.get(r, "constraint");
+  f.calculation = rr.get(r, "calculation");
+  f.default_value = rr.get(r, "default");
+  f.read_only = rr.get(r, "read_only");
+  f.appearance = rr.get(r, "appearance");
+  f.repeat_count = rr.get(r, "repeat_count");
+  f.choice_filter = rr.get(r, "choice_filter");
+  f.trigger = rr.get(r, "trigger");
+  f.parameters = rr.get(r, "parameters");
+  f.autoplay = rr.get(r, "autoplay");
+  if (auto v = rr.get(r, "rows"); !v.empty()) f.body_attrs.emplace_back("rows", v);
+  if (auto v = rr.get(r, "noapperrorstring"); !v.empty())
+    f.bind_attrs.emplace_back("jr:noAppErrorString", v);
+  for (std::size_t i = 0; i < rr.cols.size() && i < r.cells.size(); ++i) {
+    if (r.cells[i].empty() || rr.cols[i].attr.empty()) continue;
+    const std::string& b = rr.cols[i].base;
+    auto& to = b == "bind" ? f.bind_attrs : b == "body" ? f.body_attrs : f.instance_attrs;
+    to.emplace_back(rr.cols[i].attr, r.cells[i]);
+  }
+  f.dynamic_default = f.kind == Kind::Leaf && is_dynamic_default(f.default_value);
+}
+
+void Compiler::parse_parameters(Field& f) {
+  if (f.parameters.empty()) return;
+  std::string p = f.parameters;
+  for (char& c : p)
+    if (c == ',' || c == ';' || c == '\t') c = ' ';
+  for (std::size_t at; (at = p.find(" =")) != std::string::npos;) p.erase(at, 1);
+  for (std::size_t at; (at = p.find("= ")) != std::string::npos;) p.erase(at + 1, 1);
+  auto accepted = accepted_parameters(f.type);
+  std::size_t i = 0;
+  while (i < p.size()) {
+    if (p[i] == ' ') { ++i; continue; }
+    std::size_t end = p.find(' ', i);
+    if (end == std::string::npos) end = p.size();
+    std::string item = p.substr(i, end - i);
+    i = end;
+    auto eq = item.find('=');
+    std::string key = lower(item.substr(0, eq));
+    if (eq == std::string::npos || eq + 1 == item.size()) {
+      field_error(f, "parameters", "'" + item + "' is not a parameter: write name=value");
+      continue;
+    }
+    if (std::find(accepted.begin(), accepted.end(), key) == accepted.end()) {
+      std::string list;
+      for (const auto& a : accepted) list += (list.empty() ? "'" : ", '") + a + "'";
+      field_error(f, "parameters", "'" + key + "' is not a parameter of '" + f.type + "'" +
+                                       (list.empty() ? " (it takes none)"
+                                                     : "; it takes " + list));
+      continue;
+    }
+    f.params[key] = item.substr(eq + 1);
+  }
+  if (f.type == "range") {
+    for (const char* k : {"start", "end", "step"})
+      if (f.params.count(k) && !is_number(f.params[k]))
+        field_error(f, "parameters", std::string("range parameter '") + k +
+                                         "' must be a number, not '" + f.params[k] + "'");
+    if (f.params.count("step") && is_number(f.params["step"]) &&
+        std::strtod(f.params["step"].c_str(), nullptr) == 0)
+      field_error(f, "parameters", "range parameter 'step' must not be 0");
+  }
+  if (f.type == "image" && f.params.count("max-pixels") &&
+      (!is_number(f.params["max-pixels"]) ||
+       f.params["max-pixels"].find_first_not_of("0123456789") != std::string::npos))
+    field_error(f, "parameters", "'max-pixels' must be a whole number of pixels");
+  for (const char* k : {"capture-accuracy", "warning-accuracy"})
+    if (f.params.count(k) && !is_number(f.params[k]))
+      field_error(f, "parameters", std::string("'") + k + "' must be a number of metres");
+  if (f.params.count("seed") && !f.params.count("randomize"))
+    field_error(f, "parameters", "'seed' needs 'randomize=true'");
+}
+
+std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw) {
+  auto f = std::make_unique<Field>();
+  f->row = &r;
+  f->name = sr_->get(r, "name");
+  std::string t = collapse_spaces(lower(raw));
+  if (t == "begin group" || t == "begin_group") {
+    f->kind = Kind::Group;
+    f->type = "begin group";
+  } else if (t == "begin repeat" || t == "begin_repeat") {
+    f->kind = Kind::Repeat;
+    f->type = "begin repeat";
+  } else if (!resolve_type(*f, r, raw)) {
+    return nullptr;
+  }
+  if (f->name.empty()) {
+    std::size_t name_col = column_index("name");
+    error(*survey_, r, name_col == std::string::npos ? column_index("type") : name_col,
+          "a '" + raw + "' row needs a name");
+    return nullptr;
+  }
+  read_columns(*f, r);
+  parse_parameters(*f);
+  return f;
+}
+
+void Compiler::add_field(std::unique_ptr<Field> f, std::vector<Field*>& open) {
+  if (f->info && f->info->no_node) {  // csv-external / xml-external: a secondary instance only
+    bool csv = f->type == "csv-external";
+    external_instances_.emplace_back(
+        f->name, csv ? "jr://file-csv/" + f->name + ".csv" : "jr://file/" + f->name + ".xml");
+    return;
+  }
+  if (auto it = by_name_.find(f->name); it != by_name_.end()) {
+    error(*survey_, *f->row, column_index("name"),
+          "the name '" + f->name + "' is already used in row " +
+              std::to_string(it->second->row->number) + "; every name must be unique");
+    return;
+  }
+  Field* parent = open.back();
+  if (f->info && f->info->meta) parent = meta_;
+  if (f->kind == Kind::Repeat && !f->repeat_count.empty()) add_repeat_count(*f, open);
+  f->parent = parent;
+  f->flat = f->kind == Kind::Group && settings_.flat;
+  f->path = child_path(*parent, f->name);
+  if (f->flat) f->path.resize(f->path.size() - f->name.size() - 1);  // pyxform: the owner's
+  by_name_[f->name] = f.get();
+  Field* raw = f.get();
+  parent->children.push_back(std::move(f));
+  if (raw->kind != Kind::Leaf) open.push_back(raw);
+  if (raw->or_other) add_or_other(*raw, open);
+}
+
+// Flat groups have no instance node: paths skip them.
+std::string Compiler::child_path(const Field& parent, const std::string& name) {
+  const Field* owner = &parent;
+  while (owner->flat && owner->parent) owner = owner->parent;
+  return owner->path + "/" + name;
+}
+
+// A repeat_count that is not a single ${name} gets its own calculate, NAME_count, before the
+// repeat, as pyxform writes it; jr:count then names that node.
+void Compiler::add_repeat_count(Field& repeat, std::vector<Field*>& open) {
+  const std::string& rc = repeat.repeat_count;
+  if (rc.starts_with("${") && rc.ends_with("}") && rc.find('}') == rc.size() - 1) return;
+  auto f = std::make_unique<Field>();
+  f->row = repeat.row;
+  f->name = repeat.name + "_count";
+  f->type = "calculate";
+  f->info = type_info("calculate");
+  f->calculation = rc;
+  f->read_only = "true()";
+  f->count_of = &repeat;
+  repeat.repeat_count = "${" + f->name + "}";
+  add_field(std::move(f), open);
+}
+
+// pyxform's or_other: an "other" choice in the list and a text question "NAME_other" that is
+// relevant when it is selected.
+void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
+  if (!select.choice_filter.empty())
+    field_error(select, "choice_filter", "'or_other' cannot be used with a choice_filter");
+  auto it = lists_.find(select.list);
+  if (it != lists_.end()) {
+    auto& choices = it->second.choices;
+    bool has = std::any_of(choices.begin(), choices.end(),
+                           [](const Choice& c) { return c.name == "other"; });
+    if (!has) {
+      Choice other;
+      other.row = select.row;
+      other.name = "other";
+      other.label[""] = Cell{"Other", 0};
+      for (const auto& l : langs_) other.label[l] = Cell{"Other", 0};
+      choices.push_back(std::move(other));
+    }
+  }
+  auto f = std::make_unique<Field>();
+  f->row = select.row;
+  f->name = select.name + "_other";
+  f->type = "text";
+  f->info = type_info("text");
+  f->other_of = select.path;
+  f->label[""] = Cell{"Specify other.", 0};
+  for (const auto& l : langs_) f->label[l] = Cell{"Specify other.", 0};
+  f->relevant = "selected(../" + select.name + ", 'other')";
+  add_field(std::move(f), open);
+}
+
+void Compiler::read_survey() {
+  root_.kind = Kind::Group;
+  root_.name = settings_.root_name;
+  root_.path = "/" + settings_.root_name;
+  meta_holder_.kind = Kind::Group;
+  meta_holder_.name = "meta";
+  meta_holder_.path = root_.path + "/meta";
+  meta_ = &meta_holder_;
+  const Sheet& s = *survey_;
+  const std::size_t type_col = column_index("type");
+  std::vector<Field*> open{&root_};
+  for (const Row& r : s.rows) {
+    std::string raw = sr_->get(r, "type");
+    std::string t = collapse_spaces(lower(raw));
+    if (t.empty()) {
+      if (!sr_->get(r, "name").empty())
+        error(s, r, type_col, "the row named '" + sr_->get(r, "name") + "' has no type");
+      continue;
+    }
+    if (t == "end group" || t == "end_group" || t == "end repeat" || t == "end_repeat") {
+      Kind want = t.find("repeat") != std::string::npos ? Kind::Repeat : Kind::Group;
+      if (open.size() < 2 || open.back()->kind != want) {
+        error(s, r, type_col, "'" + raw + "' has no matching 'begin " +
+                                  (want == Kind::Repeat ? "repeat" : "group") + "' above it");
+        continue;
+      }
+      open.pop_back();
+      continue;
+    }
+    if (auto f = make_field(r, raw)) add_field(std::move(f), open);
+  }
+  for (std::size_t i = open.size(); i-- > 1;) {
+    const char* what = open[i]->kind == Kind::Repeat ? "repeat" : "group";
+    error(s, *open[i]->row, type_col,
+          std::string("'begin ") + what + "' '" + open[i]->name + "' is never closed with 'end " +
+              what + "'");
+  }
+  expand_table_lists(root_);
+  link_triggers(root_);
+}
+
+// pyxform's table-list: the group becomes a field-list; its label and hint move to a generated
+// note; before each run of selects sharing a list comes a generated select showing only the
+// choices (appearance "label"), and the selects themselves hide theirs ("list-nolabel"). The
+// generated names carry the row number, as pyxform's do.
+void Compiler::expand_table_lists(Field& g) {
+  for (auto& c : g.children)
+    if (c->kind != Kind::Leaf) expand_table_lists(*c);
+  if (g.kind != Kind::Group) return;
+  std::string rest;
+  bool table = false;
+  for (std::size_t i = 0; i < g.appearance.size();) {
+    std::size_t end = g.appearance.find(' ', i);
+    if (end == std::string::npos) end = g.appearance.size();
+    std::string word = g.appearance.substr(i, end - i);
+    if (word == "table-list") table = true;
+    else if (!word.empty()) rest += " " + word;
+    i = end + 1;
+  }
+  if (!table) return;
+  g.appearance = "field-list" + rest;
+  auto generated = [&](const Row* row, const std::string& name, const std::string& type) {
+    auto f = std::make_unique<Field>();
+    f->row = row;
+    f->name = name + std::to_string(row->number);
+    f->type = type;
+    f->info = type_info(type);
+    f->parent = &g;
+    f->path = child_path(g, f->name);
+    return f;
+  };
+  std::vector<std::unique_ptr<Field>> out;
+  if (!g.label.empty() || !g.hint.empty()) {
+    auto note = generated(g.row, "generated_table_list_label_", "note");
+    note->label = std::move(g.label);
+    note->hint = std::move(g.hint);
+    g.label.clear();
+    g.hint.clear();
+    out.push_back(std::move(note));
+  }
+  std::string current;
+  for (auto& c : g.children) {
+    if (c->type == "select_one" || c->type == "select_multiple") {
+      if (c->list != current) {
+        current = c->list;
+        auto head = generated(c->row, "reserved_name_for_field_list_labels_", "select_one");
+        head->list = c->list;
+        head->appearance = "label";
+        head->label[""] = Cell{" ", 0};
+        out.push_back(std::move(head));
+      }
+      c->appearance = "list-nolabel";
+    }
+    out.push_back(std::move(c));
+  }
+  g.children = std::move(out);
+}
+
+// The trigger column: "${a}" (or several) names the questions whose change recomputes this
+// row's calculation, as a setvalue on the triggering question.
+void Compiler::link_triggers(Field& f) {
+  for (auto& c : f.children) link_triggers(*c);
+  if (f.trigger.empty()) return;
+  std::size_t i = 0;
+  bool any = false;
+  while ((i = f.trigger.find("${", i)) != std::string::npos) {
+    auto close = f.trigger.find('}', i);
+    if (close == std::string::npos) break;
+    std::string name = f.trigger.substr(i + 2, close - i - 2);
+    i = close + 1;
+    any = true;
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) {
+      field_error(f, "trigger", "${" + name + "} refers to nothing: no question is named '" +
+                                    name + "'");
+    } else if (!it->second->info || !*it->second->info->control) {
+      field_error(f, "trigger", "${" + name + "} cannot trigger: it is not a question the "
+                                              "user answers");
+    } else {
+      it->second->triggered.push_back(&f);
+    }
+  }
+  if (!any) field_error(f, "trigger", "write the triggering question as ${name}");
+}
+
+}  // namespace khaosat::core::xlsform::detail

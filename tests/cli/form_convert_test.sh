@@ -1,0 +1,62 @@
+#!/bin/sh
+# `khaosat form convert`: XLSForm -> XForm on stdout or to -o FILE, --help, and the exit codes
+# (0 converted, 1 the form has mistakes or cannot be read/written, 2 usage), consistent with
+# `khaosat form check`. Run by ctest as cli.form_convert: form_convert_test.sh KHAOSAT FIXTURES.
+set -u
+khaosat=$1
+fixtures=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+expect_status() {  # expect_status WANT DESCRIPTION -- COMMAND...
+  want=$1; what=$2; shift 3
+  "$@" >"$tmp/out" 2>"$tmp/err"
+  got=$?
+  [ "$got" -eq "$want" ] || fail "$what: exit $got, expected $want ($(head -c 300 "$tmp/err"))"
+}
+
+# stdout: a whole XForm
+expect_status 0 "convert to stdout" -- "$khaosat" form convert "$fixtures/example_xls/pull_data.xlsx"
+grep -q '<instance id="fruits" src="jr://file-csv/fruits.csv"/>' "$tmp/out" || fail "stdout lacks the pulldata instance"
+head -c 21 "$tmp/out" | grep -q '^<?xml version="1.0"?>' || fail "stdout does not start with the XML declaration"
+[ -s "$tmp/err" ] && fail "stderr not empty on success: $(cat "$tmp/err")"
+
+# -o FILE: nothing on stdout, the file written, and it loads (form check)
+expect_status 0 "convert -o" -- "$khaosat" form convert "$fixtures/example_xls/group.md" -o "$tmp/group.xml"
+[ -s "$tmp/out" ] && fail "-o also wrote to stdout"
+grep -q '<h:html' "$tmp/group.xml" || fail "-o file is not an XForm"
+expect_status 0 "form check on the converted file" -- "$khaosat" form check "$tmp/group.xml"
+
+# .csv sources too
+expect_status 0 "convert a .csv" -- "$khaosat" form convert "$fixtures/example_xls/widgets.csv" -o "$tmp/w.xml"
+
+# A form with mistakes: exit 1, every mistake on stderr with sheet, row and column
+expect_status 1 "form with mistakes" -- "$khaosat" form convert "$fixtures/bug_example_xls/bad_calc.xlsx"
+grep -q "survey sheet, row 2, column 'calculation' (D): expression error at character 9" "$tmp/err" || fail "no located error: $(cat "$tmp/err")"
+[ -s "$tmp/out" ] && fail "stdout not empty on failure"
+# the same exit code as form check gives the same workbook
+expect_status 1 "form check agrees" -- "$khaosat" form check "$fixtures/bug_example_xls/bad_calc.xlsx"
+
+# Unreadable or not a workbook: exit 1
+expect_status 1 "missing file" -- "$khaosat" form convert "$tmp/nothere.xlsx"
+expect_status 1 "not a workbook" -- "$khaosat" form convert "$fixtures/expected_output/pull_data.xml"
+grep -q "not an XLSForm workbook" "$tmp/err" || fail "no reason for a non-workbook"
+expect_status 1 "unwritable output" -- "$khaosat" form convert "$fixtures/example_xls/group.md" -o "$tmp/no/such/dir/x.xml"
+
+# Usage: exit 2; --help: exit 0 and mentions convert
+expect_status 2 "no form" -- "$khaosat" form convert
+expect_status 2 "two forms" -- "$khaosat" form convert a.md b.md
+expect_status 2 "-o without a value" -- "$khaosat" form convert "$fixtures/example_xls/group.md" -o
+expect_status 0 "--help" -- "$khaosat" form convert --help
+grep -q "convert FORM.xlsx|FORM.md|FORM.csv \[-o FORM.xml\]" "$tmp/out" || fail "--help does not describe convert"
+expect_status 0 "top-level --help" -- "$khaosat" --help
+grep -q "form convert" "$tmp/out" || fail "khaosat --help does not list form convert"
+
+if [ "$failures" -ne 0 ]; then
+  echo "$failures failure(s)"
+  exit 1
+fi
+echo "form convert: all checks passed"

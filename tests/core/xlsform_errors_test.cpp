@@ -1,0 +1,106 @@
+// XLSForm compiler: mistakes reported where the designer made them — expression errors at the
+// character in the designer's own text (before ${} expansion), a choice_filter naming a column
+// the choices sheet does not have, ${} references in translated columns under their own column.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "support/session_fixture.hpp"
+#include "xlsform/compiler.hpp"
+
+using namespace khaosat::core;
+
+namespace {
+
+std::string compile_error(const std::string& md) {
+  auto wb = xlsform::read_markdown(md, "bad.md");
+  REQUIRE(wb.ok());
+  auto xml = xlsform::xlsform_to_xform(wb.value(), "bad.md");
+  REQUIRE_FALSE(xml.ok());
+  return xml.error().message;
+}
+
+bool has(const std::string& msg, const std::string& part) {
+  bool found = msg.find(part) != std::string::npos;
+  if (!found) MESSAGE(msg);
+  return found;
+}
+
+}  // namespace
+
+TEST_CASE("xlsform errors: expression errors name the character in the designer's text") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type    | name | label | relevant               | constraint          | calculation        |
+|        | integer | a    | A     |                        |                     |                    |
+|        | integer | b    | B     | ${a} > 3 and (${a} < 9 | . >                 |                    |
+|        | integer | c    | C     |                        | ${a} = = 2          | foo(${a})          |
+|        | text    | d    | D     |                        |                     | concat(${a}, 'x'   |
+)");
+  // "${a} > 3 and (${a} < 9": the unclosed '(' leaves the parser at the end of the text.
+  CHECK(has(e, "row 5, column 'relevant' (E): expression error at the end: expected ')'"));
+  CHECK(has(e, "row 5, column 'constraint' (F): expression error at the end: unexpected end of "
+               "expression (in '. >')"));
+  // Character 8 is the second '=' of "${a} = = 2", counted in the cell as written.
+  CHECK(has(e, "row 6, column 'constraint' (F): expression error at character 8: unexpected '='"));
+  CHECK(has(e, "row 6, column 'calculation' (G): expression error at character 1: unknown "
+               "function 'foo'"));
+  CHECK(has(e, "row 7, column 'calculation' (G): expression error at the end"));
+}
+
+TEST_CASE("xlsform errors: a choice_filter naming a column the choices sheet lacks") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type              | name | label | choice_filter              |
+|        | select_one prov   | p    | P     |                            |
+|        | select_one commune| c    | C     | province = ${p} and size > 2 |
+| choices |
+|         | list_name | name | label | prov | size |
+|         | prov      | lc   | LC    |      |      |
+|         | commune   | c1   | One   | lc   | 3    |
+)");
+  CHECK(has(e, "survey sheet, row 5, column 'choice_filter' (E): expression error at character "
+               "1: 'province' is not a column of the choices sheet (its columns: list_name, "
+               "name, label, prov, size)"));
+  CHECK(e.find("'size'") == std::string::npos);
+}
+
+TEST_CASE("xlsform errors: ${} to nothing is reported under each label column it is in") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type | name | label::English (en) | label::Tiếng Việt (vi) | hint::English (en) |
+|        | note | n    | Hello ${who}        | Xin chào ${ai}         | see ${what}        |
+)");
+  CHECK(has(e, "row 4, column 'label::English (en)' (D): ${who} refers to nothing"));
+  CHECK(has(e, "row 4, column 'label::Tiếng Việt (vi)' (E): ${ai} refers to nothing"));
+  CHECK(has(e, "row 4, column 'hint::English (en)' (F): ${what} refers to nothing"));
+}
+
+TEST_CASE("xlsform errors: types pyxform has but khaosat does not support yet") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type                       | name | label |
+|        | select_one_external c1     | a    | A     |
+|        | begin loop over c1         | l    | L     |
+|        | end loop                   |      |       |
+| choices |
+|         | list_name | name | label |
+|         | c1        | x    | X     |
+)");
+  CHECK(has(e, "row 4, column 'type' (B): 'select_one_external c1' is not supported by khaosat"));
+  CHECK(has(e, "row 5, column 'type' (B): 'begin loop over c1' is not supported by khaosat"));
+}
+
+TEST_CASE("xlsform errors: the same mistake is reported once") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type        | name | label | relevant |
+|        | begin group | g    | G     | ${x} >   |
+|        | text        | a    | A     |          |
+|        | end group   |      |       |          |
+| settings |
+|          | flat |
+|          | yes  |
+)");
+  CHECK(e.find("2 errors") != std::string::npos);
+}
