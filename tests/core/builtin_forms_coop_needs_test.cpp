@@ -225,15 +225,34 @@ TEST_CASE("form C: members by sex and ethnicity cannot exceed the total") {
 }
 
 TEST_CASE("form C: the office edits the limits table, not the expressions") {
+  // The form and its limits table copied, then edited as the office would: machinery ceiling
+  // 300 -> 250 M in support_limits.csv; new-enterprise support withdrawn (active = no).
   khaosat::test::ScopedDir dir;
-  std::string text = read_file(builtin_form_path("c_coop_needs.md"));
-  // Machinery ceiling 300 -> 250 M; new-enterprise support withdrawn (active = no).
-  text = edit(text, "| support_type | machinery |", "| 300 |", "| 250 |");
-  text = edit(text, "| support_type | new_enterprise |", "| yes |", "| no |");
-  CoopNeeds f(1, dir.write("c_coop_needs.md", text));
+  std::string limits = read_file(builtin_form_path("support_limits.csv"));
+  limits = edit(limits, "machinery,", ",50,300,", ",50,250,");
+  dir.write("support_limits.csv", limits);
+  std::string form = read_file(builtin_form_path("c_coop_needs.md"));
+  form = edit(form, "| support_type | new_enterprise |", "| yes |", "| no |");
+  CoopNeeds f(1, dir.write("c_coop_needs.md", form));
   f.need(kNeed1, "1", "machinery", "800", "300");
   CHECK(f.value(kNeed1 + "/max_support") == "250");
   CHECK(f.condition(kNeed1 + "/amount_requested") == "constraint");
   CHECK(f.choices(kNeed1 + "/support_type").find("new_enterprise") == std::string::npos);
   CHECK(f.choices(kNeed1 + "/support_type").find("machinery") != std::string::npos);
+}
+
+TEST_CASE("form C: without its limits table no amount can be registered") {
+  // khaosat loads an XLSForm whose pulldata() CSV is missing as an empty table; the form says so
+  // and refuses every amount rather than letting it through uncapped.
+  khaosat::test::ScopedDir dir;
+  CoopNeeds f(1, dir.write("c_coop_needs.md", read_file(builtin_form_path("c_coop_needs.md"))));
+  CHECK(f.value("/data/c2/limits_rows") == "0");
+  CHECK(f.relevant("/data/c2/limits_missing"));
+  f.need(kNeed1, "1", "machinery", "800", "100");
+  CHECK(f.value(kNeed1 + "/max_support") == "");
+  CHECK(f.condition(kNeed1 + "/amount_requested") == "constraint");
+  f.lang(kEn);
+  CHECK(f.label("/data/c2/limits_missing") ==
+        "Error: the limits table (support_limits.csv) is missing, so no amount can be registered. "
+        "Tell the office.");
 }
