@@ -7,8 +7,6 @@
 //   khaosat_bench_form repeat [INSTANCES]  a repeat with INSTANCES instances: add one more
 //
 // Prints one JSON object per run on stdout.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -20,35 +18,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "khaosat/core/form_session.hpp"
 
 using khaosat::core::FormSession;
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using khaosat::bench::Clock;
+using khaosat::bench::ms_since;
+using khaosat::bench::peak_rss_kb;
+using khaosat::bench::stats;
 
 namespace {
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-long peak_rss_kb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
-}
-
-json stats(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  double sum = 0;
-  for (double x : v) sum += x;
-  return {{"n", v.size()},
-          {"min_ms", v.front()},
-          {"median_ms", v[v.size() / 2]},
-          {"p90_ms", v[v.size() * 9 / 10]},
-          {"max_ms", v.back()},
-          {"mean_ms", sum / static_cast<double>(v.size())}};
-}
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

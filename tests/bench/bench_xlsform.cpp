@@ -9,7 +9,6 @@
 //       read (workbook), convert (workbook -> XForm XML), load (XForm XML -> FormDef + plan)
 //
 // Prints one JSON object per run on stdout.
-#include <sys/resource.h>
 #include <zip.h>
 
 #include <algorithm>
@@ -21,25 +20,19 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "xlsform/compiler.hpp"
+#include "xlsform/compiler_internal.hpp"
 #include "xlsform/workbook.hpp"
 
 using nlohmann::json;
-using Clock = std::chrono::steady_clock;
+using khaosat::bench::Clock;
+using khaosat::bench::ms_since;
+using khaosat::bench::peak_rss_kb;
 namespace xls = khaosat::core::xlsform;
 
 namespace {
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
-
-long peak_rss_kb() {
-  rusage ru{};
-  getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_maxrss;
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -123,20 +116,6 @@ std::string md_table(const std::string& sheet, const Table& t) {
   return out;
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // A worksheet with inline strings (no shared-string table): what many tools write.
 std::string sheet_xml(const Table& t) {
   std::string out =
@@ -147,7 +126,7 @@ std::string sheet_xml(const Table& t) {
     for (std::size_t c = 0; c < t[r].size(); ++c) {
       if (t[r][c].empty()) continue;
       out += "<c r=\"" + xls::column_letters(static_cast<int>(c + 1)) + std::to_string(r + 1) +
-             "\" t=\"inlineStr\"><is><t>" + xml_escape(t[r][c]) + "</t></is></c>";
+             "\" t=\"inlineStr\"><is><t>" + xls::detail::xml_escape(t[r][c]) + "</t></is></c>";
     }
     out += "</row>";
   }
