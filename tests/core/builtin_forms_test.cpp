@@ -102,6 +102,7 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
     CHECK(v["/data/a3/flag_50_workers"] == "yes");
     CHECK(v["/data/a6/ocop_cert_expired"] == "no");
     CHECK(v["/data/a7/needs[2]/need_status"] == "ineligible");
+    CHECK(v["/data/meta/instanceName"] == "HTX Chè Bình Lư – Bản Thẳm");
     CHECK(doc["snapshots"].back()["language"] == kEn);
     CHECK(doc["submission"]["status"] == "ready");
   }
@@ -133,6 +134,7 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
     CHECK(v["/data/result/craft_village"] == "yes");
     CHECK(v["/data/result/traditional_trade"] == "yes");
     CHECK(v["/data/result/traditional_craft_village"] == "yes");
+    CHECK(v["/data/meta/instanceName"] == "Dệt thổ cẩm – Bản Nà Khương");
     CHECK(doc["submission"]["status"] == "ready");
   }
   SUBCASE("B: missing data, then unmet criteria") {
@@ -159,6 +161,7 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
     CHECK(v["/data/c2/needs[3]/max_support"] == "40");
     CHECK(v["/data/c_total/total_requested"] == "840");
     CHECK(v["/data/c_total/total_counterpart"] == "2000");
+    CHECK(v["/data/meta/instanceName"] == "HTX Nông nghiệp Thanh Xuân (6200123456)");
     CHECK(doc["submission"]["status"] == "ready");
   }
   SUBCASE("C: a blocked need and broken ranks") {
