@@ -261,7 +261,7 @@ TEST_CASE("form A: OCOP group to product set, and the certificate expiry warning
   CHECK_FALSE(f.relevant("/data/a6/ocop_rule_version"));
 }
 
-TEST_CASE("form A: ranked needs; other state funding marks a need ineligible") {
+TEST_CASE("form A: ranked needs, and other state funding marks a need ineligible") {
   TeaCooperative f;
   CHECK(f.value("/data/a7/needs[1]/need_status") == "ok");
   f.set("/data/a7/needs[2]/need_other_state", "yes");
