@@ -201,6 +201,8 @@ TEST_CASE("form C: priority ranks are unique and within the number of needs") {
 
 TEST_CASE("form C: one to five needs") {
   CoopNeeds f(6);
+  f.set("/data/reg_date", "");
+  CHECK(f.message("/data/reg_date") == "Nhập ngày đăng ký.");
   CHECK(f.condition("/data/c2/n_needs") == "constraint");
   CHECK(f.message("/data/c2/n_needs") == "Đăng ký từ 1 đến 5 nhu cầu.");
   f.set("/data/c2/n_needs", "0");

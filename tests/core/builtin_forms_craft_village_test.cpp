@@ -64,6 +64,7 @@ TEST_CASE("form B: a brocade village meets the craft-village and traditional-tra
 
 TEST_CASE("form B: a blank input gives missing data, not no") {
   BuiltinForm f(builtin_form_path("b_craft_village.md"));
+  CHECK(f.value("/data/survey_date") == "2026-11-26");  // defaults to today
   for (const char* c : {"c_share", "c_stable", "c_env", "craft_village", "t_age", "t_identity",
                         "t_link", "traditional_trade", "traditional_craft_village"})
     CHECK_MESSAGE(f.value(kR + c) == "missing", c);
