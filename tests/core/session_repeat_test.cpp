@@ -35,7 +35,7 @@ std::string qs(const Session& s) {
 
 }  // namespace
 
-TEST_CASE("session repeat: an explicit template is not an instance; form instances keep defaults") {
+TEST_CASE("session repeat: an explicit template is not an instance, form instances keep defaults") {
   Session s(repeat_form());
   CHECK(s.refs() ==
         "/data /data/r /data/r[1] /data/r[1]/q /data/r[1]/pos /data/r[2] /data/r[2]/q "

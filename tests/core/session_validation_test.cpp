@@ -57,7 +57,7 @@ TEST_CASE("session validation: required messages from itext and literal text") {
         "/data/age:required:say something;/data/nm:required:Name please;");
 }
 
-TEST_CASE("session validation: a constraint violation wins over required; empty never violates") {
+TEST_CASE("session validation: a constraint violation wins over required, and empty never violates") {
   Session s(validation_form());
   s.set("/data/age", "12");
   CHECK(s.at("/data/age").violation->condition == "constraint");

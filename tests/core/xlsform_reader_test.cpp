@@ -280,7 +280,7 @@ TEST_CASE("xlsform reader: number, date, boolean and error cells read as pyxform
   CHECK(mac->sheets[0].rows[11].cells[0] == "2028-03-02 00:00:00");
 }
 
-TEST_CASE("xlsform reader: shared, rich and inline strings; whitespace; sparse cells") {
+TEST_CASE("xlsform reader: shared, rich and inline strings, whitespace, sparse cells") {
   XlsxBuilder b;
   b.shared =
       R"(<si><t>type</t></si><si><t>name</t></si><si><t xml:space="preserve">  label::English (en)  </t></si>)"
