@@ -98,6 +98,27 @@ TEST_CASE("session errors: load errors for broken forms") {
   CHECK(unknown_fn.message.find("nosuch") != std::string::npos);
 }
 
+TEST_CASE("session errors: instance('id') naming no secondary instance is a load error") {
+  using khaosat::test::load_error;
+  const std::string model_instance =
+      R"X(<instance id="lists"><root><item><name>a</name></item></root></instance>)X";
+  Error e = load_error(xform(R"X(<data id="x"><a/><b/></data>)X",
+                             R"X(<bind nodeset="/data/a" calculate="count(instance('list')/root/item)"/>)X"
+                             R"X(<bind nodeset="/data/b" relevant="instance('lists')/root/item/name = 'a'"/>)X",
+                             "", model_instance));
+  CHECK(e.code == "form.reference");
+  CHECK(e.message.find("/data/a (calculate=") != std::string::npos);
+  CHECK(e.message.find("instance('list') names no secondary instance") != std::string::npos);
+  CHECK(e.message.find("(declared: lists)") != std::string::npos);
+  CHECK(e.message.find("/data/b") == std::string::npos);  // instance('lists') exists
+
+  Error itemset = load_error(xform(R"X(<data id="x"><s/></data>)X", "",
+                                   R"X(<select1 ref="/data/s"><itemset nodeset="instance('none')/root/item">
+                                         <value ref="name"/><label ref="name"/></itemset></select1>)X"));
+  CHECK(itemset.message.find("itemset") != std::string::npos);
+  CHECK(itemset.message.find("(the form declares none)") != std::string::npos);
+}
+
 namespace {
 
 std::string paged_form() {

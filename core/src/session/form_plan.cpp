@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <queue>
+#include <set>
 
 namespace khaosat::core {
 
@@ -61,6 +62,7 @@ class Builder {
     index_controls(form_.body);
     for (NodeDef& d : plan_->defs) classify(d);
     add_computations();
+    if (auto st = check_instance_references(); !st) return st.error();
     if (auto st = sort_topologically(); !st) return st.error();
     build_triggers();
     // Languages as ODK's engine lists them: the default first, then the others in form order.
@@ -213,6 +215,35 @@ class Builder {
       prefix.resize(slash);
     }
     return out;
+  }
+
+  // instance('id') with a literal id must name a secondary instance the form declares: ODK's
+  // engines only find out when the expression first runs, often in the field.
+  Status check_instance_references() const {
+    std::set<std::string> declared;
+    for (const SecondaryInstance& si : form_.secondary) declared.insert(si.id);
+    std::vector<std::string> problems;
+    std::set<std::pair<int, std::string>> seen;  // (computation, id) reported once
+    for (int i = 0; i < static_cast<int>(plan_->comps.size()); ++i) {
+      for (const std::string& dep : plan_->comps[i].deps) {
+        if (dep.rfind("instance('", 0) != 0) continue;
+        std::size_t close = dep.find("')", 10);
+        if (close == std::string::npos) continue;
+        std::string id = dep.substr(10, close - 10);
+        if (declared.count(id) || !seen.emplace(i, id).second) continue;
+        problems.push_back(describe_computation(*plan_, i) + ": instance('" + id +
+                           "') names no secondary instance of this form");
+      }
+    }
+    if (problems.empty()) return ok_status();
+    std::string known;
+    for (const std::string& id : declared) known += (known.empty() ? "" : ", ") + id;
+    std::string msg = problems.size() == 1 ? problems.front()
+                                           : std::to_string(problems.size()) + " errors:";
+    if (problems.size() > 1)
+      for (const std::string& p : problems) msg += "\n  " + p;
+    msg += known.empty() ? " (the form declares none)" : " (declared: " + known + ")";
+    return Error::make("form.reference", msg);
   }
 
   Status sort_topologically() {
