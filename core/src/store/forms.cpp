@@ -224,12 +224,14 @@ Status Store::set_current_form(const std::string& form_id, const std::string& ve
   if (Status st = impl_->set_sync(StoreImpl::Sync::Full); !st) return st;
   Txn txn(impl_->db);
   if (Status st = txn.begin(what); !st) return st;
-  auto s = impl_->stmt("UPDATE forms SET is_current = (version = ?2) WHERE form_id = ?1", what);
-  if (!s) return s.error();
-  {
+  // Two statements: the unique index on the current version is checked row by row.
+  for (const char* sql : {"UPDATE forms SET is_current = 0 WHERE form_id = ?1 AND is_current = 1",
+                          "UPDATE forms SET is_current = 1 WHERE form_id = ?1 AND version = ?2"}) {
+    auto s = impl_->stmt(sql, what);
+    if (!s) return s.error();
     Reset r(*s);
     (*s)->bind(1, form_id);
-    (*s)->bind(2, version);
+    if (sqlite3_bind_parameter_count((*s)->raw()) == 2) (*s)->bind(2, version);
     if (int rc = (*s)->step(); rc != SQLITE_DONE) return impl_->db.error(what, rc);
   }
   if (Status st = impl_->audit("form.current", form_id, version); !st) return st;

@@ -85,6 +85,11 @@ Error Db::error(std::string_view what, int rc) const {
   if (sys != 0 && (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN))
     msg += std::string(" (") + std::strerror(sys) + ")";
   if (primary == SQLITE_IOERR && (sys == EFBIG || sys == ENOSPC)) code = "store.full";
+  // SQLite does not always keep the OS error of a failed write (errno is gone by the time the
+  // error surfaces); say what failed, and the likely reason.
+  if (sys == 0 && (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || primary == SQLITE_FULL))
+    msg += rc == SQLITE_IOERR_FSYNC ? " (syncing to storage failed)"
+                                    : " (writing to storage failed: is the storage full?)";
   return Error::make(std::move(code), std::move(msg));
 }
 

@@ -77,9 +77,11 @@ Status prepare_for_writing(StoreImpl& s, int version) {
   if (!mode) return mode.error();
   int rc = mode->step();
   if (rc != SQLITE_ROW) return s.db.error("cannot switch to WAL mode", rc);
-  if (mode->text(0) != "wal")
+  std::string journal = mode->text(0);
+  mode->reset();  // a statement left mid-result would keep its read transaction open
+  if (journal != "wal")
     return Error::make("store.io", s.path + ": cannot switch to WAL mode (journal mode is '" +
-                                       mode->text(0) + "')");
+                                       journal + "')");
   if (Status st = s.db.exec("PRAGMA foreign_keys = ON", "cannot configure"); !st) return st;
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
   if (version < store::kLatestVersion)
