@@ -148,6 +148,7 @@ Store::Store(std::unique_ptr<StoreImpl> impl) : impl_(std::move(impl)) {}
 Store::~Store() = default;
 const std::string& Store::path() const { return impl_->path; }
 std::string Store::media_dir() const { return impl_->media_dir; }
+std::string Store::new_id() { return impl_->uuid.next(); }
 
 // ---------------------------------------------------------------------------------------------
 // [SECTION] Shared helpers

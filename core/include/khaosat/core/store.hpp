@@ -56,6 +56,9 @@ class Store {
 
   const std::string& path() const;
   std::string media_dir() const;  // "<path>.media"
+  // A fresh UUIDv7 (no "uuid:" prefix). Give it to SessionEnvironment::uuid so that instance
+  // ids (meta/instanceID) are time-ordered, as design.md asks.
+  std::string new_id();
 
   // --- Forms ------------------------------------------------------------------------------
   // Installs the form at `form_path` (XForm .xml, or an XLSForm the compiler reads, stored as
