@@ -42,8 +42,9 @@ Result<std::string> Store::save_draft(const DraftSave& save) {
   bool fresh = save.draft_id.empty();
   std::string id = fresh ? s.uuid.next() : save.draft_id;
   std::string what = "cannot save draft '" + id + "'";
-  // Autosave: NORMAL synchronous (docs/storage.md, "Durability").
-  if (Status st = s.set_sync(StoreImpl::Sync::Normal); !st) return st.error();
+  // Autosave: NORMAL synchronous unless asked (docs/storage.md, "Durability").
+  if (Status st = s.set_sync(save.durable ? StoreImpl::Sync::Full : StoreImpl::Sync::Normal); !st)
+    return st.error();
   Txn txn(s.db);
   if (Status st = txn.begin(what); !st) return st.error();
   auto up = s.stmt(

@@ -27,6 +27,8 @@ struct DraftSave {
   std::string draft_id;      // "" = a new draft (an id is made); else the draft to overwrite
   const FormSession* session = nullptr;  // required: its instance_xml() is saved
   std::string position;      // where the officer was (a ref or page), restored as given
+  bool durable = false;      // commit with synchronous=FULL (an explicit save, the CLI), not
+                             // the autosave's NORMAL
 };
 
 struct DraftRecord {
