@@ -42,17 +42,21 @@ void make_database(const std::string& path, int version, const std::string& form
   auto add_sub = [&](const std::string& id, const std::string& state, std::int64_t at) {
     std::string xml = inst;
     xml.replace(xml.find("uuid:old-1"), 10, id);
-    auto s = db.prepare("INSERT INTO submissions (instance_id, form_id, form_version, state, instance_xml, "
-                        "instance_json, sha256, finalized_at, state_at) VALUES (?, 'survey', '1', ?, ?, '{}', ?, ?, ?)",
+    auto s = db.prepare("INSERT INTO submissions (instance_id, form_id, form_version, state, "
+                        "sha256, finalized_at, state_at) VALUES (?, 'survey', '1', ?, ?, ?, ?)",
                         "fixture");
     REQUIRE(s.ok());
     s->bind(1, id);
     s->bind(2, state);
-    s->bind(3, xml);
-    s->bind(4, sha256_hex(xml));
-    s->bind(5, at);
-    s->bind(6, at + 10);
+    s->bind(3, sha256_hex(xml));
+    s->bind(4, at);
+    s->bind(5, at + 10);
     REQUIRE(s->step() == SQLITE_DONE);
+    auto c = db.prepare("INSERT INTO submission_content VALUES (?, ?, '{}')", "fixture");
+    REQUIRE(c.ok());
+    c->bind(1, id);
+    c->bind(2, xml);
+    REQUIRE(c->step() == SQLITE_DONE);
   };
   add_sub("uuid:old-1", "finalized", 2000);
   add_sub("uuid:old-2", "sent", 3000);

@@ -53,8 +53,6 @@ CREATE TABLE submissions (
   form_id       TEXT NOT NULL,
   form_version  TEXT NOT NULL,
   state         TEXT NOT NULL CHECK (state IN ('finalized', 'sent', 'rejected')),
-  instance_xml  TEXT NOT NULL,
-  instance_json TEXT NOT NULL,
   sha256        TEXT NOT NULL,
   deprecated_id TEXT UNIQUE REFERENCES submissions (instance_id),
   superseded_by TEXT,
@@ -65,6 +63,13 @@ CREATE TABLE submissions (
 );
 CREATE INDEX submissions_by_time ON submissions (finalized_at, instance_id);
 CREATE INDEX submissions_by_form ON submissions (form_id, finalized_at);
+
+-- The bulky part of a submission, apart, so that listing reads only narrow rows.
+CREATE TABLE submission_content (
+  instance_id   TEXT PRIMARY KEY REFERENCES submissions (instance_id),
+  instance_xml  TEXT NOT NULL,
+  instance_json TEXT NOT NULL
+);
 
 CREATE TABLE attachments (
   sha256     TEXT PRIMARY KEY,

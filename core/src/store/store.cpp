@@ -374,11 +374,15 @@ Result<CheckReport> Store::check() {
   }
   if (rc != SQLITE_DONE) return db.error("cannot check attachments", rc);
   // Submissions: the stored hash matches the stored XML.
-  auto subs = db.prepare("SELECT instance_id, instance_xml, sha256 FROM submissions", "cannot check submissions");
+  auto subs = db.prepare("SELECT s.instance_id, c.instance_xml, s.sha256 FROM submissions s "
+                         "LEFT JOIN submission_content c USING (instance_id)",
+                         "cannot check submissions");
   if (!subs) return subs.error();
   while ((rc = subs->step()) == SQLITE_ROW) {
     ++rep.submissions;
-    if (sha256_hex(subs->text(1)) != subs->text(2))
+    if (subs->is_null(1))
+      rep.problems.push_back("submission " + subs->text(0) + ": its content is missing");
+    else if (sha256_hex(subs->text(1)) != subs->text(2))
       rep.problems.push_back("submission " + subs->text(0) + ": its XML does not match its sha256");
   }
   if (rc != SQLITE_DONE) return db.error("cannot check submissions", rc);

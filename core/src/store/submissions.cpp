@@ -146,20 +146,27 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
   }
   {
     auto ins = s.stmt(
-        "INSERT INTO submissions (instance_id, form_id, form_version, state, instance_xml, "
-        "instance_json, sha256, deprecated_id, finalized_at, state_at) "
-        "VALUES (?1, ?2, ?3, 'finalized', ?4, ?5, ?6, ?7, ?8, ?8)",
+        "INSERT INTO submissions (instance_id, form_id, form_version, state, sha256, "
+        "deprecated_id, finalized_at, state_at) VALUES (?1, ?2, ?3, 'finalized', ?4, ?5, ?6, ?6)",
         what);
     if (!ins) return ins.error();
     Reset r(*ins);
     (*ins)->bind(1, rec.instance_id);
     (*ins)->bind(2, rec.form_id);
     (*ins)->bind(3, rec.form_version);
-    (*ins)->bind(4, instance_xml);
-    (*ins)->bind(5, instance_json);
-    (*ins)->bind(6, rec.sha256);
-    (*ins)->bind_optional(7, rec.deprecated_id);
-    (*ins)->bind(8, rec.finalized_at);
+    (*ins)->bind(4, rec.sha256);
+    (*ins)->bind_optional(5, rec.deprecated_id);
+    (*ins)->bind(6, rec.finalized_at);
+    if (Status st = step_done(s, *ins, what); !st) return st.error();
+  }
+  {
+    auto ins = s.stmt("INSERT INTO submission_content (instance_id, instance_xml, instance_json) "
+                      "VALUES (?, ?, ?)", what);
+    if (!ins) return ins.error();
+    Reset r(*ins);
+    (*ins)->bind(1, rec.instance_id);
+    (*ins)->bind(2, instance_xml);
+    (*ins)->bind(3, instance_json);
     if (Status st = step_done(s, *ins, what); !st) return st.error();
   }
   for (const AttachmentRecord& a : written)
@@ -204,7 +211,7 @@ Result<SubmissionRecord> Store::get_submission(const std::string& instance_id) {
   auto s = impl_->stmt(
       "SELECT instance_id, form_id, form_version, state, sha256, deprecated_id, superseded_by, "
       "reject_reason, finalized_at, state_at, instance_xml, instance_json FROM submissions "
-      "WHERE instance_id = ?",
+      "JOIN submission_content USING (instance_id) WHERE instance_id = ?",
       "cannot read a submission");
   if (!s) return s.error();
   SubmissionRecord rec;
