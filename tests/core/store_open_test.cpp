@@ -112,7 +112,9 @@ TEST_CASE("store open: a damaged khaosat database is refused and left byte for b
 TEST_CASE("store open: a database from a newer khaosat is refused and left untouched") {
   khaosat::test::StoreFixture f;
   f.store.reset();
-  raw_sql(f.db_path, "PRAGMA user_version = " + std::to_string(Store::kSchemaVersion + 1));
+  // Rollback-journal mode, so that switching it to WAL (a write) before refusing would show.
+  raw_sql(f.db_path, "PRAGMA journal_mode = DELETE; PRAGMA user_version = " +
+                         std::to_string(Store::kSchemaVersion + 1));
   std::string before = bytes_of(f.db_path);
   auto s = Store::open(f.db_path, f.options());
   CHECK(code_of(s) == "store.newer");
