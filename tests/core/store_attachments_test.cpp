@@ -35,6 +35,11 @@ TEST_CASE("store attachments: a photo is stored once by content and follows the 
   CHECK(a->path == f.store->media_dir() + "/" + a->sha256);
   CHECK(read(a->path) == read(photo));
   CHECK(f.store->get_draft(*draft)->attachments.size() == 1);
+  auto got = f.store->get_attachment(a->sha256);
+  REQUIRE(got.ok());
+  CHECK(got->size == 100004);
+  CHECK(got->path == a->path);
+  CHECK(code_of(f.store->get_attachment(std::string(64, '0'))) == "store.not_found");
 
   // The same bytes under another name, in another submission: still one file.
   auto s2 = f.filled("B");

@@ -130,7 +130,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
   impl->media_dir = path + ".media";
   if (Status st = open_connection(*impl, path); !st) return st.error();
   auto version = store::inspect(impl->db);
-  if (!version) return version.error();
+  if (!version) {
+    Error e = version.error();
+    // A read-only reader of a WAL database still needs its -shm file, created beside it.
+    if (impl->options.read_only && (e.code == "store.readonly" || e.code == "store.open"))
+      e.message += " (reading a database in WAL mode needs " + path +
+                   "-shm, which SQLite creates beside it: is the folder writable?)";
+    return e;
+  }
   if (impl->options.read_only) {
     if (*version < store::kLatestVersion)
       return Error::make("store.readonly",
