@@ -125,3 +125,17 @@ TEST_CASE("store attachments: clean_orphans removes unreferenced content and tem
   CHECK(f.store->clean_orphans()->orphan_files == 2);
   CHECK(files_in(f.store->media_dir()) == 0);
 }
+
+TEST_CASE("store attachments: a file name that is not UTF-8 is stored, not thrown over") {
+  khaosat::test::StoreFixture f;
+  f.install();
+  auto s = f.filled("A");
+  FinalizeRequest req;
+  req.session = s.get();
+  req.attachments.push_back(AttachmentInput{"\xff\xfe.jpg", "", "bytes"});
+  auto out = f.store->finalize(req);
+  REQUIRE_MESSAGE(out.ok(), message_of(out));
+  CHECK(out->finalized);
+  CHECK(f.store->get_submission(out->submission.instance_id)->attachments.at(0).first == "\xff\xfe.jpg");
+  CHECK(f.store->list_outbox()->at(0).payload.find("\xef\xbf\xbd") != std::string::npos);  // U+FFFD
+}

@@ -237,7 +237,7 @@ int main(int argc, char** argv) {
       while (c.buffer.find("ready\n") == std::string::npos &&
              Clock::now() - start < std::chrono::seconds(20))
         if (!pump(c, 50)) break;
-      auto until = Clock::now() + std::chrono::microseconds(rng() % 40000);
+      auto until = Clock::now() + std::chrono::microseconds(rng() % 80000);
       while (Clock::now() < until) pump(c, 1);
     }
     ::kill(c.pid, SIGKILL);

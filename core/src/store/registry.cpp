@@ -22,9 +22,16 @@ RegistryRecord read_record(store::Stmt& s) {
   r.registry = registry_from_string(s.text(1)).value_or(Registry::Establishment);
   r.name = s.text(2);
   json props = json::parse(s.text(3), nullptr, false);
+  // Written by put_record; read defensively all the same (json's value() would throw on a
+  // member of another type).
+  auto text = [](const json& o, const char* key) {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   if (props.is_object())
     for (auto it = props.begin(); it != props.end(); ++it)
-      r.properties.emplace_back(it.key(), RegistryProperty{it->value("value", ""), it->value("hlc", "")});
+      if (it->is_object())
+        r.properties.emplace_back(it.key(), RegistryProperty{text(*it, "value"), text(*it, "hlc")});
   r.created_at = s.integer(4);
   r.updated_at = s.integer(5);
   return r;

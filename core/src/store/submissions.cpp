@@ -62,69 +62,43 @@ Result<std::vector<std::pair<std::string, std::string>>> StoreImpl::links(const 
   return out;
 }
 
-Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
-  StoreImpl& s = *impl_;
-  if (!req.session) return Error::make("store.invalid", s.path + ": finalize needs a session");
-  auto key = s.installed_key(req.session->form());
-  if (!key) return key.error();
-  std::optional<DraftRecord> draft;
-  if (!req.draft_id.empty()) {
-    auto d = get_draft(req.draft_id);
-    if (!d) return d.error();
-    if (d->form_id != key->form_id || d->form_version != key->version)
-      return Error::make("store.invalid", s.path + ": draft '" + req.draft_id +
-                                              "' is a draft of form '" + d->form_id +
-                                              "', not of the session's form '" + key->form_id + "'");
-    draft = std::move(d.value());
-  }
-  FinalizeOutcome out;
-  out.violations = req.session->validate();
-  if (!out.violations.empty()) return out;  // an ordinary outcome: nothing stored
-  auto xml = req.session->finalize();
+namespace {
+
+// The instance as it will be stored: finalized XML and JSON, its id, and for an edit the
+// deprecatedID the form itself does not declare (ODK adds it). Fills rec's id, hash and
+// deprecated_id.
+Status serialize(StoreImpl& s, FormSession& session, const std::optional<DraftRecord>& draft,
+                 SubmissionRecord& rec) {
+  auto xml = session.finalize();
   if (!xml) return xml.error();
-  std::string instance_xml = std::move(xml.value());
-  std::string instance_json = req.session->instance_json();
-  auto meta = store::read_meta(instance_xml);
+  rec.instance_xml = std::move(xml.value());
+  rec.instance_json = session.instance_json();
+  auto meta = store::read_meta(rec.instance_xml);
   if (!meta) return meta.error();
-  SubmissionRecord& rec = out.submission;
   rec.instance_id = meta->instance_id;
   std::string what = "cannot finalize submission '" + rec.instance_id + "'";
   if (rec.instance_id.empty())
     return Error::make("store.instance", s.path + ": " + what + ": the instance has no meta/instanceID");
   if (draft && draft->replaces) {
-    // An edit: the form's own instance has no deprecatedID unless it declares one; ODK adds it.
     if (rec.instance_id == *draft->replaces)
       return Error::make("store.edit", s.path + ": " + what + ": an edit needs a new instance id");
-    auto x = store::rewrite_meta_xml(instance_xml, rec.instance_id, draft->replaces);
+    auto x = store::rewrite_meta_xml(rec.instance_xml, rec.instance_id, draft->replaces);
     if (!x) return x.error();
-    auto j = store::rewrite_meta_json(instance_json, rec.instance_id, draft->replaces);
+    auto j = store::rewrite_meta_json(rec.instance_json, rec.instance_id, draft->replaces);
     if (!j) return j.error();
-    instance_xml = std::move(x.value());
-    instance_json = std::move(j.value());
+    rec.instance_xml = std::move(x.value());
+    rec.instance_json = std::move(j.value());
     rec.deprecated_id = draft->replaces;
   }
-  rec.form_id = key->form_id;
-  rec.form_version = key->version;
-  rec.sha256 = sha256_hex(instance_xml);
-  rec.finalized_at = rec.state_at = s.now();
-  if (draft) rec.attachments = draft->attachments;
-  // Content files first, each durable before the transaction refers to it.
-  std::vector<AttachmentRecord> written;
-  for (const AttachmentInput& a : req.attachments) {
-    if (a.name.empty())
-      return Error::make("store.invalid", s.path + ": " + what + ": an attachment needs a name");
-    auto w = s.write_content(a);
-    if (!w) return w.error();
-    written.push_back(*w);
-    std::erase_if(rec.attachments, [&](const auto& p) { return p.first == a.name; });
-    rec.attachments.emplace_back(a.name, w->sha256);
-  }
-  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
-  Txn txn(s.db);
-  if (Status st = txn.begin(what); !st) return st.error();
+  rec.sha256 = sha256_hex(rec.instance_xml);
+  return ok_status();
+}
+
+// Within the finalize transaction: marks the replaced version, refusing a duplicate id.
+Status supersede(StoreImpl& s, const SubmissionRecord& rec, const std::string& what) {
+  auto dup = s.stmt("SELECT 1 FROM submissions WHERE instance_id = ?", what);
+  if (!dup) return dup.error();
   {
-    auto dup = s.stmt("SELECT 1 FROM submissions WHERE instance_id = ?", what);
-    if (!dup) return dup.error();
     Reset r(*dup);
     (*dup)->bind(1, rec.instance_id);
     int rc = (*dup)->step();
@@ -132,18 +106,24 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
       return Error::make("store.duplicate", s.path + ": " + what + ": it is already finalized");
     if (rc != SQLITE_DONE) return s.db.error(what, rc);
   }
-  if (rec.deprecated_id) {
-    auto sup = s.stmt("UPDATE submissions SET superseded_by = ?1 WHERE instance_id = ?2 "
-                      "AND superseded_by IS NULL", what);
-    if (!sup) return sup.error();
-    Reset r(*sup);
-    (*sup)->bind(1, rec.instance_id);
-    (*sup)->bind(2, *rec.deprecated_id);
-    if (Status st = step_done(s, *sup, what); !st) return st.error();
-    if (sqlite3_changes(s.db.handle()) == 0)
-      return Error::make("store.edit", s.path + ": " + what + ": the submission it replaces, '" +
-                                           *rec.deprecated_id + "', is missing or already replaced");
-  }
+  if (!rec.deprecated_id) return ok_status();
+  auto sup = s.stmt("UPDATE submissions SET superseded_by = ?1 WHERE instance_id = ?2 "
+                    "AND superseded_by IS NULL", what);
+  if (!sup) return sup.error();
+  Reset r(*sup);
+  (*sup)->bind(1, rec.instance_id);
+  (*sup)->bind(2, *rec.deprecated_id);
+  if (Status st = step_done(s, *sup, what); !st) return st;
+  if (sqlite3_changes(s.db.handle()) == 0)
+    return Error::make("store.edit", s.path + ": " + what + ": the submission it replaces, '" +
+                                         *rec.deprecated_id + "', is missing or already replaced");
+  return ok_status();
+}
+
+// Within the finalize transaction: the submission's rows and attachment links. Returns the
+// attachments as the outbox payload lists them.
+Result<json> insert_submission(StoreImpl& s, const SubmissionRecord& rec,
+                               const std::vector<AttachmentRecord>& written, const std::string& what) {
   {
     auto ins = s.stmt(
         "INSERT INTO submissions (instance_id, form_id, form_version, state, sha256, "
@@ -165,8 +145,8 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
     if (!ins) return ins.error();
     Reset r(*ins);
     (*ins)->bind(1, rec.instance_id);
-    (*ins)->bind(2, instance_xml);
-    (*ins)->bind(3, instance_json);
+    (*ins)->bind(2, rec.instance_xml);
+    (*ins)->bind(3, rec.instance_json);
     if (Status st = step_done(s, *ins, what); !st) return st.error();
   }
   for (const AttachmentRecord& a : written)
@@ -183,6 +163,54 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
     if (Status st = step_done(s, *link, what); !st) return st.error();
     attachments.push_back({{"name", name}, {"sha256", sha}});
   }
+  return attachments;
+}
+
+}  // namespace
+
+Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
+  StoreImpl& s = *impl_;
+  if (!req.session) return Error::make("store.invalid", s.path + ": finalize needs a session");
+  auto key = s.installed_key(req.session->form());
+  if (!key) return key.error();
+  std::optional<DraftRecord> draft;
+  if (!req.draft_id.empty()) {
+    auto d = get_draft(req.draft_id);
+    if (!d) return d.error();
+    if (d->form_id != key->form_id || d->form_version != key->version)
+      return Error::make("store.invalid", s.path + ": draft '" + req.draft_id +
+                                              "' is a draft of form '" + d->form_id +
+                                              "', not of the session's form '" + key->form_id + "'");
+    draft = std::move(d.value());
+  }
+  FinalizeOutcome out;
+  out.violations = req.session->validate();
+  if (!out.violations.empty()) return out;  // an ordinary outcome: nothing stored
+  SubmissionRecord& rec = out.submission;
+  if (Status st = serialize(s, *req.session, draft, rec); !st) return st.error();
+  std::string what = "cannot finalize submission '" + rec.instance_id + "'";
+  rec.form_id = key->form_id;
+  rec.form_version = key->version;
+  rec.finalized_at = rec.state_at = s.now();
+  if (draft) rec.attachments = draft->attachments;
+  // Content files first, each durable before the transaction refers to it.
+  std::vector<AttachmentRecord> written;
+  for (const AttachmentInput& a : req.attachments) {
+    if (a.name.empty())
+      return Error::make("store.invalid", s.path + ": " + what + ": an attachment needs a name");
+    auto w = s.write_content(a);
+    if (!w) return w.error();
+    written.push_back(*w);
+    std::erase_if(rec.attachments, [&](const auto& p) { return p.first == a.name; });
+    rec.attachments.emplace_back(a.name, w->sha256);
+  }
+  // One FULL-synchronous transaction: rows, links, the draft gone, the outbox entry, the audit.
+  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
+  Txn txn(s.db);
+  if (Status st = txn.begin(what); !st) return st.error();
+  if (Status st = supersede(s, rec, what); !st) return st.error();
+  auto attachments = insert_submission(s, rec, written, what);
+  if (!attachments) return attachments.error();
   if (draft) {
     auto del = s.stmt("DELETE FROM drafts WHERE draft_id = ?", what);
     if (!del) return del.error();
@@ -193,16 +221,17 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
   json payload = {{"instance_id", rec.instance_id}, {"form_id", rec.form_id},
                   {"form_version", rec.form_version}, {"sha256", rec.sha256},
                   {"deprecated_id", rec.deprecated_id ? json(*rec.deprecated_id) : json(nullptr)},
-                  {"attachments", attachments}};
-  if (auto seq = s.append_outbox("submission", rec.instance_id, payload.dump()); !seq)
+                  {"attachments", *attachments}};
+  // Attachment names are whatever the file system allowed: never throw on invalid UTF-8.
+  if (auto seq = s.append_outbox("submission", rec.instance_id,
+                                 payload.dump(-1, ' ', false, json::error_handler_t::replace));
+      !seq)
     return seq.error();
   if (Status st = s.audit(rec.deprecated_id ? "submission.finalize_edit" : "submission.finalize",
                           rec.instance_id, rec.deprecated_id.value_or(rec.form_id));
       !st)
     return st.error();
   if (Status st = txn.commit(what); !st) return st.error();
-  rec.instance_xml = std::move(instance_xml);
-  rec.instance_json = std::move(instance_json);
   out.finalized = true;
   return out;
 }
@@ -235,7 +264,9 @@ Result<std::vector<SubmissionRecord>> Store::list_submissions(const SubmissionFi
       "SELECT instance_id, form_id, form_version, state, sha256, deprecated_id, superseded_by, "
       "reject_reason, finalized_at, state_at FROM submissions "
       "WHERE (?1 = '' OR form_id = ?1) AND (?2 IS NULL OR state = ?2) "
-      "AND (?3 OR superseded_by IS NULL) ORDER BY finalized_at, instance_id LIMIT ?4",
+      // rowid order is finalize order (submissions are only ever appended), and a plain scan of
+      // the table: no index lookup per row (docs/storage.md, figures).
+      "AND (?3 OR superseded_by IS NULL) ORDER BY rowid LIMIT ?4",
       "cannot list submissions");
   if (!s) return s.error();
   Reset r(*s);
@@ -245,6 +276,7 @@ Result<std::vector<SubmissionRecord>> Store::list_submissions(const SubmissionFi
   (*s)->bind(3, std::int64_t{f.include_superseded ? 1 : 0});
   (*s)->bind(4, static_cast<std::int64_t>(f.limit));
   std::vector<SubmissionRecord> out;
+  out.reserve(f.limit > 0 ? static_cast<std::size_t>(f.limit) : 256);
   int rc;
   while ((rc = (*s)->step()) == SQLITE_ROW) out.push_back(read_submission(**s, false));
   if (rc != SQLITE_DONE) return impl_->db.error("cannot list submissions", rc);

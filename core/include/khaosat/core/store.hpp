@@ -96,6 +96,7 @@ class Store {
   // transaction. An invalid session is an ordinary outcome (violations), nothing stored.
   Result<FinalizeOutcome> finalize(const FinalizeRequest& request);
   Result<SubmissionRecord> get_submission(const std::string& instance_id);
+  // Without XML, JSON or attachments (get_submission has them), in the order they were finalized.
   Result<std::vector<SubmissionRecord>> list_submissions(const SubmissionFilter& filter = {});
   // Starts editing a submission (the newest version of its chain): a new draft whose instance
   // has a new meta/instanceID and meta/deprecatedID = `instance_id` (ODK's edit semantics).
