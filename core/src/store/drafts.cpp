@@ -159,7 +159,8 @@ Result<AttachmentRecord> Store::attach_to_draft(const std::string& draft_id,
   if (!exists) return exists.error();
   auto written = s.write_content(file);
   if (!written) return written.error();
-  if (Status st = s.set_sync(StoreImpl::Sync::Normal); !st) return st.error();
+  // FULL: a photo is not re-taken; its file was fsynced, the link to it must last as well.
+  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
   Txn txn(s.db);
   if (Status st = txn.begin(what); !st) return st.error();
   if (Status st = s.record_content(*written); !st) return st.error();
