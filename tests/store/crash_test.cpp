@@ -1,6 +1,6 @@
-// khaosat_store_crash_test: the kill -9 suite. Runs khaosat_store_crash_child (crash_child.cpp)
-// against one database, kills it with SIGKILL at a random moment, and checks what the store
-// promised, trial after trial:
+// khaosat_store_crash_test: the kill -9 suite. Forks a worker (crash_worker.cpp) on one
+// database, kills it with SIGKILL at a random moment, and checks what the store promised,
+// trial after trial:
 //   - PRAGMA integrity_check is ok, every attachment file hashes to its name, the outbox is
 //     numbered 1..n with no gap, every submission's XML matches its sha256 and has its outbox
 //     entry (Store::check());
@@ -8,11 +8,12 @@
 //     with the same sha256 and attachments; every draft save that returned is there (or its
 //     draft was finalized); every registry edit that returned is there;
 //   - clean_orphans() then leaves no temporary file of an interrupted write.
-// A dedicated child rather than a loop of `khaosat data add`: one process doing hundreds of
-// commits a second means the random kills land inside commits, fsyncs and renames, not in
-// process start-up and form loading; and it also edits, attaches and writes registries.
+// A forked worker rather than a loop of `khaosat data add` (which store.data_cli also kills):
+// one process doing hundreds of commits a second means the random kills land inside commits,
+// fsyncs and renames, not in process start-up and form loading; it also edits, attaches and
+// writes registries. Forked without exec, so no trial pays for loading a (sanitized) binary.
 //
-// usage: khaosat_store_crash_test CHILD [--trials N] [--seed S] [--series N]
+// usage: khaosat_store_crash_test [--trials N] [--seed S] [--series N]
 //   trials: 200 by default, or $KHAOSAT_CRASH_TRIALS; series: trials per fresh database (25).
 #include <fcntl.h>
 #include <poll.h>
@@ -34,6 +35,7 @@
 #include <vector>
 
 #include "khaosat/core/store.hpp"
+#include "store/crash_worker.hpp"
 #include "store/store_fixture.hpp"
 #include "store/store_impl.hpp"
 
@@ -62,18 +64,17 @@ struct Child {
   std::string buffer;
 };
 
-Child spawn(const std::string& exe, const std::string& db, std::uint64_t seed, const std::string& err) {
+Child spawn(const std::string& db, std::uint64_t seed, const std::string& err) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) std::abort();
+  std::fflush(nullptr);
   Child c;
   c.pid = ::fork();
   if (c.pid == 0) {
-    ::dup2(fds[1], 1);
+    ::close(fds[0]);
     int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (e >= 0) ::dup2(e, 2);
-    std::string s = std::to_string(seed);
-    ::execl(exe.c_str(), exe.c_str(), db.c_str(), s.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
+    ::_exit(khaosat::test::run_crash_worker(db, seed, fds[1]));
   }
   ::close(fds[1]);
   c.out = fds[0];
@@ -184,15 +185,10 @@ void verify(int trial, const std::string& db, const Expected& x) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    std::fprintf(stderr, "usage: khaosat_store_crash_test CHILD [--trials N] [--seed S] [--series N]\n");
-    return 2;
-  }
-  std::string child = argv[1];
   int trials = 200, series = 25;
   if (const char* env = std::getenv("KHAOSAT_CRASH_TRIALS")) trials = std::atoi(env);
   std::uint64_t seed = static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
-  for (int i = 2; i + 1 < argc; i += 2) {
+  for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--trials") trials = std::atoi(argv[i + 1]);
     else if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
@@ -227,7 +223,7 @@ int main(int argc, char** argv) {
       }
     }
     std::string err = db + ".child-stderr";
-    Child c = spawn(child, db, rng(), err);
+    Child c = spawn(db, rng(), err);
     bool kill_early = rng() % 100 < 15;
     auto start = Clock::now();
     if (kill_early) {

@@ -1,14 +1,16 @@
-// khaosat_store_crash_child DB SEED: the worker of the kill -9 suite (crash_test.cpp). Opens the
-// store at DB (the survey form already installed) and, until it is killed, autosaves drafts,
+// The worker of the kill -9 suite (crash_test.cpp forks it and kills it). Opens the store at DB
+// (the survey form already installed) and, until it is killed, autosaves drafts,
 // finalizes them (some with attachments), edits finalized submissions and edits registry
-// records. After each call that changed something RETURNS, it reports it on stdout with one
+// records. After each call that changed something RETURNS, it reports it on `out_fd` with one
 // write(2) (atomic on a pipe), so every line the parent reads is a promise the store made:
 //   ready
 //   D <draft_id> <saves>                         a draft save returned (saves so far)
 //   F <instance_id> <sha256> <draft_id> [<name>=<sha256>...]   a finalize returned
 //   R <record_id> <key> <value>                  a registry edit returned
-// Exit status 0 is never expected: the parent kills it. Any store error ends it with status 1
-// and the error on stderr.
+// It never returns normally: the parent kills it. Any store error ends it with status 1 and the
+// error on stderr.
+#include "store/crash_worker.hpp"
+
 #include <unistd.h>
 
 #include <cstdio>
@@ -23,15 +25,18 @@ using namespace khaosat::core;
 
 namespace {
 
+int g_out = 1;
+
 void say(const std::string& line) {
   std::string l = line + "\n";
-  ssize_t n = ::write(1, l.data(), l.size());
+  ssize_t n = ::write(g_out, l.data(), l.size());
   (void)n;
 }
 
 [[noreturn]] void die(const std::string& what, const Error& e) {
-  std::fprintf(stderr, "crash_child: %s: %s\n", what.c_str(), e.message.c_str());
-  std::exit(1);
+  std::fprintf(stderr, "crash worker: %s: %s\n", what.c_str(), e.message.c_str());
+  std::fflush(stderr);
+  ::_exit(1);
 }
 
 template <class T>
@@ -42,14 +47,13 @@ T must(Result<T> r, const std::string& what) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: khaosat_store_crash_child DB SEED\n");
-    return 2;
-  }
-  std::mt19937_64 rng(std::strtoull(argv[2], nullptr, 10));
+namespace khaosat::test {
+
+int run_crash_worker(const std::string& db, std::uint64_t seed, int out_fd) {
+  g_out = out_fd;
+  std::mt19937_64 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
-  auto store = must(Store::open(argv[1]), "open");
+  auto store = must(Store::open(db), "open");
   Form form = must(store->load_form("survey"), "load form");
   SessionOptions so;
   so.env.uuid = [&store] { return store->new_id(); };
@@ -116,3 +120,5 @@ int main(int argc, char** argv) {
     }
   }
 }
+
+}  // namespace khaosat::test
