@@ -10,5 +10,6 @@ namespace khaosat::cli {
 inline constexpr const char* kVersion = "0.1.0";
 
 int form_command(std::vector<std::string> args);
+int data_command(std::vector<std::string> args);  // data_command.cpp: the device database
 
 }  // namespace khaosat::cli

@@ -15,7 +15,8 @@ void print_usage(std::ostream& out) {
          "  form check FORM   load a form and report a summary or every error found\n"
          "  form fill FORM    fill a form with a script of steps and print snapshots as JSON\n"
          "  form convert FORM.xlsx|.md|.csv [-o FORM.xml]\n"
-         "                    compile an XLSForm to ODK XForm XML\n\n"
+         "                    compile an XLSForm to ODK XForm XML\n"
+         "  data SUBCOMMAND   the device database: list, show, export, check, add\n\n"
          "Run 'khaosat COMMAND --help' for a command's options.\n";
 }
 
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
   if (args[0] == "form") {
     args.erase(args.begin());
     return khaosat::cli::form_command(args);
+  }
+  if (args[0] == "data") {
+    args.erase(args.begin());
+    return khaosat::cli::data_command(args);
   }
   std::cerr << "khaosat: unknown command '" << args[0] << "'\n\n";
   print_usage(std::cerr);

@@ -97,7 +97,7 @@ std::string value_text(const json& v) {
 }
 
 // Applies one step; returns an error message ("" on success).
-std::string apply_step(FormSession& s, const json& step) {
+std::string step_error(FormSession& s, const json& step) {
   auto fail = [](const Error& e) { return e.message; };
   if (!step.is_object()) return "a step must be a JSON object";
   if (step.contains("set") || step.contains("answer")) {
@@ -248,6 +248,12 @@ json node_to_json(const NodeSnapshot& n, bool labels) {
   return j;
 }
 
+Status apply_step(FormSession& session, const json& step) {
+  std::string err = step_error(session, step);
+  if (!err.empty()) return Error::make("script.step", err);
+  return ok_status();
+}
+
 Result<json> parse_script(std::string_view text) {
   json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Error::make("script", "the script is not valid JSON");
@@ -313,7 +319,7 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
   for (const json& step : steps) {
     ++i;
     auto ts = std::chrono::steady_clock::now();
-    std::string err = apply_step(s, step);
+    std::string err = step_error(s, step);
     double ms = elapsed_ms(ts);
     snaps.push_back(snapshot(s, i, step, err.empty(), err, ms, options.instance_xml_each, options.labels));
   }

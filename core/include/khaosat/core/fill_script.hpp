@@ -29,6 +29,10 @@ struct FillOptions {
 //  {"remove_repeat": REF, "index"}, {"set_language": L}, {"noop": true}).
 Result<nlohmann::json> parse_script(std::string_view text);
 
+// Applies one step of a script to a session, as run_fill does (`khaosat data add` fills a
+// session this way before storing it). An Error with the step's problem when it cannot apply.
+Status apply_step(FormSession& session, const nlohmann::json& step);
+
 // Runs the form with the steps and returns the snapshot document. A form that does not load
 // gives {"ok": false, "error": {"message": ...}}; a failing step is recorded with ok:false and
 // the script goes on, as the oracle does.

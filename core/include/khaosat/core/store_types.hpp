@@ -1,0 +1,150 @@
+// The plain value types the device store (store.hpp) takes and returns: installed forms, drafts,
+// submissions, attachments, registry records, outbox entries, audit entries and check reports.
+// Nothing here points into the store; every value is a copy. Times are ms since the Unix epoch
+// (UTC) from the store's clock seam. docs/storage.md maps each field to its column.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "khaosat/core/form_session.hpp"
+
+namespace khaosat::core {
+
+struct FormRecord {
+  std::string form_id, version, title;
+  std::string sha256;            // of the XForm definition as stored
+  std::string source_name;       // the file it was installed from (for people)
+  std::vector<std::string> media;  // attachment file names
+  bool current = false;          // the version new drafts use
+  std::int64_t installed_at = 0;
+};
+
+struct DraftSave {
+  std::string draft_id;      // "" = a new draft (an id is made); else the draft to overwrite
+  const FormSession* session = nullptr;  // required: its instance_xml() is saved
+  std::string position;      // where the officer was (a ref or page), restored as given
+  bool durable = false;      // commit with synchronous=FULL (an explicit save, the CLI), not
+                             // the autosave's NORMAL
+};
+
+struct DraftRecord {
+  std::string draft_id, form_id, form_version;
+  std::string instance_id;            // meta/instanceID of the saved instance
+  std::optional<std::string> replaces;  // editing a submission: its instance id
+  std::string instance_xml;           // empty in list results (list_drafts)
+  std::string position, language;
+  std::int64_t created_at = 0, updated_at = 0;
+  std::int64_t saves = 0;             // how many times it was saved
+  std::vector<std::pair<std::string, std::string>> attachments;  // (name, sha256)
+};
+
+// A file attached while filling (a photo for an upload question): `name` is the value the
+// instance holds, `path` the file to copy in (or `bytes` when path is empty).
+struct AttachmentInput {
+  std::string name;
+  std::string path;
+  std::string bytes;
+};
+
+struct AttachmentRecord {
+  std::string sha256;
+  std::int64_t size = 0;
+  std::string path;  // the file in the media folder
+};
+
+enum class SubmissionState { Finalized, Sent, Rejected };
+const char* to_string(SubmissionState s);
+
+struct FinalizeRequest {
+  FormSession* session = nullptr;  // required; finalize() fills its end-of-form preloads
+  std::string draft_id;            // the draft this finishes ("" = none): deleted in the same
+                                   // transaction, its attachments move to the submission
+  std::vector<AttachmentInput> attachments;  // more files, written before the transaction
+};
+
+struct SubmissionRecord {
+  std::string instance_id, form_id, form_version;
+  SubmissionState state = SubmissionState::Finalized;
+  std::string instance_xml, instance_json;  // empty in list results
+  std::string sha256;                       // of instance_xml's bytes
+  std::optional<std::string> deprecated_id;   // the submission this one replaces
+  std::optional<std::string> superseded_by;   // the newer version that replaces this one
+  std::optional<std::string> reject_reason;
+  std::int64_t finalized_at = 0, state_at = 0;
+  std::vector<std::pair<std::string, std::string>> attachments;  // (name, sha256)
+};
+
+// finalize(): either the stored submission, or the validation outcome that stopped it (nothing
+// was stored). Violations are ordinary values, not errors (style.md).
+struct FinalizeOutcome {
+  bool finalized = false;
+  SubmissionRecord submission;                               // when finalized
+  std::vector<std::pair<std::string, Violation>> violations;  // when not
+};
+
+struct SubmissionFilter {
+  std::string form_id;                         // "" = every form
+  std::optional<SubmissionState> state;
+  bool include_superseded = true;
+  int limit = -1;                              // -1 = no limit
+};
+
+enum class Registry { Establishment, Cooperative, CraftVillage };
+const char* to_string(Registry r);
+std::optional<Registry> registry_from_string(std::string_view s);
+
+// A property of a registry record with the HLC version of its last write (store_ids.hpp).
+struct RegistryProperty {
+  std::string value;
+  std::string hlc;
+};
+
+struct RegistryRecord {
+  std::string record_id;  // UUIDv7
+  Registry registry = Registry::Establishment;
+  std::string name;
+  std::vector<std::pair<std::string, RegistryProperty>> properties;  // sorted by key
+  std::int64_t created_at = 0, updated_at = 0;
+};
+
+// put_record(): creates a record (empty record_id) or changes the given properties of one;
+// properties not named keep their value and version. "name" is a property like the others and
+// is also the record's searchable name.
+struct RegistryEdit {
+  Registry registry = Registry::Establishment;
+  std::string record_id;
+  std::vector<std::pair<std::string, std::string>> set;  // key -> new value
+};
+
+struct OutboxEntry {
+  std::int64_t seq = 0;      // contiguous from 1 for this device
+  std::string kind;          // "submission" or "registry" (docs/storage.md, the outbox)
+  std::string subject;       // instance id or record id
+  std::string payload;       // JSON
+  std::int64_t created_at = 0;
+  std::optional<std::int64_t> acked_at;
+};
+
+struct AuditEntry {
+  std::int64_t id = 0, at = 0;
+  std::string actor, action, subject, detail;
+};
+
+// check(): everything that should hold in a whole store. ok() when `problems` is empty.
+struct CheckReport {
+  std::vector<std::string> problems;
+  std::int64_t submissions = 0, drafts = 0, attachments = 0, outbox = 0;
+  bool ok() const { return problems.empty(); }
+};
+
+struct CleanupReport {
+  int orphan_files = 0;     // content files no draft, submission or form references
+  int temp_files = 0;       // leftovers of interrupted writes
+  std::int64_t bytes = 0;
+};
+
+}  // namespace khaosat::core
