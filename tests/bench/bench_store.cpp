@@ -1,7 +1,9 @@
 // khaosat_bench_store: device-store benchmarks, run by `scripts/bench store`.
 //
-//   khaosat_bench_store [DIR]   (DIR: where the database goes; default a temporary folder.
-//                                Put it on the storage you want to measure: fsync dominates.)
+//   khaosat_bench_store [DIR] [--form-a FORM SCRIPT]
+//       DIR: where the database goes; default a temporary folder. Put it on the storage you want
+//       to measure: fsync dominates. --form-a also finalizes the built-in form A, filled by
+//       SCRIPT (a fill script, as `khaosat form fill` takes).
 //
 // Measures, on a generated 30-question form: saving a draft (autosave, synchronous=NORMAL, and
 // an explicit durable save, FULL), finalizing a submission (validate + serialize + one FULL
@@ -20,18 +22,17 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.hpp"
+#include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/store.hpp"
 #include "store/store_fixture.hpp"
 
 using namespace khaosat::core;
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using khaosat::bench::Clock;
+using khaosat::bench::ms_since;
 
 namespace {
-
-double ms_since(Clock::time_point t0) {
-  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
 
 struct Stats {
   double median, p90, max;
@@ -78,6 +79,43 @@ void sql(sqlite3* db, const std::string& text) {
   }
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Finalizes form A `runs` times, each time filled by `script` (filling is not timed).
+void bench_form_a(Store& store, const SessionOptions& so, const std::string& form_path,
+                  const std::string& script_path, int runs) {
+  FormRecord rec = must(store.install_form(form_path), "install form A");
+  Form form = must(store.load_form(rec.form_id), "load form A");
+  nlohmann::json steps = must(parse_script(read_text(script_path)), "form A script");
+  std::vector<double> times;
+  std::size_t xml_bytes = 0;
+  for (int i = 0; i < runs; ++i) {
+    auto s = must(FormSession::start(form, so), "start form A");
+    for (const auto& step : steps)
+      if (auto st = apply_step(*s, step); !st) {
+        std::fprintf(stderr, "bench_store: form A step %s: %s\n", step.dump().c_str(),
+                     st.error().message.c_str());
+        std::exit(1);
+      }
+    FinalizeRequest req;
+    req.session = s.get();
+    auto t0 = Clock::now();
+    auto out = must(store.finalize(req), "finalize form A");
+    times.push_back(ms_since(t0));
+    if (!out.finalized) {
+      std::fprintf(stderr, "bench_store: form A filled by %s is not valid\n", script_path.c_str());
+      std::exit(1);
+    }
+    xml_bytes = out.submission.instance_xml.size();
+  }
+  char what[96];
+  std::snprintf(what, sizeof what, "finalize form A (%s, %zu-byte XML)", rec.form_id.c_str(), xml_bytes);
+  print(what, stats(times), "target <= 5 ms");
+}
+
 std::uintmax_t size_of(const std::string& p) {
   std::error_code ec;
   auto s = fs::file_size(p, ec);
@@ -88,7 +126,19 @@ std::uintmax_t size_of(const std::string& p) {
 
 int main(int argc, char** argv) {
   const int kFields = 30, kRuns = 200, kRows = 10000;
-  fs::path dir = argc > 1 ? fs::path(argv[1]) : fs::temp_directory_path() / ("khaosat_bench_store_" + std::to_string(::getpid()));
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string form_a, form_a_script;
+  if (auto it = std::find(args.begin(), args.end(), "--form-a"); it != args.end()) {
+    if (args.end() - it < 3) {
+      std::fprintf(stderr, "usage: khaosat_bench_store [DIR] [--form-a FORM SCRIPT]\n");
+      return 2;
+    }
+    form_a = it[1];
+    form_a_script = it[2];
+    args.erase(it, it + 3);
+  }
+  const bool temp_dir = args.empty();
+  fs::path dir = !temp_dir ? fs::path(args[0]) : fs::temp_directory_path() / ("khaosat_bench_store_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
   std::string db_path = (dir / "device.db").string();
@@ -223,7 +273,8 @@ int main(int argc, char** argv) {
   print(what, stats(search_rare), "target <= 20 ms");
   std::printf("  database bytes per submission: %.0f (%d answers: instance XML %zu bytes, JSON %zu)\n",
               per_submission, kFields, xml_bytes, json_bytes);
+  if (!form_a.empty()) bench_form_a(*store, so, form_a, form_a_script, 100);
   store.reset();
-  if (argc <= 1) fs::remove_all(dir);
+  if (temp_dir) fs::remove_all(dir);
   return 0;
 }
