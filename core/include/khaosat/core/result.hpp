@@ -33,7 +33,9 @@ class [[nodiscard]] Result {
 
   T& value() & { assert(ok()); return std::get<0>(v_); }
   const T& value() const& { assert(ok()); return std::get<0>(v_); }
-  T&& value() && { assert(ok()); return std::get<0>(std::move(v_)); }
+  // On a temporary, the value is moved out rather than referenced, so that
+  // `for (auto& x : store.list().value())` does not iterate a destroyed Result.
+  T value() && { assert(ok()); return std::get<0>(std::move(v_)); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
