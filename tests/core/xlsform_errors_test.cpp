@@ -104,3 +104,42 @@ TEST_CASE("xlsform errors: the same mistake is reported once") {
 )");
   CHECK(e.find("2 errors") != std::string::npos);
 }
+
+TEST_CASE("xlsform errors: names that cannot become XML") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type           | name   | label | bind::1bad | choice_filter |
+|        | text           | 2nd    | A     |            |               |
+|        | text           | a b    | B     |            |               |
+|        | text           | ok     | C     | x          |               |
+|        | select_one l   | s      | S     |            | my col = 'x'  |
+| choices |
+|         | list_name | name | label | my col |
+|         | l         | x    | X     | y      |
+| settings |
+|          | name   |
+|          | 9root  |
+)");
+  CHECK(has(e, "survey sheet, row 4, column 'name' (C): '2nd' is not a valid name"));
+  CHECK(has(e, "survey sheet, row 5, column 'name' (C): 'a b' is not a valid name"));
+  CHECK(has(e, "survey sheet, row 6, column 'bind::1bad' (E): '1bad' is not a valid attribute name"));
+  CHECK(has(e, "choices sheet, row 10, column 'my col' (E): the column 'my col' cannot hold "
+               "choice data"));
+  CHECK(has(e, "settings sheet, row 13, column 'name' (B): '9root' is not a valid name for the "
+               "form's root"));
+}
+
+TEST_CASE("xlsform errors: a question with nothing to show") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type      | name | label | hint | image  |
+|        | integer   | a    |       |      |        |
+|        | note      | n    |       |      |        |
+|        | integer   | b    |       | Why? |        |
+|        | note      | pic  |       |      | p.png  |
+|        | calculate | c    |       |      |        |
+)");
+  CHECK(has(e, "2 errors"));
+  CHECK(has(e, "row 4, column 'label' (D): the question 'a' has no label or hint"));
+  CHECK(has(e, "row 5, column 'label' (D): the question 'n' has no label or hint"));
+}

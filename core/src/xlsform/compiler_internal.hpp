@@ -26,6 +26,8 @@ namespace khaosat::core::xlsform::detail {
 
 std::string lower(std::string_view s);
 std::string xml_escape(std::string_view s);
+// An XML element/attribute name as the writer needs it (at most one "prefix:").
+bool is_xml_name(std::string_view s);
 
 // A header split into its base name and language: "label::English (en)" -> {"label", "English
 // (en)"}; pyxform also accepts a single ':' ("label:English (en)"). Media columns keep their

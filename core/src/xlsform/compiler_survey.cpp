@@ -23,6 +23,23 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+bool is_xml_name(std::string_view s) {
+  if (s.empty()) return false;
+  auto start = [](unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; };
+  if (!start(static_cast<unsigned char>(s.front()))) return false;
+  int colons = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == ':') {  // one prefix at most, and a name after it
+      if (++colons > 1 || i + 1 == s.size() || !start(static_cast<unsigned char>(s[i + 1])))
+        return false;
+      continue;
+    }
+    if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80)) return false;
+  }
+  return true;
+}
+
 std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -249,7 +266,10 @@ void Compiler::read_settings() {
     st.auto_send = rr.get(r, "auto_send");
     st.auto_delete = rr.get(r, "auto_delete");
     st.namespaces = rr.get(r, "namespaces");
-    if (auto v = rr.get(r, "name"); !v.empty()) st.root_name = v;
+    if (auto v = rr.get(r, "name"); !v.empty()) {
+      if (is_xml_name(v) && v.find(':') == std::string::npos) st.root_name = v;
+      else error(*s, r, rr.index("name"), "'" + v + "' is not a valid name for the form's root");
+    }
     std::string flat = lower(rr.get(r, "flat"));
     st.flat = flat == "true" || flat == "yes" || flat == "1";
   }
@@ -275,7 +295,13 @@ void Compiler::read_choices() {
       if (col.base == "list_name" || col.base == "name" || col.base == "label" ||
           !col.lang.empty() || c.media.count(col.base) || col.base.find(':') != std::string::npos)
         continue;
-      if (!r.cells[i].empty()) c.extras.emplace_back(s->headers[i], r.cells[i]);
+      if (r.cells[i].empty()) continue;
+      if (!is_xml_name(s->headers[i]) || s->headers[i].find(':') != std::string::npos) {
+        error(*s, r, i, "the column '" + s->headers[i] + "' cannot hold choice data: its name "
+                        "must start with a letter or '_', then letters, digits, '_', '-' or '.'");
+        continue;
+      }
+      c.extras.emplace_back(s->headers[i], r.cells[i]);
     }
     ChoiceList& cl = lists_[list];
     if (cl.columns.empty())
@@ -429,6 +455,14 @@ bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
       error(*survey_, r, type_col, "'" + raw + "' needs a file ending in .csv, .xml or .geojson");
       return false;
     }
+    if (!is_xml_name(f.list.substr(0, f.list.find_last_of('.')))) {
+      error(*survey_, r, type_col, "'" + f.list + "' is not a usable file name: start with a "
+                                   "letter or '_', then letters, digits, '_', '-' or '.'");
+      return false;
+    }
+  } else if (!f.list.empty() && !is_xml_name(f.list)) {
+    error(*survey_, r, type_col, "'" + f.list + "' is not a valid choice list name");
+    return false;
   } else if (!f.list.empty() && !lists_.count(f.list)) {
     error(*survey_, r, type_col, "the choice list '" + f.list + "' is not in the choices sheet");
   }
@@ -462,6 +496,10 @@ void Compiler::read_columns(Field& f, const Row& r) {
   for (std::size_t i = 0; i < rr.cols.size() && i < r.cells.size(); ++i) {
     if (r.cells[i].empty() || rr.cols[i].attr.empty()) continue;
     const std::string& b = rr.cols[i].base;
+    if (!is_xml_name(rr.cols[i].attr)) {
+      error(*survey_, r, i, "'" + rr.cols[i].attr + "' is not a valid attribute name");
+      continue;
+    }
     auto& to = b == "bind" ? f.bind_attrs : b == "body" ? f.body_attrs : f.instance_attrs;
     to.emplace_back(rr.cols[i].attr, r.cells[i]);
   }
@@ -539,8 +577,23 @@ std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw
           "a '" + raw + "' row needs a name");
     return nullptr;
   }
+  if (!is_xml_name(f->name) || f->name.find(':') != std::string::npos) {
+    error(*survey_, r, column_index("name"),
+          "'" + f->name + "' is not a valid name: start with a letter or '_', then letters, "
+          "digits, '_', '-' or '.'");
+    return nullptr;
+  }
   read_columns(*f, r);
   parse_parameters(*f);
+  // pyxform: "The survey element named 'x' has no label or hint." A question shown with
+  // nothing to read is a mistake (a note's text is its label; media alone is enough).
+  if (f->info && *f->info->control && f->label.empty() && f->hint.empty() && f->media.empty() &&
+      f->guidance.empty()) {
+    std::size_t label_col = column_index("label");
+    error(*survey_, r, label_col == std::string::npos ? column_index("type") : label_col,
+          "the question '" + f->name + "' has no label or hint: the person filling the form "
+          "would see nothing");
+  }
   return f;
 }
 
