@@ -48,7 +48,12 @@ std::string xml_escape(std::string_view s) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      default: out += c;
+      case '\t': case '\n': case '\r': out += c; break;
+      default:
+        // XML 1.0 cannot hold other control characters (a cell pasted with one would make the
+        // whole form unreadable): they become U+FFFD, visibly wrong but harmless.
+        if (static_cast<unsigned char>(c) < 0x20) out += "\xEF\xBF\xBD";
+        else out += c;
     }
   }
   return out;
