@@ -143,3 +143,17 @@ TEST_CASE("xlsform errors: a question with nothing to show") {
   CHECK(has(e, "row 4, column 'label' (D): the question 'a' has no label or hint"));
   CHECK(has(e, "row 5, column 'label' (D): the question 'n' has no label or hint"));
 }
+
+TEST_CASE("xlsform errors: instance_name is checked like any expression") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type | name | label |
+|        | text | a    | A     |
+| settings |
+|          | form_id | instance_name       |
+|          | f       | conct(${a}, ${b})   |
+)");
+  CHECK(has(e, "settings sheet, row 7, column 'instance_name' (C): ${b} refers to nothing"));
+  CHECK(has(e, "settings sheet, row 7, column 'instance_name' (C): expression error at "
+               "character 1: unknown function 'conct'"));
+}

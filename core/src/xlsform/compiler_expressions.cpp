@@ -17,7 +17,15 @@ void Compiler::error(const Sheet& s, const Row& r, std::size_t col, const std::s
 }
 
 void Compiler::field_error(const Field& f, std::string_view col_base, const std::string& what) {
-  if (f.row) error(*survey_, *f.row, column_index(col_base), what);
+  if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, column_of(f, col_base), what);
+}
+
+// The column `base` in the sheet `f` comes from (the survey sheet unless f.sheet says).
+std::size_t Compiler::column_of(const Field& f, std::string_view base) const {
+  if (!f.sheet || f.sheet == survey_) return column_index(base);
+  RowReader rr(*f.sheet);
+  auto i = rr.index(base);
+  return i;
 }
 
 std::size_t Compiler::column_index(std::string_view base) const {
@@ -136,7 +144,7 @@ void Compiler::note_instance_need(const std::string& kind, const std::string& na
 
 std::string Compiler::expr(const Field& f, const std::string& text, std::string_view col_base,
                            std::string_view rel_prefix) {
-  const std::size_t col = column_index(col_base);
+  const std::size_t col = column_of(f, col_base);
   Expanded e = expand(f, text, col, rel_prefix);
   auto parsed = xpath::parse(e.text);
   if (!parsed.ok()) {
@@ -146,7 +154,7 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
       where = " at character " + std::to_string(e.origin[pos] + 1);
     else if (pos != std::string::npos)
       where = " at the end";
-    if (f.row) error(*survey_, *f.row, col, "expression error" + where + ": " + what +
+    if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, col, "expression error" + where + ": " + what +
                                                  " (in '" + text + "')");
     return e.text;
   }

@@ -165,6 +165,7 @@ class Compiler {
   void error(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
   void field_error(const Field& f, std::string_view col_base, const std::string& what);
   std::size_t column_index(std::string_view base) const;
+  std::size_t column_of(const Field& f, std::string_view base) const;
 
   const Workbook& wb_;
   std::string source_path_;

@@ -450,9 +450,16 @@ std::string XFormWriter::write() {
   for (const auto& ch : c_.meta_->children) write_bind(*ch);
   binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceID") +
             " type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>";
-  if (!s.instance_name.empty())
-    binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceName") + " type=\"string\"" +
-              attr("calculate", c_.expr(c_.root_, s.instance_name, "instance_name")) + "/>";
+  if (!s.instance_name.empty()) {
+    // Checked like any expression, its mistakes placed in the settings sheet.
+    Field ctx;
+    ctx.row = s.row;
+    ctx.sheet = c_.wb_.sheet("settings");
+    ctx.parent = &c_.root_;
+    ctx.path = c_.meta_->path + "/instanceName";
+    binds_ += "<bind" + attr("nodeset", ctx.path) + " type=\"string\"" +
+              attr("calculate", c_.expr(ctx, s.instance_name, "instance_name")) + "/>";
+  }
   std::string inst;
   write_children(c_.root_, inst);
   inst += "<meta>";
