@@ -157,3 +157,23 @@ TEST_CASE("xlsform errors: instance_name is checked like any expression") {
   CHECK(has(e, "settings sheet, row 7, column 'instance_name' (C): expression error at "
                "character 1: unknown function 'conct'"));
 }
+
+TEST_CASE("xlsform errors: a choice name twice in one list") {
+  const std::string md = R"(
+| survey |
+|        | type         | name | label |
+|        | select_one l | s    | S     |
+| choices |
+|         | list_name | name | label |
+|         | l         | a    | A     |
+|         | l         | a    | A2    |
+|         | m         | a    | A     |
+)";
+  CHECK(has(compile_error(md), "choices sheet, row 8, column 'name' (C): choice list 'l' already "
+                               "has the name 'a' (row 7)"));
+  // allow_choice_duplicates says it is meant.
+  auto wb = xlsform::read_markdown(md + "| settings |\n| | allow_choice_duplicates |\n| | yes |\n",
+                                   "ok.md");
+  REQUIRE(wb.ok());
+  CHECK(xlsform::xlsform_to_xform(wb.value(), "ok.md").ok());
+}

@@ -281,3 +281,16 @@ TEST_CASE("xlsform types: mistakes in types and parameters") {
   CHECK(has(e, "row 8, column 'type' (B): 'select_one_from_file x.txt' needs a file ending in .csv, .xml or .geojson"));
   CHECK(has(e, "row 9, column 'type' (B): 'or_other' only goes with select_one and select_multiple"));
 }
+
+TEST_CASE("xlsform types: omit_instanceID") {
+  std::string x = to_xform(R"x(
+| survey |
+|        | type | name | label |
+|        | text | a    | A     |
+| settings |
+|          | omit_instanceID |
+|          | TRUE            |
+)x");
+  CHECK_FALSE(has(x, "instanceID"));
+  CHECK_FALSE(has(x, "<meta>"));
+}

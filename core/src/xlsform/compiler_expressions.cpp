@@ -123,6 +123,7 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
       if (!path.starts_with('/')) path = std::string(rel_prefix) + path;
     }
     path = " " + path + " ";
+    out.refs.emplace_back(out.text.size(), out.text.size() + path.size());
     out.text += path;
     out.origin.insert(out.origin.end(), path.size(), at);
     i = close + 1;

@@ -119,6 +119,8 @@ struct Settings {
   std::string title, form_id, version, default_lang, root_name = "data", instance_name,
       public_key, submission_url, style, auto_send, auto_delete, namespaces;
   bool flat = false;  // pyxform's "flat": groups get no instance node
+  bool omit_instance_id = false;
+  bool allow_choice_duplicates = false;
   const Row* row = nullptr;
 };
 
@@ -127,6 +129,7 @@ struct Settings {
 struct Expanded {
   std::string text;
   std::vector<std::size_t> origin;
+  std::vector<std::pair<std::size_t, std::size_t>> refs;  // [begin, end) of each expanded ${}
 };
 
 class Compiler {

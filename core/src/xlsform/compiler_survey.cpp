@@ -275,8 +275,13 @@ void Compiler::read_settings() {
       if (is_xml_name(v) && v.find(':') == std::string::npos) st.root_name = v;
       else error(*s, r, rr.index("name"), "'" + v + "' is not a valid name for the form's root");
     }
-    std::string flat = lower(rr.get(r, "flat"));
-    st.flat = flat == "true" || flat == "yes" || flat == "1";
+    auto yes = [&](std::string_view col) {
+      std::string v = lower(rr.get(r, col));
+      return v == "true" || v == "yes" || v == "1" || v == "true()";
+    };
+    st.flat = yes("flat");
+    st.omit_instance_id = yes("omit_instanceid");
+    st.allow_choice_duplicates = yes("allow_choice_duplicates");
   }
   if (st.title.empty()) st.title = st.form_id;
 }
@@ -309,6 +314,15 @@ void Compiler::read_choices() {
       c.extras.emplace_back(s->headers[i], r.cells[i]);
     }
     ChoiceList& cl = lists_[list];
+    if (!settings_.allow_choice_duplicates && !c.name.empty())
+      for (const Choice& other : cl.choices)
+        if (other.name == c.name) {
+          error(*s, r, name_col, "choice list '" + list + "' already has the name '" + c.name +
+                                     "' (row " + std::to_string(other.row->number) +
+                                     "); names must be unique in a list, unless the settings "
+                                     "say allow_choice_duplicates");
+          break;
+        }
     if (cl.columns.empty())
       for (const auto& col : rr.cols) cl.columns.push_back(col.base);
     if (c.name.empty())

@@ -63,25 +63,18 @@ class XFormWriter {
     return it == t.end() ? nullptr : &it->second;
   }
 
-  // Label text as XML: text escaped, ${x} as <output value="..."/>.
+  // Label text as XML: text escaped, each ${x} as <output value="..."/>.
   std::string text_xml(const Field* f, const Cell& cell) {
     if (!f) return xml_escape(cell.text);
     Expanded e = c_.expand(*f, cell.text, cell.col);
-    // Rebuild with outputs: expand() marks each ${} by repeating its origin index.
     std::string out;
     std::size_t i = 0;
-    while (i < e.text.size()) {
-      std::size_t o = e.origin[i];
-      if (cell.text.compare(o, 2, "${") == 0) {
-        std::size_t j = i;
-        while (j < e.text.size() && e.origin[j] == o) ++j;
-        out += "<output value=\"" + xml_escape(e.text.substr(i, j - i)) + "\"/>";
-        i = j;
-      } else {
-        out += xml_escape(std::string_view(&e.text[i], 1));
-        ++i;
-      }
+    for (const auto& [begin, end] : e.refs) {
+      out += xml_escape(std::string_view(e.text).substr(i, begin - i));
+      out += "<output value=\"" + xml_escape(e.text.substr(begin, end - begin)) + "\"/>";
+      i = end;
     }
+    out += xml_escape(std::string_view(e.text).substr(i));
     return out;
   }
 
@@ -448,8 +441,9 @@ std::string XFormWriter::write() {
   for (const auto& ch : c_.root_.children) write_body(*ch);
   for (const auto& ch : c_.root_.children) write_bind(*ch);
   for (const auto& ch : c_.meta_->children) write_bind(*ch);
-  binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceID") +
-            " type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>";
+  if (!s.omit_instance_id)
+    binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceID") +
+              " type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>";
   if (!s.instance_name.empty()) {
     // Checked like any expression, its mistakes placed in the settings sheet.
     Field ctx;
@@ -462,11 +456,11 @@ std::string XFormWriter::write() {
   }
   std::string inst;
   write_children(c_.root_, inst);
-  inst += "<meta>";
-  for (const auto& ch : c_.meta_->children) write_instance(*ch, inst, false);
-  inst += "<instanceID/>";
-  if (!s.instance_name.empty()) inst += "<instanceName/>";
-  inst += "</meta>";
+  std::string meta;
+  for (const auto& ch : c_.meta_->children) write_instance(*ch, meta, false);
+  if (!s.omit_instance_id) meta += "<instanceID/>";
+  if (!s.instance_name.empty()) meta += "<instanceName/>";
+  if (!meta.empty()) inst += "<meta>" + meta + "</meta>";
   std::string secondary;
   for (std::size_t i = 0; i < c_.list_instances_.size(); ++i)
     secondary += list_instance(c_.list_instances_[i]);
