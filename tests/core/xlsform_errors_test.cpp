@@ -177,3 +177,12 @@ TEST_CASE("xlsform errors: a choice name twice in one list") {
   REQUIRE(wb.ok());
   CHECK(xlsform::xlsform_to_xform(wb.value(), "ok.md").ok());
 }
+
+TEST_CASE("xlsform errors: a guidance hint alone is not a label") {
+  // pyxform's test_guidance_hint_only.
+  CHECK(has(compile_error(R"(
+| survey |
+|        | type   | name | guidance_hint                 |
+|        | string | name | as shown on birth certificate |
+)"), "row 4, column 'type' (B): the question 'name' has no label or hint"));
+}

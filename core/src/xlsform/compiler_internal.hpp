@@ -2,6 +2,8 @@
 // and the Compiler that owns one compilation. The compiler is split by aspect:
 //   compiler_survey.cpp       settings, choices and survey rows -> the Field tree (types,
 //                             columns, parameters), structural mistakes;
+//   compiler_generated.cpp    what pyxform adds: or_other questions, repeat counts, table-list,
+//                             trigger setvalues, flat-group paths;
 //   compiler_expressions.cpp  ${name} references and expression checks (positions in the
 //                             designer's text), pulldata()/instance() needs, dynamic defaults;
 //   compiler_writer.cpp       the Field tree -> pyxform-shaped XForm XML;
