@@ -234,7 +234,9 @@ TEST_CASE("xlsform types: dynamic defaults become setvalue actions") {
   CHECK(has(x, "<d/>"));
   CHECK(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/d" value="today()"/>)x"));
   CHECK(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/twice" value=" /data/n  * 2"/>)x"));
-  CHECK(has(x, R"x(<repeat nodeset="/data/rep"><setvalue event="odk-new-repeat" ref="/data/rep/k" value="position(..)"/>)x"));
+  // In a repeat, as pyxform: on the <repeat>, for the first load and each new instance.
+  CHECK(has(x, R"x(<repeat nodeset="/data/rep"><setvalue event="odk-instance-first-load odk-new-repeat" ref="/data/rep/k" value="position(..)"/>)x"));
+  CHECK_FALSE(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/rep/k")x"));
   auto s = session(md);
   CHECK(node(*s, "/data/d").value == "2020-01-01");
   CHECK(node(*s, "/data/twice").value == "4");

@@ -37,6 +37,12 @@ bool translated(const Texts& t) {
   return std::any_of(t.begin(), t.end(), [](const auto& kv) { return !kv.first.empty(); });
 }
 
+bool in_repeat(const Field& f) {
+  for (const Field* p = f.parent; p; p = p->parent)
+    if (p->kind == Kind::Repeat) return true;
+  return false;
+}
+
 bool is_decimal_text(const std::string& s) {
   return s.find_first_of(".eE") != std::string::npos;
 }
@@ -259,7 +265,7 @@ class XFormWriter {
       for (const auto& [k, v] : f.params) b += attr("odk:" + k, v);
     for (const auto& [k, v] : f.bind_attrs) b += attr(k, refs(f, v, "bind"));
     if ((!b.empty() || f.kind == Kind::Leaf) && !f.flat) binds_ += "<bind" + attr("nodeset", f.path) + b + "/>";
-    if (f.dynamic_default) {
+    if (f.dynamic_default && !in_repeat(f)) {  // in a repeat: on the <repeat>, see write_body
       std::string set = "<setvalue event=\"odk-instance-first-load\"" + attr("ref", f.path) +
                         attr("value", c_.expr(f, f.default_value, "default")) + "/>";
       model_actions_ += set;
@@ -381,10 +387,11 @@ class XFormWriter {
     body_ += "</" + el + ">";
   }
 
-  // Dynamic defaults inside a repeat also apply to each new instance (odk-new-repeat).
+  // Dynamic defaults inside a repeat: one setvalue on the <repeat>, for the instances there at
+  // first load and each new one, as pyxform writes it.
   void write_new_repeat_defaults(const Field& f) {
     if (f.kind == Kind::Leaf && f.dynamic_default)
-      body_ += "<setvalue event=\"odk-new-repeat\"" + attr("ref", f.path) +
+      body_ += "<setvalue event=\"odk-instance-first-load odk-new-repeat\"" + attr("ref", f.path) +
                attr("value", c_.expr(f, f.default_value, "default")) + "/>";
     if (f.kind == Kind::Group)
       for (const auto& ch : f.children) write_new_repeat_defaults(*ch);
