@@ -5,6 +5,10 @@
 
 #include <string>
 
+#include <fstream>
+
+#include "khaosat/core/form_session.hpp"
+#include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
 #include "xlsform/compiler.hpp"
 
@@ -185,4 +189,20 @@ TEST_CASE("xlsform errors: a guidance hint alone is not a label") {
 |        | type   | name | guidance_hint                 |
 |        | string | name | as shown on birth certificate |
 )"), "row 4, column 'type' (B): the question 'name' has no label or hint"));
+}
+
+TEST_CASE("xlsform errors: a calculation cycle names the survey rows") {
+  khaosat::test::ScopedDir dir;
+  std::string path = (dir.path() / "cycle.md").string();
+  std::ofstream(path) << R"(
+| survey |
+|        | type    | name | label | calculation |
+|        | integer | a    | A     | ${b} + 1    |
+|        | integer | b    | B     | ${a} + 1    |
+)";
+  auto form = load_form(path);
+  REQUIRE_FALSE(form.ok());
+  CHECK(form.error().code == "form.cycle");
+  CHECK(has(form.error().message, path + ": calculation cycle: /data/a"));
+  CHECK(has(form.error().message, "\n  survey sheet: 'a' (row 4), 'b' (row 5)"));
 }
