@@ -206,3 +206,20 @@ TEST_CASE("xlsform errors: a calculation cycle names the survey rows") {
   CHECK(has(form.error().message, path + ": calculation cycle: /data/a"));
   CHECK(has(form.error().message, "\n  survey sheet: 'a' (row 4), 'b' (row 5)"));
 }
+
+TEST_CASE("xlsform errors: instance('name') naming nothing") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type         | name | label | calculation                          |
+|        | calculate    | a    |       | count(instance('crop')/root/item)    |
+|        | calculate    | b    |       | count(instance('crops')/root/item)   |
+|        | calculate    | c    |       | count(instance('towns')/root/item)   |
+|        | csv-external | towns|       |                                      |
+| choices |
+|         | list_name | name | label |
+|         | crops     | rice | Rice  |
+)");
+  CHECK(has(e, "survey sheet, row 4, column 'calculation' (E): instance('crop') names nothing"));
+  CHECK(e.find("row 5") == std::string::npos);
+  CHECK(e.find("row 6") == std::string::npos);
+}

@@ -131,16 +131,31 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
   return out;
 }
 
-void Compiler::note_instance_need(const std::string& kind, const std::string& name) {
+void Compiler::note_instance_need(const Field& f, std::string_view col_base,
+                                  const std::string& kind, const std::string& name) {
   if (kind == "pulldata") {
     for (const auto& [id, src] : external_instances_)
       if (id == name) return;
     external_instances_.emplace_back(name, "jr://file-csv/" + name + ".csv");
     return;
   }
-  if (lists_.count(name) &&
-      std::find(list_instances_.begin(), list_instances_.end(), name) == list_instances_.end())
+  if (!lists_.count(name)) {
+    instance_refs_.push_back({&f, std::string(col_base), name});
+    return;
+  }
+  if (std::find(list_instances_.begin(), list_instances_.end(), name) == list_instances_.end())
     list_instances_.push_back(name);
+}
+
+void Compiler::check_instance_refs() {
+  for (const InstanceRef& ref : instance_refs_) {
+    bool external = std::any_of(external_instances_.begin(), external_instances_.end(),
+                                [&](const auto& e) { return e.first == ref.name; });
+    if (!external)
+      field_error(*ref.field, ref.col_base,
+                  "instance('" + ref.name + "') names nothing: no choice list, csv-external, "
+                  "xml-external, pulldata() or *_from_file file is called '" + ref.name + "'");
+  }
 }
 
 std::string Compiler::expr(const Field& f, const std::string& text, std::string_view col_base,
@@ -166,7 +181,7 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
     if (t.kind != lex::Tok::FunctionName || (t.text != "pulldata" && t.text != "instance"))
       continue;
     if (toks.tokens[k + 1].kind == lex::Tok::LParen && toks.tokens[k + 2].kind == lex::Tok::Literal)
-      note_instance_need(t.text, toks.tokens[k + 2].text);
+      note_instance_need(f, col_base, t.text, toks.tokens[k + 2].text);
   }
   return e.text;
 }

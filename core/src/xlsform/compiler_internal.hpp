@@ -161,6 +161,9 @@ class Compiler {
   std::string expr(const Field& f, const std::string& text, std::string_view col_base,
                    std::string_view rel_prefix = "");
   std::string choice_filter(const Field& f);
+  // Every instance('name') must name a choice list or external data (checked once all of the
+  // form's attachments are known).
+  void check_instance_refs();
   static bool is_dynamic_default(const std::string& text);
 
   // [compiler_writer.cpp]
@@ -201,10 +204,13 @@ class Compiler {
   void expand_table_lists(Field& group);
   void add_repeat_count(Field& repeat, std::vector<Field*>& open);
   static std::string child_path(const Field& parent, const std::string& name);
-  void note_instance_need(const std::string& kind, const std::string& name);
-
-  // Writer state.
-  friend class XFormWriter;
+  void note_instance_need(const Field& f, std::string_view col_base, const std::string& kind,
+                          const std::string& name);
+  struct InstanceRef {
+    const Field* field;
+    std::string col_base, name;
+  };
+  std::vector<InstanceRef> instance_refs_;
 };
 
 }  // namespace khaosat::core::xlsform::detail

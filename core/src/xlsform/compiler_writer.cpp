@@ -200,7 +200,6 @@ class XFormWriter {
       for (const auto& [k, v] : ch.extras) x += "<" + k + ">" + xml_escape(v) + "</" + k + ">";
       x += "</item>";
     }
-    list_itext_[list] = itext;
     return x + "</root></instance>";
   }
 
@@ -435,7 +434,6 @@ class XFormWriter {
   Compiler& c_;
   std::map<std::string, std::map<std::string, Values>> itext_;  // id -> lang -> values
   std::vector<std::string> itext_order_;
-  std::map<std::string, bool> list_itext_;
   std::set<const Field*> triggered_targets_;
   std::string binds_, body_, model_actions_;
 };
@@ -468,6 +466,7 @@ std::string XFormWriter::write() {
   if (!s.omit_instance_id) meta += "<instanceID/>";
   if (!s.instance_name.empty()) meta += "<instanceName/>";
   if (!meta.empty()) inst += "<meta>" + meta + "</meta>";
+  c_.check_instance_refs();
   std::string secondary;
   for (std::size_t i = 0; i < c_.list_instances_.size(); ++i)
     secondary += list_instance(c_.list_instances_[i]);
