@@ -5,7 +5,8 @@
 // properties under /meta are equal.
 //
 // usage: khaosat_conformance FIXTURES_DIR GOLDEN_DIR STEPS_DIR [SUBDIR]
-// Goldens are JSON, optionally gzip-compressed (.json.gz).
+// Goldens are JSON, optionally gzip-compressed (.json.gz). A form may be an XLSForm source: our
+// engine loads it through the compiler, the golden was recorded on our converted XForm.
 // Prints one line per (form, script) and closes with "N passed, M failed"; exit 1 on failure.
 // Forms listed in GOLDEN_DIR/../known-differences.txt are reported as KNOWN (see
 // docs/conformance.md for why each differs) and count as neither.
@@ -160,9 +161,11 @@ int main(int argc, char** argv) {
     std::string form_rel = rel.substr(0, rel.rfind(".json"));
     std::string script_rel;
     std::smatch m;
-    if (std::regex_match(form_rel, m, std::regex("(.*\\.xml)\\.(seed\\d+)$"))) {
+    // Forms are XForms (.xml) or XLSForm sources (.xlsx, .md, .csv: golden-xlsform/, whose
+    // goldens the oracle recorded on the XForm `khaosat form convert` wrote for the source).
+    if (std::regex_match(form_rel, m, std::regex("(.*\\.(xml|xlsx|md|csv))\\.(seed\\d+)$"))) {
       // Copy the matches out before form_rel, which they point into, changes.
-      std::string form = m[1], seed = m[2];
+      std::string form = m[1], seed = m[3];
       form_rel = form;
       script_rel = form + "." + seed + ".steps.json";
     }

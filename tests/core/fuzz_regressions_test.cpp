@@ -46,6 +46,7 @@ void replay(const char* target, Entry entry) {
 
 TEST_CASE("fuzz regressions: fuzz_xpath") { replay("xpath", khaosat::fuzz::run_xpath); }
 TEST_CASE("fuzz regressions: fuzz_xform") { replay("xform", khaosat::fuzz::run_xform); }
+TEST_CASE("fuzz regressions: fuzz_xlsform") { replay("xlsform", khaosat::fuzz::run_xlsform); }
 TEST_CASE("fuzz regressions: fuzz_session_script") {
   replay("session_script", khaosat::fuzz::run_session_script);
 }

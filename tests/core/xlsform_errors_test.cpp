@@ -5,6 +5,10 @@
 
 #include <string>
 
+#include <fstream>
+
+#include "khaosat/core/form_session.hpp"
+#include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
 #include "xlsform/compiler.hpp"
 
@@ -103,4 +107,119 @@ TEST_CASE("xlsform errors: the same mistake is reported once") {
 |          | yes  |
 )");
   CHECK(e.find("2 errors") != std::string::npos);
+}
+
+TEST_CASE("xlsform errors: names that cannot become XML") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type           | name   | label | bind::1bad | choice_filter |
+|        | text           | 2nd    | A     |            |               |
+|        | text           | a b    | B     |            |               |
+|        | text           | ok     | C     | x          |               |
+|        | select_one l   | s      | S     |            | my col = 'x'  |
+| choices |
+|         | list_name | name | label | my col |
+|         | l         | x    | X     | y      |
+| settings |
+|          | name   |
+|          | 9root  |
+)");
+  CHECK(has(e, "survey sheet, row 4, column 'name' (C): '2nd' is not a valid name"));
+  CHECK(has(e, "survey sheet, row 5, column 'name' (C): 'a b' is not a valid name"));
+  CHECK(has(e, "survey sheet, row 6, column 'bind::1bad' (E): '1bad' is not a valid attribute name"));
+  CHECK(has(e, "choices sheet, row 10, column 'my col' (E): the column 'my col' cannot hold "
+               "choice data"));
+  CHECK(has(e, "settings sheet, row 13, column 'name' (B): '9root' is not a valid name for the "
+               "form's root"));
+}
+
+TEST_CASE("xlsform errors: a question with nothing to show") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type      | name | label | hint | image  |
+|        | integer   | a    |       |      |        |
+|        | note      | n    |       |      |        |
+|        | integer   | b    |       | Why? |        |
+|        | note      | pic  |       |      | p.png  |
+|        | calculate | c    |       |      |        |
+)");
+  CHECK(has(e, "2 errors"));
+  CHECK(has(e, "row 4, column 'label' (D): the question 'a' has no label or hint"));
+  CHECK(has(e, "row 5, column 'label' (D): the question 'n' has no label or hint"));
+}
+
+TEST_CASE("xlsform errors: instance_name is checked like any expression") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type | name | label |
+|        | text | a    | A     |
+| settings |
+|          | form_id | instance_name       |
+|          | f       | conct(${a}, ${b})   |
+)");
+  CHECK(has(e, "settings sheet, row 7, column 'instance_name' (C): ${b} refers to nothing"));
+  CHECK(has(e, "settings sheet, row 7, column 'instance_name' (C): expression error at "
+               "character 1: unknown function 'conct'"));
+}
+
+TEST_CASE("xlsform errors: a choice name twice in one list") {
+  const std::string md = R"(
+| survey |
+|        | type         | name | label |
+|        | select_one l | s    | S     |
+| choices |
+|         | list_name | name | label |
+|         | l         | a    | A     |
+|         | l         | a    | A2    |
+|         | m         | a    | A     |
+)";
+  CHECK(has(compile_error(md), "choices sheet, row 8, column 'name' (C): choice list 'l' already "
+                               "has the name 'a' (row 7)"));
+  // allow_choice_duplicates says it is meant.
+  auto wb = xlsform::read_markdown(md + "| settings |\n| | allow_choice_duplicates |\n| | yes |\n",
+                                   "ok.md");
+  REQUIRE(wb.ok());
+  CHECK(xlsform::xlsform_to_xform(wb.value(), "ok.md").ok());
+}
+
+TEST_CASE("xlsform errors: a guidance hint alone is not a label") {
+  // pyxform's test_guidance_hint_only.
+  CHECK(has(compile_error(R"(
+| survey |
+|        | type   | name | guidance_hint                 |
+|        | string | name | as shown on birth certificate |
+)"), "row 4, column 'type' (B): the question 'name' has no label or hint"));
+}
+
+TEST_CASE("xlsform errors: a calculation cycle names the survey rows") {
+  khaosat::test::ScopedDir dir;
+  std::string path = (dir.path() / "cycle.md").string();
+  std::ofstream(path) << R"(
+| survey |
+|        | type    | name | label | calculation |
+|        | integer | a    | A     | ${b} + 1    |
+|        | integer | b    | B     | ${a} + 1    |
+)";
+  auto form = load_form(path);
+  REQUIRE_FALSE(form.ok());
+  CHECK(form.error().code == "form.cycle");
+  CHECK(has(form.error().message, path + ": calculation cycle: /data/a"));
+  CHECK(has(form.error().message, "\n  survey sheet: 'a' (row 4), 'b' (row 5)"));
+}
+
+TEST_CASE("xlsform errors: instance('name') naming nothing") {
+  std::string e = compile_error(R"(
+| survey |
+|        | type         | name | label | calculation                          |
+|        | calculate    | a    |       | count(instance('crop')/root/item)    |
+|        | calculate    | b    |       | count(instance('crops')/root/item)   |
+|        | calculate    | c    |       | count(instance('towns')/root/item)   |
+|        | csv-external | towns|       |                                      |
+| choices |
+|         | list_name | name | label |
+|         | crops     | rice | Rice  |
+)");
+  CHECK(has(e, "survey sheet, row 4, column 'calculation' (E): instance('crop') names nothing"));
+  CHECK(e.find("row 5") == std::string::npos);
+  CHECK(e.find("row 6") == std::string::npos);
 }

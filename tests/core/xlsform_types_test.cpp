@@ -234,7 +234,9 @@ TEST_CASE("xlsform types: dynamic defaults become setvalue actions") {
   CHECK(has(x, "<d/>"));
   CHECK(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/d" value="today()"/>)x"));
   CHECK(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/twice" value=" /data/n  * 2"/>)x"));
-  CHECK(has(x, R"x(<repeat nodeset="/data/rep"><setvalue event="odk-new-repeat" ref="/data/rep/k" value="position(..)"/>)x"));
+  // In a repeat, as pyxform: on the <repeat>, for the first load and each new instance.
+  CHECK(has(x, R"x(<repeat nodeset="/data/rep"><setvalue event="odk-instance-first-load odk-new-repeat" ref="/data/rep/k" value="position(..)"/>)x"));
+  CHECK_FALSE(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/rep/k")x"));
   auto s = session(md);
   CHECK(node(*s, "/data/d").value == "2020-01-01");
   CHECK(node(*s, "/data/twice").value == "4");
@@ -280,4 +282,17 @@ TEST_CASE("xlsform types: mistakes in types and parameters") {
   CHECK(has(e, "row 7, column 'type' (B): 'rank' needs a choice list name ('rank LIST')"));
   CHECK(has(e, "row 8, column 'type' (B): 'select_one_from_file x.txt' needs a file ending in .csv, .xml or .geojson"));
   CHECK(has(e, "row 9, column 'type' (B): 'or_other' only goes with select_one and select_multiple"));
+}
+
+TEST_CASE("xlsform types: omit_instanceID") {
+  std::string x = to_xform(R"x(
+| survey |
+|        | type | name | label |
+|        | text | a    | A     |
+| settings |
+|          | omit_instanceID |
+|          | TRUE            |
+)x");
+  CHECK_FALSE(has(x, "instanceID"));
+  CHECK_FALSE(has(x, "<meta>"));
 }

@@ -3,12 +3,15 @@
 // [SECTION] Input reading and interesting values
 // [SECTION] fuzz_xpath
 // [SECTION] fuzz_xform
+// [SECTION] fuzz_xlsform
 // [SECTION] fuzz_session_script
 #include "fuzz/fuzz_entries.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstdio>
+#include <cstdlib>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -17,6 +20,7 @@
 #include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "support/xml_tree_builder.hpp"
+#include "xlsform/compiler.hpp"
 #include "xpath/xpath.hpp"
 
 namespace khaosat::fuzz {
@@ -195,6 +199,32 @@ void run_xform(std::string_view input) {
   auto restored = FormSession::restore(*form, xml, options);
   if (restored) (void)(*restored)->nodes();
   (void)s.finalize();
+}
+
+// [SECTION] fuzz_xlsform
+
+void run_xlsform(std::string_view input) {
+  namespace x = core::xlsform;
+  x::ReadLimits limits;
+  limits.max_cells = 20'000;
+  limits.max_grid_cells = 200'000;
+  auto wb = x::read_markdown(input, "fuzz.md", limits);
+  if (!wb) return;
+  auto xml = x::xlsform_to_xform(wb.value(), "fuzz.md");
+  if (!xml) return;
+  core::FormLoadOptions load;
+  load.missing_blank = true;
+  auto form = core::load_form_xml(xml.value(), "/nonexistent-khaosat-fuzz/form.xml", load);
+  // A calculation cycle is the designer's mistake, found when the dependency graph is built
+  // (form_plan); anything else the loader refuses in XML we wrote is a compiler bug.
+  if (!form && form.error().code == "form.cycle") return;
+  if (!form) {
+    // We wrote it; our own loader must take it (or the compiler should have said why not).
+    std::fprintf(stderr, "compiled XForm refused: %s\n%s\n", form.error().message.c_str(),
+                 xml.value().c_str());
+    std::abort();
+  }
+  run_xform(xml.value());
 }
 
 // [SECTION] fuzz_session_script

@@ -27,4 +27,10 @@ void run_xform(std::string_view input);
 // (see fuzz_entries.cpp) over the form's node references. The script runs through run_fill().
 void run_session_script(std::string_view input);
 
+// Reads the input as a pyxform markdown workbook and compiles it (the XLSForm compiler,
+// core/src/xlsform/compiler*.cpp); when it compiles, the XForm written must load and run as
+// in run_xform — a compiled form the loader refuses (except for a calculation cycle, the
+// designer's mistake) is a compiler bug, reported by abort().
+void run_xlsform(std::string_view input);
+
 }  // namespace khaosat::fuzz

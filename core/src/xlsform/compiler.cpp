@@ -3,8 +3,10 @@
 #include "xlsform/compiler.hpp"
 
 #include <algorithm>
+#include <regex>
 
 #include "khaosat/core/xlsform.hpp"
+#include "session/form_plan.hpp"
 #include "xlsform/compiler_internal.hpp"
 
 namespace khaosat::core::xlsform {
@@ -69,6 +71,36 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   return xml;
 }
 
+namespace {
+
+// A mistake only the engine finds (a calculation cycle, when the dependency graph is built) told
+// in the workbook's terms: the file, and the survey row of each question its message names.
+Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e) {
+  static const std::regex kPath("(/[A-Za-z_][A-Za-z0-9_.-]*)+");
+  const Sheet* survey = wb.sheet("survey");
+  std::string rows;
+  if (survey) {
+    detail::RowReader rr(*survey);
+    std::vector<std::string> seen;
+    for (std::sregex_iterator it(e.message.begin(), e.message.end(), kPath), end; it != end; ++it) {
+      std::string path = it->str();
+      std::string name = path.substr(path.find_last_of('/') + 1);
+      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
+      seen.push_back(name);
+      for (const Row& r : survey->rows)
+        if (rr.get(r, "name") == name) {
+          rows += (rows.empty() ? "" : ", ") + ("'" + name + "' (row " + std::to_string(r.number) + ")");
+          break;
+        }
+    }
+  }
+  std::string msg = source_path + ": " + e.message;
+  if (!rows.empty()) msg += "\n  survey sheet: " + rows;
+  return Error::make(e.code, std::move(msg));
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path) {
   auto xml = xlsform_to_xform(wb, source_path);
@@ -81,7 +113,12 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
 Result<std::shared_ptr<const FormDef>> load_xlsform(const std::string& path) {
   auto wb = read_workbook(path);
   if (!wb) return wb.error();
-  return compile_xlsform(wb.value(), path);
+  auto def = compile_xlsform(wb.value(), path);
+  if (!def) return def;
+  // A calculation cycle is found when the dependency graph is built; checked here too (load_form
+  // builds it again) so the message can name the survey rows, which only the workbook knows.
+  if (auto plan = build_plan(*def.value()); !plan) return locate_in_survey(wb.value(), path, plan.error());
+  return def;
 }
 
 bool is_xlsform_path(const std::string& path) {

@@ -17,7 +17,15 @@ void Compiler::error(const Sheet& s, const Row& r, std::size_t col, const std::s
 }
 
 void Compiler::field_error(const Field& f, std::string_view col_base, const std::string& what) {
-  if (f.row) error(*survey_, *f.row, column_index(col_base), what);
+  if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, column_of(f, col_base), what);
+}
+
+// The column `base` in the sheet `f` comes from (the survey sheet unless f.sheet says).
+std::size_t Compiler::column_of(const Field& f, std::string_view base) const {
+  if (!f.sheet || f.sheet == survey_) return column_index(base);
+  RowReader rr(*f.sheet);
+  auto i = rr.index(base);
+  return i;
 }
 
 std::size_t Compiler::column_index(std::string_view base) const {
@@ -115,6 +123,7 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
       if (!path.starts_with('/')) path = std::string(rel_prefix) + path;
     }
     path = " " + path + " ";
+    out.refs.emplace_back(out.text.size(), out.text.size() + path.size());
     out.text += path;
     out.origin.insert(out.origin.end(), path.size(), at);
     i = close + 1;
@@ -122,21 +131,36 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
   return out;
 }
 
-void Compiler::note_instance_need(const std::string& kind, const std::string& name) {
+void Compiler::note_instance_need(const Field& f, std::string_view col_base,
+                                  const std::string& kind, const std::string& name) {
   if (kind == "pulldata") {
     for (const auto& [id, src] : external_instances_)
       if (id == name) return;
     external_instances_.emplace_back(name, "jr://file-csv/" + name + ".csv");
     return;
   }
-  if (lists_.count(name) &&
-      std::find(list_instances_.begin(), list_instances_.end(), name) == list_instances_.end())
+  if (!lists_.count(name)) {
+    instance_refs_.push_back({&f, std::string(col_base), name});
+    return;
+  }
+  if (std::find(list_instances_.begin(), list_instances_.end(), name) == list_instances_.end())
     list_instances_.push_back(name);
+}
+
+void Compiler::check_instance_refs() {
+  for (const InstanceRef& ref : instance_refs_) {
+    bool external = std::any_of(external_instances_.begin(), external_instances_.end(),
+                                [&](const auto& e) { return e.first == ref.name; });
+    if (!external)
+      field_error(*ref.field, ref.col_base,
+                  "instance('" + ref.name + "') names nothing: no choice list, csv-external, "
+                  "xml-external, pulldata() or *_from_file file is called '" + ref.name + "'");
+  }
 }
 
 std::string Compiler::expr(const Field& f, const std::string& text, std::string_view col_base,
                            std::string_view rel_prefix) {
-  const std::size_t col = column_index(col_base);
+  const std::size_t col = column_of(f, col_base);
   Expanded e = expand(f, text, col, rel_prefix);
   auto parsed = xpath::parse(e.text);
   if (!parsed.ok()) {
@@ -146,7 +170,7 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
       where = " at character " + std::to_string(e.origin[pos] + 1);
     else if (pos != std::string::npos)
       where = " at the end";
-    if (f.row) error(*survey_, *f.row, col, "expression error" + where + ": " + what +
+    if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, col, "expression error" + where + ": " + what +
                                                  " (in '" + text + "')");
     return e.text;
   }
@@ -157,7 +181,7 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
     if (t.kind != lex::Tok::FunctionName || (t.text != "pulldata" && t.text != "instance"))
       continue;
     if (toks.tokens[k + 1].kind == lex::Tok::LParen && toks.tokens[k + 2].kind == lex::Tok::Literal)
-      note_instance_need(t.text, toks.tokens[k + 2].text);
+      note_instance_need(f, col_base, t.text, toks.tokens[k + 2].text);
   }
   return e.text;
 }

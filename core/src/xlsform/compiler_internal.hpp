@@ -2,6 +2,8 @@
 // and the Compiler that owns one compilation. The compiler is split by aspect:
 //   compiler_survey.cpp       settings, choices and survey rows -> the Field tree (types,
 //                             columns, parameters), structural mistakes;
+//   compiler_generated.cpp    what pyxform adds: or_other questions, repeat counts, table-list,
+//                             trigger setvalues, flat-group paths;
 //   compiler_expressions.cpp  ${name} references and expression checks (positions in the
 //                             designer's text), pulldata()/instance() needs, dynamic defaults;
 //   compiler_writer.cpp       the Field tree -> pyxform-shaped XForm XML;
@@ -26,6 +28,8 @@ namespace khaosat::core::xlsform::detail {
 
 std::string lower(std::string_view s);
 std::string xml_escape(std::string_view s);
+// An XML element/attribute name as the writer needs it (at most one "prefix:").
+bool is_xml_name(std::string_view s);
 
 // A header split into its base name and language: "label::English (en)" -> {"label", "English
 // (en)"}; pyxform also accepts a single ':' ("label:English (en)"). Media columns keep their
@@ -117,6 +121,8 @@ struct Settings {
   std::string title, form_id, version, default_lang, root_name = "data", instance_name,
       public_key, submission_url, style, auto_send, auto_delete, namespaces;
   bool flat = false;  // pyxform's "flat": groups get no instance node
+  bool omit_instance_id = false;
+  bool allow_choice_duplicates = false;
   const Row* row = nullptr;
 };
 
@@ -125,6 +131,7 @@ struct Settings {
 struct Expanded {
   std::string text;
   std::vector<std::size_t> origin;
+  std::vector<std::pair<std::size_t, std::size_t>> refs;  // [begin, end) of each expanded ${}
 };
 
 class Compiler {
@@ -154,6 +161,9 @@ class Compiler {
   std::string expr(const Field& f, const std::string& text, std::string_view col_base,
                    std::string_view rel_prefix = "");
   std::string choice_filter(const Field& f);
+  // Every instance('name') must name a choice list or external data (checked once all of the
+  // form's attachments are known).
+  void check_instance_refs();
   static bool is_dynamic_default(const std::string& text);
 
   // [compiler_writer.cpp]
@@ -163,6 +173,7 @@ class Compiler {
   void error(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
   void field_error(const Field& f, std::string_view col_base, const std::string& what);
   std::size_t column_index(std::string_view base) const;
+  std::size_t column_of(const Field& f, std::string_view base) const;
 
   const Workbook& wb_;
   std::string source_path_;
@@ -193,10 +204,13 @@ class Compiler {
   void expand_table_lists(Field& group);
   void add_repeat_count(Field& repeat, std::vector<Field*>& open);
   static std::string child_path(const Field& parent, const std::string& name);
-  void note_instance_need(const std::string& kind, const std::string& name);
-
-  // Writer state.
-  friend class XFormWriter;
+  void note_instance_need(const Field& f, std::string_view col_base, const std::string& kind,
+                          const std::string& name);
+  struct InstanceRef {
+    const Field* field;
+    std::string col_base, name;
+  };
+  std::vector<InstanceRef> instance_refs_;
 };
 
 }  // namespace khaosat::core::xlsform::detail

@@ -5,7 +5,7 @@
 // [SECTION] Text helpers and columns
 // [SECTION] Types
 // [SECTION] Settings, choices, languages
-// [SECTION] Survey rows -> field tree
+// [SECTION] Survey rows -> field tree (what pyxform adds to it: compiler_generated.cpp)
 #include <algorithm>
 #include <cctype>
 
@@ -23,6 +23,23 @@ std::string lower(std::string_view s) {
   return out;
 }
 
+bool is_xml_name(std::string_view s) {
+  if (s.empty()) return false;
+  auto start = [](unsigned char c) { return std::isalpha(c) || c == '_' || c >= 0x80; };
+  if (!start(static_cast<unsigned char>(s.front()))) return false;
+  int colons = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c == ':') {  // one prefix at most, and a name after it
+      if (++colons > 1 || i + 1 == s.size() || !start(static_cast<unsigned char>(s[i + 1])))
+        return false;
+      continue;
+    }
+    if (!(std::isalnum(c) || c == '_' || c == '-' || c == '.' || c >= 0x80)) return false;
+  }
+  return true;
+}
+
 std::string xml_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
@@ -31,7 +48,12 @@ std::string xml_escape(std::string_view s) {
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      default: out += c;
+      case '\t': case '\n': case '\r': out += c; break;
+      default:
+        // XML 1.0 cannot hold other control characters (a cell pasted with one would make the
+        // whole form unreadable): they become U+FFFD, visibly wrong but harmless.
+        if (static_cast<unsigned char>(c) < 0x20) out += "\xEF\xBF\xBD";
+        else out += c;
     }
   }
   return out;
@@ -249,9 +271,17 @@ void Compiler::read_settings() {
     st.auto_send = rr.get(r, "auto_send");
     st.auto_delete = rr.get(r, "auto_delete");
     st.namespaces = rr.get(r, "namespaces");
-    if (auto v = rr.get(r, "name"); !v.empty()) st.root_name = v;
-    std::string flat = lower(rr.get(r, "flat"));
-    st.flat = flat == "true" || flat == "yes" || flat == "1";
+    if (auto v = rr.get(r, "name"); !v.empty()) {
+      if (is_xml_name(v) && v.find(':') == std::string::npos) st.root_name = v;
+      else error(*s, r, rr.index("name"), "'" + v + "' is not a valid name for the form's root");
+    }
+    auto yes = [&](std::string_view col) {
+      std::string v = lower(rr.get(r, col));
+      return v == "true" || v == "yes" || v == "1" || v == "true()";
+    };
+    st.flat = yes("flat");
+    st.omit_instance_id = yes("omit_instanceid");
+    st.allow_choice_duplicates = yes("allow_choice_duplicates");
   }
   if (st.title.empty()) st.title = st.form_id;
 }
@@ -275,9 +305,24 @@ void Compiler::read_choices() {
       if (col.base == "list_name" || col.base == "name" || col.base == "label" ||
           !col.lang.empty() || c.media.count(col.base) || col.base.find(':') != std::string::npos)
         continue;
-      if (!r.cells[i].empty()) c.extras.emplace_back(s->headers[i], r.cells[i]);
+      if (r.cells[i].empty()) continue;
+      if (!is_xml_name(s->headers[i]) || s->headers[i].find(':') != std::string::npos) {
+        error(*s, r, i, "the column '" + s->headers[i] + "' cannot hold choice data: its name "
+                        "must start with a letter or '_', then letters, digits, '_', '-' or '.'");
+        continue;
+      }
+      c.extras.emplace_back(s->headers[i], r.cells[i]);
     }
     ChoiceList& cl = lists_[list];
+    if (!settings_.allow_choice_duplicates && !c.name.empty())
+      for (const Choice& other : cl.choices)
+        if (other.name == c.name) {
+          error(*s, r, name_col, "choice list '" + list + "' already has the name '" + c.name +
+                                     "' (row " + std::to_string(other.row->number) +
+                                     "); names must be unique in a list, unless the settings "
+                                     "say allow_choice_duplicates");
+          break;
+        }
     if (cl.columns.empty())
       for (const auto& col : rr.cols) cl.columns.push_back(col.base);
     if (c.name.empty())
@@ -326,7 +371,7 @@ void Compiler::collect_languages() {
 }
 
 // -------------------------------------------------------------------------------------------
-// [SECTION] Survey rows -> field tree
+// [SECTION] Survey rows -> field tree (what pyxform adds to it: compiler_generated.cpp)
 // -------------------------------------------------------------------------------------------
 
 namespace {
@@ -429,6 +474,14 @@ bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
       error(*survey_, r, type_col, "'" + raw + "' needs a file ending in .csv, .xml or .geojson");
       return false;
     }
+    if (!is_xml_name(f.list.substr(0, f.list.find_last_of('.')))) {
+      error(*survey_, r, type_col, "'" + f.list + "' is not a usable file name: start with a "
+                                   "letter or '_', then letters, digits, '_', '-' or '.'");
+      return false;
+    }
+  } else if (!f.list.empty() && !is_xml_name(f.list)) {
+    error(*survey_, r, type_col, "'" + f.list + "' is not a valid choice list name");
+    return false;
   } else if (!f.list.empty() && !lists_.count(f.list)) {
     error(*survey_, r, type_col, "the choice list '" + f.list + "' is not in the choices sheet");
   }
@@ -462,6 +515,10 @@ void Compiler::read_columns(Field& f, const Row& r) {
   for (std::size_t i = 0; i < rr.cols.size() && i < r.cells.size(); ++i) {
     if (r.cells[i].empty() || rr.cols[i].attr.empty()) continue;
     const std::string& b = rr.cols[i].base;
+    if (!is_xml_name(rr.cols[i].attr)) {
+      error(*survey_, r, i, "'" + rr.cols[i].attr + "' is not a valid attribute name");
+      continue;
+    }
     auto& to = b == "bind" ? f.bind_attrs : b == "body" ? f.body_attrs : f.instance_attrs;
     to.emplace_back(rr.cols[i].attr, r.cells[i]);
   }
@@ -539,8 +596,23 @@ std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw
           "a '" + raw + "' row needs a name");
     return nullptr;
   }
+  if (!is_xml_name(f->name) || f->name.find(':') != std::string::npos) {
+    error(*survey_, r, column_index("name"),
+          "'" + f->name + "' is not a valid name: start with a letter or '_', then letters, "
+          "digits, '_', '-' or '.'");
+    return nullptr;
+  }
   read_columns(*f, r);
   parse_parameters(*f);
+  // pyxform: "The survey element named 'x' has no label or hint." A question shown with
+  // nothing to read is a mistake (a note's text is its label; media alone is enough).
+  // A guidance hint alone is not enough: it may be hidden.
+  if (f->info && *f->info->control && f->label.empty() && f->hint.empty() && f->media.empty()) {
+    std::size_t label_col = column_index("label");
+    error(*survey_, r, label_col == std::string::npos ? column_index("type") : label_col,
+          "the question '" + f->name + "' has no label or hint: the person filling the form "
+          "would see nothing");
+  }
   return f;
 }
 
@@ -569,61 +641,6 @@ void Compiler::add_field(std::unique_ptr<Field> f, std::vector<Field*>& open) {
   parent->children.push_back(std::move(f));
   if (raw->kind != Kind::Leaf) open.push_back(raw);
   if (raw->or_other) add_or_other(*raw, open);
-}
-
-// Flat groups have no instance node: paths skip them.
-std::string Compiler::child_path(const Field& parent, const std::string& name) {
-  const Field* owner = &parent;
-  while (owner->flat && owner->parent) owner = owner->parent;
-  return owner->path + "/" + name;
-}
-
-// A repeat_count that is not a single ${name} gets its own calculate, NAME_count, before the
-// repeat, as pyxform writes it; jr:count then names that node.
-void Compiler::add_repeat_count(Field& repeat, std::vector<Field*>& open) {
-  const std::string& rc = repeat.repeat_count;
-  if (rc.starts_with("${") && rc.ends_with("}") && rc.find('}') == rc.size() - 1) return;
-  auto f = std::make_unique<Field>();
-  f->row = repeat.row;
-  f->name = repeat.name + "_count";
-  f->type = "calculate";
-  f->info = type_info("calculate");
-  f->calculation = rc;
-  f->read_only = "true()";
-  f->count_of = &repeat;
-  repeat.repeat_count = "${" + f->name + "}";
-  add_field(std::move(f), open);
-}
-
-// pyxform's or_other: an "other" choice in the list and a text question "NAME_other" that is
-// relevant when it is selected.
-void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
-  if (!select.choice_filter.empty())
-    field_error(select, "choice_filter", "'or_other' cannot be used with a choice_filter");
-  auto it = lists_.find(select.list);
-  if (it != lists_.end()) {
-    auto& choices = it->second.choices;
-    bool has = std::any_of(choices.begin(), choices.end(),
-                           [](const Choice& c) { return c.name == "other"; });
-    if (!has) {
-      Choice other;
-      other.row = select.row;
-      other.name = "other";
-      other.label[""] = Cell{"Other", 0};
-      for (const auto& l : langs_) other.label[l] = Cell{"Other", 0};
-      choices.push_back(std::move(other));
-    }
-  }
-  auto f = std::make_unique<Field>();
-  f->row = select.row;
-  f->name = select.name + "_other";
-  f->type = "text";
-  f->info = type_info("text");
-  f->other_of = select.path;
-  f->label[""] = Cell{"Specify other.", 0};
-  for (const auto& l : langs_) f->label[l] = Cell{"Specify other.", 0};
-  f->relevant = "selected(../" + select.name + ", 'other')";
-  add_field(std::move(f), open);
 }
 
 void Compiler::read_survey() {
@@ -665,90 +682,6 @@ void Compiler::read_survey() {
   }
   expand_table_lists(root_);
   link_triggers(root_);
-}
-
-// pyxform's table-list: the group becomes a field-list; its label and hint move to a generated
-// note; before each run of selects sharing a list comes a generated select showing only the
-// choices (appearance "label"), and the selects themselves hide theirs ("list-nolabel"). The
-// generated names carry the row number, as pyxform's do.
-void Compiler::expand_table_lists(Field& g) {
-  for (auto& c : g.children)
-    if (c->kind != Kind::Leaf) expand_table_lists(*c);
-  if (g.kind != Kind::Group) return;
-  std::string rest;
-  bool table = false;
-  for (std::size_t i = 0; i < g.appearance.size();) {
-    std::size_t end = g.appearance.find(' ', i);
-    if (end == std::string::npos) end = g.appearance.size();
-    std::string word = g.appearance.substr(i, end - i);
-    if (word == "table-list") table = true;
-    else if (!word.empty()) rest += " " + word;
-    i = end + 1;
-  }
-  if (!table) return;
-  g.appearance = "field-list" + rest;
-  auto generated = [&](const Row* row, const std::string& name, const std::string& type) {
-    auto f = std::make_unique<Field>();
-    f->row = row;
-    f->name = name + std::to_string(row->number);
-    f->type = type;
-    f->info = type_info(type);
-    f->parent = &g;
-    f->path = child_path(g, f->name);
-    return f;
-  };
-  std::vector<std::unique_ptr<Field>> out;
-  if (!g.label.empty() || !g.hint.empty()) {
-    auto note = generated(g.row, "generated_table_list_label_", "note");
-    note->label = std::move(g.label);
-    note->hint = std::move(g.hint);
-    g.label.clear();
-    g.hint.clear();
-    out.push_back(std::move(note));
-  }
-  std::string current;
-  for (auto& c : g.children) {
-    if (c->type == "select_one" || c->type == "select_multiple") {
-      if (c->list != current) {
-        current = c->list;
-        auto head = generated(c->row, "reserved_name_for_field_list_labels_", "select_one");
-        head->list = c->list;
-        head->appearance = "label";
-        head->label[""] = Cell{" ", 0};
-        out.push_back(std::move(head));
-      }
-      c->appearance = "list-nolabel";
-    }
-    out.push_back(std::move(c));
-  }
-  g.children = std::move(out);
-}
-
-// The trigger column: "${a}" (or several) names the questions whose change recomputes this
-// row's calculation, as a setvalue on the triggering question.
-void Compiler::link_triggers(Field& f) {
-  for (auto& c : f.children) link_triggers(*c);
-  if (f.trigger.empty()) return;
-  std::size_t i = 0;
-  bool any = false;
-  while ((i = f.trigger.find("${", i)) != std::string::npos) {
-    auto close = f.trigger.find('}', i);
-    if (close == std::string::npos) break;
-    std::string name = f.trigger.substr(i + 2, close - i - 2);
-    i = close + 1;
-    any = true;
-    auto it = by_name_.find(name);
-    if (it == by_name_.end()) {
-      field_error(f, "trigger", "${" + name + "} refers to nothing: no question is named '" +
-                                    name + "'");
-    } else if (!it->second->info || !*it->second->info->control) {
-      field_error(f, "trigger", "${" + name + "} cannot trigger: it is not a question the "
-                                              "user answers");
-    } else {
-      it->second->triggered.push_back(&f);
-    }
-  }
-  if (!any) field_error(f, "trigger", "write the triggering question as ${name}");
 }
 
 }  // namespace khaosat::core::xlsform::detail

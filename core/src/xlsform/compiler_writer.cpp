@@ -37,6 +37,12 @@ bool translated(const Texts& t) {
   return std::any_of(t.begin(), t.end(), [](const auto& kv) { return !kv.first.empty(); });
 }
 
+bool in_repeat(const Field& f) {
+  for (const Field* p = f.parent; p; p = p->parent)
+    if (p->kind == Kind::Repeat) return true;
+  return false;
+}
+
 bool is_decimal_text(const std::string& s) {
   return s.find_first_of(".eE") != std::string::npos;
 }
@@ -63,25 +69,18 @@ class XFormWriter {
     return it == t.end() ? nullptr : &it->second;
   }
 
-  // Label text as XML: text escaped, ${x} as <output value="..."/>.
+  // Label text as XML: text escaped, each ${x} as <output value="..."/>.
   std::string text_xml(const Field* f, const Cell& cell) {
     if (!f) return xml_escape(cell.text);
     Expanded e = c_.expand(*f, cell.text, cell.col);
-    // Rebuild with outputs: expand() marks each ${} by repeating its origin index.
     std::string out;
     std::size_t i = 0;
-    while (i < e.text.size()) {
-      std::size_t o = e.origin[i];
-      if (cell.text.compare(o, 2, "${") == 0) {
-        std::size_t j = i;
-        while (j < e.text.size() && e.origin[j] == o) ++j;
-        out += "<output value=\"" + xml_escape(e.text.substr(i, j - i)) + "\"/>";
-        i = j;
-      } else {
-        out += xml_escape(std::string_view(&e.text[i], 1));
-        ++i;
-      }
+    for (const auto& [begin, end] : e.refs) {
+      out += xml_escape(std::string_view(e.text).substr(i, begin - i));
+      out += "<output value=\"" + xml_escape(e.text.substr(begin, end - begin)) + "\"/>";
+      i = end;
     }
+    out += xml_escape(std::string_view(e.text).substr(i));
     return out;
   }
 
@@ -201,7 +200,6 @@ class XFormWriter {
       for (const auto& [k, v] : ch.extras) x += "<" + k + ">" + xml_escape(v) + "</" + k + ">";
       x += "</item>";
     }
-    list_itext_[list] = itext;
     return x + "</root></instance>";
   }
 
@@ -266,7 +264,7 @@ class XFormWriter {
       for (const auto& [k, v] : f.params) b += attr("odk:" + k, v);
     for (const auto& [k, v] : f.bind_attrs) b += attr(k, refs(f, v, "bind"));
     if ((!b.empty() || f.kind == Kind::Leaf) && !f.flat) binds_ += "<bind" + attr("nodeset", f.path) + b + "/>";
-    if (f.dynamic_default) {
+    if (f.dynamic_default && !in_repeat(f)) {  // in a repeat: on the <repeat>, see write_body
       std::string set = "<setvalue event=\"odk-instance-first-load\"" + attr("ref", f.path) +
                         attr("value", c_.expr(f, f.default_value, "default")) + "/>";
       model_actions_ += set;
@@ -388,10 +386,11 @@ class XFormWriter {
     body_ += "</" + el + ">";
   }
 
-  // Dynamic defaults inside a repeat also apply to each new instance (odk-new-repeat).
+  // Dynamic defaults inside a repeat: one setvalue on the <repeat>, for the instances there at
+  // first load and each new one, as pyxform writes it.
   void write_new_repeat_defaults(const Field& f) {
     if (f.kind == Kind::Leaf && f.dynamic_default)
-      body_ += "<setvalue event=\"odk-new-repeat\"" + attr("ref", f.path) +
+      body_ += "<setvalue event=\"odk-instance-first-load odk-new-repeat\"" + attr("ref", f.path) +
                attr("value", c_.expr(f, f.default_value, "default")) + "/>";
     if (f.kind == Kind::Group)
       for (const auto& ch : f.children) write_new_repeat_defaults(*ch);
@@ -435,7 +434,6 @@ class XFormWriter {
   Compiler& c_;
   std::map<std::string, std::map<std::string, Values>> itext_;  // id -> lang -> values
   std::vector<std::string> itext_order_;
-  std::map<std::string, bool> list_itext_;
   std::set<const Field*> triggered_targets_;
   std::string binds_, body_, model_actions_;
 };
@@ -448,18 +446,27 @@ std::string XFormWriter::write() {
   for (const auto& ch : c_.root_.children) write_body(*ch);
   for (const auto& ch : c_.root_.children) write_bind(*ch);
   for (const auto& ch : c_.meta_->children) write_bind(*ch);
-  binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceID") +
-            " type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>";
-  if (!s.instance_name.empty())
-    binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceName") + " type=\"string\"" +
-              attr("calculate", c_.expr(c_.root_, s.instance_name, "instance_name")) + "/>";
+  if (!s.omit_instance_id)
+    binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceID") +
+              " type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>";
+  if (!s.instance_name.empty()) {
+    // Checked like any expression, its mistakes placed in the settings sheet.
+    Field ctx;
+    ctx.row = s.row;
+    ctx.sheet = c_.wb_.sheet("settings");
+    ctx.parent = &c_.root_;
+    ctx.path = c_.meta_->path + "/instanceName";
+    binds_ += "<bind" + attr("nodeset", ctx.path) + " type=\"string\"" +
+              attr("calculate", c_.expr(ctx, s.instance_name, "instance_name")) + "/>";
+  }
   std::string inst;
   write_children(c_.root_, inst);
-  inst += "<meta>";
-  for (const auto& ch : c_.meta_->children) write_instance(*ch, inst, false);
-  inst += "<instanceID/>";
-  if (!s.instance_name.empty()) inst += "<instanceName/>";
-  inst += "</meta>";
+  std::string meta;
+  for (const auto& ch : c_.meta_->children) write_instance(*ch, meta, false);
+  if (!s.omit_instance_id) meta += "<instanceID/>";
+  if (!s.instance_name.empty()) meta += "<instanceName/>";
+  if (!meta.empty()) inst += "<meta>" + meta + "</meta>";
+  c_.check_instance_refs();
   std::string secondary;
   for (std::size_t i = 0; i < c_.list_instances_.size(); ++i)
     secondary += list_instance(c_.list_instances_[i]);

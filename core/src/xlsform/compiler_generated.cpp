@@ -1,0 +1,150 @@
+// The XLSForm compiler, derived-structure aspect (compiler_internal.hpp): what pyxform adds to
+// the survey the designer wrote — the "_other" question of or_other, the NAME_count calculate
+// of a computed repeat_count, table-list expansion, the setvalue links of the trigger column —
+// and the paths of questions in flat groups.
+#include <algorithm>
+
+#include "xlsform/compiler_internal.hpp"
+
+namespace khaosat::core::xlsform::detail {
+
+// Flat groups have no instance node: paths skip them.
+std::string Compiler::child_path(const Field& parent, const std::string& name) {
+  const Field* owner = &parent;
+  while (owner->flat && owner->parent) owner = owner->parent;
+  return owner->path + "/" + name;
+}
+
+// A repeat_count that is not a single ${name} gets its own calculate, NAME_count, before the
+// repeat, as pyxform writes it; jr:count then names that node.
+void Compiler::add_repeat_count(Field& repeat, std::vector<Field*>& open) {
+  const std::string& rc = repeat.repeat_count;
+  if (rc.starts_with("${") && rc.ends_with("}") && rc.find('}') == rc.size() - 1) return;
+  auto f = std::make_unique<Field>();
+  f->row = repeat.row;
+  f->name = repeat.name + "_count";
+  f->type = "calculate";
+  f->info = type_info("calculate");
+  f->calculation = rc;
+  f->read_only = "true()";
+  f->count_of = &repeat;
+  repeat.repeat_count = "${" + f->name + "}";
+  add_field(std::move(f), open);
+}
+
+// pyxform's or_other: an "other" choice in the list and a text question "NAME_other" that is
+// relevant when it is selected.
+void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
+  if (!select.choice_filter.empty())
+    field_error(select, "choice_filter", "'or_other' cannot be used with a choice_filter");
+  auto it = lists_.find(select.list);
+  if (it != lists_.end()) {
+    auto& choices = it->second.choices;
+    bool has = std::any_of(choices.begin(), choices.end(),
+                           [](const Choice& c) { return c.name == "other"; });
+    if (!has) {
+      Choice other;
+      other.row = select.row;
+      other.name = "other";
+      other.label[""] = Cell{"Other", 0};
+      for (const auto& l : langs_) other.label[l] = Cell{"Other", 0};
+      choices.push_back(std::move(other));
+    }
+  }
+  auto f = std::make_unique<Field>();
+  f->row = select.row;
+  f->name = select.name + "_other";
+  f->type = "text";
+  f->info = type_info("text");
+  f->other_of = select.path;
+  f->label[""] = Cell{"Specify other.", 0};
+  for (const auto& l : langs_) f->label[l] = Cell{"Specify other.", 0};
+  f->relevant = "selected(../" + select.name + ", 'other')";
+  add_field(std::move(f), open);
+}
+
+// pyxform's table-list: the group becomes a field-list; its label and hint move to a generated
+// note; before each run of selects sharing a list comes a generated select showing only the
+// choices (appearance "label"), and the selects themselves hide theirs ("list-nolabel"). The
+// generated names carry the row number, as pyxform's do.
+void Compiler::expand_table_lists(Field& g) {
+  for (auto& c : g.children)
+    if (c->kind != Kind::Leaf) expand_table_lists(*c);
+  if (g.kind != Kind::Group) return;
+  std::string rest;
+  bool table = false;
+  for (std::size_t i = 0; i < g.appearance.size();) {
+    std::size_t end = g.appearance.find(' ', i);
+    if (end == std::string::npos) end = g.appearance.size();
+    std::string word = g.appearance.substr(i, end - i);
+    if (word == "table-list") table = true;
+    else if (!word.empty()) rest += " " + word;
+    i = end + 1;
+  }
+  if (!table) return;
+  g.appearance = "field-list" + rest;
+  auto generated = [&](const Row* row, const std::string& name, const std::string& type) {
+    auto f = std::make_unique<Field>();
+    f->row = row;
+    f->name = name + std::to_string(row->number);
+    f->type = type;
+    f->info = type_info(type);
+    f->parent = &g;
+    f->path = child_path(g, f->name);
+    return f;
+  };
+  std::vector<std::unique_ptr<Field>> out;
+  if (!g.label.empty() || !g.hint.empty()) {
+    auto note = generated(g.row, "generated_table_list_label_", "note");
+    note->label = std::move(g.label);
+    note->hint = std::move(g.hint);
+    g.label.clear();
+    g.hint.clear();
+    out.push_back(std::move(note));
+  }
+  std::string current;
+  for (auto& c : g.children) {
+    if (c->type == "select_one" || c->type == "select_multiple") {
+      if (c->list != current) {
+        current = c->list;
+        auto head = generated(c->row, "reserved_name_for_field_list_labels_", "select_one");
+        head->list = c->list;
+        head->appearance = "label";
+        head->label[""] = Cell{" ", 0};
+        out.push_back(std::move(head));
+      }
+      c->appearance = "list-nolabel";
+    }
+    out.push_back(std::move(c));
+  }
+  g.children = std::move(out);
+}
+
+// The trigger column: "${a}" (or several) names the questions whose change recomputes this
+// row's calculation, as a setvalue on the triggering question.
+void Compiler::link_triggers(Field& f) {
+  for (auto& c : f.children) link_triggers(*c);
+  if (f.trigger.empty()) return;
+  std::size_t i = 0;
+  bool any = false;
+  while ((i = f.trigger.find("${", i)) != std::string::npos) {
+    auto close = f.trigger.find('}', i);
+    if (close == std::string::npos) break;
+    std::string name = f.trigger.substr(i + 2, close - i - 2);
+    i = close + 1;
+    any = true;
+    auto it = by_name_.find(name);
+    if (it == by_name_.end()) {
+      field_error(f, "trigger", "${" + name + "} refers to nothing: no question is named '" +
+                                    name + "'");
+    } else if (!it->second->info || !*it->second->info->control) {
+      field_error(f, "trigger", "${" + name + "} cannot trigger: it is not a question the "
+                                              "user answers");
+    } else {
+      it->second->triggered.push_back(&f);
+    }
+  }
+  if (!any) field_error(f, "trigger", "write the triggering question as ${name}");
+}
+
+}  // namespace khaosat::core::xlsform::detail
