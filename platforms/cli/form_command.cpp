@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <sstream>
 
 #include "cli.hpp"
@@ -178,10 +179,21 @@ void print_text(const nlohmann::json& doc) {
   for (const auto& s : snaps)
     if (!s.value("ok", true))
       std::cout << "\nstep " << s["step"] << " failed: " << s["error"].get<std::string>() << "\n";
+  // The submission's open violations, each with its message in the current language (the
+  // messages are on the last snapshot's nodes).
+  std::map<std::string, std::string> messages;
+  for (const auto& n : last["nodes"])
+    if (n.contains("violation") && n["violation"].is_object() &&
+        n["violation"]["message"].is_string())
+      messages[n.value("ref", "")] = n["violation"]["message"].get<std::string>();
   const auto& sub = doc["submission"];
   std::cout << "\nsubmission: " << sub.value("status", "") << "\n";
-  for (const auto& v : sub["violations"])
-    std::cout << "  " << v.value("ref", "") << ": " << v.value("condition", "") << "\n";
+  for (const auto& v : sub["violations"]) {
+    std::string ref = v.value("ref", "");
+    auto m = messages.find(ref);
+    std::cout << "  " << ref << ": " << v.value("condition", "")
+              << (m != messages.end() && !m->second.empty() ? " (" + m->second + ")" : "") << "\n";
+  }
   std::cout << "\n" << doc.value("instanceXML", "") << "\n";
 }
 

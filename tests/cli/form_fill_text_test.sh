@@ -1,0 +1,28 @@
+#!/bin/sh
+# `khaosat form fill --text` on the built-in form A with the demo's survey with mistakes: each
+# violation is shown at its question and in the submission's list, with the form's message in
+# the current language (Vietnamese by default, English with --lang). Run by ctest as
+# cli.form_fill_text: form_fill_text_test.sh KHAOSAT SOURCE_DIR.
+set -u
+khaosat=$1
+src=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+
+form=$src/forms/a_establishment.md
+script=$src/forms/demo/a_mistakes.steps.json
+"$khaosat" form fill "$form" "$script" --text >"$tmp/vi" 2>"$tmp/err" || fail "fill (vi) exited $?: $(cat "$tmp/err")"
+"$khaosat" form fill "$form" "$script" --text --lang 'English (en)' >"$tmp/en" 2>"$tmp/err" || fail "fill (en) exited $?: $(cat "$tmp/err")"
+
+grep -q 'Lao động nữ: 11   <- constraint Số lao động nữ không được vượt tổng số lao động.' "$tmp/vi" ||
+  fail "the Vietnamese constraint message is not at its question"
+grep -q '^  /data/a3/workers_female: constraint (Số lao động nữ không được vượt tổng số lao động.)$' "$tmp/vi" ||
+  fail "the submission's list lacks the Vietnamese message"
+grep -q '^  /data/a1/reg_no: required (Enter the business registration or tax number' "$tmp/en" ||
+  fail "the submission's list lacks the English required message"
+grep -q '^submission: pending$' "$tmp/en" || fail "a survey with mistakes is not pending"
+
+[ "$failures" -eq 0 ] && echo "cli.form_fill_text: all checks passed"
+exit "$failures"
