@@ -30,7 +30,7 @@ TEST_CASE("xpath dependencies: absolute and relative paths") {
 
 TEST_CASE("xpath dependencies: predicates resolve against their step") {
   CHECK(deps("/data/a[../b = 1]") == V{"/data/b", "/data/a"});
-  CHECK(deps("count(/data/rep[v > 1])") == V{"/data/rep/v", "/data/rep"});
+  CHECK(deps("count(/data/rep[v > 1])") == V{"/data/rep/v", "/data/rep#nodes"});
   CHECK(deps("/data/rep[position() = 2]/n") == V{"/data/rep/n"});
   CHECK(deps("/data/rep[. = current()]/n", "/data/x") == V{"/data/rep", "/data/x", "/data/rep/n"});
   CHECK(deps("(/data/a | /data/b)[1]").size() == 2);
@@ -64,7 +64,33 @@ TEST_CASE("xpath dependencies: function arguments and unresolvable starts") {
   CHECK(deps("concat(/data/a, ../b, 'x')") == V{"/data/a", "/data/b"});
   CHECK(deps("if(/data/a = 1, /data/b, /data/c)").size() >= 0);
   CHECK(deps("indexed-repeat(/data/rep/n, /data/rep, /data/i)") ==
-        V{"/data/rep/n", "/data/rep", "/data/i"});
-  CHECK(deps("count(/data/a | ../b)") == V{"/data/a", "/data/b"});
+        V{"/data/rep/n", "/data/rep#nodes", "/data/i"});
+  CHECK(deps("count(/data/a | ../b)") == V{"/data/a#nodes", "/data/b#nodes"});
   CHECK(deps("instance(/data/which)/root/x") == V{"/data/which"});
+}
+
+// A plain path is read for its value, which for a group or the document is the text of
+// everything below it; only count(), position(), name() and the repeats of indexed-repeat() read
+// just which nodes there are.
+TEST_CASE("xpath dependencies: values and nodes only") {
+  CHECK(deps("string-length(/data/g)") == V{"/data/g"});
+  CHECK(deps("/") == V{"/"});
+  CHECK(deps("count(/)") == V{"/#nodes"});
+  CHECK(deps("position(..)", "/data/rep/q") == V{"/data/rep#nodes"});
+  CHECK(deps("name(..)", "/data/rep/q") == V{"/data/rep#nodes"});
+  CHECK(deps("count(/data/rep) + string-length(/data/rep)") ==
+        V{"/data/rep#nodes", "/data/rep"});
+  CHECK(deps("count(/data/g/*)") == V{"/data/g/**"});  // inexact: anything below, either use
+  CHECK(deps("count((/data/a | /data/b)/c)") == V{"/data/a#nodes", "/data/b#nodes"});
+  CHECK(deps("concat(/data/a | /data/b, 'x')") == V{"/data/a", "/data/b"});
+}
+
+// string(), string-length(), normalize-space() and number() without an argument read the
+// context node.
+TEST_CASE("xpath dependencies: functions that read the context node") {
+  CHECK(deps("string-length() < 3", "/data/a") == V{"/data/a"});
+  CHECK(deps("number() + 1", "/data/a") == V{"/data/a"});
+  CHECK(deps("normalize-space(string())", "/data/a") == V{"/data/a"});
+  CHECK(deps("/data/rep[string-length() > 2]/n") == V{"/data/rep", "/data/rep/n"});
+  CHECK(deps("name()", "/data/a").empty());
 }

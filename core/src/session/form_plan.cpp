@@ -40,6 +40,31 @@ std::string data_type_of(const Bind* b) {
   return "string";  // select, select1, rank, odk:rank, unknown types: strings, as ODK's engine
 }
 
+// A dependency without its kind marker (xpath::dependencies): the path it names, and whether it
+// reads values (at or below the path) or only which nodes are there.
+struct DepPath {
+  std::string path;  // "/" for the document
+  bool values = true;
+  bool anything_below = false;  // the analysis could not follow the path exactly
+};
+
+DepPath parse_dependency(std::string_view dep) {
+  auto ends = [&](std::string_view suffix) {
+    return dep.size() >= suffix.size() &&
+           dep.compare(dep.size() - suffix.size(), suffix.size(), suffix) == 0;
+  };
+  DepPath out;
+  if (ends(xpath::kDependencyNodesOnly)) {
+    dep.remove_suffix(xpath::kDependencyNodesOnly.size());
+    out.values = false;
+  } else if (ends(xpath::kDependencySubtree)) {
+    dep.remove_suffix(xpath::kDependencySubtree.size());
+    out.anything_below = true;
+  }
+  out.path = dep.empty() ? "/" : std::string(dep);
+  return out;
+}
+
 bool constant_true(const xpath::ExprPtr& e) {
   if (!e) return false;
   std::string s = xpath::source(*e);
@@ -186,15 +211,16 @@ class Builder {
 
   // Ordering edges: a computation comes after what produces what it reads — the calculation
   // or itemset at the path itself, and relevance at the path or above it (relevance blanks
-  // values). A path naming a group or repeat is nearly always read for its structure (count(),
-  // position(..), a context for a relative step), not for the text of everything below it, so
-  // the descendants' producers are not ordered before it: that would turn position(..) beside a
-  // calculation into a false cycle. Ordering is an optimisation only; the trigger index still
-  // re-runs a computation whenever anything at or below its dependency changes.
+  // values). What produces the values below a group is not ordered before a computation that
+  // reads the group's text (string(/data/g), "/"): such a read often includes the reader itself
+  // or what reads it (string-length(/data) in a calculate of /data/c), which ODK's engine
+  // settles by re-running, and an edge would make it a false cycle. Ordering is an optimisation
+  // only; the trigger index re-runs a computation whenever anything it reads changes, and the
+  // session re-runs until values settle (and reports a cycle when they never do).
   // The producers for `dep`, found through the path index rather than by a scan.
-  std::vector<int> producers_of(std::string dep) const {
+  std::vector<int> producers_of(const std::string& dep_text) const {
     std::vector<int> out;
-    if (dep.size() > 3 && dep.compare(dep.size() - 3, 3, "/**") == 0) dep.resize(dep.size() - 3);
+    const std::string dep = parse_dependency(dep_text).path;
     int d = plan_->def_of(dep);
     if (d >= 0) {
       for (CompKind k : {CompKind::Calculate, CompKind::Choices})
@@ -256,14 +282,10 @@ class Builder {
       for (const std::string& dep : c.deps) {
         if (dep.rfind("instance(", 0) == 0) continue;  // secondary instances never change
         for (int p : producers_of(dep)) {
-          if (p == i) {
-            // A computation that reads what it writes (calculate="coalesce(., 'x')") is not a
-            // static cycle: like ODK's engine, the session re-runs it until it settles and
-            // reports a cycle only when it never does (calculate="../a + 1").
-            plan_->comps[i].reads_itself = true;
-            continue;
-          }
-          from.push_back(p);
+          // A computation that reads what it writes (calculate="coalesce(., 'x')") is not a
+          // static cycle: like ODK's engine, the session re-runs it until it settles and
+          // reports a cycle only when it never does (calculate="../a + 1").
+          if (p != i) from.push_back(p);
         }
       }
       std::sort(from.begin(), from.end());
@@ -320,10 +342,12 @@ class Builder {
     return Error::make("form.cycle", msg);
   }
 
-  // Trigger index: a change at a definition re-runs every computation with a dependency at or
-  // above it. Each dependency marks the subtree of its definition, found as a range of the
-  // definitions' pre-order; a dependency with no definition of its own (an attribute, a name
-  // the template lacks) marks what its path prefix covers.
+  // Trigger index: a change at a definition re-runs every computation that reads a value at or
+  // above it. A dependency on values marks the subtree of its definition (the text of a group
+  // is everything below it), found as a range of the definitions' pre-order; one on which nodes
+  // there are (count(/data/rep), position(..)) marks its definition only, where repeat changes
+  // are reported; a dependency with no definition of its own (an attribute, a name the template
+  // lacks, "/") marks what its path prefix covers.
   void build_triggers() {
     const int n = static_cast<int>(plan_->defs.size());
     std::vector<int> order, first(n), last(n);
@@ -345,13 +369,10 @@ class Builder {
     for (int ci = 0; ci < static_cast<int>(plan_->comps.size()); ++ci) {
       for (const std::string& dep : plan_->comps[ci].deps) {
         if (dep.rfind("instance(", 0) == 0) continue;
-        // "/data/**": anything below; "/data/rep": that node (its value, or its instances,
-        // which repeat changes report at the repeat's definition).
-        bool subtree = dep.size() > 3 && dep.compare(dep.size() - 3, 3, "/**") == 0;
-        std::string path = subtree ? dep.substr(0, dep.size() - 3) : dep;
-        if (path.empty()) path = "/";
+        const DepPath dp = parse_dependency(dep);
+        const std::string& path = dp.path;
         int d = plan_->def_of(path);
-        if (d >= 0 && !subtree) {
+        if (d >= 0 && !dp.values) {
           plan_->defs[d].triggers.push_back(ci);
           continue;
         }

@@ -47,8 +47,7 @@ struct Computation {
   CompKind kind = CompKind::Calculate;
   const xpath::Expr* expr = nullptr;  // for Choices: the itemset nodeset
   int topo = 0;                       // position in the topological order
-  std::vector<std::string> deps;
-  bool reads_itself = false;  // re-run until it settles (see FormSessionImpl::compute)
+  std::vector<std::string> deps;  // xpath::dependencies()
 };
 
 struct FormPlan {

@@ -45,7 +45,10 @@ void FormSessionImpl::trigger_subtree(int def) {
   }
 }
 
-void FormSessionImpl::changed(int state) { trigger_def(states_[state].def); }
+void FormSessionImpl::changed(int state) {
+  ++change_count_;
+  trigger_def(states_[state].def);
+}
 
 bool FormSessionImpl::evaluate_bool(const xpath::Expr& e, int state) {
   Node* n = states_[state].node;
@@ -214,6 +217,7 @@ void FormSessionImpl::compute(int comp, int state) {
     case CompKind::Relevant: {
       bool v = evaluate_bool(*c.expr, state);
       if (v != s.self_relevant) {
+        ++change_count_;  // a flip re-runs calculations below even when no value shows it
         s.self_relevant = v;
         set_relevance(state);
       }
@@ -232,7 +236,7 @@ void FormSessionImpl::compute(int comp, int state) {
       if (!s.relevant) break;
       std::string v = evaluate_string(*c.expr, state);
       // A calculation that reads itself can double its value on every re-run (join(' ', ., .)),
-      // exhausting memory long before kMaxSelfReruns: a too-long result is an error and the
+      // exhausting memory long before kMaxChangesPerRun: a too-long result is an error and the
       // value stays as it was, so the re-runs settle.
       if (v.size() > kMaxCalculatedBytes) {
         if (eval_error_.empty())
@@ -265,30 +269,62 @@ Status FormSessionImpl::run_queue() {
     auto [topo, state] = queue_.top();
     queue_.pop();
     int comp = comp_by_topo_[topo];
+    const int kind = static_cast<int>(plan_.comps[comp].kind);
     pending_all_[static_cast<std::size_t>(comp)] = 0;
-    states_[state].queued[static_cast<int>(plan_.comps[comp].kind)] = false;
+    states_[state].queued[kind] = false;
+    const std::uint64_t before = change_count_;
     compute(comp, state);
-    if (plan_.comps[comp].reads_itself && states_[state].queued[static_cast<int>(plan_.comps[comp].kind)]) {
-      // It changed what it reads and queued itself again: allow it to settle, not to spin.
-      if (++self_reruns_ > kMaxSelfReruns) {
-        queue_ = {};
-        for (NodeState& s : states_) s.queued = {};
-        std::fill(pending_all_.begin(), pending_all_.end(), 0);
-        self_reruns_ = 0;
-        std::string msg = "calculation cycle: " + describe_computation(plan_, comp) + " at " +
-                          ref_of(state) + " never settles";
-        eval_error_ = msg;
-        return Error::make("form.cycle", msg);
-      }
-    }
+    if (change_count_ == before) continue;
+    // It changed what others see, which may queue it again: allow it to settle, not to spin.
+    std::uint16_t& n = states_[state].changes[kind];
+    if (n == 0) changed_states_.push_back(state);
+    if (++n > kMaxChangesPerRun) return stop_runaway(comp, state);
   }
-  self_reruns_ = 0;
+  for (int s : changed_states_) states_[s].changes = {};
+  changed_states_.clear();
   if (!eval_error_.empty() && !initializing_) {
     std::string e = std::move(eval_error_);
     eval_error_.clear();
     return Error::make("xpath.eval", e);
   }
   return ok_status();
+}
+
+Status FormSessionImpl::stop_runaway(int comp, int state) {
+  // Name the computation that kept changing, then those it reads that read it in turn (for
+  // c = "/" and e = concat(/data/c, 'x'): c, then e) — the cycle a person has to break.
+  const NodeDef& def = plan_.defs[plan_.comps[comp].def];
+  const std::string ref = ref_of(state);
+  std::string msg = "calculation cycle: " + describe_computation(plan_, comp) +
+                    (ref == def.path ? "" : " at " + ref);
+  int partners = 0;
+  for (int other : def.triggers) {  // the computations that read `comp`'s node
+    const Computation& o = plan_.comps[other];
+    if (other == comp || o.kind == CompKind::Readonly || o.kind == CompKind::Required ||
+        o.kind == CompKind::Constraint)
+      continue;  // these change nothing another expression reads
+    const auto& back = plan_.defs[o.def].triggers;
+    if (!std::binary_search(back.begin(), back.end(), comp)) continue;
+    if (++partners > 4) {
+      msg += " -> ...";
+      break;
+    }
+    msg += " -> " + describe_computation(plan_, other);
+  }
+  msg += " never settles: its value changed " + std::to_string(kMaxChangesPerRun) +
+         " times in one update";
+  queue_ = {};
+  for (NodeState& s : states_) {
+    s.queued = {};
+    s.changes = {};
+  }
+  changed_states_.clear();
+  std::fill(pending_all_.begin(), pending_all_.end(), 0);
+  // At load the error must outlive runs whose status is not returned (controlled repeats);
+  // later it is returned here and must not be reported again by the next answer.
+  if (initializing_) eval_error_ = msg;
+  else eval_error_.clear();
+  return Error::make("form.cycle", msg);
 }
 
 }  // namespace khaosat::core

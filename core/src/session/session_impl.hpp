@@ -15,6 +15,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <map>
 #include <queue>
 #include <string>
@@ -38,6 +39,9 @@ struct NodeState {
   std::string value;           // stored value (kept while non-relevant)
   std::vector<Choice> choices; // itemset choices (selects with an itemset)
   std::array<bool, kCompKinds> queued{};
+  // Per computation kind: how many of its runs in the current run_queue() changed what other
+  // expressions see (see kMaxChangesPerRun).
+  std::array<std::uint16_t, kCompKinds> changes{};
 };
 
 class FormSessionImpl : public xpath::Environment {
@@ -95,6 +99,7 @@ class FormSessionImpl : public xpath::Environment {
   void trigger_subtree(int def);  // dependents of instances added to or removed from a repeat
   void changed(int state);                    // value/relevance visible change at a node
   Status run_queue();
+  Status stop_runaway(int comp, int state);  // a computation that never settles: clear, report
   void compute(int comp, int state);
   void set_relevance(int state);              // recompute effective relevance of a subtree
   bool write_value(int state, std::string v); // stores (normalised) v; true when it changed
@@ -139,7 +144,10 @@ class FormSessionImpl : public xpath::Environment {
   std::vector<int> comp_by_topo_;
   std::vector<char> pending_all_;  // per computation: every node queued, none run since
   std::string eval_error_;
-  int self_reruns_ = 0;
+  // Every visible change (changed(), a relevance flip) counts here; run_queue() compares the
+  // count around each computation to see whether it changed anything.
+  std::uint64_t change_count_ = 0;
+  std::vector<int> changed_states_;  // states whose `changes` are not all zero
   // Live instance nodes, and their bound: jr:count and add_repeat stop growing the instance
   // there (nested counted repeats could otherwise ask for 10000 x 10000 instances).
   std::size_t live_nodes_ = 0;
@@ -147,7 +155,14 @@ class FormSessionImpl : public xpath::Environment {
   static constexpr std::size_t kMaxCalculatedBytes = std::size_t{4} << 20;  // see compute()
   std::map<std::pair<int, int>, Node*> range_nodes_;
   Tree empty_instance_;  // stands in for declared instances that have no data  // (parent state, repeat def) -> jr:count context
-  static constexpr int kMaxSelfReruns = 1000;
+  // The hard bound on re-evaluation: one computation at one node may change what others see
+  // at most this many times in one run_queue(). Without cycles a computation runs once per
+  // change of what it reads, in topological order, so a few times at most; a computation that
+  // reads its own value (coalesce(., 'x')) or, through an ancestor, a value that depends on it
+  // (string-length(/data) in /data/c) re-runs until it settles, as in ODK's engine. One that
+  // never settles (concat(., 'x'), a calculate of "/") would loop forever: past the bound it is
+  // a "calculation cycle" error instead.
+  static constexpr std::uint16_t kMaxChangesPerRun = 1000;
   bool initializing_ = false;
   friend class FormSession;
 };

@@ -1,9 +1,11 @@
 // Static analysis of parsed expressions: dependencies(), as_path_text(), is_volatile(), source().
 //
 // dependencies() names, for each location path in the expression, the absolute path of the
-// nodes it reads with predicates stripped. Steps the analysis cannot follow exactly (descendant
-// axes, wildcards, sideways axes) stop the path at the deepest prefix that still contains every
-// node the step can reach, which callers read as "this node or anything below it".
+// nodes it reads with predicates stripped, and how it reads them (see xpath.hpp): for their
+// values (a plain path), or only for which nodes there are (kDependencyNodesOnly: count(),
+// position(), ...). Steps the analysis cannot follow exactly (descendant axes, wildcards,
+// sideways axes) stop the path at the deepest prefix that still contains every node the step
+// can reach, marked kDependencySubtree: "this node or anything below it".
 #include <algorithm>
 #include <optional>
 
@@ -44,47 +46,77 @@ std::string top_path(const std::string& p) {
   return second == std::string::npos ? p : p.substr(0, second);
 }
 
-constexpr std::string_view kSubtree = "/**";
+bool ends_with(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
 
 std::string strip_subtree(std::string p) {
-  if (p.size() >= kSubtree.size() && p.compare(p.size() - kSubtree.size(), kSubtree.size(), kSubtree) == 0)
-    p.resize(p.size() - kSubtree.size());
+  if (ends_with(p, kDependencySubtree)) p.resize(p.size() - kDependencySubtree.size());
   return p;
+}
+
+// How an expression uses the nodes a path selects.
+enum class Use : std::uint8_t {
+  Value,  // their string values: for a group, the text of everything below it
+  Nodes,  // only which nodes they are: count(), position(), name(), a context to step from
+};
+
+// What argument `i` of a call is used for. Anything not listed is a value: that is the safe
+// answer (a value dependency re-runs on more changes, never on fewer).
+Use argument_use(const Ast& call, std::size_t i) {
+  if (is_call(call, "count") || is_call(call, "position") || is_call(call, "name") ||
+      is_call(call, "local-name") || is_call(call, "namespace-uri"))
+    return Use::Nodes;
+  // indexed-repeat(value, repeat1, index1, repeat2, index2, ...): the repeats only pick instances.
+  if (is_call(call, "indexed-repeat") && i % 2 == 1) return Use::Nodes;
+  return Use::Value;
+}
+
+// Functions that read the context node's string value when called without an argument.
+bool reads_context_value(const Ast& call) {
+  return call.args.empty() && (is_call(call, "string") || is_call(call, "string-length") ||
+                               is_call(call, "normalize-space") || is_call(call, "number"));
 }
 
 class Deps {
  public:
   explicit Deps(std::string current) : current_(std::move(current)) {}
 
-  void expr(const Ast& a, const std::string& ctx) {
-    if (auto p = designate(a, ctx)) add(*p);
+  void expr(const Ast& a, const std::string& ctx, Use use = Use::Value) {
+    if (auto p = designate(a, ctx, use)) add(*p, use);
   }
 
   std::vector<std::string> take() { return std::move(out_); }
 
  private:
-  void add(std::string p) {
+  void add(std::string p, Use use) {
     if (p.empty()) p = "/";
-    if (p == kSubtree) p = "/**";
+    // A subtree dependency covers both uses; an exact one read only for its nodes says so.
+    if (use == Use::Nodes && !ends_with(p, kDependencySubtree)) p += kDependencyNodesOnly;
     if (std::find(out_.begin(), out_.end(), p) == out_.end()) out_.push_back(std::move(p));
   }
 
   // The path `a` designates (predicates stripped), or nullopt when it designates no nameable
-  // nodes. Records the dependencies of everything inside `a` except that path itself.
-  std::optional<std::string> designate(const Ast& a, const std::string& ctx) {
+  // nodes. Records the dependencies of everything inside `a` except that path itself; `use` is
+  // what the caller does with the nodes `a` selects, passed on to the operands of a union.
+  std::optional<std::string> designate(const Ast& a, const std::string& ctx, Use use) {
     switch (a.kind) {
-      case ExprKind::Path: return path(a, ctx);
+      case ExprKind::Path: return path(a, ctx, use);
       case ExprKind::Filter: {
-        std::optional<std::string> base = designate(*a.args[0], ctx);
+        std::optional<std::string> base = designate(*a.args[0], ctx, use);
         if (base) base = strip_subtree(*base);
         for (std::size_t i = 1; i < a.args.size(); ++i) expr(*a.args[i], base.value_or(ctx));
         return base;
       }
+      case ExprKind::Union:
+        for (const auto& arg : a.args) expr(*arg, ctx, use);
+        return std::nullopt;
       case ExprKind::Call: {
         if (is_call(a, "current")) return current_;
         std::string inst = instance_prefix(a);
         if (!inst.empty()) return inst;
-        for (const auto& arg : a.args) expr(*arg, ctx);
+        if (reads_context_value(a)) add(ctx, Use::Value);
+        for (std::size_t i = 0; i < a.args.size(); ++i) expr(*a.args[i], ctx, argument_use(a, i));
         return std::nullopt;
       }
       default:
@@ -93,13 +125,14 @@ class Deps {
     }
   }
 
-  std::optional<std::string> path(const Ast& a, const std::string& ctx) {
+  std::optional<std::string> path(const Ast& a, const std::string& ctx, Use use) {
     std::optional<std::string> base;
     switch (a.start) {
       case PathStart::Context: base = ctx; break;
       case PathStart::Root: base = std::string(); break;
       case PathStart::Expr:
-        base = designate(*a.args[0], ctx);
+        // With steps after it, the start only gives the nodes to step from.
+        base = designate(*a.args[0], ctx, a.steps.empty() ? use : Use::Nodes);
         if (base) base = strip_subtree(*base);
         break;
     }
@@ -112,7 +145,7 @@ class Deps {
     if (!base) return std::nullopt;
     // A path that could not be followed exactly reads anything below where it stopped: mark it
     // with "/**" so that changes to values below trigger it (see xpath.hpp).
-    if (!exact) p += kSubtree;
+    if (!exact) p += kDependencySubtree;
     return p;
   }
 

@@ -193,12 +193,21 @@ inline Value evaluate(const ExprPtr& e, const Context& ctx) { return evaluate(*e
 // Static dependencies: the absolute instance paths an expression reads, predicates stripped,
 // resolved against `context_path` (the absolute path of the node the expression runs at, e.g.
 // "/data/rep/q"). A path into a secondary instance comes back as "instance('id')/root/item..."
-// Relative paths and ".."/"." are resolved; current() is resolved to `context_path` too. A
-// path the analysis cannot follow exactly (a descendant axis, a wildcard, a sideways axis) is
-// reported by its deepest known prefix followed by "/**": the expression may read anything
-// below it ("/data//x" -> "/data/**"). A plain path names the nodes the expression reads: their
-// values, and for a group or repeat its instances (count(/data/rep), position(..)), not the
-// values of everything below it.
+// Relative paths and ".."/"." are resolved; current() is resolved to `context_path` too, and so
+// is the context node that string(), string-length(), normalize-space() and number() read when
+// called without an argument. Each path comes in one of three forms:
+// - "/data/g": the expression reads the nodes' values. The value of a group, a repeat instance
+//   or the document ("/") is the text of everything below it, so a change anywhere below
+//   matters (string(/data/g), a calculate of "/").
+// - "/data/rep" + kDependencyNodesOnly ("/data/rep#nodes"): it reads only which nodes there are
+//   (count(), position(), name(), the repeats of indexed-repeat()), not their values, so only
+//   instances added or removed there matter. This keeps count(/data/rep) and position(..) from
+//   re-running on every answer inside a repeat.
+// - "/data" + kDependencySubtree ("/data/**"): a path the analysis cannot follow exactly (a
+//   descendant axis, a wildcard, a sideways axis), reported by its deepest known prefix: the
+//   expression may read anything below it ("/data//x" -> "/data/**").
+inline constexpr std::string_view kDependencySubtree = "/**";
+inline constexpr std::string_view kDependencyNodesOnly = "#nodes";
 std::vector<std::string> dependencies(const Expr& e, std::string_view context_path);
 
 // True when the expression's value can change without any instance change (now(), random() ...).
