@@ -13,12 +13,15 @@ using khaosat::test::error_of;
 
 namespace {
 
+// Forms compiled from text have no folder: their attachments load blank.
+const LoadOptions kNoAttachments{{}, true};
+
 // Compiles markdown, plans it and starts a session (REQUIREs success).
 struct Md {
   explicit Md(const std::string& md, std::string language = "") {
     auto wb = xlsform::read_markdown(md, "t.md");
     REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-    auto def = xlsform::compile_xlsform(wb.value(), "t.md");
+    auto def = xlsform::compile_xlsform(wb.value(), "t.md", kNoAttachments);
     REQUIRE_MESSAGE(def.ok(), error_of(def));
     auto mut = std::const_pointer_cast<FormDef>(def.value());
     auto plan = build_plan(*mut);
@@ -46,7 +49,7 @@ struct Md {
 std::string compile_error(const std::string& md) {
   auto wb = xlsform::read_markdown(md, "bad.md");
   REQUIRE(wb.ok());
-  auto def = xlsform::compile_xlsform(wb.value(), "bad.md");
+  auto def = xlsform::compile_xlsform(wb.value(), "bad.md", kNoAttachments);
   REQUIRE_FALSE(def.ok());
   return def.error().message;
 }

@@ -6,7 +6,6 @@
 #include <regex>
 
 #include "khaosat/core/xlsform.hpp"
-#include "session/form_plan.hpp"
 #include "xlsform/compiler_internal.hpp"
 
 namespace khaosat::core::xlsform {
@@ -71,10 +70,6 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   return xml;
 }
 
-namespace {
-
-// A mistake only the engine finds (a calculation cycle, when the dependency graph is built) told
-// in the workbook's terms: the file, and the survey row of each question its message names.
 Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e) {
   static const std::regex kPath("(/[A-Za-z_][A-Za-z0-9_.-]*)+");
   const Sheet* survey = wb.sheet("survey");
@@ -99,26 +94,12 @@ Error locate_in_survey(const Workbook& wb, const std::string& source_path, const
   return Error::make(e.code, std::move(msg));
 }
 
-}  // namespace
-
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
-                                                        const std::string& source_path) {
+                                                        const std::string& source_path,
+                                                        const LoadOptions& opts) {
   auto xml = xlsform_to_xform(wb, source_path);
   if (!xml) return xml.error();
-  LoadOptions lo;
-  lo.missing_blank = true;
-  return load_xform(xml.value(), source_path, lo);
-}
-
-Result<std::shared_ptr<const FormDef>> load_xlsform(const std::string& path) {
-  auto wb = read_workbook(path);
-  if (!wb) return wb.error();
-  auto def = compile_xlsform(wb.value(), path);
-  if (!def) return def;
-  // A calculation cycle is found when the dependency graph is built; checked here too (load_form
-  // builds it again) so the message can name the survey rows, which only the workbook knows.
-  if (auto plan = build_plan(*def.value()); !plan) return locate_in_survey(wb.value(), path, plan.error());
-  return def;
+  return load_xform(xml.value(), source_path, opts);
 }
 
 bool is_xlsform_path(const std::string& path) {
