@@ -152,10 +152,11 @@ class Compiler {
 
   // [compiler_expressions.cpp]
   // `text` with ${name} replaced by ref paths (pyxform's " /data/x " spacing); `wrap` prefixes
-  // relative paths (choice filters use "current()/"). A ${name} naming nothing is an error at
-  // (field's row, col).
+  // relative paths (choice filters use "current()/"). When `expression` (an XPath cell, not
+  // label text), a relative path inside a predicate starts at current(). A ${name} naming
+  // nothing is an error at (field's row, col).
   Expanded expand(const Field& ctx, const std::string& text, std::size_t col,
-                  std::string_view rel_prefix = "");
+                  std::string_view rel_prefix = "", bool expression = false);
   // An expression cell: expanded, parsed and scanned for pulldata()/instance() needs. Errors
   // name the character in the designer's text.
   std::string expr(const Field& f, const std::string& text, std::string_view col_base,
