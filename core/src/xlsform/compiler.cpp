@@ -41,12 +41,15 @@ std::string Compiler::run() {
   read_choices();
   collect_languages();
   read_survey();
-  return write_xform();  // also checks expressions and ${} references
+  std::string xml = write_xform();  // also checks expressions and ${} references
+  check_warnings();
+  return xml;
 }
 
 }  // namespace detail
 
-Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path) {
+Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
+                                     std::vector<std::string>* warnings) {
   detail::Compiler c(wb, source_path);
   c.survey_ = wb.sheet("survey");
   // pyxform takes a workbook's only sheet as the survey, whatever its name.
@@ -67,6 +70,7 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
       for (const auto& e : errors) msg += "\n  " + e;
     return Error::make("xlsform", std::move(msg));
   }
+  if (warnings) *warnings = c.warnings();
   return xml;
 }
 
@@ -97,9 +101,15 @@ Error locate_in_survey(const Workbook& wb, const std::string& source_path, const
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
                                                         const LoadOptions& opts) {
-  auto xml = xlsform_to_xform(wb, source_path);
+  std::vector<std::string> warnings;
+  auto xml = xlsform_to_xform(wb, source_path, &warnings);
   if (!xml) return xml.error();
-  return load_xform(xml.value(), source_path, opts);
+  auto def = load_xform(xml.value(), source_path, opts);
+  if (!def || warnings.empty()) return def;
+  // The loader's result is ours alone until we return it: completing it in place is safe.
+  auto mut = std::const_pointer_cast<FormDef>(def.value());
+  mut->warnings.insert(mut->warnings.begin(), warnings.begin(), warnings.end());
+  return def;
 }
 
 bool is_xlsform_path(const std::string& path) {
