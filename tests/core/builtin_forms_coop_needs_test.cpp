@@ -13,6 +13,9 @@ using khaosat::test::BuiltinForm;
 using khaosat::test::builtin_form_path;
 using khaosat::test::kEn;
 using khaosat::test::kVi;
+using khaosat::test::kSurveyNow;
+using khaosat::core::FormLoadOptions;
+using khaosat::core::load_form;
 
 namespace {
 
@@ -21,8 +24,9 @@ const std::string kNeed2 = "/data/c2/needs[2]";
 
 // A cooperative from Than Uyên registering `needs` needs (profile complete and realistic).
 struct CoopNeeds : BuiltinForm {
-  explicit CoopNeeds(int needs, const std::string& path = builtin_form_path("c_coop_needs.md"))
-      : BuiltinForm(path) {
+  explicit CoopNeeds(int needs, const std::string& path = builtin_form_path("c_coop_needs.md"),
+                     const FormLoadOptions& load = {})
+      : BuiltinForm(path, kSurveyNow, load) {
     set("/data/reg_date", "2026-11-20");
     set("/data/c1/coop_name", "HTX Nông nghiệp Thanh Xuân");
     set("/data/c1/coop_code", "6200123456");
@@ -244,10 +248,19 @@ TEST_CASE("form C: the office edits the limits table, not the expressions") {
 }
 
 TEST_CASE("form C: without its limits table no amount can be registered") {
-  // khaosat loads an XLSForm whose pulldata() CSV is missing as an empty table; the form says so
-  // and refuses every amount rather than letting it through uncapped.
+  // Like an .xml form, the workbook does not load when its pulldata() CSV is missing, and says
+  // which file and where it looked. Loaded anyway with missing_blank (form fill --missing blank),
+  // the table is empty; the form says so and refuses every amount rather than letting it
+  // through uncapped.
   khaosat::test::ScopedDir dir;
-  CoopNeeds f(1, dir.write("c_coop_needs.md", read_file(builtin_form_path("c_coop_needs.md"))));
+  std::string path = dir.write("c_coop_needs.md", read_file(builtin_form_path("c_coop_needs.md")));
+  auto refused = load_form(path);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find((dir.path() / "support_limits.csv").string()) !=
+        std::string::npos);
+  FormLoadOptions blank;
+  blank.missing_blank = true;
+  CoopNeeds f(1, path, blank);
   CHECK(f.value("/data/c2/limits_rows") == "0");
   CHECK(f.relevant("/data/c2/limits_missing"));
   f.need(kNeed1, "1", "machinery", "800", "100");

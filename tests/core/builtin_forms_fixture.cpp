@@ -10,8 +10,8 @@ std::string builtin_form_path(std::string_view file) {
   return std::string(KHAOSAT_SOURCE_DIR) + "/forms/" + std::string(file);
 }
 
-BuiltinForm::BuiltinForm(const std::string& path, const char* now) {
-  auto f = load_form(path);
+BuiltinForm::BuiltinForm(const std::string& path, const char* now, const FormLoadOptions& load) {
+  auto f = load_form(path, load);
   REQUIRE_MESSAGE(f.ok(), "load failed: " << (f.ok() ? "" : f.error().message));
   form = *f;
   auto ms = parse_iso8601(now);

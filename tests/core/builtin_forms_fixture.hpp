@@ -27,8 +27,9 @@ std::string builtin_form_path(std::string_view file);
 
 struct BuiltinForm {
   // Loads `path` (a built-in form or an edited copy of one) and starts a session at `now`, in the
-  // form's default language. REQUIREs that both succeed.
-  explicit BuiltinForm(const std::string& path, const char* now = kSurveyNow);
+  // form's default language, loading with `load`. REQUIREs that both succeed.
+  explicit BuiltinForm(const std::string& path, const char* now = kSurveyNow,
+                       const core::FormLoadOptions& load = {});
 
   core::NodeSnapshot at(std::string_view ref) const;  // REQUIREs the node exists
   std::string value(std::string_view ref) const { return at(ref).value; }

@@ -13,12 +13,15 @@ using khaosat::test::error_of;
 
 namespace {
 
+// Forms compiled from text have no folder: their attachments load blank.
+const LoadOptions kNoAttachments{{}, true};
+
 // Compiles markdown, plans it and starts a session (REQUIREs success).
 struct Md {
   explicit Md(const std::string& md, std::string language = "") {
     auto wb = xlsform::read_markdown(md, "t.md");
     REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-    auto def = xlsform::compile_xlsform(wb.value(), "t.md");
+    auto def = xlsform::compile_xlsform(wb.value(), "t.md", kNoAttachments);
     REQUIRE_MESSAGE(def.ok(), error_of(def));
     auto mut = std::const_pointer_cast<FormDef>(def.value());
     auto plan = build_plan(*mut);
@@ -46,7 +49,7 @@ struct Md {
 std::string compile_error(const std::string& md) {
   auto wb = xlsform::read_markdown(md, "bad.md");
   REQUIRE(wb.ok());
-  auto def = xlsform::compile_xlsform(wb.value(), "bad.md");
+  auto def = xlsform::compile_xlsform(wb.value(), "bad.md", kNoAttachments);
   REQUIRE_FALSE(def.ok());
   return def.error().message;
 }
@@ -184,4 +187,49 @@ TEST_CASE("xlsform compiler: load_form accepts a pyxform markdown fixture") {
   auto s = FormSession::start(form.value());
   REQUIRE_MESSAGE(s.ok(), error_of(s));
   CHECK(s.value()->node("/data/your_age").has_value());
+}
+
+// pyxform >= 1.5 (its PRs #524/#536): inside a predicate the context node is the predicate's
+// node, so a relative ${} path must start at current(); absolute paths are left alone.
+TEST_CASE("xlsform compiler: ${} inside a predicate expands with current()") {
+  const char* md = R"(
+| survey |
+|        | type         | name  | label | calculation                                   |
+|        | begin repeat | r     | R     |                                               |
+|        | text         | t     | T     |                                               |
+|        | calculate    | same  |       | count(../../r[t = ${t}]) + string-length("[${t}") * 0 |
+|        | calculate    | lab   |       | instance('l')/root/item[name = ${t}]/label    |
+|        | end repeat   |       |       |                                               |
+|        | text         | top   | Top   |                                               |
+|        | calculate    | topl  |       | instance('l')/root/item[name = ${top}]/label  |
+| choices |
+|         | list_name | name | label |
+|         | l         | a    | Apple |
+|         | l         | b    | Banana |
+)";
+  auto wb = xlsform::read_markdown(md, "t.md");
+  REQUIRE(wb.ok());
+  auto xml = xlsform::xlsform_to_xform(wb.value(), "t.md");
+  REQUIRE_MESSAGE(xml.ok(), error_of(xml));
+  const std::string& x = xml.value();
+  // A '[' inside a string literal opens no predicate.
+  CHECK(x.find(R"(count(../../r[t =  current()/../t ]) + string-length(&quot;[ ../t &quot;) * 0)") !=
+        std::string::npos);
+  CHECK(x.find(R"(instance('l')/root/item[name =  current()/../t ]/label)") != std::string::npos);
+  CHECK(x.find(R"(instance('l')/root/item[name =  /data/top ]/label)") != std::string::npos);
+
+  // Two repeat instances: each one counts and looks up its own t.
+  Md f(md);
+  REQUIRE(f.s->add_repeat("/data/r").ok());
+  f.set("/data/r[1]/t", "a");
+  f.set("/data/r[2]/t", "b");
+  REQUIRE(f.s->add_repeat("/data/r").ok());
+  f.set("/data/r[3]/t", "a");
+  f.set("/data/top", "b");
+  CHECK(f.at("/data/r[1]/same").value == "2");
+  CHECK(f.at("/data/r[2]/same").value == "1");
+  CHECK(f.at("/data/r[3]/same").value == "2");
+  CHECK(f.at("/data/r[1]/lab").value == "Apple");
+  CHECK(f.at("/data/r[2]/lab").value == "Banana");
+  CHECK(f.at("/data/topl").value == "Banana");
 }

@@ -14,6 +14,9 @@ using khaosat::test::error_of;
 
 namespace {
 
+// Forms compiled from text have no folder: their attachments load blank.
+const LoadOptions kNoAttachments{{}, true};
+
 std::string to_xform(const std::string& md) {
   auto wb = xlsform::read_markdown(md, "t.md");
   REQUIRE_MESSAGE(wb.ok(), error_of(wb));
@@ -34,7 +37,7 @@ std::string compile_error(const std::string& md) {
 std::unique_ptr<FormSession> session(const std::string& md) {
   auto wb = xlsform::read_markdown(md, "t.md");
   REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-  auto def = xlsform::compile_xlsform(wb.value(), "t.md");
+  auto def = xlsform::compile_xlsform(wb.value(), "t.md", kNoAttachments);
   REQUIRE_MESSAGE(def.ok(), error_of(def));
   auto mut = std::const_pointer_cast<FormDef>(def.value());
   auto plan = build_plan(*mut);

@@ -7,32 +7,50 @@ namespace khaosat::core {
 
 namespace {
 
-Result<Form> finish(Result<std::shared_ptr<const FormDef>> loaded) {
+// The one place the public options become the loader's: every path (.xml file, XML text,
+// workbook) loads with the same options.
+LoadOptions loader_options(const FormLoadOptions& options) {
+  LoadOptions lo;
+  lo.media_dirs = options.media_dirs;
+  lo.missing_blank = options.missing_blank;
+  return lo;
+}
+
+// The loaded form completed with its dependency plan (built once). `locate` rewrites a plan
+// error (a calculation cycle, a reference) in the source's terms; identity for XForms.
+template <typename Locate>
+Result<Form> finish(Result<std::shared_ptr<const FormDef>> loaded, Locate&& locate) {
   if (!loaded) return loaded.error();
   // The loader's result is ours alone until we return it: completing it in place is safe.
   auto def = std::const_pointer_cast<FormDef>(loaded.value());
   auto plan = build_plan(*def);
-  if (!plan) return plan.error();
+  if (!plan) return locate(plan.error());
   def->plan = plan.value();
   return Form(def);
+}
+
+Result<Form> finish(Result<std::shared_ptr<const FormDef>> loaded) {
+  return finish(std::move(loaded), [](const Error& e) { return e; });
 }
 
 }  // namespace
 
 Result<Form> load_form(const std::string& path, const FormLoadOptions& options) {
-  LoadOptions lo;
-  lo.media_dirs = options.media_dirs;
-  lo.missing_blank = options.missing_blank;
-  if (xlsform::is_xlsform_path(path)) return finish(xlsform::load_xlsform(path));
+  const LoadOptions lo = loader_options(options);
+  if (xlsform::is_xlsform_path(path)) {
+    auto wb = xlsform::read_workbook(path);
+    if (!wb) return wb.error();
+    // Only the workbook knows the survey rows a plan error's paths come from.
+    return finish(xlsform::compile_xlsform(wb.value(), path, lo), [&](const Error& e) {
+      return xlsform::locate_in_survey(wb.value(), path, e);
+    });
+  }
   return finish(load_xform_file(path, lo));
 }
 
 Result<Form> load_form_xml(std::string_view xml, const std::string& path,
                            const FormLoadOptions& options) {
-  LoadOptions lo;
-  lo.media_dirs = options.media_dirs;
-  lo.missing_blank = options.missing_blank;
-  return finish(load_xform(xml, path, lo));
+  return finish(load_xform(xml, path, loader_options(options)));
 }
 
 FormSummary summarize(const Form& form) {

@@ -6,7 +6,6 @@
 #include <regex>
 
 #include "khaosat/core/xlsform.hpp"
-#include "session/form_plan.hpp"
 #include "xlsform/compiler_internal.hpp"
 
 namespace khaosat::core::xlsform {
@@ -42,12 +41,15 @@ std::string Compiler::run() {
   read_choices();
   collect_languages();
   read_survey();
-  return write_xform();  // also checks expressions and ${} references
+  std::string xml = write_xform();  // also checks expressions and ${} references
+  check_warnings();
+  return xml;
 }
 
 }  // namespace detail
 
-Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path) {
+Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
+                                     std::vector<std::string>* warnings) {
   detail::Compiler c(wb, source_path);
   c.survey_ = wb.sheet("survey");
   // pyxform takes a workbook's only sheet as the survey, whatever its name.
@@ -68,13 +70,10 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
       for (const auto& e : errors) msg += "\n  " + e;
     return Error::make("xlsform", std::move(msg));
   }
+  if (warnings) *warnings = c.warnings();
   return xml;
 }
 
-namespace {
-
-// A mistake only the engine finds (a calculation cycle, when the dependency graph is built) told
-// in the workbook's terms: the file, and the survey row of each question its message names.
 Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e) {
   static const std::regex kPath("(/[A-Za-z_][A-Za-z0-9_.-]*)+");
   const Sheet* survey = wb.sheet("survey");
@@ -99,25 +98,17 @@ Error locate_in_survey(const Workbook& wb, const std::string& source_path, const
   return Error::make(e.code, std::move(msg));
 }
 
-}  // namespace
-
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
-                                                        const std::string& source_path) {
-  auto xml = xlsform_to_xform(wb, source_path);
+                                                        const std::string& source_path,
+                                                        const LoadOptions& opts) {
+  std::vector<std::string> warnings;
+  auto xml = xlsform_to_xform(wb, source_path, &warnings);
   if (!xml) return xml.error();
-  LoadOptions lo;
-  lo.missing_blank = true;
-  return load_xform(xml.value(), source_path, lo);
-}
-
-Result<std::shared_ptr<const FormDef>> load_xlsform(const std::string& path) {
-  auto wb = read_workbook(path);
-  if (!wb) return wb.error();
-  auto def = compile_xlsform(wb.value(), path);
-  if (!def) return def;
-  // A calculation cycle is found when the dependency graph is built; checked here too (load_form
-  // builds it again) so the message can name the survey rows, which only the workbook knows.
-  if (auto plan = build_plan(*def.value()); !plan) return locate_in_survey(wb.value(), path, plan.error());
+  auto def = load_xform(xml.value(), source_path, opts);
+  if (!def || warnings.empty()) return def;
+  // The loader's result is ours alone until we return it: completing it in place is safe.
+  auto mut = std::const_pointer_cast<FormDef>(def.value());
+  mut->warnings.insert(mut->warnings.begin(), warnings.begin(), warnings.end());
   return def;
 }
 

@@ -14,6 +14,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "khaosat/core/result.hpp"
 #include "xform/form_def.hpp"
@@ -22,15 +23,24 @@
 namespace khaosat::core::xlsform {
 
 // The ODK XForm XML of `wb`, or every mistake found. `source_path` is used for messages and for
-// the default form_id (the file name without extension).
-Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path);
+// the default form_id (the file name without extension). `warnings`, when given, receives what
+// pyxform would warn about (each naming sheet, row and column); they never refuse the form.
+Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
+                                     std::vector<std::string>* warnings = nullptr);
 
-// xlsform_to_xform, then the XForm loader. The FormDef has no plan yet (load_form adds it).
+// xlsform_to_xform, then the XForm loader with `opts`, exactly as for an .xml form at
+// `source_path`: attachments (pulldata() CSVs, *_from_file, csv-/xml-external) are looked up in
+// source_path's folder, then in opts.media_dirs; a missing one is an error naming the file and
+// where it looked, unless opts.missing_blank. The compiler's warnings come first in
+// FormDef::warnings. The FormDef has no plan yet (load_form adds it).
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
-                                                        const std::string& source_path);
+                                                        const std::string& source_path,
+                                                        const LoadOptions& opts);
 
-// read_workbook(path) + compile_xlsform.
-Result<std::shared_ptr<const FormDef>> load_xlsform(const std::string& path);
+// A mistake only the engine finds once the form is loaded (a calculation cycle, found when the
+// dependency plan is built) told in the workbook's terms: the file, and the survey row of each
+// question the message names ("survey sheet: 'a' (row 4), 'b' (row 5)").
+Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e);
 
 // True when `path` names a workbook read_workbook understands (.xlsx, .xlsm, .md, .csv).
 bool is_xlsform_path(const std::string& path);

@@ -90,11 +90,38 @@ std::pair<std::string, std::size_t> split_position(const std::string& message,
   return {what, pos};
 }
 
+// For each position of `text`, whether it lies inside an XPath predicate ("[...]", outside string
+// literals). ${name} is not XPath, so this is a plain scan rather than the lexer.
+std::vector<bool> predicate_mask(const std::string& text) {
+  std::vector<bool> inside(text.size(), false);
+  int depth = 0;
+  char quote = 0;
+  for (std::size_t k = 0; k < text.size(); ++k) {
+    char c = text[k];
+    if (quote) {
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '[') {
+      ++depth;
+    } else if (c == ']' && depth > 0) {
+      --depth;
+    }
+    inside[k] = depth > 0;
+  }
+  return inside;
+}
+
 }  // namespace
 
 Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t col,
-                          std::string_view rel_prefix) {
+                          std::string_view rel_prefix, bool expression) {
   Expanded out;
+  // Inside a predicate the context node is the predicate's node, not the question: a relative
+  // ${} path must start at current() there (pyxform does this when the expression calls
+  // instance(); we do it in every predicate, docs/xlsform.md).
+  const std::vector<bool> in_predicate =
+      expression ? predicate_mask(text) : std::vector<bool>(text.size(), false);
   auto plain = [&](std::size_t from, std::size_t to) {
     for (std::size_t k = from; k < to; ++k) {
       out.text += text[k];
@@ -120,7 +147,9 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
       path = root_.path + "/" + name;
     } else {
       path = ref_path(ctx, *it->second);
-      if (!path.starts_with('/')) path = std::string(rel_prefix) + path;
+      if (!path.starts_with('/'))
+        path = (rel_prefix.empty() && in_predicate[at] ? std::string("current()/")
+                                                        : std::string(rel_prefix)) + path;
     }
     path = " " + path + " ";
     out.refs.emplace_back(out.text.size(), out.text.size() + path.size());
@@ -161,7 +190,7 @@ void Compiler::check_instance_refs() {
 std::string Compiler::expr(const Field& f, const std::string& text, std::string_view col_base,
                            std::string_view rel_prefix) {
   const std::size_t col = column_of(f, col_base);
-  Expanded e = expand(f, text, col, rel_prefix);
+  Expanded e = expand(f, text, col, rel_prefix, true);
   auto parsed = xpath::parse(e.text);
   if (!parsed.ok()) {
     auto [what, pos] = split_position(parsed.error().message, e.text);
@@ -192,7 +221,7 @@ std::string Compiler::choice_filter(const Field& f) {
   std::string out = expr(f, f.choice_filter, "choice_filter", "current()/");
   auto it = lists_.find(f.list);
   if (it == lists_.end()) return out;
-  Expanded e = expand(f, f.choice_filter, std::string::npos, "current()/");
+  Expanded e = expand(f, f.choice_filter, std::string::npos, "current()/", true);
   auto toks = lex::tokenize(e.text);
   if (!toks.error.empty()) return out;
   const auto& cols = it->second.columns;

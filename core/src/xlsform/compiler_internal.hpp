@@ -7,6 +7,7 @@
 //   compiler_expressions.cpp  ${name} references and expression checks (positions in the
 //                             designer's text), pulldata()/instance() needs, dynamic defaults;
 //   compiler_writer.cpp       the Field tree -> pyxform-shaped XForm XML;
+//   compiler_warnings.cpp     what pyxform warns about without refusing the form;
 //   compiler.cpp              the entry points.
 // A Compiler is used once, by one thread; it never throws on bad input, it collects errors.
 #pragma once
@@ -140,6 +141,7 @@ class Compiler {
   // The XForm XML; errors() is non-empty when the workbook had mistakes.
   std::string run();
   const std::vector<std::string>& errors() const { return errors_; }
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // [compiler.cpp]
   void check_headers(const Sheet* s);
@@ -152,10 +154,11 @@ class Compiler {
 
   // [compiler_expressions.cpp]
   // `text` with ${name} replaced by ref paths (pyxform's " /data/x " spacing); `wrap` prefixes
-  // relative paths (choice filters use "current()/"). A ${name} naming nothing is an error at
-  // (field's row, col).
+  // relative paths (choice filters use "current()/"). When `expression` (an XPath cell, not
+  // label text), a relative path inside a predicate starts at current(). A ${name} naming
+  // nothing is an error at (field's row, col).
   Expanded expand(const Field& ctx, const std::string& text, std::size_t col,
-                  std::string_view rel_prefix = "");
+                  std::string_view rel_prefix = "", bool expression = false);
   // An expression cell: expanded, parsed and scanned for pulldata()/instance() needs. Errors
   // name the character in the designer's text.
   std::string expr(const Field& f, const std::string& text, std::string_view col_base,
@@ -169,6 +172,11 @@ class Compiler {
   // [compiler_writer.cpp]
   std::string write_xform();
 
+  // [compiler_warnings.cpp] (after write_xform: needs every instance('list') use)
+  void check_warnings();
+  void check_translations(const Sheet* s);
+  void warning(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
+
   // Shared.
   void error(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
   void field_error(const Field& f, std::string_view col_base, const std::string& what);
@@ -178,6 +186,7 @@ class Compiler {
   const Workbook& wb_;
   std::string source_path_;
   std::vector<std::string> errors_;
+  std::vector<std::string> warnings_;
   const Sheet* survey_ = nullptr;
   std::unique_ptr<RowReader> sr_;
   Settings settings_;

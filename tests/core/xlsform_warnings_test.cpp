@@ -1,0 +1,99 @@
+// XLSForm warnings: what pyxform warns about without refusing the form (a missing translation,
+// a group or repeat without a label, a choice without a label) and a choice list nothing uses,
+// each naming sheet, row and column, in FormDef::warnings (printed by `khaosat form check`).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "khaosat/core/form_session.hpp"
+#include "support/scoped_dir.hpp"
+#include "support/session_fixture.hpp"
+#include "xlsform/compiler.hpp"
+
+using namespace khaosat::core;
+using khaosat::test::error_of;
+
+namespace {
+
+std::vector<std::string> warnings_of(const std::string& md) {
+  auto wb = xlsform::read_markdown(md, "w.md");
+  REQUIRE(wb.ok());
+  std::vector<std::string> w;
+  auto xml = xlsform::xlsform_to_xform(wb.value(), "w.md", &w);
+  REQUIRE_MESSAGE(xml.ok(), error_of(xml));
+  return w;
+}
+
+bool has(const std::vector<std::string>& ws, const std::string& w) {
+  return std::find(ws.begin(), ws.end(), w) != ws.end();
+}
+
+const char* kForm = R"(
+| survey |
+|        | type         | name  | label::English (en) | label::Tiếng Việt (vi) | hint::English (en) |
+|        | text         | a     | A                   | Ạ                      |                    |
+|        | text         | b     | B                   |                        | hint b             |
+|        | begin repeat | r     |                     |                        |                    |
+|        | select_one l | s     | S                   | S                      |                    |
+|        | end repeat   |       |                     |                        |                    |
+|        | begin group  | g     |                     |                        |                    |
+|        | text         | c     | C                   | C                      |                    |
+|        | end group    |       |                     |                        |                    |
+| choices |
+|         | list_name | name | label::English (en) | label::Tiếng Việt (vi) |
+|         | l         | x    | X                   | X                      |
+|         | l         | y    |                     |                        |
+|         | l         | z    | Z                   |                        |
+|         | unused    | u    | U                   | U                      |
+)";
+
+}  // namespace
+
+TEST_CASE("xlsform warnings: missing translations, unlabelled groups and choices, unused lists") {
+  auto w = warnings_of(kForm);
+  CHECK(has(w, "survey sheet, row 3, column 'hint::English (en)' (F): language 'Tiếng Việt (vi)' "
+               "has no 'hint' column, which other languages have"));
+  CHECK(has(w, "survey sheet, row 5, column 'label::Tiếng Việt (vi)' (E): no 'Tiếng Việt (vi)' "
+               "translation of this label, while 'label::English (en)' has one"));
+  CHECK(has(w, "survey sheet, row 6, column 'label::English (en)' (D): repeat 'r' has no label: "
+               "the person filling the form sees no title for it"));
+  CHECK(has(w, "survey sheet, row 9, column 'label::English (en)' (D): group 'g' has no label: "
+               "the person filling the form sees no title for it"));
+  CHECK(has(w, "choices sheet, row 15, column 'label::English (en)' (D): choice 'y' of list 'l' "
+               "has no label: it shows as an empty line"));
+  CHECK(has(w, "choices sheet, row 16, column 'label::Tiếng Việt (vi)' (E): no 'Tiếng Việt (vi)' "
+               "translation of this label, while 'label::English (en)' has one"));
+  CHECK(has(w, "choices sheet, row 17, column 'list_name' (B): choice list 'unused' is never "
+               "used: no select, rank or instance('unused') names it"));
+  CHECK(w.size() == 7);
+}
+
+TEST_CASE("xlsform warnings: none for a complete form, with a field-list group and an instance() list") {
+  auto w = warnings_of(R"(
+| survey |
+|        | type        | name | label::English (en) | label::Tiếng Việt (vi) | appearance | calculation |
+|        | begin group | g    |                     |                        | field-list |             |
+|        | text        | a    | A                   | Ạ                      |            |             |
+|        | end group   |      |                     |                        |            |             |
+|        | calculate   | n    |                     |                        |            | count(instance('l')/root/item) |
+| choices |
+|         | list_name | name | label::English (en) | label::Tiếng Việt (vi) |
+|         | l         | x    | X                   | X                      |
+)");
+  CHECK(w.empty());
+}
+
+TEST_CASE("xlsform warnings: load_form puts them in the form's warnings, and built-in forms have none") {
+  khaosat::test::ScopedDir dir;
+  auto form = load_form(dir.write("w.md", kForm));
+  REQUIRE_MESSAGE(form.ok(), error_of(form));
+  auto s = summarize(form.value());
+  CHECK(s.warnings.size() >= 7);
+  for (const char* f : {"a_establishment.md", "b_craft_village.md", "c_coop_needs.md"}) {
+    auto built_in = load_form(std::string(KHAOSAT_SOURCE_DIR "/forms/") + f);
+    REQUIRE_MESSAGE(built_in.ok(), error_of(built_in));
+    CHECK_MESSAGE(summarize(built_in.value()).warnings.empty(), f);
+  }
+}
