@@ -42,6 +42,7 @@ std::string Compiler::run() {
   read_choices();
   collect_languages();
   read_survey();
+  read_entities();
   return write_xform();  // also checks expressions and ${} references
 }
 
