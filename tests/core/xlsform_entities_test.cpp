@@ -90,7 +90,7 @@ TEST_CASE("xlsform entities: a form that creates an entity, as pyxform writes it
   CHECK(e.save_to[1].property == "circumference");
 }
 
-TEST_CASE("xlsform entities: always creating; 'dataset' is list_name's old name") {
+TEST_CASE("xlsform entities: always creating, and 'dataset' as list_name's old name") {
   std::string x = convert(R"(
 | survey |
 |        | type | name | label |
