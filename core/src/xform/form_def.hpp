@@ -112,11 +112,31 @@ struct Translation {
   std::unordered_map<std::string, std::map<std::string, std::vector<TextPart>>> texts;
 };
 
-struct EntityDecl {  // odk entities namespace, kept for the sync issue
+// A question whose value a submission saves to an entity property (a bind with
+// entities:saveto="property").
+struct EntitySaveTo {
+  std::string path;      // the question's bind nodeset: "/data/species"
+  std::string property;  // the entity property: "species"
+};
+
+// The entity a submission creates or updates (ODK XForms Entities spec,
+// https://getodk.github.io/xforms-spec/entities): the <meta><entity> element of the primary
+// instance and the binds that fill it. Kept for the sync issue, which turns finalized
+// submissions into registry records; docs/xlsform.md "Entities" shows the XML.
+struct EntityDecl {
+  std::string path;             // the element: "/data/meta/entity"
   std::string dataset;
-  std::string create, update;   // expressions as written
-  std::string entity_id, label; // as written
-  std::string version;
+  std::string create, update;   // the attributes as written ("1", or "" when absent)
+  std::string entity_id, label; // the attribute / element text as written
+  std::string version;          // entities:entities-version on the model
+  // The expressions of the binds on the entity, as written ("" when there is none):
+  std::string create_if, update_if;  // calculate of @create / @update
+  std::string id_calculate;          // calculate of @id: the id of the entity an update targets
+  std::string label_calculate;       // calculate of label
+  bool id_is_new_uuid = false;       // a setvalue of uuid() on @id at first load (creation)
+  std::vector<EntitySaveTo> save_to; // in bind order
+  bool creates() const { return create == "1"; }
+  bool updates() const { return update == "1"; }
 };
 
 struct FormPlan;  // the session's analysis of a form (node table, dependency DAG); see

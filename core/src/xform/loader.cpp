@@ -501,6 +501,31 @@ Node* child_named(Node* n, std::string_view local) {
   return nullptr;
 }
 
+// The binds that fill the entity (calculates on @create, @update, @id and label, the setvalue
+// of a new id) and the questions saved to its properties (entities:saveto), read from the XML
+// so that the namespace of saveto is resolved where it is written.
+void read_entity_binds(pugi::xml_node model, EntityDecl& d) {
+  for (auto el : model.children()) {
+    if (el.type() != pugi::node_element) continue;
+    std::string_view local = local_name(el.name());
+    std::string nodeset = el.attribute(local == "bind" ? "nodeset" : "ref").value();
+    if (local == "setvalue") {
+      std::string_view value = el.attribute("value").value();
+      if (nodeset == d.path + "/@id" && value.find("uuid(") != std::string_view::npos)
+        d.id_is_new_uuid = true;
+      continue;
+    }
+    if (local != "bind") continue;
+    std::string calculate = el.attribute("calculate").value();
+    if (nodeset == d.path + "/@create") d.create_if = calculate;
+    else if (nodeset == d.path + "/@update") d.update_if = calculate;
+    else if (nodeset == d.path + "/@id") d.id_calculate = calculate;
+    else if (nodeset == d.path + "/label") d.label_calculate = calculate;
+    if (auto saveto = attribute_ns(el, kEntitiesNs, "saveto"))
+      d.save_to.push_back({nodeset, saveto.value()});
+  }
+}
+
 void load_entity(LoadContext& ctx, pugi::xml_node model) {
   Node* root = const_cast<Tree&>(*ctx.form.instance).root();
   Node* meta = child_named(root, "meta");
@@ -516,6 +541,8 @@ void load_entity(LoadContext& ctx, pugi::xml_node model) {
   }
   if (Node* label = child_named(entity, "label")) d.label = string_value(label);
   d.version = version.value();
+  d.path = "/" + root->local + "/" + meta->local + "/" + entity->local;
+  read_entity_binds(model, d);
   ctx.form.entity = std::move(d);
 }
 

@@ -41,6 +41,7 @@ std::string Compiler::run() {
   read_choices();
   collect_languages();
   read_survey();
+  read_entities();
   std::string xml = write_xform();  // also checks expressions and ${} references
   check_warnings();
   return xml;

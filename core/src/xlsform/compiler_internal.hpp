@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -135,6 +136,21 @@ struct Expanded {
   std::vector<std::pair<std::size_t, std::size_t>> refs;  // [begin, end) of each expanded ${}
 };
 
+// The entities sheet's one row (compiler_entities.cpp): the entity list a submission creates
+// or updates an entity of, and the expressions (designer's text) that fill it.
+struct EntitySpec {
+  const Sheet* sheet = nullptr;
+  const Row* row = nullptr;
+  std::string dataset, label, entity_id, create_if, update_if;
+};
+
+// Where the entities sheet's columns are (npos when absent).
+struct EntityColumns {
+  std::size_t list_name = std::string::npos, label = std::string::npos,
+              entity_id = std::string::npos, create_if = std::string::npos,
+              update_if = std::string::npos;
+};
+
 class Compiler {
  public:
   Compiler(const Workbook& wb, std::string source_path);
@@ -177,6 +193,15 @@ class Compiler {
   void check_translations(const Sheet* s);
   void warning(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
 
+  // [compiler_entities.cpp] The entities sheet and the survey's save_to column: read_entities
+  // checks both (after read_survey) and adds entities:saveto to the questions' bind attributes;
+  // the writer asks for the rest of the entity's XML (each "" when the form has no entity).
+  void read_entities();
+  std::string entity_namespace_attr() const;  // xmlns:entities on <h:html>
+  std::string entity_model_attr() const;      // entities:entities-version on <model>
+  std::string entity_meta_xml() const;        // <entity .../> inside <meta>
+  std::string entity_binds_xml();             // binds on meta/entity, then its setvalue
+
   // Shared.
   void error(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
   void field_error(const Field& f, std::string_view col_base, const std::string& what);
@@ -201,6 +226,7 @@ class Compiler {
   std::vector<std::string> list_instances_;    // choice lists written as secondary instances
   std::vector<std::pair<std::string, std::string>> external_instances_;  // id -> src
   std::vector<std::string> setvalues_;         // model-level actions
+  std::optional<EntitySpec> entity_;           // the entities sheet's declaration, if any
 
  private:
   void add_field(std::unique_ptr<Field> f, std::vector<Field*>& open);
@@ -220,6 +246,10 @@ class Compiler {
     std::string col_base, name;
   };
   std::vector<InstanceRef> instance_refs_;
+  // [compiler_entities.cpp]
+  void read_entity_row(const Sheet& sheet, const Row& r, const EntityColumns& cols);
+  bool attaches_list(const std::string& dataset) const;
+  void check_save_to();
 };
 
 }  // namespace khaosat::core::xlsform::detail

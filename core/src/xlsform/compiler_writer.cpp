@@ -459,12 +459,14 @@ std::string XFormWriter::write() {
     binds_ += "<bind" + attr("nodeset", ctx.path) + " type=\"string\"" +
               attr("calculate", c_.expr(ctx, s.instance_name, "instance_name")) + "/>";
   }
+  binds_ += c_.entity_binds_xml();
   std::string inst;
   write_children(c_.root_, inst);
   std::string meta;
   for (const auto& ch : c_.meta_->children) write_instance(*ch, meta, false);
   if (!s.omit_instance_id) meta += "<instanceID/>";
   if (!s.instance_name.empty()) meta += "<instanceName/>";
+  meta += c_.entity_meta_xml();
   if (!meta.empty()) inst += "<meta>" + meta + "</meta>";
   c_.check_instance_refs();
   std::string secondary;
@@ -477,8 +479,9 @@ std::string XFormWriter::write() {
       "xmlns:ev=\"http://www.w3.org/2001/xml-events\" xmlns:h=\"http://www.w3.org/1999/xhtml\" "
       "xmlns:jr=\"http://openrosa.org/javarosa\" xmlns:odk=\"http://www.opendatakit.org/xforms\" "
       "xmlns:orx=\"http://openrosa.org/xforms\" xmlns:xsd=\"http://www.w3.org/2001/XMLSchema\"" +
-      namespaces() + "><h:head><h:title>" + xml_escape(s.title) +
-      "</h:title><model odk:xforms-version=\"1.0.0\">";
+      namespaces() + c_.entity_namespace_attr() + "><h:head><h:title>" + xml_escape(s.title) +
+      "</h:title><model" + c_.entity_model_attr() +
+      " odk:xforms-version=\"1.0.0\">";
   x += itext_xml();
   x += "<instance><" + root + attr("id", s.form_id) +
        (s.version.empty() ? "" : attr("version", s.version)) + ">" + inst + "</" + root +
