@@ -122,6 +122,12 @@ int check(const Parsed& p) {
     std::cerr << form.error().message << "\n";
     return 1;
   }
+  // Some cycles only show when the form runs (a value read through an ancestor): a form that
+  // cannot start a session is not ok either.
+  if (auto session = core::FormSession::start(*form); !session) {
+    std::cerr << path << ": " << session.error().message << "\n";
+    return 1;
+  }
   core::FormSummary s = core::summarize(*form);
   std::cout << path << ": ok\n"
             << "  id:        " << s.id << "\n"

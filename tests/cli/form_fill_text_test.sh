@@ -2,7 +2,8 @@
 # `khaosat form fill --text` on the built-in form A with the demo's survey with mistakes: each
 # violation is shown at its question and in the submission's list, with the form's message in
 # the current language (Vietnamese by default, English with --lang). Run by ctest as
-# cli.form_fill_text: form_fill_text_test.sh KHAOSAT SOURCE_DIR.
+# cli.form_fill_text: form_fill_text_test.sh KHAOSAT SOURCE_DIR. Also: `form check` refuses a
+# form that loads but cannot start.
 set -u
 khaosat=$1
 src=$2
@@ -23,6 +24,13 @@ grep -q '^  /data/a3/workers_female: constraint (Số lao động nữ không đ
 grep -q '^  /data/a1/reg_no: required (Enter the business registration or tax number' "$tmp/en" ||
   fail "the submission's list lacks the English required message"
 grep -q '^submission: pending$' "$tmp/en" || fail "a survey with mistakes is not pending"
+
+# form check starts the form too: a cycle through an ancestor only shows when it runs.
+printf '| survey |\n| | type | name | label | calculation |\n| | calculate | c | | / |\n| | calculate | e | | concat(${c}, "x") |\n' >"$tmp/cycle.md"
+"$khaosat" form check "$tmp/cycle.md" >"$tmp/out" 2>"$tmp/err"
+status=$?
+[ "$status" -eq 1 ] || fail "form check of a form that cannot start exited $status"
+grep -q 'cycle.md: .*calculation cycle' "$tmp/err" || fail "no cycle error: $(cat "$tmp/err")"
 
 [ "$failures" -eq 0 ] && echo "cli.form_fill_text: all checks passed"
 exit "$failures"
