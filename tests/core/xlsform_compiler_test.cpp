@@ -6,34 +6,19 @@
 
 #include "session/form_plan.hpp"
 #include "support/session_fixture.hpp"
+#include "support/xlsform_fixture.hpp"
 #include "xlsform/compiler.hpp"
 
 using namespace khaosat::core;
+using khaosat::test::compile_error;
 using khaosat::test::error_of;
 
 namespace {
 
-// Forms compiled from text have no folder: their attachments load blank.
-const LoadOptions kNoAttachments{{}, true};
-
 // Compiles markdown, plans it and starts a session (REQUIREs success).
 struct Md {
-  explicit Md(const std::string& md, std::string language = "") {
-    auto wb = xlsform::read_markdown(md, "t.md");
-    REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-    auto def = xlsform::compile_xlsform(wb.value(), "t.md", kNoAttachments);
-    REQUIRE_MESSAGE(def.ok(), error_of(def));
-    auto mut = std::const_pointer_cast<FormDef>(def.value());
-    auto plan = build_plan(*mut);
-    REQUIRE_MESSAGE(plan.ok(), error_of(plan));
-    mut->plan = plan.value();
-    SessionOptions o;
-    o.env = khaosat::test::fixed_env();
-    o.language = std::move(language);
-    auto st = FormSession::start(Form(mut), o);
-    REQUIRE_MESSAGE(st.ok(), error_of(st));
-    s = std::move(st.value());
-  }
+  explicit Md(const std::string& md, std::string language = "")
+      : s(khaosat::test::xlsform_session(md, std::move(language))) {}
   NodeSnapshot at(std::string_view ref) const {
     auto n = s->node(ref);
     REQUIRE_MESSAGE(n.has_value(), std::string(ref));
@@ -45,14 +30,6 @@ struct Md {
   }
   std::unique_ptr<FormSession> s;
 };
-
-std::string compile_error(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "bad.md");
-  REQUIRE(wb.ok());
-  auto def = xlsform::compile_xlsform(wb.value(), "bad.md", kNoAttachments);
-  REQUIRE_FALSE(def.ok());
-  return def.error().message;
-}
 
 }  // namespace
 

@@ -8,37 +8,19 @@
 #include "khaosat/core/form_session.hpp"
 #include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
+#include "support/xlsform_fixture.hpp"
 #include "xform/form_def.hpp"
 #include "xlsform/compiler.hpp"
 
 using namespace khaosat::core;
+using khaosat::test::compile_error;
 using khaosat::test::error_of;
+using khaosat::test::has;
+using khaosat::test::xlsform_xml;
 
 namespace {
 
 const std::string kFixtures = std::string(KHAOSAT_TESTS_DIR) + "/fixtures/xlsform/";
-
-std::string convert(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "t.md");
-  REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-  auto xml = xlsform::xlsform_to_xform(wb.value(), "t.md");
-  REQUIRE_MESSAGE(xml.ok(), error_of(xml));
-  return xml.value();
-}
-
-std::string compile_error(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "bad.md");
-  REQUIRE(wb.ok());
-  auto xml = xlsform::xlsform_to_xform(wb.value(), "bad.md");
-  REQUIRE_FALSE(xml.ok());
-  return xml.error().message;
-}
-
-bool has(const std::string& text, const std::string& part) {
-  bool found = text.find(part) != std::string::npos;
-  if (!found) MESSAGE(text);
-  return found;
-}
 
 std::shared_ptr<const FormDef> load(const std::string& xml) {
   auto f = load_xform(xml, "t.xml", LoadOptions{{}, true});
@@ -60,7 +42,7 @@ const char* kCreate = R"(
 }  // namespace
 
 TEST_CASE("xlsform entities: a form that creates an entity, as pyxform writes it") {
-  std::string x = convert(kCreate);
+  std::string x = xlsform_xml(kCreate);
   CHECK(has(x, R"x(xmlns:entities="http://www.opendatakit.org/xforms/entities")x"));
   CHECK(has(x, R"x(<model entities:entities-version="2024.1.0" odk:xforms-version="1.0.0">)x"));
   CHECK(has(x, R"x(<meta><instanceID/><entity dataset="trees" create="1" id=""><label/></entity></meta>)x"));
@@ -91,7 +73,7 @@ TEST_CASE("xlsform entities: a form that creates an entity, as pyxform writes it
 }
 
 TEST_CASE("xlsform entities: always creating, and 'dataset' as list_name's old name") {
-  std::string x = convert(R"(
+  std::string x = xlsform_xml(R"(
 | survey |
 |        | type | name | label |
 |        | text | a    | A     |
@@ -105,7 +87,7 @@ TEST_CASE("xlsform entities: always creating, and 'dataset' as list_name's old n
 }
 
 TEST_CASE("xlsform entities: a form that updates an entity, as pyxform writes it") {
-  std::string x = convert(R"(
+  std::string x = xlsform_xml(R"(
 | survey |
 |        | type         | name  | label   | save_to |
 |        | text         | id    | Tree id |         |
@@ -135,7 +117,7 @@ TEST_CASE("xlsform entities: a form that updates an entity, as pyxform writes it
 }
 
 TEST_CASE("xlsform entities: no entities sheet, no entities namespace or version") {
-  std::string x = convert(R"(
+  std::string x = xlsform_xml(R"(
 | survey |
 |        | type | name | label |
 |        | text | a    | A     |

@@ -10,25 +10,14 @@
 #include "khaosat/core/form_session.hpp"
 #include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
+#include "support/xlsform_fixture.hpp"
 #include "xlsform/compiler.hpp"
 
 using namespace khaosat::core;
+using khaosat::test::compile_error;
+using khaosat::test::has;
 
 namespace {
-
-std::string compile_error(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "bad.md");
-  REQUIRE(wb.ok());
-  auto xml = xlsform::xlsform_to_xform(wb.value(), "bad.md");
-  REQUIRE_FALSE(xml.ok());
-  return xml.error().message;
-}
-
-bool has(const std::string& msg, const std::string& part) {
-  bool found = msg.find(part) != std::string::npos;
-  if (!found) MESSAGE(msg);
-  return found;
-}
 
 }  // namespace
 

@@ -7,57 +7,22 @@
 
 #include "session/form_plan.hpp"
 #include "support/session_fixture.hpp"
+#include "support/xlsform_fixture.hpp"
 #include "xlsform/compiler.hpp"
 
 using namespace khaosat::core;
+using khaosat::test::compile_error;
 using khaosat::test::error_of;
+using khaosat::test::has;
+using khaosat::test::xlsform_session;
+using khaosat::test::xlsform_xml;
 
 namespace {
-
-// Forms compiled from text have no folder: their attachments load blank.
-const LoadOptions kNoAttachments{{}, true};
-
-std::string to_xform(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "t.md");
-  REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-  auto xml = xlsform::xlsform_to_xform(wb.value(), "t.md");
-  REQUIRE_MESSAGE(xml.ok(), error_of(xml));
-  return xml.value();
-}
-
-std::string compile_error(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "bad.md");
-  REQUIRE(wb.ok());
-  auto xml = xlsform::xlsform_to_xform(wb.value(), "bad.md");
-  REQUIRE_FALSE(xml.ok());
-  return xml.error().message;
-}
-
-// A session on the compiled form (REQUIREs success).
-std::unique_ptr<FormSession> session(const std::string& md) {
-  auto wb = xlsform::read_markdown(md, "t.md");
-  REQUIRE_MESSAGE(wb.ok(), error_of(wb));
-  auto def = xlsform::compile_xlsform(wb.value(), "t.md", kNoAttachments);
-  REQUIRE_MESSAGE(def.ok(), error_of(def));
-  auto mut = std::const_pointer_cast<FormDef>(def.value());
-  auto plan = build_plan(*mut);
-  REQUIRE_MESSAGE(plan.ok(), error_of(plan));
-  mut->plan = plan.value();
-  SessionOptions o;
-  o.env = khaosat::test::fixed_env();
-  auto st = FormSession::start(Form(mut), o);
-  REQUIRE_MESSAGE(st.ok(), error_of(st));
-  return std::move(st.value());
-}
 
 NodeSnapshot node(const FormSession& s, std::string_view ref) {
   auto n = s.node(ref);
   REQUIRE_MESSAGE(n.has_value(), std::string(ref));
   return *n;
-}
-
-bool has(const std::string& xml, const std::string& part) {
-  return xml.find(part) != std::string::npos;
 }
 
 }  // namespace
@@ -74,7 +39,7 @@ TEST_CASE("xlsform types: media, file and their appearances") {
 |        | video | clip  | Clip      |            |                  |
 |        | file  | doc   | Document  |            |                  |
 )x";
-  std::string x = to_xform(md);
+  std::string x = xlsform_xml(md);
   CHECK(has(x, R"x(<bind nodeset="/data/photo" type="binary" orx:max-pixels="1024"/>)x"));
   CHECK(has(x, R"x(<upload ref="/data/photo" mediatype="image/*">)x"));
   CHECK(has(x, R"x(<upload ref="/data/sign" mediatype="image/*" appearance="signature">)x"));
@@ -83,7 +48,7 @@ TEST_CASE("xlsform types: media, file and their appearances") {
   CHECK(has(x, R"x(<bind nodeset="/data/voice" type="binary" odk:quality="voice-only"/>)x"));
   CHECK(has(x, R"x(<upload ref="/data/clip" mediatype="video/*">)x"));
   CHECK(has(x, R"x(<upload ref="/data/doc" mediatype="application/*">)x"));
-  auto s = session(md);
+  auto s = xlsform_session(md);
   CHECK(node(*s, "/data/photo").type == "upload");
   CHECK(node(*s, "/data/sign").appearance == "signature");
   CHECK(node(*s, "/data/doc").data_type == "binary");
@@ -106,7 +71,7 @@ TEST_CASE("xlsform types: rank, range, hidden, geotrace, geoshape, barcode") {
 |         | fruits    | mango  | Mango  |
 |         | fruits    | banana | Banana |
 )x";
-  std::string x = to_xform(md);
+  std::string x = xlsform_xml(md);
   CHECK(has(x, R"x(<bind nodeset="/data/order" type="odk:rank"/>)x"));
   CHECK(has(x, R"x(<odk:rank ref="/data/order"><label>Rank</label><itemset nodeset="instance('fruits')/root/item">)x"));
   CHECK(has(x, R"x(<bind nodeset="/data/r1" type="int"/>)x"));
@@ -119,7 +84,7 @@ TEST_CASE("xlsform types: rank, range, hidden, geotrace, geoshape, barcode") {
   CHECK(has(x, R"x(<bind nodeset="/data/field" type="geoshape"/>)x"));
   CHECK(has(x, R"x(<input ref="/data/spot" accuracyThreshold="5" unacceptableAccuracyThreshold="20">)x"));
   CHECK(has(x, R"x(<bind nodeset="/data/code" type="barcode"/>)x"));
-  auto s = session(md);
+  auto s = xlsform_session(md);
   CHECK(node(*s, "/data/order").type == "rank");
   CHECK(node(*s, "/data/r2").type == "range");
   CHECK(node(*s, "/data/road").data_type == "geotrace");
@@ -136,12 +101,12 @@ TEST_CASE("xlsform types: or_other adds the choice and a text question relevant 
 |         | list_name | name | label |
 |         | c         | red  | Red   |
 )x";
-  std::string x = to_xform(md);
+  std::string x = xlsform_xml(md);
   CHECK(has(x, "<item><label>Red</label><name>red</name></item>"
                "<item><label>Other</label><name>other</name></item></root>"));
   CHECK(has(x, R"x(<bind nodeset="/data/color_other" type="string" relevant="selected(../color, 'other')"/>)x"));
   CHECK(has(x, R"x(<input ref="/data/color_other"><label>Specify other.</label></input>)x"));
-  auto s = session(md);
+  auto s = xlsform_session(md);
   CHECK_FALSE(node(*s, "/data/color_other").relevant);
   REQUIRE(s->answer("/data/color", "other").ok());
   CHECK(node(*s, "/data/color_other").relevant);
@@ -164,7 +129,7 @@ TEST_CASE("xlsform types: pulldata, instance('list'), *_from_file and externals"
 |         | list_name | name | label |
 |         | crops     | rice | Rice  |
 )x";
-  std::string x = to_xform(md);
+  std::string x = xlsform_xml(md);
   CHECK(has(x, R"x(<instance id="shops" src="jr://file-csv/shops.csv"/>)x"));
   CHECK(has(x, R"x(<instance id="areas" src="jr://file/areas.xml"/>)x"));
   CHECK(has(x, R"x(<instance id="zones" src="jr://file/zones.geojson"/>)x"));
@@ -174,12 +139,12 @@ TEST_CASE("xlsform types: pulldata, instance('list'), *_from_file and externals"
   CHECK(has(x, R"x(<instance id="crops"><root><item><label>Rice</label><name>rice</name></item></root></instance>)x"));
   CHECK(has(x, R"x(<select1 ref="/data/shop"><label>Shop</label><itemset nodeset="instance('shops')/root/item"><value ref="name"/><label ref="label"/></itemset></select1>)x"));
   CHECK_FALSE(has(x, "<towns"));
-  auto s = session(md);  // attachments are missing here: loaded as empty
+  auto s = xlsform_session(md);  // attachments are missing here: loaded as empty
   CHECK(node(*s, "/data/first").value == "rice");
 }
 
 TEST_CASE("xlsform types: metadata") {
-  std::string x = to_xform(R"x(
+  std::string x = xlsform_xml(R"x(
 | survey |
 |        | type          | name  | parameters              |
 |        | username      | u     |                         |
@@ -210,12 +175,12 @@ TEST_CASE("xlsform types: translations with media, guidance hints and big images
 |          | default_language |
 |          | English (en)     |
 )x";
-  std::string x = to_xform(md);
+  std::string x = xlsform_xml(md);
   CHECK(has(x, R"x(<translation lang="English (en)" default="true()"><text id="/data/a:label"><value form="audio">jr://audio/a.mp3</value><value form="big-image">jr://images/big.png</value><value form="image">jr://images/a.png</value><value>Name</value></text>)x"));
   CHECK(has(x, R"x(<text id="/data/a:hint"><value form="guidance">Ask the owner</value></text>)x"));
   CHECK(has(x, R"x(<translation lang="Tiếng Việt (vi)"><text id="/data/a:label"><value>Tên</value></text>)x"));
   CHECK(has(x, R"x(<input ref="/data/n"><label ref="jr:itext('/data/n:label')"/></input>)x"));
-  auto s = session(md);
+  auto s = xlsform_session(md);
   CHECK(node(*s, "/data/a").label == "Name");
 }
 
@@ -231,7 +196,7 @@ TEST_CASE("xlsform types: dynamic defaults become setvalue actions") {
 |        | integer      | k     | K     | position(..)     |
 |        | end repeat   |       |       |                  |
 )x";
-  std::string x = to_xform(md);
+  std::string x = xlsform_xml(md);
   CHECK(has(x, "<n>2</n>"));
   CHECK(has(x, "<t>not-func$</t>"));
   CHECK(has(x, "<d/>"));
@@ -240,13 +205,13 @@ TEST_CASE("xlsform types: dynamic defaults become setvalue actions") {
   // In a repeat, as pyxform: on the <repeat>, for the first load and each new instance.
   CHECK(has(x, R"x(<repeat nodeset="/data/rep"><setvalue event="odk-instance-first-load odk-new-repeat" ref="/data/rep/k" value="position(..)"/>)x"));
   CHECK_FALSE(has(x, R"x(<setvalue event="odk-instance-first-load" ref="/data/rep/k")x"));
-  auto s = session(md);
+  auto s = xlsform_session(md);
   CHECK(node(*s, "/data/d").value == "2020-01-01");
   CHECK(node(*s, "/data/twice").value == "4");
 }
 
 TEST_CASE("xlsform types: trigger column, randomize, settings") {
-  std::string x = to_xform(R"x(
+  std::string x = xlsform_xml(R"x(
 | survey |
 |        | type              | name  | label | trigger | calculation | parameters              |
 |        | integer           | a     | A     |         |             |                         |
@@ -288,7 +253,7 @@ TEST_CASE("xlsform types: mistakes in types and parameters") {
 }
 
 TEST_CASE("xlsform types: omit_instanceID") {
-  std::string x = to_xform(R"x(
+  std::string x = xlsform_xml(R"x(
 | survey |
 |        | type | name | label |
 |        | text | a    | A     |
