@@ -62,11 +62,16 @@ void check_script_run(const json& doc, const std::string& name) {
 }
 
 // The values of `refs` in the last snapshot.
-std::map<std::string, std::string> final_values(const json& doc) {
+// ref -> value in one snapshot of a run_fill document.
+std::map<std::string, std::string> values_at(const json& snapshot) {
   std::map<std::string, std::string> out;
-  for (const json& n : doc["snapshots"].back()["nodes"])
+  for (const json& n : snapshot["nodes"])
     if (n.contains("value")) out[n["ref"]] = n["value"];
   return out;
+}
+
+std::map<std::string, std::string> final_values(const json& doc) {
+  return values_at(doc["snapshots"].back());
 }
 
 }  // namespace
@@ -141,9 +146,7 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
     json doc = run_script("b_craft_village", "b_craft_village.missing");
     check_script_run(doc, "b_craft_village.missing");
     // After step 6 (env unknown, stable_since and artisans blank): missing data, not no.
-    std::map<std::string, std::string> at6;
-    for (const json& n : doc["snapshots"][6]["nodes"])
-      if (n.contains("value")) at6[n["ref"]] = n["value"];
+    auto at6 = values_at(doc["snapshots"][6]);
     CHECK(at6["/data/result/craft_village"] == "missing");
     CHECK(at6["/data/result/traditional_trade"] == "no");  // 50 years is not more than 50
     CHECK(at6["/data/result/t_link"] == "missing");
