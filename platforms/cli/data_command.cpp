@@ -1,17 +1,16 @@
 // `khaosat data ...`: the device database from the command line (list, show, export, check,
 // add). Every subcommand takes --db FILE; list/show/export/check open it read-only.
-#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <pugixml.hpp>
 #include <sstream>
 
 #include "cli.hpp"
 #include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/store.hpp"
+#include "khaosat/core/submission_table.hpp"
 
 namespace khaosat::cli {
 namespace {
@@ -108,14 +107,7 @@ Args parse(const std::vector<std::string>& args) {
   return a;
 }
 
-std::string iso(std::int64_t ms) {
-  std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string iso(std::int64_t ms) { return core::iso8601_utc(ms); }
 
 json opt(const std::optional<std::string>& v) { return v ? json(*v) : json(nullptr); }
 
@@ -271,38 +263,6 @@ int show(core::Store& s, const Args& a) {
 
 // --- export ----------------------------------------------------------------------------------
 
-// Flattens an instance below its root into (path, value) in document order. The instance JSON
-// says which elements are repeats (arrays), so repeat instances are always numbered from 1 —
-// "product[1]/pname" even when there is one — and columns agree across submissions.
-void flatten(const pugi::xml_node& x, const json& j, const std::string& prefix,
-             std::vector<std::pair<std::string, std::string>>& out) {
-  std::map<std::string, int> seen;
-  bool has_elements = false;
-  for (pugi::xml_node c = x.first_child(); c; c = c.next_sibling()) {
-    if (c.type() != pugi::node_element) continue;
-    has_elements = true;
-    std::string name = c.name();
-    std::string path = prefix.empty() ? name : prefix + "/" + name;
-    const json* sub = nullptr;
-    if (j.is_object() && j.contains(name)) sub = &j[name];
-    if (sub && sub->is_array()) {
-      std::size_t k = static_cast<std::size_t>(seen[name]++);
-      path += "[" + std::to_string(k + 1) + "]";
-      sub = k < sub->size() ? &(*sub)[k] : nullptr;
-    }
-    static const json kNull;
-    flatten(c, sub ? *sub : kNull, path, out);
-  }
-  if (!has_elements && !prefix.empty()) out.emplace_back(prefix, x.text().get());
-}
-
-std::string csv_field(const std::string& v) {
-  if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
-  std::string q = "\"";
-  for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return q + "\"";
-}
-
 int export_cmd(core::Store& s, const Args& a) {
   if (!a.positional.empty()) {
     std::cerr << kHelp.at("export");
@@ -325,40 +285,13 @@ int export_cmd(core::Store& s, const Args& a) {
     }
     out << dump(arr) << "\n";
   } else {
-    std::vector<std::string> columns = {"instance_id", "form_id", "form_version", "state",
-                                        "finalized_at", "deprecated_id"};
-    std::map<std::string, std::size_t> index;
-    for (std::size_t i = 0; i < columns.size(); ++i) index[columns[i]] = i;
-    std::vector<std::map<std::size_t, std::string>> rows;
+    core::SubmissionTable table;
     for (const auto& brief : *list) {
       auto sub = s.get_submission(brief.instance_id);
       if (!sub) return fail("export", sub.error());
-      std::map<std::size_t, std::string> row = {
-          {0, sub->instance_id}, {1, sub->form_id}, {2, sub->form_version},
-          {3, core::to_string(sub->state)}, {4, iso(sub->finalized_at)},
-          {5, sub->deprecated_id.value_or("")}};
-      json data = json::parse(sub->instance_json, nullptr, false);
-      pugi::xml_document doc;
-      std::vector<std::pair<std::string, std::string>> cells;
-      if (doc.load_buffer(sub->instance_xml.data(), sub->instance_xml.size()) && data.is_object() &&
-          data.size() == 1)
-        flatten(doc.document_element(), *data.begin(), "", cells);
-      for (auto& [path, value] : cells) {
-        auto [it, added] = index.emplace(path, columns.size());
-        if (added) columns.push_back(path);
-        row[it->second] = value;
-      }
-      rows.push_back(std::move(row));
+      if (core::Status st = table.add(*sub); !st) return fail("export", st.error());
     }
-    for (std::size_t i = 0; i < columns.size(); ++i) out << (i ? "," : "") << csv_field(columns[i]);
-    out << "\r\n";
-    for (const auto& row : rows) {
-      for (std::size_t i = 0; i < columns.size(); ++i) {
-        auto it = row.find(i);
-        out << (i ? "," : "") << (it == row.end() ? "" : csv_field(it->second));
-      }
-      out << "\r\n";
-    }
+    table.write_csv(out);
   }
   if (a.out.empty()) {
     std::cout << out.str();

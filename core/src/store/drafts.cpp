@@ -2,7 +2,6 @@
 #include "khaosat/core/store.hpp"
 #include "store/instance_meta.hpp"
 #include "store/store_impl.hpp"
-#include "xform/form_def.hpp"
 
 namespace khaosat::core {
 

@@ -1,12 +1,12 @@
 // Store: installed forms (install, list, current version, load with media).
 #include <filesystem>
+#include <set>
 
 #include "khaosat/core/store.hpp"
 #include "store/files.hpp"
 #include "store/store_impl.hpp"
-#include "xform/form_def.hpp"
-#include "xlsform/compiler.hpp"
-#include "xlsform/workbook.hpp"
+#include "khaosat/core/form_info.hpp"
+#include "khaosat/core/xlsform.hpp"
 
 namespace khaosat::core {
 
@@ -29,13 +29,25 @@ FormRecord read_form(store::Stmt& s) {
 }
 
 // The XForm XML of a form file: the file itself, or the XLSForm compiler's output.
-Result<std::string> xform_text(const std::string& path) {
-  if (xlsform::is_xlsform_path(path)) {
-    auto wb = xlsform::read_workbook(path);
-    if (!wb) return wb.error();
-    return xlsform::xlsform_to_xform(*wb, path);
+Result<std::string> xform_text(const NamedBytes& form) {
+  if (is_xlsform_path(form.name)) return convert_xlsform_bytes(form.bytes, form.name);
+  return form.bytes;
+}
+
+// A media file is found by its name alone, so the name must be a plain file name.
+Status check_media_names(const std::string& form_name, const std::vector<NamedBytes>& media) {
+  std::set<std::string, std::less<>> seen;
+  for (const auto& m : media) {
+    const std::string& n = m.name;
+    bool plain = !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos &&
+                 n.find('\\') == std::string::npos && n.find('\0') == std::string::npos;
+    if (!plain)
+      return Error::make("store.invalid", form_name + ": media file name '" + n +
+                                              "' is not a plain file name (no folders, no '..')");
+    if (!seen.insert(n).second)
+      return Error::make("store.invalid", form_name + ": media file '" + n + "' is given twice");
   }
-  return store::read_whole_file(path);
+  return ok_status();
 }
 
 std::string form_media_dir(const StoreImpl& s, const std::string& sha) {
@@ -45,7 +57,8 @@ std::string form_media_dir(const StoreImpl& s, const std::string& sha) {
 }  // namespace
 
 Result<StoreImpl::FormKey> StoreImpl::installed_key(const Form& form) {
-  FormKey key{form->id, form->version};
+  FormIdentity ident = form_identity(form);
+  FormKey key{ident.id, ident.version};
   if (installed.count({key.form_id, key.version})) return key;
   auto s = stmt("SELECT 1 FROM forms WHERE form_id = ? AND version = ?", "cannot read forms");
   if (!s) return s.error();
@@ -63,45 +76,77 @@ Result<StoreImpl::FormKey> StoreImpl::installed_key(const Form& form) {
 
 Result<FormRecord> Store::install_form(const std::string& form_path,
                                        const std::vector<std::string>& media_files) {
+  NamedBytes form{form_path, {}};
+  auto bytes = store::read_whole_file(form_path);
+  if (!bytes) return bytes.error();
+  form.bytes = std::move(bytes.value());
+  std::vector<NamedBytes> media;
+  for (const auto& m : media_files) {
+    auto mb = store::read_whole_file(m);
+    if (!mb) return mb.error();
+    media.push_back({fs::path(m).filename().string(), std::move(mb.value())});
+  }
+  return install_form(form, media);
+}
+
+Result<FormRecord> Store::install_form(const NamedBytes& form_file, const std::vector<NamedBytes>& media_files) {
   StoreImpl& s = *impl_;
-  auto xml = xform_text(form_path);
+  const std::string& form_path = form_file.name;
+  if (Status st = check_media_names(form_path, media_files); !st) return st.error();
+  auto xml = xform_text(form_file);
   if (!xml) return xml.error();
-  FormLoadOptions lo;
-  for (const auto& m : media_files) lo.media_dirs.push_back(fs::path(m).parent_path().string());
-  auto form = load_form_xml(*xml, form_path, lo);
-  if (!form) return form.error();
   FormRecord rec;
-  rec.form_id = (*form)->id;
-  rec.version = (*form)->version;
-  rec.title = (*form)->title;
   rec.sha256 = sha256_hex(*xml);
   rec.source_name = fs::path(form_path).filename().string();
   rec.current = true;
   rec.installed_at = s.now();
-  std::string what = "cannot install form '" + rec.form_id + "' version '" + rec.version + "'";
-  if (rec.form_id.empty())
-    return Error::make("store.form", form_path + ": the form has no id (the primary instance's "
-                                                 "root needs an id attribute)");
-  auto existing = get_form(rec.form_id, rec.version);
-  if (existing && existing->sha256 != rec.sha256)
-    return Error::make("store.form", s.path + ": " + what + " from " + form_path +
-                                         ": that version is already installed with a different "
-                                         "definition; give the changed form a new version");
-  // Media first, durably, under the definition's hash; the rows follow in the transaction.
+  // Media first, durably, under the definition's hash, so the form loads with exactly them;
+  // the rows follow in the transaction. A form that then fails to load leaves no new folder.
   std::string dir = form_media_dir(s, rec.sha256);
+  std::error_code ec;
+  bool dir_existed = fs::exists(dir, ec);
   std::vector<std::pair<std::string, std::string>> media;
   if (!media_files.empty()) {
-    std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) return Error::make("store.io", dir + ": cannot create the folder: " + ec.message());
   }
+  auto discard_new_media = [&] {
+    if (!dir_existed) fs::remove_all(dir, ec);
+  };
   for (const auto& m : media_files) {
-    auto bytes = store::read_whole_file(m);
-    if (!bytes) return bytes.error();
-    std::string name = fs::path(m).filename().string();
-    if (Status st = store::write_file_durably(dir, name, *bytes); !st) return st.error();
-    media.emplace_back(name, sha256_hex(*bytes));
-    rec.media.push_back(name);
+    if (Status st = store::write_file_durably(dir, m.name, m.bytes); !st) {
+      discard_new_media();
+      return st.error();
+    }
+    media.emplace_back(m.name, sha256_hex(m.bytes));
+    rec.media.push_back(m.name);
+  }
+  FormLoadOptions lo;
+  lo.media_dirs.push_back(dir);
+  // Loaded as if it had no folder of its own: only the media given count.
+  auto form = load_form_xml(*xml, "", lo);
+  if (!form) {
+    discard_new_media();
+    Error e = form.error();
+    e.message = form_path + ": " + e.message;
+    return e;
+  }
+  FormIdentity ident = form_identity(*form);
+  rec.form_id = ident.id;
+  rec.version = ident.version;
+  rec.title = ident.title;
+  std::string what = "cannot install form '" + rec.form_id + "' version '" + rec.version + "'";
+  if (rec.form_id.empty()) {
+    discard_new_media();
+    return Error::make("store.form", form_path + ": the form has no id (the primary instance's "
+                                                 "root needs an id attribute)");
+  }
+  auto existing = get_form(rec.form_id, rec.version);
+  if (existing && existing->sha256 != rec.sha256) {
+    discard_new_media();
+    return Error::make("store.form", s.path + ": " + what + " from " + form_path +
+                                         ": that version is already installed with a different "
+                                         "definition; give the changed form a new version");
   }
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
   Txn txn(s.db);

@@ -130,6 +130,12 @@ Result<std::string> convert_xlsform(const std::string& path) {
   return xlsform::xlsform_to_xform(wb.value(), path);
 }
 
+Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::string& name) {
+  auto wb = xlsform::read_workbook_bytes(bytes, name);
+  if (!wb) return wb.error();
+  return xlsform::xlsform_to_xform(wb.value(), name);
+}
+
 bool is_xlsform_path(const std::string& path) { return xlsform::is_xlsform_path(path); }
 
 }  // namespace khaosat::core

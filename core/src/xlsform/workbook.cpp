@@ -197,23 +197,39 @@ Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_c
 
 }  // namespace detail
 
-Result<Workbook> read_workbook(const std::string& path) {
+namespace {
+
+// The workbook kind a file name's extension names, or an "xlsform.format" error.
+Result<std::string> workbook_extension(std::string_view name) {
   std::string ext;
-  if (auto dot = path.find_last_of('.'); dot != std::string::npos && path.find('/', dot) == std::string::npos)
-    for (char c : path.substr(dot)) ext += ascii_lower(c);
+  if (auto dot = name.find_last_of('.'); dot != std::string::npos && name.find('/', dot) == std::string::npos)
+    for (char c : name.substr(dot)) ext += ascii_lower(c);
   if (ext == ".xls")
-    return Error::make("xlsform.format", path + ": the old binary .xls format is not supported; "
-                                                "save the workbook as .xlsx");
+    return Error::make("xlsform.format", std::string(name) + ": the old binary .xls format is not "
+                                                             "supported; save the workbook as .xlsx");
   if (ext != ".xlsx" && ext != ".xlsm" && ext != ".md" && ext != ".csv")
     return Error::make("xlsform.format",
-                       path + ": unknown form file type; expected .xlsx, .md or .csv");
+                       std::string(name) + ": unknown form file type; expected .xlsx, .md or .csv");
+  return ext;
+}
+
+}  // namespace
+
+Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view name) {
+  auto ext = workbook_extension(name);
+  if (!ext) return ext.error();
+  if (*ext == ".md") return read_markdown(bytes, name);
+  if (*ext == ".csv") return read_csv(bytes, name);
+  return read_xlsx_bytes(bytes, name);
+}
+
+Result<Workbook> read_workbook(const std::string& path) {
+  if (auto ext = workbook_extension(path); !ext) return ext.error();
   std::ifstream in(path, std::ios::binary);
   if (!in) return Error::make("io", path + ": cannot open the file");
   std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   if (in.bad()) return Error::make("io", path + ": cannot read the file");
-  if (ext == ".md") return read_markdown(bytes, path);
-  if (ext == ".csv") return read_csv(bytes, path);
-  return read_xlsx_bytes(bytes, path);
+  return read_workbook_bytes(bytes, path);
 }
 
 }  // namespace khaosat::core::xlsform

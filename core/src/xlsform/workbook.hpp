@@ -95,6 +95,9 @@ struct ReadLimits {
 // case). Errors: "io" (cannot read the file), "xlsform.format" (unknown or .xls extension), and
 // the readers' own codes.
 Result<Workbook> read_workbook(const std::string& path);
+// The same for a workbook already in memory; `name` (a file name) decides the kind by its
+// extension and names the workbook in messages.
+Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view name);
 
 // Reads .xlsx bytes. `name` is used in messages only. Errors: "xlsx.zip" (not a zip, damaged
 // entry), "xlsx.xml" (malformed XML part), "xlsx.structure" (a required part or attribute is

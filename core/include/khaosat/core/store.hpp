@@ -62,11 +62,15 @@ class Store {
 
   // --- Forms ------------------------------------------------------------------------------
   // Installs the form at `form_path` (XForm .xml, or an XLSForm the compiler reads, stored as
-  // its XForm) with its media files, and makes it current for its form id. Installing the same
+  // its XForm) with its media files (read into memory, then as install_form(NamedBytes) below), and makes it current for its form id. Installing the same
   // definition again changes nothing; a different definition with the same id and version is
   // refused (a form version is immutable).
   Result<FormRecord> install_form(const std::string& form_path,
                                   const std::vector<std::string>& media_files = {});
+  // The same for a form and media in memory (from the server, or picked in the app). Only the
+  // media given are available to the form: a jr:// attachment it needs and does not get is an
+  // error naming the file. A media name with a folder, "..", or twice in the list is refused.
+  Result<FormRecord> install_form(const NamedBytes& form, const std::vector<NamedBytes>& media = {});
   Result<std::vector<FormRecord>> list_forms();
   Result<FormRecord> get_form(const std::string& form_id, const std::string& version = "");
   Status set_current_form(const std::string& form_id, const std::string& version);

@@ -23,6 +23,14 @@ struct FormRecord {
   std::int64_t installed_at = 0;
 };
 
+// A file held in memory: a form or a media file received over the network or picked in the
+// app. `name` is its file name (a form's extension decides XForm or XLSForm; a media file is
+// found by this name, so it is a plain name: no folders, no "..").
+struct NamedBytes {
+  std::string name;
+  std::string bytes;
+};
+
 struct DraftSave {
   std::string draft_id;      // "" = a new draft (an id is made); else the draft to overwrite
   const FormSession* session = nullptr;  // required: its instance_xml() is saved

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "khaosat/core/result.hpp"
 
@@ -16,6 +17,10 @@ namespace khaosat::core {
 // a workbook extension), the readers' codes ("xlsx.*", "md", "csv"), and "xlsform": every
 // mistake in the form, one line each naming sheet, row and column.
 Result<std::string> convert_xlsform(const std::string& path);
+
+// The same for a workbook in memory (received over the network, or from a database): `name`
+// is its file name, whose extension decides the kind and which messages name.
+Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::string& name);
 
 // True when `path` has a workbook extension (.xlsx, .xlsm, .md, .csv; any case).
 bool is_xlsform_path(const std::string& path);

@@ -1,0 +1,87 @@
+// The catalogue of error codes: every Error the core returns carries one of these, and callers
+// compare codes, never message text. The list below is the only place a code is defined; its
+// stable text name (what logs, JSON output and the sync protocol carry) and its meaning come from
+// the same line, and docs/errors.md is the same table for people.
+//
+// Adding a code: add one line here (and to docs/errors.md). Renaming or removing one breaks
+// stored logs and clients: don't.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace khaosat::core {
+
+// X(enumerator, "stable.name", "meaning")
+#define KHAOSAT_ERROR_CODES(X)                                                                    \
+  X(io, "io", "a file could not be read or written (the message names it and the OS's reason)")  \
+  X(xml, "xml", "a document is not well-formed XML, or not XML at all")                          \
+  X(xpath_syntax, "xpath.syntax", "an expression cannot be parsed")                              \
+  X(xpath_function, "xpath.function", "an unknown function, or a wrong number of arguments")     \
+  X(xpath_eval, "xpath.eval", "an expression failed while it ran")                               \
+  X(form_structure, "form.structure", "the form's XML lacks or misplaces a required element")    \
+  X(form_bind, "form.bind", "a bind is malformed or names no node")                              \
+  X(form_body, "form.body", "a body control is malformed or names no node")                      \
+  X(form_action, "form.action", "a setvalue/setgeopoint/recompute action is malformed")          \
+  X(form_expression, "form.expression", "an expression in the form is invalid")                  \
+  X(form_reference, "form.reference", "an expression names a node or instance that does not exist") \
+  X(form_cycle, "form.cycle", "calculations depend on each other in a cycle, or never settle")   \
+  X(form_attachment, "form.attachment", "a jr:// attachment is missing, unreadable or outside the media folders") \
+  X(form_limit, "form.limit", "the form exceeds a documented limit (docs/limits.md)")            \
+  X(xlsform, "xlsform", "the XLSForm has mistakes; one line each names sheet, row and column")   \
+  X(xlsform_format, "xlsform.format", "the file is not a workbook the compiler reads")          \
+  X(xlsx_zip, "xlsx.zip", "the .xlsx file is not a readable zip archive")                       \
+  X(xlsx_xml, "xlsx.xml", "a part of the .xlsx archive is not well-formed XML")                 \
+  X(xlsx_structure, "xlsx.structure", "the .xlsx archive lacks a part a workbook needs")        \
+  X(xlsx_limit, "xlsx.limit", "the .xlsx workbook exceeds a documented size limit")             \
+  X(md, "md", "the markdown workbook cannot be read")                                           \
+  X(csv, "csv", "the CSV workbook or attachment cannot be read")                                \
+  X(json, "json", "a JSON document is malformed, too deep or too large")                        \
+  X(script, "script", "a fill script is malformed")                                              \
+  X(script_step, "script.step", "a step of a fill script cannot be applied")                     \
+  X(session, "session", "the session cannot start (the form is not loaded)")                     \
+  X(session_ref, "session.ref", "no node has that reference")                                    \
+  X(session_readonly, "session.readonly", "the node is readonly, computed or a group")           \
+  X(session_value, "session.value", "the value cannot be stored (a character XML cannot carry)") \
+  X(session_repeat, "session.repeat", "the repeat operation is not possible there")              \
+  X(session_rank, "session.rank", "a rank answer must list every option once")                  \
+  X(session_language, "session.language", "the form has no such language")                      \
+  X(session_model, "session.model", "the node is not part of the form's body")                  \
+  X(session_restore, "session.restore", "a saved instance does not fit the form")               \
+  X(session_invalid, "session.invalid", "the instance does not validate")                        \
+  X(store_open, "store.open", "the database cannot be opened")                                   \
+  X(store_corrupt, "store.corrupt", "the database file is damaged or not SQLite")                \
+  X(store_foreign, "store.foreign", "the database belongs to another application")               \
+  X(store_newer, "store.newer", "the database was written by a newer khaosat")                   \
+  X(store_readonly, "store.readonly", "the database or its folder cannot be written")            \
+  X(store_io, "store.io", "a store file could not be read or written")                           \
+  X(store_invalid, "store.invalid", "the request to the store is malformed")                     \
+  X(store_not_found, "store.not_found", "no such form, draft, submission or record")             \
+  X(store_duplicate, "store.duplicate", "the item exists already with other content")            \
+  X(store_form, "store.form", "the form of a draft or submission is not installed")              \
+  X(store_edit, "store.edit", "the submission cannot be edited (superseded, or not found)")      \
+  X(store_state, "store.state", "the state change is not allowed (e.g. sent twice)")             \
+  X(store_instance, "store.instance", "a stored instance cannot be read")                        \
+  X(store_busy, "store.busy", "another process holds the database for too long")                 \
+  X(store_full, "store.full", "the storage is full, or the file reached its size limit")         \
+  X(store_constraint, "store.constraint", "a change would break a rule of the schema")          \
+  X(store_sql, "store.sql", "SQLite reported an unexpected error")
+
+enum class ErrorCode {
+#define KHAOSAT_ERROR_ENUM(name, text, meaning) name,
+  KHAOSAT_ERROR_CODES(KHAOSAT_ERROR_ENUM)
+#undef KHAOSAT_ERROR_ENUM
+};
+
+#define KHAOSAT_ERROR_COUNT(name, text, meaning) +1
+inline constexpr int kErrorCodeCount = 0 KHAOSAT_ERROR_CODES(KHAOSAT_ERROR_COUNT);
+#undef KHAOSAT_ERROR_COUNT
+
+// "form.structure" for ErrorCode::form_structure. Never empty.
+std::string_view to_string(ErrorCode code);
+// What the code means, for people (the third column above).
+std::string_view describe(ErrorCode code);
+// The code with that stable name, or nullopt.
+std::optional<ErrorCode> parse_error_code(std::string_view name);
+
+}  // namespace khaosat::core
