@@ -396,7 +396,7 @@ int add(const Args& a) {
     if (!out->finalized) {
       std::cerr << "khaosat data add: " << form_path << ": the instance is not valid; nothing was stored\n";
       for (const auto& [ref, v] : out->violations)
-        std::cerr << "  " << ref << ": " << v.condition << (v.message.empty() ? "" : " (" + v.message + ")") << "\n";
+        std::cerr << "  " << ref << ": " << core::to_string(v.condition) << (v.message.empty() ? "" : " (" + v.message + ")") << "\n";
       return 1;
     }
     result = {{"instance_id", out->submission.instance_id}, {"state", "finalized"},

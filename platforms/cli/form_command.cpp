@@ -124,11 +124,15 @@ int check(const Parsed& p) {
   }
   // Some cycles only show when the form runs (a value read through an ancestor): a form that
   // cannot start a session is not ok either.
-  if (auto session = core::FormSession::start(*form); !session) {
+  auto session = core::FormSession::start(*form);
+  if (!session) {
     std::cerr << path << ": " << session.error().message << "\n";
     return 1;
   }
   core::FormSummary s = core::summarize(*form);
+  // What only shows when the form runs: a repeat count the session caps.
+  for (const core::NodeSnapshot& n : (*session)->nodes())
+    if (!n.warning.empty()) s.warnings.push_back(n.ref + ": " + n.warning);
   std::cout << path << ": ok\n"
             << "  id:        " << s.id << "\n"
             << "  version:   " << (s.version.empty() ? "(none)" : s.version) << "\n"

@@ -5,6 +5,8 @@
 //   khaosat_bench_form pugixml FORM [N]    only parse the XML with pugixml, N times
 //   khaosat_bench_form answer [QUESTIONS]  generated form: time of one answer's recompute
 //   khaosat_bench_form repeat [INSTANCES]  a repeat with INSTANCES instances: add one more
+//   khaosat_bench_form self_count [N]      a jr:count repeat of N whose calculation reads its
+//                                          own node (coalesce(., 'x')): start, and set N again
 //
 // Prints one JSON object per run on stdout.
 #include <algorithm>
@@ -96,6 +98,19 @@ std::string repeat_form() {
          "<input ref=\"/data/r/age\"/></repeat></h:body></h:html>";
 }
 
+// jr:count instances, each with a calculation that reads its own node: "this node only"
+// dependencies keep it linear (it re-ran every instance on each instance's change before).
+std::string self_count_form() {
+  return std::string(kHead) +
+         "<instance><data id=\"selfcount\"><n/><r jr:template=\"\"><v/><w/></r></data></instance>"
+         "<bind nodeset=\"/data/n\" type=\"int\"/>"
+         "<bind nodeset=\"/data/r/v\" calculate=\"coalesce(., 'x')\"/>"
+         "<bind nodeset=\"/data/r/w\" calculate=\"concat(../v, position(..))\"/>"
+         "</model></h:head><h:body><input ref=\"/data/n\"/>"
+         "<repeat nodeset=\"/data/r\" jr:count=\"/data/n\"><input ref=\"/data/r/v\"/></repeat>"
+         "</h:body></h:html>";
+}
+
 int die(const std::string& what) {
   std::cerr << "khaosat_bench_form: " << what << "\n";
   return 1;
@@ -107,7 +122,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> a(argv + 1, argv + argc);
   if (a.empty() || a[0] == "--help" || a[0] == "-h") {
     std::cout << "usage: khaosat_bench_form load FORM [N] | pugixml FORM [N] | answer [QUESTIONS]"
-                 " | repeat [INSTANCES]\n";
+                 " | repeat [INSTANCES] | self_count [N]\n";
     return a.empty() ? 2 : 0;
   }
   json out = {{"scenario", a[0]}};
@@ -186,6 +201,25 @@ int main(int argc, char** argv) {
     out["instances"] = instances;
     out["add_one_more"] = stats(adds);
     out["answer_in_repeat"] = stats(answers);
+  } else if (a[0] == "self_count") {
+    int n = a.size() > 1 ? std::stoi(a[1]) : 1500;
+    auto form = khaosat::core::load_form_xml(self_count_form(), "self_count.xml");
+    if (!form) return die(form.error().message);
+    auto session = FormSession::start(*form);
+    if (!session) return die(session.error().message);
+    FormSession& s = **session;
+    auto t0 = Clock::now();
+    if (!s.answer("/data/n", std::to_string(n))) return die("answer n");
+    out["grow_ms"] = ms_since(t0);
+    // jr:count is capped at 10,000 instances (the repeat's snapshot says so).
+    int made = s.node("/data/r")->count;
+    if (s.node("/data/r[" + std::to_string(made) + "]/v")->value != "x") return die("not computed");
+    t0 = Clock::now();
+    if (!s.answer("/data/r[1]/v", "y")) return die("answer v");
+    out["answer_one_ms"] = ms_since(t0);
+    out["asked"] = n;
+    out["instances"] = made;
+    out["warning"] = s.node("/data/r")->warning;
   } else {
     return die("unknown scenario '" + a[0] + "'");
   }

@@ -3,7 +3,7 @@
 # violation is shown at its question and in the submission's list, with the form's message in
 # the current language (Vietnamese by default, English with --lang). Run by ctest as
 # cli.form_fill_text: form_fill_text_test.sh KHAOSAT SOURCE_DIR. Also: `form check` refuses a
-# form that loads but cannot start.
+# form that loads but cannot start, and warns about a jr:count the session caps.
 set -u
 khaosat=$1
 src=$2
@@ -31,6 +31,12 @@ printf '| survey |\n| | type | name | label | calculation |\n| | calculate | c |
 status=$?
 [ "$status" -eq 1 ] || fail "form check of a form that cannot start exited $status"
 grep -q 'cycle.md: .*calculation cycle' "$tmp/err" || fail "no cycle error: $(cat "$tmp/err")"
+
+# A jr:count above the session's cap of 10,000 instances is capped, and form check says so.
+printf '| survey |\n| | type | name | label | repeat_count |\n| | begin repeat | r | R | 1000000000 |\n| | text | q | Q | |\n| | end repeat | | | |\n' >"$tmp/cap.md"
+"$khaosat" form check "$tmp/cap.md" >"$tmp/out" 2>"$tmp/err" || fail "form check of the capped form exited $?: $(cat "$tmp/err")"
+grep -q '^  warning: /data/r: jr:count asks for 1000000000 instances; a repeat holds at most 10000, so it has 10000$' "$tmp/out" ||
+  fail "form check does not warn about the capped jr:count: $(cat "$tmp/out")"
 
 [ "$failures" -eq 0 ] && echo "cli.form_fill_text: all checks passed"
 exit "$failures"

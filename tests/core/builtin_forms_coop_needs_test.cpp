@@ -168,7 +168,10 @@ TEST_CASE("form C: a need with other state funding is blocked with a clear messa
   auto v = f.s->validate();
   REQUIRE(v.size() == 1);
   CHECK(v[0].first == kNeed2 + "/other_state_funding");
-  CHECK_FALSE(f.s->finalize().ok());
+  auto refused = f.s->finalize();
+  REQUIRE(refused.ok());
+  CHECK_FALSE(refused->finalized);
+  CHECK(refused->violations.size() == 1);
   f.lang(kEn);
   CHECK(f.message(kNeed2 + "/other_state_funding") ==
         "Blocked: this item already has other state funding (TTLT 26/2014, Art. 7). Remove this "

@@ -55,7 +55,9 @@ TEST_CASE("form B: a brocade village meets the craft-village and traditional-tra
     CHECK_MESSAGE(f.value(kR + c) == "yes", c);
   CHECK(f.chosen(kR + "craft_village") == "Đạt");
   CHECK(f.s->validate().empty());
-  CHECK(f.s->finalize().ok());
+  auto done = f.s->finalize();
+  REQUIRE(done.ok());
+  CHECK(done->finalized);
   f.lang(kEn);
   CHECK(f.chosen(kR + "craft_village") == "Meets");
   CHECK(f.label(kR + "craft_village") == "Meets the craft-village criteria");

@@ -92,10 +92,12 @@ TEST_CASE("form A: a tea cooperative in a commune is eligible, with both priorit
   CHECK(f.chosen("/data/result/eligibility") == "Eligible");
   CHECK(f.chosen("/data/a3/flag_50_workers") == "Yes");
   CHECK(f.label("/data/a3/flag_50_workers") == "Priority: 50 or more workers (TT 46/2012)");
-  auto xml = f.s->finalize();
-  REQUIRE(xml.ok());
-  CHECK(xml->find("<eligibility>eligible</eligibility>") != std::string::npos);
-  CHECK(xml->find("<rule_version>ND45+235</rule_version>") != std::string::npos);
+  auto done = f.s->finalize();
+  REQUIRE(done.ok());
+  REQUIRE(done->finalized);
+  const std::string& xml = done->instance_xml;
+  CHECK(xml.find("<eligibility>eligible</eligibility>") != std::string::npos);
+  CHECK(xml.find("<rule_version>ND45+235</rule_version>") != std::string::npos);
 }
 
 TEST_CASE("form A: the 38 communes and wards of Lai Châu, filtered by former district") {

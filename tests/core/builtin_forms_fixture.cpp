@@ -34,7 +34,7 @@ std::string BuiltinForm::message(std::string_view ref) const {
 
 std::string BuiltinForm::condition(std::string_view ref) const {
   auto n = at(ref);
-  return n.violation ? n.violation->condition : std::string();
+  return n.violation ? std::string(to_string(n.violation->condition)) : std::string();
 }
 
 std::string BuiltinForm::chosen(std::string_view ref) const {

@@ -18,8 +18,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> inputs_of(const char* target) {
-  fs::path dir = fs::path(KHAOSAT_TESTS_DIR) / "fuzz" / "regressions" / target;
+std::vector<fs::path> inputs_of(const char* target, const char* kind = "regressions") {
+  fs::path dir = fs::path(KHAOSAT_TESTS_DIR) / "fuzz" / kind / target;
   std::vector<fs::path> files;
   if (fs::is_directory(dir))
     for (const auto& e : fs::directory_iterator(dir))
@@ -47,6 +47,18 @@ void replay(const char* target, Entry entry) {
 TEST_CASE("fuzz regressions: fuzz_xpath") { replay("xpath", khaosat::fuzz::run_xpath); }
 TEST_CASE("fuzz regressions: fuzz_xform") { replay("xform", khaosat::fuzz::run_xform); }
 TEST_CASE("fuzz regressions: fuzz_xlsform") { replay("xlsform", khaosat::fuzz::run_xlsform); }
+// Restore's seed corpus (drafts of the session-script forms, damaged and whole) is replayed too:
+// it is small, and it is what restore must take or refuse cleanly.
+TEST_CASE("fuzz regressions: fuzz_restore, with its seed corpus") {
+  std::vector<fs::path> corpus = inputs_of("restore", "corpus");
+  REQUIRE_MESSAGE(corpus.size() >= 5, "tests/fuzz/corpus/restore is missing");
+  for (const char* kind : {"corpus", "regressions"})
+    for (const fs::path& p : inputs_of("restore", kind)) {
+      INFO("replaying " << p.string());
+      std::string input = read_file(p);
+      CHECK_NOTHROW(khaosat::fuzz::run_restore(input));
+    }
+}
 TEST_CASE("fuzz regressions: fuzz_session_script") {
   replay("session_script", khaosat::fuzz::run_session_script);
 }

@@ -77,7 +77,7 @@ TEST_CASE("session relevance: groups pass non-relevance to their descendants") {
   s.set("/data/a", "1");
   CHECK(s.at("/data/g/x").relevant);
   REQUIRE(s.at("/data/g/x").violation.has_value());
-  CHECK(s.at("/data/g/x").violation->condition == "required");
+  CHECK(s.at("/data/g/x").violation->condition == ViolationCondition::Required);
 }
 
 TEST_CASE("session relevance: a repeat's relevance covers its instances") {
@@ -164,7 +164,7 @@ TEST_CASE("session readonly: a node without its own bind inherits the write guar
 TEST_CASE("session readonly: notes are readonly and cannot be answered") {
   Session s(readonly_form());
   auto n = s.at("/data/note1");
-  CHECK(n.type == "note");
+  CHECK(n.type == NodeType::Note);
   CHECK(n.readonly);
   CHECK(n.value == "hello");
   CHECK(n.label == "A note");

@@ -40,10 +40,10 @@ TEST_CASE("session repeat: an explicit template is not an instance, form instanc
   CHECK(s.refs() ==
         "/data /data/r /data/r[1] /data/r[1]/q /data/r[1]/pos /data/r[2] /data/r[2]/q "
         "/data/r[2]/pos /data/cnt /data/last /data/orx:meta /data/orx:meta/orx:instanceID");
-  CHECK(s.at("/data/r").type == "repeat");
+  CHECK(s.at("/data/r").type == NodeType::Repeat);
   CHECK(s.at("/data/r").count == 2);
   CHECK_FALSE(s.at("/data/r").controlled);
-  CHECK(s.at("/data/r[1]").type == "repeat-instance");
+  CHECK(s.at("/data/r[1]").type == NodeType::RepeatInstance);
   CHECK(qs(s) == "d1 d2");
   CHECK(s.value("/data/r[2]/pos") == "2");
   CHECK(s.value("/data/cnt") == "2");
@@ -142,7 +142,7 @@ TEST_CASE("session repeat: nested repeats") {
   s.set("/data/hh/r[2]/s[2]/w", "deep");
   CHECK(s.at("/data/hh/r[1]/s").count == 1);
   CHECK(s.at("/data/hh/r[2]/s").count == 2);
-  CHECK(s.at("/data/hh/r[2]/s").type == "repeat");
+  CHECK(s.at("/data/hh/r[2]/s").type == NodeType::Repeat);
   CHECK(s.value("/data/hh/r[2]/s[2]/w") == "deep");
   CHECK(s.value("/data/hh/r[2]/s[2]/sp") == "2.2");
   CHECK(s.value("/data/hh/r[1]/s[1]/sp") == "1.1");

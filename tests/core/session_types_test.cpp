@@ -53,18 +53,18 @@ TEST_CASE("session types: form defaults and calculations go through the node's c
 
 TEST_CASE("session types: node types and data types as ODK reports them") {
   Session s(types_form());
-  CHECK(s.at("/data").type == "root");
-  CHECK(s.at("/data/i").type == "input");
-  CHECK(s.at("/data/i").data_type == "int");
-  CHECK(s.at("/data/ci").type == "model");
-  CHECK(s.at("/data/cdate").data_type == "date");
-  CHECK(s.at("/data/rg").type == "range");
-  CHECK(s.at("/data/tr").type == "trigger");
-  CHECK(s.at("/data/tr").data_type == "string");
-  CHECK(s.at("/data/b").data_type == "boolean");
+  CHECK(s.at("/data").type == NodeType::Root);
+  CHECK(s.at("/data/i").type == NodeType::Input);
+  CHECK(s.at("/data/i").data_type == DataType::Int);
+  CHECK(s.at("/data/ci").type == NodeType::Model);
+  CHECK(s.at("/data/cdate").data_type == DataType::Date);
+  CHECK(s.at("/data/rg").type == NodeType::Range);
+  CHECK(s.at("/data/tr").type == NodeType::Trigger);
+  CHECK(s.at("/data/tr").data_type == DataType::String);
+  CHECK(s.at("/data/b").data_type == DataType::Boolean);
   // The engine adds meta/instanceID with a uid preload when the form has none.
-  CHECK(s.at("/data/orx:meta").type == "group");
-  CHECK(s.at("/data/orx:meta/orx:instanceID").type == "model");
+  CHECK(s.at("/data/orx:meta").type == NodeType::Group);
+  CHECK(s.at("/data/orx:meta/orx:instanceID").type == NodeType::Model);
   CHECK(s.value("/data/orx:meta/orx:instanceID").rfind("uuid:", 0) == 0);
 }
 
@@ -170,7 +170,7 @@ std::string select_form() {
 
 TEST_CASE("session types: select values are filtered to the choices and reordered") {
   Session s(select_form());
-  CHECK(s.at("/data/s1").type == "select1");
+  CHECK(s.at("/data/s1").type == NodeType::Select1);
   CHECK(s.at("/data/s1").has_choices);
   CHECK(s.choices("/data/s1") == "a b");
   CHECK(s.value("/data/sm") == "a c");  // the default's unknown "zz" is dropped
@@ -186,7 +186,7 @@ TEST_CASE("session types: select values are filtered to the choices and reordere
 
 TEST_CASE("session types: rank requires every option and keeps the user's order") {
   Session s(select_form());
-  CHECK(s.at("/data/rk").type == "rank");
+  CHECK(s.at("/data/rk").type == NodeType::Rank);
   CHECK(s.choices("/data/rk") == "a b c");
   Status missing = s->answer("/data/rk", "c a");
   CHECK_FALSE(missing.ok());

@@ -77,9 +77,9 @@ TEST_CASE("store submissions: an invalid session is a validation outcome, and no
   CHECK_FALSE(out->finalized);
   REQUIRE(out->violations.size() == 2);
   CHECK(out->violations[0].first == "/data/name");
-  CHECK(out->violations[0].second.condition == "required");
+  CHECK(out->violations[0].second.condition == ViolationCondition::Required);
   CHECK(out->violations[1].first == "/data/age");
-  CHECK(out->violations[1].second.condition == "constraint");
+  CHECK(out->violations[1].second.condition == ViolationCondition::Constraint);
   CHECK(f.store->list_submissions()->empty());
   CHECK(f.store->list_outbox()->empty());
   CHECK(f.store->get_draft(*draft).ok());  // the draft stays

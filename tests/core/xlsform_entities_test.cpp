@@ -182,13 +182,10 @@ TEST_CASE("xlsform entities: the entity label is computed as ODK's engine comput
   }
 }
 
-// KNOWN GAP, kept failing on purpose (should_fail): our engine does not yet compute binds and
-// setvalues whose target is an attribute (meta/entity/@create, @update, @id, @baseVersion...),
-// so the attributes keep the values written in the form. The expected values are ODK's engine's
-// (odk-oracle, deterministic). When the engine learns attribute binds this test starts passing,
-// doctest reports it, and should_fail() must go.
-TEST_CASE("xlsform entities: entity attributes as ODK's engine computes them" *
-          doctest::should_fail()) {
+// Binds and setvalues whose target is an attribute (meta/entity/@create, @update, @id,
+// @baseVersion...) are computed like any other node. The expected values are ODK's engine's
+// (odk-oracle, deterministic): the calculate of @id wins over the first-load uuid() setvalue.
+TEST_CASE("xlsform entities: entity attributes as ODK's engine computes them") {
   auto s = start_establishment();
   SUBCASE("a new establishment: create, and the id the entity_id expression gives") {
     answer(*s, "/data/est_name", "HTX Dệt thổ cẩm Sìn Hồ");

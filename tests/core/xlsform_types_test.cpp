@@ -49,9 +49,9 @@ TEST_CASE("xlsform types: media, file and their appearances") {
   CHECK(has(x, R"x(<upload ref="/data/clip" mediatype="video/*">)x"));
   CHECK(has(x, R"x(<upload ref="/data/doc" mediatype="application/*">)x"));
   auto s = xlsform_session(md);
-  CHECK(node(*s, "/data/photo").type == "upload");
+  CHECK(node(*s, "/data/photo").type == NodeType::Upload);
   CHECK(node(*s, "/data/sign").appearance == "signature");
-  CHECK(node(*s, "/data/doc").data_type == "binary");
+  CHECK(node(*s, "/data/doc").data_type == DataType::Binary);
 }
 
 TEST_CASE("xlsform types: rank, range, hidden, geotrace, geoshape, barcode") {
@@ -85,10 +85,10 @@ TEST_CASE("xlsform types: rank, range, hidden, geotrace, geoshape, barcode") {
   CHECK(has(x, R"x(<input ref="/data/spot" accuracyThreshold="5" unacceptableAccuracyThreshold="20">)x"));
   CHECK(has(x, R"x(<bind nodeset="/data/code" type="barcode"/>)x"));
   auto s = xlsform_session(md);
-  CHECK(node(*s, "/data/order").type == "rank");
-  CHECK(node(*s, "/data/r2").type == "range");
-  CHECK(node(*s, "/data/road").data_type == "geotrace");
-  CHECK(node(*s, "/data/secret").type == "model");
+  CHECK(node(*s, "/data/order").type == NodeType::Rank);
+  CHECK(node(*s, "/data/r2").type == NodeType::Range);
+  CHECK(node(*s, "/data/road").data_type == DataType::Geotrace);
+  CHECK(node(*s, "/data/secret").type == NodeType::Model);
 }
 
 TEST_CASE("xlsform types: or_other adds the choice and a text question relevant on it") {

@@ -16,8 +16,8 @@ TEST_CASE("xpath dependencies: absolute and relative paths") {
   CHECK(deps("/data/a + /data/b") == V{"/data/a", "/data/b"});
   CHECK(deps("/data/a + /data/a") == V{"/data/a"});
   CHECK(deps("../a") == V{"/data/a"});
-  CHECK(deps(".") == V{"/data/q"});
-  CHECK(deps(". > 5 and ../b != ''") == V{"/data/q", "/data/b"});
+  CHECK(deps(".") == V{"/data/q#self"});  // the node it runs at, only
+  CHECK(deps(". > 5 and ../b != ''") == V{"/data/q#self", "/data/b"});
   CHECK(deps("a/b", "/data/g") == V{"/data/g/a/b"});
   CHECK(deps("../../x", "/data/rep/q") == V{"/data/x"});
   CHECK(deps("./../a/./b") == V{"/data/a/b"});
@@ -32,13 +32,13 @@ TEST_CASE("xpath dependencies: predicates resolve against their step") {
   CHECK(deps("/data/a[../b = 1]") == V{"/data/b", "/data/a"});
   CHECK(deps("count(/data/rep[v > 1])") == V{"/data/rep/v", "/data/rep#nodes"});
   CHECK(deps("/data/rep[position() = 2]/n") == V{"/data/rep/n"});
-  CHECK(deps("/data/rep[. = current()]/n", "/data/x") == V{"/data/rep", "/data/x", "/data/rep/n"});
+  CHECK(deps("/data/rep[. = current()]/n", "/data/x") == V{"/data/rep", "/data/x#self", "/data/rep/n"});
   CHECK(deps("(/data/a | /data/b)[1]").size() == 2);
   CHECK(deps("/data/rep[/data/i]/v") == V{"/data/i", "/data/rep/v"});
 }
 
 TEST_CASE("xpath dependencies: current() and instance()") {
-  CHECK(deps("current()", "/data/r/q") == V{"/data/r/q"});
+  CHECK(deps("current()", "/data/r/q") == V{"/data/r/q#self"});
   CHECK(deps("current()/../a", "/data/r/q") == V{"/data/r/a"});
   CHECK(deps("instance('c')/root/item/name") == V{"instance('c')/root/item/name"});
   CHECK(deps("instance('c')/root/item[state = current()/../s]/name", "/data/city") ==
@@ -88,9 +88,21 @@ TEST_CASE("xpath dependencies: values and nodes only") {
 // string(), string-length(), normalize-space() and number() without an argument read the
 // context node.
 TEST_CASE("xpath dependencies: functions that read the context node") {
-  CHECK(deps("string-length() < 3", "/data/a") == V{"/data/a"});
-  CHECK(deps("number() + 1", "/data/a") == V{"/data/a"});
-  CHECK(deps("normalize-space(string())", "/data/a") == V{"/data/a"});
+  CHECK(deps("string-length() < 3", "/data/a") == V{"/data/a#self"});
+  CHECK(deps("number() + 1", "/data/a") == V{"/data/a#self"});
+  CHECK(deps("normalize-space(string())", "/data/a") == V{"/data/a#self"});
   CHECK(deps("/data/rep[string-length() > 2]/n") == V{"/data/rep", "/data/rep/n"});
   CHECK(deps("name()", "/data/a").empty());
+}
+
+// "." and current() at the expression's own context read that node alone (kDependencySelf); the
+// same "." inside a predicate is any node the predicate filters, an ordinary dependency.
+TEST_CASE("xpath dependencies: the node itself, only") {
+  CHECK(deps("coalesce(., 'x')", "/data/r/q") == V{"/data/r/q#self"});
+  CHECK(deps("self::node() + 1", "/data/r/q") == V{"/data/r/q#self"});
+  CHECK(deps("count(../q[. = 'x'])", "/data/r/q") == V{"/data/r/q", "/data/r/q#nodes"});
+  CHECK(deps("/data/r/q[. != current()]", "/data/r/q") == V{"/data/r/q", "/data/r/q#self"});
+  CHECK(deps("./../q", "/data/r/q") == V{"/data/r/q"});   // back to itself through its parent
+  CHECK(deps(".//x", "/data/r") == V{"/data/r/**"});
+  CHECK(deps("count(.)", "/data/r/q") == V{"/data/r/q#nodes"});
 }

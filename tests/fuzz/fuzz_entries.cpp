@@ -5,6 +5,7 @@
 // [SECTION] fuzz_xform
 // [SECTION] fuzz_xlsform
 // [SECTION] fuzz_session_script
+// [SECTION] fuzz_restore
 #include "fuzz/fuzz_entries.hpp"
 
 #include <nlohmann/json.hpp>
@@ -168,7 +169,7 @@ void answer_leaves(FormSession& s, std::string_view input) {
 
 void exercise_repeats(FormSession& s) {
   for (const core::NodeSnapshot& n : s.nodes()) {
-    if (n.type != "repeat") continue;
+    if (n.type != core::NodeType::Repeat) continue;
     if (s.add_repeat(n.ref, 1, -1)) (void)s.remove_repeat(n.ref + "[1]");
     return;  // one repeat is enough per input
   }
@@ -266,7 +267,7 @@ const std::vector<ScriptForm>& script_forms() {
         if (auto s = FormSession::start(*form)) {
           for (const core::NodeSnapshot& n : (*s)->nodes()) {
             f.refs.push_back(n.ref);
-            if (n.type == "repeat") f.repeats.push_back(n.ref);
+            if (n.type == core::NodeType::Repeat) f.repeats.push_back(n.ref);
           }
           f.languages = (*s)->languages();
         }
@@ -327,6 +328,42 @@ json decode_steps(Reader& r, const ScriptForm& f) {
 }
 
 }  // namespace
+
+// [SECTION] fuzz_restore
+
+void run_restore(std::string_view input) {
+  if (input.empty()) return;
+  static const std::vector<core::Form> forms = [] {
+    std::vector<core::Form> out;
+    for (const ScriptForm& f : script_forms())
+      if (auto form = core::load_form(f.path)) out.push_back(*form);
+    return out;
+  }();
+  if (forms.empty()) return;
+  const core::Form& form = forms[static_cast<std::uint8_t>(input.front()) % forms.size()];
+  input.remove_prefix(1);
+  core::SessionOptions options;
+  options.env = fixed_env();
+  auto session = FormSession::restore(form, input, options);
+  if (!session) return;
+  FormSession& s = **session;
+  (void)s.nodes();
+  (void)s.pages();
+  auto reopen = [&](const std::string& xml, const char* when) {
+    auto again = FormSession::restore(form, xml, options);
+    if (again) return;
+    std::fprintf(stderr, "the session's own XML (%s) does not restore: %s\n%s\n", when,
+                 again.error().message.c_str(), xml.c_str());
+    std::abort();
+  };
+  reopen(s.instance_xml(), "as restored");
+  answer_leaves(s, input);
+  (void)s.instance_json();
+  auto done = s.finalize();
+  reopen(done && done->finalized ? done->instance_xml : s.instance_xml(), "after answers");
+}
+
+// [SECTION] fuzz_session_script (entry point)
 
 void run_session_script(std::string_view input) {
   if (input.empty()) return;

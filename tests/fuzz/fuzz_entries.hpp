@@ -33,4 +33,10 @@ void run_session_script(std::string_view input);
 // designer's mistake) is a compiler bug, reported by abort().
 void run_xlsform(std::string_view input);
 
+// A damaged draft: the first byte picks one of the session-script forms, the rest is restored
+// as that form's saved instance (FormSession::restore). When it restores, the session is read,
+// answered and finalized, and the XML it writes must be well-formed and restore again (what
+// restore accepts, the session can save and reopen) — otherwise abort().
+void run_restore(std::string_view input);
+
 }  // namespace khaosat::fuzz

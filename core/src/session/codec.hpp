@@ -26,3 +26,14 @@ std::string format_decimal(double d);
 bool within_range(std::string_view value, std::string_view start, std::string_view end);
 
 }  // namespace khaosat::core
+
+namespace khaosat::core {
+
+// The first character of `value` that XML 1.0 cannot carry, described for a person
+// ("U+0001 at position 4", "the byte 0xFF at position 2, which is not UTF-8", "U+D800 (a
+// lone surrogate) at position 1"); nullopt when every character is allowed. XML 1.0 allows
+// tab, LF, CR, U+0020-U+D7FF, U+E000-U+FFFD and U+10000-U+10FFFF. Positions count characters
+// from 1.
+std::optional<std::string> unstorable_character(std::string_view value);
+
+}  // namespace khaosat::core

@@ -54,7 +54,7 @@ json violations_to_json(const std::vector<std::pair<std::string, Violation>>& vs
   json out = json::array();
   for (const auto& [ref, v] : vs) {
     out.push_back({{"ref", ref},
-                   {"condition", v.condition},
+                   {"condition", to_string(v.condition)},
                    {"message", v.message.empty() ? json(nullptr) : json(v.message)}});
   }
   return out;
@@ -107,7 +107,7 @@ std::string step_error(FormSession& s, const json& step) {
     std::string r = ref.get<std::string>();
     json value = step.value("value", json(""));
     auto node = s.node(r);
-    if (node && (node->type == "select1" || node->type == "select" || node->type == "rank")) {
+    if (node && has_choices(node->type)) {
       std::vector<std::string> values;
       if (value.is_array()) {
         for (const json& v : value) values.push_back(value_text(v));
@@ -211,12 +211,12 @@ std::optional<double> parse_iso8601(std::string_view t) {
 }
 
 json node_to_json(const NodeSnapshot& n, bool labels) {
-  json j = {{"ref", n.ref}, {"type", n.type}};
-  if (n.leaf) j["dataType"] = n.data_type;
+  json j = {{"ref", n.ref}, {"type", to_string(n.type)}};
+  if (n.leaf) j["dataType"] = to_string(n.data_type);
   j["relevant"] = n.relevant;
   j["required"] = n.required;
   j["readonly"] = n.readonly;
-  if (n.type == "repeat") {
+  if (n.type == NodeType::Repeat) {
     if (n.controlled) j["controlled"] = true;
     j["count"] = n.count;
   }
@@ -238,7 +238,7 @@ json node_to_json(const NodeSnapshot& n, bool labels) {
     }
     j["valid"] = n.valid;
     if (n.violation) {
-      j["violation"] = {{"condition", n.violation->condition},
+      j["violation"] = {{"condition", to_string(n.violation->condition)},
                         {"message", n.violation->message.empty() ? json(nullptr)
                                                                  : json(n.violation->message)}};
     } else {

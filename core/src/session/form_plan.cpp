@@ -28,16 +28,13 @@ bool is_prefix_path(std::string_view prefix, std::string_view path) {
   return prefix.size() == path.size() || path[prefix.size()] == '/' || prefix == "/";
 }
 
-std::string data_type_of(const Bind* b) {
-  if (!b || b->type.empty()) return "string";
+DataType data_type_of(const Bind* b) {
+  if (!b || b->type.empty()) return DataType::String;
   const std::string& t = b->type;
-  if (t == "int" || t == "integer" || t == "long" || t == "short") return "int";
-  if (t == "decimal" || t == "double" || t == "float") return "decimal";
-  if (t == "date" || t == "time" || t == "dateTime" || t == "boolean" || t == "geopoint" ||
-      t == "geotrace" || t == "geoshape" || t == "binary" || t == "barcode" || t == "intent" ||
-      t == "string")
-    return t;
-  return "string";  // select, select1, rank, odk:rank, unknown types: strings, as ODK's engine
+  if (t == "int" || t == "integer" || t == "long" || t == "short") return DataType::Int;
+  if (t == "decimal" || t == "double" || t == "float") return DataType::Decimal;
+  // select, select1, rank, odk:rank, unknown types: strings, as ODK's engine
+  return parse_data_type(t).value_or(DataType::String);
 }
 
 // A dependency without its kind marker (xpath::dependencies): the path it names, and whether it
@@ -46,6 +43,7 @@ struct DepPath {
   std::string path;  // "/" for the document
   bool values = true;
   bool anything_below = false;  // the analysis could not follow the path exactly
+  bool self = false;            // the node the expression runs at, only (kDependencySelf)
 };
 
 DepPath parse_dependency(std::string_view dep) {
@@ -54,7 +52,10 @@ DepPath parse_dependency(std::string_view dep) {
            dep.compare(dep.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
   DepPath out;
-  if (ends(xpath::kDependencyNodesOnly)) {
+  if (ends(xpath::kDependencySelf)) {
+    dep.remove_suffix(xpath::kDependencySelf.size());
+    out.self = true;
+  } else if (ends(xpath::kDependencyNodesOnly)) {
     dep.remove_suffix(xpath::kDependencyNodesOnly.size());
     out.values = false;
   } else if (ends(xpath::kDependencySubtree)) {
@@ -80,6 +81,7 @@ class Builder {
     const Node* root = form_.instance ? form_.instance->root() : nullptr;
     if (!root) return Error::make("form.structure", "the primary instance has no root element");
     add_def(root, -1, "/" + root->name);
+    add_attribute_defs();
     for (const Bind& b : form_.binds) {
       int d = plan_->def_of(b.nodeset);
       if (d >= 0) plan_->defs[d].bind = &b;  // a later bind for the same nodeset wins
@@ -127,6 +129,30 @@ class Builder {
     return index;
   }
 
+  // Attributes that binds or actions write (the entity's @create, @update, @id, @baseVersion
+  // ... in meta/entity, as ODK's engine computes them): a definition each, a leaf child of its
+  // element's definition. Other attributes are left as written, as before.
+  void add_attribute_defs() {
+    auto add = [this](const std::string& path) {
+      std::size_t at = path.rfind("/@");
+      if (at == std::string::npos || plan_->def_of(path) >= 0) return;
+      std::string name = path.substr(at + 1);  // "@id"
+      int parent = plan_->def_of(path.substr(0, at));
+      if (parent < 0 || name.find('/') != std::string::npos) return;
+      int index = static_cast<int>(plan_->defs.size());
+      NodeDef& d = plan_->defs.emplace_back();
+      plan_->by_path.emplace(path, index);
+      d.parent = parent;
+      d.path = path;
+      d.name = std::move(name);
+      d.attribute = true;
+      d.template_node = plan_->defs[parent].template_node;
+      plan_->defs[parent].children.push_back(index);
+    };
+    for (const Bind& b : form_.binds) add(b.nodeset);
+    for (const Action& a : form_.actions) add(a.ref);
+  }
+
   void index_controls(const Control& c) {
     if (!c.ref.empty()) {
       int d = plan_->def_of(c.ref);
@@ -147,34 +173,36 @@ class Builder {
     d.data_type = data_type_of(d.bind);
     d.constant_readonly = d.bind && constant_true(d.bind->readonly);
     if (d.parent < 0) {
-      d.type = "root";
+      d.type = NodeType::Root;
       return;
     }
     if (d.is_repeat) {
-      d.type = "repeat-instance";
+      d.type = NodeType::RepeatInstance;
       return;
     }
-    if (!d.children.empty()) {
-      d.type = "group";
-      return;
-    }
+    // An element with element children is a group; its attributes do not make it one.
+    for (int c : d.children)
+      if (!plan_->defs[c].attribute) {
+        d.type = NodeType::Group;
+        return;
+      }
     d.leaf = true;
     if (!d.control || d.control->type == ControlType::Group) {
-      d.type = "model";
+      d.type = NodeType::Model;
       return;
     }
     const Control& c = *d.control;
     switch (c.type) {
       case ControlType::Input:
-        d.type = (d.constant_readonly && (!c.label.empty() || !c.hint.empty())) ? "note" : "input";
+        d.type = (d.constant_readonly && (!c.label.empty() || !c.hint.empty())) ? NodeType::Note : NodeType::Input;
         break;
-      case ControlType::Select1: d.type = "select1"; break;
-      case ControlType::Select: d.type = "select"; break;
-      case ControlType::Range: d.type = "range"; break;
-      case ControlType::Rank: d.type = "rank"; break;
-      case ControlType::Trigger: d.type = "trigger"; break;
-      case ControlType::Upload: d.type = "upload"; break;
-      default: d.type = "model"; break;
+      case ControlType::Select1: d.type = NodeType::Select1; break;
+      case ControlType::Select: d.type = NodeType::Select; break;
+      case ControlType::Range: d.type = NodeType::Range; break;
+      case ControlType::Rank: d.type = NodeType::Rank; break;
+      case ControlType::Trigger: d.type = NodeType::Trigger; break;
+      case ControlType::Upload: d.type = NodeType::Upload; break;
+      default: d.type = NodeType::Model; break;
     }
   }
 
@@ -372,6 +400,13 @@ class Builder {
         const DepPath dp = parse_dependency(dep);
         const std::string& path = dp.path;
         int d = plan_->def_of(path);
+        // Its own leaf's value: a change there re-runs it at that node only, not at every node
+        // of the path (the other instances of a repeat). A group's own value is the text below
+        // it, changed from other nodes: that stays an ordinary dependency.
+        if (dp.self && d >= 0 && d == plan_->comps[ci].def && plan_->defs[d].leaf) {
+          plan_->defs[d].self_triggers.push_back(ci);
+          continue;
+        }
         if (d >= 0 && !dp.values) {
           plan_->defs[d].triggers.push_back(ci);
           continue;
@@ -387,9 +422,14 @@ class Builder {
       }
     }
     for (NodeDef& d : plan_->defs) {
-      auto& t = d.triggers;
-      std::sort(t.begin(), t.end());
-      t.erase(std::unique(t.begin(), t.end()), t.end());
+      for (auto* t : {&d.triggers, &d.self_triggers}) {
+        std::sort(t->begin(), t->end());
+        t->erase(std::unique(t->begin(), t->end()), t->end());
+      }
+      // Already re-run at every node of the definition: nothing to add at one node.
+      std::erase_if(d.self_triggers, [&d](int c) {
+        return std::binary_search(d.triggers.begin(), d.triggers.end(), c);
+      });
     }
   }
 

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "khaosat/core/form_session.hpp"
 #include "khaosat/core/result.hpp"
 #include "xform/form_def.hpp"
 
@@ -31,14 +32,21 @@ struct NodeDef {
   std::vector<int> children;    // child definitions, template order
   const Bind* bind = nullptr;
   const Control* control = nullptr;  // the body control bound to this path, if any
-  std::string type;             // snapshot type: root, group, repeat-instance, input, note ...
-  std::string data_type;        // leaves: string, int, decimal, date ...
+  NodeType type = NodeType::Model;      // snapshot type: root, group, repeat-instance, input...
+  DataType data_type = DataType::String;  // leaves
+  bool has_choices() const { return core::has_choices(type); }
   bool leaf = false;
   bool is_repeat = false;       // elements at this path are repeat instances
+  // An attribute a bind or an action writes ("/data/meta/entity/@id"): a leaf of its element,
+  // computed and serialized, but not a node of the snapshot (as in ODK's engine).
+  bool attribute = false;
   const Control* repeat = nullptr;  // the <repeat> control, when is_repeat
   const Node* template_node = nullptr;  // element in FormDef::instance new instances copy
   int comp[kCompKinds] = {-1, -1, -1, -1, -1, -1};  // computation per kind, or -1
   std::vector<int> triggers;    // computations to re-run when a node of this def changes
+  // Computations of this (leaf) def that read only their own node (kDependencySelf): re-run
+  // at the node that changed, not at every node of the def.
+  std::vector<int> self_triggers;
   bool constant_readonly = false;  // readonly is true() (a note when it's an input)
 };
 

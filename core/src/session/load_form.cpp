@@ -64,7 +64,7 @@ FormSummary summarize(const Form& form) {
   s.warnings = form->warnings;
   for (const NodeDef& d : form->plan->defs) {
     if (d.is_repeat) ++s.repeat_count;
-    if (d.leaf && d.type != "model" && d.type != "note") ++s.question_count;
+    if (d.leaf && d.type != NodeType::Model && d.type != NodeType::Note) ++s.question_count;
   }
   return s;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <random>
 
 #include "session/codec.hpp"
@@ -28,6 +29,8 @@ std::vector<NodeSnapshot> FormSession::nodes() const { return impl_->nodes(); }
 std::optional<NodeSnapshot> FormSession::node(std::string_view ref) const {
   return impl_->node_snapshot(ref);
 }
+std::optional<NodeSnapshot> FormSession::node(NodeId id) const { return impl_->node_snapshot(id); }
+std::uint64_t FormSession::revision() const { return impl_->revision(); }
 std::vector<std::pair<std::string, Violation>> FormSession::violations() const {
   return impl_->violations();
 }
@@ -53,19 +56,7 @@ std::vector<std::pair<std::string, Violation>> FormSession::validate() const {
   return impl_->violations();
 }
 
-Result<std::string> FormSession::finalize() {
-  impl_->apply_end_preloads();
-  auto vs = impl_->violations();
-  if (!vs.empty()) {
-    std::string msg = std::to_string(vs.size()) + " answer(s) need attention:";
-    for (const auto& [ref, v] : vs) {
-      msg += "\n  " + ref + ": " + (v.condition == "required" ? "required" : "constraint");
-      if (!v.message.empty()) msg += " (" + v.message + ")";
-    }
-    return Error::make("session.invalid", msg);
-  }
-  return impl_->instance_xml();
-}
+Result<FormSession::Finalized> FormSession::finalize() { return impl_->finalize(); }
 
 // ---------------------------------------------------------------------------------------------
 // Construction
@@ -114,9 +105,14 @@ int FormSessionImpl::add_state(Node* n, int def, int parent) {
   s.node = n;
   s.def = def;
   s.parent = parent;
+  s.id = ++next_id_;
   n->tag = index;
   by_def_[def].push_back(index);
   ++live_nodes_;
+  ++revision_;
+  // The repeat ranges below this node get their ids now, so they never change.
+  for (int cd : plan_.defs[def].children)
+    if (plan_.defs[cd].is_repeat) range_ids_[range_key(index, cd)] = ++next_id_;
   return index;
 }
 
@@ -147,6 +143,7 @@ struct Copier {
     }
     for (int cd : d.children) {
       const NodeDef& c = plan.defs[cd];
+      if (c.attribute) continue;  // copied with the element's attributes above
       if (c.is_repeat) {
         if (controlled_repeat(c) && !restoring) continue;  // created from jr:count later
         if (!src) continue;
@@ -173,6 +170,13 @@ struct Copier {
 void FormSessionImpl::adopt_subtree(Node* n, int def, int parent_state, bool first_load) {
   int s = add_state(n, def, parent_state);
   const NodeDef& d = plan_.defs[def];
+  for (Node* a : n->attributes) {  // the attributes binds and actions write
+    int ad = d.children.empty() ? -1 : plan_.def_of(d.path + "/@" + a->name);
+    if (ad < 0) continue;
+    int as = add_state(a, ad, s);
+    states_[as].value = normalize_for(as, a->value);
+    a->value = states_[as].value;
+  }
   if (d.leaf) {
     states_[s].value = normalize_for(s, n->value);
     n->value = states_[s].value;
@@ -202,6 +206,8 @@ Status FormSessionImpl::initialize(const Node* restored) {
   Node* root = copier.copy(restored ? restored : template_root, 0, false);
   tree_.append_child(tree_.document(), root);
   adopt_subtree(root, 0, -1, restored == nullptr);
+  if (restored)
+    if (Status st = check_restored(0); !st) return st;
 
   // Every computation runs once, in topological order.
   for (int s = 0; s < static_cast<int>(states_.size()); ++s) set_relevance(s);
@@ -219,15 +225,15 @@ Status FormSessionImpl::initialize(const Node* restored) {
 
 std::string FormSessionImpl::normalize_for(int state, std::string_view v) const {
   const NodeDef& d = plan_.defs[states_[state].def];
-  if (d.type == "trigger") {
+  if (d.type == NodeType::Trigger) {
     std::string lower(v);
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
     return lower == "ok" ? "OK" : "";
   }
-  std::string out = normalize_value(d.data_type, v);
-  if (d.type == "range" && !out.empty() && d.control &&
-      !within_range(out, normalize_value(d.data_type, d.control->range_start),
-                    normalize_value(d.data_type, d.control->range_end)))
+  std::string out = normalize_value(to_string(d.data_type), v);
+  if (d.type == NodeType::Range && !out.empty() && d.control &&
+      !within_range(out, normalize_value(to_string(d.data_type), d.control->range_start),
+                    normalize_value(to_string(d.data_type), d.control->range_end)))
     return "";
   return out;
 }
@@ -255,15 +261,36 @@ void FormSessionImpl::run_preloads(int state, bool first_load) {
   }
 }
 
-void FormSessionImpl::apply_end_preloads() {
+Result<FormSession::Finalized> FormSessionImpl::finalize() {
+  FormSession::Finalized out;
+  out.violations = violations();
+  if (!out.violations.empty()) return out;  // nothing applied, nothing changed
+  // End preloads, remembering what they replace so that a failure can put it back.
+  const std::uint64_t revision_before = revision_;
+  std::vector<std::pair<int, std::string>> replaced;
   for (int s = 0; s < static_cast<int>(states_.size()); ++s) {
     const NodeState& st = states_[s];
     if (!st.live) continue;
     const NodeDef& d = plan_.defs[st.def];
-    if (d.bind && d.bind->preload == "timestamp" && d.bind->preload_params == "end")
+    if (d.bind && d.bind->preload == "timestamp" && d.bind->preload_params == "end") {
+      replaced.emplace_back(s, st.value);
       write_value(s, evaluate_string(now_expr(), s));
+    }
   }
-  (void)run_queue();
+  Status st = run_queue();
+  update_controlled_repeats();
+  if (st) out.violations = violations();
+  if (!st || !out.violations.empty()) {
+    for (auto& [s, v] : replaced) write_value(s, std::move(v));
+    (void)run_queue();
+    update_controlled_repeats();
+    revision_ = revision_before;
+    if (!st) return st.error();
+    return out;
+  }
+  out.finalized = true;
+  out.instance_xml = instance_xml();
+  return out;
 }
 
 void FormSessionImpl::run_actions(const std::string& event, int scope_state) {
@@ -359,6 +386,28 @@ std::vector<int> FormSessionImpl::repeat_instances(int parent_state, int def) co
 // ---------------------------------------------------------------------------------------------
 // Mutations
 
+// Field data must survive as XML: a submission with a NUL or an ESC in it is not well-formed,
+// and the server (or ODK Central) would refuse it long after the person who typed it left.
+// Every answer and every restored value comes through here, so nothing else has to check.
+Status FormSessionImpl::check_storable(int state, std::string_view v) const {
+  auto problem = unstorable_character(v);
+  if (!problem) return ok_status();
+  return Error::make("session.value", ref_of(state) + ": the value has " + *problem +
+                                          ", which XML 1.0 cannot carry; remove it");
+}
+
+Status FormSessionImpl::check_restored(int state) const {
+  // Every stored value and every attribute of the restored instance (a damaged draft).
+  for (int s = state; s < static_cast<int>(states_.size()); ++s) {
+    if (Status st = check_storable(s, states_[s].value); !st) return st;
+    for (const Node* a : states_[s].node->attributes)
+      if (auto problem = unstorable_character(a->value))
+        return Error::make("session.value", ref_of(s) + "/@" + a->name + ": the value has " +
+                                                *problem + ", which XML 1.0 cannot carry");
+  }
+  return ok_status();
+}
+
 int FormSessionImpl::writable_leaf(std::string_view ref, Status& error) const {
   int s = find_state(ref);
   if (s < 0) {
@@ -367,10 +416,10 @@ int FormSessionImpl::writable_leaf(std::string_view ref, Status& error) const {
   }
   const NodeDef& d = plan_.defs[states_[s].def];
   if (!d.leaf) {
-    error = Error::make("session.ref", std::string(ref) + " is a " + d.type + ", not a question");
+    error = Error::make("session.ref", std::string(ref) + " is a " + std::string(to_string(d.type)) + ", not a question");
     return -1;
   }
-  if (d.type == "model") {
+  if (d.type == NodeType::Model) {
     error = Error::make("session.model",
                         std::string(ref) + " has no control: it is computed, not answered");
     return -1;
@@ -398,17 +447,16 @@ std::vector<std::string> split_space(std::string_view v) {
   return out;
 }
 
-bool is_select_type(const std::string& t) { return t == "select1" || t == "select" || t == "rank"; }
-
 }  // namespace
 
 Status FormSessionImpl::answer(std::string_view ref, std::string_view value) {
   Status error = ok_status();
   int s = writable_leaf(ref, error);
   if (s < 0) return error;
+  if (Status st = check_storable(s, value); !st) return st;
   const NodeDef& d = plan_.defs[states_[s].def];
-  if (d.type == "select1") return answer_values(ref, {std::string(value)});
-  if (is_select_type(d.type)) return answer_values(ref, split_space(value));
+  if (d.type == NodeType::Select1) return answer_values(ref, {std::string(value)});
+  if (d.has_choices()) return answer_values(ref, split_space(value));
   return commit_answer(s, normalize_for(s, value));
 }
 
@@ -417,12 +465,16 @@ Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<st
   int s = writable_leaf(ref, error);
   if (s < 0) return error;
   const NodeDef& d = plan_.defs[states_[s].def];
-  if (!is_select_type(d.type))
-    return Error::make("session.ref", std::string(ref) + " is a " + d.type + ", not a select");
+  std::string joined;
+  for (const std::string& w : wanted) joined += (joined.empty() ? "" : " ") + w;
+  if (Status st = check_storable(s, joined); !st) return st;
+  if (!d.has_choices())
+    return Error::make("session.ref",
+                       std::string(ref) + " is a " + std::string(to_string(d.type)) + ", not a select");
   std::vector<Choice> choices =
       d.control && d.control->itemset ? states_[s].choices : evaluate_choices(s, false);
   std::string out;
-  if (d.type == "rank") {
+  if (d.type == NodeType::Rank) {
     for (const Choice& c : choices)
       if (std::find(wanted.begin(), wanted.end(), c.value) == wanted.end())
         return Error::make("session.rank",
@@ -432,7 +484,7 @@ Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<st
     for (const Choice& c : choices)
       if (std::find(wanted.begin(), wanted.end(), c.value) != wanted.end()) {
         out += (out.empty() ? "" : " ") + c.value;
-        if (d.type == "select1") break;
+        if (d.type == NodeType::Select1) break;
       }
   }
   return commit_answer(s, out);
@@ -565,8 +617,11 @@ void FormSessionImpl::detach_instance(int state) {
     states_[x].live = false;
     --live_nodes_;
     for (Node* c : states_[x].node->children) stack.push_back(c->tag);
+    for (Node* a : states_[x].node->attributes)
+      if (a->tag >= 0) stack.push_back(a->tag);
   }
   tree_.remove_child(states_[state].node);
+  ++revision_;
 }
 
 Node* FormSessionImpl::range_node(int parent_state, int def) {
@@ -608,7 +663,22 @@ void FormSessionImpl::update_controlled_repeats() {
           }
           if (std::isnan(n)) continue;  // keep the previous count
           // Capped, and clamped while still a double: casting 1e300 or Infinity is undefined.
-          want = n <= 0 ? 0 : n >= 10000 ? 10000 : static_cast<long>(n);
+          // The cap is said on the repeat's snapshot (and by `form check`), never silent.
+          want = n <= 0 ? 0 : n >= kMaxRepeatCount ? kMaxRepeatCount : static_cast<long>(n);
+          const std::uint64_t key = range_key(ps, def);
+          if (n > kMaxRepeatCount) {
+            char asked[64];
+            std::snprintf(asked, sizeof asked, "%.15g", n);
+            std::string w = "jr:count asks for " + std::string(asked) +
+                            " instances; a repeat holds at most " +
+                            std::to_string(kMaxRepeatCount) + ", so it has " +
+                            std::to_string(kMaxRepeatCount);
+            std::string& slot = count_warnings_[key];
+            if (slot != w) ++revision_;
+            slot = std::move(w);
+          } else if (count_warnings_.erase(key)) {
+            ++revision_;
+          }
         } else {
           want = std::max<long>(static_cast<long>(defined.size()), 1);
         }
@@ -659,6 +729,7 @@ void FormSessionImpl::update_controlled_repeats() {
 Status FormSessionImpl::set_language(std::string_view lang) {
   for (const Translation& t : form_->translations) {
     if (t.lang == lang) {
+      if (translation_ != &t) ++revision_;  // every label may change
       translation_ = &t;
       lang_ = t.lang;
       // Itemset labels follow the language.

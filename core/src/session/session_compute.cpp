@@ -48,6 +48,7 @@ void FormSessionImpl::trigger_subtree(int def) {
 void FormSessionImpl::changed(int state) {
   ++change_count_;
   trigger_def(states_[state].def);
+  for (int c : plan_.defs[states_[state].def].self_triggers) enqueue(c, state);
 }
 
 bool FormSessionImpl::evaluate_bool(const xpath::Expr& e, int state) {
@@ -113,9 +114,9 @@ static bool refresh_visible(FormSessionImpl&, NodeState& s, const NodeDef& d,
   std::string visible;
   if (s.relevant) {
     visible = s.value;
-    if (d.type == "select1" || d.type == "select" || d.type == "rank") {
+    if (d.has_choices()) {
       const std::vector<Choice>& cs = static_choices ? *static_choices : s.choices;
-      visible = filter_by_choices(s.value, cs, d.type == "select1");
+      visible = filter_by_choices(s.value, cs, d.type == NodeType::Select1);
     }
   }
   if (visible == s.node->value) return false;
@@ -127,10 +128,11 @@ bool FormSessionImpl::write_value(int state, std::string v) {
   NodeState& s = states_[state];
   const NodeDef& d = plan_.defs[s.def];
   if (!d.leaf) return false;
+  if (s.value != v) ++revision_;  // stored, even where not yet visible (non-relevant)
   s.value = std::move(v);
   std::vector<Choice> statics;
   const std::vector<Choice>* cs = nullptr;
-  if ((d.type == "select1" || d.type == "select" || d.type == "rank") && d.control &&
+  if (d.has_choices() && d.control &&
       !d.control->itemset) {
     statics = evaluate_choices(state, false);
     cs = &statics;
@@ -152,12 +154,13 @@ void FormSessionImpl::set_relevance(int state) {
     bool parent_rel = s.parent < 0 || states_[s.parent].relevant;
     bool rel = parent_rel && s.self_relevant;
     bool flipped = rel != s.relevant;
+    if (flipped) ++revision_;
     s.relevant = rel;
     const NodeDef& d = plan_.defs[s.def];
     if (d.leaf) {
       std::vector<Choice> statics;
       const std::vector<Choice>* cs = nullptr;
-      if ((d.type == "select1" || d.type == "select" || d.type == "rank") && d.control &&
+      if (d.has_choices() && d.control &&
           !d.control->itemset) {
         statics = evaluate_choices(x, false);
         cs = &statics;
@@ -168,9 +171,12 @@ void FormSessionImpl::set_relevance(int state) {
         if (calc >= 0) enqueue(calc, x);
       }
     }
-    if (flipped || x == state)
+    if (flipped || x == state) {
       for (Node* c : s.node->children)
         if (c->tag >= 0) stack.push_back(c->tag);
+      for (Node* a : s.node->attributes)
+        if (a->tag >= 0) stack.push_back(a->tag);
+    }
   }
 }
 
@@ -223,15 +229,9 @@ void FormSessionImpl::compute(int comp, int state) {
       }
       break;
     }
-    case CompKind::Readonly:
-      states_[state].self_readonly = evaluate_bool(*c.expr, state);
-      break;
-    case CompKind::Required:
-      states_[state].required = evaluate_bool(*c.expr, state);
-      break;
-    case CompKind::Constraint:
-      states_[state].constraint_ok = evaluate_bool(*c.expr, state);
-      break;
+    case CompKind::Readonly: set_flag(s.self_readonly, evaluate_bool(*c.expr, state)); break;
+    case CompKind::Required: set_flag(s.required, evaluate_bool(*c.expr, state)); break;
+    case CompKind::Constraint: set_flag(s.constraint_ok, evaluate_bool(*c.expr, state)); break;
     case CompKind::Calculate: {
       if (!s.relevant) break;
       std::string v = evaluate_string(*c.expr, state);
@@ -256,6 +256,7 @@ void FormSessionImpl::compute(int comp, int state) {
       for (std::size_t i = 0; same && i < cs.size(); ++i)
         same = cs[i].value == st.choices[i].value && cs[i].label == st.choices[i].label;
       if (!same) {
+        ++revision_;
         st.choices = std::move(cs);
         if (refresh_visible(*this, st, plan_.defs[st.def], nullptr)) changed(state);
       }

@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <map>
 #include <queue>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,7 @@ namespace khaosat::core {
 
 struct NodeState {
   Node* node = nullptr;
+  NodeId id = 0;               // NodeSnapshot::id: never reused within the session
   int def = -1;
   int parent = -1;             // parent state, -1 for the root
   bool live = true;            // false once its repeat instance was removed
@@ -73,6 +75,8 @@ class FormSessionImpl : public xpath::Environment {
   // --- queries ---
   std::vector<NodeSnapshot> nodes() const;
   std::optional<NodeSnapshot> node_snapshot(std::string_view ref) const;
+  std::optional<NodeSnapshot> node_snapshot(NodeId id) const;
+  std::uint64_t revision() const { return revision_; }
   std::vector<std::pair<std::string, Violation>> violations() const;
   std::vector<FormSession::Prompt> pages() const;
   std::string instance_xml() const;
@@ -80,7 +84,8 @@ class FormSessionImpl : public xpath::Environment {
 
   const Form& form() const { return form_; }
   const std::string& language() const { return lang_; }
-  void apply_end_preloads();
+  // Finalize: end preloads applied only when the instance is valid (see FormSession).
+  Result<FormSession::Finalized> finalize();
   static const xpath::Expr& now_expr();
   static const xpath::Expr& today_expr();
 
@@ -103,6 +108,13 @@ class FormSessionImpl : public xpath::Environment {
   void compute(int comp, int state);
   void set_relevance(int state);              // recompute effective relevance of a subtree
   bool write_value(int state, std::string v); // stores (normalised) v; true when it changed
+  void set_flag(bool& flag, bool v) {
+    if (flag != v) ++revision_;
+    flag = v;
+  }
+  // The one check every answer and every restored value passes: text XML 1.0 can carry.
+  Status check_storable(int state, std::string_view v) const;
+  Status check_restored(int state) const;  // a restored subtree, node by node
   int writable_leaf(std::string_view ref, Status& error) const;
   Status commit_answer(int state, std::string v);
   std::string normalize_for(int state, std::string_view v) const;
@@ -130,6 +142,13 @@ class FormSessionImpl : public xpath::Environment {
   std::optional<Violation> violation_of(int state) const;
   std::string message_text(const std::string& literal, const std::string& itext_id,
                            int state) const;
+  // An itext form ("image", "guidance"...) of a label's text id, outputs filled in; "" when
+  // the label is not translated or has no such form.
+  std::string text_form(const Text& t, int state, const std::string& form) const;
+  void fill_control(NodeSnapshot& n, const Control& c, int state) const;
+  static std::uint64_t range_key(int parent_state, int def) {
+    return (static_cast<std::uint64_t>(parent_state) << 32) | static_cast<std::uint32_t>(def);
+  }
 
   Form form_;
   const FormPlan& plan_;
@@ -164,6 +183,13 @@ class FormSessionImpl : public xpath::Environment {
   // a "calculation cycle" error instead.
   static constexpr std::uint16_t kMaxChangesPerRun = 1000;
   bool initializing_ = false;
+  // Identity and change tracking for UIs (FormSession::revision, NodeSnapshot::id).
+  NodeId next_id_ = 0;
+  std::unordered_map<std::uint64_t, NodeId> range_ids_;  // range_key -> id of the repeat node
+  std::uint64_t revision_ = 0;
+  // jr:count above kMaxRepeatCount at a repeat range (range_key): what the snapshot says.
+  std::unordered_map<std::uint64_t, std::string> count_warnings_;
+  static constexpr long kMaxRepeatCount = 10000;
   friend class FormSession;
 };
 

@@ -54,23 +54,68 @@ std::optional<Violation> FormSessionImpl::violation_of(int state) const {
   if (!d.leaf || !s.relevant || !d.bind) return std::nullopt;
   const std::string& v = s.node->value;
   if (!v.empty() && d.bind->constraint && !s.constraint_ok)
-    return Violation{"constraint",
+    return Violation{ViolationCondition::Constraint,
                      message_text(d.bind->constraint_msg, d.bind->constraint_msg_itext, state)};
   if (v.empty() && d.bind->required && s.required)
-    return Violation{"required",
+    return Violation{ViolationCondition::Required,
                      message_text(d.bind->required_msg, d.bind->required_msg_itext, state)};
   return std::nullopt;
 }
 
+std::string FormSessionImpl::text_form(const Text& t, int state, const std::string& form) const {
+  if (!translation_) return {};
+  std::string id = t.itext_id;
+  auto* self = const_cast<FormSessionImpl*>(this);
+  if (t.itext_expr) id = self->evaluate_string(*t.itext_expr, state);
+  if (id.empty()) return {};
+  auto it = translation_->texts.find(id);
+  if (it == translation_->texts.end()) return {};
+  auto f = it->second.find(form);
+  if (f == it->second.end()) return {};
+  std::string out;
+  for (const TextPart& p : f->second) out += p.expr ? self->evaluate_string(*p.expr, state) : p.literal;
+  return out;
+}
+
 namespace {
 
-void fill_common(NodeSnapshot& n, const NodeState& s, bool readonly) {
-  n.relevant = s.relevant;
-  n.required = s.required;
-  n.readonly = readonly;
+MediaType media_type_of(const Control& c) {
+  std::string accept = c.mediatype;
+  if (accept.empty()) {
+    auto a = c.attributes.find("accept");
+    if (a != c.attributes.end()) accept = a->second;
+  }
+  auto starts = [&accept](std::string_view p) { return accept.rfind(p, 0) == 0; };
+  if (starts("image")) return MediaType::Image;
+  if (starts("audio")) return MediaType::Audio;
+  if (starts("video")) return MediaType::Video;
+  return MediaType::File;
 }
 
 }  // namespace
+
+void FormSessionImpl::fill_control(NodeSnapshot& n, const Control& c, int state) const {
+  n.label = text_of(c.label, state);
+  n.hint = text_of(c.hint, state);
+  n.guidance = text_form(c.hint, state, "guidance");
+  n.media.image = text_form(c.label, state, "image");
+  n.media.audio = text_form(c.label, state, "audio");
+  n.media.video = text_form(c.label, state, "video");
+  n.appearance = c.appearance;
+  if (c.type == ControlType::Range) {
+    n.range_start = c.range_start;
+    n.range_end = c.range_end;
+    n.range_step = c.range_step;
+  }
+  if (c.type == ControlType::Upload) {
+    n.media_type = media_type_of(c);
+    n.accept = c.mediatype;
+    if (n.accept.empty()) {
+      auto a = c.attributes.find("accept");
+      if (a != c.attributes.end()) n.accept = a->second;
+    }
+  }
+}
 
 void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool parent_readonly,
                                     std::vector<NodeSnapshot>& out) const {
@@ -79,14 +124,17 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
   const NodeDef& d = plan_.defs[s.def];
   bool readonly = parent_readonly || s.self_readonly;
   NodeSnapshot n;
+  n.id = s.id;
   n.ref = ref;
   n.type = d.type;
-  fill_common(n, s, readonly);
+  n.relevant = s.relevant;
+  n.required = s.required;
+  n.readonly = readonly;
   if (d.leaf) {
     n.leaf = true;
     n.data_type = d.data_type;
     n.value = s.node->value;
-    if (d.type == "select1" || d.type == "select" || d.type == "rank") {
+    if (d.has_choices()) {
       n.has_choices = true;
       n.choices = d.control && d.control->itemset ? s.choices : self->evaluate_choices(state);
     }
@@ -95,20 +143,20 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
     n.violation = std::move(v);
   }
   const Control* c = d.control ? d.control : d.repeat;
-  if (c) {
-    n.label = text_of(c->label, state);
-    n.hint = text_of(c->hint, state);
-    n.appearance = c->appearance;
-  }
+  if (c) fill_control(n, *c, state);
   out.push_back(std::move(n));
   if (d.leaf) return;
   for (int cd : d.children) {
     const NodeDef& child = plan_.defs[cd];
+    if (child.attribute) continue;  // attributes are not nodes of the snapshot (ODK's engine)
     if (child.is_repeat) {
       std::vector<int> inst = repeat_instances(state, cd);
       NodeSnapshot r;
+      const std::uint64_t key = range_key(state, cd);
+      if (auto id = range_ids_.find(key); id != range_ids_.end()) r.id = id->second;
+      if (auto w = count_warnings_.find(key); w != count_warnings_.end()) r.warning = w->second;
       r.ref = ref + "/" + child.name;
-      r.type = "repeat";
+      r.type = NodeType::Repeat;
       // The range carries the repeat's bind too (relevant even with no instances), evaluated
       // at the range: a stand-in node whose parent is this node, as for jr:count.
       r.relevant = s.relevant && self->range_relevant(state, cd);
@@ -163,6 +211,12 @@ std::optional<NodeSnapshot> FormSessionImpl::node_snapshot(std::string_view ref)
   return find(ref_of(s));
 }
 
+std::optional<NodeSnapshot> FormSessionImpl::node_snapshot(NodeId id) const {
+  for (NodeSnapshot& n : nodes())
+    if (n.id == id) return std::move(n);
+  return std::nullopt;
+}
+
 std::vector<std::pair<std::string, Violation>> FormSessionImpl::violations() const {
   std::vector<std::pair<std::string, Violation>> out;
   for (const NodeSnapshot& n : nodes())
@@ -171,25 +225,43 @@ std::vector<std::pair<std::string, Violation>> FormSessionImpl::violations() con
 }
 
 std::vector<FormSession::Prompt> FormSessionImpl::pages() const {
-  // One page per relevant question; a field-list group is one page with all its questions.
-  std::vector<FormSession::Prompt> out;
+  // One page per relevant question; a field-list group is one page with all its questions;
+  // after the instances of a user-counted repeat, the "add another?" prompt.
+  using Prompt = FormSession::Prompt;
+  std::vector<Prompt> out;
   std::vector<NodeSnapshot> all = nodes();
   std::string open_group;
+  std::vector<const NodeSnapshot*> open_repeats;  // innermost last
+  auto close_repeats = [&](const std::string& ref) {
+    while (!open_repeats.empty()) {
+      const NodeSnapshot& r = *open_repeats.back();
+      if (ref.rfind(r.ref + "[", 0) == 0) break;  // still inside its instances
+      out.push_back({Prompt::Kind::AddRepeat, r.ref, {}, r.count});
+      open_repeats.pop_back();
+    }
+  };
   for (const NodeSnapshot& n : all) {
+    close_repeats(n.ref);
     if (!n.relevant) continue;
     if (!open_group.empty() && n.ref.rfind(open_group + "/", 0) == 0) {
-      if (n.leaf && n.type != "model") out.back().refs.push_back(n.ref);
+      if (n.leaf && n.type != NodeType::Model) out.back().refs.push_back(n.ref);
       continue;
     }
     open_group.clear();
-    if ((n.type == "group" || n.type == "repeat-instance") &&
-        n.appearance.find("field-list") != std::string::npos) {
-      open_group = n.ref;
-      out.push_back({n.ref, {}});
+    if (n.type == NodeType::Repeat) {
+      if (!n.controlled && !n.readonly) open_repeats.push_back(&n);
       continue;
     }
-    if (n.leaf && n.type != "model") out.push_back({n.ref, {n.ref}});
+    if ((n.type == NodeType::Group || n.type == NodeType::RepeatInstance) &&
+        n.appearance.find("field-list") != std::string::npos) {
+      open_group = n.ref;
+      out.push_back({Prompt::Kind::FieldList, n.ref, {}, 0});
+      continue;
+    }
+    if (n.leaf && n.type != NodeType::Model)
+      out.push_back({Prompt::Kind::Question, n.ref, {n.ref}, 0});
   }
+  close_repeats("");
   return out;
 }
 

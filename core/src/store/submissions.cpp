@@ -64,14 +64,12 @@ Result<std::vector<std::pair<std::string, std::string>>> StoreImpl::links(const 
 
 namespace {
 
-// The instance as it will be stored: finalized XML and JSON, its id, and for an edit the
-// deprecatedID the form itself does not declare (ODK adds it). Fills rec's id, hash and
-// deprecated_id.
-Status serialize(StoreImpl& s, FormSession& session, const std::optional<DraftRecord>& draft,
-                 SubmissionRecord& rec) {
-  auto xml = session.finalize();
-  if (!xml) return xml.error();
-  rec.instance_xml = std::move(xml.value());
+// The instance as it will be stored: the finalized XML (from FormSession::finalize) and JSON,
+// its id, and for an edit the deprecatedID the form itself does not declare (ODK adds it).
+// Fills rec's id, hash and deprecated_id.
+Status serialize(StoreImpl& s, FormSession& session, std::string xml,
+                 const std::optional<DraftRecord>& draft, SubmissionRecord& rec) {
+  rec.instance_xml = std::move(xml);
   rec.instance_json = session.instance_json();
   auto meta = store::read_meta(rec.instance_xml);
   if (!meta) return meta.error();
@@ -184,10 +182,15 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
     draft = std::move(d.value());
   }
   FinalizeOutcome out;
-  out.violations = req.session->validate();
-  if (!out.violations.empty()) return out;  // an ordinary outcome: nothing stored
+  auto done = req.session->finalize();
+  if (!done) return done.error();
+  if (!done->finalized) {  // an ordinary outcome: nothing stored, the session unchanged
+    out.violations = std::move(done->violations);
+    return out;
+  }
   SubmissionRecord& rec = out.submission;
-  if (Status st = serialize(s, *req.session, draft, rec); !st) return st.error();
+  if (Status st = serialize(s, *req.session, std::move(done->instance_xml), draft, rec); !st)
+    return st.error();
   std::string what = "cannot finalize submission '" + rec.instance_id + "'";
   rec.form_id = key->form_id;
   rec.form_version = key->version;

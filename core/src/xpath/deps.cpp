@@ -52,6 +52,7 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 
 std::string strip_subtree(std::string p) {
   if (ends_with(p, kDependencySubtree)) p.resize(p.size() - kDependencySubtree.size());
+  if (ends_with(p, kDependencySelf)) p.resize(p.size() - kDependencySelf.size());
   return p;
 }
 
@@ -82,6 +83,12 @@ class Deps {
  public:
   explicit Deps(std::string current) : current_(std::move(current)) {}
 
+  // The expression's own context: a path that starts there and only takes self steps reads
+  // the context node alone (kDependencySelf). Predicates and filters step from other contexts,
+  // passed as other strings, so the address tells the context node from another node at the
+  // same path (the "." in /data/r/q[. = 'x'] is any q, not the one the expression runs at).
+  void set_self_context(const std::string* ctx) { self_ctx_ = ctx; }
+
   void expr(const Ast& a, const std::string& ctx, Use use = Use::Value) {
     if (auto p = designate(a, ctx, use)) add(*p, use);
   }
@@ -91,6 +98,8 @@ class Deps {
  private:
   void add(std::string p, Use use) {
     if (p.empty()) p = "/";
+    // Only which node it is: the node itself is there while the expression runs at it.
+    if (use == Use::Nodes && ends_with(p, kDependencySelf)) p = strip_subtree(p);
     // A subtree dependency covers both uses; an exact one read only for its nodes says so.
     if (use == Use::Nodes && !ends_with(p, kDependencySubtree)) p += kDependencyNodesOnly;
     if (std::find(out_.begin(), out_.end(), p) == out_.end()) out_.push_back(std::move(p));
@@ -112,10 +121,11 @@ class Deps {
         for (const auto& arg : a.args) expr(*arg, ctx, use);
         return std::nullopt;
       case ExprKind::Call: {
-        if (is_call(a, "current")) return current_;
+        if (is_call(a, "current")) return current_ + std::string(kDependencySelf);
         std::string inst = instance_prefix(a);
         if (!inst.empty()) return inst;
-        if (reads_context_value(a)) add(ctx, Use::Value);
+        if (reads_context_value(a))
+          add(&ctx == self_ctx_ ? ctx + std::string(kDependencySelf) : ctx, Use::Value);
         for (std::size_t i = 0; i < a.args.size(); ++i) expr(*a.args[i], ctx, argument_use(a, i));
         return std::nullopt;
       }
@@ -137,12 +147,15 @@ class Deps {
         break;
     }
     bool exact = base.has_value();
+    bool self = a.start == PathStart::Context && &ctx == self_ctx_;
     std::string p = base.value_or(ctx);
     for (const Step& s : a.steps) {
       if (exact) exact = step(s, p);
+      if (s.axis != Axis::Self || !s.predicates.empty()) self = false;
       for (const auto& pred : s.predicates) expr(*pred, p);
     }
     if (!base) return std::nullopt;
+    if (self && exact) return p + std::string(kDependencySelf);
     // A path that could not be followed exactly reads anything below where it stopped: mark it
     // with "/**" so that changes to values below trigger it (see xpath.hpp).
     if (!exact) p += kDependencySubtree;
@@ -186,6 +199,7 @@ class Deps {
   }
 
   std::string current_;
+  const std::string* self_ctx_ = nullptr;
   std::vector<std::string> out_;
 };
 
@@ -257,6 +271,7 @@ std::optional<std::string> start_text(const Ast& a, const std::string& src) {
 std::vector<std::string> dependencies(const Expr& e, std::string_view context_path) {
   std::string ctx(context_path);
   detail::Deps d(ctx);
+  d.set_self_context(&ctx);
   d.expr(*e.root, ctx);
   return d.take();
 }

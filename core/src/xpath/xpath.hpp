@@ -206,8 +206,14 @@ inline Value evaluate(const ExprPtr& e, const Context& ctx) { return evaluate(*e
 // - "/data" + kDependencySubtree ("/data/**"): a path the analysis cannot follow exactly (a
 //   descendant axis, a wildcard, a sideways axis), reported by its deepest known prefix: the
 //   expression may read anything below it ("/data//x" -> "/data/**").
+// - "/data/rep/q" + kDependencySelf ("/data/rep/q#self"): it reads the value of the node it runs
+//   at, and only that node (".", current(), string() without an argument): a change at another
+//   node of the same path ("/data/rep[7]/q" for an expression at "/data/rep[3]/q") does not
+//   matter. This keeps coalesce(., 'x') in a repeat of n instances from re-running n times on
+//   each of the n changes.
 inline constexpr std::string_view kDependencySubtree = "/**";
 inline constexpr std::string_view kDependencyNodesOnly = "#nodes";
+inline constexpr std::string_view kDependencySelf = "#self";
 std::vector<std::string> dependencies(const Expr& e, std::string_view context_path);
 
 // True when the expression's value can change without any instance change (now(), random() ...).
