@@ -115,6 +115,9 @@ constexpr std::size_t kIndexedChildren = 32;
 }  // namespace
 
 void Tree::child_added(Node* parent, Node* child, bool at_end) {
+  // A tree being changed has no other reader (see the header): the empty check needs no lock,
+  // and loading a form pays nothing for the index until something asks for it.
+  if (child_index_.empty()) return;
   std::lock_guard lock(child_index_mutex_);
   auto it = child_index_.find(parent);
   if (it == child_index_.end()) return;
@@ -159,6 +162,7 @@ void Tree::remove_child(Node* child) {
   v.erase(std::remove(v.begin(), v.end(), child), v.end());
   child->parent = nullptr;
   order_dirty_ = true;
+  if (child_index_.empty()) return;
   std::lock_guard lock(child_index_mutex_);
   child_index_.erase(p);
 }
