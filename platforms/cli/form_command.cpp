@@ -150,9 +150,10 @@ int check(const Parsed& p) {
 
 // The final state for people: each answered or computed question with its label, then the
 // steps that failed, the open violations and the submission XML.
-void print_text(const nlohmann::json& doc) {
-  const auto& snaps = doc["snapshots"];
-  const auto& last = snaps.back();
+// `doc` is run_fill's document without its snapshots; `last` the final snapshot and `failed`
+// those of the steps that failed (the only ones shown).
+void print_text(const nlohmann::json& doc, const nlohmann::json& last,
+                const std::vector<nlohmann::json>& failed) {
   std::cout << doc.value("form", "") << " (" << last.value("language", "") << ")\n\n";
   for (const auto& n : last["nodes"]) {
     std::string type = n.value("type", "");
@@ -186,9 +187,8 @@ void print_text(const nlohmann::json& doc) {
                         ? n["violation"]["message"].get<std::string>() : std::string());
     std::cout << "\n";
   }
-  for (const auto& s : snaps)
-    if (!s.value("ok", true))
-      std::cout << "\nstep " << s["step"] << " failed: " << s["error"].get<std::string>() << "\n";
+  for (const auto& s : failed)
+    std::cout << "\nstep " << s["step"] << " failed: " << s["error"].get<std::string>() << "\n";
   // The submission's open violations, each with its message in the current language (the
   // messages are on the last snapshot's nodes).
   std::map<std::string, std::string> messages;
@@ -227,13 +227,25 @@ int fill(const Parsed& p) {
     }
     steps = std::move(parsed.value());
   }
-  nlohmann::json doc = core::run_fill(p.positional[0], steps, p.fill);
-  if (p.text && doc.value("ok", false)) {
-    print_text(doc);
-    return 0;
+  // One snapshot at a time: a script of a million steps must not hold a million snapshots.
+  nlohmann::json doc;
+  if (p.text) {
+    nlohmann::json last;
+    std::vector<nlohmann::json> failed;  // only their step and error are shown
+    doc = core::run_fill(p.positional[0], steps, p.fill, [&](nlohmann::json&& snap) {
+      if (!snap.value("ok", true))
+        failed.push_back({{"step", snap["step"]}, {"error", snap["error"]}});
+      last = std::move(snap);
+    });
+    if (doc.value("ok", false)) {
+      print_text(doc, last, failed);
+      return 0;
+    }
+    std::cout << doc.dump(p.compact ? -1 : 1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  } else {
+    doc = core::write_fill(std::cout, p.positional[0], steps, p.fill, p.compact ? -1 : 1);
   }
-  std::cout << doc.dump(p.compact ? -1 : 1, ' ', false, nlohmann::json::error_handler_t::replace)
-            << "\n";
   if (!doc.value("ok", false)) {
     std::cerr << doc["error"].value("message", "") << "\n";
     return 1;

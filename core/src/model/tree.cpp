@@ -109,19 +109,49 @@ Node* Tree::text_node(Node* leaf) {
   return leaf->text;
 }
 
+namespace {
+// Parents with fewer children are scanned: an index would cost more than it saves.
+constexpr std::size_t kIndexedChildren = 32;
+}  // namespace
+
+void Tree::child_added(Node* parent, Node* child, bool at_end) {
+  // A tree being changed has no other reader (see the header): the empty check needs no lock,
+  // and loading a form pays nothing for the index until something asks for it.
+  if (child_index_.empty()) return;
+  std::lock_guard lock(child_index_mutex_);
+  auto it = child_index_.find(parent);
+  if (it == child_index_.end()) return;
+  if (at_end) it->second[child->name].push_back(child);
+  else child_index_.erase(it);  // rebuilt on next use, in the new order
+}
+
+const std::vector<Node*>* Tree::children_named(const Node* parent, std::string_view name) const {
+  if (parent->children.size() < kIndexedChildren) return nullptr;
+  std::lock_guard lock(child_index_mutex_);
+  auto [it, fresh] = child_index_.try_emplace(parent);
+  if (fresh)
+    for (Node* c : parent->children) it->second[c->name].push_back(c);
+  static const std::vector<Node*> kNone;
+  auto found = it->second.find(name);
+  return found == it->second.end() ? &kNone : &found->second;
+}
+
 void Tree::append_child(Node* parent, Node* child) {
   parent->child_pos_dirty = true;
   child->parent = parent;
   parent->children.push_back(child);
   order_dirty_ = true;
+  child_added(parent, child, true);
 }
 
 void Tree::insert_child(Node* parent, std::size_t index, Node* child) {
   parent->child_pos_dirty = true;
   child->parent = parent;
   index = std::min(index, parent->children.size());
+  bool at_end = index == parent->children.size();
   parent->children.insert(parent->children.begin() + static_cast<std::ptrdiff_t>(index), child);
   order_dirty_ = true;
+  child_added(parent, child, at_end);
 }
 
 void Tree::remove_child(Node* child) {
@@ -132,6 +162,9 @@ void Tree::remove_child(Node* child) {
   v.erase(std::remove(v.begin(), v.end(), child), v.end());
   child->parent = nullptr;
   order_dirty_ = true;
+  if (child_index_.empty()) return;
+  std::lock_guard lock(child_index_mutex_);
+  child_index_.erase(p);
 }
 
 void Tree::add_attribute(Node* element, Node* attr) {

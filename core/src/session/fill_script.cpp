@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <ostream>
 
 namespace khaosat::core {
 
@@ -266,6 +267,112 @@ Result<json> parse_script(std::string_view text) {
 }
 
 json run_fill(const std::string& form_path, const json& steps, const FillOptions& options) {
+  json snaps = json::array();
+  json doc = run_fill(form_path, steps, options,
+                      [&snaps](json&& snap) { snaps.push_back(std::move(snap)); });
+  if (doc.value("ok", false)) doc["snapshots"] = std::move(snaps);
+  return doc;
+}
+
+namespace {
+
+// Where write_fill keeps the serialised snapshots until the document's end is known: an
+// anonymous temporary file (deleted when closed), or memory when none can be made.
+class SnapshotSpill {
+ public:
+  SnapshotSpill() : file_(std::tmpfile()) {}
+  ~SnapshotSpill() {
+    if (file_) std::fclose(file_);
+  }
+  SnapshotSpill(const SnapshotSpill&) = delete;
+  SnapshotSpill& operator=(const SnapshotSpill&) = delete;
+
+  void append(const std::string& text) {
+    if (file_ && std::fwrite(text.data(), 1, text.size(), file_) == text.size()) return;
+    if (file_) {  // the disk is full: keep what was written, then go on in memory
+      move_to_memory();
+    }
+    memory_ += text;
+  }
+  // Copies everything appended to `out`.
+  bool copy_to(std::ostream& out) {
+    if (file_) {
+      if (std::fflush(file_) != 0 || std::fseek(file_, 0, SEEK_SET) != 0) return false;
+      char buf[1 << 16];
+      for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, file_)) > 0;)
+        out.write(buf, static_cast<std::streamsize>(got));
+      if (std::ferror(file_)) return false;
+    }
+    out << memory_;
+    return static_cast<bool>(out);
+  }
+
+ private:
+  void move_to_memory() {
+    std::string kept;
+    if (std::fflush(file_) == 0 && std::fseek(file_, 0, SEEK_SET) == 0) {
+      char buf[1 << 16];
+      for (std::size_t got; (got = std::fread(buf, 1, sizeof buf, file_)) > 0;) kept.append(buf, got);
+    }
+    std::fclose(file_);
+    file_ = nullptr;
+    memory_ = std::move(kept) + memory_;
+  }
+  std::FILE* file_;
+  std::string memory_;
+};
+
+}  // namespace
+
+json write_fill(std::ostream& out, const std::string& form_path, const json& steps,
+                const FillOptions& options, int indent) {
+  constexpr auto kReplace = json::error_handler_t::replace;
+  SnapshotSpill spill;
+  bool first = true;
+  // An element of the top-level "snapshots" array: as dump() prints it at depth 2 (every line
+  // after the first indented by two more steps; JSON strings hold no raw newline).
+  const std::string pad(indent > 0 ? static_cast<std::size_t>(2 * indent) : 0, ' ');
+  json doc = run_fill(form_path, steps, options, [&](json&& snap) {
+    std::string text = snap.dump(indent, ' ', false, kReplace);
+    std::string item = first ? "" : (indent >= 0 ? ",\n" : ",");
+    first = false;
+    if (indent >= 0) {
+      item += pad;
+      for (char c : text) {
+        item += c;
+        if (c == '\n') item += pad;
+      }
+    } else {
+      item += text;
+    }
+    spill.append(item);
+  });
+  if (!doc.value("ok", false)) {
+    out << doc.dump(indent, ' ', false, kReplace) << "\n";
+    return doc;
+  }
+  // The document's keys are sorted, so "snapshots" follows "instanceXML" (known only at the
+  // end): print the rest with an empty array and put the snapshots where it is. Only the
+  // top-level key can read "snapshots": [] with bare quotes (inside strings they are escaped).
+  doc["snapshots"] = json::array();
+  std::string rest = doc.dump(indent, ' ', false, kReplace);
+  const std::string empty = indent >= 0 ? "\"snapshots\": []" : "\"snapshots\":[]";
+  std::size_t at = rest.find(empty);
+  doc.erase("snapshots");
+  if (at == std::string::npos) {  // cannot happen: the key was just set
+    out << rest << "\n";
+    return doc;
+  }
+  out.write(rest.data(), static_cast<std::streamsize>(at + empty.size() - 1));
+  if (indent >= 0) out << "\n";
+  if (!first) spill.copy_to(out);
+  if (indent >= 0) out << "\n" << std::string(static_cast<std::size_t>(indent), ' ');
+  out << rest.substr(at + empty.size() - 1) << "\n";
+  return doc;
+}
+
+json run_fill(const std::string& form_path, const json& steps, const FillOptions& options,
+              const std::function<void(json&&)>& on_snapshot) {
   json doc = {{"form", form_path}, {"engine", "khaosat@0.1.0"}};
   SessionOptions sopts;
   if (options.now_ms) sopts.env = deterministic_environment(*options.now_ms);
@@ -311,9 +418,8 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
   }
   doc["languages"] = s.languages();
   if (doc["languages"].empty()) doc["languages"] = json::array({""});
-  json snaps = json::array();
-  snaps.push_back(snapshot(s, 0, "load", lang_error.empty(), lang_error, load_ms,
-                           options.instance_xml_each, options.labels));
+  on_snapshot(snapshot(s, 0, "load", lang_error.empty(), lang_error, load_ms,
+                       options.instance_xml_each, options.labels));
   auto steps_t0 = std::chrono::steady_clock::now();
   int i = 0;
   for (const json& step : steps) {
@@ -321,12 +427,11 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
     auto ts = std::chrono::steady_clock::now();
     std::string err = step_error(s, step);
     double ms = elapsed_ms(ts);
-    snaps.push_back(snapshot(s, i, step, err.empty(), err, ms, options.instance_xml_each, options.labels));
+    on_snapshot(snapshot(s, i, step, err.empty(), err, ms, options.instance_xml_each, options.labels));
   }
   doc["timings"] = {{"loadMs", load_ms},
                     {"loadRepeatsMs", repeats},
                     {"stepsTotalMs", elapsed_ms(steps_t0)}};
-  doc["snapshots"] = std::move(snaps);
   doc["instanceXML"] = s.instance_xml();
   auto vs = s.validate();
   doc["submission"] = {{"status", vs.empty() ? "ready" : "pending"},

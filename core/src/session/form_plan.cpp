@@ -21,13 +21,6 @@ std::string strip_predicates(std::string_view ref) {
 
 namespace {
 
-bool is_prefix_path(std::string_view prefix, std::string_view path) {
-  // true when `prefix` is `path` or one of its ancestors
-  if (prefix.size() > path.size()) return false;
-  if (path.compare(0, prefix.size(), prefix) != 0) return false;
-  return prefix.size() == path.size() || path[prefix.size()] == '/' || prefix == "/";
-}
-
 DataType data_type_of(const Bind* b) {
   if (!b || b->type.empty()) return DataType::String;
   const std::string& t = b->type;
@@ -394,6 +387,13 @@ class Builder {
       const auto& kids = plan_->defs[d].children;
       for (auto it = kids.rbegin(); it != kids.rend(); ++it) stack.push_back({*it, false});
     }
+    // The definitions by path, sorted: those a path prefix covers are two ranges of it, found
+    // by binary search (a scan of every definition per dependency would make 100,000 questions
+    // that read an attribute cost 100,000 x 100,000).
+    std::vector<std::pair<std::string_view, int>> by_sorted_path;
+    by_sorted_path.reserve(n);
+    for (int k = 0; k < n; ++k) by_sorted_path.emplace_back(plan_->defs[k].path, k);
+    std::sort(by_sorted_path.begin(), by_sorted_path.end());
     for (int ci = 0; ci < static_cast<int>(plan_->comps.size()); ++ci) {
       for (const std::string& dep : plan_->comps[ci].deps) {
         if (dep.rfind("instance(", 0) == 0) continue;
@@ -417,8 +417,7 @@ class Builder {
         }
         // No definition at the path (an attribute, a name the template lacks, "/"): what the
         // path prefix covers.
-        for (NodeDef& def : plan_->defs)
-          if (is_prefix_path(path, def.path)) def.triggers.push_back(ci);
+        for (int k : covered_by(path, by_sorted_path)) plan_->defs[k].triggers.push_back(ci);
       }
     }
     for (NodeDef& d : plan_->defs) {
@@ -431,6 +430,23 @@ class Builder {
         return std::binary_search(d.triggers.begin(), d.triggers.end(), c);
       });
     }
+  }
+
+  // The definitions whose path is `prefix` or below it (`prefix` "/": every one), from `sorted` (every
+  // definition's path, sorted): the exact path, then the contiguous run starting "prefix/".
+  static std::vector<int> covered_by(const std::string& prefix,
+                                     const std::vector<std::pair<std::string_view, int>>& sorted) {
+    std::vector<int> out;
+    auto from = [&](std::string_view start) {
+      return std::lower_bound(sorted.begin(), sorted.end(), std::pair{start, -1});
+    };
+    if (prefix != "/")
+      if (auto it = from(prefix); it != sorted.end() && it->first == prefix)
+        out.push_back(it->second);
+    const std::string below = prefix == "/" ? prefix : prefix + "/";
+    for (auto it = from(below); it != sorted.end() && it->first.starts_with(below); ++it)
+      out.push_back(it->second);
+    return out;
   }
 
   const FormDef& form_;

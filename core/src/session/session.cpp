@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <random>
+#include <span>
 
 #include "session/codec.hpp"
 #include "session/session_impl.hpp"
@@ -141,28 +142,49 @@ struct Copier {
       n->value = (src && !blank) ? src->value : std::string();
       return n;
     }
+    SourceChildren by_name(src);
     for (int cd : d.children) {
       const NodeDef& c = plan.defs[cd];
       if (c.attribute) continue;  // copied with the element's attributes above
       if (c.is_repeat) {
         if (controlled_repeat(c) && !restoring) continue;  // created from jr:count later
-        if (!src) continue;
-        for (const Node* e : src->children) {
-          if (e->name != c.name) continue;
+        for (const Node* e : by_name.all(c.name)) {
           if (!restoring && e->attribute("jr:template")) continue;
           tree.append_child(n, copy(e, cd, blank));
         }
         continue;
       }
-      const Node* e = nullptr;
-      if (src)
-        for (const Node* ch : src->children)
-          if (ch->name == c.name) { e = ch; break; }
-      if (e) tree.append_child(n, copy(e, cd, blank));
+      auto same = by_name.all(c.name);
+      if (!same.empty()) tree.append_child(n, copy(same.front(), cd, blank));
       else tree.append_child(n, copy(nullptr, cd, true));
     }
     return n;
   }
+
+  // A source element's children grouped by name, in document order: each child definition
+  // finds its elements without scanning every sibling (a flat form of 100,000 questions
+  // would otherwise cost 100,000 x 100,000 name comparisons).
+  class SourceChildren {
+   public:
+    explicit SourceChildren(const Node* src) {
+      if (!src) return;
+      order_.reserve(src->children.size());
+      for (const Node* e : src->children) order_.push_back(e);
+      std::stable_sort(order_.begin(), order_.end(),
+                       [](const Node* a, const Node* b) { return a->name < b->name; });
+    }
+    // The children named `name`, in document order.
+    std::span<const Node* const> all(const std::string& name) const {
+      auto lo = std::lower_bound(order_.begin(), order_.end(), name,
+                                 [](const Node* e, const std::string& n) { return e->name < n; });
+      auto hi = lo;
+      while (hi != order_.end() && (*hi)->name == name) ++hi;
+      return {lo, hi};
+    }
+
+   private:
+    std::vector<const Node*> order_;
+  };
 };
 
 }  // namespace

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <regex>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "khaosat/core/xlsform.hpp"
 #include "xlsform/compiler_internal.hpp"
@@ -61,8 +64,9 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   std::string xml = c.run();
   // One line per mistake, even when a cell is checked from several places.
   std::vector<std::string> errors;
+  std::unordered_set<std::string_view> seen;  // a form with 100,000 mistakes: no scan per one
   for (const auto& e : c.errors())
-    if (std::find(errors.begin(), errors.end(), e) == errors.end()) errors.push_back(e);
+    if (seen.insert(e).second) errors.push_back(e);
   if (!errors.empty()) {
     std::string msg = source_path + ": " +
                       (errors.size() == 1 ? errors.front()
@@ -81,17 +85,16 @@ Error locate_in_survey(const Workbook& wb, const std::string& source_path, const
   std::string rows;
   if (survey) {
     detail::RowReader rr(*survey);
-    std::vector<std::string> seen;
+    // name -> its first row, built once: a message naming many paths costs one pass.
+    std::unordered_map<std::string, int> row_of;
+    for (const Row& r : survey->rows) row_of.emplace(rr.get(r, "name"), r.number);
+    std::unordered_set<std::string> seen;
     for (std::sregex_iterator it(e.message.begin(), e.message.end(), kPath), end; it != end; ++it) {
       std::string path = it->str();
       std::string name = path.substr(path.find_last_of('/') + 1);
-      if (std::find(seen.begin(), seen.end(), name) != seen.end()) continue;
-      seen.push_back(name);
-      for (const Row& r : survey->rows)
-        if (rr.get(r, "name") == name) {
-          rows += (rows.empty() ? "" : ", ") + ("'" + name + "' (row " + std::to_string(r.number) + ")");
-          break;
-        }
+      if (!seen.insert(name).second) continue;
+      if (auto r = row_of.find(name); r != row_of.end())
+        rows += (rows.empty() ? "" : ", ") + ("'" + name + "' (row " + std::to_string(r->second) + ")");
     }
   }
   std::string msg = source_path + ": " + e.message;

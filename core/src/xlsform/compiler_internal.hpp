@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -75,6 +76,7 @@ struct Choice {
 struct ChoiceList {
   std::vector<Choice> choices;
   std::vector<std::string> columns;  // every column of the choices sheet (for choice_filter)
+  std::unordered_map<std::string, int> row_of_name;  // name -> its first row (duplicate check)
 };
 
 enum class Kind { Leaf, Group, Repeat };
@@ -212,6 +214,7 @@ class Compiler {
   std::string source_path_;
   std::vector<std::string> errors_;
   std::vector<std::string> warnings_;
+  std::unordered_set<std::string> warning_seen_;  // warnings_ once each, without a scan per one
   const Sheet* survey_ = nullptr;
   std::unique_ptr<RowReader> sr_;
   Settings settings_;

@@ -15,7 +15,7 @@ namespace khaosat::core::xlsform::detail {
 
 void Compiler::warning(const Sheet& s, const Row& r, std::size_t col, const std::string& what) {
   std::string w = s.where(r, col) + ": " + what;
-  if (std::find(warnings_.begin(), warnings_.end(), w) == warnings_.end()) warnings_.push_back(w);
+  if (warning_seen_.insert(w).second) warnings_.push_back(std::move(w));
 }
 
 namespace {

@@ -422,9 +422,16 @@ namespace {
 
 // The fast path: child::name without predicates.
 void child_name_step(const Step& s, const NodeSet& in, NodeSet& out) {
-  for (Node* n : in)
+  for (Node* n : in) {
+    // An unprefixed name: the tree's index of a large element's children by name.
+    if (s.local.empty() && n->tree)
+      if (const auto* named = n->tree->children_named(n, s.name)) {
+        out.insert(out.end(), named->begin(), named->end());
+        continue;
+      }
     for (Node* c : n->children)
       if (c->name == s.name || (!s.local.empty() && c->local == s.local)) out.push_back(c);
+  }
 }
 
 void apply_step(const Step& s, const NodeSet& in, NodeSet& out, const Context& ctx) {

@@ -6,6 +6,8 @@
 // the clock in the options; not thread-safe only in the sense that it uses no shared state.
 #pragma once
 
+#include <functional>
+#include <iosfwd>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -38,6 +40,22 @@ Status apply_step(FormSession& session, const nlohmann::json& step);
 // the script goes on, as the oracle does.
 nlohmann::json run_fill(const std::string& form_path, const nlohmann::json& steps,
                         const FillOptions& options);
+
+// The same run, handing each snapshot to `on_snapshot` as it is taken instead of keeping it:
+// the returned document has no "snapshots". A script of a million steps is not held as a
+// million snapshot trees.
+nlohmann::json run_fill(const std::string& form_path, const nlohmann::json& steps,
+                        const FillOptions& options,
+                        const std::function<void(nlohmann::json&&)>& on_snapshot);
+
+// Runs as run_fill and writes its document to `out`, byte for byte as
+// run_fill(...).dump(indent, ' ', false, error_handler_t::replace) followed by "\n" would
+// (indent -1: one line), holding one snapshot at a time: the keys are sorted, so the
+// snapshots come after "instanceXML", known only at the end; until then they wait serialised
+// in an anonymous temporary file (in memory when none can be made). Returns the document
+// without "snapshots" (its "ok" and "error" say how the run went).
+nlohmann::json write_fill(std::ostream& out, const std::string& form_path,
+                          const nlohmann::json& steps, const FillOptions& options, int indent);
 
 // The reproducible platform of a conformance run, matching the oracle's --deterministic mode:
 // the clock fixed at `now_ms` (UTC), counter UUIDs ("00000000-0000-4000-8000-000000000001"...),
