@@ -29,13 +29,13 @@ FormRecord read_form(store::Stmt& s) {
 }
 
 // The XForm XML of a form file: the file itself, or the XLSForm compiler's output.
-Result<std::string> xform_text(const std::string& path) {
+Result<std::string> xform_text(Env& env, const std::string& path) {
   if (xlsform::is_xlsform_path(path)) {
-    auto wb = xlsform::read_workbook(path);
+    auto wb = xlsform::read_workbook(path, env);
     if (!wb) return wb.error();
     return xlsform::xlsform_to_xform(*wb, path);
   }
-  return store::read_whole_file(path);
+  return env.read_file(path, kMaxFormFileBytes);
 }
 
 std::string form_media_dir(const StoreImpl& s, const std::string& sha) {
@@ -64,9 +64,10 @@ Result<StoreImpl::FormKey> StoreImpl::installed_key(const Form& form) {
 Result<FormRecord> Store::install_form(const std::string& form_path,
                                        const std::vector<std::string>& media_files) {
   StoreImpl& s = *impl_;
-  auto xml = xform_text(form_path);
+  auto xml = xform_text(s.os(), form_path);
   if (!xml) return xml.error();
   FormLoadOptions lo;
+  lo.env = &s.os();
   for (const auto& m : media_files) lo.media_dirs.push_back(fs::path(m).parent_path().string());
   auto form = load_form_xml(*xml, form_path, lo);
   if (!form) return form.error();
@@ -90,17 +91,13 @@ Result<FormRecord> Store::install_form(const std::string& form_path,
   // Media first, durably, under the definition's hash; the rows follow in the transaction.
   std::string dir = form_media_dir(s, rec.sha256);
   std::vector<std::pair<std::string, std::string>> media;
-  if (!media_files.empty()) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) return Error::make("store.io", dir + ": cannot create the folder: " + ec.message());
-  }
+  if (!media_files.empty())
+    if (Status st = s.os().create_dirs(dir); !st) return store::store_error(st.error());
   for (const auto& m : media_files) {
-    auto bytes = store::read_whole_file(m);
-    if (!bytes) return bytes.error();
     std::string name = fs::path(m).filename().string();
-    if (Status st = store::write_file_durably(dir, name, *bytes); !st) return st.error();
-    media.emplace_back(name, sha256_hex(*bytes));
+    auto copied = store::copy_into(s.os(), m, dir, name);  // streamed, like attachments
+    if (!copied) return copied.error();
+    media.emplace_back(name, copied->sha256);
     rec.media.push_back(name);
   }
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
@@ -256,6 +253,7 @@ Result<Form> Store::load_form(const std::string& form_id, const std::string& ver
     xml = (*s)->text(0);
   }
   FormLoadOptions lo;
+  lo.env = &impl_->os();
   lo.media_dirs.push_back(form_media_dir(*impl_, rec->sha256));
   auto form = load_form_xml(xml, impl_->path + " (form '" + form_id + "')", lo);
   if (!form) return form.error();

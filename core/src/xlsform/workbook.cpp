@@ -197,7 +197,7 @@ Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_c
 
 }  // namespace detail
 
-Result<Workbook> read_workbook(const std::string& path) {
+Result<Workbook> read_workbook(const std::string& path, Env& env) {
   std::string ext;
   if (auto dot = path.find_last_of('.'); dot != std::string::npos && path.find('/', dot) == std::string::npos)
     for (char c : path.substr(dot)) ext += ascii_lower(c);
@@ -207,10 +207,9 @@ Result<Workbook> read_workbook(const std::string& path) {
   if (ext != ".xlsx" && ext != ".xlsm" && ext != ".md" && ext != ".csv")
     return Error::make("xlsform.format",
                        path + ": unknown form file type; expected .xlsx, .md or .csv");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::make("io", path + ": cannot open the file");
-  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return Error::make("io", path + ": cannot read the file");
+  auto read = env.read_file(path, kMaxFormFileBytes);
+  if (!read) return read.error();
+  const std::string& bytes = *read;
   if (ext == ".md") return read_markdown(bytes, path);
   if (ext == ".csv") return read_csv(bytes, path);
   return read_xlsx_bytes(bytes, path);

@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "khaosat/core/env.hpp"
 #include "khaosat/core/result.hpp"
 
 namespace khaosat::core::xlsform {
@@ -94,7 +95,7 @@ struct ReadLimits {
 // Reads a workbook from disk, choosing the reader by extension (.xlsx/.xlsm, .md, .csv, any
 // case). Errors: "io" (cannot read the file), "xlsform.format" (unknown or .xls extension), and
 // the readers' own codes.
-Result<Workbook> read_workbook(const std::string& path);
+Result<Workbook> read_workbook(const std::string& path, Env& env = Env::default_env());
 
 // Reads .xlsx bytes. `name` is used in messages only. Errors: "xlsx.zip" (not a zip, damaged
 // entry), "xlsx.xml" (malformed XML part), "xlsx.structure" (a required part or attribute is
