@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 #include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/store.hpp"
 #include "khaosat/core/submission_table.hpp"
@@ -296,10 +297,9 @@ int export_cmd(core::Store& s, const Args& a) {
   if (a.out.empty()) {
     std::cout << out.str();
   } else {
-    std::ofstream file(a.out, std::ios::binary);
-    file << out.str();
-    if (!file) {
-      std::cerr << "khaosat data export: cannot write '" << a.out << "'\n";
+    // Never over the database (or its WAL) that is being exported.
+    if (core::Status st = write_output(a.out, out.str(), {a.db, a.db + "-wal", a.db + "-shm"}); !st) {
+      std::cerr << "khaosat data export: " << st.error().message << "\n";
       return 1;
     }
   }
@@ -334,13 +334,12 @@ int add(const Args& a) {
   const std::string& form_path = a.positional[0];
   json steps = json::array();
   if (a.positional.size() == 2) {
-    std::ifstream in(a.positional[1], std::ios::binary);
-    if (!in) {
-      std::cerr << "khaosat data add: cannot read script '" << a.positional[1] << "'\n";
+    auto text = read_input(a.positional[1], core::kMaxScriptFileBytes);
+    if (!text) {
+      std::cerr << "khaosat data add: cannot read the script: " << text.error().message << "\n";
       return 2;
     }
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    auto parsed = core::parse_script(text);
+    auto parsed = core::parse_script(*text);
     if (!parsed) {
       std::cerr << "khaosat data add: " << a.positional[1] << ": " << parsed.error().message << "\n";
       return 2;
@@ -348,8 +347,8 @@ int add(const Args& a) {
     steps = std::move(parsed.value());
   }
   for (const auto& f : a.attach)
-    if (!fs::is_regular_file(f)) {
-      std::cerr << "khaosat data add: cannot read attachment '" << f << "'\n";
+    if (auto file = core::Env::default_env().open_sequential(f); !file) {
+      std::cerr << "khaosat data add: cannot read attachment: " << file.error().message << "\n";
       return 2;
     }
   auto store = open_store(a, false);
@@ -358,8 +357,10 @@ int add(const Args& a) {
   std::vector<std::string> media;
   if (!a.media.empty()) {
     std::error_code ec;
+    // Everything but sub-folders: a FIFO or a device is refused, with its reason, by
+    // install_form (Env::open_sequential) rather than silently left out.
     for (const auto& e : fs::directory_iterator(a.media, ec))
-      if (e.is_regular_file()) media.push_back(e.path().string());
+      if (!e.is_directory()) media.push_back(e.path().string());
     if (ec) {
       std::cerr << "khaosat data add: cannot read media folder '" << a.media << "': " << ec.message() << "\n";
       return 2;
@@ -372,6 +373,7 @@ int add(const Args& a) {
   core::SessionOptions so;
   if (a.now_ms) {
     so.env = core::deterministic_environment(*a.now_ms);
+    so.env.tz_offset_minutes = {};  // --now fixes the instant; the zone stays the device's
   }
   so.env.uuid = [&s] { return s.new_id(); };  // time-ordered instance ids (UUIDv7)
   auto session = core::FormSession::start(*form, so);

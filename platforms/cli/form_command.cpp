@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 #include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/xlsform.hpp"
@@ -35,15 +36,6 @@ const char* kFormUsage =
     "      stdout (or to -o FILE). Every mistake in the form is reported on stderr, one line\n"
     "      each, naming sheet, row and column. Exit 0 when converted, 1 when the form has\n"
     "      mistakes or cannot be read or written.\n";
-
-bool read_file(const std::string& path, std::string& out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
-}
 
 struct Parsed {
   std::vector<std::string> positional;
@@ -214,12 +206,12 @@ int fill(const Parsed& p) {
   }
   nlohmann::json steps = nlohmann::json::array();
   if (p.positional.size() == 2) {
-    std::string text;
-    if (!read_file(p.positional[1], text)) {
-      std::cerr << "khaosat form fill: cannot read script '" << p.positional[1] << "'\n";
+    auto text = read_input(p.positional[1], core::kMaxScriptFileBytes);
+    if (!text) {
+      std::cerr << "khaosat form fill: cannot read the script: " << text.error().message << "\n";
       return 2;
     }
-    auto parsed = core::parse_script(text);
+    auto parsed = core::parse_script(*text);
     if (!parsed) {
       std::cerr << "khaosat form fill: " << p.positional[1] << ": " << parsed.error().message
                 << "\n";
@@ -278,11 +270,8 @@ int convert(const Parsed& p) {
     std::cout << xml.value();
     return 0;
   }
-  std::ofstream out(p.output, std::ios::binary);
-  out << xml.value();
-  out.close();
-  if (!out) {
-    std::cerr << "khaosat form convert: cannot write '" << p.output << "'\n";
+  if (core::Status st = write_output(p.output, xml.value(), {path}); !st) {
+    std::cerr << "khaosat form convert: " << st.error().message << "\n";
     return 1;
   }
   return 0;

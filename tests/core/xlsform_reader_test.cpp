@@ -386,7 +386,7 @@ TEST_CASE("xlsform reader: read_workbook chooses the reader by extension") {
   CHECK(read_workbook(dir.write("f.txt", "x")).error().code == "xlsform.format");
   auto missing = read_workbook((dir.path() / "nothing.xlsx").string());
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.error().code == "io");
+  CHECK(missing.error().code == "io.not_found");
 }
 
 TEST_CASE("xlsform reader: damaged zips and XML give clear errors") {

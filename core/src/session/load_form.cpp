@@ -13,6 +13,7 @@ LoadOptions loader_options(const FormLoadOptions& options) {
   LoadOptions lo;
   lo.media_dirs = options.media_dirs;
   lo.missing_blank = options.missing_blank;
+  lo.env = options.env;
   return lo;
 }
 
@@ -38,7 +39,7 @@ Result<Form> finish(Result<std::shared_ptr<const FormDef>> loaded) {
 Result<Form> load_form(const std::string& path, const FormLoadOptions& options) {
   const LoadOptions lo = loader_options(options);
   if (xlsform::is_xlsform_path(path)) {
-    auto wb = xlsform::read_workbook(path);
+    auto wb = xlsform::read_workbook(path, lo.files());
     if (!wb) return wb.error();
     // Only the workbook knows the survey rows a plan error's paths come from.
     return finish(xlsform::compile_xlsform(wb.value(), path, lo), [&](const Error& e) {

@@ -1,10 +1,8 @@
 // FormSession: building the instance, start/restore, answers and repeats. The computation engine
 // is in session_compute.cpp, snapshots in session_snapshot.cpp, XML/JSON in session_serialize.cpp.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <random>
 #include <span>
 
 #include "session/codec.hpp"
@@ -64,19 +62,18 @@ Result<FormSession::Finalized> FormSession::finalize() { return impl_->finalize(
 
 namespace {
 
+// Every unset seam comes from one Env: the device's clock AND its time zone, so that today()
+// on a phone in Vietnam is the local date, not UTC's, without the caller passing the offset.
 SessionEnvironment fill_defaults(SessionEnvironment env) {
-  if (!env.now_ms) {
-    env.now_ms = [] {
-      auto now = std::chrono::system_clock::now().time_since_epoch();
-      return static_cast<double>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  Env* os = env.os ? env.os : &Env::default_env();
+  env.os = os;
+  if (!env.now_ms) env.now_ms = [os] { return static_cast<double>(os->now_ms()); };
+  if (!env.tz_offset_minutes)
+    env.tz_offset_minutes = [os](double ms) {
+      return os->utc_offset_minutes(static_cast<std::int64_t>(std::floor(ms)));
     };
-  }
-  if (!env.tz_offset_minutes) env.tz_offset_minutes = [](double) { return 0; };
-  if (!env.random) {
-    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
-    env.random = [rng] { return std::uniform_real_distribution<double>(0.0, 1.0)(*rng); };
-  }
+  if (!env.random) env.random = [os] { return os->random_unit(); };
+  if (!env.uuid) env.uuid = [os] { return os->uuid_v4(); };
   return env;
 }
 

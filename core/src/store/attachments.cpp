@@ -1,6 +1,4 @@
 // Store: attachment content (one file per sha256 in the media folder) and orphan cleanup.
-#include <filesystem>
-
 #include "khaosat/core/store.hpp"
 #include "store/files.hpp"
 #include "store/store_impl.hpp"
@@ -9,27 +7,18 @@ namespace khaosat::core {
 
 using store::Reset;
 using store::Txn;
-namespace fs = std::filesystem;
 
 Result<AttachmentRecord> StoreImpl::write_content(const AttachmentInput& file) {
-  std::string bytes;
-  if (!file.path.empty()) {
-    auto read = store::read_whole_file(file.path);
-    if (!read) return read.error();
-    bytes = std::move(read.value());
-  } else {
-    bytes = file.bytes;
+  // Streamed: a 200 MB video is copied and hashed 1 MiB at a time (store/files.hpp).
+  auto content = file.path.empty() ? store::store_bytes(os(), file.bytes, media_dir)
+                                   : store::copy_into(os(), file.path, media_dir);
+  if (!content) {
+    if (!file.path.empty() && content.error().code.starts_with("io."))
+      return Error::make("store.attachment", path + ": cannot store attachment '" + file.name +
+                                                 "': " + content.error().message);
+    return content.error();
   }
-  AttachmentRecord a;
-  a.sha256 = sha256_hex(bytes);
-  a.size = static_cast<std::int64_t>(bytes.size());
-  a.path = content_path(a.sha256);
-  // Stored once: a file under its final name was fsynced before its rename, so it is whole.
-  std::error_code ec;
-  auto size = fs::file_size(a.path, ec);
-  if (!ec && size == bytes.size()) return a;
-  if (Status st = store::write_file_durably(media_dir, a.sha256, bytes); !st) return st.error();
-  return a;
+  return AttachmentRecord{content->sha256, content->size, content_path(content->sha256)};
 }
 
 Status StoreImpl::record_content(const AttachmentRecord& a) {
@@ -75,14 +64,18 @@ Result<CleanupReport> Store::clean_orphans() {
   }
   auto known = s.stmt("SELECT 1 FROM attachments WHERE sha256 = ?", what);
   if (!known) return known.error();
-  std::error_code ec;
-  std::vector<fs::path> doomed;
-  for (const auto& entry : fs::directory_iterator(s.media_dir, ec)) {
-    if (!entry.is_regular_file()) continue;  // forms/ holds form media
-    std::string name = entry.path().filename().string();
+  auto names = s.os().list_dir(s.media_dir);
+  if (!names) return store::store_error(names.error());
+  std::vector<std::string> doomed;
+  for (const std::string& name : *names) {
+    std::string p = s.media_dir + "/" + name;
+    auto info = s.os().stat(p);
+    if (!info) return store::store_error(info.error());
+    if (info->kind != FileKind::Regular) continue;  // forms/ holds form media
     if (name.starts_with(store::kTempPrefix)) {
-      doomed.push_back(entry.path());
+      doomed.push_back(p);
       ++rep.temp_files;
+      rep.bytes += static_cast<std::int64_t>(info->size);
       continue;
     }
     Reset r(*known);
@@ -90,16 +83,14 @@ Result<CleanupReport> Store::clean_orphans() {
     int rc = (*known)->step();
     if (rc == SQLITE_ROW) continue;
     if (rc != SQLITE_DONE) return s.db.error(what, rc);
-    doomed.push_back(entry.path());
+    doomed.push_back(p);
     ++rep.orphan_files;
+    rep.bytes += static_cast<std::int64_t>(info->size);
   }
-  if (ec) return Error::make("store.io", s.media_dir + ": cannot list the media folder: " + ec.message());
-  for (const auto& p : doomed) {
-    std::error_code e2;
-    rep.bytes += static_cast<std::int64_t>(fs::file_size(p, e2));
-    fs::remove(p, e2);
-    if (e2) return Error::make("store.io", p.string() + ": cannot delete: " + e2.message());
-  }
+  for (const auto& p : doomed)
+    if (Status st = s.os().remove(p); !st) return store::store_error(st.error());
+  if (!doomed.empty())
+    if (Status st = s.os().sync_dir(s.media_dir); !st) return store::store_error(st.error());
   if (rep.orphan_files + rep.temp_files > 0) {
     Txn txn(s.db);
     if (Status st = txn.begin(what); !st) return st.error();

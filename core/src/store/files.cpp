@@ -1,85 +1,100 @@
 #include "store/files.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
+#include <vector>
 
-#include <atomic>
-#include <cerrno>
-#include <cstring>
+#include "base/hash.hpp"
 
 namespace khaosat::core::store {
 
 namespace {
 
-Error os_error(const std::string& path, std::string_view what, int err) {
-  std::string code = (err == ENOSPC || err == EFBIG || err == EDQUOT) ? "store.full" : "store.io";
-  if (err == EACCES || err == EROFS || err == EPERM) code = "store.readonly";
-  return Error::make(code, path + ": " + std::string(what) + ": " + std::strerror(err));
-}
+constexpr std::size_t kChunk = 1 << 20;  // 1 MiB: the most of a file held in memory at once
+
+std::string join(const std::string& dir, const std::string& name) { return dir + "/" + name; }
 
 }  // namespace
 
-Result<std::string> read_whole_file(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return os_error(path, "cannot read the file", errno);
-  std::string out;
-  char buf[65536];
-  for (;;) {
-    ssize_t n = ::read(fd, buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      return os_error(path, "cannot read the file", err);
-    }
-    if (n == 0) break;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+Error store_error(const Error& e) {
+  std::string code = "store.io";
+  if (e.code == "io.full") code = "store.full";
+  else if (e.code == "io.readonly") code = "store.readonly";
+  return Error::make(std::move(code), e.message);
+}
+
+Error store_error(const Error& e, std::string_view what) {
+  Error out = store_error(e);
+  out.message = std::string(what) + ": " + out.message;
   return out;
 }
 
-Status fsync_dir(const std::string& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return os_error(dir, "cannot open the folder to sync it", errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return os_error(dir, "cannot sync the folder", err);
-  return ok_status();
+Result<Content> hash_file(Env& env, const std::string& path) {
+  auto in = env.open_sequential(path);
+  if (!in) return in.error();
+  base::Hasher hasher(base::HashAlgorithm::Sha256);
+  std::vector<char> buf(kChunk);
+  Content c;
+  for (;;) {
+    auto n = (*in)->read(buf.data(), buf.size());
+    if (!n) return n.error();
+    if (*n == 0) break;
+    hasher.update(std::string_view(buf.data(), *n));
+    c.size += static_cast<std::int64_t>(*n);
+  }
+  c.sha256 = base::to_hex(hasher.finish());
+  return c;
 }
 
-Status write_file_durably(const std::string& dir, const std::string& name, std::string_view bytes) {
-  static std::atomic<unsigned> counter{0};
-  std::string temp = dir + "/" + std::string(kTempPrefix) + std::to_string(::getpid()) + "-" +
-                     std::to_string(counter++) + "-" + name.substr(0, 16);
-  std::string final_path = dir + "/" + name;
-  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) return os_error(temp, "cannot create the file", errno);
-  auto fail = [&](std::string_view what, int err) {
-    ::close(fd);
-    ::unlink(temp.c_str());
-    return os_error(final_path, what, err);
+Result<Content> copy_into(Env& env, const std::string& source, const std::string& dir,
+                          const std::string& name) {
+  auto in = env.open_sequential(source);
+  if (!in) return in.error();
+  std::string temp = temp_path_beside(join(dir, name.empty() ? "content" : name));
+  auto out = env.new_writable(temp);
+  if (!out) return store_error(out.error());
+  auto fail = [&](const Error& e) -> Error {
+    (void)(*out)->close();
+    (void)env.remove(temp);
+    return store_error(e);
   };
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return fail("cannot write the file", errno);
-    done += static_cast<std::size_t>(n);
+  base::Hasher hasher(base::HashAlgorithm::Sha256);
+  std::vector<char> buf(kChunk);
+  Content c;
+  for (;;) {
+    auto n = (*in)->read(buf.data(), buf.size());
+    if (!n) return fail(n.error());
+    if (*n == 0) break;
+    std::string_view chunk(buf.data(), *n);
+    hasher.update(chunk);
+    c.size += static_cast<std::int64_t>(*n);
+    if (Status st = (*out)->append(chunk); !st) return fail(st.error());
   }
-  if (::fsync(fd) != 0) return fail("cannot sync the file", errno);
-  if (::close(fd) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return os_error(final_path, "cannot close the file", err);
+  c.sha256 = base::to_hex(hasher.finish());
+  if (Status st = (*out)->sync(); !st) return fail(st.error());
+  if (Status st = (*out)->close(); !st) return fail(st.error());
+  std::string final_path = join(dir, name.empty() ? c.sha256 : name);
+  if (name.empty()) {
+    auto there = env.stat(final_path);
+    if (there && there->kind == FileKind::Regular &&
+        there->size == static_cast<std::uint64_t>(c.size)) {
+      (void)env.remove(temp);
+      return c;
+    }
   }
-  if (::rename(temp.c_str(), final_path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(temp.c_str());
-    return os_error(final_path, "cannot rename the file into place", err);
+  if (Status st = env.rename(temp, final_path); !st) {
+    (void)env.remove(temp);
+    return store_error(st.error());
   }
-  return fsync_dir(dir);
+  if (Status st = env.sync_dir(dir); !st) return store_error(st.error());
+  return c;
+}
+
+Result<Content> store_bytes(Env& env, std::string_view bytes, const std::string& dir) {
+  Content c{base::sha256_hex(bytes), static_cast<std::int64_t>(bytes.size())};
+  std::string final_path = join(dir, c.sha256);
+  auto there = env.stat(final_path);
+  if (there && there->kind == FileKind::Regular && there->size == bytes.size()) return c;
+  if (Status st = env.write_file_durably(final_path, bytes); !st) return store_error(st.error());
+  return c;
 }
 
 }  // namespace khaosat::core::store

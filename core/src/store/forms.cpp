@@ -76,13 +76,15 @@ Result<StoreImpl::FormKey> StoreImpl::installed_key(const Form& form) {
 
 Result<FormRecord> Store::install_form(const std::string& form_path,
                                        const std::vector<std::string>& media_files) {
+  Env& env = impl_->os();
   NamedBytes form{form_path, {}};
-  auto bytes = store::read_whole_file(form_path);
+  auto bytes = env.read_file(form_path, kMaxFormFileBytes);
   if (!bytes) return bytes.error();
   form.bytes = std::move(bytes.value());
   std::vector<NamedBytes> media;
   for (const auto& m : media_files) {
-    auto mb = store::read_whole_file(m);
+    // Whole, like the loader reads them (a form's media are CSV/XML/GeoJSON instances).
+    auto mb = env.read_file(m, kMaxInstanceFileBytes);
     if (!mb) return mb.error();
     media.push_back({fs::path(m).filename().string(), std::move(mb.value())});
   }
@@ -103,25 +105,28 @@ Result<FormRecord> Store::install_form(const NamedBytes& form_file, const std::v
   // Media first, durably, under the definition's hash, so the form loads with exactly them;
   // the rows follow in the transaction. A form that then fails to load leaves no new folder.
   std::string dir = form_media_dir(s, rec.sha256);
-  std::error_code ec;
-  bool dir_existed = fs::exists(dir, ec);
+  Env& env = s.os();
+  auto dir_info = env.stat(dir);
+  bool dir_existed = !dir_info || dir_info->kind != FileKind::Missing;
   std::vector<std::pair<std::string, std::string>> media;
-  if (!media_files.empty()) {
-    fs::create_directories(dir, ec);
-    if (ec) return Error::make("store.io", dir + ": cannot create the folder: " + ec.message());
-  }
+  if (!media_files.empty())
+    if (Status st = env.create_dirs(dir); !st) return store::store_error(st.error());
+  // Best effort: a leftover folder holds only files no form row names (clean_orphans).
   auto discard_new_media = [&] {
-    if (!dir_existed) fs::remove_all(dir, ec);
+    if (dir_existed) return;
+    for (const auto& name : rec.media) (void)env.remove(dir + "/" + name);
+    (void)env.remove(dir);
   };
   for (const auto& m : media_files) {
-    if (Status st = store::write_file_durably(dir, m.name, m.bytes); !st) {
+    if (Status st = env.write_file_durably(dir + "/" + m.name, m.bytes); !st) {
       discard_new_media();
-      return st.error();
+      return store::store_error(st.error());
     }
     media.emplace_back(m.name, sha256_hex(m.bytes));
     rec.media.push_back(m.name);
   }
   FormLoadOptions lo;
+  lo.env = &env;
   lo.media_dirs.push_back(dir);
   // Loaded as if it had no folder of its own: only the media given count.
   auto form = load_form_xml(*xml, "", lo);
@@ -301,6 +306,7 @@ Result<Form> Store::load_form(const std::string& form_id, const std::string& ver
     xml = (*s)->text(0);
   }
   FormLoadOptions lo;
+  lo.env = &impl_->os();
   lo.media_dirs.push_back(form_media_dir(*impl_, rec->sha256));
   auto form = load_form_xml(xml, impl_->path + " (form '" + form_id + "')", lo);
   if (!form) return form.error();

@@ -1,11 +1,9 @@
 // UUIDv7, hybrid logical clocks, the system StoreEnv, and search folding (store_ids.hpp).
-#include <sys/random.h>
-
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 
+#include "khaosat/core/env.hpp"
 #include "khaosat/core/store_ids.hpp"
 
 namespace khaosat::core {
@@ -15,19 +13,10 @@ namespace khaosat::core {
 
 StoreEnv system_store_env() {
   StoreEnv env;
-  env.now_ms = [] {
-    return static_cast<std::int64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                         std::chrono::system_clock::now().time_since_epoch())
-                                         .count());
-  };
-  env.random = [](unsigned char* out, std::size_t n) {
-    std::size_t got = 0;
-    while (got < n) {
-      ssize_t r = ::getrandom(out + got, n - got, 0);
-      if (r > 0) got += static_cast<std::size_t>(r);
-      // EINTR: retry. getrandom does not fail otherwise for these small sizes on Linux >= 3.17.
-    }
-  };
+  env.os = &Env::default_env();
+  Env* os = env.os;
+  env.now_ms = [os] { return os->now_ms(); };
+  env.random = [os](unsigned char* out, std::size_t n) { os->random_bytes(out, n); };
   return env;
 }
 

@@ -48,10 +48,11 @@ bool Stmt::is_null(int col) const { return sqlite3_column_type(s_, col) == SQLIT
 
 Db::~Db() { close(); }
 
-Status Db::open(const std::string& path, int flags) {
+Status Db::open(const std::string& path, int flags, Env& env) {
   close();
   path_ = path;
-  int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  vfs_ = std::make_unique<base::EnvVfs>(env);
+  int rc = sqlite3_open_v2(path.c_str(), &db_, flags | SQLITE_OPEN_NOMUTEX, vfs_->name());
   if (rc != SQLITE_OK) {
     Error e = error("cannot open the database", rc);
     close();
@@ -65,8 +66,14 @@ Status Db::open(const std::string& path, int flags) {
 
 void Db::close() {
   cache_.clear();  // finalize statements before the connection
-  if (db_) sqlite3_close_v2(db_);
+  // A statement still open elsewhere keeps the connection (and its files) alive after
+  // close_v2: the VFS must then stay registered, so it is left behind.
+  if (db_ && sqlite3_close(db_) != SQLITE_OK) {
+    sqlite3_close_v2(db_);
+    (void)vfs_.release();
+  }
   db_ = nullptr;
+  vfs_.reset();
 }
 
 Error Db::error(std::string_view what, int rc) const {

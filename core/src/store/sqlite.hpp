@@ -15,6 +15,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "store/sqlite_vfs.hpp"
+#include "khaosat/core/env.hpp"
 #include "khaosat/core/result.hpp"
 
 namespace khaosat::core::store {
@@ -58,9 +60,10 @@ class Db {
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
-  // Opens `path` with SQLite's flags (SQLITE_OPEN_READONLY / READWRITE | CREATE). No statement
-  // runs, so nothing is written.
-  Status open(const std::string& path, int flags);
+  // Opens `path` with SQLite's flags (SQLITE_OPEN_READONLY / READWRITE | CREATE) through a VFS
+  // over `env` (store/sqlite_vfs.hpp), which must outlive the Db. No statement runs, so nothing
+  // is written.
+  Status open(const std::string& path, int flags, Env& env = Env::default_env());
   void close();
   sqlite3* handle() const { return db_; }
   const std::string& path() const { return path_; }
@@ -79,6 +82,7 @@ class Db {
   Result<std::int64_t> query_int(std::string_view sql, std::string_view what);
 
  private:
+  std::unique_ptr<base::EnvVfs> vfs_;  // destroyed after the connection (close())
   sqlite3* db_ = nullptr;
   std::string path_;
   std::unordered_map<const char*, std::unique_ptr<Stmt>> cache_;

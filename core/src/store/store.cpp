@@ -11,17 +11,14 @@
 
 #include "store/schema.hpp"
 #include "store/store_impl.hpp"
-#include "xpath/functions_odk.hpp"
+#include "base/hash.hpp"
 
 namespace khaosat::core {
 
-namespace odk = xpath::detail::odk;
 using store::Reset;
 using store::Txn;
 
-std::string sha256_hex(std::string_view bytes) {
-  return odk::hex_encode(odk::hash_bytes(odk::HashAlgorithm::Sha256, bytes));
-}
+std::string sha256_hex(std::string_view bytes) { return base::sha256_hex(bytes); }
 
 const char* to_string(SubmissionState s) {
   switch (s) {
@@ -63,7 +60,7 @@ Status open_connection(StoreImpl& s, const std::string& path) {
                        path + ": the database file is read-only (" + std::strerror(errno) +
                            "); nothing can be saved to it. Open it read-only to read it.");
   int flags = o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  if (Status st = s.db.open(path, flags); !st) return st;
+  if (Status st = s.db.open(path, flags, s.os()); !st) return st;
   if (!o.read_only && sqlite3_db_readonly(s.db.handle(), "main") == 1)
     return Error::make("store.readonly", path + ": the database can only be opened read-only; "
                                                 "nothing can be saved to it");
@@ -87,11 +84,8 @@ Status prepare_for_writing(StoreImpl& s, int version) {
   if (version < store::kLatestVersion)
     if (Status st = store::migrate(s.db, version, store::kLatestVersion, s.options.env); !st)
       return st;
-  std::error_code ec;
-  std::filesystem::create_directories(s.media_dir, ec);
-  if (ec)
-    return Error::make("store.io", s.media_dir + ": cannot create the media folder: " +
-                                       ec.message());
+  if (Status st = s.os().create_dirs(s.media_dir); !st)
+    return store::store_error(st.error(), "cannot create the media folder");
   return ok_status();
 }
 
@@ -121,9 +115,11 @@ Status load_identity(StoreImpl& s) {
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions options) {
   auto impl = std::make_unique<StoreImpl>();
-  StoreEnv sys = system_store_env();
-  if (!options.env.now_ms) options.env.now_ms = sys.now_ms;
-  if (!options.env.random) options.env.random = sys.random;
+  if (!options.env.os) options.env.os = &Env::default_env();
+  Env* os = options.env.os;
+  if (!options.env.now_ms) options.env.now_ms = [os] { return os->now_ms(); };
+  if (!options.env.random)
+    options.env.random = [os](unsigned char* out, std::size_t n) { os->random_bytes(out, n); };
   impl->options = std::move(options);
   impl->uuid = Uuid7Generator(impl->options.env);
   impl->path = path;
@@ -364,19 +360,18 @@ Result<CheckReport> Store::check() {
     std::string sha = files->text(0);
     ++rep.attachments;
     std::string path = impl_->content_path(sha);
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) {
-      rep.problems.push_back("attachment " + sha + ": the file " + path + " is missing");
+    auto content = store::hash_file(impl_->os(), path);  // a stream: memory stays flat
+    if (!content) {
+      if (content.error().code == "io.not_found")
+        rep.problems.push_back("attachment " + sha + ": the file " + path + " is missing");
+      else
+        rep.problems.push_back("attachment " + sha + ": " + content.error().message);
       continue;
     }
-    std::string bytes;
-    char buf[65536];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;) bytes.append(buf, n);
-    std::fclose(f);
-    if (static_cast<std::int64_t>(bytes.size()) != files->integer(1))
-      rep.problems.push_back("attachment " + sha + ": " + std::to_string(bytes.size()) +
+    if (content->size != files->integer(1))
+      rep.problems.push_back("attachment " + sha + ": " + std::to_string(content->size) +
                              " bytes on disk, " + std::to_string(files->integer(1)) + " recorded");
-    else if (sha256_hex(bytes) != sha)
+    else if (content->sha256 != sha)
       rep.problems.push_back("attachment " + sha + ": the file's bytes do not hash to its name");
   }
   if (rc != SQLITE_DONE) return db.error("cannot check attachments", rc);

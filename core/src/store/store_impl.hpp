@@ -10,6 +10,7 @@
 #include <string>
 
 #include "khaosat/core/store.hpp"
+#include "store/files.hpp"
 #include "store/sqlite.hpp"
 
 namespace khaosat::core {
@@ -35,6 +36,7 @@ class StoreImpl {
   std::set<std::pair<std::string, std::string>> installed;  // (form_id, version) seen installed
 
   std::int64_t now() const { return options.env.now_ms(); }
+  Env& os() const { return *options.env.os; }  // set by Store::open (never null after it)
 
   // PRAGMA synchronous for the next transaction: FULL for what must survive power loss,
   // NORMAL for autosaves (docs/storage.md, "Durability").
@@ -57,7 +59,7 @@ class StoreImpl {
   }
 
   // Attachments (attachments.cpp): writes the content file durably when it is not there yet
-  // (temp name, fsync, rename, fsync the folder). No database change.
+  // (streamed through a temp name, fsync, rename, fsync the folder). No database change.
   Result<AttachmentRecord> write_content(const AttachmentInput& file);
   // Within a transaction: the attachments row for written content (no-op when present).
   Status record_content(const AttachmentRecord& a);

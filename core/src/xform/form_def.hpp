@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "khaosat/core/env.hpp"
 #include "model/tree.hpp"
 #include "xpath/xpath.hpp"
 
@@ -171,6 +172,8 @@ struct FormDef {
 struct LoadOptions {
   std::vector<std::string> media_dirs;  // searched in order after the form's own directory
   bool missing_blank = false;           // a missing attachment becomes an empty instance
+  Env* env = nullptr;                   // files are read through it; null: Env::default_env()
+  Env& files() const { return env ? *env : Env::default_env(); }
 };
 
 // Load an ODK XForm from XML text / from a file. Errors name the element, attribute and line.

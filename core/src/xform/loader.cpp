@@ -709,13 +709,9 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
 
 Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,
                                                         const LoadOptions& opts) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::make("io", "cannot read form file '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) return Error::make("io", "error reading form file '" + path + "'");
-  std::string text = std::move(ss).str();
-  return load_xform(text, path, opts);
+  auto text = opts.files().read_file(path, kMaxFormFileBytes);
+  if (!text) return text.error();
+  return load_xform(*text, path, opts);
 }
 
 }  // namespace khaosat::core

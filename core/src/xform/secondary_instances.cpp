@@ -6,8 +6,6 @@
 // first by the path after "jr://<category>/", then by its last segment (as ODK's oracle does).
 // A missing attachment is an error unless LoadOptions::missing_blank (then an empty instance).
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "xform/external_data.hpp"
 #include "xform/loader_internal.hpp"
@@ -37,15 +35,18 @@ std::string percent_decode(std::string_view s) {
   return out;
 }
 
-bool read_file(const fs::path& p, std::string& out) {
-  std::error_code ec;
-  if (!fs::is_regular_file(p, ec)) return false;
-  std::ifstream in(p, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = std::move(ss).str();
-  return true;
+// True when `rel` could name something outside the folder it is looked up in: an absolute
+// path, or a ".." segment.
+bool leaves_folder(std::string_view rel) {
+  if (rel.starts_with("/")) return true;
+  std::size_t start = 0;
+  while (start <= rel.size()) {
+    std::size_t end = rel.find('/', start);
+    if (end == std::string_view::npos) end = rel.size();
+    if (rel.substr(start, end - start) == "..") return true;
+    start = end + 1;
+  }
+  return false;
 }
 
 bool ends_with_ci(std::string_view s, std::string_view suffix) {
@@ -117,6 +118,13 @@ class SecondaryLoader {
     std::string_view rest = std::string_view(src).substr(5);
     auto slash = rest.find('/');
     std::string rel = percent_decode(slash == std::string_view::npos ? rest : rest.substr(slash + 1));
+    // Attachments stay inside the form's media folders: no absolute path, no "..", and no
+    // symbolic link that resolves outside the folder it was found in.
+    if (leaves_folder(rel))
+      return ctx_.error_at("form.attachment", el,
+                           where + ": the path leaves the form's media folders (an absolute "
+                                   "path or '..'); attachments must be inside them");
+    Env& env = ctx_.opts.files();
     std::vector<std::string> dirs;
     if (!ctx_.form_dir.empty()) dirs.push_back(ctx_.form_dir);
     for (const auto& d : ctx_.opts.media_dirs) dirs.push_back(d);
@@ -128,10 +136,23 @@ class SecondaryLoader {
       for (const fs::path& p : candidates) {
         if (!looked.empty()) looked += ", ";
         looked += p.string();
-        if (read_file(p, data)) {
-          found = p;
-          break;
-        }
+        auto info = env.stat(p.string());
+        if (!info || info->kind == FileKind::Missing) continue;
+        auto real = env.real_path(p.string());
+        auto real_dir = env.real_path(d);
+        if (!real || !real_dir)
+          return ctx_.error_at("form.attachment", el, where + ": " +
+                                                          (!real ? real : real_dir).error().message);
+        if (!real->starts_with(*real_dir == "/" ? *real_dir : *real_dir + "/"))
+          return ctx_.error_at("form.attachment", el,
+                               where + ": " + p.string() + " resolves to " + *real +
+                                   ", outside the media folder " + d +
+                                   " (a symbolic link leaves it); attachments must be inside it");
+        auto read = env.read_file(p.string(), kMaxInstanceFileBytes);
+        if (!read) return ctx_.error_at("form.attachment", el, where + ": " + read.error().message);
+        data = std::move(*read);
+        found = p;
+        break;
       }
       if (!found.empty()) break;
     }

@@ -3,7 +3,6 @@
 #include "xlsform/workbook.hpp"
 
 #include <algorithm>
-#include <fstream>
 #include <iterator>
 
 namespace khaosat::core::xlsform {
@@ -223,13 +222,11 @@ Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view na
   return read_xlsx_bytes(bytes, name);
 }
 
-Result<Workbook> read_workbook(const std::string& path) {
+Result<Workbook> read_workbook(const std::string& path, Env& env) {
   if (auto ext = workbook_extension(path); !ext) return ext.error();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Error::make("io", path + ": cannot open the file");
-  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return Error::make("io", path + ": cannot read the file");
-  return read_workbook_bytes(bytes, path);
+  auto read = env.read_file(path, kMaxFormFileBytes);
+  if (!read) return read.error();
+  return read_workbook_bytes(*read, path);
 }
 
 }  // namespace khaosat::core::xlsform

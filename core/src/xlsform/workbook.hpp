@@ -41,6 +41,7 @@
 #include <string_view>
 #include <vector>
 
+#include "khaosat/core/env.hpp"
 #include "khaosat/core/result.hpp"
 
 namespace khaosat::core::xlsform {
@@ -94,7 +95,7 @@ struct ReadLimits {
 // Reads a workbook from disk, choosing the reader by extension (.xlsx/.xlsm, .md, .csv, any
 // case). Errors: "io" (cannot read the file), "xlsform.format" (unknown or .xls extension), and
 // the readers' own codes.
-Result<Workbook> read_workbook(const std::string& path);
+Result<Workbook> read_workbook(const std::string& path, Env& env = Env::default_env());
 // The same for a workbook already in memory; `name` (a file name) decides the kind by its
 // extension and names the workbook in messages.
 Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view name);

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hash.hpp"
 #include "xpath/xpath.hpp"
 
 namespace khaosat::core::xpath::detail::odk {
@@ -74,9 +75,8 @@ std::vector<std::string> whitespace_list(std::string_view s);
 std::vector<std::string> item_strings(const Value& v);
 
 // [SECTION] Hashes and base64 (functions_odk_digest.cpp)
-enum class HashAlgorithm : std::uint8_t { Md5, Sha1, Sha256, Sha384, Sha512 };
-// The raw digest bytes of `data`.
-std::string hash_bytes(HashAlgorithm algorithm, std::string_view data);
+using HashAlgorithm = base::HashAlgorithm;
+using base::hash_bytes;  // the raw digest bytes of `data` (OpenSSL's libcrypto)
 std::string hex_encode(std::string_view bytes);
 std::string base64_encode(std::string_view bytes);
 // WHATWG "forgiving-base64 decode" (what atob() does): ASCII whitespace is ignored, padding is

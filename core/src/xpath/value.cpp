@@ -8,13 +8,11 @@
 //   '1e3' + 0 -> 1000, '0x10' + 0 -> 16, ' 7 ' + 0 -> 7, '' + 0 -> NaN, '  ' + 0 -> 0
 #include <algorithm>
 #include <charconv>
-#include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <ctime>
 #include <limits>
-#include <random>
 
+#include "khaosat/core/env.hpp"
 #include "xpath/functions.hpp"
 
 namespace khaosat::core::xpath {
@@ -186,41 +184,15 @@ double string_to_number(std::string_view s) {
   return neg ? -v : v;
 }
 
-double Environment::now_ms() {
-  using namespace std::chrono;
-  return static_cast<double>(
-      duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count());
-}
+// The defaults come from the one platform seam, Env::default_env() (env.hpp).
+double Environment::now_ms() { return static_cast<double>(Env::default_env().now_ms()); }
 
 int Environment::tz_offset_minutes(double epoch_ms) {
-  std::time_t t = static_cast<std::time_t>(std::floor(epoch_ms / 1000.0));
-  std::tm local{};
-  localtime_r(&t, &local);
-  return static_cast<int>(local.tm_gmtoff / 60);
+  return Env::default_env().utc_offset_minutes(static_cast<std::int64_t>(std::floor(epoch_ms)));
 }
 
-namespace {
-std::mt19937_64& rng() {
-  thread_local std::mt19937_64 gen{std::random_device{}()};
-  return gen;
-}
-}  // namespace
+double Environment::random() { return Env::default_env().random_unit(); }
 
-double Environment::random() {
-  return std::uniform_real_distribution<double>(0.0, 1.0)(rng());
-}
-
-std::string Environment::uuid() {
-  std::uint64_t hi = rng()();
-  std::uint64_t lo = rng()();
-  hi = (hi & ~0xF000ULL) | 0x4000ULL;                          // version 4
-  lo = (lo & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;  // variant 10
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32), static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFFF), static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFULL));
-  return buf;
-}
+std::string Environment::uuid() { return Env::default_env().uuid_v4(); }
 
 }  // namespace khaosat::core::xpath

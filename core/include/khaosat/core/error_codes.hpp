@@ -15,12 +15,19 @@ namespace khaosat::core {
 // X(enumerator, "stable.name", "meaning")
 #define KHAOSAT_ERROR_CODES(X)                                                                    \
   X(io, "io", "a file could not be read or written (the message names it and the OS's reason)")  \
+  X(io_not_found, "io.not_found", "the file or folder does not exist")                           \
+  X(io_not_regular, "io.not_regular", "the path is a folder, FIFO, device or socket, not a file") \
+  X(io_too_large, "io.too_large", "the file is larger than the limit for its kind (docs/limits.md)") \
+  X(io_readonly, "io.readonly", "the file or folder may not be written (permissions, read-only)") \
+  X(io_full, "io.full", "the storage is full, or the file reached its size limit")              \
+  X(io_overwrite, "io.overwrite", "an output would overwrite one of the command's inputs")        \
   X(xml, "xml", "a document is not well-formed XML, or not XML at all")                          \
   X(xpath_syntax, "xpath.syntax", "an expression cannot be parsed")                              \
   X(xpath_function, "xpath.function", "an unknown function, or a wrong number of arguments")     \
   X(xpath_eval, "xpath.eval", "an expression failed while it ran")                               \
   X(form_structure, "form.structure", "the form's XML lacks or misplaces a required element")    \
   X(form_bind, "form.bind", "a bind is malformed or names no node")                              \
+  X(form_itext, "form.itext", "a translation (itext) is malformed")                              \
   X(form_body, "form.body", "a body control is malformed or names no node")                      \
   X(form_action, "form.action", "a setvalue/setgeopoint/recompute action is malformed")          \
   X(form_expression, "form.expression", "an expression in the form is invalid")                  \
@@ -58,6 +65,7 @@ namespace khaosat::core {
   X(store_invalid, "store.invalid", "the request to the store is malformed")                     \
   X(store_not_found, "store.not_found", "no such form, draft, submission or record")             \
   X(store_duplicate, "store.duplicate", "the item exists already with other content")            \
+  X(store_attachment, "store.attachment", "an attachment cannot be stored (not a readable file)") \
   X(store_form, "store.form", "the form of a draft or submission is not installed")              \
   X(store_edit, "store.edit", "the submission cannot be edited (superseded, or not found)")      \
   X(store_state, "store.state", "the state change is not allowed (e.g. sent twice)")             \

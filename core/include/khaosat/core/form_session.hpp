@@ -39,6 +39,7 @@
 #include <string_view>
 #include <vector>
 
+#include "khaosat/core/env.hpp"
 #include "khaosat/core/result.hpp"
 
 namespace khaosat::core {
@@ -48,8 +49,10 @@ using Form = std::shared_ptr<const FormDef>;
 
 struct FormLoadOptions {
   std::vector<std::string> media_dirs;  // where jr://file attachments are looked up (after the
-                                        // form's own directory)
+                                        // form's own directory); a jr:// path never leaves them
   bool missing_blank = false;           // a missing attachment loads as an empty instance
+  Env* env = nullptr;                   // the form and its attachments are read through it
+                                        // (bounded: env.hpp); null: Env::default_env()
 };
 
 // Loads an ODK XForm (.xml) from disk and checks it completely (expressions, references,
@@ -69,10 +72,12 @@ struct FormSummary {
 };
 FormSummary summarize(const Form& form);
 
-// The platform seams a session uses. Defaults: the system clock, random UUIDs.
+// The platform seams a session uses. Each unset one comes from `os` (Env::default_env() when
+// null): its clock, the device's time zone (so today() is the local date), random UUIDs.
 struct SessionEnvironment {
+  Env* os = nullptr;
   std::function<double()> now_ms;              // ms since the Unix epoch, UTC
-  std::function<int(double)> tz_offset_minutes;  // local offset at an instant
+  std::function<int(double)> tz_offset_minutes;  // local offset at an instant (minutes east)
   std::function<std::string()> uuid;           // a fresh UUID (no "uuid:" prefix)
   std::function<double()> random;              // [0, 1)
   // The device's location for odk:setgeopoint actions, as "lat lon altitude accuracy"; unset

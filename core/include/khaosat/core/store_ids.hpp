@@ -18,11 +18,16 @@
 
 namespace khaosat::core {
 
-// The platform as the store sees it. Defaults (system_store_env()): the system clock and the
-// OS's random source (getrandom). A test passes a fixed or stepping clock and counter bytes.
+class Env;  // env.hpp
+
+// The platform as the store sees it. `os` is the Env of its files (the database, through a
+// SQLite VFS over it, and the media folder); unset, Env::default_env(). now_ms and random, when
+// unset, come from `os` (system_store_env() is the real OS's). A test passes a fixed or
+// stepping clock and counter bytes, or a fault-injecting Env.
 struct StoreEnv {
   std::function<std::int64_t()> now_ms;                           // ms since the Unix epoch, UTC
   std::function<void(unsigned char* out, std::size_t n)> random;  // n random bytes
+  Env* os = nullptr;
 };
 StoreEnv system_store_env();
 

@@ -13,7 +13,7 @@
 
 namespace khaosat::core {
 
-// The XForm XML of the workbook at `path`. Errors: "io" (cannot read), "xlsform.format" (not
+// The XForm XML of the workbook at `path`. Errors: "io.*" (cannot read: env.hpp), "xlsform.format" (not
 // a workbook extension), the readers' codes ("xlsx.*", "md", "csv"), and "xlsform": every
 // mistake in the form, one line each naming sheet, row and column.
 Result<std::string> convert_xlsform(const std::string& path);
