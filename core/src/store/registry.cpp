@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "base/json.hpp"
 #include "khaosat/core/store.hpp"
 #include "store/store_impl.hpp"
 
@@ -21,7 +22,8 @@ RegistryRecord read_record(store::Stmt& s) {
   r.record_id = s.text(0);
   r.registry = registry_from_string(s.text(1)).value_or(Registry::Establishment);
   r.name = s.text(2);
-  json props = json::parse(s.text(3), nullptr, false);
+  auto parsed = parse_json(s.text(3), kMaxStoredJsonDepth);
+  json props = parsed ? std::move(parsed.value()) : json();
   // Written by put_record; read defensively all the same (json's value() would throw on a
   // member of another type).
   auto text = [](const json& o, const char* key) {
