@@ -86,7 +86,9 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
     if (key.empty()) return Error::make("store.invalid", s.path + ": " + what + ": an empty property name");
     Hlc h = s.hlc->tick();
     auto it = std::find_if(rec.properties.begin(), rec.properties.end(),
-                           [&](const auto& p) { return p.first == key; });
+                           // Captured by name: clang before 16 cannot capture a structured
+                           // binding, and scripts/fuzz builds with clang.
+                           [&k = key](const auto& p) { return p.first == k; });
     RegistryProperty p{value, h.to_string()};
     if (it == rec.properties.end()) rec.properties.emplace_back(key, p);
     else it->second = p;
