@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "khaosat/core/json.hpp"
 #include "cli.hpp"
 #include "output_file.hpp"
 #include "khaosat/core/fill_script.hpp"
@@ -18,6 +19,13 @@ namespace {
 
 using nlohmann::json;
 namespace fs = std::filesystem;
+
+// JSON the store wrote (instance JSON, outbox payloads), read back through the engine's one JSON
+// reader; a discarded value when it does not parse.
+json stored_json(const std::string& text) {
+  auto parsed = core::parse_json(text, core::kMaxStoredJsonDepth);
+  return parsed ? std::move(parsed.value()) : json(json::value_t::discarded);
+}
 
 const char* kDataUsage =
     "usage: khaosat data SUBCOMMAND --db FILE [...]\n\n"
@@ -184,7 +192,7 @@ int list(core::Store& s, const Args& a) {
     auto entries = s.list_outbox();
     if (!entries) return fail("list", entries.error());
     for (const auto& e : *entries) {
-      json payload = json::parse(e.payload, nullptr, false);
+      json payload = stored_json(e.payload);
       out.push_back({{"seq", e.seq}, {"kind", e.kind}, {"subject", e.subject},
                      {"payload", payload.is_discarded() ? json(e.payload) : payload},
                      {"created_at", iso(e.created_at)},
@@ -218,7 +226,7 @@ int show(core::Store& s, const Args& a) {
     j["attachments"] = atts;
     if (a.json) {
       j["instance_xml"] = sub->instance_xml;
-      j["data"] = json::parse(sub->instance_json, nullptr, false);
+      j["data"] = stored_json(sub->instance_json);
       std::cout << dump(j) << "\n";
     } else {
       for (auto it = j.begin(); it != j.end(); ++it)
@@ -281,7 +289,7 @@ int export_cmd(core::Store& s, const Args& a) {
       auto sub = s.get_submission(brief.instance_id);
       if (!sub) return fail("export", sub.error());
       json j = submission_json(*sub);
-      j["data"] = json::parse(sub->instance_json, nullptr, false);
+      j["data"] = stored_json(sub->instance_json);
       arr.push_back(std::move(j));
     }
     out << dump(arr) << "\n";

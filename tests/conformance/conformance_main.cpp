@@ -20,6 +20,7 @@
 #include <sstream>
 #include <zlib.h>
 
+#include "khaosat/core/json.hpp"
 #include "khaosat/core/fill_script.hpp"
 
 namespace fs = std::filesystem;
@@ -123,9 +124,9 @@ std::optional<json> read_json(const fs::path& p) {
     ss << in.rdbuf();
     text = ss.str();
   }
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded()) return std::nullopt;
-  return j;
+  auto j = core::parse_json(text, core::kMaxStoredJsonDepth);
+  if (!j) return std::nullopt;
+  return std::move(j.value());
 }
 
 }  // namespace

@@ -62,3 +62,5 @@ TEST_CASE("fuzz regressions: fuzz_restore, with its seed corpus") {
 TEST_CASE("fuzz regressions: fuzz_session_script") {
   replay("session_script", khaosat::fuzz::run_session_script);
 }
+TEST_CASE("fuzz regressions: fuzz_xlsx") { replay("xlsx", khaosat::fuzz::run_xlsx); }
+TEST_CASE("fuzz regressions: fuzz_geojson") { replay("geojson", khaosat::fuzz::run_geojson); }

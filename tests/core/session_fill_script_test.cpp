@@ -158,3 +158,61 @@ TEST_CASE("session fill_script: a step with a mistyped field fails that step onl
   CHECK(doc["snapshots"][2]["ok"] == false);
   CHECK(doc["snapshots"][3]["ok"] == true);
 }
+
+// Step numbers are read without narrowing: 2147483648 used to wrap to -2147483648 ("cannot add
+// -2147483648 instances") and 4294967297 to 1 (one instance added, silently).
+TEST_CASE("session fill_script: step numbers out of int range are refused, not wrapped") {
+  ScopedDir dir;
+  std::string path = dir.write("fill.xml", fill_form());
+  json steps = json::parse(R"([{"add_repeat": "/data/r", "count": 2147483648},
+                               {"add_repeat": "/data/r", "count": 4294967297},
+                               {"add_repeat": "/data/r", "count": -2147483649},
+                               {"add_repeat": "/data/r", "count": 18446744073709551615},
+                               {"add_repeat": "/data/r", "count": 1.5},
+                               {"add_repeat": "/data/r", "after": 4294967296},
+                               {"remove_repeat": "/data/r", "index": 4294967297},
+                               {"add_repeat": "/data/r", "count": 2}])");
+  json doc = run_fill(path, steps, fixed());
+  REQUIRE(doc["snapshots"].size() == 9);
+  for (int i = 1; i <= 7; ++i) {
+    INFO("step " << i << ": " << doc["snapshots"][i]["error"]);
+    CHECK(doc["snapshots"][i]["ok"] == false);
+    CHECK(doc["snapshots"][i]["step"] == i);
+    std::string e = doc["snapshots"][i]["error"].get<std::string>();
+    CHECK(e.find("must be an integer from -2147483648 to 2147483647") != std::string::npos);
+  }
+  CHECK(doc["snapshots"][1]["error"] ==
+        "'count' must be an integer from -2147483648 to 2147483647, not 2147483648");
+  CHECK(doc["snapshots"][6]["error"].get<std::string>().starts_with("'after'"));
+  CHECK(doc["snapshots"][7]["error"].get<std::string>().starts_with("'index'"));
+  // No instance was added by the refused steps (the form starts with one); the last adds two.
+  CHECK(doc["snapshots"][0]["nodes"][2]["count"] == 1);
+  CHECK(doc["snapshots"][7]["nodes"][2]["count"] == 1);
+  CHECK(doc["snapshots"][8]["ok"] == true);
+  CHECK(doc["snapshots"][8]["nodes"][2]["count"] == 3);
+}
+
+// --lang with a language the form lacks used to be ignored (the form ran in its default).
+TEST_CASE("session fill_script: a start language the form lacks stops the run, naming the form's languages") {
+  ScopedDir dir;
+  std::string path = dir.write(
+      "l.xml", xform(R"X(<data id="l"><q/></data>)X", "",
+                     R"X(<input ref="/data/q"><label ref="jr:itext('q')"/></input>)X",
+                     R"X(<itext><translation lang="en"><text id="q"><value>Q</value></text></translation>
+                         <translation lang="fr"><text id="q"><value>Qf</value></text></translation></itext>)X"));
+  FillOptions o = fixed();
+  o.language = "Klingon";
+  json doc = run_fill(path, json::array(), o);
+  CHECK(doc["ok"] == false);
+  CHECK(doc["error"]["code"] == "session.language");
+  CHECK(doc["error"]["message"] == "the form has no language 'Klingon' (it has: en, fr)");
+  CHECK_FALSE(doc.contains("snapshots"));
+  o.language = "fr";
+  CHECK(run_fill(path, json::array(), o)["ok"] == true);
+  // A form without translations says so.
+  std::string plain = dir.write("fill.xml", fill_form());
+  o.language = "en";
+  json none = run_fill(plain, json::array(), o);
+  CHECK(none["ok"] == false);
+  CHECK(none["error"]["message"] == "the form has no language 'en' (it has no translations)");
+}

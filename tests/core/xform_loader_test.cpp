@@ -541,3 +541,41 @@ TEST_CASE("xform loader: elements nested too deeply are refused, quoted markup i
   CHECK(khaosat::core::xform_detail::text_nesting_depth(ok_xml, 1000) == 25);
   CHECK(load_xform(ok_xml, "ok.xml", LoadOptions{}).ok());
 }
+
+// A UTF-16 XForm used to fail as "Could not determine tag type", a Latin-1 one to load with
+// labels that are not UTF-8.
+TEST_CASE("xform loader: a form not in UTF-8 is refused with its encoding, a UTF-8 BOM is accepted") {
+  std::string xml = form(R"X(<data id="f"><q/></data>)X", "", R"X(<input ref="/data/q"/>)X");
+  std::string le, be;
+  for (char c : xml) {
+    le += std::string{c, '\0'};
+    be += std::string{'\0', c};
+  }
+  for (const auto& [bytes, enc] : {std::pair{"\xFF\xFE" + le, "UTF-16LE"}, {"\xFE\xFF" + be, "UTF-16BE"},
+                                  {le, "UTF-16LE"}}) {
+    auto r = load_xform(bytes, "wide.xml", LoadOptions{});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == "xml");
+    CHECK(r.error().message == std::string("wide.xml: the file is encoded as ") + enc +
+                                   ", not UTF-8; save it as UTF-8 (in Excel: \"CSV UTF-8\"; in a "
+                                   "text editor: encoding UTF-8)");
+  }
+  std::string latin1 = form(R"X(<data id="f"><q/></data>)X", "",
+                            "<input ref=\"/data/q\"><label>Caf\xE9</label></input>");
+  auto r = load_xform(latin1, "latin1.xml", LoadOptions{});
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.error().message.starts_with("latin1.xml: the file is not UTF-8: byte 0xE9 at line "));
+  CHECK(load_xform("\xEF\xBB\xBF" + xml, "bom.xml", LoadOptions{}).ok());
+}
+
+// A 200 KB expression used to be quoted whole, twice, in the load error.
+TEST_CASE("xform loader: an invalid long expression is quoted once, as an excerpt") {
+  std::string big = "1";
+  for (int i = 0; i < 40000; ++i) big += " + 1";
+  Error e = load_err(form(R"X(<data id="f"><q/></data>)X",
+                          "<bind nodeset=\"/data/q\" calculate=\"" + big + " + )\"/>", ""));
+  INFO(e.message.substr(0, 400));
+  CHECK(e.message.size() < 300);
+  CHECK(e.message.find("invalid expression: unexpected ')' at position 160005 in '\u2026") !=
+        std::string::npos);
+}

@@ -212,3 +212,18 @@ TEST_CASE("xlsform errors: instance('name') naming nothing") {
   CHECK(e.find("row 5") == std::string::npos);
   CHECK(e.find("row 6") == std::string::npos);
 }
+
+// Without a 'type' column no row is a question: this used to compile to an empty form ("ok,
+// questions: 0").
+TEST_CASE("xlsform errors: a survey sheet without a type column is refused, naming its headers") {
+  std::string e = compile_error(R"(
+| survey |
+|        | kind | nom | label |
+|        | text | a   | A     |
+)");
+  CHECK(has(e, "survey sheet, row 3 (the header row): there is no 'type' column (the headers are "
+               "'kind', 'nom', 'label'); the survey sheet needs a header row with 'type', 'name' "
+               "and 'label'"));
+  std::string empty = compile_error("| survey |\n|  |\n");
+  CHECK(has(empty, "survey sheet is empty; the survey sheet needs a header row"));
+}

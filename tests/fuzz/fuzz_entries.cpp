@@ -6,6 +6,8 @@
 // [SECTION] fuzz_xlsform
 // [SECTION] fuzz_session_script
 // [SECTION] fuzz_restore
+// [SECTION] fuzz_xlsx
+// [SECTION] fuzz_geojson
 #include "fuzz/fuzz_entries.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,7 +23,9 @@
 #include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "support/xml_tree_builder.hpp"
+#include "xform/external_data.hpp"
 #include "xlsform/compiler.hpp"
+#include "xlsform/workbook.hpp"
 #include "xpath/xpath.hpp"
 
 namespace khaosat::fuzz {
@@ -386,6 +390,33 @@ void run_session_script(std::string_view input) {
   json doc = core::run_fill(form.path, steps, options);
   // As the CLI prints it (invalid UTF-8 replaced, not thrown).
   (void)doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// [SECTION] fuzz_xlsx
+
+void run_xlsx(std::string_view input) {
+  namespace x = core::xlsform;
+  x::ReadLimits limits;
+  limits.max_part_bytes = 16u << 20;
+  limits.max_total_bytes = 32u << 20;
+  limits.max_xml_elements = 400'000;
+  limits.max_cells = 100'000;
+  limits.max_grid_cells = 1'000'000;
+  (void)x::read_xlsx_bytes(input, "fuzz.xlsx", limits);
+  (void)x::read_markdown(input, "fuzz.md", limits);
+  (void)x::read_csv(input, "fuzz.csv", limits);
+}
+
+// [SECTION] fuzz_geojson
+
+void run_geojson(std::string_view input) {
+  core::Tree tree;
+  if (!core::xform_detail::geojson_to_tree(input, "fuzz.geojson", tree)) return;
+  // Every item's geometry and properties, as an itemset would read them.
+  std::size_t chars = 0;
+  for (const core::Node* item : tree.root()->children)
+    for (const core::Node* field : item->children) chars += field->name.size() + field->value.size();
+  (void)chars;
 }
 
 }  // namespace khaosat::fuzz

@@ -38,5 +38,13 @@ void run_xlsform(std::string_view input);
 // answered and finalized, and the XML it writes must be well-formed and restore again (what
 // restore accepts, the session can save and reopen) — otherwise abort().
 void run_restore(std::string_view input);
+// Reads the input as an .xlsx workbook, and also as pyxform markdown and CSV
+// (core/src/xlsform/workbook.hpp), with limits tighter than the defaults so one input stays
+// well under libFuzzer's -rss_limit_mb (the code path is the same).
+void run_xlsx(std::string_view input);
+
+// Reads the input as a GeoJSON attachment (core/src/xform/geojson.cpp, through the engine's
+// JSON reader, core/src/base/json.hpp) into a secondary-instance tree, then walks the tree.
+void run_geojson(std::string_view input);
 
 }  // namespace khaosat::fuzz

@@ -1,11 +1,14 @@
 #include "khaosat/core/fill_script.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <ostream>
+
+#include "khaosat/core/json.hpp"
 
 namespace khaosat::core {
 
@@ -135,12 +138,18 @@ std::string step_error(FormSession& s, const json& step) {
       out = fallback;
       return true;
     }
+    // Read without narrowing: 2147483648 or 4294967297 is refused, not wrapped to another int.
     const json& v = step[name];
-    if (!v.is_number_integer()) {
-      error = std::string("'") + name + "' must be an integer, not " + v.dump();
+    constexpr auto lo = std::numeric_limits<int>::min(), hi = std::numeric_limits<int>::max();
+    bool in_range = v.is_number_unsigned()  ? v.get<std::uint64_t>() <= std::uint64_t{hi}
+                    : v.is_number_integer() ? v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi
+                                            : false;
+    if (!in_range) {
+      error = std::string("'") + name + "' must be an integer from " + std::to_string(lo) +
+              " to " + std::to_string(hi) + ", not " + v.dump();
       return false;
     }
-    out = v.get<int>();
+    out = static_cast<int>(v.get<std::int64_t>());
     return true;
   };
   std::string field_error;
@@ -256,8 +265,9 @@ Status apply_step(FormSession& session, const json& step) {
 }
 
 Result<json> parse_script(std::string_view text) {
-  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return Error::make("script", "the script is not valid JSON");
+  auto parsed = parse_json(text);
+  if (!parsed) return Error::make("script", parsed.error().message);
+  json j = std::move(parsed.value());
   if (!j.is_array()) return Error::make("script", "a script must be a JSON array of steps");
   for (std::size_t i = 0; i < j.size(); ++i) {
     if (!j[i].is_object())
@@ -409,17 +419,20 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
                {"max", sorted.back()}};
   }
   FormSession& s = **session;
+  // A language the form does not have is the caller's mistake, not a state to snapshot: the
+  // run stops as when the form does not load, and the message lists the form's languages.
+  if (!options.language.empty()) {
+    if (Status st = s.set_language(options.language); !st) {
+      doc["ok"] = false;
+      doc["error"] = {{"message", st.error().message}, {"code", st.error().code}};
+      return doc;
+    }
+  }
   doc["ok"] = true;
   doc["error"] = nullptr;
-  std::string lang_error;
-  if (!options.language.empty()) {
-    Status st = s.set_language(options.language);
-    if (!st) lang_error = st.error().message;
-  }
   doc["languages"] = s.languages();
   if (doc["languages"].empty()) doc["languages"] = json::array({""});
-  on_snapshot(snapshot(s, 0, "load", lang_error.empty(), lang_error, load_ms,
-                       options.instance_xml_each, options.labels));
+  on_snapshot(snapshot(s, 0, "load", true, "", load_ms, options.instance_xml_each, options.labels));
   auto steps_t0 = std::chrono::steady_clock::now();
   int i = 0;
   for (const json& step : steps) {

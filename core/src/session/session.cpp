@@ -762,7 +762,7 @@ Status FormSessionImpl::set_language(std::string_view lang) {
   std::string known;
   for (const Translation& t : form_->translations) known += (known.empty() ? "" : ", ") + t.lang;
   return Error::make("session.language", "the form has no language '" + std::string(lang) +
-                                             "'" + (known.empty() ? "" : " (it has: " + known + ")"));
+                                             "'" + (known.empty() ? " (it has no translations)" : " (it has: " + known + ")"));
 }
 
 }  // namespace khaosat::core

@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "khaosat/core/json.hpp"
+
 namespace khaosat::core::store {
 
 namespace {
@@ -77,8 +79,9 @@ Result<std::string> rewrite_meta_xml(std::string_view xml, const std::string& in
 Result<std::string> rewrite_meta_json(std::string_view text, const std::string& instance_id,
                                       const std::optional<std::string>& deprecated_id) {
   using nlohmann::json;
-  json doc = json::parse(text, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || doc.size() != 1 || !doc.begin()->is_object())
+  auto parsed = parse_json(text, kMaxStoredJsonDepth);
+  json doc = parsed ? std::move(parsed.value()) : json();
+  if (!doc.is_object() || doc.size() != 1 || !doc.begin()->is_object())
     return Error::make("store.instance", "the instance JSON is not one root object");
   json& root = *doc.begin();
   json* meta = nullptr;

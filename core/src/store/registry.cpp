@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "khaosat/core/json.hpp"
 #include "khaosat/core/store.hpp"
 #include "store/store_impl.hpp"
 
@@ -21,7 +22,8 @@ RegistryRecord read_record(store::Stmt& s) {
   r.record_id = s.text(0);
   r.registry = registry_from_string(s.text(1)).value_or(Registry::Establishment);
   r.name = s.text(2);
-  json props = json::parse(s.text(3), nullptr, false);
+  auto parsed = parse_json(s.text(3), kMaxStoredJsonDepth);
+  json props = parsed ? std::move(parsed.value()) : json();
   // Written by put_record; read defensively all the same (json's value() would throw on a
   // member of another type).
   auto text = [](const json& o, const char* key) {
@@ -84,7 +86,9 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
     if (key.empty()) return Error::make("store.invalid", s.path + ": " + what + ": an empty property name");
     Hlc h = s.hlc->tick();
     auto it = std::find_if(rec.properties.begin(), rec.properties.end(),
-                           [&key = key](const auto& p) { return p.first == key; });
+                           // Captured by name: clang before 16 cannot capture a structured
+                           // binding, and scripts/fuzz builds with clang.
+                           [&k = key](const auto& p) { return p.first == k; });
     RegistryProperty p{value, h.to_string()};
     if (it == rec.properties.end()) rec.properties.emplace_back(key, p);
     else it->second = p;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "khaosat/core/json.hpp"
 #include "khaosat/core/store.hpp"
 
 namespace khaosat::core {
@@ -77,8 +78,10 @@ Status SubmissionTable::add(const SubmissionRecord& s) {
   pugi::xml_parse_result parsed = doc.load_buffer(s.instance_xml.data(), s.instance_xml.size());
   if (!parsed || !doc.document_element())
     return bad(std::string("its instance XML does not parse: ") + parsed.description());
-  json data = json::parse(s.instance_json, nullptr, false);
-  if (data.is_discarded() || !data.is_object() || data.size() != 1)
+  auto parsed = parse_json(s.instance_json, kMaxStoredJsonDepth);
+  if (!parsed) return bad("its instance JSON does not parse: " + parsed.error().message);
+  const json& data = *parsed;
+  if (!data.is_object() || data.size() != 1)
     return bad("its instance JSON is not one object with the root element");
   Cells cells;
   flatten(doc.document_element(), data.begin().value(), "", cells);

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "khaosat/core/json.hpp"
 #include "xform/external_data.hpp"
 #include "xform/loader_internal.hpp"
 
@@ -167,8 +168,9 @@ class GeoJsonReader {
 
 Status geojson_to_tree(std::string_view data, const std::string& what, Tree& out) {
   GeoJsonReader reader(what);
-  Json doc = Json::parse(data.begin(), data.end(), nullptr, /*allow_exceptions=*/false);
-  if (doc.is_discarded()) return reader.fail("not valid JSON");
+  auto parsed = parse_ordered_json(data);
+  if (!parsed) return reader.fail(parsed.error().message);
+  const Json& doc = parsed.value();
   if (!doc.is_object()) return reader.fail("the top level is not an object");
   if (!doc.contains("type") || doc["type"] != "FeatureCollection")
     return reader.fail("expected a FeatureCollection");

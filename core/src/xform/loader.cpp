@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/text_encoding.hpp"
 #include "xform/loader_internal.hpp"
 
 namespace khaosat::core {
@@ -65,7 +66,8 @@ Result<xpath::ExprPtr> LoadContext::expr(std::string_view text, const std::strin
   if (auto it = expr_cache.find(key); it != expr_cache.end()) return it->second;
   auto parsed = xpath::parse(text);
   if (!parsed.ok()) {
-    std::string msg = where + ": invalid expression '" + key + "': " + parsed.error().message;
+    // The parser's message quotes the expression (a bounded excerpt), so it is not repeated.
+    std::string msg = where + ": invalid expression: " + parsed.error().message;
     if (!form.source.empty()) msg = form.source + ": " + msg;
     return Error::make("form.expression", std::move(msg));
   }
@@ -688,6 +690,9 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
     ctx.form_dir = slash == std::string::npos ? "." : path.substr(0, slash);
     if (ctx.form_dir.empty()) ctx.form_dir = "/";
   }
+  // A UTF-16 file would otherwise be misread as UTF-8 ("Could not determine tag type").
+  if (auto text = utf8_text(xml, "xml"); !text)
+    return Error::make("xml", (path.empty() ? std::string() : path + ": ") + text.error().message);
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata,
                                 pugi::encoding_utf8);

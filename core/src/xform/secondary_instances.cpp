@@ -7,6 +7,7 @@
 // A missing attachment is an error unless LoadOptions::missing_blank (then an empty instance).
 #include <filesystem>
 
+#include "base/text_encoding.hpp"
 #include "xform/external_data.hpp"
 #include "xform/loader_internal.hpp"
 
@@ -60,6 +61,8 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
 }
 
 Status xml_to_tree(std::string_view data, const std::string& what, Tree& out) {
+  if (auto text = utf8_text(data, "form.attachment"); !text)
+    return Error::make("form.attachment", "cannot read XML " + what + ": " + text.error().message);
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(data.data(), data.size(),
                                 pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);

@@ -8,6 +8,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "base/excerpt.hpp"
 #include "khaosat/core/xlsform.hpp"
 #include "xlsform/compiler_internal.hpp"
 
@@ -60,6 +61,19 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   if (!c.survey_ && wb.sheets.size() == 1) c.survey_ = &wb.sheets.front();
   if (!c.survey_)
     return Error::make("xlsform", source_path + ": the workbook has no 'survey' sheet");
+  // Without a 'type' column no row is a question: the form would compile empty, silently.
+  if (const Sheet& s = *c.survey_; s.column("type") == std::string::npos) {
+    std::string has;
+    for (const std::string& h : s.headers) has += (has.empty() ? "'" : ", '") + h + "'";
+    return Error::make(
+        "xlsform", source_path + ": " + s.name + " sheet" +
+                       (s.headers.empty()
+                            ? std::string(" is empty")
+                            : ", row " + std::to_string(s.header_row) +
+                                  " (the header row): there is no 'type' column (the headers "
+                                  "are " + excerpt(has) + ")") +
+                       "; the survey sheet needs a header row with 'type', 'name' and 'label'");
+  }
   c.sr_ = std::make_unique<detail::RowReader>(*c.survey_);
   std::string xml = c.run();
   // One line per mistake, even when a cell is checked from several places.

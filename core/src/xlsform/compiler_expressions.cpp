@@ -4,6 +4,7 @@
 // instances pulldata() and instance() need, and pyxform's rule for dynamic defaults.
 #include <algorithm>
 
+#include "base/excerpt.hpp"
 #include "xlsform/compiler_internal.hpp"
 #include "xpath/lexer.hpp"
 #include "xpath/xpath.hpp"
@@ -65,29 +66,6 @@ std::string ref_path(const Field& ctx, const Field& target) {
   for (std::size_t i = common; i < b.size(); ++i)
     out += b[i]->name + (i + 1 < b.size() ? "/" : "");
   return out;
-}
-
-// "unexpected ')' at position 12 in '...'" -> {"unexpected ')'", 11}; npos when no position.
-std::pair<std::string, std::size_t> split_position(const std::string& message,
-                                                   const std::string& expanded) {
-  std::string what = message;
-  if (auto in = what.rfind(" in '" + expanded + "'"); in != std::string::npos) what.resize(in);
-  std::size_t pos = std::string::npos;
-  if (auto at = what.rfind(" at position "); at != std::string::npos) {
-    pos = std::strtoul(what.c_str() + at + 13, nullptr, 10);
-    pos = pos ? pos - 1 : 0;
-    what.resize(at);
-  } else if (what.starts_with("unknown function '") || what.find("' takes ") != std::string::npos) {
-    std::string fn = what.substr(what.find('\'') + 1);
-    fn.resize(fn.find('\''));
-    auto toks = lex::tokenize(expanded);
-    for (const auto& t : toks.tokens)
-      if (t.kind == lex::Tok::FunctionName && t.text == fn) {
-        pos = t.pos;
-        break;
-      }
-  }
-  return {what, pos};
 }
 
 // For each position of `text`, whether it lies inside an XPath predicate ("[...]", outside string
@@ -191,16 +169,21 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
                            std::string_view rel_prefix) {
   const std::size_t col = column_of(f, col_base);
   Expanded e = expand(f, text, col, rel_prefix, true);
-  auto parsed = xpath::parse(e.text);
+  xpath::SyntaxError syntax;
+  auto parsed = xpath::parse(e.text, &syntax);
   if (!parsed.ok()) {
-    auto [what, pos] = split_position(parsed.error().message, e.text);
+    const std::size_t pos = syntax.pos;
     std::string where;
-    if (pos < e.origin.size())
-      where = " at character " + std::to_string(e.origin[pos] + 1);
-    else if (pos != std::string::npos)
+    std::size_t at = 0;  // where the designer's text is quoted from
+    if (pos < e.origin.size()) {
+      at = e.origin[pos];
+      where = " at character " + std::to_string(at + 1);
+    } else if (pos != std::string::npos) {
+      at = text.size();
       where = " at the end";
-    if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, col, "expression error" + where + ": " + what +
-                                                 " (in '" + text + "')");
+    }
+    if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, col, "expression error" + where + ": " +
+                                                 syntax.what + " (in '" + excerpt(text, at) + "')");
     return e.text;
   }
   // pulldata('name', ...) and instance('name') need a secondary instance of that name.

@@ -6,6 +6,8 @@
 // field of only blanks continues the current sheet (pyxform would start a sheet named "  ").
 #include "xlsform/workbook.hpp"
 
+#include "base/text_encoding.hpp"
+
 #include <algorithm>
 
 namespace khaosat::core::xlsform {
@@ -65,7 +67,9 @@ bool read_record(std::string_view s, std::size_t& pos, int& line, std::vector<st
 }  // namespace
 
 Result<Workbook> read_csv(std::string_view text, std::string_view name, const ReadLimits& limits) {
-  if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
+  auto utf8 = utf8_text(text, "csv");  // a UTF-8 BOM is dropped
+  if (!utf8) return Error::make("csv", std::string(name) + ": " + utf8.error().message);
+  text = utf8.value();
   detail::TextTables tables(name, limits);
   std::size_t pos = 0;
   int line = 1;

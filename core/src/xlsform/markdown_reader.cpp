@@ -13,6 +13,8 @@
 
 #include "xlsform/workbook.hpp"
 
+#include "base/text_encoding.hpp"
+
 namespace khaosat::core::xlsform {
 
 namespace {
@@ -67,6 +69,9 @@ bool split_row(std::string_view line, std::vector<std::string>& cells) {
 
 Result<Workbook> read_markdown(std::string_view text, std::string_view name,
                                const ReadLimits& limits) {
+  auto utf8 = utf8_text(text, "md");  // a UTF-8 BOM is dropped
+  if (!utf8) return Error::make("md", std::string(name) + ": " + utf8.error().message);
+  text = utf8.value();
   detail::TextTables tables(name, limits);
   std::vector<std::string> cells;
   int line_number = 0;

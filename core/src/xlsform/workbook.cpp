@@ -2,6 +2,8 @@
 // messages) and read_workbook's dispatch by file extension. See workbook.hpp.
 #include "xlsform/workbook.hpp"
 
+#include "base/text_encoding.hpp"
+
 #include <algorithm>
 #include <iterator>
 
@@ -169,6 +171,16 @@ Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_c
   Sheet sheet;
   sheet.name = std::move(name);
   sheet.first_column = first_column;
+  // Every cell must be UTF-8 (a form written from it must be): one place for every reader.
+  for (const RawRow& r : raw)
+    for (std::size_t i = 0; i < r.cells.size(); ++i)
+      if (std::size_t bad = invalid_utf8_offset(r.cells[i]); bad != std::string::npos)
+        return Error::make("xlsform.encoding",
+                           std::string(source) + ": " + sheet.name + " sheet, row " +
+                               std::to_string(r.number) + ", column " +
+                               column_letters(first_column + static_cast<int>(i)) +
+                               ": the cell's text is not UTF-8 (at byte " + std::to_string(bad) +
+                               " of the cell); save the workbook as UTF-8");
   auto non_empty = [](const RawRow& r) {
     return std::any_of(r.cells.begin(), r.cells.end(), [](const std::string& c) { return !c.empty(); });
   };

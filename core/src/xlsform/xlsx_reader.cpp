@@ -20,6 +20,7 @@
 
 #include <pugixml.hpp>
 
+#include "base/excerpt.hpp"
 #include "xlsform/workbook.hpp"
 #include "xlsform/xlsx_values.hpp"
 
@@ -386,6 +387,71 @@ struct Cell {
   std::string text;
 };
 
+// Where each <c> of a worksheet is, as openpyxl finds it: a row's r when it has one, else the
+// row its first cell names, else the next row; a cell's reference when it has one, else the
+// next column. What openpyxl would read silently wrong is refused, naming the sheet and the
+// row or cell: a reference that is malformed or past XFD1048576 (it used to fall back to "the
+// next column", moving a calculation under another header), a row or cell that comes twice
+// (the second used to overwrite the first: a second row 1 replaced the header) or out of order,
+// a cell outside its row. Spreadsheet programs never write any of these.
+Result<std::vector<std::pair<CellRef, pugi::xml_node>>> cell_positions(
+    const pugi::xml_document& doc, const Package& pkg, const std::string& sheet) {
+  std::vector<std::pair<CellRef, pugi::xml_node>> nodes;
+  std::string bad;
+  int prev_row = 0;
+  for_children(child(child(doc, "worksheet"), "sheetData"), "row", [&](pugi::xml_node r) {
+    if (!bad.empty()) return;
+    int row = 0;
+    const char* row_attr = attr(r, "r");
+    if (row_attr != nullptr && !parse_row_number(row_attr, row)) {
+      bad = "row r=\"" + excerpt(row_attr, 0, 20) + "\" (after row " + std::to_string(prev_row) +
+            ") is not a row number from 1 to " + std::to_string(kMaxRow);
+      return;
+    }
+    int prev_col = 0;
+    for_children(r, "c", [&](pugi::xml_node c) {
+      if (!bad.empty()) return;
+      CellRef at{row, prev_col + 1};
+      const char* ref = attr(c, "r");
+      if (ref != nullptr && !parse_ref(ref, at)) {
+        bad = "row " + std::to_string(row ? row : prev_row + 1) + ": cell reference '" +
+              excerpt(ref, 0, 20) + "' is not a cell from A1 to " + column_letters(kMaxCol) +
+              std::to_string(kMaxRow);
+        return;
+      }
+      if (row == 0) row = ref != nullptr ? at.row : prev_row + 1;  // the row's number
+      at.row = ref != nullptr ? at.row : row;
+      std::string cell = column_letters(std::min(at.col, kMaxCol)) + std::to_string(at.row);
+      if (at.row != row)
+        bad = "cell " + cell + " is inside row " + std::to_string(row);
+      else if (at.col > kMaxCol)
+        bad = "row " + std::to_string(row) + " has more than " + std::to_string(kMaxCol) + " cells";
+      else if (at.col == prev_col)
+        bad = "cell " + cell + " appears twice";
+      else if (at.col < prev_col)
+        bad = "cell " + cell + " comes after cell " + column_letters(prev_col) +
+              std::to_string(row) + ": cells must be in column order";
+      prev_col = at.col;
+      nodes.emplace_back(at, c);
+    });
+    if (!bad.empty()) return;
+    if (row == 0) row = prev_row + 1;  // a row without r or cells
+    if (row == prev_row)
+      bad = "row " + std::to_string(row) + " appears twice";
+    else if (row < prev_row)
+      bad = "row " + std::to_string(row) + " comes after row " + std::to_string(prev_row) +
+            ": rows must be in ascending order";
+    else if (row > kMaxRow)
+      bad = "more than " + std::to_string(kMaxRow) + " rows";
+    prev_row = row;
+  });
+  if (!bad.empty())
+    return Error::make("xlsx.structure", pkg.file() + ": sheet '" + sheet + "': " + bad +
+                                             "; the workbook is damaged (spreadsheet programs "
+                                             "do not write this): open and save it again");
+  return nodes;
+}
+
 Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::string& name,
                              WorkbookInfo& info) {
   pugi::xml_document doc;
@@ -394,24 +460,11 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
   if (!present)
     return Error::make("xlsx.structure", pkg.file() + ": sheet '" + name + "' points to " + part +
                                              ", which is not in the workbook");
-  // Cell positions as openpyxl finds them: a cell's reference when it has one, else the next
-  // column of the row; a row's r when it has one, else the next row.
-  std::vector<std::pair<CellRef, pugi::xml_node>> nodes;
-  int row_counter = 0;
-  for_children(child(child(doc, "worksheet"), "sheetData"), "row", [&](pugi::xml_node r) {
-    if (!parse_row_number(attr(r, "r"), row_counter)) row_counter = std::min(row_counter + 1, kMaxRow);
-    int col_counter = 0;
-    for_children(r, "c", [&](pugi::xml_node c) {
-      CellRef at{row_counter, std::min(col_counter + 1, kMaxCol)};
-      if (const char* ref = attr(c, "r"); ref != nullptr && !parse_ref(ref, at))
-        at = {row_counter, std::min(col_counter + 1, kMaxCol)};  // a bad reference: next column
-      col_counter = at.col;
-      nodes.emplace_back(at, c);
-    });
-  });
+  auto nodes = cell_positions(doc, pkg, name);
+  if (!nodes) return nodes.error();
   std::vector<Cell> cells;
-  cells.reserve(nodes.size());
-  for (const auto& [at, node] : nodes) {
+  cells.reserve(nodes->size());
+  for (const auto& [at, node] : *nodes) {
     auto text = cell_text(node, info, pkg, name, at);
     if (!text) return text.error();
     if (text->empty()) continue;
@@ -421,9 +474,6 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
                                            " non-empty cells; refusing to read the workbook");
     cells.push_back(Cell{at, std::move(text.value())});
   }
-  std::stable_sort(cells.begin(), cells.end(), [](const Cell& a, const Cell& b) {
-    return a.at.row != b.at.row ? a.at.row < b.at.row : a.at.col < b.at.col;
-  });
   std::vector<detail::RawRow> raw;
   std::size_t grid = 0;
   for (Cell& cell : cells) {
@@ -437,7 +487,7 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
                                              std::to_string(pkg.limits().max_grid_cells) + " cells)");
       row_cells.resize(col);
     }
-    row_cells[col - 1] = std::move(cell.text);  // a repeated reference: the last one wins
+    row_cells[col - 1] = std::move(cell.text);
   }
   return detail::shape_sheet(name, std::move(raw), 1, pkg.limits(), pkg.file());
 }

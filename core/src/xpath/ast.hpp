@@ -67,6 +67,10 @@ struct Ast {
   std::string text;                      // String literal, variable name, function name
   const FunctionSpec* fn = nullptr;      // Call
   std::vector<AstPtr> args;              // operands / call arguments / filter parts
+  // Binary operators: a chain of one precedence level ("a + b - c", "x or y or z") is one node,
+  // so a flat chain of thousands of terms is not thousands of levels deep. ops[i] joins the
+  // result so far with args[i + 1], left to right; kind is ops[0].
+  std::vector<ExprKind> ops;
   std::vector<Step> steps;               // Path
   std::uint32_t depth = 1;               // height of this subtree (bounded by the parser)
   std::uint32_t begin = 0;               // source span [begin, end) in bytes

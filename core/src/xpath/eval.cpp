@@ -276,7 +276,7 @@ class FastPredicate {
     return fp;
   }
 
-  bool test(Node* n, std::size_t position) { return eval_at(0, n, position); }
+  bool test(Node* n, std::size_t position) { return eval_at(root_, n, position); }
 
  private:
   struct Term {
@@ -292,24 +292,30 @@ class FastPredicate {
 
   explicit FastPredicate(const Context& ctx) : ctx_(ctx) { reused_ = Value::nodes({}); }
 
-  bool compile(const Ast& a) { return add(a) >= 0; }
+  bool compile(const Ast& a) {
+    root_ = add(a);
+    return root_ >= 0;
+  }
 
   int add(const Ast& a) {
     if (terms_.size() > 16) return -1;
     if (a.kind == ExprKind::And || a.kind == ExprKind::Or) {
-      int index = static_cast<int>(terms_.size());
-      Term t;
-      t.kind = a.kind;
-      terms_.push_back(std::move(t));
+      // A chain "x and y and z" becomes binary terms ((x and y) and z).
       int l = add(*a.args[0]);
-      if (l < 0) return -1;
-      int r = add(*a.args[1]);
-      if (r < 0) return -1;
-      terms_[static_cast<std::size_t>(index)].left = l;
-      terms_[static_cast<std::size_t>(index)].right = r;
-      return index;
+      for (std::size_t i = 1; l >= 0 && i < a.args.size(); ++i) {
+        int index = static_cast<int>(terms_.size());
+        Term t;
+        t.kind = a.kind;
+        terms_.push_back(std::move(t));
+        int r = add(*a.args[i]);
+        if (r < 0) return -1;
+        terms_[static_cast<std::size_t>(index)].left = l;
+        terms_[static_cast<std::size_t>(index)].right = r;
+        l = index;
+      }
+      return l;
     }
-    if (!is_comparison(a.kind)) return -1;
+    if (!is_comparison(a.kind) || a.args.size() != 2) return -1;
     bool fl = context_free(*a.args[0]);
     bool fr = !fl && context_free(*a.args[1]);
     if (!fl && !fr) return -1;
@@ -378,6 +384,7 @@ class FastPredicate {
   const Context& ctx_;
   std::vector<Term> terms_;
   Value reused_;
+  int root_ = -1;  // the term of the whole predicate
 };
 
 }  // namespace
@@ -512,15 +519,18 @@ const char* type_name(const Value& v) {
   return "value";
 }
 
+// A chain "a | b | c" (one node, see Ast::ops): every operand, then one sort.
 Value eval_union(const Ast& a, const Context& ctx) {
   Value l = eval(*a.args[0], ctx);
-  Value r = eval(*a.args[1], ctx);
-  if (!l.is_nodeset() || !r.is_nodeset())
-    throw EvalError(std::string("'|' joins node-sets, not a ") +
-                    type_name(l.is_nodeset() ? r : l));
   NodeSet& out = l.node_set();
-  const NodeSet& add = r.node_set();
-  out.insert(out.end(), add.begin(), add.end());
+  for (std::size_t i = 1; i < a.args.size(); ++i) {
+    Value r = eval(*a.args[i], ctx);
+    if (!l.is_nodeset() || !r.is_nodeset())
+      throw EvalError(std::string("'|' joins node-sets, not a ") +
+                      type_name(l.is_nodeset() ? r : l));
+    const NodeSet& add = r.node_set();
+    out.insert(out.end(), add.begin(), add.end());
+  }
   sort_document_order(out);
   return l;
 }
@@ -546,19 +556,40 @@ double number_of(const Value& v, const Context& ctx) {
   return odk::date_aware_number(v, *ctx.env);
 }
 
-// ODK evaluates the right operand only when the left one is a number.
-Value eval_arith(const Ast& a, const Context& ctx) {
-  const double l = number_of(eval(*a.args[0], ctx), ctx);
-  if (std::isnan(l)) return Value::number(l);
-  const double r = number_of(eval(*a.args[1], ctx), ctx);
-  switch (a.kind) {
-    case ExprKind::Add: return Value::number(l + r);
-    case ExprKind::Sub: return Value::number(l - r);
-    case ExprKind::Mul: return Value::number(l * r);
-    case ExprKind::Div: return Value::number(l / r);  // IEEE: x/0 is +-Infinity, 0/0 is NaN
-    case ExprKind::Mod: return Value::number(std::fmod(l, r));
-    default: return {};
+double arith(ExprKind op, double l, double r) {
+  switch (op) {
+    case ExprKind::Add: return l + r;
+    case ExprKind::Sub: return l - r;
+    case ExprKind::Mul: return l * r;
+    case ExprKind::Div: return l / r;  // IEEE: x/0 is +-Infinity, 0/0 is NaN
+    case ExprKind::Mod: return std::fmod(l, r);
+    default: return std::nan("");
   }
+}
+
+// A chain "a + b - c" (one node, see Ast::ops), left to right. ODK evaluates the right operand
+// only when the left one is a number, so a NaN ends the chain.
+Value eval_arith(const Ast& a, const Context& ctx) {
+  double l = number_of(eval(*a.args[0], ctx), ctx);
+  for (std::size_t i = 1; i < a.args.size() && !std::isnan(l); ++i)
+    l = arith(a.ops[i - 1], l, number_of(eval(*a.args[i], ctx), ctx));
+  return Value::number(l);
+}
+
+// "a or b or c", "a and b and c": left to right, stopping at the first operand that decides.
+Value eval_logical(const Ast& a, const Context& ctx) {
+  const bool is_or = a.kind == ExprKind::Or;
+  for (const AstPtr& arg : a.args)
+    if (eval(*arg, ctx).to_boolean() == is_or) return Value::boolean(is_or);
+  return Value::boolean(!is_or);
+}
+
+// "a = b != c": left to right, each comparison's boolean compared with the next operand.
+Value eval_comparison(const Ast& a, const Context& ctx) {
+  Value l = eval(*a.args[0], ctx);
+  for (std::size_t i = 1; i < a.args.size(); ++i)
+    l = Value::boolean(compare(a.ops[i - 1], l, eval(*a.args[i], ctx), *ctx.env));
+  return l;
 }
 
 }  // namespace
@@ -569,15 +600,11 @@ Value eval(const Ast& a, const Context& ctx) {
     case ExprKind::String: return Value::string(a.text);
     case ExprKind::Variable: throw EvalError("variables are not supported: $" + a.text);
     case ExprKind::Or:
-      return Value::boolean(eval(*a.args[0], ctx).to_boolean() ||
-                            eval(*a.args[1], ctx).to_boolean());
     case ExprKind::And:
-      return Value::boolean(eval(*a.args[0], ctx).to_boolean() &&
-                            eval(*a.args[1], ctx).to_boolean());
+      return eval_logical(a, ctx);
     case ExprKind::Eq: case ExprKind::Ne: case ExprKind::Lt: case ExprKind::Le:
     case ExprKind::Gt: case ExprKind::Ge:
-      return Value::boolean(
-          compare(a.kind, eval(*a.args[0], ctx), eval(*a.args[1], ctx), *ctx.env));
+      return eval_comparison(a, ctx);
     case ExprKind::Add: case ExprKind::Sub: case ExprKind::Mul: case ExprKind::Div:
     case ExprKind::Mod:
       return eval_arith(a, ctx);

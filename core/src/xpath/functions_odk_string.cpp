@@ -8,10 +8,12 @@
 // [SECTION] Table
 #include <algorithm>
 #include <cmath>
+#include <cwctype>
 #include <list>
 #include <regex>
 #include <utility>
 
+#include "base/excerpt.hpp"
 #include "xpath/functions.hpp"
 #include "xpath/functions_odk.hpp"
 
@@ -241,43 +243,126 @@ std::wstring to_wide(std::string_view s) {
   return std::wstring(units.begin(), units.end());
 }
 
-// std::regex's default executor backtracks: it recurses once per character it matches (a
-// 30,000-character answer overflowed the stack) and is exponential on nested quantifiers
-// ("(a+)+b"). libstdc++'s polynomial mode (a Thompson NFA) needs neither, so every pattern
-// without back-references, which that mode cannot run, is compiled in it. A backtracking
-// pattern (back-references, or another standard library) is only run on values of at most
-// kMaxBacktrackingInput UTF-16 units; longer ones are an EvalError, not a crash.
-constexpr std::size_t kMaxBacktrackingInput = 2000;
+// regex() runs on libstdc++'s polynomial executor (a Thompson NFA simulation), never on its
+// backtracking one, which recursed once per character matched (a 30,000-character answer
+// overflowed the stack) and is exponential on nested quantifiers ("^(a+)+\1b$" on 30 characters
+// ran for minutes). The polynomial executor cannot run back-references, so they are refused
+// (ODK's engines, JavaScript's RegExp and Java's, accept them: docs/conformance.md). What is
+// left bounds the work: the pattern's length and group nesting (the regex compiler recurses
+// over both), and its estimated NFA size times the value's length (docs/limits.md).
+constexpr std::size_t kMaxPatternLength = 2000;  // UTF-16 units
+constexpr int kMaxPatternNesting = 32;           // groups inside groups
+constexpr double kMaxPatternStates = 20000;      // estimated NFA states
+constexpr double kMaxRegexWork = 2'000'000;      // states x (value length + 1)
 
-std::wregex compile_pattern(const std::string& pattern) {
-  const std::wstring wide = to_wide(pattern);
-#ifdef __GLIBCXX__
-  try {
-    return std::wregex(wide, std::regex::ECMAScript | std::regex_constants::__polynomial);
-  } catch (const std::regex_error&) {
-    // a back-reference (error_complexity) or a bad pattern: the plain compile below tells which
+// A pattern quoted in a message: a bounded excerpt.
+std::string quoted(const std::string& pattern) { return "regex('" + excerpt(pattern) + "')"; }
+
+// The NFA's size, estimated from the pattern: an atom is one state, a group the sum of what it
+// holds, and a counted repetition {n,m} copies what it repeats max(n, m) times, as the regex
+// compiler does. Also checks the group nesting. Throws EvalError for what is refused.
+double estimated_states(const std::wstring& p, const std::string& pattern) {
+  std::vector<double> open;  // the size of each open group's contents so far
+  double total = 0;          // the innermost open sequence's size
+  double last = 0;           // the size of the last atom, which a quantifier applies to
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    wchar_t c = p[i];
+    if (c == L'\\') {
+      ++i;
+      last = 1;
+      total += last;
+    } else if (c == L'[') {
+      for (++i; i < p.size() && p[i] != L']'; ++i)
+        if (p[i] == L'\\') ++i;
+      last = 1;
+      total += last;
+    } else if (c == L'(') {
+      if (static_cast<int>(open.size()) >= kMaxPatternNesting)
+        throw EvalError(quoted(pattern) + ": groups are nested more than " +
+                        std::to_string(kMaxPatternNesting) + " levels deep");
+      open.push_back(total);
+      total = 0;
+    } else if (c == L')' && !open.empty()) {
+      last = total + 1;
+      total = open.back() + last;
+      open.pop_back();
+    } else if (c == L'{' && i + 1 < p.size() && std::iswdigit(p[i + 1])) {
+      double most = 0, n = 0;
+      std::size_t k = i + 1;
+      for (; k < p.size() && std::iswdigit(p[k]); ++k) n = std::min(n * 10 + (p[k] - L'0'), 1e9);
+      most = n;
+      if (k < p.size() && p[k] == L',') {
+        most = n + 1;
+        double m = 0;
+        bool digits = false;
+        for (++k; k < p.size() && std::iswdigit(p[k]); ++k, digits = true)
+          m = std::min(m * 10 + (p[k] - L'0'), 1e9);
+        if (digits) most = std::max(n, m);
+      }
+      if (k < p.size() && p[k] == L'}') {
+        total += last * (std::max(most, 1.0) - 1);
+        last *= std::max(most, 1.0);
+        i = k;
+      }
+    } else if (c != L'|' && c != L'*' && c != L'+' && c != L'?') {
+      last = 1;
+      total += last;
+    }
   }
-#endif
-  try {
-    return std::wregex(wide, std::regex::ECMAScript);
-  } catch (const std::regex_error& e) {
-    throw EvalError("invalid regular expression '" + pattern + "' in regex(): " + e.what());
-  }
+  for (double outer : open) total += outer;
+  return total + 1;
 }
 
-bool backtracks(const std::wregex& re) {
+struct CompiledPattern {
+  std::wregex search;    // "[\s\S]*?(?:pattern)[\s\S]*", run with regex_match
+  double states = 0;     // estimated_states()
+};
+
+CompiledPattern compile_pattern(const std::string& pattern) {
+  const std::wstring wide = to_wide(pattern);
+  if (wide.size() > kMaxPatternLength)
+    throw EvalError(quoted(pattern) + ": the pattern is " + std::to_string(wide.size()) +
+                    " characters long; regex() takes patterns of at most " +
+                    std::to_string(kMaxPatternLength));
+  CompiledPattern out;
+  out.states = estimated_states(wide, pattern);
+  if (out.states > kMaxPatternStates)
+    throw EvalError(quoted(pattern) + ": the pattern's repetitions make it too large to match "
+                    "(about " + std::to_string(static_cast<long long>(out.states)) +
+                    " states, at most " + std::to_string(static_cast<long long>(kMaxPatternStates)) +
+                    "); use smaller counts in {n,m}");
+  constexpr auto kSyntax = std::regex::ECMAScript
 #ifdef __GLIBCXX__
-  return !(re.flags() & std::regex_constants::__polynomial);
-#else
-  (void)re;
-  return true;
+                           | std::regex_constants::__polynomial
 #endif
+      ;
+  try {
+    // The pattern alone first, so that a pattern which is only valid wrapped ("a\") is refused.
+    (void)std::wregex(wide, kSyntax);
+    // A search is a match of the wrapped pattern: one pass over the value instead of one match
+    // attempt from every position (which made the search quadratic in the value's length).
+    out.search = std::wregex(L"[\\s\\S]*?(?:" + wide + L")[\\s\\S]*", kSyntax);
+  } catch (const std::regex_error& e) {
+    if (e.code() == std::regex_constants::error_complexity) {
+      bool valid = true;
+      try {
+        (void)std::wregex(wide, std::regex::ECMAScript);
+      } catch (const std::regex_error&) {
+        valid = false;
+      }
+      if (valid)
+        throw EvalError(quoted(pattern) + ": back-references (\\1, \\2, ...) are not supported: "
+                        "matching them can take exponential time; rewrite the pattern without them");
+    }
+    throw EvalError("invalid regular expression '" + excerpt(pattern) + "' in regex(): " + e.what());
+  }
+  return out;
 }
 
 // Compiled patterns are kept per thread (forms reuse a handful of constraint patterns).
-const std::wregex& compiled_pattern(const std::string& pattern) {
+const CompiledPattern& compiled_pattern(const std::string& pattern) {
   constexpr std::size_t kCacheSize = 32;
-  thread_local std::list<std::pair<std::string, std::wregex>> cache;  // most recent first
+  thread_local std::list<std::pair<std::string, CompiledPattern>> cache;  // most recent first
   for (auto it = cache.begin(); it != cache.end(); ++it) {
     if (it->first == pattern) {
       cache.splice(cache.begin(), cache, it);
@@ -293,15 +378,16 @@ const std::wregex& compiled_pattern(const std::string& pattern) {
 Value fn_regex(std::vector<Value>& args, const Context&) {
   const std::wstring value = to_wide(args[0].to_string());
   const std::string pattern = args[1].to_string();
-  const std::wregex& re = compiled_pattern(pattern);
-  if (backtracks(re) && value.size() > kMaxBacktrackingInput)
-    throw EvalError("regex('" + pattern + "') cannot be matched against a value of " +
-                    std::to_string(value.size()) + " characters: a pattern with back-references " +
-                    "is matched against at most " + std::to_string(kMaxBacktrackingInput));
+  const CompiledPattern& re = compiled_pattern(pattern);
+  if (re.states * static_cast<double>(value.size() + 1) > kMaxRegexWork)
+    throw EvalError(quoted(pattern) + " cannot be matched against a value of " +
+                    std::to_string(value.size()) + " characters: the pattern (about " +
+                    std::to_string(static_cast<long long>(re.states)) + " states) is too large " +
+                    "for a value that long");
   try {
-    return Value::boolean(std::regex_search(value, re));
-  } catch (const std::regex_error& e) {  // e.g. error_complexity / error_stack on huge input
-    throw EvalError("regex('" + pattern + "') failed on the value: " + e.what());
+    return Value::boolean(std::regex_match(value, re.search));
+  } catch (const std::regex_error& e) {  // e.g. error_complexity / error_space
+    throw EvalError(quoted(pattern) + " failed on the value: " + e.what());
   }
 }
 

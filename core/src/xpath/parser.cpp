@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "base/excerpt.hpp"
 #include "xpath/ast.hpp"
 #include "xpath/lexer.hpp"
 
@@ -13,7 +14,8 @@ namespace {
 
 struct ParseFailure {
   std::string code;
-  std::string message;
+  std::string what;
+  std::size_t pos = std::string_view::npos;
 };
 
 class Parser {
@@ -44,15 +46,13 @@ class Parser {
     return true;
   }
 
-  AstPtr fail(std::string message) {
-    if (failure_.message.empty()) {
-      failure_.code = "xpath.syntax";
-      failure_.message = std::move(message);
+  AstPtr fail_at(std::string what, std::uint32_t pos, const char* code = "xpath.syntax") {
+    if (failure_.what.empty()) {
+      failure_.code = code;
+      failure_.what = std::move(what);
+      failure_.pos = pos;
     }
     return nullptr;
-  }
-  AstPtr fail_at(std::string what, std::uint32_t pos) {
-    return fail(what + " at position " + std::to_string(pos + 1));
   }
   AstPtr fail_unexpected() {
     if (at(Tok::End)) return fail_at("unexpected end of expression", cur().pos);
@@ -73,16 +73,29 @@ class Parser {
   }
   void close(Ast& a) const { a.end = i_ > 0 ? toks_[i_ - 1].end : 0; }
 
-  AstPtr binary(ExprKind k, AstPtr l, AstPtr r) {
-    auto a = node(k, l->begin);
-    a->args.push_back(std::move(l));
-    a->args.push_back(std::move(r));
-    close(*a);
-    return finish(std::move(a));
+  // Appends "op r" to the chain `l` of one precedence level: the first operator makes the chain
+  // node, later ones join it (see Ast::ops), so the tree does not deepen with the chain.
+  AstPtr binary(ExprKind k, AstPtr l, AstPtr r, bool& chained) {
+    if (!chained) {
+      auto a = node(k, l->begin);
+      a->depth = l->depth + 1;
+      a->args.push_back(std::move(l));
+      l = std::move(a);
+      chained = true;
+    }
+    // The height kept up to date here, not by finish(): that would rescan the whole chain on
+    // every term.
+    l->depth = std::max(l->depth, r->depth + 1);
+    if (l->depth > kMaxDepth) return fail_at("expression nested too deeply", r->begin);
+    l->ops.push_back(k);
+    l->args.push_back(std::move(r));
+    close(*l);
+    return l;
   }
 
-  // Bad input must not exhaust the stack: the parser's recursion (nesting) and the height of
-  // the tree it builds (long operator chains) are both bounded.
+  // Bad input must not exhaust the stack: the parser's recursion (real nesting: parentheses,
+  // predicates, function arguments, unary minus) and the height of the tree it builds are both
+  // bounded. Operator chains do not nest (see binary()), so neither limit counts their length.
   static constexpr int kMaxNesting = 200;
   static constexpr std::uint32_t kMaxDepth = 1000;
 
@@ -111,38 +124,42 @@ class Parser {
 
   AstPtr or_expr() {
     AstPtr l = and_expr();
+    bool chained = false;
     while (l && accept(Tok::Or)) {
       AstPtr r = and_expr();
       if (!r) return nullptr;
-      l = binary(ExprKind::Or, std::move(l), std::move(r));
+      l = binary(ExprKind::Or, std::move(l), std::move(r), chained);
     }
     return l;
   }
 
   AstPtr and_expr() {
     AstPtr l = equality();
+    bool chained = false;
     while (l && accept(Tok::And)) {
       AstPtr r = equality();
       if (!r) return nullptr;
-      l = binary(ExprKind::And, std::move(l), std::move(r));
+      l = binary(ExprKind::And, std::move(l), std::move(r), chained);
     }
     return l;
   }
 
   AstPtr equality() {
     AstPtr l = relational();
+    bool chained = false;
     while (l && (at(Tok::Eq) || at(Tok::Ne))) {
       ExprKind k = at(Tok::Eq) ? ExprKind::Eq : ExprKind::Ne;
       ++i_;
       AstPtr r = relational();
       if (!r) return nullptr;
-      l = binary(k, std::move(l), std::move(r));
+      l = binary(k, std::move(l), std::move(r), chained);
     }
     return l;
   }
 
   AstPtr relational() {
     AstPtr l = additive();
+    bool chained = false;
     while (l) {
       ExprKind k;
       switch (cur().kind) {
@@ -155,25 +172,27 @@ class Parser {
       ++i_;
       AstPtr r = additive();
       if (!r) return nullptr;
-      l = binary(k, std::move(l), std::move(r));
+      l = binary(k, std::move(l), std::move(r), chained);
     }
     return l;
   }
 
   AstPtr additive() {
     AstPtr l = multiplicative();
+    bool chained = false;
     while (l && (at(Tok::Plus) || at(Tok::Minus))) {
       ExprKind k = at(Tok::Plus) ? ExprKind::Add : ExprKind::Sub;
       ++i_;
       AstPtr r = multiplicative();
       if (!r) return nullptr;
-      l = binary(k, std::move(l), std::move(r));
+      l = binary(k, std::move(l), std::move(r), chained);
     }
     return l;
   }
 
   AstPtr multiplicative() {
     AstPtr l = unary();
+    bool chained = false;
     while (l) {
       ExprKind k;
       switch (cur().kind) {
@@ -185,7 +204,7 @@ class Parser {
       ++i_;
       AstPtr r = unary();
       if (!r) return nullptr;
-      l = binary(k, std::move(l), std::move(r));
+      l = binary(k, std::move(l), std::move(r), chained);
     }
     return l;
   }
@@ -208,10 +227,11 @@ class Parser {
 
   AstPtr union_expr() {
     AstPtr l = path_expr();
+    bool chained = false;
     while (l && accept(Tok::Pipe)) {
       AstPtr r = path_expr();
       if (!r) return nullptr;
-      l = binary(ExprKind::Union, std::move(l), std::move(r));
+      l = binary(ExprKind::Union, std::move(l), std::move(r), chained);
     }
     return l;
   }
@@ -475,17 +495,11 @@ class Parser {
     if (!expect(Tok::RParen)) return nullptr;
     close(*a);
     const FunctionSpec* fn = find_function(a->text);
-    if (!fn) {
-      failure_.code = "xpath.function";
-      failure_.message = "unknown function '" + a->text + "'";
-      return nullptr;
-    }
+    if (!fn) return fail_at("unknown function '" + a->text + "'", a->begin, "xpath.function");
     int n = static_cast<int>(a->args.size());
     if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
-      failure_.code = "xpath.function";
-      failure_.message = "'" + a->text + "' takes " + arity_text(*fn) + ", not " +
-                         std::to_string(n);
-      return nullptr;
+      return fail_at("'" + a->text + "' takes " + arity_text(*fn) + ", not " + std::to_string(n),
+                     a->begin, "xpath.function");
     }
     a->fn = fn;
     return finish(std::move(a));
@@ -518,16 +532,17 @@ bool any_volatile(const Ast& a) {
 }  // namespace
 }  // namespace detail
 
-Result<ExprPtr> parse(std::string_view text) {
-  auto in_expr = [&](const std::string& msg) { return msg + " in '" + std::string(text) + "'"; };
+Result<ExprPtr> parse(std::string_view text, SyntaxError* syntax) {
+  auto failed = [&](const std::string& code, const std::string& what, std::size_t pos) {
+    if (syntax) *syntax = SyntaxError{what, pos};
+    return Error::make(code, what + " at position " + std::to_string(pos + 1) + " in '" +
+                                 excerpt(text, pos) + "'");
+  };
   detail::LexResult lexed = detail::tokenize(text);
-  if (!lexed.error.empty()) {
-    return Error::make("xpath.syntax", in_expr(lexed.error + " at position " +
-                                               std::to_string(lexed.error_pos + 1)));
-  }
+  if (!lexed.error.empty()) return failed("xpath.syntax", lexed.error, lexed.error_pos);
   detail::Parser p(text, std::move(lexed.tokens));
   detail::AstPtr root = p.parse_all();
-  if (!root) return Error::make(p.failure().code, in_expr(p.failure().message));
+  if (!root) return failed(p.failure().code, p.failure().what, p.failure().pos);
   auto e = std::make_shared<Expr>();
   e->source = std::string(text);
   e->is_volatile = detail::any_volatile(*root);

@@ -181,10 +181,20 @@ const FunctionSpec* find_function(std::string_view name);
 // table itself is not locked.
 void register_functions(const FunctionSpec* specs, std::size_t count);
 
-// Parse once. Errors name the expression and the 1-based character position:
+// Why and where an expression did not parse, for callers that point at the spot in their own
+// terms (the XLSForm compiler maps the position back to the designer's text).
+struct SyntaxError {
+  std::string what;                          // "expected ')'", "unknown function 'foo'"
+  std::size_t pos = std::string_view::npos;  // byte offset into the text; npos when none
+};
+
+// Parse once. Errors name the 1-based position and quote the expression -- all of it when it
+// is short, else a bounded excerpt around the position (base/excerpt.hpp), once:
 //   "expected ')' at position 12 in 'concat(a, b'"
-//   "unknown function 'foo' in 'foo(1)'"  /  "'substr' takes 2 to 3 arguments, not 1 in '...'"
-Result<ExprPtr> parse(std::string_view text);
+//   "unknown function 'foo' at position 1 in 'foo(1)'"
+//   "'substr' takes 2 to 3 arguments, not 1 at position 1 in '...'"
+// When `syntax` is given, a failure also fills it in.
+Result<ExprPtr> parse(std::string_view text, SyntaxError* syntax = nullptr);
 
 // Evaluate against a context. Throws EvalError on a runtime failure (see the header comment).
 Value evaluate(const Expr& e, const Context& ctx);

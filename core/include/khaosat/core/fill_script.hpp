@@ -19,7 +19,8 @@ namespace khaosat::core {
 
 struct FillOptions {
   FormLoadOptions load;
-  std::string language;              // switch language before the first snapshot
+  std::string language;              // switch language before the first snapshot; one the form
+                                     // does not have makes the run fail (ok:false)
   std::optional<double> now_ms;      // fixed clock (also makes uuids and random() reproducible)
   int repeat_loads = 0;              // also load N more times and report their timings
   bool instance_xml_each = false;    // add instanceXML to every snapshot
