@@ -414,11 +414,30 @@ int add(const Args& a) {
     }
     steps = std::move(parsed.value());
   }
-  for (const auto& f : a.attach)
-    if (!fs::is_regular_file(f)) {
-      std::cerr << "khaosat data add: cannot read attachment '" << f << "'\n";
+  for (std::size_t i = 0; i < a.attach.size(); ++i) {
+    const std::string& f = a.attach[i];
+    std::error_code ec;
+    auto st = fs::status(f, ec);
+    if (!fs::is_regular_file(st)) {
+      std::cerr << "khaosat data add: cannot read attachment '" << f << "': "
+                << (!fs::exists(st) ? "no such file"
+                    : fs::is_directory(st) ? "it is a folder, not a file"
+                                           : "it is not a regular file")
+                << "; nothing was stored\n";
       return 2;
     }
+    // The instance names an attachment by its file name (an upload question's value): two
+    // files with one name cannot both be reached, and one would be lost.
+    for (std::size_t j = 0; j < i; ++j)
+      if (fs::path(a.attach[j]).filename() == fs::path(f).filename()) {
+        std::cerr << "khaosat data add: --attach '" << a.attach[j] << "' and --attach '" << f
+                  << "' have the same file name '" << fs::path(f).filename().string()
+                  << "'; the instance refers to an attachment by its file name, so each needs "
+                     "its own: copy one under another name (and answer the upload question "
+                     "with that name). Nothing was stored.\n";
+        return 2;
+      }
+  }
   auto store = open_store(a, false);
   if (!store) return fail("add", store.error());
   core::Store& s = **store;
