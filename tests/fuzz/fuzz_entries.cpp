@@ -5,6 +5,7 @@
 // [SECTION] fuzz_xform
 // [SECTION] fuzz_xlsform
 // [SECTION] fuzz_session_script
+// [SECTION] fuzz_xlsx
 #include "fuzz/fuzz_entries.hpp"
 
 #include <nlohmann/json.hpp>
@@ -21,6 +22,7 @@
 #include "khaosat/core/form_session.hpp"
 #include "support/xml_tree_builder.hpp"
 #include "xlsform/compiler.hpp"
+#include "xlsform/workbook.hpp"
 #include "xpath/xpath.hpp"
 
 namespace khaosat::fuzz {
@@ -349,6 +351,23 @@ void run_session_script(std::string_view input) {
   json doc = core::run_fill(form.path, steps, options);
   // As the CLI prints it (invalid UTF-8 replaced, not thrown).
   (void)doc.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+// [SECTION] fuzz_xlsx
+
+void run_xlsx(std::string_view input) {
+  namespace x = core::xlsform;
+  // Tighter than the defaults so one input stays well under libFuzzer's -rss_limit_mb; the code
+  // path is the same.
+  x::ReadLimits limits;
+  limits.max_part_bytes = 16u << 20;
+  limits.max_total_bytes = 32u << 20;
+  limits.max_xml_elements = 400'000;
+  limits.max_cells = 100'000;
+  limits.max_grid_cells = 1'000'000;
+  (void)x::read_xlsx_bytes(input, "fuzz.xlsx", limits);
+  (void)x::read_markdown(input, "fuzz.md", limits);
+  (void)x::read_csv(input, "fuzz.csv", limits);
 }
 
 }  // namespace khaosat::fuzz

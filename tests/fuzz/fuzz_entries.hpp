@@ -33,4 +33,8 @@ void run_session_script(std::string_view input);
 // designer's mistake) is a compiler bug, reported by abort().
 void run_xlsform(std::string_view input);
 
+// Reads the input as an .xlsx workbook, and also as pyxform markdown and CSV
+// (core/src/xlsform/workbook.hpp), with limits tight enough for libFuzzer's memory bound.
+void run_xlsx(std::string_view input);
+
 }  // namespace khaosat::fuzz
