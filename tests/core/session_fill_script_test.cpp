@@ -158,3 +158,22 @@ TEST_CASE("session fill_script: a step with a mistyped field fails that step onl
   CHECK(doc["snapshots"][2]["ok"] == false);
   CHECK(doc["snapshots"][3]["ok"] == true);
 }
+
+// An integer field outside int's range is refused, not wrapped (2147483648 used to become
+// -2147483648 and 4294967297 became 1).
+TEST_CASE("session fill_script: an integer field past int's range fails that step, naming it") {
+  ScopedDir dir;
+  std::string path = dir.write("fill.xml", fill_form());
+  json steps = json::parse(R"([{"add_repeat": "/data/r", "count": 2147483648},
+                               {"add_repeat": "/data/r", "count": 4294967297},
+                               {"add_repeat": "/data/r", "count": -2147483649},
+                               {"add_repeat": "/data/r", "count": 18446744073709551615}])");
+  json doc = run_fill(path, steps, fixed());
+  REQUIRE(doc["snapshots"].size() == 5);
+  for (std::size_t i = 1; i <= 4; ++i) {
+    CAPTURE(i);
+    CHECK(doc["snapshots"][i]["ok"] == false);
+    CHECK(doc["snapshots"][i]["error"].dump().find("'count' must be between -2147483648 and "
+                                                   "2147483647") != std::string::npos);
+  }
+}

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <climits>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -139,7 +140,16 @@ std::string step_error(FormSession& s, const json& step) {
       error = std::string("'") + name + "' must be an integer, not " + v.dump();
       return false;
     }
-    out = v.get<int>();
+    // get<int>() would wrap: 2147483648 became -2147483648 and 4294967297 became 1.
+    bool in_range = v.is_number_unsigned()
+                        ? v.get<std::uint64_t>() <= static_cast<std::uint64_t>(INT_MAX)
+                        : v.get<std::int64_t>() >= INT_MIN && v.get<std::int64_t>() <= INT_MAX;
+    if (!in_range) {
+      error = std::string("'") + name + "' must be between " + std::to_string(INT_MIN) + " and " +
+              std::to_string(INT_MAX) + ", not " + v.dump();
+      return false;
+    }
+    out = static_cast<int>(v.get<std::int64_t>());
     return true;
   };
   std::string field_error;
