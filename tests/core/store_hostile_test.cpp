@@ -253,6 +253,14 @@ TEST_CASE("store hostile: check reports every table, index and column the schema
         std::string::npos);
   // And the data is still there to read.
   CHECK((*s)->list_submissions().value().size() == 1);
+  s->reset();
+  // Even with the sync state (the device id) gone.
+  raw_sql(f.db_path, "DROP TABLE sync_state");
+  auto again = Store::open(f.db_path, o);
+  REQUIRE_MESSAGE(again.ok(), message_of(again));
+  auto c2 = (*again)->check();
+  REQUIRE(c2.ok());
+  CHECK(joined(c2->problems).find("schema: table 'sync_state' is missing") != std::string::npos);
 }
 
 TEST_CASE("store hostile: check reports stored instances that are not well-formed XML, by id") {

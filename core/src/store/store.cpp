@@ -187,7 +187,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
   } else if (Status st = prepare_for_writing(*impl, *found); !st) {
     return st.error();
   }
-  if (Status st = load_identity(*impl); !st) return st.error();
+  // A read-only open of a damaged schema still reads what is there, so that check() can list
+  // every problem: the identity may be what is missing.
+  bool damaged = !found->schema_problems.empty();
+  if (Status st = load_identity(*impl); !st && !(impl->options.read_only && damaged))
+    return st.error();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
