@@ -84,7 +84,7 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
     if (key.empty()) return Error::make("store.invalid", s.path + ": " + what + ": an empty property name");
     Hlc h = s.hlc->tick();
     auto it = std::find_if(rec.properties.begin(), rec.properties.end(),
-                           [&](const auto& p) { return p.first == key; });
+                           [&k = key](const auto& p) { return p.first == k; });
     RegistryProperty p{value, h.to_string()};
     if (it == rec.properties.end()) rec.properties.emplace_back(key, p);
     else it->second = p;
