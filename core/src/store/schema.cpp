@@ -177,7 +177,6 @@ struct Header {
 };
 
 Result<Header> read_header(Db& db, const std::string& what) {
-  Header h;
   auto version = db.query_int("PRAGMA user_version", what);
   if (!version) return version.error();
   auto app = db.query_int("PRAGMA application_id", what);
