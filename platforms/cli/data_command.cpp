@@ -354,11 +354,25 @@ int add(const Args& a) {
     }
     steps = std::move(parsed.value());
   }
-  for (const auto& f : a.attach)
+  for (std::size_t i = 0; i < a.attach.size(); ++i) {
+    const std::string& f = a.attach[i];
     if (auto file = core::Env::default_env().open_sequential(f); !file) {
-      std::cerr << "khaosat data add: cannot read attachment: " << file.error().message << "\n";
+      std::cerr << "khaosat data add: cannot read attachment: " << file.error().message
+                << "; nothing was stored\n";
       return 2;
     }
+    // The instance names an attachment by its file name (an upload question's value): two
+    // files with one name cannot both be reached, and one would be lost.
+    for (std::size_t j = 0; j < i; ++j)
+      if (fs::path(a.attach[j]).filename() == fs::path(f).filename()) {
+        std::cerr << "khaosat data add: --attach '" << a.attach[j] << "' and --attach '" << f
+                  << "' have the same file name '" << fs::path(f).filename().string()
+                  << "'; the instance refers to an attachment by its file name, so each needs "
+                     "its own: copy one under another name (and answer the upload question "
+                     "with that name). Nothing was stored.\n";
+        return 2;
+      }
+  }
   auto store = open_store(a, false);
   if (!store) return fail("add", store.error());
   core::Store& s = **store;

@@ -10,6 +10,7 @@
 #include "khaosat/core/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/xlsform.hpp"
+#include "khaosat/core/parse_number.hpp"
 
 namespace khaosat::cli {
 namespace {
@@ -75,11 +76,9 @@ Parsed parse_args(const std::vector<std::string>& args) {
       }
     } else if (a == "--repeat") {
       if (next(v)) {
-        try {
-          p.fill.repeat_loads = std::stoi(v);
-        } catch (...) {
-          p.error = "--repeat needs a number, not '" + v + "'";
-        }
+        auto n = core::parse_int(v, 0, 1000000);
+        if (n) p.fill.repeat_loads = *n;
+        else p.error = "--repeat needs a whole number from 0 to 1000000, not '" + v + "'";
       }
     } else if (a == "-o" || a == "--output") {
       next(p.output);

@@ -8,8 +8,10 @@
 // Goldens are JSON, optionally gzip-compressed (.json.gz). A form may be an XLSForm source: our
 // engine loads it through the compiler, the golden was recorded on our converted XForm.
 // Prints one line per (form, script) and closes with "N passed, M failed"; exit 1 on failure.
-// Forms listed in GOLDEN_DIR/../known-differences.txt are reported as KNOWN (see
-// docs/conformance.md for why each differs) and count as neither.
+// Differences listed in GOLDEN_DIR/../known-differences.txt, each for one field of one node of one
+// form, are reported as KNOWN (see docs/conformance.md for why each differs); a form whose only
+// differences are listed counts as neither passed nor failed, any other difference fails it, and
+// a listed difference that no longer occurs fails too.
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -18,6 +20,7 @@
 #include <regex>
 #include <set>
 #include <sstream>
+#include <tuple>
 #include <zlib.h>
 
 #include "khaosat/core/json.hpp"
@@ -59,22 +62,32 @@ bool same_value(const std::string& ref, const json& a, const json& b) {
   return false;
 }
 
-std::vector<std::string> diff_docs(const json& oracle, const json& ours, std::size_t limit = 8) {
-  std::vector<std::string> out;
+// One difference: the node (its ref with positions dropped, "" for the whole form) and field it
+// is about, and the line printed for it.
+struct Diff {
+  std::string node, field, text;
+};
+
+std::string plain_ref(const std::string& ref) {
+  return std::regex_replace(ref, std::regex("\\[\\d+\\]"), "");
+}
+
+std::vector<Diff> diff_docs(const json& oracle, const json& ours) {
+  std::vector<Diff> out;
   bool ok_o = oracle.value("ok", false), ok_u = ours.value("ok", false);
   if (ok_o != ok_u) {
-    out.push_back(std::string("load: oracle ok=") + (ok_o ? "true" : "false") +
-                  " ours ok=" + (ok_u ? "true" : "false") +
-                  (ok_u ? "" : " (" + ours["error"].value("message", "") + ")"));
+    out.push_back({"", "load", std::string("load: oracle ok=") + (ok_o ? "true" : "false") +
+                                   " ours ok=" + (ok_u ? "true" : "false") +
+                                   (ok_u ? "" : " (" + ours["error"].value("message", "") + ")")});
     return out;
   }
   if (!ok_o) return out;
   const json& so = oracle["snapshots"];
   const json& su = ours["snapshots"];
   if (so.size() != su.size())
-    out.push_back("snapshots: oracle has " + std::to_string(so.size()) + ", ours " +
-                  std::to_string(su.size()));
-  for (std::size_t i = 0; i < std::min(so.size(), su.size()) && out.size() < limit; ++i) {
+    out.push_back({"", "snapshots", "snapshots: oracle has " + std::to_string(so.size()) +
+                                        ", ours " + std::to_string(su.size())});
+  for (std::size_t i = 0; i < std::min(so.size(), su.size()); ++i) {
     std::string step = so[i]["step"].dump();
     std::map<std::string, const json*> mine;
     for (const json& n : su[i]["nodes"]) {
@@ -89,7 +102,7 @@ std::vector<std::string> diff_docs(const json& oracle, const json& ours, std::si
       seen.insert(ref);
       auto it = mine.find(ref);
       if (it == mine.end()) {
-        out.push_back("step " + step + ": " + ref + ": missing in ours");
+        out.push_back({plain_ref(ref), "node", "step " + step + ": " + ref + ": missing in ours"});
         continue;
       }
       for (const char* f : kFields) {
@@ -97,16 +110,25 @@ std::vector<std::string> diff_docs(const json& oracle, const json& ours, std::si
         json a = norm_field(n, f), b = norm_field(*it->second, f);
         if (std::string(f) == "value" && same_value(ref, a, b)) continue;
         if (a != b)
-          out.push_back("step " + step + ": " + ref + ": " + f + ": oracle " + a.dump() +
-                        " ours " + b.dump());
+          out.push_back({plain_ref(ref), f, "step " + step + ": " + ref + ": " + f + ": oracle " +
+                                                a.dump() + " ours " + b.dump()});
       }
     }
     for (const auto& [ref, _] : mine)
-      if (!seen.count(ref)) out.push_back("step " + step + ": " + ref + ": extra in ours");
+      if (!seen.count(ref))
+        out.push_back({plain_ref(ref), "node", "step " + step + ": " + ref + ": extra in ours"});
   }
-  if (out.size() > limit) out.resize(limit);
   return out;
 }
+
+// known-differences.txt: "FORM-PATH NODE FIELD REASON", one difference a line. NODE is a ref
+// with repeat positions dropped (/data/r/q), FIELD one of kFields; the exemption covers exactly
+// that field of that node in that form, so any other difference in the form still fails.
+struct Known {
+  std::string reason;
+  bool seen = false;
+};
+using KnownMap = std::map<std::tuple<std::string, std::string, std::string>, Known>;
 
 std::optional<json> read_json(const fs::path& p) {
   std::string text;
@@ -138,13 +160,21 @@ int main(int argc, char** argv) {
   }
   fs::path fixtures = argv[1], golden = argv[2], steps_dir = argv[3];
   std::string subdir = argc > 4 ? argv[4] : "";
-  std::map<std::string, std::string> known;
+  KnownMap known;
   if (std::ifstream k(golden.parent_path() / "known-differences.txt"); k) {
     std::string line;
-    while (std::getline(k, line)) {
+    for (int number = 1; std::getline(k, line); ++number) {
       if (line.empty() || line[0] == '#') continue;
-      auto sp = line.find(' ');
-      known[line.substr(0, sp)] = sp == std::string::npos ? "" : line.substr(sp + 1);
+      std::istringstream in(line);
+      std::string form, node, field, reason;
+      in >> form >> node >> field;
+      std::getline(in >> std::ws, reason);
+      if (field.empty() || reason.empty()) {
+        std::cerr << "known-differences.txt:" << number
+                  << ": expected FORM-PATH NODE FIELD REASON, got '" << line << "'\n";
+        return 2;
+      }
+      known[{form, node, field}] = {reason};
     }
   }
   std::vector<fs::path> files;
@@ -156,6 +186,7 @@ int main(int argc, char** argv) {
   opts.now_ms = core::parse_iso8601("2020-01-01T12:00:00Z");
   opts.load.missing_blank = true;
   int passed = 0, failed = 0, known_count = 0;
+  std::set<std::string> ran;  // forms compared in this run
   for (const fs::path& g : files) {
     // form.xml.json[.gz] / form.xml.seed1.json[.gz]
     std::string rel = fs::relative(g, golden).string();
@@ -187,21 +218,47 @@ int main(int argc, char** argv) {
       continue;
     }
     json ours = core::run_fill((fixtures / form_rel).string(), steps, opts);
-    std::vector<std::string> diffs = diff_docs(*oracle, ours);
+    std::vector<Diff> diffs = diff_docs(*oracle, ours);
     bool lenient = !oracle->value("ok", false) && ours.value("ok", false);
-    auto kn = known.find(form_rel);
     if (lenient) {
       std::cout << "PASS  " << rel << " (oracle rejects, ours loads)\n";
       ++passed;
-    } else if (diffs.empty()) {
-      std::cout << "PASS  " << rel << "\n";
-      ++passed;
-    } else if (kn != known.end()) {
-      std::cout << "KNOWN " << rel << ": " << kn->second << "\n";
+      continue;
+    }
+    // Each difference listed for this node and field is known; any other fails the form.
+    std::vector<std::string> unexplained;
+    std::set<std::string> reasons;
+    for (const Diff& d : diffs) {
+      auto kn = known.find({form_rel, d.node, d.field});
+      if (kn == known.end()) {
+        unexplained.push_back(d.text);
+        continue;
+      }
+      kn->second.seen = true;
+      reasons.insert(d.node + " " + d.field + ": " + kn->second.reason);
+    }
+    if (!unexplained.empty()) {
+      std::cout << "FAIL  " << rel << "\n";
+      for (std::size_t i = 0; i < unexplained.size() && i < 8; ++i)
+        std::cout << "      " << unexplained[i] << "\n";
+      if (unexplained.size() > 8) std::cout << "      (" << unexplained.size() - 8 << " more)\n";
+      ++failed;
+    } else if (!reasons.empty()) {
+      std::cout << "KNOWN " << rel << "\n";
+      for (const auto& r : reasons) std::cout << "      " << r << "\n";
       ++known_count;
     } else {
-      std::cout << "FAIL  " << rel << "\n";
-      for (const auto& d : diffs) std::cout << "      " << d << "\n";
+      std::cout << "PASS  " << rel << "\n";
+      ++passed;
+    }
+    ran.insert(form_rel);
+  }
+  // A listed difference that no longer occurs is stale: the list must say what is true.
+  for (const auto& [key, k] : known) {
+    const auto& [form, node, field] = key;
+    if (ran.count(form) && !k.seen) {
+      std::cout << "FAIL  known-differences.txt: " << form << " " << node << " " << field
+                << " no longer differs; remove the line\n";
       ++failed;
     }
   }

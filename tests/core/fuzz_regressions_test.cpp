@@ -2,7 +2,8 @@
 // point its fuzz target runs (tests/fuzz/fuzz_entries.hpp), without libFuzzer, so the normal
 // GCC + ASan/UBSan build catches a regression. A file is added here when fuzzing (scripts/fuzz)
 // finds a crash, leak, sanitizer report or timeout and the engine is fixed; its name says what it
-// was. The test passes when no input crashes, trips a sanitizer or throws.
+// was. Targets without saved inputs replay their seed corpus, so no replay is empty. The test
+// passes when no input crashes, trips a sanitizer or throws.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -18,12 +19,18 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<fs::path> inputs_of(const char* target, const char* kind = "regressions") {
-  fs::path dir = fs::path(KHAOSAT_TESTS_DIR) / "fuzz" / kind / target;
+// The saved crash inputs of a target, then its seed corpus (`seeds`, relative to tests/, files
+// ending in `ext`): a target with neither would replay nothing, and fails instead.
+std::vector<fs::path> inputs_of(const char* target, const char* seeds, const char* ext) {
+  fs::path tests(KHAOSAT_TESTS_DIR);
   std::vector<fs::path> files;
-  if (fs::is_directory(dir))
-    for (const auto& e : fs::directory_iterator(dir))
-      if (e.is_regular_file()) files.push_back(e.path());
+  auto add = [&](const fs::path& dir, const std::string& suffix) {
+    if (!fs::is_directory(dir)) return;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (e.is_regular_file() && e.path().string().ends_with(suffix)) files.push_back(e.path());
+  };
+  add(tests / "fuzz" / "regressions" / target, "");
+  if (seeds) add(tests / seeds, ext);
   std::sort(files.begin(), files.end());
   return files;
 }
@@ -34,8 +41,10 @@ std::string read_file(const fs::path& p) {
 }
 
 template <class Entry>
-void replay(const char* target, Entry entry) {
-  for (const fs::path& p : inputs_of(target)) {
+void replay(const char* target, Entry entry, const char* seeds = nullptr, const char* ext = "") {
+  auto inputs = inputs_of(target, seeds, ext);
+  REQUIRE_MESSAGE(!inputs.empty(), "no saved inputs and no seed corpus for " << target);
+  for (const fs::path& p : inputs) {
     INFO("replaying " << p.string());
     std::string input = read_file(p);
     CHECK_NOTHROW(entry(input));
@@ -47,20 +56,19 @@ void replay(const char* target, Entry entry) {
 TEST_CASE("fuzz regressions: fuzz_xpath") { replay("xpath", khaosat::fuzz::run_xpath); }
 TEST_CASE("fuzz regressions: fuzz_xform") { replay("xform", khaosat::fuzz::run_xform); }
 TEST_CASE("fuzz regressions: fuzz_xlsform") { replay("xlsform", khaosat::fuzz::run_xlsform); }
-// Restore's seed corpus (drafts of the session-script forms, damaged and whole) is replayed too:
-// it is small, and it is what restore must take or refuse cleanly.
-TEST_CASE("fuzz regressions: fuzz_restore, with its seed corpus") {
-  std::vector<fs::path> corpus = inputs_of("restore", "corpus");
-  REQUIRE_MESSAGE(corpus.size() >= 5, "tests/fuzz/corpus/restore is missing");
-  for (const char* kind : {"corpus", "regressions"})
-    for (const fs::path& p : inputs_of("restore", kind)) {
-      INFO("replaying " << p.string());
-      std::string input = read_file(p);
-      CHECK_NOTHROW(khaosat::fuzz::run_restore(input));
-    }
-}
 TEST_CASE("fuzz regressions: fuzz_session_script") {
-  replay("session_script", khaosat::fuzz::run_session_script);
+  replay("session_script", khaosat::fuzz::run_session_script, "fuzz/corpus/session_script");
 }
-TEST_CASE("fuzz regressions: fuzz_xlsx") { replay("xlsx", khaosat::fuzz::run_xlsx); }
-TEST_CASE("fuzz regressions: fuzz_geojson") { replay("geojson", khaosat::fuzz::run_geojson); }
+TEST_CASE("fuzz regressions: fuzz_xlsx") {
+  replay("xlsx", khaosat::fuzz::run_xlsx, "fixtures/pyxform", ".xlsx");
+}
+// Restore's seed corpus (drafts of the session-script forms, damaged and whole) is what restore
+// must take or refuse cleanly.
+TEST_CASE("fuzz regressions: fuzz_restore, with its seed corpus") {
+  REQUIRE_MESSAGE(inputs_of("restore", "fuzz/corpus/restore", "").size() >= 5,
+                  "tests/fuzz/corpus/restore is missing");
+  replay("restore", khaosat::fuzz::run_restore, "fuzz/corpus/restore");
+}
+TEST_CASE("fuzz regressions: fuzz_geojson") {
+  replay("geojson", khaosat::fuzz::run_geojson, "fuzz/corpus/geojson");
+}

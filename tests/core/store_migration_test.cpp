@@ -27,7 +27,7 @@ void make_database(const std::string& path, int version, const std::string& form
   store::Db db;
   REQUIRE(db.open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok());
   exec(db, "PRAGMA journal_mode = WAL");
-  REQUIRE(store::migrate(db, 0, version, khaosat::test::FakeEnv().env()).ok());
+  REQUIRE(store::migrate(db, version, khaosat::test::FakeEnv().env()).ok());
   auto st = db.prepare("INSERT INTO forms VALUES ('survey', '1', 'Establishment survey', ?, 'abc', 'survey.xml', 1, 1000)", "fixture");
   REQUIRE(st.ok());
   st->bind(1, form_xml);

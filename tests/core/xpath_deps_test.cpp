@@ -33,7 +33,7 @@ TEST_CASE("xpath dependencies: predicates resolve against their step") {
   CHECK(deps("count(/data/rep[v > 1])") == V{"/data/rep/v", "/data/rep#nodes"});
   CHECK(deps("/data/rep[position() = 2]/n") == V{"/data/rep/n"});
   CHECK(deps("/data/rep[. = current()]/n", "/data/x") == V{"/data/rep", "/data/x#self", "/data/rep/n"});
-  CHECK(deps("(/data/a | /data/b)[1]").size() == 2);
+  CHECK(deps("(/data/a | /data/b)[1]") == V{"/data/a", "/data/b"});
   CHECK(deps("/data/rep[/data/i]/v") == V{"/data/i", "/data/rep/v"});
 }
 
@@ -43,7 +43,8 @@ TEST_CASE("xpath dependencies: current() and instance()") {
   CHECK(deps("instance('c')/root/item/name") == V{"instance('c')/root/item/name"});
   CHECK(deps("instance('c')/root/item[state = current()/../s]/name", "/data/city") ==
         V{"instance('c')/root/item/state", "/data/s", "instance('c')/root/item/name"});
-  CHECK(deps("instance('c')/root/item[state = ../../s]/name").size() == 3);
+  CHECK(deps("instance('c')/root/item[state = ../../s]/name") ==
+        V{"instance('c')/root/item/state", "instance('c')/root/s", "instance('c')/root/item/name"});
   CHECK(deps("instance('c')/root/item[name = /data/x]/label") ==
         V{"instance('c')/root/item/name", "/data/x", "instance('c')/root/item/label"});
   CHECK(deps("instance('c')/..") == V{"instance('c')"});
@@ -62,7 +63,7 @@ TEST_CASE("xpath dependencies: descendants, wildcards and sideways axes") {
 
 TEST_CASE("xpath dependencies: function arguments and unresolvable starts") {
   CHECK(deps("concat(/data/a, ../b, 'x')") == V{"/data/a", "/data/b"});
-  CHECK(deps("if(/data/a = 1, /data/b, /data/c)").size() >= 0);
+  CHECK(deps("if(/data/a = 1, /data/b, /data/c)") == V{"/data/a", "/data/b", "/data/c"});
   CHECK(deps("indexed-repeat(/data/rep/n, /data/rep, /data/i)") ==
         V{"/data/rep/n", "/data/rep#nodes", "/data/i"});
   CHECK(deps("count(/data/a | ../b)") == V{"/data/a#nodes", "/data/b#nodes"});

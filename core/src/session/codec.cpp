@@ -1,5 +1,7 @@
 #include "session/codec.hpp"
 
+#include "base/xml_text.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -334,38 +336,34 @@ std::string normalize_value(std::string_view t, std::string_view v) {
 namespace khaosat::core {
 
 std::optional<std::string> unstorable_character(std::string_view v) {
+  // One definition of what XML 1.0 can carry (base/xml_text.hpp); this only says it for a person
+  // typing an answer, counting characters rather than bytes.
+  auto problem = find_non_xml_char(v, /*references=*/false);
+  if (!problem) return std::nullopt;
+  std::size_t position = 1;
+  for (std::size_t i = 0; i < problem->offset; ++i)
+    if ((static_cast<unsigned char>(v[i]) & 0xC0) != 0x80) ++position;
   auto hex = [](unsigned long cp, int digits) {
     char buf[16];
     std::snprintf(buf, sizeof buf, "%0*lX", digits, cp);
     return std::string(buf);
   };
-  std::size_t position = 0;
-  for (std::size_t i = 0; i < v.size();) {
-    ++position;
-    const auto b = static_cast<unsigned char>(v[i]);
-    auto where = " at position " + std::to_string(position);
-    if (b < 0x80) {
-      if (b < 0x20 && b != '\t' && b != '\n' && b != '\r')
-        return "U+" + hex(b, 4) + where + " (a control character)";
-      ++i;
-      continue;
+  const std::string where = " at position " + std::to_string(position);
+  const std::size_t at = problem->offset;
+  if (problem->invalid_utf8) {
+    // An encoded UTF-16 surrogate (ED A0..BF xx) is named as the character it tries to be.
+    if (at + 2 < v.size() && static_cast<unsigned char>(v[at]) == 0xED &&
+        (static_cast<unsigned char>(v[at + 1]) & 0xE0) == 0xA0 &&
+        (static_cast<unsigned char>(v[at + 2]) & 0xC0) == 0x80) {
+      unsigned long cp = 0xD000ul | ((static_cast<unsigned char>(v[at + 1]) & 0x3Ful) << 6) |
+                         (static_cast<unsigned char>(v[at + 2]) & 0x3Ful);
+      return "U+" + hex(cp, 4) + " (a lone surrogate)" + where;
     }
-    // Lead byte: the sequence length and the smallest code point it may encode (overlongs).
-    std::size_t len = b >= 0xF0 && b <= 0xF4 ? 4 : b >= 0xE0 ? (b <= 0xEF ? 3 : 0) : b >= 0xC2 ? 2 : 0;
-    unsigned long cp = len == 2 ? (b & 0x1Fu) : len == 3 ? (b & 0x0Fu) : (b & 0x07u);
-    bool ok = len != 0 && i + len <= v.size();
-    for (std::size_t k = 1; ok && k < len; ++k) {
-      const auto c = static_cast<unsigned char>(v[i + k]);
-      ok = (c & 0xC0) == 0x80;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if (ok) ok = !(len == 3 && cp < 0x800) && !(len == 4 && (cp < 0x10000 || cp > 0x10FFFF));
-    if (!ok) return "the byte 0x" + hex(b, 2) + where + ", which is not valid UTF-8";
-    if (cp >= 0xD800 && cp <= 0xDFFF) return "U+" + hex(cp, 4) + " (a lone surrogate)" + where;
-    if (cp == 0xFFFE || cp == 0xFFFF) return "U+" + hex(cp, 4) + where + " (not a character)";
-    i += len;
+    return "the byte 0x" + hex(static_cast<unsigned char>(v[at]), 2) + where +
+           ", which is not valid UTF-8";
   }
-  return std::nullopt;
+  if (problem->code_point < 0x20) return "U+" + hex(problem->code_point, 4) + where + " (a control character)";
+  return "U+" + hex(problem->code_point, 4) + where + " (not a character)";
 }
 
 }  // namespace khaosat::core

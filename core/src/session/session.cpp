@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <span>
 
+#include "khaosat/core/parse_number.hpp"
 #include "session/codec.hpp"
 #include "session/session_impl.hpp"
 
@@ -357,9 +358,12 @@ int FormSessionImpl::find_state(std::string_view ref) const {
     int pos = 1;
     std::size_t br = step.find('[');
     if (br != std::string_view::npos) {
-      pos = std::atoi(std::string(step.substr(br + 1)).c_str());
+      // "[2]" and nothing after it: "[2x]", "[]" or a position past int's range finds nothing.
+      if (step.back() != ']') return -1;
+      auto n = parse_int(step.substr(br + 1, step.size() - br - 2), 1);
+      if (!n) return -1;
+      pos = *n;
       step = step.substr(0, br);
-      if (pos < 1) return -1;
     }
     if (!cur) {
       const Node* root = tree_.root();

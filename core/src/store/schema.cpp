@@ -2,7 +2,11 @@
 // that has shipped; add the next. docs/storage.md describes every table and column.
 #include "store/schema.hpp"
 
+#include <cstdlib>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace khaosat::core::store {
 
@@ -150,23 +154,171 @@ static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatestVersion);
 
 }  // namespace
 
-Status migrate(Db& db, int from, int to, const StoreEnv& env) {
-  (void)env;  // migrations so far write no times of their own
+namespace {
+
+// One consistent view of the header and the schema: a read transaction, ended without writing.
+class ReadSnapshot {
+ public:
+  explicit ReadSnapshot(Db& db) : db_(db) { open_ = db_.exec("BEGIN DEFERRED", "read").ok(); }
+  ~ReadSnapshot() {
+    if (open_) (void)db_.exec("ROLLBACK", "read");
+  }
+  ReadSnapshot(const ReadSnapshot&) = delete;
+  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
+
+ private:
+  Db& db_;
+  bool open_ = false;
+};
+
+struct Header {
+  std::int64_t version = 0, application_id = 0, objects = 0;
+  bool blank() const { return version == 0 && application_id == 0 && objects == 0; }
+};
+
+Result<Header> read_header(Db& db, const std::string& what) {
+  auto version = db.query_int("PRAGMA user_version", what);
+  if (!version) return version.error();
+  auto app = db.query_int("PRAGMA application_id", what);
+  if (!app) return app.error();
+  auto objects = db.query_int("SELECT count(*) FROM sqlite_schema", what);
+  if (!objects) return objects.error();
+  return Header{*version, *app, *objects};
+}
+
+// The checks of a header every open makes, before and again inside the migration transaction.
+Status check_header(const Db& db, const Header& h) {
+  if (!h.blank() && h.application_id != kApplicationId)
+    return Error::make("store.foreign", db.path() +
+                                            ": this SQLite database is not a khaosat device "
+                                            "database (application_id " +
+                                            std::to_string(h.application_id) +
+                                            "); it was left untouched");
+  if (h.version > kLatestVersion)
+    return Error::make("store.newer",
+                       db.path() + ": the database has schema version " +
+                           std::to_string(h.version) + ", made by a newer khaosat (this one reads "
+                           "up to version " + std::to_string(kLatestVersion) +
+                           "); update khaosat. The file was left untouched");
+  if (h.version < 0)
+    return Error::make("store.corrupt", db.path() + ": the database has schema version " +
+                                            std::to_string(h.version) +
+                                            ", which no khaosat made; it was left untouched");
+  return ok_status();
+}
+
+// Within an open write transaction: the migrations from `from` to `to`, then the version.
+Status run_migrations(Db& db, int from, int to) {
   for (int v = from; v < to; ++v) {
     std::string what = "cannot migrate the schema from version " + std::to_string(v) + " to " +
                        std::to_string(v + 1);
-    Txn txn(db);
-    if (Status st = txn.begin(what); !st) return st;
     if (Status st = db.exec(kMigrations[v].sql, what); !st) return st;
     std::string pragmas = "PRAGMA user_version = " + std::to_string(v + 1) + ";";
     if (v == 0) pragmas += "PRAGMA application_id = " + std::to_string(kApplicationId) + ";";
     if (Status st = db.exec(pragmas, what); !st) return st;
-    if (Status st = txn.commit(what); !st) return st;
   }
   return ok_status();
 }
 
-Result<int> inspect(Db& db) {
+std::string collapse_spaces(std::string_view sql) {
+  std::string out;
+  bool space = false;
+  for (char c : sql) {
+    bool is_space = c == ' ' || c == '\n' || c == '\t' || c == '\r';
+    if (is_space) {
+      space = !out.empty();
+      continue;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
+}
+
+// (type, name) -> the object's SQL with spaces collapsed. SQLite's own objects
+// (sqlite_autoindex_*, sqlite_sequence, sqlite_stat*) follow from the tables and are left out.
+using SchemaObjects = std::map<std::pair<std::string, std::string>, std::string>;
+
+Result<SchemaObjects> schema_objects(Db& db) {
+  auto s = db.prepare("SELECT type, name, sql FROM sqlite_schema "
+                      "WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite!_%' ESCAPE '!'",
+                      "cannot read the schema");
+  if (!s) return s.error();
+  SchemaObjects out;
+  int rc;
+  while ((rc = s->step()) == SQLITE_ROW) out[{s->text(0), s->text(1)}] = collapse_spaces(s->text(2));
+  if (rc != SQLITE_DONE) return db.error("cannot read the schema", rc);
+  return out;
+}
+
+// What migrations 1..version create, made once in an in-memory database: the migrations are the
+// only definition of each version's schema.
+const SchemaObjects& expected_schema(int version) {
+  static const std::vector<SchemaObjects> all = [] {
+    std::vector<SchemaObjects> v(kLatestVersion + 1);
+    for (int k = 1; k <= kLatestVersion; ++k) {
+      // The migrations run on an empty in-memory database; failing there is a bug in them.
+      Db mem;
+      if (!mem.open(":memory:", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE).ok() ||
+          !mem.exec("BEGIN", "schema").ok() || !run_migrations(mem, 0, k).ok() ||
+          !mem.exec("COMMIT", "schema").ok())
+        std::abort();
+      auto objects = schema_objects(mem);
+      if (!objects) std::abort();
+      v[static_cast<std::size_t>(k)] = std::move(*objects);
+    }
+    return v;
+  }();
+  return all[static_cast<std::size_t>(version)];
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> schema_differences(Db& db, int version) {
+  std::vector<std::string> out;
+  if (version < 1 || version > kLatestVersion) return out;
+  auto have = schema_objects(db);
+  if (!have) return have.error();
+  for (const auto& [key, sql] : expected_schema(version)) {
+    auto it = have->find(key);
+    if (it == have->end())
+      out.push_back(key.first + " '" + key.second + "' is missing");
+    else if (it->second != sql)
+      out.push_back(key.first + " '" + key.second + "' is not as schema version " +
+                    std::to_string(version) + " defines it (found: " + it->second + ")");
+  }
+  return out;
+}
+
+Status migrate(Db& db, int to, const StoreEnv& env) {
+  (void)env;  // migrations so far write no times of their own
+  // Another process may be creating or upgrading the same file right now: take the write lock
+  // (waiting for the busy timeout), then read the version again inside the transaction, so
+  // exactly one process migrates and the others find it done.
+  const std::string what = "cannot migrate the schema";
+  Txn txn(db);
+  if (Status st = txn.begin(what); !st) return st;
+  auto h = read_header(db, what);
+  if (!h) return h.error();
+  if (Status st = check_header(db, *h); !st) return st;
+  int from = static_cast<int>(h->version);
+  if (from >= to) return ok_status();
+  if (from > 0) {
+    auto diff = schema_differences(db, from);
+    if (!diff) return diff.error();
+    if (!diff->empty())
+      return Error::make("store.corrupt", db.path() + ": cannot migrate the schema from version " +
+                                              std::to_string(from) + ": " + (*diff)[0]);
+  }
+  if (Status st = run_migrations(db, from, to); !st) return st;
+  return txn.commit(what);
+}
+
+Result<Inspection> inspect(Db& db) {
+  // One read transaction: another process creating the file must not be seen half-way (an
+  // empty file, then tables, then the application id).
+  ReadSnapshot snapshot(db);
   // Reading the header first: SQLite reports a file that is not a database at the first read.
   auto version = db.query_int("PRAGMA user_version", "cannot read the database");
   if (!version) {
@@ -188,23 +340,17 @@ Result<int> inspect(Db& db) {
   if (!problems.empty())
     return Error::make("store.corrupt", db.path() + ": the database is damaged (quick_check: " +
                                             problems + "); it was left untouched");
-  auto app = db.query_int("PRAGMA application_id", "cannot read the database");
-  if (!app) return app.error();
-  auto tables = db.query_int("SELECT count(*) FROM sqlite_schema", "cannot read the database");
-  if (!tables) return tables.error();
-  bool blank = *version == 0 && *app == 0 && *tables == 0;
-  if (!blank && *app != kApplicationId)
-    return Error::make("store.foreign", db.path() +
-                                            ": this SQLite database is not a khaosat device "
-                                            "database (application_id " +
-                                            std::to_string(*app) + "); it was left untouched");
-  if (*version > kLatestVersion)
-    return Error::make("store.newer",
-                       db.path() + ": the database has schema version " +
-                           std::to_string(*version) + ", made by a newer khaosat (this one reads "
-                           "up to version " + std::to_string(kLatestVersion) +
-                           "); update khaosat. The file was left untouched");
-  return static_cast<int>(*version);
+  auto h = read_header(db, "cannot read the database");
+  if (!h) return h.error();
+  if (Status st = check_header(db, *h); !st) return st.error();
+  Inspection out;
+  out.version = static_cast<int>(h->version);
+  auto diff = schema_differences(db, out.version);
+  if (!diff) return diff.error();
+  out.schema_problems = std::move(*diff);
+  if (out.version == 0 && h->objects > 0)
+    out.schema_problems.push_back("the database has khaosat's application id but schema version 0");
+  return out;
 }
 
 }  // namespace khaosat::core::store

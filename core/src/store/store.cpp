@@ -8,7 +8,10 @@
 #include <cstring>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <pugixml.hpp>
 
+#include "khaosat/core/parse_number.hpp"
+#include "base/xml_text.hpp"
 #include "store/schema.hpp"
 #include "store/store_impl.hpp"
 #include "base/hash.hpp"
@@ -59,6 +62,20 @@ Status open_connection(StoreImpl& s, const std::string& path) {
     return Error::make("store.readonly",
                        path + ": the database file is read-only (" + std::strerror(errno) +
                            "); nothing can be saved to it. Open it read-only to read it.");
+  if (!o.read_only) {
+    // SQLite writes beside the database (path-wal, path-shm, a journal) and the store keeps
+    // attachments in path.media: a folder it cannot write fails later with "attempt to write a
+    // readonly database", which says neither what nor where.
+    std::string folder = std::filesystem::path(path).parent_path().string();
+    if (folder.empty()) folder = ".";
+    if (::access(folder.c_str(), W_OK) != 0)
+      return Error::make("store.readonly",
+                         folder + ": the folder of the database " + path + " is not writable (" +
+                             std::strerror(errno) + "); SQLite creates " + path + "-wal and " +
+                             path + "-shm beside the database when it writes. Make the folder "
+                             "writable, or move the database to a writable folder; to only read "
+                             "it, open it read-only.");
+  }
   int flags = o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (Status st = s.db.open(path, flags, s.os()); !st) return st;
   if (!o.read_only && sqlite3_db_readonly(s.db.handle(), "main") == 1)
@@ -67,12 +84,29 @@ Status open_connection(StoreImpl& s, const std::string& path) {
   return ok_status();
 }
 
-Status prepare_for_writing(StoreImpl& s, int version) {
+Status prepare_for_writing(StoreImpl& s, const store::Inspection& found) {
+  // Every check comes before the first write (the switch to WAL rewrites the header).
+  if (!found.schema_problems.empty()) {
+    std::string list;
+    for (const auto& p : found.schema_problems) list += (list.empty() ? "" : "; ") + p;
+    return Error::make("store.corrupt",
+                       s.path + ": the database's schema is not what its version (" +
+                           std::to_string(found.version) + ") defines: " + list +
+                           ". It was left untouched; 'khaosat data check' lists every problem, "
+                           "and a read-only open can still read what is there.");
+  }
   // WAL: readers never block the writer, a commit appends to the log instead of rewriting pages,
   // and a crash mid-commit leaves the database as of the last commit.
   auto mode = s.db.prepare("PRAGMA journal_mode = WAL", "cannot switch to WAL mode");
   if (!mode) return mode.error();
   int rc = mode->step();
+  // Switching needs the file to itself, and SQLite reports another process creating the same
+  // new database at that moment as busy without calling the busy handler: wait as it would.
+  for (int waited_ms = 0; (rc & 0xff) == SQLITE_BUSY && waited_ms < 5000; waited_ms += 10) {
+    mode->reset();
+    sqlite3_sleep(10);
+    rc = mode->step();
+  }
   if (rc != SQLITE_ROW) return s.db.error("cannot switch to WAL mode", rc);
   std::string journal = mode->text(0);
   mode->reset();  // a statement left mid-result would keep its read transaction open
@@ -81,9 +115,8 @@ Status prepare_for_writing(StoreImpl& s, int version) {
                                        journal + "')");
   if (Status st = s.db.exec("PRAGMA foreign_keys = ON", "cannot configure"); !st) return st;
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
-  if (version < store::kLatestVersion)
-    if (Status st = store::migrate(s.db, version, store::kLatestVersion, s.options.env); !st)
-      return st;
+  if (found.version < store::kLatestVersion)
+    if (Status st = store::migrate(s.db, store::kLatestVersion, s.options.env); !st) return st;
   if (Status st = s.os().create_dirs(s.media_dir); !st)
     return store::store_error(st.error(), "cannot create the media folder");
   return ok_status();
@@ -95,12 +128,19 @@ Status load_identity(StoreImpl& s) {
   if (*id) {
     s.device_id = **id;
   } else if (!s.options.read_only) {
-    // A provisional id until enrollment assigns one (set_device_id).
-    s.device_id = s.uuid.next();
+    // A provisional id until enrollment assigns one (set_device_id). Another process opening
+    // the new file at the same time may have recorded one since: read again under the lock.
     Txn txn(s.db);
     if (Status st = txn.begin("cannot record the device id"); !st) return st;
-    if (Status st = s.put_state("device_id", s.device_id); !st) return st;
-    if (Status st = s.put_state("outbox.next_seq", "1"); !st) return st;
+    auto again = s.get_state("device_id");
+    if (!again) return again.error();
+    if (*again) {
+      s.device_id = **again;
+    } else {
+      s.device_id = s.uuid.next();
+      if (Status st = s.put_state("device_id", s.device_id); !st) return st;
+      if (Status st = s.put_state("outbox.next_seq", "1"); !st) return st;
+    }
     if (Status st = txn.commit("cannot record the device id"); !st) return st;
   }
   s.hlc.emplace(s.device_id, s.options.env.now_ms);
@@ -125,9 +165,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
   impl->path = path;
   impl->media_dir = path + ".media";
   if (Status st = open_connection(*impl, path); !st) return st.error();
-  auto version = store::inspect(impl->db);
-  if (!version) {
-    Error e = version.error();
+  auto found = store::inspect(impl->db);
+  if (!found) {
+    Error e = found.error();
     // A read-only reader of a WAL database still needs its -shm file, created beside it.
     if (impl->options.read_only && (e.code == "store.readonly" || e.code == "store.open"))
       e.message += " (reading a database in WAL mode needs " + path +
@@ -135,15 +175,19 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
     return e;
   }
   if (impl->options.read_only) {
-    if (*version < store::kLatestVersion)
+    if (found->version < store::kLatestVersion)
       return Error::make("store.readonly",
-                         path + ": the database has schema version " + std::to_string(*version) +
+                         path + ": the database has schema version " + std::to_string(found->version) +
                              " and must be upgraded to " + std::to_string(store::kLatestVersion) +
                              ", which a read-only open cannot do; open it once for writing");
-  } else if (Status st = prepare_for_writing(*impl, *version); !st) {
+  } else if (Status st = prepare_for_writing(*impl, *found); !st) {
     return st.error();
   }
-  if (Status st = load_identity(*impl); !st) return st.error();
+  // A read-only open of a damaged schema still reads what is there, so that check() can list
+  // every problem: the identity may be what is missing.
+  bool damaged = !found->schema_problems.empty();
+  if (Status st = load_identity(*impl); !st && !(impl->options.read_only && damaged))
+    return st.error();
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 
@@ -210,7 +254,15 @@ Result<std::int64_t> StoreImpl::append_outbox(std::string_view kind, std::string
   // acknowledged entries are pruned; it moves in this transaction, with the entry.
   auto next = get_state("outbox.next_seq");
   if (!next) return next.error();
-  std::int64_t seq = *next ? std::stoll(**next) : 1;
+  std::int64_t seq = 1;
+  if (*next) {
+    auto parsed = parse_int64(**next);
+    if (!parsed || *parsed < 1)
+      return Error::make("store.corrupt", path + ": the sync state's outbox.next_seq is '" +
+                                              **next + "', not a positive number; 'khaosat "
+                                              "data check' reports it");
+    seq = *parsed;
+  }
   auto s = stmt("INSERT INTO outbox (seq, kind, subject, payload, created_at) VALUES (?, ?, ?, ?, ?)",
                 "cannot append to the outbox");
   if (!s) return s.error();
@@ -335,11 +387,35 @@ Status collect(store::Db& db, const char* sql, const std::string& prefix,
   return ok_status();
 }
 
+// Why stored instance XML is not well-formed, or nullopt when it is: a character XML 1.0 cannot
+// carry (which pugixml would let pass), or what the parser found.
+std::optional<std::string> xml_problem(std::string_view xml) {
+  if (auto bad = find_non_xml_char(xml))
+    return "its XML is not well-formed: " + bad->what + " (byte " + std::to_string(bad->offset) + ")";
+  pugi::xml_document doc;
+  pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
+  if (!r)
+    return std::string("its XML is not well-formed: ") + r.description() + " (byte " +
+           std::to_string(r.offset) + ")";
+  if (!doc.document_element()) return std::string("its XML has no root element");
+  return std::nullopt;
+}
+
 }  // namespace
 
 Result<CheckReport> Store::check() {
   CheckReport rep;
   store::Db& db = impl_->db;
+  {
+    // Every table, index and trigger this version defines; the checks below read them.
+    auto diff = store::schema_differences(db, store::kLatestVersion);
+    if (!diff) return diff.error();
+    for (const auto& d : *diff) rep.problems.push_back("schema: " + d);
+    if (!diff->empty()) {
+      rep.problems.push_back("schema: the other checks were skipped, they need the whole schema");
+      return rep;
+    }
+  }
   {
     auto s = db.prepare("PRAGMA integrity_check", "cannot check the database");
     if (!s) return s.error();
@@ -386,8 +462,18 @@ Result<CheckReport> Store::check() {
       rep.problems.push_back("submission " + subs->text(0) + ": its content is missing");
     else if (sha256_hex(subs->text(1)) != subs->text(2))
       rep.problems.push_back("submission " + subs->text(0) + ": its XML does not match its sha256");
+    else if (auto bad = xml_problem(subs->text(1)))
+      rep.problems.push_back("submission " + subs->text(0) + ": " + *bad);
   }
   if (rc != SQLITE_DONE) return db.error("cannot check submissions", rc);
+  auto draft_xml = db.prepare("SELECT draft_id, instance_id, instance_xml FROM drafts ORDER BY draft_id",
+                              "cannot check drafts");
+  if (!draft_xml) return draft_xml.error();
+  while ((rc = draft_xml->step()) == SQLITE_ROW)
+    if (auto bad = xml_problem(draft_xml->text(2)))
+      rep.problems.push_back("draft " + draft_xml->text(0) + " (instance " + draft_xml->text(1) +
+                             "): " + *bad);
+  if (rc != SQLITE_DONE) return db.error("cannot check drafts", rc);
   auto drafts = db.query_int("SELECT count(*) FROM drafts", "cannot check drafts");
   if (!drafts) return drafts.error();
   rep.drafts = *drafts;
@@ -399,8 +485,12 @@ Result<CheckReport> Store::check() {
   if (!count || !max || !min || !next)
     return Error::make("store.io", impl_->path + ": cannot check the outbox");
   rep.outbox = *count;
-  std::int64_t expected_next = *next && **next != "" ? std::stoll(**next) : 1;
-  if (*min != 1 || *max != *count || *max + 1 != expected_next)
+  std::optional<std::int64_t> stored_next = *next ? parse_int64(**next) : std::int64_t{1};
+  std::int64_t expected_next = stored_next.value_or(0);
+  if (!stored_next || *stored_next < 1)
+    rep.problems.push_back("outbox: the next number (sync state outbox.next_seq) is '" +
+                           next->value_or("") + "', not a positive number");
+  else if (*min != 1 || *max != *count || *max + 1 != expected_next)
     rep.problems.push_back("outbox: " + std::to_string(*count) + " entries numbered " +
                            std::to_string(*min) + ".." + std::to_string(*max) +
                            ", next number " + std::to_string(expected_next) + ": not contiguous");

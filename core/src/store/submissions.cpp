@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "khaosat/core/store.hpp"
+#include "base/xml_text.hpp"
 #include "store/instance_meta.hpp"
 #include "store/store_impl.hpp"
 
@@ -71,8 +72,23 @@ Status serialize(StoreImpl& s, FormSession& session, std::string xml,
                  const std::optional<DraftRecord>& draft, SubmissionRecord& rec) {
   rec.instance_xml = std::move(xml);
   rec.instance_json = session.instance_json();
+  // A finalized submission is kept and sent as it is: never store XML that XML readers refuse
+  // (check() reports such XML stored by older versions). The session refuses these characters
+  // when they are answered; this is the store's own guarantee.
+  if (auto bad = find_non_xml_char(rec.instance_xml)) {
+    std::size_t open = rec.instance_xml.rfind('<', bad->offset);
+    std::string element;
+    if (open != std::string::npos)
+      element = rec.instance_xml.substr(open + 1, rec.instance_xml.find_first_of(" >/", open) - open - 1);
+    return Error::make("store.instance",
+                       s.path + ": cannot finalize the instance: its XML would not be "
+                                "well-formed: " + bad->what +
+                           (element.empty() ? "" : ", in <" + element + ">") +
+                           ". Nothing was stored; correct that answer.");
+  }
   auto meta = store::read_meta(rec.instance_xml);
-  if (!meta) return meta.error();
+  if (!meta) return Error::make(meta.error().code, s.path + ": cannot finalize the instance: " +
+                                                       meta.error().message + ". Nothing was stored.");
   rec.instance_id = meta->instance_id;
   std::string what = "cannot finalize submission '" + rec.instance_id + "'";
   if (rec.instance_id.empty())
@@ -197,10 +213,27 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
   rec.finalized_at = rec.state_at = s.now();
   if (draft) rec.attachments = draft->attachments;
   // Content files first, each durable before the transaction refers to it.
-  std::vector<AttachmentRecord> written;
-  for (const AttachmentInput& a : req.attachments) {
+  // The instance refers to a file by its name (an upload question's value), so two files under
+  // one name cannot both be reached: refuse them rather than keep one. (A file of the draft's
+  // under the same name is replaced: that is a retaken photo.)
+  for (std::size_t i = 0; i < req.attachments.size(); ++i) {
+    const AttachmentInput& a = req.attachments[i];
     if (a.name.empty())
       return Error::make("store.invalid", s.path + ": " + what + ": an attachment needs a name");
+    for (std::size_t j = 0; j < i; ++j)
+      if (req.attachments[j].name == a.name) {
+        auto source = [](const AttachmentInput& x) {
+          return x.path.empty() ? std::string("bytes given in memory") : "'" + x.path + "'";
+        };
+        return Error::make("store.invalid",
+                           s.path + ": " + what + ": two attachments are named '" + a.name +
+                               "' (" + source(req.attachments[j]) + " and " + source(a) +
+                               "); the instance refers to a file by its name, so each needs its "
+                               "own. Nothing was stored.");
+      }
+  }
+  std::vector<AttachmentRecord> written;
+  for (const AttachmentInput& a : req.attachments) {
     auto w = s.write_content(a);
     if (!w) return w.error();
     written.push_back(*w);

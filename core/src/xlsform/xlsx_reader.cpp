@@ -21,6 +21,7 @@
 #include <pugixml.hpp>
 
 #include "base/excerpt.hpp"
+#include "khaosat/core/parse_number.hpp"
 #include "xlsform/workbook.hpp"
 #include "xlsform/xlsx_values.hpp"
 
@@ -365,10 +366,9 @@ Result<std::string> cell_text(pugi::xml_node c, const WorkbookInfo& info, const 
     return xlsx_detail::date_text(v, info.date1904, kind);
   }
   if (type == "s") {
-    std::size_t index = 0;
-    bool ok = !v.empty() && v.size() < 10 &&
-              std::all_of(v.begin(), v.end(), [](char ch) { return ch >= '0' && ch <= '9'; });
-    if (ok) index = std::stoul(std::string(v));
+    auto n = parse_int64(v);
+    bool ok = n && *n >= 0;
+    std::size_t index = ok ? static_cast<std::size_t>(*n) : 0;
     if (!ok || index >= info.shared.size())
       return Error::make("xlsx.structure",
                          pkg.file() + ": sheet '" + sheet + "', cell " + column_letters(at.col) +

@@ -135,8 +135,10 @@ class Store {
   Result<std::vector<AuditEntry>> audit_log(int limit = -1);
 
   // --- Integrity ---------------------------------------------------------------------------
-  // PRAGMA integrity_check, every referenced attachment present with bytes that hash to its
-  // name, no draft or submission referring to a missing form, the outbox contiguous.
+  // The whole schema of this version (every table, column, index and trigger, as the
+  // migrations create them), PRAGMA integrity_check, every referenced attachment present with
+  // bytes that hash to its name, every stored instance (submission or draft) well-formed XML
+  // 1.0, no draft or submission referring to a missing form, the outbox contiguous.
   Result<CheckReport> check();
 
  private:
