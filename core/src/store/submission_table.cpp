@@ -78,9 +78,9 @@ Status SubmissionTable::add(const SubmissionRecord& s) {
   pugi::xml_parse_result parsed = doc.load_buffer(s.instance_xml.data(), s.instance_xml.size());
   if (!parsed || !doc.document_element())
     return bad(std::string("its instance XML does not parse: ") + parsed.description());
-  auto parsed = parse_json(s.instance_json, kMaxStoredJsonDepth);
-  if (!parsed) return bad("its instance JSON does not parse: " + parsed.error().message);
-  const json& data = *parsed;
+  auto json_parsed = parse_json(s.instance_json, kMaxStoredJsonDepth);
+  if (!json_parsed) return bad("its instance JSON does not parse: " + json_parsed.error().message);
+  const json& data = *json_parsed;
   if (!data.is_object() || data.size() != 1)
     return bad("its instance JSON is not one object with the root element");
   Cells cells;
