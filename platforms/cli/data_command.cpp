@@ -10,7 +10,7 @@
 #include "khaosat/core/json.hpp"
 #include "cli.hpp"
 #include "output_file.hpp"
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "khaosat/core/store.hpp"
 #include "khaosat/core/submission_table.hpp"
 
@@ -102,7 +102,7 @@ Args parse(const std::vector<std::string>& args) {
       if (a.error.empty()) a.attach.push_back(v);
     } else if (s == "--now") {
       value(v);
-      if (a.error.empty() && !(a.now_ms = core::parse_iso8601(v)))
+      if (a.error.empty() && !(a.now_ms = tools::parse_iso8601(v)))
         a.error = "--now: '" + v + "' is not an ISO 8601 date-time";
     } else if (s == "--json") a.json = true;
     else if (s == "--finalize") a.finalize = true;
@@ -347,7 +347,7 @@ int add(const Args& a) {
       std::cerr << "khaosat data add: cannot read the script: " << text.error().message << "\n";
       return 2;
     }
-    auto parsed = core::parse_script(*text);
+    auto parsed = tools::parse_script(*text);
     if (!parsed) {
       std::cerr << "khaosat data add: " << a.positional[1] << ": " << parsed.error().message << "\n";
       return 2;
@@ -394,14 +394,14 @@ int add(const Args& a) {
   if (!form) return fail("add", form.error());
   core::SessionOptions so;
   if (a.now_ms) {
-    so.env = core::deterministic_environment(*a.now_ms);
+    so.env = tools::deterministic_environment(*a.now_ms);
     so.env.tz_offset_minutes = {};  // --now fixes the instant; the zone stays the device's
   }
   so.env.uuid = [&s] { return s.new_id(); };  // time-ordered instance ids (UUIDv7)
   auto session = core::FormSession::start(*form, so);
   if (!session) return fail("add", session.error());
   for (std::size_t i = 0; i < steps.size(); ++i) {
-    core::Status st = core::apply_step(**session, steps[i]);
+    core::Status st = tools::apply_step(**session, steps[i]);
     if (!st) {
       std::cerr << "khaosat data add: " << a.positional[1] << ": step " << i + 1 << " ("
                 << steps[i].dump() << "): " << st.error().message << "; nothing was stored\n";

@@ -7,7 +7,7 @@
 
 #include "cli.hpp"
 #include "output_file.hpp"
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/xlsform.hpp"
 #include "khaosat/core/parse_number.hpp"
@@ -15,7 +15,7 @@
 namespace khaosat::cli {
 namespace {
 
-using core::FillOptions;
+using tools::FillOptions;
 
 const char* kFormUsage =
     "usage: khaosat form SUBCOMMAND ...\n\n"
@@ -71,7 +71,7 @@ Parsed parse_args(const std::vector<std::string>& args) {
       if (next(v)) p.fill.language = v;
     } else if (a == "--now") {
       if (next(v)) {
-        p.fill.now_ms = core::parse_iso8601(v);
+        p.fill.now_ms = tools::parse_iso8601(v);
         if (!p.fill.now_ms) p.error = "--now: '" + v + "' is not an ISO 8601 date-time";
       }
     } else if (a == "--repeat") {
@@ -210,7 +210,7 @@ int fill(const Parsed& p) {
       std::cerr << "khaosat form fill: cannot read the script: " << text.error().message << "\n";
       return 2;
     }
-    auto parsed = core::parse_script(*text);
+    auto parsed = tools::parse_script(*text);
     if (!parsed) {
       std::cerr << "khaosat form fill: " << p.positional[1] << ": " << parsed.error().message
                 << "\n";
@@ -223,7 +223,7 @@ int fill(const Parsed& p) {
   if (p.text) {
     nlohmann::json last;
     std::vector<nlohmann::json> failed;  // only their step and error are shown
-    doc = core::run_fill(p.positional[0], steps, p.fill, [&](nlohmann::json&& snap) {
+    doc = tools::run_fill(p.positional[0], steps, p.fill, [&](nlohmann::json&& snap) {
       if (!snap.value("ok", true))
         failed.push_back({{"step", snap["step"]}, {"error", snap["error"]}});
       last = std::move(snap);
@@ -235,7 +235,7 @@ int fill(const Parsed& p) {
     std::cout << doc.dump(p.compact ? -1 : 1, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
-    doc = core::write_fill(std::cout, p.positional[0], steps, p.fill, p.compact ? -1 : 1);
+    doc = tools::write_fill(std::cout, p.positional[0], steps, p.fill, p.compact ? -1 : 1);
   }
   if (!doc.value("ok", false)) {
     std::cerr << doc["error"].value("message", "") << "\n";

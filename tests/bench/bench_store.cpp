@@ -23,11 +23,12 @@
 #include <vector>
 
 #include "bench_util.hpp"
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "khaosat/core/store.hpp"
 #include "store/store_fixture.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 namespace fs = std::filesystem;
 using khaosat::bench::Clock;
 using khaosat::bench::ms_since;

@@ -24,10 +24,11 @@
 #include <zlib.h>
 
 #include "khaosat/core/json.hpp"
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 
 namespace fs = std::filesystem;
 namespace core = khaosat::core;
+namespace tools = khaosat::tools;
 using nlohmann::json;
 
 namespace {
@@ -182,8 +183,8 @@ int main(int argc, char** argv) {
     if (e.is_regular_file() && (e.path().extension() == ".json" || e.path().extension() == ".gz"))
       files.push_back(e.path());
   std::sort(files.begin(), files.end());
-  core::FillOptions opts;
-  opts.now_ms = core::parse_iso8601("2020-01-01T12:00:00Z");
+  tools::FillOptions opts;
+  opts.now_ms = tools::parse_iso8601("2020-01-01T12:00:00Z");
   opts.load.missing_blank = true;
   int passed = 0, failed = 0, known_count = 0;
   std::set<std::string> ran;  // forms compared in this run
@@ -217,7 +218,7 @@ int main(int argc, char** argv) {
       ++failed;
       continue;
     }
-    json ours = core::run_fill((fixtures / form_rel).string(), steps, opts);
+    json ours = tools::run_fill((fixtures / form_rel).string(), steps, opts);
     std::vector<Diff> diffs = diff_docs(*oracle, ours);
     bool lenient = !oracle->value("ok", false) && ours.value("ok", false);
     if (lenient) {

@@ -7,11 +7,12 @@
 #include <string>
 
 #include "khaosat/core/json.hpp"
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "model/tree.hpp"
 #include "xform/external_data.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 
 namespace {
 

@@ -1,10 +1,11 @@
 #include "core/builtin_forms_fixture.hpp"
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 
 namespace khaosat::test {
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 
 std::string builtin_form_path(std::string_view file) {
   return std::string(KHAOSAT_SOURCE_DIR) + "/forms/" + std::string(file);

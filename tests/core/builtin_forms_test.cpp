@@ -10,9 +10,10 @@
 #include <string>
 
 #include "core/builtin_forms_fixture.hpp"
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 using khaosat::test::builtin_form_path;
 using khaosat::test::kEn;
 using khaosat::test::kSurveyNow;

@@ -13,7 +13,7 @@
 #include <sstream>
 #include <string>
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "support/deadline.hpp"
 #include "support/scoped_dir.hpp"
@@ -22,6 +22,7 @@
 #include "xlsform/workbook.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 using khaosat::test::ScopedDir;
 using khaosat::test::within;
 using nlohmann::json;

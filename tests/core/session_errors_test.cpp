@@ -4,10 +4,11 @@
 
 #include <string>
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "support/session_fixture.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 using khaosat::test::error_of;
 using khaosat::test::Session;
 using khaosat::test::xform;

@@ -4,11 +4,12 @@
 
 #include <string>
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 using khaosat::test::ScopedDir;
 using khaosat::test::xform;
 using nlohmann::json;

@@ -6,10 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "support/session_fixture.hpp"
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 using khaosat::test::fixed_env;
 using khaosat::test::Session;
 using khaosat::test::xform;

@@ -44,7 +44,7 @@ TEST_CASE("xpath dependencies: current() and instance()") {
   CHECK(deps("instance('c')/root/item[state = current()/../s]/name", "/data/city") ==
         V{"instance('c')/root/item/state", "/data/s", "instance('c')/root/item/name"});
   CHECK(deps("instance('c')/root/item[state = ../../s]/name") ==
-        V{"instance('c')/root/item/state", "instance('c')/root/s", "instance('c')/root/item/name"});
+        V{"instance('c')/root/item/state", "instance('c')/s", "instance('c')/root/item/name"});  // item/../.. is the document
   CHECK(deps("instance('c')/root/item[name = /data/x]/label") ==
         V{"instance('c')/root/item/name", "/data/x", "instance('c')/root/item/label"});
   CHECK(deps("instance('c')/..") == V{"instance('c')"});

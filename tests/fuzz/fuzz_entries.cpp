@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "support/xml_tree_builder.hpp"
 #include "xform/external_data.hpp"
@@ -377,17 +377,17 @@ void run_session_script(std::string_view input) {
 
   json steps;
   if (!input.empty() && input.front() == '[') {
-    auto parsed = core::parse_script(input);
+    auto parsed = tools::parse_script(input);
     if (!parsed) return;
     steps = std::move(*parsed);
   } else {
     Reader r(input);
     steps = decode_steps(r, form);
   }
-  core::FillOptions options;
+  tools::FillOptions options;
   options.now_ms = 1700000000000.0;
   options.labels = true;
-  json doc = core::run_fill(form.path, steps, options);
+  json doc = tools::run_fill(form.path, steps, options);
   // As the CLI prints it (invalid UTF-8 replaced, not thrown).
   (void)doc.dump(-1, ' ', false, json::error_handler_t::replace);
 }

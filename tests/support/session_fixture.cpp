@@ -1,6 +1,6 @@
 #include "support/session_fixture.hpp"
 
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 
 #include <cstdint>
 #include <cstdio>
@@ -8,6 +8,7 @@
 namespace khaosat::test {
 
 using namespace khaosat::core;
+using namespace khaosat::tools;
 
 std::string xform(std::string_view instance, std::string_view binds, std::string_view body,
                   std::string_view extra_model) {
@@ -28,7 +29,7 @@ std::string xform(std::string_view instance, std::string_view binds, std::string
   return x;
 }
 
-SessionEnvironment fixed_env() { return core::deterministic_environment(kFixedNowMs); }
+SessionEnvironment fixed_env() { return tools::deterministic_environment(kFixedNowMs); }
 
 Error load_error(std::string_view xml) {
   auto form = load_form_xml(xml, "test.xml");

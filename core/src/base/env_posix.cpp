@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <chrono>
 #include <climits>
 #include <cmath>
@@ -167,7 +168,8 @@ class PosixEnv final : public Env {
   }
 
   Status remove(const std::string& path) override {
-    if (::unlink(path.c_str()) != 0) return os_error(path, "cannot delete", errno);
+    // A file, or an empty folder (std::remove: unlink, then rmdir).
+    if (std::remove(path.c_str()) != 0) return os_error(path, "cannot delete", errno);
     return ok_status();
   }
 

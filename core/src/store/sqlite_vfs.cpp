@@ -13,13 +13,16 @@ namespace khaosat::core::base {
 namespace {
 
 thread_local int g_last_errno = 0;
+// The SQLite result code of the last "store.sql" error made here on this thread: an Error carries
+// only a code and a message, and the wrapped unix VFS's own code must reach SQLite unchanged.
+thread_local int g_last_sqlite_rc = SQLITE_IOERR;
 
 // The result code SQLite expects for a failed Env call: SQLite's own code when the failure came
 // from the unix VFS underneath, SQLITE_FULL for a full disk, `io_code` otherwise.
 int sqlite_code(const Error& e, int io_code) {
-  if (e.code.starts_with("sqlite.")) {
+  if (e.code == "store.sql") {
     g_last_errno = errno;
-    return std::atoi(e.code.c_str() + 7);
+    return g_last_sqlite_rc;
   }
   if (e.code == "io.full") {
     g_last_errno = ENOSPC;
@@ -30,8 +33,9 @@ int sqlite_code(const Error& e, int io_code) {
 }
 
 Error sqlite_error(const std::string& path, std::string_view what, int rc) {
-  return Error::make("sqlite." + std::to_string(rc),
-                     path + ": " + std::string(what) + ": " + sqlite3_errstr(rc));
+  g_last_sqlite_rc = rc;
+  return Error::make("store.sql",
+                     path + ": " + std::string(what) + ": " + sqlite3_errstr(rc) + " (SQLite code " + std::to_string(rc) + ")");
 }
 
 // The unix VFS's file as a RandomAccessFile: what Env::wrap_sqlite_file receives.

@@ -106,7 +106,7 @@ class Env {
   // Creates a new file for writing; fails when `path` exists.
   virtual Result<std::unique_ptr<WritableFile>> new_writable(const std::string& path) = 0;
   virtual Status rename(const std::string& from, const std::string& to) = 0;
-  virtual Status remove(const std::string& path) = 0;
+  virtual Status remove(const std::string& path) = 0;  // a file, or an empty folder
   virtual Status sync_dir(const std::string& dir) = 0;
   virtual Status create_dirs(const std::string& dir) = 0;  // with its parents; ok when present
   // The names in a folder (not "." and ".."), in no particular order.

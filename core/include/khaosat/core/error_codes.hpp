@@ -36,6 +36,7 @@ namespace khaosat::core {
   X(form_attachment, "form.attachment", "a jr:// attachment is missing, unreadable or outside the media folders") \
   X(form_limit, "form.limit", "the form exceeds a documented limit (docs/limits.md)")            \
   X(xlsform, "xlsform", "the XLSForm has mistakes; one line each names sheet, row and column")   \
+  X(xlsform_encoding, "xlsform.encoding", "a workbook cell's text is not UTF-8")                 \
   X(xlsform_format, "xlsform.format", "the file is not a workbook the compiler reads")          \
   X(xlsx_zip, "xlsx.zip", "the .xlsx file is not a readable zip archive")                       \
   X(xlsx_xml, "xlsx.xml", "a part of the .xlsx archive is not well-formed XML")                 \

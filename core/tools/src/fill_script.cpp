@@ -1,4 +1,4 @@
-#include "khaosat/core/fill_script.hpp"
+#include "khaosat/tools/fill_script.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -10,7 +10,9 @@
 
 #include "khaosat/core/json.hpp"
 
-namespace khaosat::core {
+namespace khaosat::tools {
+
+using namespace khaosat::core;
 
 using nlohmann::json;
 
@@ -452,4 +454,4 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
   return doc;
 }
 
-}  // namespace khaosat::core
+}  // namespace khaosat::tools

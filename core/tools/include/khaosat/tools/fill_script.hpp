@@ -2,6 +2,10 @@
 // "snapshot document" in exactly the JSON format of ODK's reference engine run by
 // shared/tools/odk-oracle (see its README.md), so the two engines can be compared node by node.
 //
+// khaosat_tools (core/tools), not part of the core's public surface: the CLI (`khaosat form
+// fill`, `data add`), the conformance suite, the fuzz targets and benchmarks use it; the app and
+// the server drive FormSession directly.
+//
 // Used by `khaosat form fill` and by the conformance suite. Pure function of its inputs plus
 // the clock in the options; not thread-safe only in the sense that it uses no shared state.
 #pragma once
@@ -15,7 +19,14 @@
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/result.hpp"
 
-namespace khaosat::core {
+namespace khaosat::tools {
+
+using core::FormLoadOptions;
+using core::FormSession;
+using core::NodeSnapshot;
+using core::Result;
+using core::SessionEnvironment;
+using core::Status;
 
 struct FillOptions {
   FormLoadOptions load;
@@ -70,4 +81,4 @@ std::optional<double> parse_iso8601(std::string_view text);
 // The snapshot of one node as the oracle prints it.
 nlohmann::json node_to_json(const NodeSnapshot& n, bool labels = false);
 
-}  // namespace khaosat::core
+}  // namespace khaosat::tools
