@@ -4,6 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <sqlite3.h>
+
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -76,6 +80,24 @@ std::string message_of(const core::Result<T>& r) {
 template <class T>
 std::string code_of(const core::Result<T>& r) {
   return r.ok() ? std::string("(ok)") : r.error().code;
+}
+
+// The bytes of a file (for "nothing was written" checks).
+inline std::string bytes_of(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Runs SQL on a database with plain SQLite (not through the Store): damage, downgrade, inspect.
+inline void raw_sql(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  char* err = nullptr;
+  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
+  std::string message = err ? err : "";
+  sqlite3_free(err);
+  sqlite3_close(db);
+  REQUIRE_MESSAGE(rc == SQLITE_OK, sql << ": " << message);
 }
 
 }  // namespace khaosat::test

@@ -18,25 +18,13 @@ using namespace khaosat::core;
 using khaosat::test::code_of;
 using khaosat::test::message_of;
 using khaosat::test::ScopedDir;
+using khaosat::test::bytes_of;
+using khaosat::test::raw_sql;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
-void raw_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  std::string message = err ? err : "";
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE_MESSAGE(rc == SQLITE_OK, sql << ": " << message);
-}
 
 std::string joined(const std::vector<std::string>& lines) {
   std::string out;

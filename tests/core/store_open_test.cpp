@@ -11,25 +11,12 @@ using namespace khaosat::core;
 using khaosat::test::code_of;
 using khaosat::test::message_of;
 using khaosat::test::ScopedDir;
+using khaosat::test::bytes_of;
+using khaosat::test::raw_sql;
 
 namespace {
 
-std::string bytes_of(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
-// Runs SQL on a database with plain SQLite (not through the Store).
-void raw_sql(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  char* err = nullptr;
-  int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err);
-  INFO(sql << ": " << (err ? err : ""));
-  sqlite3_free(err);
-  sqlite3_close(db);
-  REQUIRE(rc == SQLITE_OK);
-}
 
 std::string raw_text(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
