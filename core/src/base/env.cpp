@@ -1,10 +1,10 @@
 // The parts of Env built on its virtual calls (env.hpp): UUIDs, bounded reads, durable writes.
 #include <atomic>
-#include <cstdio>
 
 #include <unistd.h>
 
 #include "khaosat/core/env.hpp"
+#include "base/uuid_text.hpp"
 
 namespace khaosat::core {
 
@@ -28,12 +28,7 @@ std::string Env::uuid_v4() {
   random_bytes(b, sizeof b);
   b[6] = static_cast<unsigned char>(0x40 | (b[6] & 0x0f));
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return out;
+  return uuid_text(b);
 }
 
 double Env::random_unit() {

@@ -6,6 +6,8 @@
 #include "khaosat/core/env.hpp"
 #include "khaosat/core/store_ids.hpp"
 
+#include "base/uuid_text.hpp"
+
 namespace khaosat::core {
 
 // ---------------------------------------------------------------------------------------------
@@ -44,12 +46,7 @@ std::string Uuid7Generator::next() {
   b[6] = static_cast<unsigned char>(0x70 | ((seq_ >> 8) & 0x0f));
   b[7] = static_cast<unsigned char>(seq_ & 0xff);
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // RFC 9562 variant
-  char out[37];
-  std::snprintf(out, sizeof out,
-                "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-                b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-                b[15]);
-  return out;
+  return uuid_text(b);
 }
 
 bool is_uuid(std::string_view s) {
