@@ -12,18 +12,18 @@ core::Status write_output(const std::string& out, std::string_view bytes,
   for (const auto& in : inputs) {
     auto source = env.stat(in);
     if (source && target->same_file(*source))
-      return core::Error::make("io.overwrite", out + ": is the input " + in +
+      return core::Error::make(core::ErrorCode::io_overwrite, out + ": is the input " + in +
                                                    "; refusing to write over it (choose another "
                                                    "output file)");
   }
   if (target->kind == core::FileKind::Regular || target->kind == core::FileKind::Missing)
     return env.write_file_durably(out, bytes);
   if (target->kind == core::FileKind::Directory)
-    return core::Error::make("io", out + ": cannot write: it is a directory");
+    return core::Error::make(core::ErrorCode::io, out + ": cannot write: it is a directory");
   std::ofstream file(out, std::ios::binary);  // a device or a FIFO: nothing to replace
   file << bytes;
   file.close();
-  if (!file) return core::Error::make("io", out + ": cannot write");
+  if (!file) return core::Error::make(core::ErrorCode::io, out + ": cannot write");
   return core::ok_status();
 }
 

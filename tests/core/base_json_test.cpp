@@ -24,7 +24,7 @@ std::string nested(std::size_t depth, const std::string& inner = "1") {
 std::string error_of(std::string_view text, std::size_t max_depth = kMaxJsonDepth) {
   auto r = parse_json(text, max_depth);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == "json");
+  CHECK(r.error().code == ErrorCode::json);
   return r.error().message;
 }
 
@@ -82,7 +82,7 @@ TEST_CASE("base json: a step script nested 50,000 deep is refused with its posit
     std::string script = std::string("[") + step + nested(50'000) + "}]";
     auto r = parse_script(script);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code == "script");
+    CHECK(r.error().code == ErrorCode::script);
     CHECK(has(r.error().message, "JSON nested more than 64 levels deep at line 1, column "));
   }
   auto bad = parse_script("[{\"set\": \"/data/a\", \"value\": 1e400}]");

@@ -166,13 +166,13 @@ TEST_CASE("env files: reading refuses a directory, a FIFO, a socket and /dev/zer
     CAPTURE(path);
     auto r = env.read_file(path, 1 << 20);  // a FIFO with no writer must not block
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code == "io.not_regular");
+    CHECK(r.error().code == ErrorCode::io_not_regular);
     CHECK(r.error().message == path + ": cannot read: it is " + what + (what == "a FIFO" ? " (named pipe)" : "") + ", not a file");
   }
   ::close(fd);
   auto missing = env.read_file((dir.path() / "nothing").string(), 10);
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.error().code == "io.not_found");
+  CHECK(missing.error().code == ErrorCode::io_not_found);
 }
 
 TEST_CASE("env files: a read is bounded by the caller's maximum") {
@@ -180,7 +180,7 @@ TEST_CASE("env files: a read is bounded by the caller's maximum") {
   std::string p = dir.write("big.xml", std::string(3 << 20, 'x'));
   auto r = Env::default_env().read_file(p, 2 << 20);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == "io.too_large");
+  CHECK(r.error().code == ErrorCode::io_too_large);
   CHECK(r.error().message == p + ": cannot read: the file is larger than the 2 MiB allowed");
   CHECK(Env::default_env().read_file(p, 3 << 20).ok());
 }
@@ -230,7 +230,7 @@ TEST_CASE("env files: jr:// attachments stay inside the form's media folders") {
     std::string src = "jr://file-csv/../secret/data.csv";
     auto form = load_form(dir.write("form/f.xml", form_with_instance(src)), lo);
     REQUIRE_FALSE(form.ok());
-    CHECK(form.error().code == "form.attachment");
+    CHECK(form.error().code == ErrorCode::form_attachment);
     CHECK(form.error().message.find("<instance id=\"ext\" src=\"" + src + "\">") != std::string::npos);
     CHECK(form.error().message.find("leaves the form's media folders") != std::string::npos);
     // Percent-encoded dots are the same path once decoded.

@@ -7,6 +7,8 @@
 
 #include "khaosat/core/result.hpp"
 
+using khaosat::core::ErrorCode;
+
 using khaosat::core::Error;
 using khaosat::core::Result;
 
@@ -28,7 +30,9 @@ TEST_CASE("result: value() of a temporary outlives it, of an lvalue is a referen
   Result<std::vector<std::string>> r = names();
   r.value().push_back("Tân Uyên");
   CHECK(r->size() == 3);
-  Result<int> bad = Error::make("x", "why");
+  Result<int> bad = Error::make(khaosat::core::ErrorCode::store_busy, "why");
   CHECK_FALSE(bad.ok());
   CHECK(bad.error().message == "why");
+  CHECK(bad.error().code == khaosat::core::ErrorCode::store_busy);
+  CHECK(bad.error().code_name() == "store.busy");
 }

@@ -295,7 +295,7 @@ TEST_CASE("session contract: characters XML 1.0 cannot carry are refused, naming
     CAPTURE(c.message);
     Status st = s->answer("/data/t", c.value);
     REQUIRE_FALSE(st.ok());
-    CHECK(st.error().code == "session.value");
+    CHECK(st.error().code == ErrorCode::session_value);
     CHECK(st.error().message.find(c.message) != std::string::npos);
     CHECK(s.value("/data/t").empty());
   }
@@ -306,7 +306,7 @@ TEST_CASE("session contract: characters XML 1.0 cannot carry are refused, naming
   Status st = s->answer_values("/data/s", {"a", "b\x01"});
   REQUIRE_FALSE(st.ok());
   CHECK(st.error().message.find("/data/s: the value has U+0001 at position 4") != std::string::npos);
-  CHECK(s->answer("/data/s", std::string("a\0", 2)).error().code == "session.value");
+  CHECK(s->answer("/data/s", std::string("a\0", 2)).error().code == ErrorCode::session_value);
 }
 
 TEST_CASE("session contract: restoring a damaged instance with such characters is refused") {

@@ -71,7 +71,7 @@ TEST_CASE("store faults: a full disk fails finalize and attachments with a clear
       req.session = s->get();
       auto r = (*store)->finalize(req);
       if (!r) {
-        std::fprintf(out, "error %s %s\n", r.error().code.c_str(), r.error().message.c_str());
+        std::fprintf(out, "error %s %s\n", r.error().code_name().data(), r.error().message.c_str());
         break;
       }
       std::fprintf(out, "ok %s\n", r->submission.instance_id.c_str());
@@ -85,7 +85,7 @@ TEST_CASE("store faults: a full disk fails finalize and attachments with a clear
     req.attachments.push_back(AttachmentInput{"big.jpg", "", std::string(600 * 1024, 'p')});
     auto r = (*store)->finalize(req);
     if (r) return 15;
-    std::fprintf(out, "attach %s %s\n", r.error().code.c_str(), r.error().message.c_str());
+    std::fprintf(out, "attach %s %s\n", r.error().code_name().data(), r.error().message.c_str());
     return 0;
   });
   INFO(report);
@@ -137,7 +137,7 @@ TEST_CASE("store faults: a database file that cannot be written is refused for w
     if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) return 10;
     auto rw = Store::open(f.db_path, f.options());
     if (rw) return 11;
-    std::fprintf(out, "%s|%s\n", rw.error().code.c_str(), rw.error().message.c_str());
+    std::fprintf(out, "%s|%s\n", rw.error().code_name().data(), rw.error().message.c_str());
     StoreOptions o = f.options();
     o.read_only = true;
     auto ro = Store::open(f.db_path, o);

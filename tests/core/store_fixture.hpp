@@ -79,7 +79,7 @@ std::string message_of(const core::Result<T>& r) {
 }
 template <class T>
 std::string code_of(const core::Result<T>& r) {
-  return r.ok() ? std::string("(ok)") : r.error().code;
+  return r.ok() ? std::string("(ok)") : std::string(r.error().code_name());
 }
 
 // The bytes of a file (for "nothing was written" checks).

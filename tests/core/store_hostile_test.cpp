@@ -196,7 +196,7 @@ TEST_CASE("store hostile: every refusal comes before the first write, the file s
         if (::geteuid() == 0 && (::setgid(65534) != 0 || ::setuid(65534) != 0)) return 10;
         auto s = Store::open(path);
         if (s) return 11;
-        line = s.error().code + "|" + s.error().message;
+        line = std::string(s.error().code_name()) + "|" + s.error().message;
         return 0;
       });
       REQUIRE(results[0].first == 0);

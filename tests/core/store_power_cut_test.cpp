@@ -286,7 +286,7 @@ TEST_CASE("store faults: a failing fsync during finalize is a clear error and th
   f.env.fail_syncs(true);
   auto out = f.finalize("Not synced", std::string(5000, 'p'));
   REQUIRE_FALSE(out.ok());
-  CHECK(out.error().code == "store.io");
+  CHECK(out.error().code == ErrorCode::store_io);
   CHECK_MESSAGE(out.error().message.find("sync") != std::string::npos, out.error().message);
   f.env.fail_syncs(false);
   f.still_whole_and_usable();
@@ -299,7 +299,7 @@ TEST_CASE("store faults: a full disk (ENOSPC) during finalize is a clear error a
     f.env.space_left(room);
     auto out = f.finalize("Too big " + std::string(20000, 'x'), std::string(30000, 'q'));
     REQUIRE_FALSE(out.ok());
-    CHECK(out.error().code == "store.full");
+    CHECK(out.error().code == ErrorCode::store_full);
     CHECK_MESSAGE((out.error().message.find("full") != std::string::npos ||
                    out.error().message.find("No space") != std::string::npos),
                   out.error().message);
@@ -313,7 +313,7 @@ TEST_CASE("store faults: short writes during finalize are a clear error and the 
   f.env.short_writes(true);
   auto out = f.finalize("Torn", std::string(5000, 'r'));
   REQUIRE_FALSE(out.ok());
-  CHECK(out.error().code == "store.io");
+  CHECK(out.error().code == ErrorCode::store_io);
   CHECK_MESSAGE(out.error().message.find("write") != std::string::npos, out.error().message);
   f.env.short_writes(false);
   f.still_whole_and_usable();

@@ -195,7 +195,7 @@ TEST_CASE("xform loader: missing attachment is an error, or blank when asked") {
   ScopedDir dir;
   auto r = load_in(dir, "jr://file/towns.xml");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == "form.attachment");
+  CHECK(r.error().code == ErrorCode::form_attachment);
   CHECK(r.error().message.find("jr://file/towns.xml") != std::string::npos);
   CHECK(r.error().message.find((dir.path() / "towns.xml").string()) != std::string::npos);
 
@@ -212,7 +212,7 @@ TEST_CASE("xform loader: missing attachment is an error, or blank when asked") {
   dir.write("bad.xml", "<root><unclosed></root>");
   auto bad = load_in(dir, "jr://file/bad.xml");
   REQUIRE_FALSE(bad.ok());
-  CHECK(bad.error().code == "form.attachment");
+  CHECK(bad.error().code == ErrorCode::form_attachment);
   CHECK(bad.error().message.find("bad.xml") != std::string::npos);
 
   dir.write("bad.csv", "a,b\n1,2,3\n");

@@ -191,7 +191,7 @@ TEST_CASE("xlsform errors: a calculation cycle names the survey rows") {
 )";
   auto form = load_form(path);
   REQUIRE_FALSE(form.ok());
-  CHECK(form.error().code == "form.cycle");
+  CHECK(form.error().code == ErrorCode::form_cycle);
   CHECK(has(form.error().message, path + ": calculation cycle: /data/a"));
   CHECK(has(form.error().message, "\n  survey sheet: 'a' (row 4), 'b' (row 5)"));
 }

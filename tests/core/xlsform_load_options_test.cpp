@@ -45,7 +45,7 @@ TEST_CASE("xlsform load options: a missing attachment is an error naming it and 
   dir.write("shops.csv", kShops);
   auto form = load_form(path);
   REQUIRE_FALSE(form.ok());
-  CHECK(form.error().code == "form.attachment");
+  CHECK(form.error().code == ErrorCode::form_attachment);
   const std::string& m = form.error().message;
   CHECK_MESSAGE(has(m, "jr://file-csv/limits.csv"), m);
   CHECK_MESSAGE(has(m, "attachment not found"), m);

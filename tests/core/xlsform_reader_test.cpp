@@ -19,6 +19,8 @@
 #include "support/scoped_dir.hpp"
 #include "xlsform/workbook.hpp"
 
+using khaosat::core::ErrorCode;
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -358,7 +360,7 @@ TEST_CASE("xlsform reader: pyxform markdown rules") {
 
   auto none = read_markdown("just text\n", "empty.md");
   REQUIRE_FALSE(none.ok());
-  CHECK(none.error().code == "md");
+  CHECK(none.error().code == ErrorCode::md);
   CHECK(none.error().message.find("empty.md") != std::string::npos);
 }
 
@@ -383,17 +385,17 @@ TEST_CASE("xlsform reader: read_workbook chooses the reader by extension") {
   auto xls = read_workbook(dir.write("old.xls", "junk"));
   REQUIRE_FALSE(xls.ok());
   CHECK(xls.error().message.find("save the workbook as .xlsx") != std::string::npos);
-  CHECK(read_workbook(dir.write("f.txt", "x")).error().code == "xlsform.format");
+  CHECK(read_workbook(dir.write("f.txt", "x")).error().code == ErrorCode::xlsform_format);
   auto missing = read_workbook((dir.path() / "nothing.xlsx").string());
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.error().code == "io.not_found");
+  CHECK(missing.error().code == ErrorCode::io_not_found);
 }
 
 TEST_CASE("xlsform reader: damaged zips and XML give clear errors") {
   auto fail = [](std::string_view bytes, const char* code, const char* needle) {
     auto r = read_xlsx_bytes(bytes, "bad.xlsx");
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code == code);
+    CHECK(r.error().code_name() == code);
     INFO(r.error().message);
     CHECK(r.error().message.find("bad.xlsx") == 0);
     CHECK(r.error().message.find(needle) != std::string::npos);
@@ -423,7 +425,7 @@ TEST_CASE("xlsform reader: hostile sizes are refused") {
   auto refused = [](const std::string& bytes, const ReadLimits& limits, const char* needle) {
     auto r = read_xlsx_bytes(bytes, "big.xlsx", limits);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.error().code == "xlsx.limit");
+    CHECK(r.error().code == ErrorCode::xlsx_limit);
     INFO(r.error().message);
     CHECK(r.error().message.find(needle) != std::string::npos);
   };
@@ -470,7 +472,7 @@ TEST_CASE("xlsform reader: hostile sizes are refused") {
   std::string md = "| survey |\n| | a | b |\n| | 1 | 2 |\n";
   auto r = read_markdown(md, "big.md", small);
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == "xlsx.limit");
+  CHECK(r.error().code == ErrorCode::xlsx_limit);
 }
 
 // What openpyxl reads silently wrong is refused, naming the sheet and the row or cell: a
@@ -483,7 +485,7 @@ TEST_CASE("xlsform reader: bad, repeated and out-of-order cell references are re
     auto r = read_xlsx_bytes(b.bytes(), "bad.xlsx");
     REQUIRE_FALSE(r.ok());
     INFO(r.error().message);
-    CHECK(r.error().code == "xlsx.structure");
+    CHECK(r.error().code == ErrorCode::xlsx_structure);
     CHECK(r.error().message.starts_with("bad.xlsx: sheet 'survey': " + needle));
     CHECK(r.error().message.ends_with("the workbook is damaged (spreadsheet programs do not "
                                       "write this): open and save it again"));

@@ -3,6 +3,7 @@
 
 using khaosat::test::parse_error;
 namespace xp = khaosat::core::xpath;
+using khaosat::core::ErrorCode;
 
 namespace {
 std::string path_text(std::string_view e) {
@@ -57,10 +58,10 @@ TEST_CASE("xpath resolves functions at parse time") {
         "'indexed-repeat' takes 3 to 7 arguments, not 2 at position 1 in 'indexed-repeat(a, b)'");
   auto r = xp::parse("foo(1)");
   REQUIRE_FALSE(r.ok());
-  CHECK(r.error().code == "xpath.function");
+  CHECK(r.error().code == ErrorCode::xpath_function);
   auto s = xp::parse("1 +");
   REQUIRE_FALSE(s.ok());
-  CHECK(s.error().code == "xpath.syntax");
+  CHECK(s.error().code == ErrorCode::xpath_syntax);
   // Prefixed names fall back to their local part.
   CHECK(parse_error("fn:count(a)") == "");
   CHECK(xp::find_function("count") != nullptr);

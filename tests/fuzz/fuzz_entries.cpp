@@ -30,6 +30,7 @@
 
 namespace khaosat::fuzz {
 
+using core::ErrorCode;
 using core::Form;
 using core::FormSession;
 using nlohmann::json;
@@ -222,7 +223,7 @@ void run_xlsform(std::string_view input) {
   auto form = core::load_form_xml(xml.value(), "/nonexistent-khaosat-fuzz/form.xml", load);
   // A calculation cycle is the designer's mistake, found when the dependency graph is built
   // (form_plan); anything else the loader refuses in XML we wrote is a compiler bug.
-  if (!form && form.error().code == "form.cycle") return;
+  if (!form && form.error().code == ErrorCode::form_cycle) return;
   if (!form) {
     // We wrote it; our own loader must take it (or the compiler should have said why not).
     std::fprintf(stderr, "compiled XForm refused: %s\n%s\n", form.error().message.c_str(),

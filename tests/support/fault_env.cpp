@@ -9,6 +9,7 @@
 namespace khaosat::test {
 
 using core::Error;
+using core::ErrorCode;
 using core::Result;
 using core::Status;
 
@@ -140,10 +141,10 @@ std::shared_ptr<FaultEnv::Node> FaultEnv::node_for(const std::string& path) {
 
 std::optional<Error> FaultEnv::before_call(const std::string& path, std::string_view what) {
   if (power_out_)
-    return Error::make("io", path + ": " + std::string(what) + ": Input/output error (the power is out)");
+    return Error::make(ErrorCode::io, path + ": " + std::string(what) + ": Input/output error (the power is out)");
   if (power_countdown_ && --*power_countdown_ <= 0) {
     power_out_ = true;
-    return Error::make("io", path + ": " + std::string(what) + ": Input/output error (the power went out)");
+    return Error::make(ErrorCode::io, path + ": " + std::string(what) + ": Input/output error (the power went out)");
   }
   return std::nullopt;
 }
@@ -160,13 +161,13 @@ FaultEnv::Verdict FaultEnv::before_write(const std::string& path, std::size_t n)
     if (*space_left_ < n) {
       std::size_t fits = static_cast<std::size_t>(*space_left_);
       *space_left_ = 0;
-      return {fits, Error::make("io.full", path + ": cannot write: No space left on device")};
+      return {fits, Error::make(ErrorCode::io_full, path + ": cannot write: No space left on device")};
     }
     *space_left_ -= n;
   }
   if (short_writes_ && n > 0) {
     std::size_t part = static_cast<std::size_t>(rng_() % n);
-    return {part, Error::make("io", path + ": cannot write: Input/output error (a short write)")};
+    return {part, Error::make(ErrorCode::io, path + ": cannot write: Input/output error (a short write)")};
   }
   return {n, std::nullopt};
 }
@@ -174,7 +175,7 @@ FaultEnv::Verdict FaultEnv::before_write(const std::string& path, std::size_t n)
 std::optional<Error> FaultEnv::before_sync(const std::string& path) {
   ++syncs_;
   if (auto e = before_call(path, "cannot sync to storage")) return e;
-  if (fail_syncs_) return Error::make("io", path + ": cannot sync to storage: Input/output error");
+  if (fail_syncs_) return Error::make(ErrorCode::io, path + ": cannot sync to storage: Input/output error");
   return std::nullopt;
 }
 

@@ -43,7 +43,7 @@ Result<std::string> Env::read_file(const std::string& path, std::uint64_t max_by
   auto file = open_sequential(path);
   if (!file) return file.error();
   auto too_large = [&] {
-    return Error::make("io.too_large", path + ": cannot read: the file is larger than the " +
+    return Error::make(ErrorCode::io_too_large, path + ": cannot read: the file is larger than the " +
                                            std::to_string(max_bytes >> 20) + " MiB allowed");
   };
   auto info = stat(path);

@@ -20,11 +20,11 @@
 namespace khaosat::core {
 
 Error os_error(const std::string& path, std::string_view what, int err) {
-  std::string code = "io";
-  if (err == ENOSPC || err == EFBIG || err == EDQUOT) code = "io.full";
-  else if (err == EACCES || err == EROFS || err == EPERM) code = "io.readonly";
-  else if (err == ENOENT) code = "io.not_found";
-  return Error::make(std::move(code), path + ": " + std::string(what) + ": " + std::strerror(err));
+  ErrorCode code = ErrorCode::io;
+  if (err == ENOSPC || err == EFBIG || err == EDQUOT) code = ErrorCode::io_full;
+  else if (err == EACCES || err == EROFS || err == EPERM) code = ErrorCode::io_readonly;
+  else if (err == ENOENT) code = ErrorCode::io_not_found;
+  return Error::make(code, path + ": " + std::string(what) + ": " + std::strerror(err));
 }
 
 namespace {
@@ -41,7 +41,7 @@ FileKind kind_of(mode_t m) {
 }
 
 Error not_regular(const std::string& path, FileKind kind) {
-  return Error::make("io.not_regular", path + ": cannot read: it is " + std::string(describe(kind)) +
+  return Error::make(ErrorCode::io_not_regular, path + ": cannot read: it is " + std::string(describe(kind)) +
                                            ", not a file");
 }
 
@@ -188,7 +188,7 @@ class PosixEnv final : public Env {
     struct ::stat st{};
     if (::stat(dir.c_str(), &st) == 0) {
       if (S_ISDIR(st.st_mode)) return ok_status();
-      return Error::make("io", dir + ": cannot create the folder: " + describe(kind_of(st.st_mode)) +
+      return Error::make(ErrorCode::io, dir + ": cannot create the folder: " + describe(kind_of(st.st_mode)) +
                                    " is in the way");
     }
     std::string parent = parent_dir(dir);

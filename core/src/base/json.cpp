@@ -105,13 +105,13 @@ Result<BasicJson> parse_limited(std::string_view text, std::size_t max_depth) {
   DepthLimitedSax<BasicJson> sax(out, max_depth);
   bool ok = BasicJson::sax_parse(text.begin(), text.end(), &sax);
   if (sax.too_deep()) {
-    return Error::make("json", "JSON nested more than " + std::to_string(max_depth) +
+    return Error::make(ErrorCode::json, "JSON nested more than " + std::to_string(max_depth) +
                                    " levels deep at " +
                                    where(text, offset_of_level(text, max_depth)));
   }
   if (!ok || sax.failed()) {
     std::string why = sax.failed() ? sax.error() : std::string("not a JSON document");
-    return Error::make("json", "not valid JSON at " + where(text, sax.error_offset()) + ": " + why);
+    return Error::make(ErrorCode::json, "not valid JSON at " + where(text, sax.error_offset()) + ": " + why);
   }
   return out;
 }

@@ -43,7 +43,7 @@ std::string_view wide_encoding(std::string_view b) {
   return "";
 }
 
-Result<std::string_view> utf8_text(std::string_view bytes, const std::string& code) {
+Result<std::string_view> utf8_text(std::string_view bytes, ErrorCode code) {
   if (std::string_view enc = wide_encoding(bytes); !enc.empty())
     return Error::make(code, "the file is encoded as " + std::string(enc) +
                                  ", not UTF-8; save it as UTF-8 (in Excel: \"CSV UTF-8\"; in a "

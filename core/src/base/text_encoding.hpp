@@ -25,6 +25,6 @@ std::string_view wide_encoding(std::string_view bytes);
 // Error (code `code`, message without the file's name, which the caller adds) when the bytes
 // are UTF-16/32 or not UTF-8, naming the encoding or the line, column and byte, and saying to
 // save the file as UTF-8.
-Result<std::string_view> utf8_text(std::string_view bytes, const std::string& code);
+Result<std::string_view> utf8_text(std::string_view bytes, ErrorCode code);
 
 }  // namespace khaosat::core

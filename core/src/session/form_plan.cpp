@@ -72,7 +72,7 @@ class Builder {
 
   Result<std::shared_ptr<const FormPlan>> build() {
     const Node* root = form_.instance ? form_.instance->root() : nullptr;
-    if (!root) return Error::make("form.structure", "the primary instance has no root element");
+    if (!root) return Error::make(ErrorCode::form_structure, "the primary instance has no root element");
     add_def(root, -1, "/" + root->name);
     add_attribute_defs();
     for (const Bind& b : form_.binds) {
@@ -290,7 +290,7 @@ class Builder {
     if (problems.size() > 1)
       for (const std::string& p : problems) msg += "\n  " + p;
     msg += known.empty() ? " (the form declares none)" : " (declared: " + known + ")";
-    return Error::make("form.reference", msg);
+    return Error::make(ErrorCode::form_reference, msg);
   }
 
   Status sort_topologically() {
@@ -360,7 +360,7 @@ class Builder {
       if (k) msg += " -> ";
       msg += describe_computation(*plan_, cycle[k]);
     }
-    return Error::make("form.cycle", msg);
+    return Error::make(ErrorCode::form_cycle, msg);
   }
 
   // Trigger index: a change at a definition re-runs every computation that reads a value at or

@@ -18,7 +18,7 @@ FormSession::FormSession(std::unique_ptr<FormSessionImpl> impl) : impl_(std::mov
 FormSession::~FormSession() = default;
 
 Result<std::unique_ptr<FormSession>> FormSession::start(Form form, SessionOptions options) {
-  if (!form || !form->plan) return Error::make("session", "the form is not loaded");
+  if (!form || !form->plan) return Error::make(ErrorCode::session, "the form is not loaded");
   auto impl = std::make_unique<FormSessionImpl>(std::move(form), std::move(options));
   if (Status st = impl->initialize(nullptr); !st) return st.error();
   return std::unique_ptr<FormSession>(new FormSession(std::move(impl)));
@@ -239,7 +239,7 @@ Status FormSessionImpl::initialize(const Node* restored) {
   if (Status st = run_queue(); !st) return st;
   update_controlled_repeats();
   initializing_ = false;
-  if (!eval_error_.empty()) return Error::make("form.expression", eval_error_);
+  if (!eval_error_.empty()) return Error::make(ErrorCode::form_expression, eval_error_);
   return ok_status();
 }
 
@@ -415,7 +415,7 @@ std::vector<int> FormSessionImpl::repeat_instances(int parent_state, int def) co
 Status FormSessionImpl::check_storable(int state, std::string_view v) const {
   auto problem = unstorable_character(v);
   if (!problem) return ok_status();
-  return Error::make("session.value", ref_of(state) + ": the value has " + *problem +
+  return Error::make(ErrorCode::session_value, ref_of(state) + ": the value has " + *problem +
                                           ", which XML 1.0 cannot carry; remove it");
 }
 
@@ -425,7 +425,7 @@ Status FormSessionImpl::check_restored(int state) const {
     if (Status st = check_storable(s, states_[s].value); !st) return st;
     for (const Node* a : states_[s].node->attributes)
       if (auto problem = unstorable_character(a->value))
-        return Error::make("session.value", ref_of(s) + "/@" + a->name + ": the value has " +
+        return Error::make(ErrorCode::session_value, ref_of(s) + "/@" + a->name + ": the value has " +
                                                 *problem + ", which XML 1.0 cannot carry");
   }
   return ok_status();
@@ -434,22 +434,22 @@ Status FormSessionImpl::check_restored(int state) const {
 int FormSessionImpl::writable_leaf(std::string_view ref, Status& error) const {
   int s = find_state(ref);
   if (s < 0) {
-    error = Error::make("session.ref", "no node '" + std::string(ref) + "' in the form");
+    error = Error::make(ErrorCode::session_ref, "no node '" + std::string(ref) + "' in the form");
     return -1;
   }
   const NodeDef& d = plan_.defs[states_[s].def];
   if (!d.leaf) {
-    error = Error::make("session.ref", std::string(ref) + " is a " + std::string(to_string(d.type)) + ", not a question");
+    error = Error::make(ErrorCode::session_ref, std::string(ref) + " is a " + std::string(to_string(d.type)) + ", not a question");
     return -1;
   }
   if (d.type == NodeType::Model) {
-    error = Error::make("session.model",
+    error = Error::make(ErrorCode::session_model,
                         std::string(ref) + " has no control: it is computed, not answered");
     return -1;
   }
   // ODK's engine refuses writes to a node that is readonly, by its own bind or inherited.
   if (effective_readonly(s)) {
-    error = Error::make("session.readonly", "Cannot write to readonly field: " + ref_of(s));
+    error = Error::make(ErrorCode::session_readonly, "Cannot write to readonly field: " + ref_of(s));
     return -1;
   }
   return s;
@@ -492,7 +492,7 @@ Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<st
   for (const std::string& w : wanted) joined += (joined.empty() ? "" : " ") + w;
   if (Status st = check_storable(s, joined); !st) return st;
   if (!d.has_choices())
-    return Error::make("session.ref",
+    return Error::make(ErrorCode::session_ref,
                        std::string(ref) + " is a " + std::string(to_string(d.type)) + ", not a select");
   std::vector<Choice> choices =
       d.control && d.control->itemset ? states_[s].choices : evaluate_choices(s, false);
@@ -500,7 +500,7 @@ Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<st
   if (d.type == NodeType::Rank) {
     for (const Choice& c : choices)
       if (std::find(wanted.begin(), wanted.end(), c.value) == wanted.end())
-        return Error::make("session.rank",
+        return Error::make(ErrorCode::session_rank,
                            "a rank must list every option; '" + c.value + "' is missing");
     for (const std::string& w : wanted) out += (out.empty() ? "" : " ") + w;
   } else {
@@ -554,28 +554,28 @@ Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
   std::string path = strip_predicates(ref);
   int def = plan_.def_of(path);
   if (def < 0 || !plan_.defs[def].is_repeat)
-    return Error::make("session.ref", "'" + std::string(ref) + "' is not a repeat");
+    return Error::make(ErrorCode::session_ref, "'" + std::string(ref) + "' is not a repeat");
   const NodeDef& d = plan_.defs[def];
   if (controlled_repeat(d))
-    return Error::make("session.repeat", "'" + std::string(ref) +
+    return Error::make(ErrorCode::session_repeat, "'" + std::string(ref) +
                                              "' is controlled by the form (jr:count or "
                                              "jr:noAddRemove): its count cannot be changed");
   // The parent instance: the ref minus its last step.
   std::string r(ref);
   std::size_t slash = r.rfind('/');
   int parent = find_state(r.substr(0, slash));
-  if (parent < 0) return Error::make("session.ref", "no parent node for '" + r + "'");
+  if (parent < 0) return Error::make(ErrorCode::session_ref, "no parent node for '" + r + "'");
   if (count < 1)
-    return Error::make("session.repeat", "cannot add " + std::to_string(count) +
+    return Error::make(ErrorCode::session_repeat, "cannot add " + std::to_string(count) +
                                              " instances to " + r + ": the count must be at least 1");
   for (int k = 0; k < count; ++k) {
     if (live_nodes_ >= kMaxLiveNodes)
-      return Error::make("session.repeat", "cannot add to " + r + ": the instance may hold at most " +
+      return Error::make(ErrorCode::session_repeat, "cannot add to " + r + ": the instance may hold at most " +
                                                std::to_string(kMaxLiveNodes) + " nodes");
     std::vector<int> existing = repeat_instances(parent, def);
     int at = after < 0 ? static_cast<int>(existing.size()) : after + k;
     if (at > static_cast<int>(existing.size()))
-      return Error::make("session.repeat", "position " + std::to_string(after) +
+      return Error::make(ErrorCode::session_repeat, "position " + std::to_string(after) +
                                                " is past the last instance of " + r);
     Copier copier{tree_, plan_, false};
     bool implicit = !d.template_node->attribute("jr:template");
@@ -601,11 +601,11 @@ Status FormSessionImpl::add_repeat(std::string_view ref, int count, int after) {
 
 Status FormSessionImpl::remove_repeat(std::string_view ref) {
   int s = find_state(ref);
-  if (s < 0) return Error::make("session.ref", "no repeat instance '" + std::string(ref) + "'");
+  if (s < 0) return Error::make(ErrorCode::session_ref, "no repeat instance '" + std::string(ref) + "'");
   const NodeDef& d = plan_.defs[states_[s].def];
-  if (!d.is_repeat) return Error::make("session.ref", std::string(ref) + " is not a repeat instance");
+  if (!d.is_repeat) return Error::make(ErrorCode::session_ref, std::string(ref) + " is not a repeat instance");
   if (controlled_repeat(d))
-    return Error::make("session.repeat", "'" + std::string(ref) +
+    return Error::make(ErrorCode::session_repeat, "'" + std::string(ref) +
                                              "' belongs to a repeat the form controls");
   detach_instance(s);
   trigger_subtree(states_[s].def);
@@ -765,7 +765,7 @@ Status FormSessionImpl::set_language(std::string_view lang) {
   }
   std::string known;
   for (const Translation& t : form_->translations) known += (known.empty() ? "" : ", ") + t.lang;
-  return Error::make("session.language", "the form has no language '" + std::string(lang) +
+  return Error::make(ErrorCode::session_language, "the form has no language '" + std::string(lang) +
                                              "'" + (known.empty() ? " (it has no translations)" : " (it has: " + known + ")"));
 }
 

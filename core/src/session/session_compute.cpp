@@ -286,7 +286,7 @@ Status FormSessionImpl::run_queue() {
   if (!eval_error_.empty() && !initializing_) {
     std::string e = std::move(eval_error_);
     eval_error_.clear();
-    return Error::make("xpath.eval", e);
+    return Error::make(ErrorCode::xpath_eval, e);
   }
   return ok_status();
 }
@@ -325,7 +325,7 @@ Status FormSessionImpl::stop_runaway(int comp, int state) {
   // later it is returned here and must not be reported again by the next answer.
   if (initializing_) eval_error_ = msg;
   else eval_error_.clear();
-  return Error::make("form.cycle", msg);
+  return Error::make(ErrorCode::form_cycle, msg);
 }
 
 }  // namespace khaosat::core

@@ -158,21 +158,21 @@ Node* import_element(Tree& t, const pugi::xml_node& e) {
 
 Result<std::unique_ptr<FormSession>> FormSession::restore(Form form, std::string_view xml,
                                                           SessionOptions options) {
-  if (!form || !form->plan) return Error::make("session", "the form is not loaded");
+  if (!form || !form->plan) return Error::make(ErrorCode::session, "the form is not loaded");
   pugi::xml_document doc;
   pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
   if (!r)
-    return Error::make("session.restore", std::string("the saved instance is not valid XML: ") +
+    return Error::make(ErrorCode::session_restore, std::string("the saved instance is not valid XML: ") +
                                               r.description() + " at offset " +
                                               std::to_string(r.offset));
   pugi::xml_node root = doc.document_element();
   if (std::string_view(root.name()) != form->root_name)
-    return Error::make("session.restore", "the saved instance's root is <" +
+    return Error::make(ErrorCode::session_restore, "the saved instance's root is <" +
                                               std::string(root.name()) + ">, but form '" +
                                               form->id + "' expects <" + form->root_name + ">");
   std::string id = root.attribute("id").value();
   if (!id.empty() && id != form->id)
-    return Error::make("session.restore", "the saved instance belongs to form '" + id +
+    return Error::make(ErrorCode::session_restore, "the saved instance belongs to form '" + id +
                                               "', not '" + form->id + "'");
   Tree restored;
   Node* n = import_element(restored, root);

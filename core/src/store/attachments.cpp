@@ -13,8 +13,8 @@ Result<AttachmentRecord> StoreImpl::write_content(const AttachmentInput& file) {
   auto content = file.path.empty() ? store::store_bytes(os(), file.bytes, media_dir)
                                    : store::copy_into(os(), file.path, media_dir);
   if (!content) {
-    if (!file.path.empty() && content.error().code.starts_with("io."))
-      return Error::make("store.attachment", path + ": cannot store attachment '" + file.name +
+    if (!file.path.empty() && is_file_error(content.error().code))
+      return Error::make(ErrorCode::store_attachment, path + ": cannot store attachment '" + file.name +
                                                  "': " + content.error().message);
     return content.error();
   }

@@ -32,7 +32,7 @@ DraftRecord read_draft(store::Stmt& s, bool with_xml) {
 Result<std::string> Store::save_draft(const DraftSave& save) {
   StoreImpl& s = *impl_;
   if (!save.session)
-    return Error::make("store.invalid", s.path + ": save_draft needs a session");
+    return Error::make(ErrorCode::store_invalid, s.path + ": save_draft needs a session");
   auto key = s.installed_key(save.session->form());
   if (!key) return key.error();
   std::string xml = save.session->instance_xml();
@@ -68,7 +68,7 @@ Result<std::string> Store::save_draft(const DraftSave& save) {
     if (int rc = (*up)->step(); rc != SQLITE_DONE) return s.db.error(what, rc);
   }
   if (sqlite3_changes(s.db.handle()) == 0)
-    return Error::make("store.invalid", s.path + ": " + what + ": it is a draft of another form "
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": it is a draft of another form "
                                                                "than '" + key->form_id + "' version '" +
                                              key->version + "'");
   if (fresh)
@@ -153,7 +153,7 @@ Result<AttachmentRecord> Store::attach_to_draft(const std::string& draft_id,
   StoreImpl& s = *impl_;
   std::string what = "cannot attach '" + file.name + "' to draft '" + draft_id + "'";
   if (file.name.empty())
-    return Error::make("store.invalid", s.path + ": " + what + ": an attachment needs a name");
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": an attachment needs a name");
   auto exists = get_draft(draft_id);
   if (!exists) return exists.error();
   auto written = s.write_content(file);
@@ -183,7 +183,7 @@ Result<std::string> Store::begin_edit(const std::string& instance_id) {
   auto sub = get_submission(instance_id);
   if (!sub) return sub.error();
   if (sub->superseded_by)
-    return Error::make("store.edit", s.path + ": " + what + ": it was replaced by '" +
+    return Error::make(ErrorCode::store_edit, s.path + ": " + what + ": it was replaced by '" +
                                          *sub->superseded_by + "'; edit that version");
   {
     auto open = s.stmt("SELECT draft_id FROM drafts WHERE replaces = ?", what);

@@ -15,10 +15,10 @@ std::string join(const std::string& dir, const std::string& name) { return dir +
 }  // namespace
 
 Error store_error(const Error& e) {
-  std::string code = "store.io";
-  if (e.code == "io.full") code = "store.full";
-  else if (e.code == "io.readonly") code = "store.readonly";
-  return Error::make(std::move(code), e.message);
+  ErrorCode code = ErrorCode::store_io;
+  if (e.code == ErrorCode::io_full) code = ErrorCode::store_full;
+  else if (e.code == ErrorCode::io_readonly) code = ErrorCode::store_readonly;
+  return Error::make(code, e.message);
 }
 
 Error store_error(const Error& e, std::string_view what) {

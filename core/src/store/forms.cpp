@@ -42,10 +42,10 @@ Status check_media_names(const std::string& form_name, const std::vector<NamedBy
     bool plain = !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos &&
                  n.find('\\') == std::string::npos && n.find('\0') == std::string::npos;
     if (!plain)
-      return Error::make("store.invalid", form_name + ": media file name '" + n +
+      return Error::make(ErrorCode::store_invalid, form_name + ": media file name '" + n +
                                               "' is not a plain file name (no folders, no '..')");
     if (!seen.insert(n).second)
-      return Error::make("store.invalid", form_name + ": media file '" + n + "' is given twice");
+      return Error::make(ErrorCode::store_invalid, form_name + ": media file '" + n + "' is given twice");
   }
   return ok_status();
 }
@@ -67,7 +67,7 @@ Result<StoreImpl::FormKey> StoreImpl::installed_key(const Form& form) {
   (*s)->bind(2, key.version);
   int rc = (*s)->step();
   if (rc == SQLITE_DONE)
-    return Error::make("store.form", path + ": form '" + key.form_id + "' version '" +
+    return Error::make(ErrorCode::store_form, path + ": form '" + key.form_id + "' version '" +
                                          key.version + "' is not installed; install it first");
   if (rc != SQLITE_ROW) return db.error("cannot read forms", rc);
   installed.insert({key.form_id, key.version});
@@ -143,13 +143,13 @@ Result<FormRecord> Store::install_form(const NamedBytes& form_file, const std::v
   std::string what = "cannot install form '" + rec.form_id + "' version '" + rec.version + "'";
   if (rec.form_id.empty()) {
     discard_new_media();
-    return Error::make("store.form", form_path + ": the form has no id (the primary instance's "
+    return Error::make(ErrorCode::store_form, form_path + ": the form has no id (the primary instance's "
                                                  "root needs an id attribute)");
   }
   auto existing = get_form(rec.form_id, rec.version);
   if (existing && existing->sha256 != rec.sha256) {
     discard_new_media();
-    return Error::make("store.form", s.path + ": " + what + " from " + form_path +
+    return Error::make(ErrorCode::store_form, s.path + ": " + what + " from " + form_path +
                                          ": that version is already installed with a different "
                                          "definition; give the changed form a new version");
   }

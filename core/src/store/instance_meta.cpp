@@ -24,7 +24,7 @@ pugi::xml_node child_local(pugi::xml_node n, std::string_view name) {
 Result<pugi::xml_node> parse(pugi::xml_document& doc, std::string_view xml) {
   pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
   if (!r)
-    return Error::make("store.instance", std::string("the instance is not valid XML: ") +
+    return Error::make(ErrorCode::store_instance, std::string("the instance is not valid XML: ") +
                                              r.description());
   return doc.document_element();
 }
@@ -55,7 +55,7 @@ Result<std::string> rewrite_meta_xml(std::string_view xml, const std::string& in
   pugi::xml_node meta = child_local(*root, "meta");
   pugi::xml_node id = child_local(meta, "instanceID");
   if (!meta || !id)
-    return Error::make("store.instance", "the instance has no meta/instanceID");
+    return Error::make(ErrorCode::store_instance, "the instance has no meta/instanceID");
   set_text(id, instance_id);
   if (deprecated_id) {
     pugi::xml_node dep = child_local(meta, "deprecatedID");
@@ -82,12 +82,12 @@ Result<std::string> rewrite_meta_json(std::string_view text, const std::string& 
   auto parsed = parse_json(text, kMaxStoredJsonDepth);
   json doc = parsed ? std::move(parsed.value()) : json();
   if (!doc.is_object() || doc.size() != 1 || !doc.begin()->is_object())
-    return Error::make("store.instance", "the instance JSON is not one root object");
+    return Error::make(ErrorCode::store_instance, "the instance JSON is not one root object");
   json& root = *doc.begin();
   json* meta = nullptr;
   for (auto it = root.begin(); it != root.end(); ++it)
     if (local(it.key()) == "meta" && it->is_object()) meta = &*it;
-  if (!meta) return Error::make("store.instance", "the instance JSON has no meta object");
+  if (!meta) return Error::make(ErrorCode::store_instance, "the instance JSON has no meta object");
   std::string id_key = "instanceID";
   for (auto it = meta->begin(); it != meta->end(); ++it)
     if (local(it.key()) == "instanceID") id_key = it.key();

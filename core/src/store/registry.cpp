@@ -72,7 +72,7 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
     auto existing = get_record(edit.record_id);
     if (!existing) return existing.error();
     if (existing->registry != edit.registry)
-      return Error::make("store.invalid", s.path + ": registry record '" + edit.record_id +
+      return Error::make(ErrorCode::store_invalid, s.path + ": registry record '" + edit.record_id +
                                               "' is a " + to_string(existing->registry) +
                                               ", not a " + to_string(edit.registry));
     rec = std::move(existing.value());
@@ -80,10 +80,10 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
   std::string what = std::string("cannot ") + (create ? "create" : "edit") + " " +
                      to_string(edit.registry) + " '" + rec.record_id + "'";
   if (edit.set.empty())
-    return Error::make("store.invalid", s.path + ": " + what + ": no property to set");
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": no property to set");
   json changed = json::object();
   for (const auto& [key, value] : edit.set) {
-    if (key.empty()) return Error::make("store.invalid", s.path + ": " + what + ": an empty property name");
+    if (key.empty()) return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": an empty property name");
     Hlc h = s.hlc->tick();
     auto it = std::find_if(rec.properties.begin(), rec.properties.end(),
                            // Captured by name: clang before 16 cannot capture a structured
@@ -99,7 +99,7 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
   auto name = std::find_if(rec.properties.begin(), rec.properties.end(),
                            [](const auto& p) { return p.first == "name"; });
   if (name == rec.properties.end() || name->second.value.empty())
-    return Error::make("store.invalid", s.path + ": " + what + ": a record needs a non-empty 'name'");
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": a record needs a non-empty 'name'");
   rec.name = name->second.value;
   rec.updated_at = s.now();
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();

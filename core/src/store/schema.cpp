@@ -189,19 +189,19 @@ Result<Header> read_header(Db& db, const std::string& what) {
 // The checks of a header every open makes, before and again inside the migration transaction.
 Status check_header(const Db& db, const Header& h) {
   if (!h.blank() && h.application_id != kApplicationId)
-    return Error::make("store.foreign", db.path() +
+    return Error::make(ErrorCode::store_foreign, db.path() +
                                             ": this SQLite database is not a khaosat device "
                                             "database (application_id " +
                                             std::to_string(h.application_id) +
                                             "); it was left untouched");
   if (h.version > kLatestVersion)
-    return Error::make("store.newer",
+    return Error::make(ErrorCode::store_newer,
                        db.path() + ": the database has schema version " +
                            std::to_string(h.version) + ", made by a newer khaosat (this one reads "
                            "up to version " + std::to_string(kLatestVersion) +
                            "); update khaosat. The file was left untouched");
   if (h.version < 0)
-    return Error::make("store.corrupt", db.path() + ": the database has schema version " +
+    return Error::make(ErrorCode::store_corrupt, db.path() + ": the database has schema version " +
                                             std::to_string(h.version) +
                                             ", which no khaosat made; it was left untouched");
   return ok_status();
@@ -308,7 +308,7 @@ Status migrate(Db& db, int to, const StoreEnv& env) {
     auto diff = schema_differences(db, from);
     if (!diff) return diff.error();
     if (!diff->empty())
-      return Error::make("store.corrupt", db.path() + ": cannot migrate the schema from version " +
+      return Error::make(ErrorCode::store_corrupt, db.path() + ": cannot migrate the schema from version " +
                                               std::to_string(from) + ": " + (*diff)[0]);
   }
   if (Status st = run_migrations(db, from, to); !st) return st;
@@ -323,7 +323,7 @@ Result<Inspection> inspect(Db& db) {
   auto version = db.query_int("PRAGMA user_version", "cannot read the database");
   if (!version) {
     Error e = version.error();
-    if (e.code == "store.corrupt")
+    if (e.code == ErrorCode::store_corrupt)
       e.message = db.path() + ": not a khaosat database, or damaged (" + e.message +
                   "); it was left untouched";
     return e;
@@ -338,7 +338,7 @@ Result<Inspection> inspect(Db& db) {
     problems += line;
   }
   if (!problems.empty())
-    return Error::make("store.corrupt", db.path() + ": the database is damaged (quick_check: " +
+    return Error::make(ErrorCode::store_corrupt, db.path() + ": the database is damaged (quick_check: " +
                                             problems + "); it was left untouched");
   auto h = read_header(db, "cannot read the database");
   if (!h) return h.error();

@@ -78,26 +78,26 @@ void Db::close() {
 
 Error Db::error(std::string_view what, int rc) const {
   int primary = rc & 0xff;
-  std::string code = "store.io";
-  if (primary == SQLITE_FULL) code = "store.full";
-  else if (primary == SQLITE_READONLY) code = "store.readonly";
-  else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) code = "store.corrupt";
-  else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = "store.busy";
-  else if (primary == SQLITE_CONSTRAINT) code = "store.constraint";
-  else if (primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) code = "store.open";
+  ErrorCode code = ErrorCode::store_io;
+  if (primary == SQLITE_FULL) code = ErrorCode::store_full;
+  else if (primary == SQLITE_READONLY) code = ErrorCode::store_readonly;
+  else if (primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB) code = ErrorCode::store_corrupt;
+  else if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) code = ErrorCode::store_busy;
+  else if (primary == SQLITE_CONSTRAINT) code = ErrorCode::store_constraint;
+  else if (primary == SQLITE_CANTOPEN || primary == SQLITE_PERM) code = ErrorCode::store_open;
   std::string msg = path_ + ": " + std::string(what) + ": ";
   msg += db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
   // An I/O error's cause is the OS's: "File too large", "No space left on device".
   int sys = db_ ? sqlite3_system_errno(db_) : 0;
   if (sys != 0 && (primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_CANTOPEN))
     msg += std::string(" (") + std::strerror(sys) + ")";
-  if (primary == SQLITE_IOERR && (sys == EFBIG || sys == ENOSPC)) code = "store.full";
+  if (primary == SQLITE_IOERR && (sys == EFBIG || sys == ENOSPC)) code = ErrorCode::store_full;
   // SQLite does not always keep the OS error of a failed write (errno is gone by the time the
   // error surfaces); say what failed, and the likely reason.
   if (sys == 0 && (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_FSYNC || primary == SQLITE_FULL))
     msg += rc == SQLITE_IOERR_FSYNC ? " (syncing to storage failed)"
                                     : " (writing to storage failed: is the storage full?)";
-  return Error::make(std::move(code), std::move(msg));
+  return Error::make(code, std::move(msg));
 }
 
 Status Db::exec(std::string_view sql, std::string_view what) {

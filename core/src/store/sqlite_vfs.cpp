@@ -20,11 +20,11 @@ thread_local int g_last_sqlite_rc = SQLITE_IOERR;
 // The result code SQLite expects for a failed Env call: SQLite's own code when the failure came
 // from the unix VFS underneath, SQLITE_FULL for a full disk, `io_code` otherwise.
 int sqlite_code(const Error& e, int io_code) {
-  if (e.code == "store.sql") {
+  if (e.code == ErrorCode::store_sql) {
     g_last_errno = errno;
     return g_last_sqlite_rc;
   }
-  if (e.code == "io.full") {
+  if (e.code == ErrorCode::io_full) {
     g_last_errno = ENOSPC;
     return SQLITE_FULL;
   }
@@ -34,7 +34,7 @@ int sqlite_code(const Error& e, int io_code) {
 
 Error sqlite_error(const std::string& path, std::string_view what, int rc) {
   g_last_sqlite_rc = rc;
-  return Error::make("store.sql",
+  return Error::make(ErrorCode::store_sql,
                      path + ": " + std::string(what) + ": " + sqlite3_errstr(rc) + " (SQLite code " + std::to_string(rc) + ")");
 }
 
@@ -200,7 +200,7 @@ int x_delete(sqlite3_vfs* v, const char* name, int sync_dir) {
   std::string path = name;
   Status st = d.env->remove(path);
   if (!st) {
-    if (st.error().code == "io.not_found") return SQLITE_IOERR_DELETE_NOENT;
+    if (st.error().code == ErrorCode::io_not_found) return SQLITE_IOERR_DELETE_NOENT;
     return sqlite_code(st.error(), SQLITE_IOERR_DELETE);
   }
   if (sync_dir) {

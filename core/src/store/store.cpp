@@ -57,9 +57,9 @@ Status open_connection(StoreImpl& s, const std::string& path) {
   const StoreOptions& o = s.options;
   bool exists = ::access(path.c_str(), F_OK) == 0;
   if (!exists && (o.read_only || !o.create))
-    return Error::make("store.open", path + ": no such database");
+    return Error::make(ErrorCode::store_open, path + ": no such database");
   if (exists && !o.read_only && ::access(path.c_str(), W_OK) != 0)
-    return Error::make("store.readonly",
+    return Error::make(ErrorCode::store_readonly,
                        path + ": the database file is read-only (" + std::strerror(errno) +
                            "); nothing can be saved to it. Open it read-only to read it.");
   if (!o.read_only) {
@@ -69,7 +69,7 @@ Status open_connection(StoreImpl& s, const std::string& path) {
     std::string folder = std::filesystem::path(path).parent_path().string();
     if (folder.empty()) folder = ".";
     if (::access(folder.c_str(), W_OK) != 0)
-      return Error::make("store.readonly",
+      return Error::make(ErrorCode::store_readonly,
                          folder + ": the folder of the database " + path + " is not writable (" +
                              std::strerror(errno) + "); SQLite creates " + path + "-wal and " +
                              path + "-shm beside the database when it writes. Make the folder "
@@ -79,7 +79,7 @@ Status open_connection(StoreImpl& s, const std::string& path) {
   int flags = o.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
   if (Status st = s.db.open(path, flags, s.os()); !st) return st;
   if (!o.read_only && sqlite3_db_readonly(s.db.handle(), "main") == 1)
-    return Error::make("store.readonly", path + ": the database can only be opened read-only; "
+    return Error::make(ErrorCode::store_readonly, path + ": the database can only be opened read-only; "
                                                 "nothing can be saved to it");
   return ok_status();
 }
@@ -89,7 +89,7 @@ Status prepare_for_writing(StoreImpl& s, const store::Inspection& found) {
   if (!found.schema_problems.empty()) {
     std::string list;
     for (const auto& p : found.schema_problems) list += (list.empty() ? "" : "; ") + p;
-    return Error::make("store.corrupt",
+    return Error::make(ErrorCode::store_corrupt,
                        s.path + ": the database's schema is not what its version (" +
                            std::to_string(found.version) + ") defines: " + list +
                            ". It was left untouched; 'khaosat data check' lists every problem, "
@@ -111,7 +111,7 @@ Status prepare_for_writing(StoreImpl& s, const store::Inspection& found) {
   std::string journal = mode->text(0);
   mode->reset();  // a statement left mid-result would keep its read transaction open
   if (journal != "wal")
-    return Error::make("store.io", s.path + ": cannot switch to WAL mode (journal mode is '" +
+    return Error::make(ErrorCode::store_io, s.path + ": cannot switch to WAL mode (journal mode is '" +
                                        journal + "')");
   if (Status st = s.db.exec("PRAGMA foreign_keys = ON", "cannot configure"); !st) return st;
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
@@ -169,14 +169,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path, StoreOptions
   if (!found) {
     Error e = found.error();
     // A read-only reader of a WAL database still needs its -shm file, created beside it.
-    if (impl->options.read_only && (e.code == "store.readonly" || e.code == "store.open"))
+    if (impl->options.read_only && (e.code == ErrorCode::store_readonly || e.code == ErrorCode::store_open))
       e.message += " (reading a database in WAL mode needs " + path +
                    "-shm, which SQLite creates beside it: is the folder writable?)";
     return e;
   }
   if (impl->options.read_only) {
     if (found->version < store::kLatestVersion)
-      return Error::make("store.readonly",
+      return Error::make(ErrorCode::store_readonly,
                          path + ": the database has schema version " + std::to_string(found->version) +
                              " and must be upgraded to " + std::to_string(store::kLatestVersion) +
                              ", which a read-only open cannot do; open it once for writing");
@@ -258,7 +258,7 @@ Result<std::int64_t> StoreImpl::append_outbox(std::string_view kind, std::string
   if (*next) {
     auto parsed = parse_int64(**next);
     if (!parsed || *parsed < 1)
-      return Error::make("store.corrupt", path + ": the sync state's outbox.next_seq is '" +
+      return Error::make(ErrorCode::store_corrupt, path + ": the sync state's outbox.next_seq is '" +
                                               **next + "', not a positive number; 'khaosat "
                                               "data check' reports it");
     seq = *parsed;
@@ -327,7 +327,7 @@ Result<std::string> Store::device_id() { return impl_->device_id; }
 
 Status Store::set_device_id(const std::string& id) {
   const char* what = "cannot set the device id";
-  if (id.empty()) return Error::make("store.invalid", impl_->path + ": a device id cannot be empty");
+  if (id.empty()) return Error::make(ErrorCode::store_invalid, impl_->path + ": a device id cannot be empty");
   if (Status st = impl_->set_sync(StoreImpl::Sync::Full); !st) return st;
   Txn txn(impl_->db);
   if (Status st = txn.begin(what); !st) return st;
@@ -438,7 +438,7 @@ Result<CheckReport> Store::check() {
     std::string path = impl_->content_path(sha);
     auto content = store::hash_file(impl_->os(), path);  // a stream: memory stays flat
     if (!content) {
-      if (content.error().code == "io.not_found")
+      if (content.error().code == ErrorCode::io_not_found)
         rep.problems.push_back("attachment " + sha + ": the file " + path + " is missing");
       else
         rep.problems.push_back("attachment " + sha + ": " + content.error().message);
@@ -483,7 +483,7 @@ Result<CheckReport> Store::check() {
   auto min = db.query_int("SELECT coalesce(min(seq), 1) FROM outbox", "cannot check the outbox");
   auto next = impl_->get_state("outbox.next_seq");
   if (!count || !max || !min || !next)
-    return Error::make("store.io", impl_->path + ": cannot check the outbox");
+    return Error::make(ErrorCode::store_io, impl_->path + ": cannot check the outbox");
   rep.outbox = *count;
   std::optional<std::int64_t> stored_next = *next ? parse_int64(**next) : std::int64_t{1};
   std::int64_t expected_next = stored_next.value_or(0);

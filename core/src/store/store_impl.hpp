@@ -54,7 +54,7 @@ class StoreImpl {
     return db.prepare_cached(sql, what);
   }
   Error not_found(std::string_view what, std::string_view id) const {
-    return Error::make("store.not_found", path + ": no " + std::string(what) + " '" +
+    return Error::make(ErrorCode::store_not_found, path + ": no " + std::string(what) + " '" +
                                               std::string(id) + "'");
   }
 

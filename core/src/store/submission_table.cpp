@@ -72,7 +72,7 @@ SubmissionTable::SubmissionTable()
 
 Status SubmissionTable::add(const SubmissionRecord& s) {
   auto bad = [&](const std::string& what) {
-    return Error::make("store.instance", "submission " + s.instance_id + ": " + what);
+    return Error::make(ErrorCode::store_instance, "submission " + s.instance_id + ": " + what);
   };
   pugi::xml_document doc;
   pugi::xml_parse_result parsed = doc.load_buffer(s.instance_xml.data(), s.instance_xml.size());

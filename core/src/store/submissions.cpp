@@ -80,7 +80,7 @@ Status serialize(StoreImpl& s, FormSession& session, std::string xml,
     std::string element;
     if (open != std::string::npos)
       element = rec.instance_xml.substr(open + 1, rec.instance_xml.find_first_of(" >/", open) - open - 1);
-    return Error::make("store.instance",
+    return Error::make(ErrorCode::store_instance,
                        s.path + ": cannot finalize the instance: its XML would not be "
                                 "well-formed: " + bad->what +
                            (element.empty() ? "" : ", in <" + element + ">") +
@@ -92,10 +92,10 @@ Status serialize(StoreImpl& s, FormSession& session, std::string xml,
   rec.instance_id = meta->instance_id;
   std::string what = "cannot finalize submission '" + rec.instance_id + "'";
   if (rec.instance_id.empty())
-    return Error::make("store.instance", s.path + ": " + what + ": the instance has no meta/instanceID");
+    return Error::make(ErrorCode::store_instance, s.path + ": " + what + ": the instance has no meta/instanceID");
   if (draft && draft->replaces) {
     if (rec.instance_id == *draft->replaces)
-      return Error::make("store.edit", s.path + ": " + what + ": an edit needs a new instance id");
+      return Error::make(ErrorCode::store_edit, s.path + ": " + what + ": an edit needs a new instance id");
     auto x = store::rewrite_meta_xml(rec.instance_xml, rec.instance_id, draft->replaces);
     if (!x) return x.error();
     auto j = store::rewrite_meta_json(rec.instance_json, rec.instance_id, draft->replaces);
@@ -117,7 +117,7 @@ Status supersede(StoreImpl& s, const SubmissionRecord& rec, const std::string& w
     (*dup)->bind(1, rec.instance_id);
     int rc = (*dup)->step();
     if (rc == SQLITE_ROW)
-      return Error::make("store.duplicate", s.path + ": " + what + ": it is already finalized");
+      return Error::make(ErrorCode::store_duplicate, s.path + ": " + what + ": it is already finalized");
     if (rc != SQLITE_DONE) return s.db.error(what, rc);
   }
   if (!rec.deprecated_id) return ok_status();
@@ -129,7 +129,7 @@ Status supersede(StoreImpl& s, const SubmissionRecord& rec, const std::string& w
   (*sup)->bind(2, *rec.deprecated_id);
   if (Status st = step_done(s, *sup, what); !st) return st;
   if (sqlite3_changes(s.db.handle()) == 0)
-    return Error::make("store.edit", s.path + ": " + what + ": the submission it replaces, '" +
+    return Error::make(ErrorCode::store_edit, s.path + ": " + what + ": the submission it replaces, '" +
                                          *rec.deprecated_id + "', is missing or already replaced");
   return ok_status();
 }
@@ -184,7 +184,7 @@ Result<json> insert_submission(StoreImpl& s, const SubmissionRecord& rec,
 
 Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
   StoreImpl& s = *impl_;
-  if (!req.session) return Error::make("store.invalid", s.path + ": finalize needs a session");
+  if (!req.session) return Error::make(ErrorCode::store_invalid, s.path + ": finalize needs a session");
   auto key = s.installed_key(req.session->form());
   if (!key) return key.error();
   std::optional<DraftRecord> draft;
@@ -192,7 +192,7 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
     auto d = get_draft(req.draft_id);
     if (!d) return d.error();
     if (d->form_id != key->form_id || d->form_version != key->version)
-      return Error::make("store.invalid", s.path + ": draft '" + req.draft_id +
+      return Error::make(ErrorCode::store_invalid, s.path + ": draft '" + req.draft_id +
                                               "' is a draft of form '" + d->form_id +
                                               "', not of the session's form '" + key->form_id + "'");
     draft = std::move(d.value());
@@ -219,13 +219,13 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
   for (std::size_t i = 0; i < req.attachments.size(); ++i) {
     const AttachmentInput& a = req.attachments[i];
     if (a.name.empty())
-      return Error::make("store.invalid", s.path + ": " + what + ": an attachment needs a name");
+      return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": an attachment needs a name");
     for (std::size_t j = 0; j < i; ++j)
       if (req.attachments[j].name == a.name) {
         auto source = [](const AttachmentInput& x) {
           return x.path.empty() ? std::string("bytes given in memory") : "'" + x.path + "'";
         };
-        return Error::make("store.invalid",
+        return Error::make(ErrorCode::store_invalid,
                            s.path + ": " + what + ": two attachments are named '" + a.name +
                                "' (" + source(req.attachments[j]) + " and " + source(a) +
                                "); the instance refers to a file by its name, so each needs its "
@@ -339,7 +339,7 @@ Status change_state(StoreImpl& s, const std::string& id, SubmissionState to,
     state = (*cur)->text(0);
   }
   if (state != "finalized")
-    return Error::make("store.state", s.path + ": " + what + ": it is already " + state);
+    return Error::make(ErrorCode::store_state, s.path + ": " + what + ": it is already " + state);
   auto up = s.stmt("UPDATE submissions SET state = ?2, reject_reason = ?3, state_at = ?4 "
                    "WHERE instance_id = ?1", what);
   if (!up) return up.error();

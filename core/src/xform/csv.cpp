@@ -78,7 +78,7 @@ char guess_delimiter(std::string_view s) {
 
 Status csv_to_tree(std::string_view data, const std::string& what, Tree& out) {
   auto fail = [&](const std::string& why) {
-    return Error::make("form.attachment", "cannot parse CSV " + what + ": " + why);
+    return Error::make(ErrorCode::form_attachment, "cannot parse CSV " + what + ": " + why);
   };
   if (data.starts_with("\xEF\xBB\xBF")) data.remove_prefix(3);
   while (!data.empty() && (data.back() == '\n' || data.back() == '\r')) data.remove_suffix(1);

@@ -83,7 +83,7 @@ class GeoJsonReader {
   explicit GeoJsonReader(const std::string& what) : what_(what) {}
 
   Error fail(const std::string& why) const {
-    return Error::make("form.attachment", "invalid GeoJSON " + what_ + ": " + why);
+    return Error::make(ErrorCode::form_attachment, "invalid GeoJSON " + what_ + ": " + why);
   }
 
   // "lat lon 0 0" for one [lon, lat] position.

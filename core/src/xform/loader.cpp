@@ -53,7 +53,7 @@ int LoadContext::line_of_offset(std::ptrdiff_t offset) const {
 
 int LoadContext::line_of(const pugi::xml_node& n) const { return line_of_offset(n.offset_debug()); }
 
-Error LoadContext::error_at(const char* code, const pugi::xml_node& n,
+Error LoadContext::error_at(ErrorCode code, const pugi::xml_node& n,
                             const std::string& what) const {
   std::string msg = what;
   if (int line = line_of(n); line > 0) msg += " (line " + std::to_string(line) + ")";
@@ -69,7 +69,7 @@ Result<xpath::ExprPtr> LoadContext::expr(std::string_view text, const std::strin
     // The parser's message quotes the expression (a bounded excerpt), so it is not repeated.
     std::string msg = where + ": invalid expression: " + parsed.error().message;
     if (!form.source.empty()) msg = form.source + ": " + msg;
-    return Error::make("form.expression", std::move(msg));
+    return Error::make(ErrorCode::form_expression, std::move(msg));
   }
   expr_cache.emplace(std::move(key), parsed.value());
   return parsed.value();
@@ -406,7 +406,7 @@ Status load_primary_instance(LoadContext& ctx, pugi::xml_node instance) {
   for (auto c : instance.children())
     if (c.type() == pugi::node_element) { root = c; break; }
   if (!root)
-    return ctx.error_at("form.structure", instance,
+    return ctx.error_at(ErrorCode::form_structure, instance,
                         "the primary <instance> has no root element");
   auto tree = std::make_shared<Tree>();
   auto scope = namespace_scope_at(root);
@@ -416,7 +416,7 @@ Status load_primary_instance(LoadContext& ctx, pugi::xml_node instance) {
   ctx.root_path = "/" + r->name;
   if (const Node* id = r->attribute("id")) ctx.form.id = id->value;
   if (ctx.form.id.empty())
-    return ctx.error_at("form.structure", root,
+    return ctx.error_at(ErrorCode::form_structure, root,
                         "the primary instance root <" + r->name +
                             "> has no id attribute: a form needs an id to file its submissions "
                             "under (add id=\"your_form_id\")");
@@ -460,7 +460,7 @@ Status load_bind(LoadContext& ctx, pugi::xml_node el) {
     return ok_status();
   }
   if (!resolve_path(nodeset.value(), ctx.root_path, b.nodeset))
-    return ctx.error_at("form.bind", el,
+    return ctx.error_at(ErrorCode::form_bind, el,
                         std::string("<bind> nodeset '") + nodeset.value() +
                             "' is not a location path");
   if (!ctx.instance_paths.count(b.nodeset)) {
@@ -603,23 +603,23 @@ Status load_document(LoadContext& ctx, const pugi::xml_document& doc) {
   FormDef& form = ctx.form;
   pugi::xml_node html = doc.document_element();
   if (local_name(html.name()) != "html")
-    return ctx.error_at("form.structure", html,
+    return ctx.error_at(ErrorCode::form_structure, html,
                         std::string("the root element is <") + html.name() +
                             ">, expected <h:html>");
   record_namespaces(form, html);
   pugi::xml_node head = child_local(html, "head");
-  if (!head) return ctx.error_at("form.structure", html, "missing <h:head> in <h:html>");
+  if (!head) return ctx.error_at(ErrorCode::form_structure, html, "missing <h:head> in <h:html>");
   record_namespaces(form, head);
   form.title = direct_text(child_local(head, "title"));
   pugi::xml_node model = child_local(head, "model");
-  if (!model) return ctx.error_at("form.structure", head, "missing <model> in <h:head>");
+  if (!model) return ctx.error_at(ErrorCode::form_structure, head, "missing <model> in <h:head>");
   record_namespaces(form, model);
 
   std::vector<pugi::xml_node> instances;
   for (auto c : model.children())
     if (c.type() == pugi::node_element && local_name(c.name()) == "instance") instances.push_back(c);
   if (instances.empty())
-    return ctx.error_at("form.structure", model, "missing primary <instance> in <model>");
+    return ctx.error_at(ErrorCode::form_structure, model, "missing primary <instance> in <model>");
   XFORM_TRY(load_primary_instance(ctx, instances.front()));
   record_namespaces(form, instances.front());
   if (auto r = instances.front().first_child(); r) record_namespaces(form, r);
@@ -691,8 +691,8 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
     if (ctx.form_dir.empty()) ctx.form_dir = "/";
   }
   // A UTF-16 file would otherwise be misread as UTF-8 ("Could not determine tag type").
-  if (auto text = utf8_text(xml, "xml"); !text)
-    return Error::make("xml", (path.empty() ? std::string() : path + ": ") + text.error().message);
+  if (auto text = utf8_text(xml, ErrorCode::xml); !text)
+    return Error::make(ErrorCode::xml, (path.empty() ? std::string() : path + ": ") + text.error().message);
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata,
                                 pugi::encoding_utf8);
@@ -701,11 +701,11 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
     std::string msg = std::string("XML error: ") + parsed.description() + " at line " +
                       std::to_string(line) + ", column " + std::to_string(col);
     if (!path.empty()) msg = path + ": " + msg;
-    return Error::make("xml", std::move(msg));
+    return Error::make(ErrorCode::xml, std::move(msg));
   }
-  if (!doc.document_element()) return Error::make("xml", "the document has no root element");
+  if (!doc.document_element()) return Error::make(ErrorCode::xml, "the document has no root element");
   if (text_nesting_depth(xml, kMaxDepth + 1) > kMaxDepth)
-    return Error::make("form.structure", (path.empty() ? std::string() : path + ": ") +
+    return Error::make(ErrorCode::form_structure, (path.empty() ? std::string() : path + ": ") +
                                              "elements are nested more than " +
                                              std::to_string(kMaxDepth) + " levels deep");
   if (auto st = load_document(ctx, doc); !st.ok()) return st.error();

@@ -62,23 +62,23 @@ Status load_action(LoadContext& ctx, pugi::xml_node el, const std::string& conte
   }
   for (const auto& e : a.events) {
     if (!known_event(e))
-      return ctx.error_at("form.action", el, what + ": unsupported event '" + e + "'");
+      return ctx.error_at(ErrorCode::form_action, el, what + ": unsupported event '" + e + "'");
     if (in_model && e == "odk-new-repeat")
-      return ctx.error_at("form.action", el,
+      return ctx.error_at(ErrorCode::form_action, el,
                           what + ": the 'odk-new-repeat' event is only allowed on an action "
                                  "inside a <repeat> in the body, not in the model");
   }
   if (auto ref = el.attribute("ref")) {
     if (!resolve_path(ref.value(), context, a.ref))
-      return ctx.error_at("form.action", el,
+      return ctx.error_at(ErrorCode::form_action, el,
                           what + ": ref '" + ref.value() + "' is not a location path");
   } else if (auto bind = el.attribute("bind")) {
     auto it = ctx.bind_nodeset_by_id.find(bind.value());
     if (it == ctx.bind_nodeset_by_id.end())
-      return ctx.error_at("form.action", el, what + ": no <bind> has id '" + bind.value() + "'");
+      return ctx.error_at(ErrorCode::form_action, el, what + ": no <bind> has id '" + bind.value() + "'");
     a.ref = it->second;
   } else {
-    return ctx.error_at("form.action", el, what + " has neither a ref nor a bind attribute");
+    return ctx.error_at(ErrorCode::form_action, el, what + " has neither a ref nor a bind attribute");
   }
   if (!ctx.instance_paths.count(a.ref))
     ctx.form.warnings.push_back(what + " (line " + std::to_string(ctx.line_of(el)) +

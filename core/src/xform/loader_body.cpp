@@ -96,14 +96,14 @@ Status BodyLoader::reference(pugi::xml_node el, const std::string& context, std:
   if (a) {
     has_ref = true;
     if (!resolve_path(a.value(), context, out))
-      return ctx_.error_at("form.body", el,
+      return ctx_.error_at(ErrorCode::form_body, el,
                            describe(el) + ": reference '" + a.value() +
                                "' is not a location path");
   } else if (auto b = el.attribute("bind")) {
     has_ref = true;
     auto it = ctx_.bind_nodeset_by_id.find(b.value());
     if (it == ctx_.bind_nodeset_by_id.end())
-      return ctx_.error_at("form.body", el,
+      return ctx_.error_at(ErrorCode::form_body, el,
                            describe(el) + ": no <bind> has id '" + b.value() + "'");
     out = it->second;
   }
@@ -148,7 +148,7 @@ Status BodyLoader::items(pugi::xml_node item, Control& c, const std::string& whe
     if (local == "value") value = ch;
     else if (local == "label") XFORM_TRY(text(ch, it.label, where + " <item>"));
   }
-  if (!value) return ctx_.error_at("form.body", item, where + ": <item> has no <value>");
+  if (!value) return ctx_.error_at(ErrorCode::form_body, item, where + ": <item> has no <value>");
   it.value = direct_text(value);
   c.items.push_back(std::move(it));
   return ok_status();
@@ -159,7 +159,7 @@ Status BodyLoader::itemset(pugi::xml_node el, Control& c, const std::string& whe
   auto ns = el.attribute("nodeset");
   if (!ns) ns = el.attribute("ref");
   std::string w = where + " <itemset> (line " + std::to_string(ctx_.line_of(el)) + ")";
-  if (!ns) return ctx_.error_at("form.body", el, where + ": <itemset> has no nodeset");
+  if (!ns) return ctx_.error_at(ErrorCode::form_body, el, where + ": <itemset> has no nodeset");
   is.nodeset_text = ns.value();
   auto n = ctx_.expr(is.nodeset_text, w + " attribute 'nodeset'");
   if (!n.ok()) return n.error();
@@ -170,7 +170,7 @@ Status BodyLoader::itemset(pugi::xml_node el, Control& c, const std::string& whe
     if (local != "value" && local != "label") continue;
     auto ref = ch.attribute("ref");
     if (!ref)
-      return ctx_.error_at("form.body", ch,
+      return ctx_.error_at(ErrorCode::form_body, ch,
                            where + ": <itemset> <" + std::string(local) + "> has no ref");
     std::string expr_text = ref.value();
     if (local == "label") {
@@ -184,7 +184,7 @@ Status BodyLoader::itemset(pugi::xml_node el, Control& c, const std::string& whe
     if (!e.ok()) return e.error();
     (local == "value" ? is.value : is.label) = std::move(e.value());
   }
-  if (!is.value) return ctx_.error_at("form.body", el, where + ": <itemset> has no <value ref>");
+  if (!is.value) return ctx_.error_at(ErrorCode::form_body, el, where + ": <itemset> has no <value ref>");
   c.itemset = std::move(is);
   return ok_status();
 }
@@ -199,7 +199,7 @@ Status BodyLoader::control(pugi::xml_node el, const ControlKind& kind, Control& 
   XFORM_TRY(reference(el, context, c.ref, has_ref));
   std::string where = describe(el) + " (line " + std::to_string(c.line) + ")";
   if (!has_ref && kind.type != ControlType::Group)
-    return ctx_.error_at("form.body", el, describe(el) + " has no ref, nodeset or bind attribute");
+    return ctx_.error_at(ErrorCode::form_body, el, describe(el) + " has no ref, nodeset or bind attribute");
 
   switch (kind.type) {
     case ControlType::Range:
@@ -208,9 +208,9 @@ Status BodyLoader::control(pugi::xml_node el, const ControlKind& kind, Control& 
                                  std::pair{"step", &Control::range_step}}) {
         auto a = el.attribute(attr);
         if (!a)
-          return ctx_.error_at("form.body", el, describe(el) + " has no '" + attr + "' attribute");
+          return ctx_.error_at(ErrorCode::form_body, el, describe(el) + " has no '" + attr + "' attribute");
         if (!is_numeric(a.value()))
-          return ctx_.error_at("form.body", el,
+          return ctx_.error_at(ErrorCode::form_body, el,
                                describe(el) + " attribute '" + attr + "' is not a number: '" +
                                    a.value() + "'");
         c.*field = a.value();

@@ -65,7 +65,7 @@ struct LoadContext {
   Result<xpath::ExprPtr> expr(std::string_view text, const std::string& where);
 
   // Errors that name a node: "<code>: <what> (line N)".
-  Error error_at(const char* code, const pugi::xml_node& n, const std::string& what) const;
+  Error error_at(ErrorCode code, const pugi::xml_node& n, const std::string& what) const;
 
  private:
   mutable std::vector<std::size_t> line_starts_;  // built on first use

@@ -40,7 +40,7 @@ Status load_translation(LoadContext& ctx, pugi::xml_node tr) {
     if (text.type() != pugi::node_element || local_name(text.name()) != "text") continue;
     auto id = text.attribute("id");
     if (!id)
-      return ctx.error_at("form.itext", text,
+      return ctx.error_at(ErrorCode::form_itext, text,
                           "<text> without id in <translation lang=\"" + t.lang + "\">");
     auto& forms = t.texts[id.value()];
     for (auto v : text.children()) {

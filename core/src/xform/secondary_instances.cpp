@@ -61,8 +61,8 @@ bool ends_with_ci(std::string_view s, std::string_view suffix) {
 }
 
 Status xml_to_tree(std::string_view data, const std::string& what, Tree& out) {
-  if (auto text = utf8_text(data, "form.attachment"); !text)
-    return Error::make("form.attachment", "cannot read XML " + what + ": " + text.error().message);
+  if (auto text = utf8_text(data, ErrorCode::form_attachment); !text)
+    return Error::make(ErrorCode::form_attachment, "cannot read XML " + what + ": " + text.error().message);
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(data.data(), data.size(),
                                 pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
@@ -70,14 +70,14 @@ Status xml_to_tree(std::string_view data, const std::string& what, Tree& out) {
     int line = 1;
     for (std::ptrdiff_t i = 0; i < parsed.offset && i < static_cast<std::ptrdiff_t>(data.size()); ++i)
       if (data[static_cast<std::size_t>(i)] == '\n') ++line;
-    return Error::make("form.attachment", "cannot parse XML " + what + ": " +
+    return Error::make(ErrorCode::form_attachment, "cannot parse XML " + what + ": " +
                                               parsed.description() + " at line " +
                                               std::to_string(line));
   }
   pugi::xml_node root = doc.document_element();
-  if (!root) return Error::make("form.attachment", "XML " + what + " has no root element");
+  if (!root) return Error::make(ErrorCode::form_attachment, "XML " + what + " has no root element");
   if (nesting_depth(doc, kMaxDepth + 1) > kMaxDepth)
-    return Error::make("form.attachment", "XML " + what + " is nested more than " +
+    return Error::make(ErrorCode::form_attachment, "XML " + what + " is nested more than " +
                                               std::to_string(kMaxDepth) + " levels deep");
   std::vector<std::pair<std::string, std::string>> scope;
   build_tree(out, out.document(), root, scope);
@@ -92,7 +92,7 @@ class SecondaryLoader {
     SecondaryInstance si;
     auto id = el.attribute("id");
     if (!id || is_blank(id.value()))
-      return ctx_.error_at("form.structure", el, "secondary <instance> without an id attribute");
+      return ctx_.error_at(ErrorCode::form_structure, el, "secondary <instance> without an id attribute");
     si.id = id.value();
     si.tree = std::make_shared<Tree>();
     if (auto src = el.attribute("src")) {
@@ -115,7 +115,7 @@ class SecondaryLoader {
     const std::string& src = si.src;
     std::string where = "<instance id=\"" + si.id + "\" src=\"" + src + "\">";
     if (!src.starts_with("jr://"))
-      return ctx_.error_at("form.attachment", el,
+      return ctx_.error_at(ErrorCode::form_attachment, el,
                            where + ": src must be a jr:// reference");
     if (src == "jr://instance/last-saved") return ok_status();  // blank, as in ODK Web Forms
     std::string_view rest = std::string_view(src).substr(5);
@@ -124,7 +124,7 @@ class SecondaryLoader {
     // Attachments stay inside the form's media folders: no absolute path, no "..", and no
     // symbolic link that resolves outside the folder it was found in.
     if (leaves_folder(rel))
-      return ctx_.error_at("form.attachment", el,
+      return ctx_.error_at(ErrorCode::form_attachment, el,
                            where + ": the path leaves the form's media folders (an absolute "
                                    "path or '..'); attachments must be inside them");
     Env& env = ctx_.opts.files();
@@ -144,15 +144,15 @@ class SecondaryLoader {
         auto real = env.real_path(p.string());
         auto real_dir = env.real_path(d);
         if (!real || !real_dir)
-          return ctx_.error_at("form.attachment", el, where + ": " +
+          return ctx_.error_at(ErrorCode::form_attachment, el, where + ": " +
                                                           (!real ? real : real_dir).error().message);
         if (!real->starts_with(*real_dir == "/" ? *real_dir : *real_dir + "/"))
-          return ctx_.error_at("form.attachment", el,
+          return ctx_.error_at(ErrorCode::form_attachment, el,
                                where + ": " + p.string() + " resolves to " + *real +
                                    ", outside the media folder " + d +
                                    " (a symbolic link leaves it); attachments must be inside it");
         auto read = env.read_file(p.string(), kMaxInstanceFileBytes);
-        if (!read) return ctx_.error_at("form.attachment", el, where + ": " + read.error().message);
+        if (!read) return ctx_.error_at(ErrorCode::form_attachment, el, where + ": " + read.error().message);
         data = std::move(*read);
         found = p;
         break;
@@ -161,7 +161,7 @@ class SecondaryLoader {
     }
     if (found.empty()) {
       if (ctx_.opts.missing_blank) return ok_status();
-      return ctx_.error_at("form.attachment", el,
+      return ctx_.error_at(ErrorCode::form_attachment, el,
                            where + ": attachment not found (looked in: " +
                                (looked.empty() ? std::string("no directory: the form has no path "
                                                              "and no media directories were given")
@@ -170,7 +170,7 @@ class SecondaryLoader {
     }
     std::string what = src + " (" + found.string() + ")";
     if (data.empty())
-      return ctx_.error_at("form.attachment", el, where + ": attachment " + found.string() +
+      return ctx_.error_at(ErrorCode::form_attachment, el, where + ": attachment " + found.string() +
                                                       " is empty");
     Status st = ok_status();
     std::string_view body = data;
@@ -179,10 +179,10 @@ class SecondaryLoader {
     else if (ends_with_ci(rel, ".geojson")) st = geojson_to_tree(body, what, *si.tree);
     else if (ends_with_ci(rel, ".xml") || trim(body).starts_with("<")) st = xml_to_tree(body, what, *si.tree);
     else
-      return ctx_.error_at("form.attachment", el,
+      return ctx_.error_at(ErrorCode::form_attachment, el,
                            where + ": cannot tell the format of " + found.string() +
                                " (expected .xml, .csv or .geojson)");
-    if (!st.ok()) return ctx_.error_at("form.attachment", el, where + ": " + st.error().message);
+    if (!st.ok()) return ctx_.error_at(ErrorCode::form_attachment, el, where + ": " + st.error().message);
     return ok_status();
   }
 

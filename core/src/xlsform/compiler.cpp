@@ -60,13 +60,12 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   // pyxform takes a workbook's only sheet as the survey, whatever its name.
   if (!c.survey_ && wb.sheets.size() == 1) c.survey_ = &wb.sheets.front();
   if (!c.survey_)
-    return Error::make("xlsform", source_path + ": the workbook has no 'survey' sheet");
+    return Error::make(ErrorCode::xlsform, source_path + ": the workbook has no 'survey' sheet");
   // Without a 'type' column no row is a question: the form would compile empty, silently.
   if (const Sheet& s = *c.survey_; s.column("type") == std::string::npos) {
     std::string has;
     for (const std::string& h : s.headers) has += (has.empty() ? "'" : ", '") + h + "'";
-    return Error::make(
-        "xlsform", source_path + ": " + s.name + " sheet" +
+    return Error::make(ErrorCode::xlsform, source_path + ": " + s.name + " sheet" +
                        (s.headers.empty()
                             ? std::string(" is empty")
                             : ", row " + std::to_string(s.header_row) +
@@ -87,7 +86,7 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
                                           : std::to_string(errors.size()) + " errors:");
     if (errors.size() > 1)
       for (const auto& e : errors) msg += "\n  " + e;
-    return Error::make("xlsform", std::move(msg));
+    return Error::make(ErrorCode::xlsform, std::move(msg));
   }
   if (warnings) *warnings = c.warnings();
   return xml;

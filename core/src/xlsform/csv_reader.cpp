@@ -67,8 +67,8 @@ bool read_record(std::string_view s, std::size_t& pos, int& line, std::vector<st
 }  // namespace
 
 Result<Workbook> read_csv(std::string_view text, std::string_view name, const ReadLimits& limits) {
-  auto utf8 = utf8_text(text, "csv");  // a UTF-8 BOM is dropped
-  if (!utf8) return Error::make("csv", std::string(name) + ": " + utf8.error().message);
+  auto utf8 = utf8_text(text, ErrorCode::csv);  // a UTF-8 BOM is dropped
+  if (!utf8) return Error::make(ErrorCode::csv, std::string(name) + ": " + utf8.error().message);
   text = utf8.value();
   detail::TextTables tables(name, limits);
   std::size_t pos = 0;
@@ -79,7 +79,7 @@ Result<Workbook> read_csv(std::string_view text, std::string_view name, const Re
     bool error = false;
     if (!read_record(text, pos, line, record, error)) break;
     if (error)
-      return Error::make("csv", std::string(name) + ": line " + std::to_string(record_line) +
+      return Error::make(ErrorCode::csv, std::string(name) + ": line " + std::to_string(record_line) +
                                     ": a quoted field is not closed");
     if (record.empty()) continue;
     std::string first = clean_cell_text(record[0]);
@@ -90,7 +90,7 @@ Result<Workbook> read_csv(std::string_view text, std::string_view name, const Re
     for (std::size_t i = 1; i < record.size(); ++i) cells.push_back(clean_cell_text(record[i]));
     if (Status st = tables.add(record_line, std::move(cells)); !st) return st.error();
   }
-  return tables.finish("csv",
+  return tables.finish(ErrorCode::csv,
                        "no sheet found; a CSV form starts with a line like 'survey,' followed "
                        "by ',type,name,label'");
 }

@@ -69,8 +69,8 @@ bool split_row(std::string_view line, std::vector<std::string>& cells) {
 
 Result<Workbook> read_markdown(std::string_view text, std::string_view name,
                                const ReadLimits& limits) {
-  auto utf8 = utf8_text(text, "md");  // a UTF-8 BOM is dropped
-  if (!utf8) return Error::make("md", std::string(name) + ": " + utf8.error().message);
+  auto utf8 = utf8_text(text, ErrorCode::md);  // a UTF-8 BOM is dropped
+  if (!utf8) return Error::make(ErrorCode::md, std::string(name) + ": " + utf8.error().message);
   text = utf8.value();
   detail::TextTables tables(name, limits);
   std::vector<std::string> cells;
@@ -90,7 +90,7 @@ Result<Workbook> read_markdown(std::string_view text, std::string_view name,
     if (Status st = tables.add(line_number, std::move(cells)); !st) return st.error();
     cells = {};
   }
-  return tables.finish("md",
+  return tables.finish(ErrorCode::md,
                        "no markdown table found; a form starts with a line like '| survey |' "
                        "followed by '|  | type | name | label |'");
 }

@@ -135,7 +135,7 @@ Status TextTables::open(const std::string& name, bool restart) {
     return ok_status();
   }
   if (pending_.size() >= limits_.max_sheets)
-    return Error::make("xlsx.limit", std::string(source_) + ": more than " +
+    return Error::make(ErrorCode::xlsx_limit, std::string(source_) + ": more than " +
                                          std::to_string(limits_.max_sheets) + " sheets");
   pending_.push_back(Pending{name, {}});
   current_ = static_cast<int>(pending_.size()) - 1;
@@ -148,13 +148,13 @@ Status TextTables::add(int number, std::vector<std::string> cells) {
     return ok_status();
   cells_ += cells.size();
   if (cells_ > limits_.max_cells)
-    return Error::make("xlsx.limit", std::string(source_) + ": more than " +
+    return Error::make(ErrorCode::xlsx_limit, std::string(source_) + ": more than " +
                                          std::to_string(limits_.max_cells) + " cells");
   pending_[static_cast<std::size_t>(current_)].rows.push_back(RawRow{number, std::move(cells)});
   return ok_status();
 }
 
-Result<Workbook> TextTables::finish(const char* code, std::string_view none_found) {
+Result<Workbook> TextTables::finish(ErrorCode code, std::string_view none_found) {
   if (pending_.empty()) return Error::make(code, std::string(source_) + ": " + std::string(none_found));
   Workbook book;
   book.source = std::string(source_);
@@ -175,7 +175,7 @@ Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_c
   for (const RawRow& r : raw)
     for (std::size_t i = 0; i < r.cells.size(); ++i)
       if (std::size_t bad = invalid_utf8_offset(r.cells[i]); bad != std::string::npos)
-        return Error::make("xlsform.encoding",
+        return Error::make(ErrorCode::xlsform_encoding,
                            std::string(source) + ": " + sheet.name + " sheet, row " +
                                std::to_string(r.number) + ", column " +
                                column_letters(first_column + static_cast<int>(i)) +
@@ -198,7 +198,7 @@ Result<Sheet> shape_sheet(std::string name, std::vector<RawRow> raw, int first_c
     if (!non_empty(*it)) continue;
     grid += width;
     if (grid > limits.max_grid_cells)
-      return Error::make("xlsx.limit", std::string(source) + ": sheet '" + sheet.name +
+      return Error::make(ErrorCode::xlsx_limit, std::string(source) + ": sheet '" + sheet.name +
                                            "' is too large (more than " +
                                            std::to_string(limits.max_grid_cells) + " cells)");
     sheet.rows.push_back(Row{it->number, std::move(it->cells)});
@@ -216,10 +216,10 @@ Result<std::string> workbook_extension(std::string_view name) {
   if (auto dot = name.find_last_of('.'); dot != std::string::npos && name.find('/', dot) == std::string::npos)
     for (char c : name.substr(dot)) ext += ascii_lower(c);
   if (ext == ".xls")
-    return Error::make("xlsform.format", std::string(name) + ": the old binary .xls format is not "
+    return Error::make(ErrorCode::xlsform_format, std::string(name) + ": the old binary .xls format is not "
                                                              "supported; save the workbook as .xlsx");
   if (ext != ".xlsx" && ext != ".xlsm" && ext != ".md" && ext != ".csv")
-    return Error::make("xlsform.format",
+    return Error::make(ErrorCode::xlsform_format,
                        std::string(name) + ": unknown form file type; expected .xlsx, .md or .csv");
   return ext;
 }

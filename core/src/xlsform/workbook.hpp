@@ -145,7 +145,7 @@ class TextTables {
   // Adds a data row to the current sheet; all-empty rows are skipped.
   Status add(int number, std::vector<std::string> cells);
   // The workbook; `none_found` is the error message when no sheet was opened.
-  Result<Workbook> finish(const char* code, std::string_view none_found);
+  Result<Workbook> finish(ErrorCode code, std::string_view none_found);
 
  private:
   struct Pending {

@@ -60,7 +60,7 @@ class Package {
     std::string why = zip_error_strerror(&err);
     zip_error_fini(&err);
     if (!zip_)
-      return Error::make("xlsx.zip", file_ + ": not a readable .xlsx workbook (" + why +
+      return Error::make(ErrorCode::xlsx_zip, file_ + ": not a readable .xlsx workbook (" + why +
                                          "); save it again from Excel or LibreOffice as .xlsx");
     return ok_status();
   }
@@ -81,11 +81,11 @@ class Package {
       out.append(buf, static_cast<std::size_t>(n));
       total_ += static_cast<std::uint64_t>(n);
       if (out.size() > limits_.max_part_bytes)
-        return Error::make("xlsx.limit", file_ + ": " + entry + " is larger than " +
+        return Error::make(ErrorCode::xlsx_limit, file_ + ": " + entry + " is larger than " +
                                              size_text(limits_.max_part_bytes) +
                                              " uncompressed; refusing to read it");
       if (total_ > limits_.max_total_bytes)
-        return Error::make("xlsx.limit", file_ + ": the workbook is larger than " +
+        return Error::make(ErrorCode::xlsx_limit, file_ + ": the workbook is larger than " +
                                              size_text(limits_.max_total_bytes) +
                                              " uncompressed; refusing to read it (at " + entry + ")");
     }
@@ -97,7 +97,7 @@ class Package {
 
  private:
   Error damaged(const std::string& entry, const char* why) const {
-    return Error::make("xlsx.zip", file_ + ": " + entry + " is damaged (" + why + ")");
+    return Error::make(ErrorCode::xlsx_zip, file_ + ": " + entry + " is damaged (" + why + ")");
   }
 
   std::string file_;
@@ -145,13 +145,13 @@ Status parse_part(pugi::xml_document& doc, const std::string& text, const std::s
                   const Package& pkg) {
   std::size_t tags = static_cast<std::size_t>(std::count(text.begin(), text.end(), '<'));
   if (tags / 2 > pkg.limits().max_xml_elements)
-    return Error::make("xlsx.limit", pkg.file() + ": " + part + " has more than " +
+    return Error::make(ErrorCode::xlsx_limit, pkg.file() + ": " + part + " has more than " +
                                          std::to_string(pkg.limits().max_xml_elements) +
                                          " XML elements; refusing to read it");
   pugi::xml_parse_result r = doc.load_buffer(text.data(), text.size(),
                                              pugi::parse_default | pugi::parse_ws_pcdata);
   if (!r)
-    return Error::make("xlsx.xml", pkg.file() + ": " + part + " is not well-formed XML (" +
+    return Error::make(ErrorCode::xlsx_xml, pkg.file() + ": " + part + " is not well-formed XML (" +
                                        r.description() + " at byte " + std::to_string(r.offset) + ")");
   // Element count and nesting, without recursion.
   std::size_t elements = 0, depth = 0;
@@ -159,13 +159,13 @@ Status parse_part(pugi::xml_document& doc, const std::string& text, const std::s
   while (n) {
     if (n.type() == pugi::node_element) ++elements;
     if (elements > pkg.limits().max_xml_elements)
-      return Error::make("xlsx.limit", pkg.file() + ": " + part + " has more than " +
+      return Error::make(ErrorCode::xlsx_limit, pkg.file() + ": " + part + " has more than " +
                                            std::to_string(pkg.limits().max_xml_elements) +
                                            " XML elements; refusing to read it");
     if (n.first_child()) {
       n = n.first_child();
       if (++depth > pkg.limits().max_xml_depth)
-        return Error::make("xlsx.limit", pkg.file() + ": " + part + " nests XML deeper than " +
+        return Error::make(ErrorCode::xlsx_limit, pkg.file() + ": " + part + " nests XML deeper than " +
                                              std::to_string(pkg.limits().max_xml_depth) + " levels");
       continue;
     }
@@ -370,7 +370,7 @@ Result<std::string> cell_text(pugi::xml_node c, const WorkbookInfo& info, const 
     bool ok = n && *n >= 0;
     std::size_t index = ok ? static_cast<std::size_t>(*n) : 0;
     if (!ok || index >= info.shared.size())
-      return Error::make("xlsx.structure",
+      return Error::make(ErrorCode::xlsx_structure,
                          pkg.file() + ": sheet '" + sheet + "', cell " + column_letters(at.col) +
                              std::to_string(at.row) + " refers to shared string '" +
                              std::string(v.substr(0, 20)) + "', but the workbook has " +
@@ -446,7 +446,7 @@ Result<std::vector<std::pair<CellRef, pugi::xml_node>>> cell_positions(
     prev_row = row;
   });
   if (!bad.empty())
-    return Error::make("xlsx.structure", pkg.file() + ": sheet '" + sheet + "': " + bad +
+    return Error::make(ErrorCode::xlsx_structure, pkg.file() + ": sheet '" + sheet + "': " + bad +
                                              "; the workbook is damaged (spreadsheet programs "
                                              "do not write this): open and save it again");
   return nodes;
@@ -458,7 +458,7 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
   bool present = false;
   if (Status s = load_part(pkg, part, doc, present); !s) return s.error();
   if (!present)
-    return Error::make("xlsx.structure", pkg.file() + ": sheet '" + name + "' points to " + part +
+    return Error::make(ErrorCode::xlsx_structure, pkg.file() + ": sheet '" + name + "' points to " + part +
                                              ", which is not in the workbook");
   auto nodes = cell_positions(doc, pkg, name);
   if (!nodes) return nodes.error();
@@ -469,7 +469,7 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
     if (!text) return text.error();
     if (text->empty()) continue;
     if (++info.cells > pkg.limits().max_cells)
-      return Error::make("xlsx.limit", pkg.file() + ": more than " +
+      return Error::make(ErrorCode::xlsx_limit, pkg.file() + ": more than " +
                                            std::to_string(pkg.limits().max_cells) +
                                            " non-empty cells; refusing to read the workbook");
     cells.push_back(Cell{at, std::move(text.value())});
@@ -483,7 +483,7 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
     if (row_cells.size() < col) {
       grid += col - row_cells.size();
       if (grid > pkg.limits().max_grid_cells)
-        return Error::make("xlsx.limit", pkg.file() + ": sheet '" + name + "' is too large (more than " +
+        return Error::make(ErrorCode::xlsx_limit, pkg.file() + ": sheet '" + name + "' is too large (more than " +
                                              std::to_string(pkg.limits().max_grid_cells) + " cells)");
       row_cells.resize(col);
     }
@@ -499,7 +499,7 @@ Result<Sheet> read_worksheet(Package& pkg, const std::string& part, const std::s
 Result<Workbook> read_xlsx_bytes(std::string_view bytes, std::string_view name,
                                  const ReadLimits& limits) {
   Package pkg(name, limits);
-  if (bytes.empty()) return Error::make("xlsx.zip", pkg.file() + ": not a readable .xlsx workbook (the file is empty)");
+  if (bytes.empty()) return Error::make(ErrorCode::xlsx_zip, pkg.file() + ": not a readable .xlsx workbook (the file is empty)");
   if (Status s = pkg.open(bytes); !s) return s.error();
 
   std::string workbook_part = "xl/workbook.xml";
@@ -512,7 +512,7 @@ Result<Workbook> read_xlsx_bytes(std::string_view bytes, std::string_view name,
   bool present = false;
   if (Status s = load_part(pkg, workbook_part, wb_doc, present); !s) return s.error();
   if (!present)
-    return Error::make("xlsx.structure", pkg.file() + ": not an Excel workbook (no " +
+    return Error::make(ErrorCode::xlsx_structure, pkg.file() + ": not an Excel workbook (no " +
                                              workbook_part + " inside the zip)");
   pugi::xml_node wb = child(wb_doc, "workbook");
   WorkbookInfo info;
@@ -537,12 +537,12 @@ Result<Workbook> read_xlsx_bytes(std::string_view bytes, std::string_view name,
     sheets.emplace_back(s.attribute("name").as_string(), prefixed_attr(s, "id"));
   });
   if (sheets.size() > limits.max_sheets)
-    return Error::make("xlsx.limit", pkg.file() + ": more than " + std::to_string(limits.max_sheets) +
+    return Error::make(ErrorCode::xlsx_limit, pkg.file() + ": more than " + std::to_string(limits.max_sheets) +
                                          " sheets");
   for (const auto& [sheet_name, rid] : sheets) {
     auto rel = rid ? rels->find(rid) : rels->end();
     if (rel == rels->end())
-      return Error::make("xlsx.structure", pkg.file() + ": sheet '" + sheet_name +
+      return Error::make(ErrorCode::xlsx_structure, pkg.file() + ": sheet '" + sheet_name +
                                                "' has no part in " + workbook_part);
     if (!rel->second.type.empty() && !type_is(rel->second.type, "/worksheet")) {  // a chart sheet: no cells
       book.sheets.push_back(Sheet{sheet_name, {}, 0, 1, {}});

@@ -13,7 +13,7 @@ namespace detail {
 namespace {
 
 struct ParseFailure {
-  std::string code;
+  ErrorCode code = ErrorCode::xpath_syntax;
   std::string what;
   std::size_t pos = std::string_view::npos;
 };
@@ -46,7 +46,7 @@ class Parser {
     return true;
   }
 
-  AstPtr fail_at(std::string what, std::uint32_t pos, const char* code = "xpath.syntax") {
+  AstPtr fail_at(std::string what, std::uint32_t pos, ErrorCode code = ErrorCode::xpath_syntax) {
     if (failure_.what.empty()) {
       failure_.code = code;
       failure_.what = std::move(what);
@@ -495,11 +495,11 @@ class Parser {
     if (!expect(Tok::RParen)) return nullptr;
     close(*a);
     const FunctionSpec* fn = find_function(a->text);
-    if (!fn) return fail_at("unknown function '" + a->text + "'", a->begin, "xpath.function");
+    if (!fn) return fail_at("unknown function '" + a->text + "'", a->begin, ErrorCode::xpath_function);
     int n = static_cast<int>(a->args.size());
     if (n < fn->min_args || (fn->max_args >= 0 && n > fn->max_args)) {
       return fail_at("'" + a->text + "' takes " + arity_text(*fn) + ", not " + std::to_string(n),
-                     a->begin, "xpath.function");
+                     a->begin, ErrorCode::xpath_function);
     }
     a->fn = fn;
     return finish(std::move(a));
@@ -533,13 +533,13 @@ bool any_volatile(const Ast& a) {
 }  // namespace detail
 
 Result<ExprPtr> parse(std::string_view text, SyntaxError* syntax) {
-  auto failed = [&](const std::string& code, const std::string& what, std::size_t pos) {
+  auto failed = [&](ErrorCode code, const std::string& what, std::size_t pos) {
     if (syntax) *syntax = SyntaxError{what, pos};
     return Error::make(code, what + " at position " + std::to_string(pos + 1) + " in '" +
                                  excerpt(text, pos) + "'");
   };
   detail::LexResult lexed = detail::tokenize(text);
-  if (!lexed.error.empty()) return failed("xpath.syntax", lexed.error, lexed.error_pos);
+  if (!lexed.error.empty()) return failed(ErrorCode::xpath_syntax, lexed.error, lexed.error_pos);
   detail::Parser p(text, std::move(lexed.tokens));
   detail::AstPtr root = p.parse_all();
   if (!root) return failed(p.failure().code, p.failure().what, p.failure().pos);

@@ -262,18 +262,18 @@ json node_to_json(const NodeSnapshot& n, bool labels) {
 
 Status apply_step(FormSession& session, const json& step) {
   std::string err = step_error(session, step);
-  if (!err.empty()) return Error::make("script.step", err);
+  if (!err.empty()) return Error::make(ErrorCode::script_step, err);
   return ok_status();
 }
 
 Result<json> parse_script(std::string_view text) {
   auto parsed = parse_json(text);
-  if (!parsed) return Error::make("script", parsed.error().message);
+  if (!parsed) return Error::make(ErrorCode::script, parsed.error().message);
   json j = std::move(parsed.value());
-  if (!j.is_array()) return Error::make("script", "a script must be a JSON array of steps");
+  if (!j.is_array()) return Error::make(ErrorCode::script, "a script must be a JSON array of steps");
   for (std::size_t i = 0; i < j.size(); ++i) {
     if (!j[i].is_object())
-      return Error::make("script", "step " + std::to_string(i + 1) + " is not a JSON object");
+      return Error::make(ErrorCode::script, "step " + std::to_string(i + 1) + " is not a JSON object");
   }
   return j;
 }
@@ -396,7 +396,7 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
   double load_ms = elapsed_ms(t0);
   if (!session) {
     doc["ok"] = false;
-    doc["error"] = {{"message", session.error().message}, {"code", session.error().code}};
+    doc["error"] = {{"message", session.error().message}, {"code", session.error().code_name()}};
     return doc;
   }
   json repeats = nullptr;
@@ -426,7 +426,7 @@ json run_fill(const std::string& form_path, const json& steps, const FillOptions
   if (!options.language.empty()) {
     if (Status st = s.set_language(options.language); !st) {
       doc["ok"] = false;
-      doc["error"] = {{"message", st.error().message}, {"code", st.error().code}};
+      doc["error"] = {{"message", st.error().message}, {"code", st.error().code_name()}};
       return doc;
     }
   }

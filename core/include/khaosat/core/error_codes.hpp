@@ -90,6 +90,17 @@ inline constexpr int kErrorCodeCount = 0 KHAOSAT_ERROR_CODES(KHAOSAT_ERROR_COUNT
 std::string_view to_string(ErrorCode code);
 // What the code means, for people (the third column above).
 std::string_view describe(ErrorCode code);
+// A file could not be read or written (the io.* family): the OS's answer about a path.
+constexpr bool is_file_error(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::io: case ErrorCode::io_not_found: case ErrorCode::io_not_regular:
+    case ErrorCode::io_too_large: case ErrorCode::io_readonly: case ErrorCode::io_full:
+    case ErrorCode::io_overwrite:
+      return true;
+    default:
+      return false;
+  }
+}
 // The code with that stable name, or nullopt.
 std::optional<ErrorCode> parse_error_code(std::string_view name);
 

@@ -11,15 +11,19 @@
 #include <utility>
 #include <variant>
 
+#include "khaosat/core/error_codes.hpp"
+
 namespace khaosat::core {
 
 struct Error {
-  std::string code;     // stable, machine-readable: "xml", "xpath.syntax", "form.bind", ...
+  ErrorCode code = ErrorCode::io;  // from the catalogue (error_codes.hpp); compare this, never text
   std::string message;  // for people: names the element, attribute, expression and position
 
-  static Error make(std::string code, std::string message) {
-    return Error{std::move(code), std::move(message)};
+  static Error make(ErrorCode code, std::string message) {
+    return Error{code, std::move(message)};
   }
+  // The code's stable text name ("xpath.syntax"), as logs, JSON output and the protocol carry it.
+  std::string_view code_name() const { return to_string(code); }
 };
 
 template <class T>
