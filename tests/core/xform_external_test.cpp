@@ -52,7 +52,7 @@ std::string form_with_instance(const std::string& src) {
 std::string csv_values(const Tree& t) {
   std::string out;
   for (const Node* item : t.root()->children) {
-    for (const Node* c : item->children) out += c->name + "=" + c->value + ";";
+    for (const Node* c : item->children) out += std::string(c->name) + "=" + c->value + ";";
     out += "|";
   }
   return out;

@@ -84,16 +84,16 @@ Node* Tree::alloc(NodeKind kind) {
 
 Node* Tree::new_element(std::string_view qname, std::string_view ns) {
   Node* n = alloc(NodeKind::Element);
-  n->name = qname;
-  n->local = split_qname(qname).second;
+  n->name = intern(qname);
+  n->local = split_qname(n->name).second;
   n->ns = intern(ns);
   return n;
 }
 
 Node* Tree::new_attribute(std::string_view qname, std::string_view value, std::string_view ns) {
   Node* n = alloc(NodeKind::Attribute);
-  n->name = qname;
-  n->local = split_qname(qname).second;
+  n->name = intern(qname);
+  n->local = split_qname(n->name).second;
   n->ns = intern(ns);
   n->value = value;
   return n;
@@ -175,9 +175,9 @@ void Tree::add_attribute(Node* element, Node* attr) {
 
 Node* Tree::clone(const Node* src) {
   Node* n = alloc(src->kind);
-  n->name = src->name;
-  n->local = src->local;
-  n->ns = intern(src->ns);
+  n->name = src->tree == this ? src->name : intern(src->name);
+  n->local = split_qname(n->name).second;
+  n->ns = src->tree == this ? src->ns : intern(src->ns);
   n->value = src->value;
   n->tag = src->tag;
   for (const Node* a : src->attributes) add_attribute(n, clone(a));

@@ -30,10 +30,11 @@ enum class NodeKind : std::uint8_t { Document, Element, Attribute, Text };
 class Tree;
 
 struct Node {
-  NodeKind kind = NodeKind::Element;
-  std::string name;   // qualified name as written (e.g. "jr:template", "orx:meta"); "" for text
-  std::string local;  // local part of name
-  std::string_view ns;  // namespace URI ("" for none), interned by the owning Tree
+  // Names and namespace URIs are interned by the owning Tree (one copy per distinct string, not
+  // one per node: a 1,000,000-item itemset has three distinct names), so a Node is small.
+  std::string_view name;   // qualified name as written (e.g. "jr:template", "orx:meta"); "" for text
+  std::string_view local;  // local part of name (a view into `name`)
+  std::string_view ns;     // namespace URI ("" for none)
   std::string value;  // attribute value, text value, or a leaf element's text
   Node* parent = nullptr;
   std::vector<Node*> children;    // element children (text is in `value`)
@@ -44,6 +45,7 @@ struct Node {
   std::int32_t tag = -1;          // owner-defined (the session stores its per-node state index)
   // Cached positions among siblings (see same_name_position); maintained by Tree.
   mutable std::int32_t run_pos = 0;
+  NodeKind kind = NodeKind::Element;  // here, beside the flag, so the two pack into one word
   mutable bool child_pos_dirty = true;
 
   bool is_element() const { return kind == NodeKind::Element; }

@@ -73,7 +73,7 @@ class Builder {
   Result<std::shared_ptr<const FormPlan>> build() {
     const Node* root = form_.instance ? form_.instance->root() : nullptr;
     if (!root) return Error::make(ErrorCode::form_structure, "the primary instance has no root element");
-    add_def(root, -1, "/" + root->name);
+    add_def(root, -1, "/" + std::string(root->name));
     add_attribute_defs();
     for (const Bind& b : form_.binds) {
       int d = plan_->def_of(b.nodeset);
@@ -104,7 +104,7 @@ class Builder {
       NodeDef& d = plan_->defs[existing];
       if (is_template) d.template_node = el;
       // Children that only this copy has still get definitions.
-      for (const Node* c : el->children) add_def(c, existing, path + "/" + c->name);
+      for (const Node* c : el->children) add_def(c, existing, path + "/" + std::string(c->name));
       return existing;
     }
     int index = static_cast<int>(plan_->defs.size());
@@ -118,7 +118,7 @@ class Builder {
       d.template_node = el;
     }
     if (parent >= 0) plan_->defs[parent].children.push_back(index);
-    for (const Node* c : el->children) add_def(c, index, path + "/" + c->name);
+    for (const Node* c : el->children) add_def(c, index, path + "/" + std::string(c->name));
     return index;
   }
 

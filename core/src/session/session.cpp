@@ -191,7 +191,7 @@ void FormSessionImpl::adopt_subtree(Node* n, int def, int parent_state, bool fir
   int s = add_state(n, def, parent_state);
   const NodeDef& d = plan_.defs[def];
   for (Node* a : n->attributes) {  // the attributes binds and actions write
-    int ad = d.children.empty() ? -1 : plan_.def_of(d.path + "/@" + a->name);
+    int ad = d.children.empty() ? -1 : plan_.def_of(d.path + "/@" + std::string(a->name));
     if (ad < 0) continue;
     int as = add_state(a, ad, s);
     states_[as].value = normalize_for(as, a->value);
@@ -204,7 +204,7 @@ void FormSessionImpl::adopt_subtree(Node* n, int def, int parent_state, bool fir
     return;
   }
   for (Node* c : n->children) {
-    int cd = plan_.def_of(d.path + "/" + c->name);
+    int cd = plan_.def_of(d.path + "/" + std::string(c->name));
     if (cd >= 0) adopt_subtree(c, cd, s, first_load);
   }
 }
@@ -425,7 +425,7 @@ Status FormSessionImpl::check_restored(int state) const {
     if (Status st = check_storable(s, states_[s].value); !st) return st;
     for (const Node* a : states_[s].node->attributes)
       if (auto problem = unstorable_character(a->value))
-        return Error::make(ErrorCode::session_value, ref_of(s) + "/@" + a->name + ": the value has " +
+        return Error::make(ErrorCode::session_value, ref_of(s) + "/@" + std::string(a->name) + ": the value has " +
                                                 *problem + ", which XML 1.0 cannot carry");
   }
   return ok_status();

@@ -28,7 +28,7 @@ void escape_into(std::string& out, std::string_view s, bool attribute) {
 // Prefixed names used by the instance (elements and attributes) -> namespace URI, first use
 // first. The default namespace and jr:template are not declared, as ODK's engine does.
 void collect_prefixes(const Node* n, std::vector<std::pair<std::string, std::string>>& out) {
-  auto note = [&](const std::string& name, std::string_view ns) {
+  auto note = [&](std::string_view name, std::string_view ns) {
     auto [prefix, local] = split_qname(name);
     if (prefix.empty() || prefix == "xmlns") return;
     for (const auto& p : out)

@@ -205,7 +205,7 @@ std::string_view trim(std::string_view s) {
 bool is_blank(std::string_view s) { return trim(s).empty(); }
 
 std::string direct_text(pugi::xml_node n) {
-  std::string out;
+  std::string out = n.value();  // the leading text, embedded (kXmlParseOptions)
   for (auto c : n.children())
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) out += c.value();
   return out;
@@ -375,6 +375,7 @@ void build_tree(Tree& tree, Node* parent, pugi::xml_node el,
   bool has_elements = false;
   for (auto c : el.children())
     if (c.type() == pugi::node_element) { has_elements = true; break; }
+  if (!has_elements) node->value = el.value();  // the leading text, embedded (kXmlParseOptions)
   for (auto c : el.children()) {
     if (c.type() == pugi::node_element) build_tree(tree, node, c, ns_scope);
     else if (!has_elements && (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata))
@@ -413,11 +414,11 @@ Status load_primary_instance(LoadContext& ctx, pugi::xml_node instance) {
   build_tree(*tree, tree->document(), root, scope);
   Node* r = tree->root();
   ctx.form.root_name = r->name;
-  ctx.root_path = "/" + r->name;
+  ctx.root_path = "/" + std::string(r->name);
   if (const Node* id = r->attribute("id")) ctx.form.id = id->value;
   if (ctx.form.id.empty())
     return ctx.error_at(ErrorCode::form_structure, root,
-                        "the primary instance root <" + r->name +
+                        "the primary instance root <" + std::string(r->name) +
                             "> has no id attribute: a form needs an id to file its submissions "
                             "under (add id=\"your_form_id\")");
   if (const Node* v = r->attribute("version")) ctx.form.version = v->value;
@@ -543,7 +544,7 @@ void load_entity(LoadContext& ctx, pugi::xml_node model) {
   }
   if (Node* label = child_named(entity, "label")) d.label = string_value(label);
   d.version = version.value();
-  d.path = "/" + root->local + "/" + meta->local + "/" + entity->local;
+  d.path = "/" + std::string(root->local) + "/" + std::string(meta->local) + "/" + std::string(entity->local);
   read_entity_binds(model, d);
   ctx.form.entity = std::move(d);
 }
@@ -573,10 +574,10 @@ void ensure_instance_id(LoadContext& ctx) {
   Node* iid = tree.new_element(name, meta->ns);
   tree.append_child(meta, iid);
   Bind b;
-  b.nodeset = ctx.root_path + "/" + meta->name + "/" + name;
+  b.nodeset = ctx.root_path + "/" + std::string(meta->name) + "/" + name;
   b.preload = "uid";
   b.attributes = {{"nodeset", b.nodeset}, {"jr:preload", "uid"}};
-  ctx.instance_paths.insert(ctx.root_path + "/" + meta->name);
+  ctx.instance_paths.insert(ctx.root_path + "/" + std::string(meta->name));
   ctx.instance_paths.insert(b.nodeset);
   ctx.form.binds.push_back(std::move(b));
 }
@@ -694,7 +695,7 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
   if (auto text = utf8_text(xml, ErrorCode::xml); !text)
     return Error::make(ErrorCode::xml, (path.empty() ? std::string() : path + ": ") + text.error().message);
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_ws_pcdata,
+  auto parsed = doc.load_buffer(xml.data(), xml.size(), kXmlParseOptions,
                                 pugi::encoding_utf8);
   if (!parsed) {
     auto [line, col] = ctx.line_col_of_offset(parsed.offset);

@@ -6,6 +6,7 @@ namespace khaosat::core::xform_detail {
 
 Status load_text_parts(LoadContext& ctx, pugi::xml_node el, std::vector<TextPart>& out,
                        const std::string& where) {
+  if (*el.value()) out.push_back(TextPart{el.value(), nullptr});  // embedded leading text
   for (auto c : el.children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       if (!out.empty() && !out.back().expr) out.back().literal += c.value();

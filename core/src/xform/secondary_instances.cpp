@@ -65,7 +65,7 @@ Status xml_to_tree(std::string_view data, const std::string& what, Tree& out) {
     return Error::make(ErrorCode::form_attachment, "cannot read XML " + what + ": " + text.error().message);
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(data.data(), data.size(),
-                                pugi::parse_default | pugi::parse_ws_pcdata, pugi::encoding_utf8);
+                                xform_detail::kXmlParseOptions, pugi::encoding_utf8);
   if (!parsed) {
     int line = 1;
     for (std::ptrdiff_t i = 0; i < parsed.offset && i < static_cast<std::ptrdiff_t>(data.size()); ++i)

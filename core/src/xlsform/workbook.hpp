@@ -87,7 +87,7 @@ struct ReadLimits {
   std::uint64_t max_total_bytes = 128ull << 20;  // all decompressed entries read
   std::size_t max_xml_elements = 4'000'000;      // elements in one XML part
   std::size_t max_xml_depth = 64;                // element nesting in one XML part
-  std::size_t max_cells = 1'000'000;             // non-empty cells in the workbook
+  std::size_t max_cells = 4'000'000;             // non-empty cells in the workbook
   std::size_t max_grid_cells = 8'000'000;        // stored cells: sum of rows x header width
   std::size_t max_sheets = 1000;
 };

@@ -130,12 +130,12 @@ Value fn_id(std::vector<Value>&, const Context&) { return Value::nodes({}); }
 
 std::string node_name(const Node* n) {
   if (!n || n->kind == NodeKind::Document || n->kind == NodeKind::Text) return {};
-  return n->name;
+  return std::string(n->name);
 }
 Value fn_local_name(std::vector<Value>& a, const Context& ctx) {
   const Node* n = first_or_context(a, ctx, "local-name");
   if (!n || n->kind == NodeKind::Document || n->kind == NodeKind::Text) return Value::string({});
-  return Value::string(n->local);
+  return Value::string(std::string(n->local));
 }
 Value fn_name(std::vector<Value>& a, const Context& ctx) {
   return Value::string(node_name(first_or_context(a, ctx, "name")));
