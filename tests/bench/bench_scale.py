@@ -7,6 +7,8 @@ usage: bench_scale.py KHAOSAT BENCH_XLSFORM OUT_DIR [--quick]
 Cases (inputs are generated into OUT_DIR, never stored in git):
   questions .md    form check / form convert of 10k, 20k, 40k, 100k rows (bench_xlsform's
                    generated survey: groups, repeats, selects, ${} references, two languages)
+  flat .md         form check / form convert of 10k, 100k text questions in one flat survey
+                   (the issue's 2.9 MB case)
   questions .xlsx  form check of 10k, 100k, 300k rows (the same survey as a workbook)
   choices          form convert of one select over a list of 10k, 40k, 100k choices
   XForm            form check of a flat XForm of 10k, 100k questions (itext labels)
@@ -37,6 +39,13 @@ def write(path, text):
     with open(path, "w", encoding="utf-8") as f:
         f.write(text)
     return path
+
+
+def flat_md(out, n):
+    """The issue's case: n distinct text questions in one flat survey (about 2.9 MB at 100k)."""
+    lines = ["| survey | type | name | label |"]
+    lines += [f"| | text | q{i} | Question {i} |" for i in range(n)]
+    return write(out, "\n".join(lines) + "\n")
 
 
 def choices_md(out, n):
@@ -133,6 +142,10 @@ def main():
         md = gen_xlsform(n, "md")
         measure("questions .md: form check", n, [k, "form", "check", md])
         measure("questions .md: form convert", n, [k, "form", "convert", md])
+    for n in ([10000] if quick else [10000, 100000]):
+        path = flat_md(os.path.join(out, f"flat-{n}.md"), n)
+        measure("flat .md: form check", n, [k, "form", "check", path])
+        measure("flat .md: form convert", n, [k, "form", "convert", path])
     for n in ([10000] if quick else [10000, 100000, 300000]):
         measure("questions .xlsx: form check", n, [k, "form", "check", gen_xlsform(n, "xlsx")])
     for n in ([10000] if quick else [10000, 40000, 100000]):

@@ -127,6 +127,21 @@ TEST_CASE("session serialize: restore keeps values, reruns computations, keeps i
   CHECK(dump(r) != dump(*s.s));
 }
 
+TEST_CASE("session serialize: a saved instance with its children out of order lists every node") {
+  // nodes() walks the instance's children in the order of the form; a saved instance written
+  // by another tool may order them differently, and each node must still be found once.
+  std::string form_xml = xform(R"X(<data id="ord"><a/><b/><c/><d/></data>)X", "",
+                               R"X(<input ref="/data/a"/><input ref="/data/b"/>
+                                   <input ref="/data/c"/><input ref="/data/d"/>)X");
+  Session s(form_xml);
+  auto r = FormSession::restore(s.form, "<data id=\"ord\"><d>4</d><b>2</b><c>3</c><a>1</a></data>",
+                                SessionOptions{fixed_env(), ""});
+  REQUIRE(r.ok());
+  std::string seen;
+  for (const NodeSnapshot& n : (*r)->nodes()) seen += n.ref + "=" + n.value + ";";
+  CHECK(seen.rfind("/data=;/data/a=1;/data/b=2;/data/c=3;/data/d=4;/data/orx:meta=;", 0) == 0);
+}
+
 TEST_CASE("session serialize: restore refuses malformed XML and another form's instance") {
   Session s(ser_form());
   auto bad = FormSession::restore(s.form, "<data id=\"ser\"><txt>oops</data>");
