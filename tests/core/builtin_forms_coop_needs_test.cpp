@@ -1,6 +1,6 @@
 // Built-in form C, cooperative support-needs registration (forms/c_coop_needs.md): ceilings from
 // the office's limits table (NQ 18/2025 seed), counterpart funds, unique ranks, the 1–5 needs
-// bound and the blocked other-state-funding row, with messages in Vietnamese and English.
+// bound and the ineligible (other state funding) row kept for the office, with messages in Vietnamese and English.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -37,6 +37,10 @@ struct CoopNeeds : BuiltinForm {
     set("/data/c1/members_women", "12");
     set("/data/c1/members_em", "22");
     set("/data/c1/sector", "a");
+    set("/data/c1/workers_total", "40");
+    set("/data/c1/local_material_pct", "80");
+    set("/data/c1/export_contract", "no");
+    set("/data/c1/n_ocop", "0");
     set("/data/c2/n_needs", std::to_string(needs));
   }
   // One complete need row: rank, type, total cost, amount requested, no other state funding.
@@ -46,6 +50,7 @@ struct CoopNeeds : BuiltinForm {
     set(row + "/support_type", type);
     set(row + "/total_cost", total);
     set(row + "/amount_requested", requested);
+    set(row + "/funding_source", "provincial");
     set(row + "/other_state_funding", "no");
   }
 };
@@ -85,19 +90,19 @@ TEST_CASE("form C: a complete registration with two capped needs is ready to sub
   f.need(kNeed2, "2", "fair_domestic", "40", "40");
   CHECK(f.value(kNeed2 + "/max_support") == "40");
   CHECK(f.value(kNeed2 + "/counterpart") == "0");
-  CHECK_FALSE(f.relevant(kNeed2 + "/funding_source"));  // nothing to fund
-  CHECK(f.relevant(kNeed1 + "/funding_source"));
+  CHECK_FALSE(f.relevant(kNeed2 + "/counterpart_source"));  // nothing to fund
+  CHECK(f.relevant(kNeed1 + "/counterpart_source"));
   CHECK(f.value("/data/c_total/total_requested") == "340");
   CHECK(f.value("/data/c_total/total_counterpart") == "500");
-  CHECK(f.value("/data/c_total/blocked_rows") == "0");
-  CHECK_FALSE(f.relevant("/data/c_total/blocked_note"));
+  CHECK(f.value("/data/c_total/ineligible_rows") == "0");
+  CHECK_FALSE(f.relevant("/data/c_total/ineligible_note"));
   f.set("/data/c3/commitment", "OK");
   f.set("/data/c3/signed_by", "Lò Văn Thanh");
   CHECK(f.s->validate().empty());
   f.lang(kEn);
   CHECK(f.label(kNeed1 + "/max_support_note") == "Maximum support: 300 million VND (NQ18/2025)");
   CHECK(f.label("/data/c_total/total_note") ==
-        "Total requested (blocked needs left out): 340 million VND; counterpart funds: 500 "
+        "Total requested (ineligible needs left out): 340 million VND; counterpart funds: 500 "
         "million VND.");
 }
 
@@ -148,40 +153,53 @@ TEST_CASE("form C: the amount requested cannot pass the ceiling of the limits ta
   }
 }
 
-TEST_CASE("form C: a need with other state funding is blocked with a clear message") {
+TEST_CASE("form C: a need with other state funding is kept, marked ineligible, left out of totals") {
   CoopNeeds f(2);
   f.need(kNeed1, "1", "machinery", "600", "300");
   f.need(kNeed2, "2", "trademark", "50", "20");
   f.set(kNeed2 + "/other_state_funding", "yes");
-  CHECK(f.value(kNeed2 + "/row_status") == "blocked");
-  CHECK(f.value(kNeed1 + "/row_status") == "ok");
-  CHECK(f.condition(kNeed2 + "/other_state_funding") == "constraint");
-  CHECK(f.message(kNeed2 + "/other_state_funding") ==
-        "Không thể đề nghị: hạng mục đã có ngân sách nhà nước khác hỗ trợ (TTLT 26/2014, Điều 7). "
-        "Hãy xóa nhu cầu này hoặc chọn hạng mục khác.");
-  CHECK(f.value("/data/c_total/blocked_rows") == "1");
-  CHECK(f.value("/data/c_total/total_requested") == "300");  // the blocked row is left out
-  CHECK(f.label("/data/c_total/blocked_note") ==
-        "Có 1 nhu cầu bị chặn vì đã có ngân sách nhà nước khác hỗ trợ.");
+  CHECK(f.value(kNeed2 + "/need_status") == "ineligible");
+  CHECK(f.value(kNeed1 + "/need_status") == "ok");
+  CHECK(f.at(kNeed2 + "/other_state_funding").valid);
+  CHECK(f.value("/data/c_total/ineligible_rows") == "1");
+  CHECK(f.value("/data/c_total/total_requested") == "300");  // the ineligible row is left out
+  CHECK(f.label("/data/c_total/ineligible_note") ==
+        "Có 1 nhu cầu không đủ điều kiện vì đã có ngân sách nhà nước khác hỗ trợ; Trung tâm "
+        "Khuyến công vẫn nhận được để đối chiếu.");
   f.set("/data/c3/commitment", "OK");
   f.set("/data/c3/signed_by", "Lò Văn Thanh");
-  auto v = f.s->validate();
-  REQUIRE(v.size() == 1);
-  CHECK(v[0].first == kNeed2 + "/other_state_funding");
-  auto refused = f.s->finalize();
-  REQUIRE(refused.ok());
-  CHECK_FALSE(refused->finalized);
-  CHECK(refused->violations.size() == 1);
+  CHECK(f.s->validate().empty());  // kept for the office, as in form A
+  auto done = f.s->finalize();
+  REQUIRE(done.ok());
+  CHECK(done->finalized);
+  CHECK(done->instance_xml.find("<need_status>ineligible</need_status>") != std::string::npos);
   f.lang(kEn);
-  CHECK(f.message(kNeed2 + "/other_state_funding") ==
-        "Blocked: this item already has other state funding (TTLT 26/2014, Art. 7). Remove this "
-        "need or choose another item.");
-  CHECK(f.label("/data/c_total/blocked_note") ==
-        "1 need(s) are blocked because they already have other state funding.");
-  // Removing the blocked need makes the registration submittable.
-  f.set("/data/c2/n_needs", "1");
-  CHECK(f.at("/data/c2/needs").count == 1);
-  CHECK(f.s->validate().empty());
+  CHECK(f.label("/data/c_total/ineligible_note") ==
+        "1 need(s) are ineligible because they already have other state funding; the office "
+        "still receives them for checking.");
+}
+
+TEST_CASE("form C: workers, local raw materials, export contract and OCOP products") {
+  CoopNeeds f(1);
+  CHECK(f.value("/data/c1/flag_local_material") == "yes");
+  CHECK(f.value("/data/c1/flag_50_workers") == "no");
+  f.set("/data/c1/workers_total", "50");
+  CHECK(f.value("/data/c1/flag_50_workers") == "yes");
+  f.set("/data/c1/local_material_pct", "50");
+  CHECK(f.value("/data/c1/flag_local_material") == "no");
+  CHECK(f.label("/data/c1/director") == "Người đại diện theo pháp luật");
+  f.set("/data/c1/n_ocop", "1");
+  const std::string p = "/data/c1/ocop_products[1]";
+  f.set(p + "/ocop_product", "Gạo Séng Cù Thanh Xuân");
+  f.set(p + "/ocop_group", "food");
+  f.set(p + "/ocop_set", "food_grains");
+  f.set(p + "/ocop_stars", "4");
+  f.set(p + "/ocop_cert_date", "2024-09-10");
+  CHECK(f.at(p + "/ocop_stars").valid);
+  f.set(p + "/ocop_stars", "not_rated");
+  CHECK(f.condition(p + "/ocop_stars") == "constraint");
+  f.lang(kEn);
+  CHECK(f.message(p + "/ocop_stars") == "A rated product must have 1 to 5 stars.");
 }
 
 TEST_CASE("form C: priority ranks are unique and within the number of needs") {
@@ -241,7 +259,7 @@ TEST_CASE("form C: the office edits the limits table, not the expressions") {
   limits = edit(limits, "machinery,", ",50,300,", ",50,250,");
   dir.write("support_limits.csv", limits);
   std::string form = read_file(builtin_form_path("c_coop_needs.md"));
-  form = edit(form, "| support_type | new_enterprise |", "| yes |", "| no |");
+  form = edit(form, "| support_activity | new_enterprise |", "| yes |", "| no |");
   CoopNeeds f(1, dir.write("c_coop_needs.md", form));
   f.need(kNeed1, "1", "machinery", "800", "300");
   CHECK(f.value(kNeed1 + "/max_support") == "250");

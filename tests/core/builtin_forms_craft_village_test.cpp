@@ -161,18 +161,20 @@ TEST_CASE("form B: household counts and years are checked, in both languages") {
   CHECK(f.message("/data/b2/hh_trade") ==
         "Số hộ làm nghề phải từ 0 đến tổng số hộ của thôn/bản.");
   f.set("/data/b2/stable_since", "2027");
-  CHECK(f.message("/data/b2/stable_since") == "Năm không hợp lệ (từ 1000 đến năm hiện tại).");
+  CHECK(f.message("/data/b2/stable_since") ==
+        "Năm không hợp lệ: từ năm nghề xuất hiện (hoặc từ năm 1000) đến năm hiện tại.");
   f.set("/data/b5/n_needs", "2");
   f.set("/data/b5/needs[1]/need_type", "infrastructure");
   f.set("/data/b5/needs[1]/need_rank", "1");
-  f.set("/data/b5/needs[2]/need_type", "fair");
+  f.set("/data/b5/needs[2]/need_type", "fair_domestic");
   f.set("/data/b5/needs[2]/need_rank", "1");
   CHECK(f.message("/data/b5/needs[2]/need_rank") ==
         "Thứ tự ưu tiên phải từ 1 đến số nhu cầu và không trùng với nhu cầu khác.");
   f.lang(kEn);
   CHECK(f.message("/data/b2/hh_trade") ==
         "Participating households must be between 0 and the village's total households.");
-  CHECK(f.message("/data/b2/stable_since") == "Not a valid year (1000 to the current year).");
+  CHECK(f.message("/data/b2/stable_since") ==
+        "Not a valid year: from the year the trade appeared (or 1000) to the current year.");
   CHECK(f.message("/data/b5/needs[1]/need_rank") ==
         "The priority rank must be between 1 and the number of needs, and not repeat another "
         "need's rank.");
@@ -192,4 +194,58 @@ TEST_CASE("form B: the recognition decision is asked only of recognised villages
   CHECK(f.relevant("/data/b3/decision_year"));
   f.set("/data/b3/decision_year", "2019");
   CHECK(f.at("/data/b3/decision_year").valid);
+}
+
+TEST_CASE("form B: stable production cannot start before the trade appeared") {
+  BrocadeVillage f;
+  f.set("/data/b2/stable_since", "1940");  // the trade appeared in 1950
+  CHECK(f.condition("/data/b2/stable_since") == "constraint");
+  f.set("/data/b2/stable_since", "1950");
+  CHECK(f.at("/data/b2/stable_since").valid);
+  f.set("/data/b2/year_first", "");  // unknown: only the 1000..this year bound applies
+  f.set("/data/b2/stable_since", "1940");
+  CHECK(f.at("/data/b2/stable_since").valid);
+}
+
+TEST_CASE("form B: the share shown and the 20 % criterion use the same rounded figure") {
+  BrocadeVillage f;
+  f.set("/data/b2/hh_total", "1001");
+  f.set("/data/b2/hh_trade", "200");  // 19.98 %, shown as 20 %
+  CHECK(f.value("/data/b2/trade_share_pct") == "20");
+  CHECK(f.label("/data/b2/trade_share_note") == "Tỷ lệ hộ làm nghề: 20 %");
+  CHECK(f.value(kR + "c_share") == "yes");
+  f.set("/data/b2/hh_trade", "199");  // 19.88 %, shown as 19.9 %
+  CHECK(f.value("/data/b2/trade_share_pct") == "19.9");
+  CHECK(f.value(kR + "c_share") == "no");
+}
+
+TEST_CASE("form B: only a titled artisan links the trade to an artisan") {
+  BrocadeVillage f;
+  CHECK(f.value(kR + "t_link") == "yes");  // a Meritorious Artisan
+  f.set("/data/b2/artisans[1]/artisan_title", "none");
+  CHECK(f.value(kR + "t_link") == "no");  // a named weaver without a title, not the village name
+  f.set("/data/b2/artisans[1]/artisan_title", "");
+  CHECK(f.value(kR + "t_link") == "missing");  // the title is not known yet
+  f.set("/data/b2/artisans[1]/artisan_title", "provincial_artisan");
+  CHECK(f.value(kR + "t_link") == "yes");
+}
+
+TEST_CASE("form B: GPS, revenue for two years, workers and ranked needs with their funding") {
+  BrocadeVillage f;
+  f.set("/data/gps", "22.0210 103.6560 950 10");
+  f.set("/data/b4/revenue_y1", "1200");
+  f.set("/data/b4/revenue_y2", "950");
+  f.set("/data/b4/workers_total", "64");
+  f.set("/data/b4/revenue_y2", "-1");
+  CHECK(f.message("/data/b4/revenue_y2") == "Doanh thu không được âm.");
+  f.set("/data/b4/revenue_y2", "950");
+  f.set("/data/b5/n_needs", "1");
+  f.set("/data/b5/needs[1]/need_type", "showroom");
+  f.set("/data/b5/needs[1]/need_rank", "1");
+  f.set("/data/b5/needs[1]/need_cost", "200");
+  f.set("/data/b5/needs[1]/amount_requested", "150");
+  f.set("/data/b5/needs[1]/funding_source", "provincial");
+  f.set("/data/b5/needs[1]/need_other_state", "no");
+  CHECK(f.value("/data/b5/needs[1]/need_counterpart") == "50");
+  CHECK(f.s->validate().empty());
 }

@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include "core/builtin_forms_fixture.hpp"
+#include "support/scoped_dir.hpp"
 
 using khaosat::test::BuiltinForm;
 using khaosat::test::builtin_form_path;
@@ -13,6 +14,8 @@ using khaosat::test::kEn;
 using khaosat::test::kVi;
 
 namespace {
+
+const std::string kOcop = "/data/a6/ocop_products[1]";
 
 // A tea cooperative in Bình Lư (former Tam Đường district), as an officer records it.
 struct TeaCooperative : BuiltinForm {
@@ -51,20 +54,25 @@ struct TeaCooperative : BuiltinForm {
     set("/data/a5/markets", "province other_provinces export");
     set("/data/a5/export_contract", "yes");
     set("/data/a6/ocop_status", "rated");
-    set("/data/a6/ocop_group", "food");
-    set("/data/a6/ocop_set", "food_tea");
-    set("/data/a6/ocop_stars", "4");
-    set("/data/a6/ocop_cert_date", "2024-03-15");
+    set("/data/a6/n_ocop", "1");
+    set(kOcop + "/ocop_product", "Chè shan tuyết Bình Lư");
+    set(kOcop + "/ocop_group", "food");
+    set(kOcop + "/ocop_set", "food_tea");
+    set(kOcop + "/ocop_stars", "4");
+    set(kOcop + "/ocop_cert_date", "2024-03-15");
     set("/data/a7/support_received", "no");
     set("/data/a7/n_needs", "2");
-    set("/data/a7/needs[1]/need_type", "demo_machinery");
+    set("/data/a7/needs[1]/need_type", "machinery");
     set("/data/a7/needs[1]/need_rank", "1");
     set("/data/a7/needs[1]/need_cost", "600");
-    set("/data/a7/needs[1]/need_counterpart", "300");
+    set("/data/a7/needs[1]/amount_requested", "300");
+    set("/data/a7/needs[1]/funding_source", "national");
     set("/data/a7/needs[1]/need_other_state", "no");
-    set("/data/a7/needs[2]/need_type", "products_fairs");
+    set("/data/a7/needs[2]/need_type", "fair_domestic");
     set("/data/a7/needs[2]/need_rank", "2");
     set("/data/a7/needs[2]/need_cost", "50");
+    set("/data/a7/needs[2]/amount_requested", "50");
+    set("/data/a7/needs[2]/funding_source", "provincial");
     set("/data/a7/needs[2]/need_other_state", "no");
     set("/data/a8/consent", "OK");
   }
@@ -72,7 +80,7 @@ struct TeaCooperative : BuiltinForm {
 
 }  // namespace
 
-TEST_CASE("form A: a tea cooperative in a commune is eligible, with both priority flags") {
+TEST_CASE("form A: a tea cooperative in a commune is in scope, with both priority flags") {
   TeaCooperative f;
   CHECK(f.value("/data/a0/former_district") == "h_tam_duong");
   CHECK(f.value("/data/a2/flag_local_material") == "yes");
@@ -81,15 +89,17 @@ TEST_CASE("form A: a tea cooperative in a commune is eligible, with both priorit
   CHECK(f.value("/data/result/eligibility") == "eligible");
   CHECK(f.value("/data/rule_version") == "ND45+235");
   CHECK(f.value("/data/a6/ocop_rule_version") == "QD148");
-  CHECK(f.chosen("/data/result/eligibility") == "Đủ điều kiện");
+  // Only the beneficiary type is checked: "in scope", not "eligible" (thuộc đối tượng).
+  CHECK(f.chosen("/data/result/eligibility") == "Thuộc đối tượng");
   for (const char* note : {"loc_review", "legal_review", "sector_review"})
     CHECK_FALSE(f.relevant(std::string("/data/result/") + note));
-  CHECK(f.value("/data/a6/ocop_cert_age_months") == "32");
-  CHECK(f.value("/data/a6/ocop_cert_expired") == "no");
-  CHECK_FALSE(f.relevant("/data/a6/ocop_cert_warning"));
+  CHECK(f.value(kOcop + "/ocop_cert_age_months") == "32");
+  CHECK(f.value(kOcop + "/ocop_cert_expired") == "no");
+  CHECK_FALSE(f.relevant(kOcop + "/ocop_cert_warning"));
+  CHECK(f.value("/data/a7/needs[1]/need_counterpart") == "300");
   CHECK(f.s->validate().empty());
   f.lang(kEn);
-  CHECK(f.chosen("/data/result/eligibility") == "Eligible");
+  CHECK(f.chosen("/data/result/eligibility") == "In scope");
   CHECK(f.chosen("/data/a3/flag_50_workers") == "Yes");
   CHECK(f.label("/data/a3/flag_50_workers") == "Priority: 50 or more workers (TT 46/2012)");
   auto done = f.s->finalize();
@@ -103,21 +113,28 @@ TEST_CASE("form A: a tea cooperative in a commune is eligible, with both priorit
 TEST_CASE("form A: the 38 communes and wards of Lai Châu, filtered by former district") {
   BuiltinForm f(builtin_form_path("a_establishment.md"));
   CHECK(f.at("/data/a0/commune").choices.size() == 38);
+  // A unit made from former units of two districts is listed under both (forms/communes.csv).
   f.set("/data/a0/district_filter", "h_muong_te");
-  CHECK(f.choices("/data/a0/commune") == "bum_nua bum_to muong_te thu_lum pa_u mu_ca ta_tong");
+  CHECK(f.choices("/data/a0/commune") ==
+        "hua_bum bum_nua bum_to muong_te thu_lum pa_u mu_ca ta_tong");
+  f.set("/data/a0/district_filter", "h_tam_duong");
+  CHECK(f.choices("/data/a0/commune") ==
+        "ban_bo binh_lu ta_leng khun_ha sin_suoi_ho tan_phong");
   f.set("/data/a0/district_filter", "tp_lai_chau");
   CHECK(f.choices("/data/a0/commune") == "tan_phong doan_ket");
   f.set("/data/a0/commune", "doan_ket");
-  CHECK(f.value("/data/a0/former_district") == "tp_lai_chau");
+  CHECK(f.value("/data/a0/former_district") == "tp_lai_chau h_phong_tho");
   CHECK(f.chosen("/data/a0/commune") == "Phường Đoàn Kết");
   f.lang(kEn);
   CHECK(f.chosen("/data/a0/commune") == "Đoàn Kết ward");
   f.set("/data/a0/district_filter", "");
   CHECK(f.at("/data/a0/commune").choices.size() == 38);
-  CHECK(f.at("/data/a0/former_district").value == "tp_lai_chau");
+  CHECK(f.at("/data/a0/former_district").value == "tp_lai_chau h_phong_tho");
+  f.set("/data/a0/commune", "binh_lu");
+  CHECK(f.value("/data/a0/former_district") == "h_tam_duong");
 }
 
-TEST_CASE("form A: what is not clearly eligible is sent for review, with the reason") {
+TEST_CASE("form A: what is not clearly in scope is sent for review, with the reason") {
   TeaCooperative f;
   SUBCASE("a ward: the city's class is unverified") {
     f.set("/data/a0/commune", "tan_phong");
@@ -143,7 +160,20 @@ TEST_CASE("form A: what is not clearly eligible is sent for review, with the rea
     CHECK(f.label("/data/result/legal_review") ==
           "Legal form: an unregistered household or another form; to be reviewed.");
   }
-  SUBCASE("a household business is eligible (Decree 45 Art. 1.2a)") {
+  SUBCASE("a cleaner-production facility: no limit on location or size (Art. 1.2b)") {
+    f.set("/data/a0/commune", "tan_phong");
+    f.set("/data/a1/legal_form", "other");
+    f.set("/data/a1/legal_form_other", "Công ty cổ phần");
+    CHECK(f.value("/data/result/eligibility") == "review");
+    f.set("/data/a2/cleaner_production", "yes");
+    CHECK(f.value("/data/result/loc_check") == "yes");
+    CHECK(f.value("/data/result/legal_check") == "yes");
+    CHECK(f.value("/data/result/eligibility") == "eligible");
+    CHECK_FALSE(f.relevant("/data/result/loc_review"));
+    f.set("/data/a1/legal_form", "unregistered");  // still a question for the office
+    CHECK(f.value("/data/result/legal_check") == "review");
+  }
+  SUBCASE("a household business is in scope (Decree 45 Art. 1.2a)") {
     f.set("/data/a1/legal_form", "household_business");
     CHECK(f.value("/data/result/eligibility") == "eligible");
   }
@@ -226,40 +256,41 @@ TEST_CASE("form A: the priority flags of TT 46/2012 at their thresholds") {
 
 TEST_CASE("form A: OCOP group to product set, and the certificate expiry warning") {
   TeaCooperative f;
-  CHECK(f.at("/data/a6/ocop_set").choices.size() == 13);  // food has 13 sets
-  f.set("/data/a6/ocop_group", "beverage");
-  CHECK(f.choices("/data/a6/ocop_set") ==
+  CHECK(f.at(kOcop + "/ocop_set").choices.size() == 13);  // food has 13 sub-groups
+  f.set(kOcop + "/ocop_group", "beverage");
+  CHECK(f.choices(kOcop + "/ocop_set") ==
         "bev_white_liquor bev_other_alcohol bev_water bev_other_soft");
-  CHECK(f.value("/data/a6/ocop_set") == "");  // tea is not a beverage set
-  f.set("/data/a6/ocop_set", "bev_white_liquor");
-  f.set("/data/a6/ocop_group", "tourism");
-  CHECK(f.choices("/data/a6/ocop_set") == "tour_community");
+  CHECK(f.value(kOcop + "/ocop_set") == "");  // tea is not a beverage set
+  f.set(kOcop + "/ocop_set", "bev_white_liquor");
+  f.set(kOcop + "/ocop_group", "tourism");
+  CHECK(f.choices(kOcop + "/ocop_set") == "tour_community");
 
   // Valid 36 months (the ocop_stars table): issued 26/11/2023, expired on 26/11/2026.
-  f.set("/data/a6/ocop_cert_date", "2023-11-27");
-  CHECK(f.value("/data/a6/ocop_cert_age_months") == "35");
-  CHECK(f.value("/data/a6/ocop_cert_expired") == "no");
-  f.set("/data/a6/ocop_cert_date", "2023-11-26");
-  CHECK(f.value("/data/a6/ocop_cert_age_months") == "36");
-  CHECK(f.value("/data/a6/ocop_cert_expired") == "yes");
-  CHECK(f.label("/data/a6/ocop_cert_warning") ==
+  f.set(kOcop + "/ocop_cert_date", "2023-11-27");
+  CHECK(f.value(kOcop + "/ocop_cert_age_months") == "35");
+  CHECK(f.value(kOcop + "/ocop_cert_expired") == "no");
+  f.set(kOcop + "/ocop_cert_date", "2023-11-26");
+  CHECK(f.value(kOcop + "/ocop_cert_age_months") == "36");
+  CHECK(f.value(kOcop + "/ocop_cert_expired") == "yes");
+  CHECK(f.label(kOcop + "/ocop_cert_warning") ==
         "Cảnh báo: giấy chứng nhận OCOP đã quá 36 tháng kể từ ngày cấp, cần đánh giá, xếp hạng "
         "lại.");
   f.lang(kEn);
-  CHECK(f.label("/data/a6/ocop_cert_warning") ==
+  CHECK(f.label(kOcop + "/ocop_cert_warning") ==
         "Warning: the OCOP certificate is 36 months or more past its date of issue and needs "
         "re-rating.");
-  f.set("/data/a6/ocop_cert_date", "2027-01-01");
-  CHECK(f.message("/data/a6/ocop_cert_date") == "The certificate date cannot be in the future.");
+  f.set(kOcop + "/ocop_cert_date", "2027-01-01");
+  CHECK(f.message(kOcop + "/ocop_cert_date") == "The certificate date cannot be in the future.");
 
   // 1-2 stars are not recognised: no certificate is asked.
-  f.set("/data/a6/ocop_stars", "2");
-  CHECK(f.value("/data/a6/ocop_cert_months") == "");
-  CHECK_FALSE(f.relevant("/data/a6/ocop_cert_date"));
+  f.set(kOcop + "/ocop_stars", "2");
+  CHECK(f.value(kOcop + "/ocop_cert_months") == "");
+  CHECK_FALSE(f.relevant(kOcop + "/ocop_cert_date"));
   // Not taking part: the whole block is skipped.
   f.set("/data/a6/ocop_status", "none");
-  CHECK_FALSE(f.relevant("/data/a6/ocop_group"));
-  CHECK_FALSE(f.relevant("/data/a6/ocop_stars"));
+  CHECK_FALSE(f.relevant("/data/a6/n_ocop"));
+  CHECK_FALSE(f.relevant("/data/a6/ocop_products"));
+  CHECK_FALSE(f.relevant(kOcop + "/ocop_stars"));
   CHECK_FALSE(f.relevant("/data/a6/ocop_rule_version"));
 }
 
@@ -269,20 +300,20 @@ TEST_CASE("form A: ranked needs, and other state funding marks a need ineligible
   f.set("/data/a7/needs[2]/need_other_state", "yes");
   CHECK(f.value("/data/a7/needs[2]/need_status") == "ineligible");
   CHECK(f.chosen("/data/a7/needs[2]/need_status") ==
-        "Không đủ điều kiện: đã có ngân sách nhà nước khác (TTLT 26/2014, Điều 7)");
+        "Không đủ điều kiện: hạng mục đã có ngân sách nhà nước khác hỗ trợ (TT 28/2018/TT-BTC)");
   CHECK(f.s->validate().empty());  // marked, not blocked: the office decides
   f.set("/data/a7/needs[2]/need_rank", "1");
   CHECK(f.message("/data/a7/needs[2]/need_rank") ==
         "Thứ tự ưu tiên phải từ 1 đến số nhu cầu và không trùng với nhu cầu khác.");
-  f.set("/data/a7/needs[2]/need_counterpart", "80");  // more than the 50 M budget
+  f.set("/data/a7/needs[2]/amount_requested", "80");  // more than the 50 M budget
   f.lang(kEn);
   CHECK(f.chosen("/data/a7/needs[2]/need_status") ==
-        "Ineligible: already has other state funding (TTLT 26/2014, Art. 7)");
+        "Ineligible: the item already has other state funding (TT 28/2018/TT-BTC)");
   CHECK(f.message("/data/a7/needs[1]/need_rank") ==
         "The priority rank must be between 1 and the number of needs, and not repeat another "
         "need's rank.");
-  CHECK(f.message("/data/a7/needs[2]/need_counterpart") ==
-        "Counterpart funds must be between 0 and the estimated budget.");
+  CHECK(f.message("/data/a7/needs[2]/amount_requested") ==
+        "The amount requested must be more than 0 and no more than the estimated budget.");
   f.set("/data/a7/n_needs", "4");
   CHECK(f.message("/data/a7/n_needs") == "Register 0 to 3 needs.");
 }
@@ -305,4 +336,68 @@ TEST_CASE("form A: certificates, markets and the export contract") {
   CHECK(f.message("/data/a1/phone") == "Not a valid phone number (for example 0912345678).");
   f.set("/data/a1/phone", "+84912345678");
   CHECK(f.at("/data/a1/phone").valid);
+}
+
+TEST_CASE("form A: OCOP products as a repeat, and a rated product has 1 to 5 stars") {
+  TeaCooperative f;
+  f.set("/data/a6/n_ocop", "2");
+  const std::string second = "/data/a6/ocop_products[2]";
+  f.set(second + "/ocop_product", "Chè đen Bình Lư");
+  f.set(second + "/ocop_group", "food");
+  f.set(second + "/ocop_set", "food_tea");
+  f.set(second + "/ocop_stars", "not_rated");
+  CHECK(f.condition(second + "/ocop_stars") == "constraint");
+  CHECK(f.message(second + "/ocop_stars") ==
+        "Sản phẩm đã được đánh giá, xếp hạng phải có hạng sao từ 1 đến 5.");
+  f.lang(kEn);
+  CHECK(f.message(second + "/ocop_stars") == "A rated product must have 1 to 5 stars.");
+  CHECK(f.label(second + "/ocop_cert_date") == "Date of the recognition decision");
+  f.set(second + "/ocop_stars", "3");
+  f.set(second + "/ocop_cert_date", "2025-06-01");
+  CHECK(f.at(second + "/ocop_stars").valid);
+  CHECK(f.value(second + "/ocop_cert_expired") == "no");
+  CHECK(f.label(kOcop + "/ocop_set") == "OCOP sub-group (QĐ 148/QĐ-TTg)");
+  // A producer planning to take part names its products; no stars are asked.
+  f.set("/data/a6/ocop_status", "planned");
+  CHECK_FALSE(f.relevant(kOcop + "/ocop_stars"));
+  CHECK(f.relevant(kOcop + "/ocop_group"));
+  f.set("/data/a6/n_ocop", "0");
+  CHECK(f.condition("/data/a6/n_ocop") == "constraint");
+}
+
+TEST_CASE("form A: the year of an outstanding-product title, the source of support received") {
+  TeaCooperative f;
+  CHECK_FALSE(f.relevant("/data/a6/outstanding_year"));
+  f.set("/data/a6/outstanding_level", "province");
+  CHECK(f.relevant("/data/a6/outstanding_year"));
+  f.set("/data/a6/outstanding_year", "2027");
+  CHECK(f.message("/data/a6/outstanding_year") == "Năm không hợp lệ (từ 2000 đến năm hiện tại).");
+  f.set("/data/a6/outstanding_year", "2024");
+  CHECK(f.at("/data/a6/outstanding_year").valid);
+  f.set("/data/a7/support_received", "yes");
+  f.set("/data/a7/received[1]/rec_year", "2023");
+  f.set("/data/a7/received[1]/rec_type", "machinery");
+  CHECK(f.choices("/data/a7/received[1]/rec_source") == "national provincial other");
+  f.set("/data/a7/received[1]/rec_source", "national");
+  CHECK(f.at("/data/a7/received[1]/rec_source").valid);
+}
+
+TEST_CASE("form A: the location check reads the office's commune table") {
+  // The office confirms Lai Châu's class III: both wards in scope, in forms/communes.csv only.
+  khaosat::test::ScopedDir dir;
+  std::string table = khaosat::test::form_text("communes.csv");
+  for (const char* ward : {"tan_phong,", "doan_ket,"}) {
+    auto at = table.find(ward);
+    REQUIRE(at != std::string::npos);
+    auto p = table.find(",review,", at);
+    REQUIRE(p != std::string::npos);
+    table.replace(p, 8, ",yes,");
+  }
+  dir.write("communes.csv", table);
+  BuiltinForm f(dir.write("a_establishment.md", khaosat::test::form_text("a_establishment.md")));
+  f.set("/data/a0/commune", "doan_ket");
+  f.set("/data/a1/legal_form", "coop");
+  f.set("/data/a2/sector", "a");
+  CHECK(f.value("/data/result/loc_check") == "yes");
+  CHECK(f.value("/data/result/eligibility") == "eligible");
 }

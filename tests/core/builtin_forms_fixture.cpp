@@ -1,6 +1,12 @@
 #include "core/builtin_forms_fixture.hpp"
 
+#include <fstream>
+#include <iterator>
+
 #include "khaosat/tools/fill_script.hpp"
+#include "model/tree.hpp"
+#include "xform/external_data.hpp"
+#include "xlsform/workbook.hpp"
 
 namespace khaosat::test {
 
@@ -9,6 +15,41 @@ using namespace khaosat::tools;
 
 std::string builtin_form_path(std::string_view file) {
   return std::string(KHAOSAT_SOURCE_DIR) + "/forms/" + std::string(file);
+}
+
+std::string form_text(std::string_view file) {
+  std::ifstream in(builtin_form_path(file), std::ios::binary);
+  REQUIRE_MESSAGE(in.good(), builtin_form_path(file));
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+TableRows read_table(std::string_view file) {
+  Tree tree;
+  Status st = xform_detail::csv_to_tree(form_text(file), std::string(file), tree);
+  REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
+  TableRows rows;
+  for (const Node* item : tree.root()->children) {
+    auto& row = rows.emplace_back();
+    for (const Node* cell : item->children) row[std::string(cell->name)] = cell->value;
+  }
+  return rows;
+}
+
+TableRows choice_rows(std::string_view form, std::string_view list) {
+  auto wb = xlsform::read_workbook(builtin_form_path(form));
+  REQUIRE_MESSAGE(wb.ok(), (wb.ok() ? "" : wb.error().message));
+  const xlsform::Sheet* choices = wb->sheet("choices");
+  REQUIRE(choices != nullptr);
+  std::size_t list_col = choices->column("list_name");
+  REQUIRE(list_col != std::string::npos);
+  TableRows rows;
+  for (const auto& r : choices->rows) {
+    if (r.cells[list_col] != list) continue;
+    auto& row = rows.emplace_back();
+    for (std::size_t c = 0; c < choices->headers.size(); ++c)
+      if (c != list_col) row[choices->headers[c]] = r.cells[c];
+  }
+  return rows;
 }
 
 BuiltinForm::BuiltinForm(const std::string& path, const char* now, const FormLoadOptions& load) {

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -24,6 +25,16 @@ inline constexpr const char* kSurveyNow = "2026-11-26T03:00:00Z";
 
 // forms/<file> in the source tree.
 std::string builtin_form_path(std::string_view file);
+
+// Rows of a table, each as header -> cell.
+using TableRows = std::vector<std::map<std::string, std::string>>;
+// forms/<file>, an office table (CSV) read with the engine's CSV reader. REQUIREs it reads.
+TableRows read_table(std::string_view file);
+// The rows of choice list `list` in the choices sheet of forms/<form>, in order. REQUIREs the form
+// reads as a workbook.
+TableRows choice_rows(std::string_view form, std::string_view list);
+// The whole text of forms/<file>.
+std::string form_text(std::string_view file);
 
 struct BuiltinForm {
   // Loads `path` (a built-in form or an edited copy of one) and starts a session at `now`, in the

@@ -83,9 +83,9 @@ TEST_CASE("built-in forms: each compiles, in Vietnamese and English, Vietnamese 
     const char* id;
     int repeats;
   };
-  for (const Expect& e : {Expect{"a_establishment.md", "lc_establishment", 4},
+  for (const Expect& e : {Expect{"a_establishment.md", "lc_establishment", 5},
                           Expect{"b_craft_village.md", "lc_craft_village", 2},
-                          Expect{"c_coop_needs.md", "lc_coop_needs", 1}}) {
+                          Expect{"c_coop_needs.md", "lc_coop_needs", 2}}) {
     CAPTURE(e.file);
     auto form = load_form(builtin_form_path(e.file));
     REQUIRE_MESSAGE(form.ok(), (form.ok() ? "" : form.error().message));
@@ -106,7 +106,8 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
     CHECK(v["/data/result/eligibility"] == "eligible");
     CHECK(v["/data/a2/flag_local_material"] == "yes");
     CHECK(v["/data/a3/flag_50_workers"] == "yes");
-    CHECK(v["/data/a6/ocop_cert_expired"] == "no");
+    CHECK(v["/data/a6/ocop_products[1]/ocop_cert_expired"] == "no");
+    CHECK(v["/data/a7/needs[1]/need_counterpart"] == "300");
     CHECK(v["/data/a7/needs[2]/need_status"] == "ineligible");
     CHECK(v["/data/meta/instanceName"] == "HTX Chè Bình Lư – Bản Thẳm");
     CHECK(doc["snapshots"].back()["language"] == kEn);
@@ -130,8 +131,9 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
           "constraint: Female workers cannot exceed the total number of workers.");
     CHECK(violations["/data/a5/certificates"] ==
           "constraint: \"None\" cannot be ticked together with a certificate.");
-    CHECK(violations["/data/a7/needs[2]/need_counterpart"] ==
-          "constraint: Counterpart funds must be between 0 and the estimated budget.");
+    CHECK(violations["/data/a7/needs[2]/amount_requested"] ==
+          "constraint: The amount requested must be more than 0 and no more than the estimated "
+          "budget.");
   }
   SUBCASE("B: the brocade village") {
     json doc = run_script("b_craft_village", "b_craft_village.meets");
@@ -165,22 +167,22 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
     CHECK(v["/data/c2/needs[3]/max_support"] == "40");
     CHECK(v["/data/c_total/total_requested"] == "840");
     CHECK(v["/data/c_total/total_counterpart"] == "2000");
+    CHECK(v["/data/c1/flag_local_material"] == "yes");
+    CHECK(v["/data/c1/ocop_products[1]/ocop_stars"] == "4");
     CHECK(v["/data/meta/instanceName"] == "HTX Nông nghiệp Thanh Xuân (6200123456)");
     CHECK(doc["submission"]["status"] == "ready");
   }
-  SUBCASE("C: a blocked need and broken ranks") {
-    json doc = run_script("c_coop_needs", "c_coop_needs.blocked");
-    check_script_run(doc, "c_coop_needs.blocked");
+  SUBCASE("C: an ineligible need (other state funding) and broken ranks") {
+    json doc = run_script("c_coop_needs", "c_coop_needs.ineligible");
+    check_script_run(doc, "c_coop_needs.ineligible");
     auto v = final_values(doc);
-    CHECK(v["/data/c2/needs[2]/row_status"] == "blocked");
+    CHECK(v["/data/c2/needs[2]/need_status"] == "ineligible");
     CHECK(v["/data/c2/needs[1]/max_support"] == "10");
-    CHECK(v["/data/c_total/blocked_rows"] == "1");
+    CHECK(v["/data/c_total/ineligible_rows"] == "1");
     std::map<std::string, std::string> violations;
     for (const json& x : doc["submission"]["violations"])
       violations[x["ref"]] = x["condition"].get<std::string>() + ": " + x.value("message", "");
-    CHECK(violations["/data/c2/needs[2]/other_state_funding"] ==
-          "constraint: Blocked: this item already has other state funding (TTLT 26/2014, Art. "
-          "7). Remove this need or choose another item.");
+    CHECK(violations.count("/data/c2/needs[2]/other_state_funding") == 0);  // kept, marked
     CHECK(violations["/data/c2/needs[2]/rank"] ==
           "constraint: The priority rank must be between 1 and the number of needs, and not "
           "repeat another need's rank.");
