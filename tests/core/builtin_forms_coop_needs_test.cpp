@@ -190,10 +190,7 @@ TEST_CASE("form C: workers, local raw materials, export contract and OCOP produc
   CHECK(f.label("/data/c1/director") == "Người đại diện theo pháp luật");
   f.set("/data/c1/n_ocop", "1");
   const std::string p = "/data/c1/ocop_products[1]";
-  f.set(p + "/ocop_product", "Gạo Séng Cù Thanh Xuân");
-  f.set(p + "/ocop_group", "food");
-  f.set(p + "/ocop_set", "food_grains");
-  f.set(p + "/ocop_stars", "4");
+  f.ocop_product(p, "Gạo Séng Cù Thanh Xuân", "food", "food_grains", "4");
   f.set(p + "/ocop_cert_date", "2024-09-10");
   CHECK(f.at(p + "/ocop_stars").valid);
   f.set(p + "/ocop_stars", "not_rated");

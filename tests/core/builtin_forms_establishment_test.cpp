@@ -55,10 +55,7 @@ struct TeaCooperative : BuiltinForm {
     set("/data/a5/export_contract", "yes");
     set("/data/a6/ocop_status", "rated");
     set("/data/a6/n_ocop", "1");
-    set(kOcop + "/ocop_product", "Chè shan tuyết Bình Lư");
-    set(kOcop + "/ocop_group", "food");
-    set(kOcop + "/ocop_set", "food_tea");
-    set(kOcop + "/ocop_stars", "4");
+    ocop_product(kOcop, "Chè shan tuyết Bình Lư", "food", "food_tea", "4");
     set(kOcop + "/ocop_cert_date", "2024-03-15");
     set("/data/a7/support_received", "no");
     set("/data/a7/n_needs", "2");
@@ -342,10 +339,7 @@ TEST_CASE("form A: OCOP products as a repeat, and a rated product has 1 to 5 sta
   TeaCooperative f;
   f.set("/data/a6/n_ocop", "2");
   const std::string second = "/data/a6/ocop_products[2]";
-  f.set(second + "/ocop_product", "Chè đen Bình Lư");
-  f.set(second + "/ocop_group", "food");
-  f.set(second + "/ocop_set", "food_tea");
-  f.set(second + "/ocop_stars", "not_rated");
+  f.ocop_product(second, "Chè đen Bình Lư", "food", "food_tea", "not_rated");
   CHECK(f.condition(second + "/ocop_stars") == "constraint");
   CHECK(f.message(second + "/ocop_stars") ==
         "Sản phẩm đã được đánh giá, xếp hạng phải có hạng sao từ 1 đến 5.");

@@ -98,6 +98,15 @@ void BuiltinForm::set(std::string_view ref, std::string_view value) {
                                      << ") failed: " << (st.ok() ? "" : st.error().message));
 }
 
+void BuiltinForm::ocop_product(const std::string& row, std::string_view name,
+                               std::string_view group, std::string_view sub_group,
+                               std::string_view stars) {
+  set(row + "/ocop_product", name);
+  set(row + "/ocop_group", group);
+  set(row + "/ocop_set", sub_group);
+  if (!stars.empty()) set(row + "/ocop_stars", stars);
+}
+
 void BuiltinForm::lang(std::string_view language) {
   Status st = s->set_language(language);
   REQUIRE_MESSAGE(st.ok(), "set_language(" << language << ") failed");

@@ -55,6 +55,9 @@ struct BuiltinForm {
   std::string choices(std::string_view ref) const;
   // answer() that REQUIREs success.
   void set(std::string_view ref, std::string_view value);
+  // One OCOP product row (forms A and C): name, group, sub-group and stars ("" leaves stars out).
+  void ocop_product(const std::string& row, std::string_view name, std::string_view group,
+                    std::string_view sub_group, std::string_view stars);
   void lang(std::string_view language);
 
   core::Form form;
