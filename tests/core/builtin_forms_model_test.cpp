@@ -254,7 +254,7 @@ TEST_CASE("built-in forms: messages cite TT 28/2018/TT-BTC, not the superseded T
   CHECK(form_text("a_establishment.md").find("TT 28/2018/TT-BTC") != std::string::npos);
 }
 
-TEST_CASE("built-in forms: sector labels do not claim Art. 5's lettering; d names machinery repair") {
+TEST_CASE("built-in forms: sector labels do not claim Art. 5's lettering, and d names machinery repair") {
   for (const char* form : {"a_establishment.md", "c_coop_needs.md"}) {
     CAPTURE(form);
     for (auto& row : choice_rows(form, "nd45_sector")) {
