@@ -189,14 +189,16 @@ int main(int argc, char** argv) {
   int passed = 0, failed = 0, known_count = 0;
   std::set<std::string> ran;  // forms compared in this run
   for (const fs::path& g : files) {
-    // form.xml.json[.gz] / form.xml.seed1.json[.gz]
+    // form.xml.json[.gz] / form.xml.seed1.json[.gz] / form.xml.script-NAME.json[.gz] (a script
+    // written by hand, golden-xforms/)
     std::string rel = fs::relative(g, golden).string();
     std::string form_rel = rel.substr(0, rel.rfind(".json"));
     std::string script_rel;
     std::smatch m;
     // Forms are XForms (.xml) or XLSForm sources (.xlsx, .md, .csv: golden-xlsform/, whose
     // goldens the oracle recorded on the XForm `khaosat form convert` wrote for the source).
-    if (std::regex_match(form_rel, m, std::regex("(.*\\.(xml|xlsx|md|csv))\\.(seed\\d+)$"))) {
+    if (std::regex_match(form_rel, m,
+                         std::regex("(.*\\.(xml|xlsx|md|csv))\\.(seed\\d+|script-[A-Za-z0-9_-]+)$"))) {
       // Copy the matches out before form_rel, which they point into, changes.
       std::string form = m[1], seed = m[3];
       form_rel = form;

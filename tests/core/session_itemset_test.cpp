@@ -148,3 +148,71 @@ TEST_CASE("session itemset: a missing attachment is a load error naming it") {
   blank.missing_blank = true;
   CHECK(load_form(path, blank).ok());
 }
+
+// jr:choice-name() on choices from secondary instances (inline with itext labels, inline plain,
+// external CSV and XML), in calculations, in repeats and in label outputs, before and after a
+// language switch. ODK's engine re-runs every computation that reads the language (jr:itext,
+// jr:choice-name) when it changes; expected values are odk-oracle's (--labels).
+TEST_CASE("session itemset: jr:choice-name of secondary-instance choices follows the language") {
+  ScopedDir dir;
+  dir.write("towns.csv", "name,label\nhn,Hanoi\nhue,Hue City\n");
+  dir.write("rivers.xml",
+            "<root><item><name>red</name><label>Red River</label></item>"
+            "<item><name>mk</name><label>Mekong</label></item></root>");
+  const std::string itext = R"X(<itext>
+    <translation lang="en" default="true()"><text id="c-a"><value>Apple</value></text><text id="c-b"><value>Banana</value></text>
+      <text id="note"><value>You chose <output value="jr:choice-name(/data/fruit, '/data/fruit')"/>.</value></text></translation>
+    <translation lang="fr"><text id="c-a"><value>Pomme</value></text><text id="c-b"><value>Banane</value></text>
+      <text id="note"><value>Vous avez choisi <output value="jr:choice-name(/data/fruit, '/data/fruit')"/>.</value></text></translation></itext>
+    <instance id="fruits"><root><item><name>a</name><itextId>c-a</itextId></item><item><name>b</name><itextId>c-b</itextId></item></root></instance>
+    <instance id="towns" src="jr://file-csv/towns.csv"/><instance id="rivers" src="jr://file/rivers.xml"/>)X";
+  const std::string items = R"X(<value ref="name"/><label ref="label"/></itemset>)X";
+  std::string path = dir.write(
+      "cn.xml",
+      xform(R"X(<data id="cn"><fruit/><town/><river/><n_fruit/><n_town/><n_river/><note/><plain/><rep><rq/><rn/></rep></data>)X",
+            R"X(<bind nodeset="/data/n_fruit" calculate="jr:choice-name(/data/fruit, '/data/fruit')"/>
+                <bind nodeset="/data/n_town" calculate="jr:choice-name(/data/town, '/data/town')"/>
+                <bind nodeset="/data/n_river" calculate="jr:choice-name(/data/river, '/data/river')"/>
+                <bind nodeset="/data/rep/rn" calculate="jr:choice-name(../rq, '../rq')"/>
+                <bind nodeset="/data/note" readonly="true()"/><bind nodeset="/data/plain" readonly="true()"/>)X",
+            R"X(<select1 ref="/data/fruit"><itemset nodeset="instance('fruits')/root/item"><value ref="name"/><label ref="jr:itext(itextId)"/></itemset></select1>
+                <select1 ref="/data/town"><itemset nodeset="instance('towns')/root/item">)X" + items + R"X(</select1>
+                <select1 ref="/data/river"><itemset nodeset="instance('rivers')/root/item">)X" + items + R"X(</select1>
+                <input ref="/data/note"><label ref="jr:itext('note')"/></input>
+                <input ref="/data/plain"><label>Town: <output value="jr:choice-name(/data/town, '/data/town')"/>; fruit: <output value="jr:choice-name(/data/fruit, '/data/fruit')"/></label></input>
+                <repeat nodeset="/data/rep"><select1 ref="/data/rep/rq"><label>In repeat: <output value="jr:choice-name(../rq, '../rq')"/></label>
+                  <itemset nodeset="instance('fruits')/root/item"><value ref="name"/><label ref="jr:itext(itextId)"/></itemset></select1></repeat>)X",
+            itext));
+  auto form = load_form(path);
+  REQUIRE_MESSAGE(form.ok(), (form.ok() ? "" : form.error().message));
+  auto started = FormSession::start(*form, SessionOptions{khaosat::test::fixed_env(), ""});
+  REQUIRE(started.ok());
+  FormSession& s = **started;
+  auto value = [&](const char* ref) { return s.node(ref)->value; };
+  auto label = [&](const char* ref) { return s.node(ref)->label; };
+  REQUIRE(s.answer("/data/fruit", "b").ok());
+  REQUIRE(s.answer("/data/town", "hue").ok());
+  REQUIRE(s.answer("/data/river", "mk").ok());
+  REQUIRE(s.answer("/data/rep[1]/rq", "a").ok());
+  CHECK(value("/data/n_fruit") == "Banana");
+  CHECK(value("/data/n_town") == "Hue City");
+  CHECK(value("/data/n_river") == "Mekong");
+  CHECK(value("/data/rep[1]/rn") == "Apple");
+  CHECK(label("/data/note") == "You chose Banana.");
+  CHECK(label("/data/plain") == "Town: Hue City; fruit: Banana");
+  CHECK(label("/data/rep[1]/rq") == "In repeat: Apple");
+
+  REQUIRE(s.set_language("fr").ok());
+  CHECK(value("/data/n_fruit") == "Banane");
+  CHECK(value("/data/n_town") == "Hue City");
+  CHECK(value("/data/rep[1]/rn") == "Pomme");
+  CHECK(label("/data/note") == "Vous avez choisi Banane.");
+  CHECK(label("/data/plain") == "Town: Hue City; fruit: Banane");
+  CHECK(label("/data/rep[1]/rq") == "In repeat: Pomme");
+  CHECK(s.instance_xml().find("<n_fruit>Banane</n_fruit>") != std::string::npos);
+
+  REQUIRE(s.answer("/data/rep[1]/rq", "b").ok());
+  REQUIRE(s.set_language("en").ok());
+  CHECK(value("/data/n_fruit") == "Banana");
+  CHECK(value("/data/rep[1]/rn") == "Banana");
+}

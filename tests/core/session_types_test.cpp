@@ -194,3 +194,43 @@ TEST_CASE("session types: rank requires every option and keeps the user's order"
   s.set("/data/rk", "c a b");
   CHECK(s.value("/data/rk") == "c a b");
 }
+
+// A rank's value as ODK's engine normalises it (RankControl): blank stays blank; otherwise the
+// values that are options, in the order given, each once, then every option not listed, in
+// option order. This applies to form defaults, calculations and answers, and again when a
+// choice filter changes the options. Expected values are odk-oracle's.
+TEST_CASE("session types: a rank's default and calculated values are completed with every option") {
+  const std::string items =
+      R"X(<item><value>a</value></item><item><value>b</value></item><item><value>c</value></item>)X";
+  std::string body;
+  for (const char* q : {"full", "partial", "unknown", "spaces", "empty", "calc", "dup", "lone"})
+    body += std::string("<odk:rank ref=\"/data/") + q + "\">" + items + "</odk:rank>";
+  Session s(xform(
+      R"X(<data id="rk"><full>c a b</full><partial>b</partial><unknown>z b</unknown><spaces>  c   b a </spaces><empty/><calc/><dup>a a b</dup><lone>z</lone></data>)X",
+      R"X(<bind nodeset="/data/calc" type="odk:rank" calculate="'b x a'"/>)X", body));
+  CHECK(s.value("/data/full") == "c a b");
+  CHECK(s.value("/data/partial") == "b a c");
+  CHECK(s.value("/data/unknown") == "b a c");
+  CHECK(s.value("/data/spaces") == "c b a");
+  CHECK(s.value("/data/empty") == "");
+  CHECK(s.value("/data/calc") == "b a c");
+  CHECK(s.value("/data/dup") == "a b c");
+  CHECK(s.value("/data/lone") == "a b c");  // no listed value is an option: the options alone
+  CHECK(s->instance_xml().find("<partial>b a c</partial>") != std::string::npos);
+  s.set("/data/full", "b c a a");
+  CHECK(s.value("/data/full") == "b c a");
+}
+
+TEST_CASE("session types: a rank follows its filtered options") {
+  Session s(xform(
+      R"X(<data id="rkf"><lim>3</lim><rk>c b a</rk><n/></data>)X",
+      R"X(<bind nodeset="/data/lim" type="int"/><bind nodeset="/data/n" calculate="/data/rk"/>)X",
+      R"X(<input ref="/data/lim"/><odk:rank ref="/data/rk"><itemset nodeset="instance('o')/root/item[position() &lt;= /data/lim]"><value ref="v"/><label ref="v"/></itemset></odk:rank>)X",
+      R"X(<instance id="o"><root><item><v>a</v></item><item><v>b</v></item><item><v>c</v></item><item><v>d</v></item></root></instance>)X"));
+  CHECK(s.value("/data/rk") == "c b a");
+  s.set("/data/lim", "4");
+  CHECK(s.value("/data/rk") == "c b a d");
+  CHECK(s.value("/data/n") == "c b a d");  // XPath sees the normalised value
+  s.set("/data/lim", "2");
+  CHECK(s.value("/data/rk") == "b a");
+}

@@ -188,3 +188,36 @@ TEST_CASE("session languages: a form without itext has no languages") {
   CHECK(s->language() == "");
   CHECK(s.at("/data/q").label == "Q");
 }
+
+// `required` on a group or a repeat: ODK's engine evaluates it and shows it on the node (the
+// repeat range included, evaluated at the range like its relevance), but it never makes a
+// violation. A readonly calculated <input> placed inside a repeat whose ref is outside it is a
+// note of its own node, once. Expected values are odk-oracle's
+// (tests/fixtures/xforms/required-group-repeat.xml).
+TEST_CASE("session validation: required on a group or a repeat is shown, never violated") {
+  Session s(xform(
+      R"X(<data id="rg"><g><x/></g><rep><y/><shown/></rep><total/><flag/></data>)X",
+      R"X(<bind nodeset="/data/g" required="true()"/><bind nodeset="/data/rep" required="/data/flag = 'yes'"/>
+          <bind nodeset="/data/rep/y" type="int"/>
+          <bind nodeset="/data/rep/shown" readonly="true()" calculate="concat('y=', ../y)"/>
+          <bind nodeset="/data/total" type="int" readonly="true()" calculate="count(/data/rep)"/>)X",
+      R"X(<input ref="/data/flag"><label>flag</label></input>
+          <group ref="/data/g"><label>g</label><input ref="/data/g/x"><label>x</label></input></group>
+          <group ref="/data/rep"><label>rep</label><repeat nodeset="/data/rep">
+            <input ref="/data/rep/y"><label>y</label></input><input ref="/data/rep/shown"><label>shown</label></input>
+            <input ref="/data/total"><label>Instances so far</label></input></repeat></group>)X"));
+  CHECK(s.at("/data/g").required);
+  CHECK_FALSE(s.at("/data/g/x").required);
+  CHECK_FALSE(s.at("/data/rep").required);
+  s.set("/data/flag", "yes");
+  CHECK(s.at("/data/rep").required);
+  CHECK(s.at("/data/rep[1]").required);  // the instances carry the bind too
+  CHECK(s->validate().empty());
+  REQUIRE(s->remove_repeat("/data/rep[1]").ok());
+  CHECK(s.at("/data/rep").required);
+  CHECK(s.at("/data/rep").count == 0);
+  CHECK(s->validate().empty());
+  CHECK(s.at("/data/total").type == NodeType::Note);
+  CHECK(s.value("/data/total") == "0");
+  CHECK(s.refs().find("/data/rep[1]/total") == std::string::npos);
+}

@@ -189,3 +189,54 @@ TEST_CASE("store submissions: listing filters by form and keeps finalize order")
   CHECK(f.store->list_submissions(survey)->size() == 2);
   CHECK(f.store->list_submissions()->size() == 6);
 }
+
+// A primary instance whose meta block uses the OpenRosa prefix (orx:meta/orx:instanceID, as
+// older ODK Build and Enketo forms write it): preloads inside it run, the store finds the
+// instance id, and an edit writes orx:deprecatedID beside it.
+TEST_CASE("store submissions: a prefixed orx:meta block carries the instance id through finalize and edit") {
+  khaosat::test::StoreFixture f;
+  const std::string xml = R"X(<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml"
+      xmlns:jr="http://openrosa.org/javarosa" xmlns:orx="http://openrosa.org/xforms">
+    <h:head><h:title>orx</h:title><model>
+      <instance><data id="orx-meta" orx:version="3"><name/><orx:meta><orx:instanceID/><orx:timeStart/><orx:timeEnd/><orx:deviceID/></orx:meta></data></instance>
+      <bind nodeset="/data/orx:meta/orx:instanceID" type="string" readonly="true()" jr:preload="uid"/>
+      <bind nodeset="/data/orx:meta/orx:timeStart" type="dateTime" jr:preload="timestamp" jr:preloadParams="start"/>
+      <bind nodeset="/data/orx:meta/orx:timeEnd" type="dateTime" jr:preload="timestamp" jr:preloadParams="end"/>
+      <bind nodeset="/data/orx:meta/orx:deviceID" type="string" jr:preload="property" jr:preloadParams="deviceid"/>
+    </model></h:head>
+    <h:body><input ref="/data/name"><label>Name</label></input></h:body></h:html>)X";
+  auto installed = f.store->install_form(f.dir.write("orx.xml", xml));
+  REQUIRE_MESSAGE(installed.ok(), message_of(installed));
+  auto form = f.store->load_form("orx-meta");
+  REQUIRE_MESSAGE(form.ok(), message_of(form));
+  SessionOptions so;
+  so.env.uuid = [] { return std::string("00000000-0000-4000-8000-000000000042"); };
+  so.env.now_ms = [] { return 1577880000000.0; };
+  so.env.tz_offset_minutes = [](double) { return 0; };
+  so.env.device_id = "dev-1";
+  auto s = FormSession::start(*form, so);
+  REQUIRE(s.ok());
+  FormSession& session = **s;
+  CHECK(session.node("/data/orx:meta/orx:instanceID")->value ==
+        "uuid:00000000-0000-4000-8000-000000000042");
+  CHECK(session.node("/data/orx:meta/orx:timeStart")->value == "2020-01-01T12:00:00.000+00:00");
+  CHECK(session.node("/data/orx:meta/orx:deviceID")->value == "dev-1");
+  REQUIRE(session.answer("/data/name", "An").ok());
+  SubmissionRecord sub = f.finalize(session);
+  CHECK(sub.instance_id == "uuid:00000000-0000-4000-8000-000000000042");
+  CHECK(sub.instance_xml.find("<orx:timeEnd>2020-01-01T12:00:00.000+00:00</orx:timeEnd>") !=
+        std::string::npos);
+  CHECK(f.store->get_submission(sub.instance_id).ok());
+
+  auto draft = f.store->begin_edit(sub.instance_id);
+  REQUIRE_MESSAGE(draft.ok(), message_of(draft));
+  auto restored = f.store->restore_draft(*draft);
+  REQUIRE_MESSAGE(restored.ok(), message_of(restored));
+  const std::string new_id = restored->session->node("/data/orx:meta/orx:instanceID")->value;
+  CHECK(new_id != sub.instance_id);
+  auto second = f.finalize(*restored->session, *draft);
+  CHECK(second.instance_id == new_id);
+  CHECK(second.deprecated_id == sub.instance_id);
+  CHECK(second.instance_xml.find("<orx:deprecatedID>" + sub.instance_id + "</orx:deprecatedID>") !=
+        std::string::npos);
+}

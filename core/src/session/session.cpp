@@ -755,10 +755,17 @@ Status FormSessionImpl::set_language(std::string_view lang) {
       if (translation_ != &t) ++revision_;  // every label may change
       translation_ = &t;
       lang_ = t.lang;
-      // Itemset labels follow the language.
+      // Itemset labels follow the language, and so does every computation calling jr:itext()
+      // or jr:choice-name(): ODK's engine re-runs them (a calculate of jr:choice-name(/data/s,
+      // '/data/s') stores the label in the new language).
       for (int s = 0; s < static_cast<int>(states_.size()); ++s) {
-        int c = plan_.defs[states_[s].def].comp[static_cast<int>(CompKind::Choices)];
-        if (c >= 0 && states_[s].live) enqueue(c, s);
+        if (!states_[s].live) continue;
+        for (int c : plan_.defs[states_[s].def].comp) {
+          if (c < 0) continue;
+          const Computation& comp = plan_.comps[c];
+          if (comp.kind == CompKind::Choices || (comp.expr && xpath::reads_language(*comp.expr)))
+            enqueue(c, s);
+        }
       }
       return run_queue();
     }

@@ -77,32 +77,47 @@ std::string FormSessionImpl::evaluate_string(const xpath::Expr& e, int state) {
 
 namespace {
 
+// The whitespace-separated values of a select multiple or rank, in order.
+std::vector<std::string_view> list_values(const std::string& stored) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < stored.size()) {
+    while (i < stored.size() && std::isspace(static_cast<unsigned char>(stored[i]))) ++i;
+    std::size_t j = i;
+    while (j < stored.size() && !std::isspace(static_cast<unsigned char>(stored[j]))) ++j;
+    if (j > i) out.emplace_back(stored.data() + i, j - i);
+    i = j;
+  }
+  return out;
+}
+
 // The stored value of a select as visible with the current choices: values not among the
-// choices are hidden (but kept in storage, as ODK's engine does).
+// choices are hidden (but kept in storage, as ODK's engine does). A rank (ODK's RankControl)
+// shows the listed values that are options, in the order given and each once, followed by every
+// option not listed, in option order; a blank rank stays blank.
 std::string filter_by_choices(const std::string& stored, const std::vector<Choice>& choices,
-                              bool single) {
+                              NodeType type) {
   if (stored.empty()) return stored;
   auto has = [&](std::string_view v) {
     for (const Choice& c : choices)
       if (c.value == v) return true;
     return false;
   };
-  if (single) return has(stored) ? stored : std::string();
+  if (type == NodeType::Select1) return has(stored) ? stored : std::string();
   std::string out;
-  std::size_t i = 0;
-  while (i < stored.size()) {
-    while (i < stored.size() && std::isspace(static_cast<unsigned char>(stored[i]))) ++i;
-    std::size_t j = i;
-    while (j < stored.size() && !std::isspace(static_cast<unsigned char>(stored[j]))) ++j;
-    if (j > i) {
-      std::string_view v(stored.data() + i, j - i);
-      if (has(v)) {
-        if (!out.empty()) out += ' ';
-        out += v;
-      }
+  std::vector<std::string_view> shown;
+  auto show = [&](std::string_view v) {
+    if (type == NodeType::Rank) {
+      if (std::find(shown.begin(), shown.end(), v) != shown.end()) return;
+      shown.push_back(v);
     }
-    i = j;
-  }
+    if (!out.empty()) out += ' ';
+    out += v;
+  };
+  for (std::string_view v : list_values(stored))
+    if (has(v)) show(v);
+  if (type == NodeType::Rank)
+    for (const Choice& c : choices) show(c.value);
   return out;
 }
 
@@ -116,7 +131,7 @@ static bool refresh_visible(FormSessionImpl&, NodeState& s, const NodeDef& d,
     visible = s.value;
     if (d.has_choices()) {
       const std::vector<Choice>& cs = static_choices ? *static_choices : s.choices;
-      visible = filter_by_choices(s.value, cs, d.type == NodeType::Select1);
+      visible = filter_by_choices(s.value, cs, d.type);
     }
   }
   if (visible == s.node->value) return false;

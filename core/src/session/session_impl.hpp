@@ -127,6 +127,9 @@ class FormSessionImpl : public xpath::Environment {
   std::size_t first_slot(int parent_state, int def) const;
   void detach_instance(int state);
   bool range_relevant(int parent_state, int def);
+  bool range_required(int parent_state, int def);
+  // The repeat's bind expression evaluated at its range (range_node); `absent` when none.
+  bool range_flag(int parent_state, int def, const xpath::Expr* expr, bool absent);
   std::vector<Choice> evaluate_choices(int state, bool labels = true);
   bool evaluate_bool(const xpath::Expr& e, int state);
   std::string evaluate_string(const xpath::Expr& e, int state);

@@ -161,6 +161,7 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
       // The range carries the repeat's bind too (relevant even with no instances), evaluated
       // at the range: a stand-in node whose parent is this node, as for jr:count.
       r.relevant = s.relevant && self->range_relevant(state, cd);
+      r.required = self->range_required(state, cd);  // shown only: a repeat makes no violation
       r.readonly = readonly;
       r.count = static_cast<int>(inst.size());
       r.controlled = child.repeat && (child.repeat->repeat_count || child.repeat->no_add_remove);
@@ -186,16 +187,25 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
   }
 }
 
-bool FormSessionImpl::range_relevant(int parent_state, int def) {
-  const NodeDef& d = plan_.defs[def];
-  if (!d.bind || !d.bind->relevant) return true;
+bool FormSessionImpl::range_flag(int parent_state, int def, const xpath::Expr* expr, bool absent) {
+  if (!expr) return absent;
   Node* range = range_node(parent_state, def);
   xpath::Context ctx{range, 1, 1, range, this};
   try {
-    return xpath::evaluate(*d.bind->relevant, ctx).to_boolean();
+    return xpath::evaluate(*expr, ctx).to_boolean();
   } catch (const xpath::EvalError&) {
     return false;
   }
+}
+
+bool FormSessionImpl::range_relevant(int parent_state, int def) {
+  const NodeDef& d = plan_.defs[def];
+  return range_flag(parent_state, def, d.bind ? d.bind->relevant.get() : nullptr, true);
+}
+
+bool FormSessionImpl::range_required(int parent_state, int def) {
+  const NodeDef& d = plan_.defs[def];
+  return range_flag(parent_state, def, d.bind ? d.bind->required.get() : nullptr, false);
 }
 
 std::vector<NodeSnapshot> FormSessionImpl::nodes() const {

@@ -86,6 +86,7 @@ struct Expr {
   std::string source;
   detail::AstPtr root;
   bool is_volatile = false;
+  bool reads_language = false;  // calls jr:itext() or jr:choice-name() (see xpath.hpp)
 };
 
 }  // namespace khaosat::core::xpath

@@ -1,4 +1,5 @@
-// Static analysis of parsed expressions: dependencies(), as_path_text(), is_volatile(), source().
+// Static analysis of parsed expressions: dependencies(), as_path_text(), is_volatile(),
+// reads_language(), source().
 //
 // dependencies() names, for each location path in the expression, the absolute path of the
 // nodes it reads with predicates stripped, and how it reads them (see xpath.hpp): for their
@@ -277,6 +278,8 @@ std::vector<std::string> dependencies(const Expr& e, std::string_view context_pa
 }
 
 bool is_volatile(const Expr& e) { return e.is_volatile; }
+
+bool reads_language(const Expr& e) { return e.reads_language; }
 
 const std::string& source(const Expr& e) { return e.source; }
 

@@ -519,13 +519,14 @@ class Parser {
   ParseFailure failure_;
 };
 
-bool any_volatile(const Ast& a) {
-  if (a.kind == ExprKind::Call && a.fn && a.fn->volatile_result) return true;
+// True when `a` or anything below it calls a function for which `flag` is set.
+bool any_call(const Ast& a, bool FunctionSpec::*flag) {
+  if (a.kind == ExprKind::Call && a.fn && a.fn->*flag) return true;
   for (const auto& c : a.args)
-    if (any_volatile(*c)) return true;
+    if (any_call(*c, flag)) return true;
   for (const auto& s : a.steps)
     for (const auto& p : s.predicates)
-      if (any_volatile(*p)) return true;
+      if (any_call(*p, flag)) return true;
   return false;
 }
 
@@ -545,7 +546,8 @@ Result<ExprPtr> parse(std::string_view text, SyntaxError* syntax) {
   if (!root) return failed(p.failure().code, p.failure().what, p.failure().pos);
   auto e = std::make_shared<Expr>();
   e->source = std::string(text);
-  e->is_volatile = detail::any_volatile(*root);
+  e->is_volatile = detail::any_call(*root, &FunctionSpec::volatile_result);
+  e->reads_language = detail::any_call(*root, &FunctionSpec::reads_language);
   e->root = std::move(root);
   return ExprPtr(std::move(e));
 }

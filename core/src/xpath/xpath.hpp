@@ -171,6 +171,9 @@ struct FunctionSpec {
   FunctionImpl impl;  // null when lazy_impl is set
   bool volatile_result = false;  // now(), random(), uuid(): never cached, never constant-folded
   LazyFunctionImpl lazy_impl = nullptr;  // set: called instead of impl, arguments unevaluated
+  // jr:itext(), jr:choice-name(): the result depends on the session's current language, so
+  // expressions calling it must run again when the language changes.
+  bool reads_language = false;
 };
 
 // The function table: XPath 1.0 core functions plus the ODK library. Lookup accepts the name as
@@ -228,6 +231,10 @@ std::vector<std::string> dependencies(const Expr& e, std::string_view context_pa
 
 // True when the expression's value can change without any instance change (now(), random() ...).
 bool is_volatile(const Expr& e);
+
+// True when the expression calls a function whose result depends on the session's language
+// (jr:itext, jr:choice-name): it must run again after a language switch.
+bool reads_language(const Expr& e);
 
 // The source text the expression was parsed from.
 const std::string& source(const Expr& e);
