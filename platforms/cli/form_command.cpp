@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "cli.hpp"
@@ -101,6 +102,23 @@ Parsed parse_args(const std::vector<std::string>& args) {
   return p;
 }
 
+// `form check`'s verdict on a loaded form, shared with `form convert` so both say the same:
+// the form's warnings (the compiler's and the loader's), then what only shows when the form
+// runs (a repeat count the session caps). An error (on stderr) when no session can start:
+// some cycles only show when the form runs (a value read through an ancestor).
+std::optional<std::vector<std::string>> form_warnings(const std::string& path,
+                                                      const core::Form& form) {
+  auto session = core::FormSession::start(form);
+  if (!session) {
+    std::cerr << path << ": " << session.error().message << "\n";
+    return std::nullopt;
+  }
+  std::vector<std::string> warnings = core::summarize(form).warnings;
+  for (const core::NodeSnapshot& n : (*session)->nodes())
+    if (!n.warning.empty()) warnings.push_back(n.ref + ": " + n.warning);
+  return warnings;
+}
+
 int check(const Parsed& p) {
   if (p.positional.size() != 1) {
     std::cerr << "usage: khaosat form check FORM [--media DIR]...\n";
@@ -113,17 +131,10 @@ int check(const Parsed& p) {
     std::cerr << form.error().message << "\n";
     return 1;
   }
-  // Some cycles only show when the form runs (a value read through an ancestor): a form that
-  // cannot start a session is not ok either.
-  auto session = core::FormSession::start(*form);
-  if (!session) {
-    std::cerr << path << ": " << session.error().message << "\n";
-    return 1;
-  }
+  auto warnings = form_warnings(path, *form);
+  if (!warnings) return 1;
   core::FormSummary s = core::summarize(*form);
-  // What only shows when the form runs: a repeat count the session caps.
-  for (const core::NodeSnapshot& n : (*session)->nodes())
-    if (!n.warning.empty()) s.warnings.push_back(n.ref + ": " + n.warning);
+  s.warnings = std::move(*warnings);
   std::cout << path << ": ok\n"
             << "  id:        " << s.id << "\n"
             << "  version:   " << (s.version.empty() ? "(none)" : s.version) << "\n"
@@ -260,18 +271,44 @@ int convert(const Parsed& p) {
     std::cerr << xml.error().message << "\n";
     return 1;
   }
-  // What we write must load: the same check `form check` makes.
-  if (auto form = core::load_form(path, p.fill.load); !form) {
+  // What we write must load: the same check `form check` makes, with the same warnings. The
+  // form's attachments are not needed to convert it (pyxform does not look for them; ODK
+  // Central takes the form first and the media after): a missing one is a warning.
+  core::FormLoadOptions lo = p.fill.load;
+  lo.missing_blank = true;
+  auto form = core::load_form(path, lo);
+  if (!form) {
     std::cerr << form.error().message << "\n";
     return 1;
   }
+  auto warnings = form_warnings(path, *form);
+  if (!warnings) return 1;
+  for (const auto& w : *warnings) std::cerr << "warning: " << w << "\n";
+  // select_*_external: the external_choices sheet becomes itemsets.csv beside the XForm.
+  auto itemsets = core::xlsform_itemsets_csv(path);
+  if (!itemsets) {
+    std::cerr << itemsets.error().message << "\n";
+    return 1;
+  }
   if (p.output.empty() || p.output == "-") {
+    if (!itemsets->empty())
+      std::cerr << "warning: " << path << ": the external_choices sheet is written to "
+                << "itemsets.csv only with -o FORM.xml (beside it)\n";
     std::cout << xml.value();
     return 0;
   }
   if (core::Status st = write_output(p.output, xml.value(), {path}); !st) {
     std::cerr << "khaosat form convert: " << st.error().message << "\n";
     return 1;
+  }
+  if (!itemsets->empty()) {
+    auto slash = p.output.find_last_of('/');
+    std::string csv_path =
+        (slash == std::string::npos ? std::string() : p.output.substr(0, slash + 1)) + "itemsets.csv";
+    if (core::Status st = write_output(csv_path, *itemsets, {path}); !st) {
+      std::cerr << "khaosat form convert: " << st.error().message << "\n";
+      return 1;
+    }
   }
   return 0;
 }

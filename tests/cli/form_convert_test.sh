@@ -30,6 +30,25 @@ expect_status 0 "convert -o" -- "$khaosat" form convert "$fixtures/example_xls/g
 grep -q '<h:html' "$tmp/group.xml" || fail "-o file is not an XForm"
 expect_status 0 "form check on the converted file" -- "$khaosat" form check "$tmp/group.xml"
 
+# The form's attachments are not needed to convert it: a workbook whose pulldata() CSV and
+# label image are missing converts, with a warning naming the survey row of each (the warnings
+# `form check --missing blank` prints), while `form check` refuses it, naming the row.
+mkdir "$tmp/noattach"
+cp "$fixtures/example_xls/pull_data.xlsx" "$tmp/noattach/"
+printf '%s\n' '| survey |' '| | type | name | label | image |' '| | text | a | A | a.png |' >"$tmp/noattach/media.md"
+expect_status 0 "convert without the attachment" -- "$khaosat" form convert "$tmp/noattach/pull_data.xlsx"
+grep -q '<instance id="fruits" src="jr://file-csv/fruits.csv"/>' "$tmp/out" || fail "no XForm without the attachment"
+grep -q "^warning: survey sheet, row .*: the attachment 'fruits.csv' (jr://file-csv/fruits.csv) is not there" "$tmp/err" || fail "no warning naming the survey row: $(cat "$tmp/err")"
+grep -q "line [0-9]" "$tmp/err" && fail "the warning names a line of generated XML: $(cat "$tmp/err")"
+cp "$tmp/err" "$tmp/convert.err"
+expect_status 0 "check --missing blank" -- "$khaosat" form check "$tmp/noattach/pull_data.xlsx" --missing blank
+sed -n 's/^  warning: /warning: /p' "$tmp/out" | diff - "$tmp/convert.err" >/dev/null || fail "convert and check warn differently: $(cat "$tmp/out")"
+expect_status 1 "check without the attachment" -- "$khaosat" form check "$tmp/noattach/pull_data.xlsx"
+grep -q "survey sheet, row .*: the attachment 'fruits.csv'.*the form cannot run without it" "$tmp/err" || fail "check does not name the survey row: $(cat "$tmp/err")"
+expect_status 0 "convert without a label image" -- "$khaosat" form convert "$tmp/noattach/media.md"
+grep -q "^warning: survey sheet, row 3, column 'image' (E): the media file 'a.png'" "$tmp/err" || fail "no warning for the image: $(cat "$tmp/err")"
+expect_status 0 "check without a label image" -- "$khaosat" form check "$tmp/noattach/media.md"
+
 # .csv sources too
 expect_status 0 "convert a .csv" -- "$khaosat" form convert "$fixtures/example_xls/widgets.csv" -o "$tmp/w.xml"
 

@@ -210,3 +210,51 @@ TEST_CASE("xlsform compiler: ${} inside a predicate expands with current()") {
   CHECK(f.at("/data/r[2]/lab").value == "Banana");
   CHECK(f.at("/data/topl").value == "Banana");
 }
+
+TEST_CASE("xlsform compiler: the default language follows pyxform's rules") {
+  // Only language-suffixed columns: no "default" translation filled with "-" (pyxform writes
+  // none), so jr:itext() in a calculation gives the first language's text, not "-". The
+  // unqualified hint of a row without translations stays inline.
+  const std::string form = R"(
+| survey |
+|        | type         | name | label::English (en) | label::French (fr) | hint | calculation                                            |
+|        | select_one l | s    | S                   | S fr               | pick |                                                        |
+|        | calculate    | c    |                     |                    |      | jr:itext(instance('l')/root/item[name = ${s}]/itextId) |
+| choices |
+|         | list_name | name | label::English (en) | label::French (fr) |
+|         | l         | a    | Apple               | Pomme              |
+)";
+  std::string xml = khaosat::test::xlsform_xml(form);
+  CHECK(xml.find("lang=\"default\"") == std::string::npos);
+  CHECK(xml.find("default=\"true()\"") == std::string::npos);
+  CHECK(xml.find("<hint>pick</hint>") != std::string::npos);
+  auto s = khaosat::test::xlsform_session(form);
+  REQUIRE(s->answer("/data/s", "a").ok());
+  CHECK(s->node("/data/c")->value == "Apple");
+
+  // default_language in settings marks that translation as the default, and unqualified text
+  // goes into it.
+  const std::string with_default = form + R"(
+| settings |
+|          | default_language |
+|          | French (fr)      |
+)";
+  xml = khaosat::test::xlsform_xml(with_default);
+  CHECK(xml.find("<translation lang=\"French (fr)\" default=\"true()\">") != std::string::npos);
+  CHECK(xml.find("lang=\"default\"") == std::string::npos);
+  auto fr = khaosat::test::xlsform_session(with_default);
+  REQUIRE(fr->answer("/data/s", "a").ok());
+  CHECK(fr->node("/data/c")->value == "Pomme");
+
+  const std::string mixed = R"(
+| survey |
+|        | type | name | label | label::French (fr) |
+|        | text | t    | T     | T fr               |
+| settings |
+|          | default_language |
+|          | English (en)     |
+)";
+  xml = khaosat::test::xlsform_xml(mixed);
+  CHECK(xml.find("<translation lang=\"English (en)\" default=\"true()\"><text id=\"/data/t:label\"><value>T</value>") != std::string::npos);
+  CHECK(xml.find("lang=\"default\"") == std::string::npos);
+}

@@ -41,23 +41,6 @@ TEST_CASE("xlsform errors: expression errors name the character in the designer'
   CHECK(has(e, "row 7, column 'calculation' (G): expression error at the end"));
 }
 
-TEST_CASE("xlsform errors: a choice_filter naming a column the choices sheet lacks") {
-  std::string e = compile_error(R"(
-| survey |
-|        | type              | name | label | choice_filter              |
-|        | select_one prov   | p    | P     |                            |
-|        | select_one commune| c    | C     | province = ${p} and size > 2 |
-| choices |
-|         | list_name | name | label | prov | size |
-|         | prov      | lc   | LC    |      |      |
-|         | commune   | c1   | One   | lc   | 3    |
-)");
-  CHECK(has(e, "survey sheet, row 5, column 'choice_filter' (E): expression error at character "
-               "1: 'province' is not a column of the choices sheet (its columns: list_name, "
-               "name, label, prov, size)"));
-  CHECK(e.find("'size'") == std::string::npos);
-}
-
 TEST_CASE("xlsform errors: ${} to nothing is reported under each label column it is in") {
   std::string e = compile_error(R"(
 | survey |
@@ -69,19 +52,25 @@ TEST_CASE("xlsform errors: ${} to nothing is reported under each label column it
   CHECK(has(e, "row 4, column 'hint::English (en)' (F): ${what} refers to nothing"));
 }
 
-TEST_CASE("xlsform errors: types pyxform has but khaosat does not support yet") {
+TEST_CASE("xlsform errors: types pyxform has but khaosat does not support yet, and loop mistakes") {
   std::string e = compile_error(R"(
 | survey |
 |        | type                       | name | label |
 |        | select_one_external c1     | a    | A     |
-|        | begin loop over c1         | l    | L     |
+|        | background-audio           | b    |       |
+|        | end loop                   |      |       |
+|        | begin loop over nolist     | l    | L     |
+|        | begin loop over c1         | l2   | L     |
 |        | end loop                   |      |       |
 | choices |
 |         | list_name | name | label |
 |         | c1        | x    | X     |
 )");
-  CHECK(has(e, "row 4, column 'type' (B): 'select_one_external c1' is not supported by khaosat"));
-  CHECK(has(e, "row 5, column 'type' (B): 'begin loop over c1' is not supported by khaosat"));
+  CHECK(has(e, "row 4, column 'type' (B): the choice list 'c1' is not in the external_choices sheet"));
+  CHECK(has(e, "row 5, column 'type' (B): 'background-audio' is not supported by khaosat"));
+  CHECK(has(e, "row 6, column 'type' (B): 'end loop' has no matching 'begin loop over' above it"));
+  CHECK(has(e, "row 7, column 'type' (B): the choice list 'nolist' is not in the choices sheet"));
+  CHECK(has(e, "row 8, column 'type' (B): a loop inside a loop is not supported"));
 }
 
 TEST_CASE("xlsform errors: the same mistake is reported once") {

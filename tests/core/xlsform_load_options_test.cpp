@@ -48,8 +48,11 @@ TEST_CASE("xlsform load options: a missing attachment is an error naming it and 
   CHECK(form.error().code == ErrorCode::form_attachment);
   const std::string& m = form.error().message;
   CHECK_MESSAGE(has(m, "jr://file-csv/limits.csv"), m);
-  CHECK_MESSAGE(has(m, "attachment not found"), m);
+  CHECK_MESSAGE(has(m, "is not there"), m);
   CHECK_MESSAGE(has(m, (dir.path() / "limits.csv").string()), m);
+  // The survey row and cell that need it, not a line of the generated XML.
+  CHECK_MESSAGE(has(m, "survey sheet, row 5, column 'calculation' (E): the attachment 'limits.csv'"), m);
+  CHECK_MESSAGE(!has(m, "line "), m);
 
   // The same for a select_one_from_file list.
   ScopedDir dir2;
@@ -57,7 +60,62 @@ TEST_CASE("xlsform load options: a missing attachment is an error naming it and 
   dir2.write("limits.csv", kLimits);
   auto form2 = load_form(path2);
   REQUIRE_FALSE(form2.ok());
-  CHECK_MESSAGE(has(form2.error().message, "jr://file-csv/shops.csv"), form2.error().message);
+  CHECK_MESSAGE(has(form2.error().message, "survey sheet, row 6, column 'type' (B): the attachment "
+                                           "'shops.csv' (jr://file-csv/shops.csv)"),
+                form2.error().message);
+
+  // Both missing: both told at once.
+  ScopedDir dir3;
+  auto form3 = load_form(dir3.write("f.md", kPulldata));
+  REQUIRE_FALSE(form3.ok());
+  CHECK_MESSAGE(has(form3.error().message, "2 attachments are missing"), form3.error().message);
+  CHECK_MESSAGE(has(form3.error().message, "'limits.csv'"), form3.error().message);
+  CHECK_MESSAGE(has(form3.error().message, "'shops.csv'"), form3.error().message);
+}
+
+TEST_CASE("xlsform load options: missing_blank warns about each missing attachment by its row") {
+  ScopedDir dir;
+  std::string path = dir.write("f.md", kPulldata);
+  dir.write("shops.csv", kShops);
+  FormLoadOptions o;
+  o.missing_blank = true;
+  auto form = load_form(path, o);
+  REQUIRE_MESSAGE(form.ok(), error_of(form));
+  const auto warnings = summarize(form.value()).warnings;
+  REQUIRE(warnings.size() == 1);
+  CHECK_MESSAGE(has(warnings[0], "survey sheet, row 5, column 'calculation' (E): the attachment "
+                                 "'limits.csv'"), warnings[0]);
+  CHECK_MESSAGE(has(warnings[0], "needed to run the form"), warnings[0]);
+}
+
+TEST_CASE("xlsform load options: missing label media is a warning naming its cell, never an error") {
+  const char* form_md = R"(
+| survey |
+|        | type | name | label | image   |
+|        | text | a    | A     | a.png   |
+|        | select_one yn | b | B |        |
+| choices |
+|         | list_name | name | label | image |
+|         | yn        | y    | Yes   | y.png |
+|         | yn        | n    | No    |       |
+)";
+  ScopedDir dir;
+  std::string path = dir.write("f.md", form_md);
+  dir.write("y.png", "png");
+  auto form = load_form(path);
+  REQUIRE_MESSAGE(form.ok(), error_of(form));
+  const auto warnings = summarize(form.value()).warnings;
+  REQUIRE(warnings.size() == 1);
+  CHECK_MESSAGE(has(warnings[0], "survey sheet, row 4, column 'image' (E): the media file 'a.png' "
+                                 "(jr://images/a.png) is not there"), warnings[0]);
+  // Found in a media folder: no warning.
+  ScopedDir media;
+  media.write("a.png", "png");
+  FormLoadOptions o;
+  o.media_dirs = {media.path().string()};
+  auto with_media = load_form(path, o);
+  REQUIRE_MESSAGE(with_media.ok(), error_of(with_media));
+  CHECK(summarize(with_media.value()).warnings.empty());
 }
 
 TEST_CASE("xlsform load options: missing_blank loads a missing attachment as empty") {

@@ -10,6 +10,7 @@
 #include "khaosat/core/form_session.hpp"
 #include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
+#include "support/xlsform_fixture.hpp"
 #include "xlsform/compiler.hpp"
 
 using namespace khaosat::core;
@@ -96,4 +97,28 @@ TEST_CASE("xlsform warnings: load_form puts them in the form's warnings, and bui
     REQUIRE_MESSAGE(built_in.ok(), error_of(built_in));
     CHECK_MESSAGE(summarize(built_in.value()).warnings.empty(), f);
   }
+}
+
+TEST_CASE("xlsform warnings: a choice_filter naming a column the choices sheet lacks") {
+  // pyxform converts it (the filter then matches nothing); the workbook must convert here too.
+  const char* md = R"(
+| survey |
+|        | type              | name | label | choice_filter              |
+|        | select_one prov   | p    | P     |                            |
+|        | select_one commune| c    | C     | province = ${p} and size > 2 |
+| choices |
+|         | list_name | name | label | prov | size |
+|         | prov      | lc   | LC    |      |      |
+|         | commune   | c1   | One   | lc   | 3    |
+)";
+  auto w = warnings_of(md);
+  REQUIRE(w.size() == 1);
+  CHECK(khaosat::test::has(w[0], "survey sheet, row 5, column 'choice_filter' (E): at character 1: 'province' is "
+                  "not a column of the choices sheet (its columns: list_name, name, label, prov, "
+                  "size), so the filter matches no choice"));
+  // The filter is written as the designer wrote it, and the select offers nothing.
+  CHECK(khaosat::test::has(khaosat::test::xlsform_xml(md), "[province =  /data/p  and size &gt; 2]"));
+  auto s = khaosat::test::xlsform_session(md);
+  REQUIRE(s->answer("/data/p", "lc").ok());
+  CHECK(s->node("/data/c")->choices.empty());
 }

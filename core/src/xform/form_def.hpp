@@ -164,6 +164,14 @@ struct FormDef {
   // Things ODK accepts but that are probably mistakes (a bind or a body control naming no node
   // of the primary instance, a bind without nodeset): one message each, with the line.
   std::vector<std::string> warnings;
+  // Attachments a secondary instance names that were not found and were loaded as empty
+  // instances (LoadOptions::missing_blank): each has its warning at warnings[warning], which
+  // the XLSForm compiler rewrites in the workbook's terms (the survey row needing the file).
+  struct MissingAttachment {
+    std::string id, src, looked;  // instance id, jr:// src, every path tried (", "-separated)
+    std::size_t warning = 0;
+  };
+  std::vector<MissingAttachment> missing_attachments;
   // A parsed expression -> where it was written, for error messages.
   std::string default_language() const;
 };

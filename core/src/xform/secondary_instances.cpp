@@ -4,7 +4,8 @@
 //   jr://instance/last-saved is always blank (there is no previous submission to read).
 // Attachments are looked up in the form's directory, then in each LoadOptions::media_dirs entry,
 // first by the path after "jr://<category>/", then by its last segment (as ODK's oracle does).
-// A missing attachment is an error unless LoadOptions::missing_blank (then an empty instance).
+// A missing attachment is an error unless LoadOptions::missing_blank (then an empty instance,
+// a warning and an entry in FormDef::missing_attachments).
 #include <filesystem>
 
 #include "base/text_encoding.hpp"
@@ -160,13 +161,16 @@ class SecondaryLoader {
       if (!found.empty()) break;
     }
     if (found.empty()) {
-      if (ctx_.opts.missing_blank) return ok_status();
-      return ctx_.error_at(ErrorCode::form_attachment, el,
-                           where + ": attachment not found (looked in: " +
-                               (looked.empty() ? std::string("no directory: the form has no path "
-                                                             "and no media directories were given")
-                                               : looked) +
-                               ")");
+      if (looked.empty())
+        looked = "no directory: the form has no path and no media directories were given";
+      if (!ctx_.opts.missing_blank)
+        return ctx_.error_at(ErrorCode::form_attachment, el,
+                             where + ": attachment not found (looked in: " + looked + ")");
+      ctx_.form.missing_attachments.push_back({si.id, src, looked, ctx_.form.warnings.size()});
+      ctx_.form.warnings.push_back(where + ": attachment not found (looked in: " + looked +
+                                   "); loaded as an empty instance (line " +
+                                   std::to_string(ctx_.line_of(el)) + ")");
+      return ok_status();
     }
     std::string what = src + " (" + found.string() + ")";
     if (data.empty())

@@ -37,6 +37,22 @@ void Compiler::check_headers(const Sheet* s) {
   }
 }
 
+void Compiler::note_file(const Sheet& s, const Row& r, std::size_t col, const std::string& src,
+                         const std::string& id) {
+  if (file_seen_.insert(src).second) files_.push_back({src, id, s.where(r, col)});
+}
+
+void Compiler::note_file(const Field& f, std::string_view col_base, const std::string& src,
+                         const std::string& id) {
+  if (f.row) note_file(f.sheet ? *f.sheet : *survey_, *f.row, column_of(f, col_base), src, id);
+}
+
+void Compiler::note_media(const Sheet& s, const Row& r, const Media& media) {
+  for (const auto& [form, texts] : media)
+    for (const auto& [lang, cell] : texts)
+      if (!cell.text.empty()) note_file(s, r, cell.col, media_prefix(form) + cell.text, "");
+}
+
 std::string Compiler::run() {
   check_headers(survey_);
   check_headers(wb_.sheet("choices"));
@@ -54,7 +70,8 @@ std::string Compiler::run() {
 }  // namespace detail
 
 Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
-                                     std::vector<std::string>* warnings) {
+                                     std::vector<std::string>* warnings,
+                                     std::vector<NeededFile>* files) {
   detail::Compiler c(wb, source_path);
   c.survey_ = wb.sheet("survey");
   // pyxform takes a workbook's only sheet as the survey, whatever its name.
@@ -89,6 +106,7 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
     return Error::make(ErrorCode::xlsform, std::move(msg));
   }
   if (warnings) *warnings = c.warnings();
+  if (files) *files = c.files();
   return xml;
 }
 
@@ -115,16 +133,85 @@ Error locate_in_survey(const Workbook& wb, const std::string& source_path, const
   return Error::make(e.code, std::move(msg));
 }
 
+namespace {
+
+// The folders a form's files are looked up in: the workbook's own, then opts.media_dirs (as the
+// loader does for attachments).
+std::vector<std::string> media_folders(const std::string& source_path, const LoadOptions& opts) {
+  std::vector<std::string> dirs;
+  if (!source_path.empty()) {
+    auto slash = source_path.find_last_of('/');
+    dirs.push_back(slash == std::string::npos ? "." : slash == 0 ? "/" : source_path.substr(0, slash));
+  }
+  dirs.insert(dirs.end(), opts.media_dirs.begin(), opts.media_dirs.end());
+  return dirs;
+}
+
+// A warning for each label or choice medium found in none of `dirs` (the form runs without
+// it; the person filling it does not see it). Names that leave the folder are the loader's
+// business when it is asked to show them, not looked up here.
+void warn_missing_media(const std::vector<NeededFile>& files, const std::vector<std::string>& dirs,
+                        Env& env, std::vector<std::string>& out) {
+  for (const NeededFile& f : files) {
+    if (!f.id.empty()) continue;
+    std::string name = f.src.substr(f.src.find('/', 5) + 1);  // after jr://images/
+    if (name.empty() || name.starts_with("/") || name.find("..") != std::string::npos) continue;
+    std::string looked;
+    bool found = false;
+    for (const std::string& d : dirs) {
+      std::string p = d + "/" + name;
+      looked += (looked.empty() ? "" : ", ") + p;
+      auto info = env.stat(p);
+      if (info && info->kind != FileKind::Missing) found = true;
+      if (found) break;
+    }
+    if (found) continue;
+    out.push_back(f.where + ": the media file '" + name + "' (" + f.src + ") is not there (looked in: " +
+                  (looked.empty() ? std::string("no folder: the form has no path") : looked) +
+                  "); the form works without it, but nobody filling it will see or hear it");
+  }
+}
+
+}  // namespace
+
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
                                                         const LoadOptions& opts) {
   std::vector<std::string> warnings;
-  auto xml = xlsform_to_xform(wb, source_path, &warnings);
+  std::vector<NeededFile> files;
+  auto xml = xlsform_to_xform(wb, source_path, &warnings, &files);
   if (!xml) return xml.error();
-  auto def = load_xform(xml.value(), source_path, opts);
-  if (!def || warnings.empty()) return def;
+  // Loaded with every missing attachment blank, so that each one is told in the workbook's
+  // terms (the row that needs it), and all of them at once.
+  LoadOptions lo = opts;
+  lo.missing_blank = true;
+  auto def = load_xform(xml.value(), source_path, lo);
+  if (!def) return def;
   // The loader's result is ours alone until we return it: completing it in place is safe.
   auto mut = std::const_pointer_cast<FormDef>(def.value());
+  std::vector<std::string> missing;
+  for (const FormDef::MissingAttachment& m : mut->missing_attachments) {
+    auto need = std::find_if(files.begin(), files.end(),
+                             [&](const NeededFile& f) { return f.id == m.id; });
+    std::string file = m.src.substr(m.src.find('/', 5) + 1);
+    std::string msg = (need != files.end() ? need->where : "instance '" + m.id + "'") +
+                      ": the attachment '" + file + "' (" + m.src + ") is not there (looked in: " +
+                      m.looked + ")";
+    if (opts.missing_blank)
+      mut->warnings[m.warning] = msg + "; it is needed to run the form (without it: an empty list)";
+    else
+      missing.push_back(msg + "; the form cannot run without it: put it beside the workbook, "
+                              "or give the folder with --media");
+  }
+  if (!missing.empty()) {
+    std::string msg = source_path + ": " + (missing.size() == 1 ? missing.front()
+                                                                : std::to_string(missing.size()) +
+                                                                      " attachments are missing:");
+    if (missing.size() > 1)
+      for (const auto& m : missing) msg += "\n  " + m;
+    return Error::make(ErrorCode::form_attachment, std::move(msg));
+  }
+  warn_missing_media(files, media_folders(source_path, opts), opts.files(), warnings);
   mut->warnings.insert(mut->warnings.begin(), warnings.begin(), warnings.end());
   return def;
 }
@@ -150,6 +237,27 @@ Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::str
   auto wb = xlsform::read_workbook_bytes(bytes, name);
   if (!wb) return wb.error();
   return xlsform::xlsform_to_xform(wb.value(), name);
+}
+
+Result<std::string> xlsform_itemsets_csv(const std::string& path) {
+  auto wb = xlsform::read_workbook(path);
+  if (!wb) return wb.error();
+  const xlsform::Sheet* s = wb.value().sheet("external_choices");
+  if (!s) return std::string();
+  auto field = [](const std::string& v) {
+    if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
+    std::string q = "\"";
+    for (char c : v) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+  };
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t i = 0; i < cells.size(); ++i) out += (i ? "," : "") + field(cells[i]);
+    return out + "\n";
+  };
+  std::string csv = line(s->headers);
+  for (const xlsform::Row& r : s->rows) csv += line(r.cells);
+  return csv;
 }
 
 bool is_xlsform_path(const std::string& path) { return xlsform::is_xlsform_path(path); }

@@ -22,17 +22,31 @@
 
 namespace khaosat::core::xlsform {
 
+// A file the converted form names, with the cell that needs it: an attachment a secondary
+// instance loads (pulldata(), *_from_file, csv-/xml-external: the form cannot run without it)
+// or the media of a label or choice (jr://images/..., jr://audio/..., jr://video/...: shown,
+// not needed to run). pyxform does not look for either; ODK Central takes them after the form.
+struct NeededFile {
+  std::string src;       // "jr://file-csv/support_limits.csv", "jr://images/a.png"
+  std::string id;        // the secondary instance's id; "" for label media
+  std::string where;     // "survey sheet, row 4, column 'type' (B)"
+};
+
 // The ODK XForm XML of `wb`, or every mistake found. `source_path` is used for messages and for
 // the default form_id (the file name without extension). `warnings`, when given, receives what
 // pyxform would warn about (each naming sheet, row and column); they never refuse the form.
+// `files`, when given, receives every file the form names (not looked for here).
 Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
-                                     std::vector<std::string>* warnings = nullptr);
+                                     std::vector<std::string>* warnings = nullptr,
+                                     std::vector<NeededFile>* files = nullptr);
 
 // xlsform_to_xform, then the XForm loader with `opts`, exactly as for an .xml form at
 // `source_path`: attachments (pulldata() CSVs, *_from_file, csv-/xml-external) are looked up in
-// source_path's folder, then in opts.media_dirs; a missing one is an error naming the file and
-// where it looked, unless opts.missing_blank. The compiler's warnings come first in
-// FormDef::warnings. The FormDef has no plan yet (load_form adds it).
+// source_path's folder, then in opts.media_dirs; a missing one is an error naming the survey
+// row that needs it and where it looked, unless opts.missing_blank (then a warning, and an
+// empty instance). Missing label media is only a warning (the form runs without it). The
+// compiler's warnings come first in FormDef::warnings. The FormDef has no plan yet (load_form
+// adds it).
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
                                                         const LoadOptions& opts);

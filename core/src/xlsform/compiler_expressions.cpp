@@ -144,6 +144,7 @@ void Compiler::note_instance_need(const Field& f, std::string_view col_base,
     for (const auto& [id, src] : external_instances_)
       if (id == name) return;
     external_instances_.emplace_back(name, "jr://file-csv/" + name + ".csv");
+    note_file(f, col_base, external_instances_.back().second, name);
     return;
   }
   if (!lists_.count(name)) {
@@ -199,9 +200,11 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
 }
 
 // A choice_filter: relative ${} paths start at current(), and every bare name (the first step
-// of a relative path) must be a column of the choices sheet, since it is read from the item.
+// of a relative path) should be a column of the choices sheet, since it is read from the item
+// (a warning when it is not).
 std::string Compiler::choice_filter(const Field& f) {
   std::string out = expr(f, f.choice_filter, "choice_filter", "current()/");
+  if (f.type.ends_with("_external")) return out;  // columns of itemsets.csv, not of choices
   auto it = lists_.find(f.list);
   if (it == lists_.end()) return out;
   Expanded e = expand(f, f.choice_filter, std::string::npos, "current()/", true);
@@ -221,10 +224,13 @@ std::string Compiler::choice_filter(const Field& f) {
       continue;
     std::string known;
     for (const auto& c : cols) known += (known.empty() ? "" : ", ") + c;
-    field_error(f, "choice_filter",
-                "expression error at character " + std::to_string(e.origin[t.pos] + 1) +
-                    ": '" + t.text + "' is not a column of the choices sheet (its columns: " +
-                    known + ")");
+    // pyxform accepts it (the name is a child no choice has, so the filter matches nothing):
+    // an office's existing workbook must still convert, so this is a warning.
+    if (f.row)
+      warning(f.sheet ? *f.sheet : *survey_, *f.row, column_of(f, "choice_filter"),
+              "at character " + std::to_string(e.origin[t.pos] + 1) + ": '" + t.text +
+                  "' is not a column of the choices sheet (its columns: " + known +
+                  "), so the filter matches no choice and the list is always empty");
   }
   return out;
 }

@@ -1,7 +1,7 @@
 // The XLSForm compiler, derived-structure aspect (compiler_internal.hpp): what pyxform adds to
 // the survey the designer wrote — the "_other" question of or_other, the NAME_count calculate
-// of a computed repeat_count, table-list expansion, the setvalue links of the trigger column —
-// and the paths of questions in flat groups.
+// of a computed repeat_count, table-list expansion, the setvalue links of the trigger column,
+// the legacy "begin loop over" groups — and the paths of questions in flat groups.
 #include <algorithm>
 
 #include "xlsform/compiler_internal.hpp"
@@ -46,6 +46,7 @@ void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
       Choice other;
       other.row = select.row;
       other.name = "other";
+      other.generated = true;
       other.label[""] = Cell{"Other", 0};
       for (const auto& l : langs_) other.label[l] = Cell{"Other", 0};
       choices.push_back(std::move(other));
@@ -61,6 +62,59 @@ void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
   for (const auto& l : langs_) f->label[l] = Cell{"Specify other.", 0};
   f->relevant = "selected(../" + select.name + ", 'other')";
   add_field(std::move(f), open);
+}
+
+namespace {
+
+// pyxform's loop substitution (Python's "%" with the choice as the mapping): "%(name)s" is the
+// choice's name, "%(label)s" its label in `lang` (the unqualified one, or any, when it has
+// none in that language).
+std::string loop_text(std::string s, const Choice& c, const std::string& lang) {
+  std::string label;
+  auto it = c.label.find(lang);
+  if (it == c.label.end()) it = c.label.find("");
+  if (it == c.label.end()) it = c.label.begin();
+  if (it != c.label.end()) label = it->second.text;
+  for (const auto& [key, value] : {std::pair<std::string, const std::string&>{"%(name)s", c.name},
+                                   std::pair<std::string, const std::string&>{"%(label)s", label}})
+    for (std::size_t at = 0; (at = s.find(key, at)) != std::string::npos; at += value.size())
+      s.replace(at, key.size(), value);
+  return s;
+}
+
+}  // namespace
+
+void substitute_loop_choice(Field& f, const Choice& c) {
+  for (Texts* t : {&f.label, &f.hint, &f.guidance, &f.constraint_msg, &f.required_msg})
+    for (auto& [lang, cell] : *t) cell.text = loop_text(cell.text, c, lang);
+  for (std::string* e : {&f.required, &f.relevant, &f.constraint, &f.calculation,
+                         &f.default_value, &f.read_only, &f.appearance, &f.choice_filter})
+    *e = loop_text(*e, c, "");
+}
+
+// pyxform's legacy loop: the loop's group holds, for each choice of its list but "none" (and
+// but the "other" or_other adds), a group named and labelled as the choice, holding a copy of
+// the loop's rows with "%(name)s" and "%(label)s" replaced by the choice's. The copies keep
+// their names, which repeat from one choice's group to the next (as in pyxform).
+void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
+  auto it = lists_.find(loop.loop_list);
+  if (it == lists_.end()) return;  // reported with the 'begin loop' row
+  ++loop_copies_;
+  for (const Choice& c : it->second.choices) {
+    if (c.name == "none" || c.generated) continue;
+    auto g = std::make_unique<Field>();
+    g->kind = Kind::Group;
+    g->type = "begin group";
+    g->row = loop.row;
+    g->name = c.name;
+    g->label = c.label;
+    g->media = c.media;
+    const std::size_t depth = open.size();
+    add_field(std::move(g), open);
+    for (const Row* r : loop.loop_rows) survey_row(*r, open, &c);
+    open.resize(depth);
+  }
+  --loop_copies_;
 }
 
 // pyxform's table-list: the group becomes a field-list; its label and hint move to a generated

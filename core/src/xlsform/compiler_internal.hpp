@@ -25,11 +25,15 @@
 #include <utility>
 #include <vector>
 
+#include "xlsform/compiler.hpp"
 #include "xlsform/workbook.hpp"
 
 namespace khaosat::core::xlsform::detail {
 
 std::string lower(std::string_view s);
+// The jr:// folder of a media column: "audio" -> "jr://audio/", "video" -> "jr://video/",
+// images otherwise.
+const char* media_prefix(const std::string& form);
 std::string xml_escape(std::string_view s);
 // An XML element/attribute name as the writer needs it (at most one "prefix:").
 bool is_xml_name(std::string_view s);
@@ -71,6 +75,7 @@ struct Choice {
   Texts label;
   Media media;
   std::vector<std::pair<std::string, std::string>> extras;  // other columns, for choice_filter
+  bool generated = false;  // added by the compiler (or_other's "other"), not in the sheet
 };
 
 struct ChoiceList {
@@ -119,7 +124,15 @@ struct Field {
   Field* parent = nullptr;
   std::vector<std::unique_ptr<Field>> children;
   std::vector<const Field*> triggered;  // questions whose calculation this one triggers
+  // pyxform's legacy "begin loop over LIST": the list, and the rows up to "end loop", which
+  // are repeated once per choice (compiler_generated.cpp, expand_loop).
+  std::string loop_list;
+  std::vector<const Row*> loop_rows;
 };
+
+// A copy of a loop's row for one choice: "%(name)s" and "%(label)s" in its texts and
+// expressions replaced by the choice's name and label (compiler_generated.cpp).
+void substitute_loop_choice(Field& f, const Choice& c);
 
 struct Settings {
   std::string title, form_id, version, default_lang, root_name = "data", instance_name,
@@ -160,6 +173,7 @@ class Compiler {
   std::string run();
   const std::vector<std::string>& errors() const { return errors_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
+  const std::vector<NeededFile>& files() const { return files_; }
 
   // [compiler.cpp]
   void check_headers(const Sheet* s);
@@ -204,6 +218,15 @@ class Compiler {
   std::string entity_meta_xml() const;        // <entity .../> inside <meta>
   std::string entity_binds_xml();             // binds on meta/entity, then its setvalue
 
+  // A file the form names (an attachment of a secondary instance, or label media), first
+  // need only: `id` is the secondary instance's id ("" for media). Recorded for
+  // needed_files() (compiler.hpp).
+  void note_file(const Sheet& s, const Row& r, std::size_t col, const std::string& src,
+                 const std::string& id);
+  void note_file(const Field& f, std::string_view col_base, const std::string& src,
+                 const std::string& id);
+  void note_media(const Sheet& s, const Row& r, const Media& media);
+
   // Shared.
   void error(const Sheet& s, const Row& r, std::size_t col, const std::string& what);
   void field_error(const Field& f, std::string_view col_base, const std::string& what);
@@ -230,14 +253,22 @@ class Compiler {
   std::vector<std::pair<std::string, std::string>> external_instances_;  // id -> src
   std::vector<std::string> setvalues_;         // model-level actions
   std::optional<EntitySpec> entity_;           // the entities sheet's declaration, if any
+  std::vector<NeededFile> files_;              // note_file(), in form order
+  std::unordered_set<std::string> file_seen_;  // their srcs
 
  private:
   void add_field(std::unique_ptr<Field> f, std::vector<Field*>& open);
   std::unique_ptr<Field> make_field(const Row& r, const std::string& raw_type);
   bool resolve_type(Field& f, const Row& r, const std::string& raw);
+  bool sheet_has_list(const char* sheet, const std::string& list) const;
   void read_columns(Field& f, const Row& r);
   void parse_parameters(Field& f);
   void add_or_other(Field& select, std::vector<Field*>& open);
+  // One survey row into the tree under open.back(); `loop` is the choice whose copy of a loop's
+  // rows this row belongs to (nullptr outside loops).
+  void survey_row(const Row& r, std::vector<Field*>& open, const Choice* loop);
+  void expand_loop(Field& loop, std::vector<Field*>& open);
+  int loop_copies_ = 0;  // > 0 while a loop's rows are copied: their names repeat, by design
   void link_triggers(Field& f);
   void expand_table_lists(Field& group);
   void add_repeat_count(Field& repeat, std::vector<Field*>& open);

@@ -173,6 +173,9 @@ const TypeInfo kTypes[] = {
     {"select_multiple", "string", "select"},
     {"select_one_from_file", "string", "select1"},
     {"select_multiple_from_file", "string", "select"},
+    {"select_one_external", "string", "input"},
+    {"select_multiple_external", "string", "input"},
+    {"osm", "binary", "upload", "osm/*"},
     {"rank", "odk:rank", "odk:rank"},
     {"geopoint", "geopoint", "input"},
     {"geotrace", "geotrace", "input"},
@@ -300,6 +303,7 @@ void Compiler::read_choices() {
     c.label = rr.texts(r, "label");
     for (const char* m : {"image", "audio", "video", "big-image"})
       if (auto t = rr.texts(r, m); !t.empty()) c.media[m] = std::move(t);
+    note_media(*s, r, c.media);
     for (std::size_t i = 0; i < rr.cols.size() && i < r.cells.size(); ++i) {
       const auto& col = rr.cols[i];
       if (col.base == "list_name" || col.base == "name" || col.base == "label" ||
@@ -384,13 +388,17 @@ std::string collapse_spaces(std::string s) {
 
 bool is_select(const std::string& t) {
   return t == "select_one" || t == "select_multiple" || t == "rank" ||
-         t == "select_one_from_file" || t == "select_multiple_from_file";
+         t == "select_one_from_file" || t == "select_multiple_from_file" ||
+         t == "select_one_external" || t == "select_multiple_external";
 }
 
 // Type words that take a list (or file) name after them, and the type they mean.
 const std::pair<const char*, const char*> kListTypes[] = {
     {"select_one_from_file", "select_one_from_file"},
     {"select_multiple_from_file", "select_multiple_from_file"},
+    {"select_one_external", "select_one_external"},
+    {"select_multiple_external", "select_multiple_external"},
+    {"osm", "osm"},
     {"select_one", "select_one"},
     {"select_multiple", "select_multiple"},
     {"select one from", "select_one"},
@@ -426,6 +434,14 @@ bool is_number(const std::string& s) {
 
 }  // namespace
 
+bool Compiler::sheet_has_list(const char* sheet, const std::string& list) const {
+  const Sheet* s = wb_.sheet(sheet);
+  if (!s) return false;
+  RowReader rr(*s);
+  return std::any_of(s->rows.begin(), s->rows.end(),
+                     [&](const Row& r) { return rr.get(r, "list_name") == list; });
+}
+
 bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
   const std::size_t type_col = column_index("type");
   std::string words = collapse_spaces(raw);
@@ -445,9 +461,7 @@ bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
     break;
   }
   if (f.type.empty()) {
-    for (const char* unsupported : {"select_one_external", "select_multiple_external", "osm",
-                                    "begin loop", "begin_loop", "end loop", "end_loop",
-                                    "include", "background-audio", "background-geopoint"}) {
+    for (const char* unsupported : {"include", "background-audio", "background-geopoint"}) {
       std::string_view u(unsupported);
       if (low == u || (low.starts_with(u) && low[u.size()] == ' ')) {
         error(*survey_, r, type_col,
@@ -483,6 +497,14 @@ bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
   } else if (!f.list.empty() && !is_xml_name(f.list)) {
     error(*survey_, r, type_col, "'" + f.list + "' is not a valid choice list name");
     return false;
+  } else if (f.type.ends_with("_external")) {
+    // pyxform: "List name not in external choices sheet". Collect reads the list from
+    // itemsets.csv, written from that sheet beside the converted form.
+    if (!sheet_has_list("external_choices", f.list))
+      error(*survey_, r, type_col, "the choice list '" + f.list +
+                                       "' is not in the external_choices sheet");
+  } else if (f.type == "osm") {
+    // The list's tags come from the osm sheet; without it the question has none, as in pyxform.
   } else if (!f.list.empty() && !lists_.count(f.list)) {
     error(*survey_, r, type_col, "the choice list '" + f.list + "' is not in the choices sheet");
   }
@@ -498,6 +520,7 @@ void Compiler::read_columns(Field& f, const Row& r) {
   f.required_msg = rr.texts(r, "required_message");
   for (const char* m : {"image", "audio", "video", "big-image"})
     if (auto t = rr.texts(r, m); !t.empty()) f.media[m] = std::move(t);
+  note_media(*survey_, r, f.media);
   f.required = rr.get(r, "required");
   f.relevant = rr.get(r, "relevant");
   f.constraint = rr.get(r, "constraint");
@@ -588,6 +611,13 @@ std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw
   } else if (t == "begin repeat" || t == "begin_repeat") {
     f->kind = Kind::Repeat;
     f->type = "begin repeat";
+  } else if (t.starts_with("begin loop over ") || t.starts_with("begin_loop over ")) {
+    f->kind = Kind::Group;
+    f->type = "begin group";
+    f->loop_list = collapse_spaces(raw).substr(std::string_view("begin loop over ").size());
+    if (!lists_.count(f->loop_list))
+      error(*survey_, r, column_index("type"),
+            "the choice list '" + f->loop_list + "' is not in the choices sheet");
   } else if (!resolve_type(*f, r, raw)) {
     return nullptr;
   }
@@ -622,9 +652,10 @@ void Compiler::add_field(std::unique_ptr<Field> f, std::vector<Field*>& open) {
     bool csv = f->type == "csv-external";
     external_instances_.emplace_back(
         f->name, csv ? "jr://file-csv/" + f->name + ".csv" : "jr://file/" + f->name + ".xml");
+    note_file(*f, "type", external_instances_.back().second, f->name);
     return;
   }
-  if (auto it = by_name_.find(f->name); it != by_name_.end()) {
+  if (auto it = by_name_.find(f->name); it != by_name_.end() && loop_copies_ == 0) {
     error(*survey_, *f->row, column_index("name"),
           "the name '" + f->name + "' is already used in row " +
               std::to_string(it->second->row->number) + "; every name must be unique");
@@ -637,11 +668,56 @@ void Compiler::add_field(std::unique_ptr<Field> f, std::vector<Field*>& open) {
   f->flat = f->kind == Kind::Group && settings_.flat;
   f->path = child_path(*parent, f->name);
   if (f->flat) f->path.resize(f->path.size() - f->name.size() - 1);  // pyxform: the owner's
-  by_name_[f->name] = f.get();
+  by_name_.emplace(f->name, f.get());  // a loop's copies: ${name} means the first
   Field* raw = f.get();
   parent->children.push_back(std::move(f));
   if (raw->kind != Kind::Leaf) open.push_back(raw);
   if (raw->or_other) add_or_other(*raw, open);
+}
+
+void Compiler::survey_row(const Row& r, std::vector<Field*>& open, const Choice* loop) {
+  const Sheet& s = *survey_;
+  const std::size_t type_col = column_index("type");
+  std::string raw = sr_->get(r, "type");
+  std::string t = collapse_spaces(lower(raw));
+  if (t.empty()) {
+    if (!sr_->get(r, "name").empty())
+      error(s, r, type_col, "the row named '" + sr_->get(r, "name") + "' has no type");
+    return;
+  }
+  const bool end_loop = t == "end loop" || t == "end_loop";
+  // Inside a loop, rows wait for its 'end loop' and are then copied once per choice.
+  if (Field* top = open.back(); !top->loop_list.empty() && !end_loop) {
+    if (t.starts_with("begin loop") || t.starts_with("begin_loop"))
+      error(s, r, type_col, "a loop inside a loop is not supported; close '" + top->name +
+                                "' with 'end loop' first");
+    else
+      top->loop_rows.push_back(&r);
+    return;
+  }
+  if (end_loop) {
+    if (open.size() < 2 || open.back()->loop_list.empty()) {
+      error(s, r, type_col, "'" + raw + "' has no matching 'begin loop over' above it");
+      return;
+    }
+    expand_loop(*open.back(), open);
+    open.pop_back();
+    return;
+  }
+  if (t == "end group" || t == "end_group" || t == "end repeat" || t == "end_repeat") {
+    Kind want = t.find("repeat") != std::string::npos ? Kind::Repeat : Kind::Group;
+    if (open.size() < 2 || open.back()->kind != want) {
+      error(s, r, type_col, "'" + raw + "' has no matching 'begin " +
+                                (want == Kind::Repeat ? "repeat" : "group") + "' above it");
+      return;
+    }
+    open.pop_back();
+    return;
+  }
+  auto f = make_field(r, raw);
+  if (!f) return;
+  if (loop) substitute_loop_choice(*f, *loop);
+  add_field(std::move(f), open);
 }
 
 void Compiler::read_survey() {
@@ -655,28 +731,10 @@ void Compiler::read_survey() {
   const Sheet& s = *survey_;
   const std::size_t type_col = column_index("type");
   std::vector<Field*> open{&root_};
-  for (const Row& r : s.rows) {
-    std::string raw = sr_->get(r, "type");
-    std::string t = collapse_spaces(lower(raw));
-    if (t.empty()) {
-      if (!sr_->get(r, "name").empty())
-        error(s, r, type_col, "the row named '" + sr_->get(r, "name") + "' has no type");
-      continue;
-    }
-    if (t == "end group" || t == "end_group" || t == "end repeat" || t == "end_repeat") {
-      Kind want = t.find("repeat") != std::string::npos ? Kind::Repeat : Kind::Group;
-      if (open.size() < 2 || open.back()->kind != want) {
-        error(s, r, type_col, "'" + raw + "' has no matching 'begin " +
-                                  (want == Kind::Repeat ? "repeat" : "group") + "' above it");
-        continue;
-      }
-      open.pop_back();
-      continue;
-    }
-    if (auto f = make_field(r, raw)) add_field(std::move(f), open);
-  }
+  for (const Row& r : s.rows) survey_row(r, open, nullptr);
   for (std::size_t i = open.size(); i-- > 1;) {
-    const char* what = open[i]->kind == Kind::Repeat ? "repeat" : "group";
+    const char* what = !open[i]->loop_list.empty() ? "loop"
+                       : open[i]->kind == Kind::Repeat ? "repeat" : "group";
     error(s, *open[i]->row, type_col,
           std::string("'begin ") + what + "' '" + open[i]->name + "' is never closed with 'end " +
               what + "'");

@@ -9,10 +9,17 @@
 // [SECTION] Body
 // [SECTION] Document
 #include <algorithm>
+#include <set>
 
 #include "xlsform/compiler_internal.hpp"
 
 namespace khaosat::core::xlsform::detail {
+
+const char* media_prefix(const std::string& form) {
+  if (form == "audio") return "jr://audio/";
+  if (form == "video") return "jr://video/";
+  return "jr://images/";
+}
 
 namespace {
 
@@ -25,12 +32,6 @@ std::string truthy(const std::string& v) {
 
 std::string attr(std::string_view name, std::string_view value) {
   return " " + std::string(name) + "=\"" + xml_escape(value) + "\"";
-}
-
-const char* media_prefix(const std::string& form) {
-  if (form == "audio") return "jr://audio/";
-  if (form == "video") return "jr://video/";
-  return "jr://images/";
 }
 
 bool translated(const Texts& t) {
@@ -95,11 +96,14 @@ class XFormWriter {
       Values& v = itext_[id][lang];
       if (media)
         for (const auto& [m, texts] : *media)
-          if (const Cell* cell = cell_for(texts, lang))
+          if (const Cell* cell = cell_for(texts, lang)) {
             v.emplace_back(m, xml_escape(media_prefix(m) + cell->text));
+            used_langs_.insert(lang);
+          }
       if (label.empty()) continue;
       const Cell* cell = cell_for(label, lang);
       v.emplace_back(form, cell ? text_xml(f, *cell) : "-");
+      if (cell) used_langs_.insert(lang);
     }
     return true;
   }
@@ -129,10 +133,14 @@ class XFormWriter {
     return attr(name, t.begin()->second.text);
   }
 
+  // pyxform's translations: only the languages some itext text is written in (a workbook with
+  // only language-suffixed columns gets no "default" translation of "-"), each text in every
+  // one of them ("-" where a language lacks it).
   std::string itext_xml() {
     if (c_.langs_.empty() || itext_order_.empty()) return "";
     std::string x = "<itext>";
     for (const auto& lang : c_.langs_) {
+      if (!used_langs_.count(lang)) continue;
       x += "<translation" + attr("lang", lang) +
            (lang == c_.default_lang_ ? " default=\"true()\"" : "") + ">";
       for (const auto& id : itext_order_) {
@@ -304,6 +312,7 @@ class XFormWriter {
     bool known = std::any_of(c_.external_instances_.begin(), c_.external_instances_.end(),
                              [&](const auto& e) { return e.first == id; });
     if (!known) c_.external_instances_.emplace_back(id, src);
+    c_.note_file(f, "type", src, id);
     return id;
   }
 
@@ -323,6 +332,18 @@ class XFormWriter {
     body_ += "<itemset" + attr("nodeset", nodeset) + "><value" + attr("ref", value) + "/>" +
              (itext ? std::string("<label ref=\"jr:itext(itextId)\"/>") : "<label" + attr("ref", label) + "/>") +
              "</itemset>";
+  }
+
+  // pyxform's osm question: one <tag key="NAME"><label>LABEL</label></tag> per row of its list
+  // in the osm sheet.
+  void write_osm_tags(const Field& f) {
+    const Sheet* s = c_.wb_.sheet("osm");
+    if (!s) return;
+    RowReader rr(*s);
+    for (const Row& r : s->rows)
+      if (rr.get(r, "list_name") == f.list)
+        body_ += "<tag" + attr("key", rr.get(r, "name")) + "><label>" +
+                 xml_escape(rr.get(r, "label")) + "</label></tag>";
   }
 
   // Whether a choice list carries its labels through itext: translated, with media, or with
@@ -378,10 +399,15 @@ class XFormWriter {
     if (f.params.count("warning-accuracy"))
       extra += attr("unacceptableAccuracyThreshold", f.params.at("warning-accuracy"));
     if (f.type == "image" && f.params.count("app")) extra += attr("intent", f.params.at("app"));
+    // pyxform's select_*_external: a text input whose query Collect answers from itemsets.csv.
+    if (f.type.ends_with("_external"))
+      extra += attr("query", "instance('" + f.list + "')/root/item" +
+                                 (f.choice_filter.empty() ? "" : "[" + c_.choice_filter(f) + "]"));
     body_ += "<" + el + attr("ref", f.path) + extra + a + ">";
     body_ += text_el("label", f, f.label, &f.media);
     body_ += text_el("hint", f, f.hint, nullptr, &f.guidance);
-    if (!f.list.empty()) write_itemset(f);
+    if (f.type == "osm") write_osm_tags(f);
+    else if (!f.list.empty() && !f.type.ends_with("_external")) write_itemset(f);
     write_control_actions(f);
     body_ += "</" + el + ">";
   }
@@ -433,6 +459,7 @@ class XFormWriter {
 
   Compiler& c_;
   std::map<std::string, std::map<std::string, Values>> itext_;  // id -> lang -> values
+  std::set<std::string> used_langs_;  // languages some text of itext_ is really written in
   std::vector<std::string> itext_order_;
   std::set<const Field*> triggered_targets_;
   std::string binds_, body_, model_actions_;

@@ -22,6 +22,12 @@ Result<std::string> convert_xlsform(const std::string& path);
 // is its file name, whose extension decides the kind and which messages name.
 Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::string& name);
 
+// pyxform's itemsets.csv, for select_one_external / select_multiple_external: the workbook's
+// external_choices sheet as CSV (its header row, then each row, RFC 4180 quoting), or "" when
+// the workbook has no such sheet. ODK Collect reads it as a form attachment; `khaosat form
+// convert -o FORM.xml` writes it beside FORM.xml, as xls2xform does.
+Result<std::string> xlsform_itemsets_csv(const std::string& path);
+
 // True when `path` has a workbook extension (.xlsx, .xlsm, .md, .csv; any case).
 bool is_xlsform_path(const std::string& path);
 
