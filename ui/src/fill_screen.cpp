@@ -103,6 +103,14 @@ std::string FillScreen::context_of(const std::string& ref, std::string* remove_r
   return out;
 }
 
+// A repeat's label: the repeat's own, else its instances' (XLSForm puts it on the group
+// around the repeat), else the ref.
+std::string FillScreen::repeat_label(const std::string& ref) const {
+  if (auto repeat = session_->node(ref); repeat && !repeat->label.empty()) return repeat->label;
+  if (auto first = session_->node(ref + "[1]"); first && !first->label.empty()) return first->label;
+  return ref.substr(ref.rfind('/') + 1);
+}
+
 // --- Saving ----------------------------------------------------------------------------------
 
 void FillScreen::autosave() {
@@ -154,7 +162,7 @@ FillScreen::Outcome FillScreen::draw() {
   }
   bool wide = ImGui::GetIO().DisplaySize.x >= dp(900);
   draw_top(wide);
-  if (!wide && overview_open_) {
+  if (overview_open_) {  // full screen on any display: the side panel is a glance, this a search
     draw_overview();
     return outcome_;
   }
@@ -245,8 +253,7 @@ void FillScreen::draw_page() {
 }
 
 void FillScreen::draw_add_repeat(const Prompt& prompt) {
-  auto repeat = session_->node(prompt.ref);
-  std::string label = repeat && !repeat->label.empty() ? repeat->label : prompt.ref;
+  std::string label = repeat_label(prompt.ref);
   heading(format(app_.t(Str::add_repeat_s), label.c_str()));
   text(format(app_.t(Str::instances_d), prompt.count), colors::kMuted);
   if (button(app_.t(Str::add))) {
@@ -362,7 +369,7 @@ void FillScreen::build_overview() {
     OverviewRow r;
     r.page = static_cast<int>(i);
     if (p.kind == Prompt::Kind::AddRepeat) {
-      r.title = "+ " + label_of(p.ref);
+      r.title = "+ " + repeat_label(p.ref);
       r.detail = format(app_.t(Str::instances_d), p.count);
     } else {
       r.title = label_of(p.ref);

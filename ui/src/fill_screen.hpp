@@ -52,6 +52,7 @@ class FillScreen {
   void draw_confirm();
   void build_overview();
   std::string context_of(const std::string& ref, std::string* remove_ref) const;
+  std::string repeat_label(const std::string& ref) const;
   void autosave();
   void report(const core::Status& status);
   // fill_controls.cpp: one question
