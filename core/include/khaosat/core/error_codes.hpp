@@ -74,7 +74,9 @@ namespace khaosat::core {
   X(store_busy, "store.busy", "another process holds the database for too long")                 \
   X(store_full, "store.full", "the storage is full, or the file reached its size limit")         \
   X(store_constraint, "store.constraint", "a change would break a rule of the schema")          \
-  X(store_sql, "store.sql", "SQLite reported an unexpected error")
+  X(store_sql, "store.sql", "SQLite reported an unexpected error")                              \
+  X(ui_walk, "ui.walk", "a scripted walk of the app is malformed, or one of its steps failed")  \
+  X(ui_font, "ui.font", "the app's font file is missing or is not a font")
 
 enum class ErrorCode {
 #define KHAOSAT_ERROR_ENUM(name, text, meaning) name,

@@ -1,0 +1,170 @@
+// The app's screens driven headlessly: an ImGui context without a renderer, a real device store
+// in a temporary folder, the built-in forms, and walks (walk.hpp) acting on visible text.
+#include <doctest/doctest.h>
+
+#include <imgui.h>
+
+#include <string>
+
+#include "khaosat/core/store.hpp"
+#include "khaosat/ui/app.hpp"
+#include "khaosat/ui/theme.hpp"
+#include "khaosat/ui/walk.hpp"
+#include "support/scoped_dir.hpp"
+
+using namespace khaosat;
+
+namespace {
+
+struct NoLocation : ui::LocationService {
+  std::optional<std::string> current_fix() override { return "22.3862 103.4990 1250 8"; }
+};
+struct Offline : ui::NetworkService {
+  bool online() override { return false; }
+};
+
+// One ImGui context and one App over a fresh store, at a phone's 360x800.
+struct Headless {
+  test::ScopedDir dir;
+  NoLocation location;
+  Offline network;
+  std::unique_ptr<ui::App> app;
+
+  explicit Headless(float width = 360, float height = 800) {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;
+    io.DisplaySize = ImVec2(width, height);
+    io.DeltaTime = 1.0f / 60;
+    auto font = core::Env::default_env().read_file("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", 64 << 20);
+    REQUIRE_MESSAGE(font.ok(), "Noto Sans is missing: scripts/setup installs fonts-noto-core");
+    REQUIRE(ui::load_font(*font, 18));
+    unsigned char* pixels;
+    int w, h;
+    io.Fonts->GetTexDataAsAlpha8(&pixels, &w, &h);  // built; no texture is uploaded anywhere
+    ui::apply_style(1);
+  }
+  ~Headless() {
+    app.reset();
+    ImGui::DestroyContext();
+  }
+  std::string db() const { return (dir.path() / "device.db").string(); }
+  void open() {
+    ui::AppOptions o;
+    o.services.location = &location;
+    o.services.network = &network;
+    o.services.paths = ui::StoragePaths{db(), db() + ".settings.json", KHAOSAT_SOURCE_DIR "/forms"};
+    auto opened = ui::App::open(o);
+    REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
+    app = std::move(opened).value();
+  }
+  // Runs a walk; "" when it passed, else the failure naming the step.
+  std::string walk(const std::string& json) {
+    if (!app) open();
+    auto steps = ui::parse_walk(json, "walk");
+    REQUIRE_MESSAGE(steps.ok(), (steps.ok() ? "" : steps.error().message));
+    ui::WalkRunner runner(std::move(steps).value(), *app);
+    for (int frame = 0; frame < 20000; ++frame) {
+      runner.before_frame();
+      ImGui::NewFrame();
+      app->frame();
+      ImGui::Render();
+      auto state = runner.after_frame();
+      if (state == ui::WalkRunner::State::Done) return "";
+      if (state == ui::WalkRunner::State::Failed) return runner.failure();
+    }
+    return "the walk did not finish";
+  }
+};
+
+std::string read(const std::string& path) {
+  auto r = core::Env::default_env().read_file(path, 1 << 20);
+  REQUIRE(r.ok());
+  return *r;
+}
+
+}  // namespace
+
+TEST_CASE("ui: the home screen is in Vietnamese, with the built-in forms and the offline banner") {
+  Headless h;
+  CHECK(h.walk(R"w([{"expect": "Điền biểu mẫu"}, {"expect": "Không có mạng"}, {"expect": "Bản nháp (0)"},
+                   {"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở"}, {"expect": "B. Khảo sát làng nghề"},
+                   {"expect": "Phiên bản 2026112601"}])w") == "");
+  CHECK(ui::font_has_glyphs("Đăng ký nhu cầu hỗ trợ của hợp tác xã ‹ › – ỹ Ữ ặ"));
+}
+
+TEST_CASE("ui: filling form A in Vietnamese, finalizing, and seeing it among the saved surveys") {
+  Headless h;
+  std::string walk = read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json");
+  CHECK(h.walk(walk) == "");
+  h.app.reset();
+  auto store = core::Store::open(h.db());
+  REQUIRE(store.ok());
+  auto subs = (*store)->list_submissions();
+  REQUIRE(subs.ok());
+  REQUIRE(subs->size() == 1);
+  auto full = (*store)->get_submission((*subs)[0].instance_id);
+  REQUIRE(full.ok());
+  CHECK(full->instance_xml.find("<officer>Nguyễn Văn An</officer>") != std::string::npos);
+  CHECK(full->instance_xml.find("<commune>binh_lu</commune>") != std::string::npos);
+  CHECK((*store)->list_drafts()->empty());  // the draft became the submission
+}
+
+TEST_CASE("ui: a walk that cannot go on names the step and what was visible") {
+  Headless h;
+  std::string failure = h.walk(R"w([{"expect": "Điền biểu mẫu"}, {"tap": "Không có nút này"}])w");
+  CHECK(failure.find("step 2") != std::string::npos);
+  CHECK(failure.find("Không có nút này") != std::string::npos);
+  CHECK(failure.find("Điền biểu mẫu") != std::string::npos);  // what was there instead
+  CHECK(h.walk(R"w([{"type": "abc"}])w").find("tap a field first") != std::string::npos);
+}
+
+TEST_CASE("ui: malformed walks are refused with the step named") {
+  CHECK_FALSE(ui::parse_walk("{}", "w.json").ok());
+  CHECK_FALSE(ui::parse_walk("[{\"tap\": 3}]", "w.json").ok());
+  CHECK_FALSE(ui::parse_walk("[{\"fly\": true}]", "w.json").ok());
+  auto bad = ui::parse_walk(R"w([{"back": true}, {"screenshot": "../../etc/x"}])w", "w.json");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == core::ErrorCode::ui_walk);
+  CHECK(bad.error().message.find("step 2") != std::string::npos);
+  CHECK_FALSE(ui::parse_walk(std::string(100000, '['), "w.json").ok());
+}
+
+TEST_CASE("ui: the registry search ignores diacritics") {
+  Headless h;
+  {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    core::RegistryEdit edit;
+    edit.set = {{"name", "HTX Chè Tân Uyên"}, {"commune", "Xã Tân Uyên"}};
+    REQUIRE((*store)->put_record(edit).ok());
+    edit.set = {{"name", "Cơ sở dệt thổ cẩm Bản Lướt"}};
+    REQUIRE((*store)->put_record(edit).ok());
+  }
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"expect": "2 hồ sơ"}, {"tap": "Tìm kiếm"}, {"type": "che tan uyen"},
+                   {"expect": "HTX Chè Tân Uyên"}, {"tap": "HTX Chè Tân Uyên"}, {"expect": "Xã Tân Uyên"}])w") == "");
+}
+
+TEST_CASE("ui: a draft is autosaved, reopened, and deleted only after confirmation") {
+  Headless h;
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cán bộ khảo sát *"},
+                   {"type": "Lò Thị Mai"}, {"back": true}, {"tap": "Rời phiếu"}, {"back": true}, {"expect": "Bản nháp (1)"},
+                   {"tap": "Bản nháp (1)"}, {"tap": "Sửa"}, {"expect": "Cán bộ khảo sát"}, {"back": true},
+                   {"tap": "Rời phiếu"}, {"tap": "Xóa nháp"}, {"expect": "Không thể hoàn tác"}, {"tap": "Hủy"},
+                   {"expect": "Nháp (1)"}, {"tap": "Xóa nháp"}, {"tap": "Xóa nháp"}, {"expect": "Không có bản nháp."}])w") == "");
+}
+
+TEST_CASE("ui: removing a repeat instance asks first") {
+  Headless h;
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Mục lục"},
+                   {"scroll": "Tên sản phẩm"}, {"tap": "Tên sản phẩm"}, {"tap": "Xóa mục này"}, {"expect": "Xóa \"A2"},
+                   {"tap": "Hủy"}, {"expect": "Sản phẩm chính 1"}, {"tap": "Xóa mục này"}, {"tap": "Xóa"},
+                   {"expect": "Thêm "}, {"expect": "Đã có 0 mục."}])w") == "");
+}
+
+TEST_CASE("ui: English from the settings, kept in the settings file") {
+  Headless h;
+  CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"expect": "Text size"}, {"back": true},
+                   {"expect": "Fill a form"}, {"tap": "Fill a form"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Survey officer"}])w") == "");
+  CHECK(read(h.db() + ".settings.json").find("\"en\"") != std::string::npos);
+}

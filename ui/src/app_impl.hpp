@@ -1,0 +1,93 @@
+// AppImpl: the app's state and navigation behind App (app.hpp). Screens are member functions
+// split by aspect: app.cpp (open, frame, navigation, settings), screens_home.cpp (home, form
+// list, settings, enroll/sync), screens_data.cpp (submissions, registry); filling a form is
+// FillScreen (fill_screen.hpp).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "khaosat/core/store.hpp"
+#include "khaosat/ui/app.hpp"
+#include "khaosat/ui/sync_port.hpp"
+#include "fill_screen.hpp"
+#include "widgets.hpp"
+
+namespace khaosat::ui {
+
+enum class Screen { Home, Forms, Fill, Submissions, Registry, Settings, Enroll };
+
+struct HomeCounts {
+  int drafts = 0, finalized = 0, outbox = 0;
+  bool loaded = false;
+};
+
+struct SubmissionsState {
+  bool loaded = false;
+  bool show_drafts = true;
+  std::vector<core::DraftRecord> drafts;
+  std::vector<core::SubmissionRecord> submissions;
+  std::vector<std::string> draft_names, submission_names;  // instance names, "" when none
+  std::string confirm_delete;  // draft id awaiting confirmation
+};
+
+struct RegistryState {
+  core::Registry registry = core::Registry::Establishment;
+  std::string query, searched = "\x01";  // what the results are for
+  std::vector<core::RegistryRecord> results;
+  std::int64_t total = 0;
+  std::string open_record;  // record id shown in detail, "" = list
+};
+
+class AppImpl {
+ public:
+  AppOptions options;
+  std::unique_ptr<core::Store> store;
+  Settings settings;
+  Probe probe;
+  WidgetContext widgets;
+  std::vector<Screen> stack{Screen::Home};
+  std::unique_ptr<FillScreen> fill;
+  std::string notice;
+  ImU32 notice_color = colors::kBannerWarn;
+  HomeCounts counts;
+  SubmissionsState subs;
+  RegistryState reg;
+  std::string enroll_url, enroll_code;
+
+  core::Env& env() { return options.services.env ? *options.services.env : core::Env::default_env(); }
+  const char* t(Str key) const { return catalogue_text(key, settings.lang); }
+
+  void frame();
+  void back();
+  void push(Screen s);
+  void pop();
+  void go_home();
+  void invalidate();  // the store changed: lists and counts are re-read when next shown
+  void show_notice(std::string text, ImU32 color);
+  void save_settings();
+  void load_settings();
+  core::Status install_builtin_forms();
+
+  // Starting and resuming a survey.
+  void start_form(const core::FormRecord& form);
+  void open_draft(const std::string& draft_id);
+  core::SessionOptions session_options();
+  std::string session_language(const std::vector<std::string>& languages) const;
+
+  // Screens.
+  void top_bar(std::string_view title);
+  void draw_home();
+  void draw_forms();
+  void draw_settings();
+  void draw_enroll();
+  void draw_submissions();
+  void draw_registry();
+  std::string format_time(std::int64_t ms);
+};
+
+// The <instanceName> of an instance's XML, "" when it has none.
+std::string instance_name_of(std::string_view instance_xml);
+
+}  // namespace khaosat::ui

@@ -1,0 +1,141 @@
+// The home screen, the form list, settings, and the enroll/sync screen (app_impl.hpp).
+#include <algorithm>
+
+#include <imgui.h>
+
+#include "app_impl.hpp"
+
+namespace khaosat::ui {
+
+namespace {
+int count_or_zero(const auto& result) { return result ? static_cast<int>(result->size()) : 0; }
+}  // namespace
+
+void AppImpl::draw_home() {
+  if (!counts.loaded) {
+    counts.drafts = count_or_zero(store->list_drafts());
+    core::SubmissionFilter finalized;
+    finalized.state = core::SubmissionState::Finalized;
+    counts.finalized = count_or_zero(store->list_submissions(finalized));
+    counts.outbox = 0;
+    if (auto outbox = store->list_outbox())
+      for (const auto& e : *outbox) counts.outbox += e.acked_at ? 0 : 1;
+    counts.loaded = true;
+  }
+  text(t(Str::app_name), colors::kPrimary);
+  ImGui::Separator();
+  if (!notice.empty()) banner(notice, notice_color);
+  NetworkService* net = options.services.network;
+  if (net && !net->online()) banner(t(Str::offline_banner), colors::kBannerWarn);
+  bool enrolled = options.sync && options.sync->enrolled();
+  if (!enrolled) text(t(Str::not_enrolled), colors::kMuted);
+  begin_scroll("##home");
+  if (button(t(Str::fill_form))) push(Screen::Forms);
+  if (button(format(t(Str::drafts_n), counts.drafts), Tone::Secondary)) {
+    subs.show_drafts = true;
+    push(Screen::Submissions);
+  }
+  if (button(t(Str::submissions), Tone::Secondary)) {
+    subs.show_drafts = false;
+    push(Screen::Submissions);
+  }
+  text(format(t(Str::outbox_n), counts.outbox), colors::kMuted);
+  if (options.sync && options.sync->enrolled()) {
+    SyncProgress p = options.sync->progress();
+    text(p.last_success_ms ? format_time(p.last_success_ms) : t(Str::last_sync_never), colors::kMuted);
+  } else {
+    text(t(Str::last_sync_never), colors::kMuted);
+  }
+  if (button(t(Str::registry), Tone::Secondary)) push(Screen::Registry);
+  if (button(enrolled ? t(Str::sync) : t(Str::enroll), Tone::Secondary)) push(Screen::Enroll);
+  if (button(t(Str::settings), Tone::Secondary)) push(Screen::Settings);
+  end_scroll();
+}
+
+void AppImpl::draw_forms() {
+  top_bar(t(Str::choose_form));
+  auto forms = store->list_forms();
+  begin_scroll("##forms");
+  if (!forms) {
+    text(format(t(Str::error_s), forms.error().message.c_str()), colors::kDanger);
+  } else if (forms->empty()) {
+    text(t(Str::no_forms), colors::kMuted);
+  } else {
+    // Current versions first, in title order; older versions after, muted.
+    std::vector<core::FormRecord> list = std::move(forms).value();
+    std::stable_sort(list.begin(), list.end(), [](const auto& a, const auto& b) {
+      return a.current != b.current ? a.current : a.title < b.title;
+    });
+    for (const auto& f : list) {
+      std::string detail = format(t(Str::version_s), f.version.c_str());
+      if (f.current) detail += std::string(" · ") + t(Str::current_version);
+      ImGui::PushID((f.form_id + "\n" + f.version).c_str());  // the list is re-read each frame
+      bool tapped = row(f.title, detail, nullptr);
+      ImGui::PopID();
+      if (tapped) {
+        start_form(f);
+        break;  // the list is gone once the fill screen is pushed
+      }
+    }
+  }
+  end_scroll();
+}
+
+void AppImpl::draw_settings() {
+  top_bar(t(Str::settings));
+  begin_scroll("##settings");
+  heading(t(Str::language));
+  if (choice_row("Tiếng Việt", settings.lang == Lang::Vi, false, "vi") && settings.lang != Lang::Vi) {
+    settings.lang = Lang::Vi;
+    save_settings();
+  }
+  if (choice_row("English", settings.lang == Lang::En, false, "en") && settings.lang != Lang::En) {
+    settings.lang = Lang::En;
+    save_settings();
+  }
+  text(t(Str::form_language), colors::kMuted);
+  heading(t(Str::text_size));
+  const std::pair<Str, float> kSizes[] = {
+      {Str::size_small, 0.85f}, {Str::size_normal, 1.0f}, {Str::size_large, 1.25f}, {Str::size_huge, 1.5f}};
+  for (auto [key, scale] : kSizes) {
+    bool on = std::abs(settings.text_scale - scale) < 0.01f;
+    if (choice_row(t(key), on, false, t(key)) && !on) {
+      settings.text_scale = scale;
+      save_settings();
+    }
+  }
+  heading(t(Str::server));
+  text(options.sync && options.sync->enrolled() ? options.sync->server_url() : t(Str::not_enrolled),
+       colors::kMuted);
+  end_scroll();
+}
+
+void AppImpl::draw_enroll() {
+  bool enrolled = options.sync && options.sync->enrolled();
+  top_bar(enrolled ? t(Str::sync) : t(Str::enroll));
+  begin_scroll("##enroll");
+  if (!options.sync) {
+    text(t(Str::sync_unavailable), colors::kMuted);
+  } else if (!enrolled) {
+    text(t(Str::server_url));
+    text_field("##url", t(Str::server_url), &enroll_url, 0, "https://");
+    text(t(Str::enroll_code));
+    text_field("##code", t(Str::enroll_code), &enroll_code);
+    if (button(t(Str::enroll))) {
+      if (auto st = options.sync->enroll(enroll_url, enroll_code); !st)
+        show_notice(format(t(Str::error_s), st.error().message.c_str()), colors::kBannerWarn);
+    }
+  } else {
+    SyncProgress p = options.sync->progress();
+    if (p.running) ImGui::ProgressBar(static_cast<float>(p.fraction), ImVec2(-1, dp(24)));
+    else if (button(t(Str::sync))) {
+      if (auto st = options.sync->start_sync(); !st)
+        show_notice(format(t(Str::error_s), st.error().message.c_str()), colors::kBannerWarn);
+    }
+    if (!p.last_error.empty()) text(format(t(Str::error_s), p.last_error.c_str()), colors::kDanger);
+    for (const auto& line : p.log) text(line, colors::kMuted);
+  }
+  end_scroll();
+}
+
+}  // namespace khaosat::ui
