@@ -9,6 +9,7 @@
 
 using namespace khaosat::core;
 using khaosat::test::Session;
+using khaosat::test::error_of;
 using khaosat::test::xform;
 
 namespace {
@@ -71,4 +72,48 @@ TEST_CASE("session actions: xforms-value-changed inside a repeat targets its own
   s.set("/data/r[1]/x", "yo");
   CHECK(s.value("/data/r[1]/y") == "x=yo");
   CHECK(s.value("/data/r[2]/y") == "x=hi");
+}
+
+// xforms-value-changed when the source's value changes without the user: ODK's engine runs the
+// actions whenever the value changes after load, by a calculation or by another action's
+// setvalue; JavaRosa only on answers (FormDef.setValue). We follow ODK's engine
+// (docs/odk-engine-behaviour.md §5). Expected values are odk-oracle's
+// (tests/fixtures/xforms/value-changed-calculated.xml).
+TEST_CASE("session actions: xforms-value-changed fires when a calculation or an action changes the source") {
+  Session s(xform(
+      R"X(<data id="vc"><a/><b/><c/><count>0</count><d/><e/></data>)X",
+      R"X(<bind nodeset="/data/a" type="int"/><bind nodeset="/data/b" type="int" calculate="/data/a * 2"/>
+          <bind nodeset="/data/count" type="int"/>)X",
+      R"X(<input ref="/data/a"><setvalue event="xforms-value-changed" ref="/data/d" value="concat('a=', /data/a)"/></input>
+          <input ref="/data/b"><setvalue event="xforms-value-changed" ref="/data/c" value="concat('b=', /data/b)"/>
+            <setvalue event="xforms-value-changed" ref="/data/count" value="/data/count + 1"/></input>
+          <input ref="/data/c"/>
+          <input ref="/data/e"><setvalue event="xforms-value-changed" ref="/data/a" value="string-length(/data/e)"/></input>)X"));
+  CHECK(s.value("/data/count") == "0");  // not at load
+  s.set("/data/a", "3");
+  CHECK(s.value("/data/b") == "6");
+  CHECK(s.value("/data/c") == "b=6");
+  CHECK(s.value("/data/count") == "1");
+  s.set("/data/a", "3");  // no change, no event
+  CHECK(s.value("/data/count") == "1");
+  s.set("/data/e", "hello");  // e's action sets a, whose action and b's calculation follow
+  CHECK(s.value("/data/a") == "5");
+  CHECK(s.value("/data/d") == "a=5");
+  CHECK(s.value("/data/c") == "b=10");
+  CHECK(s.value("/data/count") == "2");
+  s.set("/data/c", "mine");
+  s.set("/data/a", "7");
+  CHECK(s.value("/data/c") == "b=14");
+  CHECK(s.value("/data/count") == "3");
+}
+
+TEST_CASE("session actions: xforms-value-changed actions that set each other's sources stop") {
+  Session s(xform(
+      R"X(<data id="vcl"><a/><b/></data>)X", "",
+      R"X(<input ref="/data/a"><setvalue event="xforms-value-changed" ref="/data/b" value="concat(/data/a, 'b')"/></input>
+          <input ref="/data/b"><setvalue event="xforms-value-changed" ref="/data/a" value="concat(/data/b, 'a')"/></input>)X"));
+  Status st = s->answer("/data/a", "x");
+  CHECK_FALSE(st.ok());
+  CHECK(error_of(st).find("xforms-value-changed") != std::string::npos);
+  CHECK(s.value("/data/a").size() < 40);  // stopped after a bounded number of rounds
 }

@@ -88,6 +88,12 @@ FormSessionImpl::FormSessionImpl(Form form, SessionOptions options)
   pending_all_.assign(plan_.comps.size(), 0);
   for (int i = 0; i < static_cast<int>(plan_.comps.size()); ++i)
     comp_by_topo_[plan_.comps[i].topo] = i;
+  value_changed_source_.assign(plan_.defs.size(), 0);
+  for (const Action& a : form_->actions) {
+    int def = plan_.def_of(a.trigger_ref);
+    if (def >= 0 && std::find(a.events.begin(), a.events.end(), "xforms-value-changed") != a.events.end())
+      value_changed_source_[static_cast<std::size_t>(def)] = 1;
+  }
   lang_ = opts_.language.empty() ? plan_.default_language : opts_.language;
   for (const Translation& t : form_->translations)
     if (t.lang == lang_) translation_ = &t;
@@ -455,23 +461,6 @@ int FormSessionImpl::writable_leaf(std::string_view ref, Status& error) const {
   return s;
 }
 
-namespace {
-
-std::vector<std::string> split_space(std::string_view v) {
-  std::vector<std::string> out;
-  std::size_t i = 0;
-  while (i < v.size()) {
-    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
-    std::size_t j = i;
-    while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
-    if (j > i) out.emplace_back(v.substr(i, j - i));
-    i = j;
-  }
-  return out;
-}
-
-}  // namespace
-
 Status FormSessionImpl::answer(std::string_view ref, std::string_view value) {
   Status error = ok_status();
   int s = writable_leaf(ref, error);
@@ -514,37 +503,7 @@ Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<st
 }
 
 Status FormSessionImpl::commit_answer(int s, std::string v) {
-  const NodeDef& d = plan_.defs[states_[s].def];
-  bool changed_value = write_value(s, std::move(v));
-  if (changed_value) {
-    // xforms-value-changed actions of this control.
-    for (const Action& a : form_->actions) {
-      if (a.trigger_ref != d.path) continue;
-      if (std::find(a.events.begin(), a.events.end(), "xforms-value-changed") == a.events.end())
-        continue;
-      // Contextualise repeat paths of the target to this node's instances.
-      std::string target = a.ref;
-      std::string here = ref_of(s);
-      std::size_t pos = 0;
-      while ((pos = here.find('[', pos)) != std::string::npos) {
-        std::string unbound = strip_predicates(here.substr(0, pos)) + "/";
-        std::size_t close = here.find(']', pos);
-        std::string bound = here.substr(0, close + 1) + "/";
-        if (target.rfind(unbound, 0) == 0) target = bound + target.substr(unbound.size());
-        pos = close;
-      }
-      int t = find_state(target);
-      if (t < 0) continue;
-      std::string nv;
-      if (a.kind == Action::Kind::SetGeopoint) {
-        nv = opts_.env.geopoint ? opts_.env.geopoint() : std::string();
-        if (nv.empty()) continue;
-      } else {
-        nv = a.value ? evaluate_string(*a.value, t) : a.literal;
-      }
-      write_value(t, normalize_for(t, nv));
-    }
-  }
+  if (write_value(s, std::move(v))) fire_value_changed(s);
   Status st = run_queue();
   update_controlled_repeats();
   return st;

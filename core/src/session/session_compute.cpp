@@ -75,21 +75,20 @@ std::string FormSessionImpl::evaluate_string(const xpath::Expr& e, int state) {
   }
 }
 
-namespace {
-
-// The whitespace-separated values of a select multiple or rank, in order.
-std::vector<std::string_view> list_values(const std::string& stored) {
-  std::vector<std::string_view> out;
+std::vector<std::string> split_space(std::string_view v) {
+  std::vector<std::string> out;
   std::size_t i = 0;
-  while (i < stored.size()) {
-    while (i < stored.size() && std::isspace(static_cast<unsigned char>(stored[i]))) ++i;
+  while (i < v.size()) {
+    while (i < v.size() && std::isspace(static_cast<unsigned char>(v[i]))) ++i;
     std::size_t j = i;
-    while (j < stored.size() && !std::isspace(static_cast<unsigned char>(stored[j]))) ++j;
-    if (j > i) out.emplace_back(stored.data() + i, j - i);
+    while (j < v.size() && !std::isspace(static_cast<unsigned char>(v[j]))) ++j;
+    if (j > i) out.emplace_back(v.substr(i, j - i));
     i = j;
   }
   return out;
 }
+
+namespace {
 
 // The stored value of a select as visible with the current choices: values not among the
 // choices are hidden (but kept in storage, as ODK's engine does). A rank (ODK's RankControl)
@@ -114,7 +113,8 @@ std::string filter_by_choices(const std::string& stored, const std::vector<Choic
     if (!out.empty()) out += ' ';
     out += v;
   };
-  for (std::string_view v : list_values(stored))
+  const std::vector<std::string> values = split_space(stored);  // `shown` points into it
+  for (const std::string& v : values)
     if (has(v)) show(v);
   if (type == NodeType::Rank)
     for (const Choice& c : choices) show(c.value);
@@ -261,7 +261,9 @@ void FormSessionImpl::compute(int comp, int state) {
         break;
       }
       v = normalize_for(state, v);
-      if (v != states_[state].value || states_[state].node->value != v) write_value(state, v);
+      if ((v != states_[state].value || states_[state].node->value != v) && write_value(state, v) &&
+          !initializing_)
+        fire_value_changed(state);
       break;
     }
     case CompKind::Choices: {
@@ -277,6 +279,43 @@ void FormSessionImpl::compute(int comp, int state) {
       }
       break;
     }
+  }
+}
+
+void FormSessionImpl::fire_value_changed(int s, int depth) {
+  const NodeDef& d = plan_.defs[states_[s].def];
+  if (!value_changed_source_[static_cast<std::size_t>(states_[s].def)]) return;
+  if (depth >= kMaxValueChangedDepth) {
+    if (eval_error_.empty())
+      eval_error_ = ref_of(s) + ": xforms-value-changed actions set each other's questions more than " +
+                    std::to_string(kMaxValueChangedDepth) + " times in a row";
+    return;
+  }
+  const std::string here = ref_of(s);
+  for (const Action& a : form_->actions) {
+    if (a.trigger_ref != d.path) continue;
+    if (std::find(a.events.begin(), a.events.end(), "xforms-value-changed") == a.events.end())
+      continue;
+    // Contextualise repeat paths of the target to this node's instances.
+    std::string target = a.ref;
+    std::size_t pos = 0;
+    while ((pos = here.find('[', pos)) != std::string::npos) {
+      std::string unbound = strip_predicates(here.substr(0, pos)) + "/";
+      std::size_t close = here.find(']', pos);
+      std::string bound = here.substr(0, close + 1) + "/";
+      if (target.rfind(unbound, 0) == 0) target = bound + target.substr(unbound.size());
+      pos = close;
+    }
+    int t = find_state(target);
+    if (t < 0) continue;
+    std::string nv;
+    if (a.kind == Action::Kind::SetGeopoint) {
+      nv = opts_.env.geopoint ? opts_.env.geopoint() : std::string();
+      if (nv.empty()) continue;
+    } else {
+      nv = a.value ? evaluate_string(*a.value, t) : a.literal;
+    }
+    if (write_value(t, normalize_for(t, nv))) fire_value_changed(t, depth + 1);
   }
 }
 

@@ -46,6 +46,9 @@ struct NodeState {
   std::array<std::uint16_t, kCompKinds> changes{};
 };
 
+// The whitespace-separated values of a select multiple or rank answer, in order.
+std::vector<std::string> split_space(std::string_view v);
+
 class FormSessionImpl : public xpath::Environment {
  public:
   FormSessionImpl(Form form, SessionOptions options);
@@ -117,6 +120,12 @@ class FormSessionImpl : public xpath::Environment {
   Status check_restored(int state) const;  // a restored subtree, node by node
   int writable_leaf(std::string_view ref, Status& error) const;
   Status commit_answer(int state, std::string v);
+  // Runs the xforms-value-changed actions of the control at `state` (their targets
+  // contextualised to its repeat instances). Called whenever that value changes after load: by
+  // an answer, a calculation or another such action, as ODK's engine does (JavaRosa runs them
+  // for answers only; docs/odk-engine-behaviour.md §5). `depth` bounds chains of actions that
+  // set each other's sources.
+  void fire_value_changed(int state, int depth = 0);
   std::string normalize_for(int state, std::string_view v) const;
   void update_controlled_repeats();
   // A repeat range as an XPath context: a detached stand-in element whose parent is the
@@ -186,6 +195,8 @@ class FormSessionImpl : public xpath::Environment {
   // a "calculation cycle" error instead.
   static constexpr std::uint16_t kMaxChangesPerRun = 1000;
   bool initializing_ = false;
+  std::vector<char> value_changed_source_;  // per def: a control with xforms-value-changed actions
+  static constexpr int kMaxValueChangedDepth = 16;
   // Identity and change tracking for UIs (FormSession::revision, NodeSnapshot::id).
   NodeId next_id_ = 0;
   std::unordered_map<std::uint64_t, NodeId> range_ids_;  // range_key -> id of the repeat node
