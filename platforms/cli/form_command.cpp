@@ -263,7 +263,7 @@ int convert(const Parsed& p) {
   const std::string& path = p.positional[0];
   if (!core::is_xlsform_path(path)) {
     std::cerr << "khaosat form convert: " << path
-              << ": not an XLSForm workbook (expected .xlsx, .xlsm, .md or .csv)\n";
+              << ": not an XLSForm workbook (expected .xlsx, .xlsm, .xls, .md or .csv)\n";
     return 1;
   }
   auto xml = core::convert_xlsform(path);

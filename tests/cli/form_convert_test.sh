@@ -49,6 +49,25 @@ expect_status 0 "convert without a label image" -- "$khaosat" form convert "$tmp
 grep -q "^warning: survey sheet, row 3, column 'image' (E): the media file 'a.png'" "$tmp/err" || fail "no warning for the image: $(cat "$tmp/err")"
 expect_status 0 "check without a label image" -- "$khaosat" form check "$tmp/noattach/media.md"
 
+# select_one_external: itemsets.csv (the external_choices sheet) beside the -o XForm
+mkdir "$tmp/ext"
+expect_status 0 "convert with external_choices" -- "$khaosat" form convert "$fixtures/example_xls/case_insensitivity.xlsx" -o "$tmp/ext/ci.xml"
+printf 'LIST_NAME,NAME,LABEL,YES_NO\nc1,n1-e,l1-e,yes\nc1,n2-e,l2-e,yes\n' | cmp -s - "$tmp/ext/itemsets.csv" || fail "itemsets.csv: $(cat "$tmp/ext/itemsets.csv" 2>&1)"
+grep -q "query=\"instance('c1')/root/item\[YES_NO= /data/q1 \]\"" "$tmp/ext/ci.xml" || fail "no query for select_one_external"
+
+# A legacy Excel 97-2003 workbook, even under an .xlsx name, is read by what it is. (This one
+# does not convert yet: it reuses a group's name for a question inside it, which pyxform allows
+# and khaosat does not; docs/xlsform.md.) The mistakes found are the workbook's, not unreadable.
+xls="$(dirname "$fixtures")/odk-web-forms/preview-service/ifrc-distribution-site-assessment-v1.xlsx"
+expect_status 1 "convert an .xls named .xlsx" -- "$khaosat" form convert "$xls"
+grep -q "survey sheet, row 32, column 'name' (B): the name 'link' is already used in row 31" "$tmp/err" || fail "the .xls workbook was not read: $(head -c 300 "$tmp/err")"
+mkdir "$tmp/xls" && cp "$xls" "$tmp/xls/ifrc.xls"
+expect_status 1 "convert an .xls" -- "$khaosat" form convert "$tmp/xls/ifrc.xls"
+grep -q "the name 'link' is already used in row 31" "$tmp/err" || fail "the .xls name did not read: $(head -c 300 "$tmp/err")"
+printf junk >"$tmp/xls/junk.xls"
+expect_status 1 "a damaged .xls" -- "$khaosat" form convert "$tmp/xls/junk.xls"
+grep -q "not a readable .xls workbook" "$tmp/err" || fail "no reason for a damaged .xls: $(cat "$tmp/err")"
+
 # .csv sources too
 expect_status 0 "convert a .csv" -- "$khaosat" form convert "$fixtures/example_xls/widgets.csv" -o "$tmp/w.xml"
 

@@ -384,7 +384,8 @@ TEST_CASE("xlsform reader: read_workbook chooses the reader by extension") {
   CHECK(md->sheets[0].rows.size() == 1);
   auto xls = read_workbook(dir.write("old.xls", "junk"));
   REQUIRE_FALSE(xls.ok());
-  CHECK(xls.error().message.find("save the workbook as .xlsx") != std::string::npos);
+  CHECK(xls.error().code == ErrorCode::xls_read);
+  CHECK(xls.error().message.find("not a readable .xls workbook") != std::string::npos);
   CHECK(read_workbook(dir.write("f.txt", "x")).error().code == ErrorCode::xlsform_format);
   auto missing = read_workbook((dir.path() / "nothing.xlsx").string());
   REQUIRE_FALSE(missing.ok());
@@ -568,4 +569,32 @@ TEST_CASE("xlsform reader: text that is not UTF-8 is refused, naming the encodin
   CHECK(error(read_xlsx_bytes(b.bytes(), "cells.xlsx")) ==
         "cells.xlsx: survey sheet, row 2, column C: the cell's text is not UTF-8 (at byte 3 of "
         "the cell); save the workbook as UTF-8");
+}
+
+TEST_CASE("xlsform reader: legacy .xls workbooks are read by content, whatever their name") {
+  // ODK's preview-service corpus has an Excel 97-2003 workbook saved under an .xlsx name.
+  const std::string ifrc = std::string(KHAOSAT_TESTS_DIR) +
+                           "/fixtures/odk-web-forms/preview-service/ifrc-distribution-site-assessment-v1.xlsx";
+  auto wb = read_workbook(ifrc);
+  REQUIRE_MESSAGE(wb.ok(), wb.error().message);
+  const Sheet* survey = wb->sheet("survey");
+  REQUIRE(survey);
+  CHECK(survey->column("type") != std::string::npos);
+  CHECK(survey->rows.size() > 100);
+  REQUIRE(wb->sheet("choices"));
+  REQUIRE(wb->sheet("settings"));
+  // The same bytes named .xls, and from memory.
+  khaosat::test::ScopedDir dir;
+  std::string bytes = slurp(ifrc);
+  auto as_xls = read_workbook(dir.write("f.xls", bytes));
+  REQUIRE_MESSAGE(as_xls.ok(), as_xls.error().message);
+  CHECK(as_xls->sheets == wb->sheets);
+  // Damaged: the signature then garbage, or cut short. An error, never a crash.
+  for (std::string bad : {bytes.substr(0, 8) + std::string(600, 'x'), bytes.substr(0, bytes.size() / 3),
+                          bytes.substr(0, 512)}) {
+    auto r = read_workbook_bytes(bad, "bad.xlsx");
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error().code == ErrorCode::xls_read);
+    CHECK(r.error().message.starts_with("bad.xlsx: "));
+  }
 }

@@ -220,7 +220,7 @@ bool is_xlsform_path(const std::string& path) {
   auto dot = path.find_last_of('.');
   if (dot == std::string::npos) return false;
   std::string ext = detail::lower(path.substr(dot));
-  return ext == ".xlsx" || ext == ".xlsm" || ext == ".md" || ext == ".csv";
+  return ext == ".xlsx" || ext == ".xlsm" || ext == ".xls" || ext == ".md" || ext == ".csv";
 }
 
 }  // namespace khaosat::core::xlsform

@@ -56,7 +56,7 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
 // question the message names ("survey sheet: 'a' (row 4), 'b' (row 5)").
 Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e);
 
-// True when `path` names a workbook read_workbook understands (.xlsx, .xlsm, .md, .csv).
+// True when `path` names a workbook read_workbook understands (.xlsx, .xlsm, .xls, .md, .csv).
 bool is_xlsform_path(const std::string& path);
 
 }  // namespace khaosat::core::xlsform

@@ -1,5 +1,6 @@
 // The workbook model's helpers shared by every reader (cell text normalisation, sheet shaping,
-// messages) and read_workbook's dispatch by file extension. See workbook.hpp.
+// messages) and read_workbook's dispatch (by content for spreadsheets, by extension for text).
+// See workbook.hpp.
 #include "xlsform/workbook.hpp"
 
 #include "base/text_encoding.hpp"
@@ -215,12 +216,10 @@ Result<std::string> workbook_extension(std::string_view name) {
   std::string ext;
   if (auto dot = name.find_last_of('.'); dot != std::string::npos && name.find('/', dot) == std::string::npos)
     for (char c : name.substr(dot)) ext += ascii_lower(c);
-  if (ext == ".xls")
-    return Error::make(ErrorCode::xlsform_format, std::string(name) + ": the old binary .xls format is not "
-                                                             "supported; save the workbook as .xlsx");
-  if (ext != ".xlsx" && ext != ".xlsm" && ext != ".md" && ext != ".csv")
-    return Error::make(ErrorCode::xlsform_format,
-                       std::string(name) + ": unknown form file type; expected .xlsx, .md or .csv");
+  if (ext != ".xlsx" && ext != ".xlsm" && ext != ".xls" && ext != ".md" && ext != ".csv")
+    return Error::make(ErrorCode::xlsform_format, std::string(name) +
+                                                      ": unknown form file type; expected .xlsx, "
+                                                      ".xls, .md or .csv");
   return ext;
 }
 
@@ -231,6 +230,9 @@ Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view na
   if (!ext) return ext.error();
   if (*ext == ".md") return read_markdown(bytes, name);
   if (*ext == ".csv") return read_csv(bytes, name);
+  // By content: an .xls saved under an .xlsx name (or the other way round) is read by what it is.
+  if (is_xls_bytes(bytes) || (*ext == ".xls" && !bytes.starts_with("PK")))
+    return read_xls_bytes(bytes, name);
   return read_xlsx_bytes(bytes, name);
 }
 

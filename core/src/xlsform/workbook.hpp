@@ -3,6 +3,7 @@
 // source format was:
 //   .xlsx  Office Open XML workbooks (xlsx_reader.cpp), values presented the way pyxform's
 //          openpyxl backend presents them (see "Cell text" below);
+//   .xls   Excel 97-2003 (BIFF8) workbooks through Debian's FreeXL (xls_reader.cpp);
 //   .md    pyxform's markdown tables (markdown_reader.cpp), the format of pyxform's test suite
 //          and of khaosat's built-in forms;
 //   .csv   pyxform's CSV layout (csv_reader.cpp): first column names the sheet, the rest is the
@@ -92,12 +93,13 @@ struct ReadLimits {
   std::size_t max_sheets = 1000;
 };
 
-// Reads a workbook from disk, choosing the reader by extension (.xlsx/.xlsm, .md, .csv, any
-// case). Errors: "io" (cannot read the file), "xlsform.format" (unknown or .xls extension), and
-// the readers' own codes.
+// Reads a workbook from disk. A spreadsheet is read by what it is, not by its name: the bytes
+// of an OLE2 compound file go to the .xls reader, a zip to the .xlsx reader, whichever of
+// .xls/.xlsx/.xlsm the name says (offices rename files); .md and .csv by extension. Errors:
+// "io" (cannot read the file), "xlsform.format" (unknown extension), and the readers' codes.
 Result<Workbook> read_workbook(const std::string& path, Env& env = Env::default_env());
-// The same for a workbook already in memory; `name` (a file name) decides the kind by its
-// extension and names the workbook in messages.
+// The same for a workbook already in memory; `name` (a file name) names the workbook in
+// messages and, for text formats, decides the kind.
 Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view name);
 
 // Reads .xlsx bytes. `name` is used in messages only. Errors: "xlsx.zip" (not a zip, damaged
@@ -105,6 +107,14 @@ Result<Workbook> read_workbook_bytes(std::string_view bytes, std::string_view na
 // missing or wrong), "xlsx.limit" (a ReadLimits bound was hit).
 Result<Workbook> read_xlsx_bytes(std::string_view bytes, std::string_view name,
                                  const ReadLimits& limits = {});
+
+// Reads a legacy Excel 97-2003 workbook (BIFF8 in an OLE2 compound file) with FreeXL
+// (xls_reader.cpp). `name` is used in messages only. Errors: "xls.read" (damaged, encrypted,
+// not BIFF), "xlsx.limit" (a ReadLimits bound was hit).
+Result<Workbook> read_xls_bytes(std::string_view bytes, std::string_view name,
+                                const ReadLimits& limits = {});
+// True when `bytes` start with the OLE2 compound-file signature an .xls workbook has.
+bool is_xls_bytes(std::string_view bytes);
 
 // Reads pyxform's markdown table format. Errors: "md" (no table found).
 Result<Workbook> read_markdown(std::string_view text, std::string_view name,

@@ -42,6 +42,7 @@ namespace khaosat::core {
   X(xlsx_xml, "xlsx.xml", "a part of the .xlsx archive is not well-formed XML")                 \
   X(xlsx_structure, "xlsx.structure", "the .xlsx archive lacks a part a workbook needs")        \
   X(xlsx_limit, "xlsx.limit", "the .xlsx workbook exceeds a documented size limit")             \
+  X(xls_read, "xls.read", "a legacy .xls (BIFF8) workbook cannot be read (damaged, encrypted)")   \
   X(md, "md", "the markdown workbook cannot be read")                                           \
   X(csv, "csv", "the CSV workbook or attachment cannot be read")                                \
   X(json, "json", "a JSON document is malformed, too deep or too large")                        \

@@ -1,4 +1,4 @@
-// XLSForm conversion for tools: a workbook file (.xlsx, .xlsm, pyxform's .md or .csv) compiled
+// XLSForm conversion for tools: a workbook file (.xlsx, .xlsm, .xls, pyxform's .md or .csv) compiled
 // to ODK XForm XML, the way pyxform's xls2xform does (docs/xlsform.md lists what is supported
 // and where we differ). Loading an XLSForm for filling needs nothing from here: load_form
 // (form_session.hpp) takes workbook paths directly.
@@ -28,7 +28,7 @@ Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::str
 // convert -o FORM.xml` writes it beside FORM.xml, as xls2xform does.
 Result<std::string> xlsform_itemsets_csv(const std::string& path);
 
-// True when `path` has a workbook extension (.xlsx, .xlsm, .md, .csv; any case).
+// True when `path` has a workbook extension (.xlsx, .xlsm, .xls, .md, .csv; any case).
 bool is_xlsform_path(const std::string& path);
 
 }  // namespace khaosat::core
