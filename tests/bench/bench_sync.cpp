@@ -70,7 +70,7 @@ void fill(core::FormSession& s, std::mt19937& rng) {
       case 1: v = std::to_string(pick(1000)); break;
       case 2: v = std::to_string(pick(100000) / 100.0).substr(0, 6); break;
       case 3: {
-        char d[16];
+        char d[32];
         std::snprintf(d, sizeof d, "2026-%02d-%02d", 1 + pick(12), 1 + pick(28));
         v = d;
         break;
