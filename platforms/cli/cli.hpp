@@ -11,5 +11,6 @@ inline constexpr const char* kVersion = "0.1.0";
 
 int form_command(std::vector<std::string> args);
 int data_command(std::vector<std::string> args);  // data_command.cpp: the device database
+int sync_command(std::vector<std::string> args);  // sync_command.cpp: enroll and sync
 
 }  // namespace khaosat::cli

@@ -30,7 +30,7 @@ json stored_json(const std::string& text) {
 const char* kDataUsage =
     "usage: khaosat data SUBCOMMAND --db FILE [...]\n\n"
     "subcommands:\n"
-    "  list forms|drafts|submissions|outbox   list what the database holds (--json)\n"
+    "  list forms|drafts|submissions|outbox|records   list what the database holds (--json)\n"
     "  show ID                                one submission, draft or registry record\n"
     "  export                                 submissions as JSON or CSV\n"
     "  check                                  integrity check; exit 0 when the database is whole\n"
@@ -40,8 +40,12 @@ const char* kDataUsage =
 
 const std::map<std::string, std::string> kHelp = {
     {"list",
-     "usage: khaosat data list forms|drafts|submissions|outbox --db FILE [--json] [--form ID]\n\n"
-     "Lists installed forms, drafts, submissions (every version, oldest first) or the outbox.\n"
+     "usage: khaosat data list forms|drafts|submissions|outbox --db FILE [--json] [--form ID]\n"
+     "       khaosat data list records --db FILE --registry NAME [--search TEXT] [--json]\n\n"
+     "Lists installed forms, drafts, submissions (every version, oldest first), the outbox, or\n"
+     "the records of a registry (establishment, cooperative or craft_village) with each\n"
+     "property's value and version (HLC); --search keeps records whose name holds every word\n"
+     "of TEXT, without regard to diacritics ('che tan uyen' finds 'Chè Tân Uyên').\n"
      "--json prints a JSON array (each submission with its instance_id, state, sha256,\n"
      "deprecated_id and superseded_by); --form ID keeps one form's drafts or submissions.\n"},
     {"show",
@@ -75,7 +79,7 @@ const std::map<std::string, std::string> kHelp = {
 };
 
 struct Args {
-  std::string db, format = "json", form, out, actor = "cli", media;
+  std::string db, format = "json", form, out, actor = "cli", media, registry, search;
   std::vector<std::string> positional, attach;
   bool json = false, finalize = false, all_versions = false, help = false;
   std::optional<double> now_ms;
@@ -97,6 +101,8 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--out") value(a.out);
     else if (s == "--actor") value(a.actor);
     else if (s == "--media") value(a.media);
+    else if (s == "--registry") value(a.registry);
+    else if (s == "--search") value(a.search);
     else if (s == "--attach") {
       value(v);
       if (a.error.empty()) a.attach.push_back(v);
@@ -199,9 +205,26 @@ int list(core::Store& s, const Args& a) {
                      {"acked_at", e.acked_at ? json(iso(*e.acked_at)) : json(nullptr)}});
       text << e.seq << "  " << e.kind << "  " << e.subject << (e.acked_at ? "  acked" : "") << "\n";
     }
+  } else if (what == "records") {
+    auto reg = core::registry_from_string(a.registry);
+    if (!reg) {
+      std::cerr << "khaosat data list records: --registry takes establishment, cooperative or "
+                   "craft_village" << (a.registry.empty() ? "" : ", not '" + a.registry + "'") << "\n";
+      return 2;
+    }
+    auto recs = s.search_records(*reg, a.search, 1 << 30);
+    if (!recs) return fail("list", recs.error());
+    for (const auto& r : *recs) {
+      json props = json::object();
+      for (const auto& [k, p] : r.properties) props[k] = {{"value", p.value}, {"hlc", p.hlc}};
+      out.push_back({{"record_id", r.record_id}, {"registry", core::to_string(r.registry)}, {"name", r.name},
+                     {"properties", props}, {"created_at", iso(r.created_at)}, {"updated_at", iso(r.updated_at)}});
+      text << r.record_id << "  " << r.name << "\n";
+      for (const auto& [k, p] : r.properties) text << "    " << k << " = " << p.value << "  (" << p.hlc << ")\n";
+    }
   } else {
     std::cerr << "khaosat data list: cannot list '" << what
-              << "' (forms, drafts, submissions or outbox)\n";
+              << "' (forms, drafts, submissions, outbox or records)\n";
     return 2;
   }
   if (a.json) std::cout << dump(out) << "\n";

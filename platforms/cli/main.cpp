@@ -16,7 +16,8 @@ void print_usage(std::ostream& out) {
          "  form fill FORM    fill a form with a script of steps and print snapshots as JSON\n"
          "  form convert FORM.xlsx|.md|.csv [-o FORM.xml]\n"
          "                    compile an XLSForm to ODK XForm XML\n"
-         "  data SUBCOMMAND   the device database: list, show, export, check, add\n\n"
+         "  data SUBCOMMAND   the device database: list, show, export, check, add\n"
+         "  sync              sync the device database with its server (sync enroll: join one)\n\n"
          "Run 'khaosat COMMAND --help' for a command's options.\n";
 }
 
@@ -39,6 +40,10 @@ int main(int argc, char** argv) {
   if (args[0] == "data") {
     args.erase(args.begin());
     return khaosat::cli::data_command(args);
+  }
+  if (args[0] == "sync") {
+    args.erase(args.begin());
+    return khaosat::cli::sync_command(args);
   }
   std::cerr << "khaosat: unknown command '" << args[0] << "'\n\n";
   print_usage(std::cerr);

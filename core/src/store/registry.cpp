@@ -45,6 +45,27 @@ json to_json(const RegistryRecord& r) {
   return props;
 }
 
+// Within a transaction: inserts the record or replaces its name, properties and update time.
+Status write_record(StoreImpl& s, const RegistryRecord& rec, const std::string& what) {
+  auto up = s.stmt(
+      "INSERT INTO registry_records (record_id, registry, name, name_folded, properties, "
+      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO "
+      "UPDATE SET name = excluded.name, name_folded = excluded.name_folded, "
+      "properties = excluded.properties, updated_at = excluded.updated_at",
+      what);
+  if (!up) return up.error();
+  Reset r(*up);
+  (*up)->bind(1, rec.record_id);
+  (*up)->bind(2, std::string_view(to_string(rec.registry)));
+  (*up)->bind(3, rec.name);
+  (*up)->bind(4, fold_for_search(rec.name));
+  (*up)->bind(5, to_json(rec).dump(-1, ' ', false, json::error_handler_t::replace));
+  (*up)->bind(6, rec.created_at);
+  (*up)->bind(7, rec.updated_at);
+  if (int rc = (*up)->step(); rc != SQLITE_DONE) return s.db.error(what, rc);
+  return ok_status();
+}
+
 }  // namespace
 
 Result<RegistryRecord> Store::get_record(const std::string& record_id) {
@@ -105,24 +126,7 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
   Txn txn(s.db);
   if (Status st = txn.begin(what); !st) return st.error();
-  auto up = s.stmt(
-      "INSERT INTO registry_records (record_id, registry, name, name_folded, properties, "
-      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO "
-      "UPDATE SET name = excluded.name, name_folded = excluded.name_folded, "
-      "properties = excluded.properties, updated_at = excluded.updated_at",
-      what);
-  if (!up) return up.error();
-  {
-    Reset r(*up);
-    (*up)->bind(1, rec.record_id);
-    (*up)->bind(2, std::string_view(to_string(rec.registry)));
-    (*up)->bind(3, rec.name);
-    (*up)->bind(4, fold_for_search(rec.name));
-    (*up)->bind(5, to_json(rec).dump(-1, ' ', false, json::error_handler_t::replace));
-    (*up)->bind(6, rec.created_at);
-    (*up)->bind(7, rec.updated_at);
-    if (int rc = (*up)->step(); rc != SQLITE_DONE) return s.db.error(what, rc);
-  }
+  if (Status st = write_record(s, rec, what); !st) return st.error();
   if (Status st = s.put_state("hlc.last", s.hlc->last().to_string()); !st) return st.error();
   json payload = {{"registry", to_string(rec.registry)}, {"record_id", rec.record_id},
                   {"create", create}, {"set", changed}};
@@ -179,6 +183,62 @@ Result<std::int64_t> Store::count_records(Registry registry) {
   int rc = (*s)->step();
   if (rc != SQLITE_ROW) return impl_->db.error("cannot count registry records", rc);
   return (*s)->integer(0);
+}
+
+Status StoreImpl::merge_pulled(const PulledRecord& pulled) {
+  std::string what = std::string("cannot apply pulled ") + to_string(pulled.registry) + " '" +
+                     pulled.record_id + "'";
+  if (pulled.record_id.empty())
+    return Error::make(ErrorCode::store_invalid, path + ": " + what + ": no record id");
+  auto sel = stmt("SELECT record_id, registry, name, properties, created_at, updated_at "
+                  "FROM registry_records WHERE record_id = ?", what);
+  if (!sel) return sel.error();
+  RegistryRecord rec;
+  bool exists = false;
+  {
+    Reset r(*sel);
+    (*sel)->bind(1, pulled.record_id);
+    int rc = (*sel)->step();
+    if (rc == SQLITE_ROW) {
+      rec = read_record(**sel);
+      exists = true;
+    } else if (rc != SQLITE_DONE) {
+      return db.error(what, rc);
+    }
+  }
+  if (!exists) {
+    rec.record_id = pulled.record_id;
+    rec.registry = pulled.registry;
+    rec.created_at = now();
+  }
+  bool changed = !exists;
+  for (const auto& [key, p] : pulled.properties) {
+    auto remote = Hlc::parse(p.hlc);
+    if (!remote) return Error::make(ErrorCode::store_invalid, path + ": " + what + ": property '" +
+                                                              key + "' has no valid HLC '" + p.hlc + "'");
+    hlc->observe(*remote);
+    auto it = std::find_if(rec.properties.begin(), rec.properties.end(),
+                           [&k = key](const auto& q) { return q.first == k; });
+    if (it == rec.properties.end()) {
+      rec.properties.emplace_back(key, p);
+      changed = true;
+      continue;
+    }
+    auto local = Hlc::parse(it->second.hlc);
+    if (!local || *local < *remote) {
+      it->second = p;
+      changed = true;
+    }
+  }
+  if (!changed) return ok_status();
+  std::sort(rec.properties.begin(), rec.properties.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto name = std::find_if(rec.properties.begin(), rec.properties.end(),
+                           [](const auto& q) { return q.first == "name"; });
+  rec.name = name == rec.properties.end() ? std::string() : name->second.value;
+  rec.updated_at = now();
+  if (Status st = write_record(*this, rec, what); !st) return st;
+  return put_state("hlc.last", hlc->last().to_string());
 }
 
 }  // namespace khaosat::core

@@ -65,6 +65,10 @@ class StoreImpl {
   Status record_content(const AttachmentRecord& a);
   std::string content_path(std::string_view sha256) const { return media_dir + "/" + std::string(sha256); }
 
+  // Registries (registry.cpp), within an open transaction: merges a pulled record per property
+  // by HLC (the greater wins; the clock observes it), creating it when absent. No outbox entry.
+  Status merge_pulled(const PulledRecord& pulled);
+
   // Submissions (submissions.cpp): attachment links of a draft or a submission.
   Result<std::vector<std::pair<std::string, std::string>>> links(const char* sql,
                                                                  const std::string& id);

@@ -77,7 +77,22 @@ namespace khaosat::core {
   X(store_constraint, "store.constraint", "a change would break a rule of the schema")          \
   X(store_sql, "store.sql", "SQLite reported an unexpected error")                              \
   X(ui_walk, "ui.walk", "a scripted walk of the app is malformed, or one of its steps failed")  \
-  X(ui_font, "ui.font", "the app's font file is missing or is not a font")
+  X(ui_font, "ui.font", "the app's font file is missing or is not a font") \
+  X(sync_request, "sync.request", "a sync request or answer is malformed (the message names the member)") \
+  X(sync_compression, "sync.compression", "a gzip body is truncated, corrupt or followed by other bytes") \
+  X(sync_too_large, "sync.too_large", "a body, batch, chunk or inflated body passes a protocol limit") \
+  X(sync_auth, "sync.auth", "no device token, or an unknown or revoked one") \
+  X(sync_forbidden, "sync.forbidden", "the device may not do this (its role, or another device's data)") \
+  X(sync_enroll, "sync.enroll", "the enrollment code is unknown, spent or expired; or the device is not enrolled") \
+  X(sync_sequence, "sync.sequence", "a push batch leaves a gap in the device's outbox sequence") \
+  X(sync_offset, "sync.offset", "an attachment chunk does not start where the server's copy ends") \
+  X(sync_hash, "sync.hash", "an attachment's bytes do not hash to its sha256") \
+  X(sync_not_found, "sync.not_found", "no such endpoint, attachment or device") \
+  X(sync_method, "sync.method", "the endpoint does not take this HTTP method") \
+  X(sync_storage, "sync.storage", "the server's storage failed (the message names what)") \
+  X(sync_transport, "sync.transport", "the server could not be reached, or the connection broke") \
+  X(sync_server, "sync.server", "the server answered with an error it did not explain") \
+  X(sync_incomplete, "sync.incomplete", "a sync stopped before everything was acknowledged and pulled")
 
 enum class ErrorCode {
 #define KHAOSAT_ERROR_ENUM(name, text, meaning) name,

@@ -134,6 +134,22 @@ class Store {
   Status set_cursor(const std::string& name, const std::string& value);
   Result<std::vector<AuditEntry>> audit_log(int limit = -1);
 
+  // --- Sync (docs/sync-protocol.md; sync.cpp) ------------------------------------------------
+  // The highest outbox seq acknowledged so far (0 when none): the next push starts after it.
+  Result<std::int64_t> outbox_acked();
+  // The server's answer to a push, in one FULL-synchronous transaction: outbox entries up to
+  // ack.through_seq acknowledged, each named submission sent or rejected. Idempotent.
+  Status ack_push(const PushAck& ack);
+  // A pulled page and its cursor. Forms are installed first (each install is idempotent and
+  // commits by itself; a crash after them re-pulls the page and installs nothing new); then the
+  // registry records, the decisions and the cursor commit in one FULL-synchronous transaction,
+  // so a cursor is never stored past changes that were not applied.
+  Status apply_pull(const PullPage& page);
+  // The enrollment, or nullopt before `khaosat sync enroll`. set_enrollment also makes the
+  // server's device id this store's device id, in the same transaction.
+  Result<std::optional<Enrollment>> enrollment();
+  Status set_enrollment(const Enrollment& e);
+
   // --- Integrity ---------------------------------------------------------------------------
   // The whole schema of this version (every table, column, index and trigger, as the
   // migrations create them), PRAGMA integrity_check, every referenced attachment present with

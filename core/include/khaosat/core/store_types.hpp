@@ -137,6 +137,53 @@ struct OutboxEntry {
   std::optional<std::int64_t> acked_at;
 };
 
+// ack_push(): what the server answered for a pushed range of the outbox. Every entry up to
+// `through_seq` becomes acknowledged; each submission named becomes `sent`, or `rejected` with
+// the server's reason. Submissions no longer `finalized` (already marked) are left as they are,
+// so applying the same answer twice changes nothing.
+struct SubmissionVerdict {
+  std::string instance_id;
+  bool rejected = false;
+  std::string reason;  // when rejected
+};
+struct PushAck {
+  std::int64_t through_seq = 0;
+  std::vector<SubmissionVerdict> submissions;
+};
+
+// apply_pull(): one page of server changes (docs/sync-protocol.md, "Pull"), applied with the
+// cursor that follows it. Registry records merge per property: a pulled property replaces the
+// local one when its HLC is greater (store_ids.hpp); pulled changes never enter the outbox.
+struct PulledRecord {
+  Registry registry = Registry::Establishment;
+  std::string record_id;
+  std::vector<std::pair<std::string, RegistryProperty>> properties;
+};
+struct PulledDecision {
+  std::string instance_id;
+  SubmissionState state = SubmissionState::Sent;  // Sent (accepted) or Rejected
+  std::string reason;
+};
+struct PulledForm {
+  NamedBytes form;
+  std::vector<NamedBytes> media;
+};
+struct PullPage {
+  std::vector<PulledForm> forms;
+  std::vector<PulledRecord> records;
+  std::vector<PulledDecision> decisions;
+  std::string cursor_name;  // the cursor (cursor(), set_cursor()) this page advances
+  std::string cursor;       // its value after the page
+};
+
+// The device's enrollment with a server (set_enrollment at `khaosat sync enroll`). The token is
+// the device's secret; the server keeps only its hash.
+struct Enrollment {
+  std::string server;   // base URL, "http://127.0.0.1:8742"
+  std::string device_id, token, role;
+  std::vector<std::string> communes;
+};
+
 struct AuditEntry {
   std::int64_t id = 0, at = 0;
   std::string actor, action, subject, detail;

@@ -1,0 +1,149 @@
+// Store: what the sync client needs of the device store (docs/sync-protocol.md): the push
+// acknowledgement, a pulled page applied with its cursor, and the enrollment. Each call is one
+// FULL-synchronous transaction, so a crash leaves all of it or none.
+#include <nlohmann/json.hpp>
+
+#include "khaosat/core/json.hpp"
+#include "khaosat/core/parse_number.hpp"
+#include "khaosat/core/store.hpp"
+#include "store/store_impl.hpp"
+
+namespace khaosat::core {
+
+using nlohmann::json;
+using store::Reset;
+using store::Txn;
+
+Result<std::int64_t> Store::outbox_acked() {
+  auto s = impl_->stmt("SELECT COALESCE(MAX(seq), 0) FROM outbox WHERE acked_at IS NOT NULL",
+                       "cannot read the outbox");
+  if (!s) return s.error();
+  Reset r(*s);
+  int rc = (*s)->step();
+  if (rc != SQLITE_ROW) return impl_->db.error("cannot read the outbox", rc);
+  return (*s)->integer(0);
+}
+
+namespace {
+
+Status run(StoreImpl& s, store::Stmt& st, const std::string& what) {
+  int rc = st.step();
+  if (rc != SQLITE_DONE) return s.db.error(what, rc);
+  return ok_status();
+}
+
+// Within a transaction: a submission still `finalized` becomes `to` (others are left alone, so
+// applying one answer twice is a no-op). Unknown ids are skipped: the server may name instances
+// this device never had (a decision about another device's submission).
+Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std::string& reason,
+              const std::string& what) {
+  auto up = s.stmt("UPDATE submissions SET state = ?2, reject_reason = ?3, state_at = ?4 "
+                   "WHERE instance_id = ?1 AND state = 'finalized'", what);
+  if (!up) return up.error();
+  Reset r(*up);
+  (*up)->bind(1, id);
+  (*up)->bind(2, std::string_view(to_string(to)));
+  if (to == SubmissionState::Rejected) (*up)->bind(3, reason);
+  else (*up)->bind_null(3);
+  (*up)->bind(4, s.now());
+  if (Status st = run(s, **up, what); !st) return st;
+  if (sqlite3_changes(s.db.handle()) == 0) return ok_status();
+  return s.audit(std::string("submission.") + to_string(to), id, reason);
+}
+
+}  // namespace
+
+Status Store::ack_push(const PushAck& ack) {
+  StoreImpl& s = *impl_;
+  std::string what = "cannot record the server's answer up to outbox entry " +
+                     std::to_string(ack.through_seq);
+  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
+  Txn txn(s.db);
+  if (Status st = txn.begin(what); !st) return st;
+  for (const SubmissionVerdict& v : ack.submissions) {
+    SubmissionState to = v.rejected ? SubmissionState::Rejected : SubmissionState::Sent;
+    if (Status st = settle(s, v.instance_id, to, v.reason, what); !st) return st;
+  }
+  auto up = s.stmt("UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL", what);
+  if (!up) return up.error();
+  {
+    Reset r(*up);
+    (*up)->bind(1, s.now());
+    (*up)->bind(2, ack.through_seq);
+    if (Status st = run(s, **up, what); !st) return st;
+  }
+  if (sqlite3_changes(s.db.handle()) > 0)
+    if (Status st = s.audit("outbox.ack", std::to_string(ack.through_seq)); !st) return st;
+  return txn.commit(what);
+}
+
+Status Store::apply_pull(const PullPage& page) {
+  StoreImpl& s = *impl_;
+  for (const PulledForm& f : page.forms)
+    if (auto installed = install_form(f.form, f.media); !installed) return installed.error();
+  std::string what = "cannot apply pulled changes (cursor '" + page.cursor_name + "')";
+  if (page.cursor_name.empty())
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": no cursor name");
+  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
+  Txn txn(s.db);
+  if (Status st = txn.begin(what); !st) return st;
+  for (const PulledRecord& rec : page.records)
+    if (Status st = s.merge_pulled(rec); !st) return st;
+  for (const PulledDecision& d : page.decisions)
+    if (Status st = settle(s, d.instance_id, d.state, d.reason, what); !st) return st;
+  if (Status st = s.put_state("cursor." + page.cursor_name, page.cursor); !st) return st;
+  return txn.commit(what);
+}
+
+Result<std::optional<Enrollment>> Store::enrollment() {
+  auto v = impl_->get_state("sync.enrollment");
+  if (!v) return v.error();
+  if (!*v) return std::optional<Enrollment>();
+  auto parsed = parse_json(**v, kMaxJsonDepth);
+  auto bad = [&] {
+    return Error::make(ErrorCode::store_corrupt, impl_->path +
+                                                     ": the stored enrollment is not readable; "
+                                                     "enroll the device again");
+  };
+  if (!parsed || !parsed->is_object()) return bad();
+  const json& j = *parsed;
+  Enrollment e;
+  for (auto [key, out] : {std::pair{"server", &e.server}, {"device_id", &e.device_id},
+                          {"token", &e.token}, {"role", &e.role}}) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) return bad();
+    *out = it->get<std::string>();
+  }
+  auto c = j.find("communes");
+  if (c == j.end() || !c->is_array()) return bad();
+  for (const json& x : *c) {
+    if (!x.is_string()) return bad();
+    e.communes.push_back(x.get<std::string>());
+  }
+  return std::optional<Enrollment>(std::move(e));
+}
+
+Status Store::set_enrollment(const Enrollment& e) {
+  StoreImpl& s = *impl_;
+  const char* what = "cannot save the enrollment";
+  if (e.server.empty() || e.device_id.empty() || e.token.empty())
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + what +
+                                                     ": the server, device id and token are required");
+  json j = {{"server", e.server}, {"device_id", e.device_id}, {"token", e.token},
+            {"role", e.role}, {"communes", e.communes}};
+  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
+  Txn txn(s.db);
+  if (Status st = txn.begin(what); !st) return st;
+  if (Status st = s.put_state("sync.enrollment", j.dump(-1, ' ', false, json::error_handler_t::replace)); !st)
+    return st;
+  if (Status st = s.put_state("device_id", e.device_id); !st) return st;
+  if (Status st = s.audit("device.enroll", e.device_id, e.server); !st) return st;
+  if (Status st = txn.commit(what); !st) return st;
+  s.device_id = e.device_id;
+  Hlc last = s.hlc->last();
+  s.hlc.emplace(e.device_id, s.options.env.now_ms);
+  s.hlc->restore(last);
+  return ok_status();
+}
+
+}  // namespace khaosat::core

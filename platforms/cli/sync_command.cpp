@@ -1,0 +1,143 @@
+// `khaosat sync ...`: enrolling a device database with a server, and syncing it
+// (docs/sync-protocol.md). Exit 0 only when everything was acknowledged and pulled.
+#include <unistd.h>
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "khaosat/core/store.hpp"
+#include "khaosat/sync/http.hpp"
+
+namespace khaosat::cli {
+namespace {
+
+using nlohmann::json;
+
+const char* kSyncHelp =
+    "usage: khaosat sync --db FILE [--json]\n"
+    "       khaosat sync enroll --db FILE --server URL --code CODE [--name TEXT]\n\n"
+    "sync: pushes the device's outbox (finalized submissions, registry edits) to the server it\n"
+    "is enrolled with, uploads the attachments the server needs, and pulls forms, registry\n"
+    "changes and the office's decisions. Prints progress on a terminal (standard error) and a\n"
+    "summary (--json: one JSON object). Exit 0 only when everything is acknowledged and\n"
+    "pulled; 1 with the reason otherwise. Running it again continues where it stopped.\n\n"
+    "enroll: exchanges a one-time code from 'khaosat-server enroll' for this device's id and\n"
+    "token, kept in the database (FILE is created when missing).\n";
+
+struct SyncArgs {
+  std::string db, server, code, name;
+  bool json = false, help = false;
+  std::string error;
+};
+
+SyncArgs parse_sync(const std::vector<std::string>& args) {
+  SyncArgs a;
+  for (std::size_t i = 0; i < args.size() && a.error.empty(); ++i) {
+    const std::string& s = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) a.error = s + " needs a value";
+      else out = args[++i];
+    };
+    if (s == "--db") value(a.db);
+    else if (s == "--server") value(a.server);
+    else if (s == "--code") value(a.code);
+    else if (s == "--name") value(a.name);
+    else if (s == "--json") a.json = true;
+    else if (s == "-h" || s == "--help") a.help = true;
+    else a.error = "unknown argument '" + s + "'";
+  }
+  return a;
+}
+
+int fail(const std::string& what, const core::Error& e) {
+  std::cerr << "khaosat sync" << (what.empty() ? "" : " " + what) << ": " << e.message << " [" << e.code_name() << "]\n";
+  return 1;
+}
+
+void print_progress(const sync::SyncProgress& p) {
+  static const char* phases[] = {"push", "attachments", "pull", "done"};
+  std::int64_t total = std::max<std::int64_t>(p.records_total, 1);
+  int width = 30, filled = static_cast<int>(width * std::min(p.records_sent, total) / total);
+  std::cerr << "\r[" << std::string(static_cast<std::size_t>(filled), '#')
+            << std::string(static_cast<std::size_t>(width - filled), '.') << "] " << phases[static_cast<int>(p.phase)]
+            << "  " << p.records_sent << "/" << p.records_total << " records  " << p.attachments_done << "/"
+            << p.attachments_total << " files  " << p.changes_pulled << " pulled  " << (p.bytes_up >> 10) << " KiB up  "
+            << (p.bytes_down >> 10) << " KiB down   " << std::flush;
+}
+
+int enroll(const SyncArgs& a) {
+  if (a.server.empty() || a.code.empty()) {
+    std::cerr << "khaosat sync enroll: --server URL and --code CODE are required\n\n" << kSyncHelp;
+    return 2;
+  }
+  auto store = core::Store::open(a.db);
+  if (!store) return fail("enroll", store.error());
+  auto transport = sync::HttpTransport::open(a.server);
+  if (!transport) return fail("enroll", transport.error());
+  sync::SyncClient client(**store, **transport);
+  if (core::Status st = client.enroll(a.server, a.code, a.name); !st) return fail("enroll", st.error());
+  auto e = (*store)->enrollment();
+  if (!e || !*e) return fail("enroll", e ? core::Error::make(core::ErrorCode::sync_enroll, "not recorded") : e.error());
+  std::cout << "enrolled " << a.db << " with " << a.server << " as device " << (*e)->device_id << " (" << (*e)->role << ")\n";
+  return 0;
+}
+
+int run_sync(const SyncArgs& a) {
+  auto store = core::Store::open(a.db, core::StoreOptions{false, false, "sync", {}});
+  if (!store) return fail("", store.error());
+  auto en = (*store)->enrollment();
+  if (!en) return fail("", en.error());
+  if (!*en)
+    return fail("", core::Error::make(core::ErrorCode::sync_enroll,
+                                      a.db + " is not enrolled; run 'khaosat sync enroll --db FILE --server URL --code CODE'"));
+  auto transport = sync::HttpTransport::open((*en)->server);
+  if (!transport) return fail("", transport.error());
+  sync::ClientOptions o;
+  bool tty = ::isatty(2) && !a.json;
+  if (tty) o.on_progress = print_progress;
+  sync::SyncClient client(**store, **transport, o);
+  auto report = client.sync();
+  if (tty) std::cerr << "\n";
+  if (!report) return fail("", report.error());
+  const auto& r = *report;
+  if (a.json) {
+    std::cout << json{{"complete", r.complete}, {"pushed", r.totals.records_sent}, {"accepted", r.accepted},
+                      {"duplicates", r.duplicates}, {"conflicts", r.conflicts}, {"rejected", r.rejected},
+                      {"attachments", r.totals.attachments_done}, {"pulled", r.totals.changes_pulled},
+                      {"bytes_up", r.totals.bytes_up}, {"bytes_down", r.totals.bytes_down},
+                      {"requests", r.totals.requests}, {"retries", r.retries}}
+                     .dump()
+              << "\n";
+  } else {
+    std::cout << "synced with " << (*en)->server << ": pushed " << r.totals.records_sent << " (" << r.accepted
+              << " accepted, " << r.duplicates << " duplicates, " << r.conflicts << " conflicts, " << r.rejected
+              << " rejected), " << r.totals.attachments_done << " files uploaded, " << r.totals.changes_pulled
+              << " changes pulled; " << r.totals.bytes_up << " bytes up, " << r.totals.bytes_down << " down in "
+              << r.totals.requests << " requests\n";
+  }
+  return r.complete ? 0 : 1;
+}
+
+}  // namespace
+
+int sync_command(std::vector<std::string> args) {
+  bool is_enroll = !args.empty() && args[0] == "enroll";
+  if (is_enroll) args.erase(args.begin());
+  SyncArgs a = parse_sync(args);
+  if (a.help) {
+    std::cout << kSyncHelp;
+    return 0;
+  }
+  if (!a.error.empty()) {
+    std::cerr << "khaosat sync: " << a.error << "\n\n" << kSyncHelp;
+    return 2;
+  }
+  if (a.db.empty()) {
+    std::cerr << "khaosat sync: --db FILE is required\n\n" << kSyncHelp;
+    return 2;
+  }
+  return is_enroll ? enroll(a) : run_sync(a);
+}
+
+}  // namespace khaosat::cli

@@ -1,0 +1,154 @@
+// khaosat-server: the central office's server in one binary (docs/sync-protocol.md,
+// docs/server-storage.md). Commands: serve, init, publish, enroll, devices, export, check. Every
+// command works while `serve` runs on the same data folder (SQLite's locking; WAL).
+#include <signal.h>
+
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "khaosat/sync/http.hpp"
+#include "server_cli.hpp"
+
+namespace khaosat::server_cli {
+namespace {
+
+const char* kUsage =
+    "khaosat-server: the central office's sync server\n\n"
+    "usage: khaosat-server COMMAND --data DIR [...]\n\n"
+    "commands:\n"
+    "  serve     serve devices over HTTP (--listen HOST:PORT, default 127.0.0.1:8742)\n"
+    "  init      create the data folder and publish the built-in forms\n"
+    "  publish   publish a form (XLSForm .xlsx/.md or XForm .xml) with its media\n"
+    "  enroll    print a one-time enrollment code for a device\n"
+    "  devices   list the enrolled devices, or revoke one\n"
+    "  export    submissions of a form, or a registry, as JSON or CSV\n"
+    "  check     integrity check of the data folder; exit 0 when whole\n\n"
+    "Run 'khaosat-server COMMAND --help' for a command's options.\n";
+
+const char* kServeHelp =
+    "usage: khaosat-server serve --data DIR [--listen HOST:PORT]\n\n"
+    "Serves the sync protocol (docs/sync-protocol.md) over plain HTTP on HOST:PORT (default\n"
+    "127.0.0.1:8742; port 0 picks a free one). Prints the URL once it listens. Stops on\n"
+    "SIGINT or SIGTERM. The data folder is created when missing.\n";
+
+int serve(const Args& a) {
+  if (a.help) return usage(kServeHelp, 0);
+  std::string host = "127.0.0.1";
+  int port = 8742;
+  if (!a.listen.empty()) {
+    auto colon = a.listen.rfind(':');
+    auto p = colon == std::string::npos ? std::nullopt : core::parse_int64(a.listen.substr(colon + 1));
+    if (!p || *p < 0 || *p > 65535)
+      return fail("serve", "--listen takes HOST:PORT (e.g. 127.0.0.1:8742), not '" + a.listen + "'", 2);
+    host = a.listen.substr(0, colon);
+    port = static_cast<int>(*p);
+  }
+  auto storage = open_storage(a, "serve");
+  if (!storage) return 1;
+  sync::SyncServer server(**storage);
+  sync::HttpServer http(server);
+  auto bound = http.bind(host, port);
+  if (!bound) return fail("serve", bound.error().message, 1);
+  // Signals are taken by one thread (sigwait), which stops the server: nothing runs in a
+  // signal handler.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    http.stop();
+  });
+  std::cout << "khaosat-server: serving " << a.data << " on http://" << host << ":" << *bound << std::endl;
+  http.run();
+  // run() returned on its own (not by a signal): wake the waiter.
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  return 0;
+}
+
+}  // namespace
+
+int usage(const char* text, int status) {
+  (status == 0 ? std::cout : std::cerr) << text;
+  return status;
+}
+
+int fail(const std::string& command, const std::string& message, int status) {
+  std::cerr << "khaosat-server " << command << ": " << message << "\n";
+  return status;
+}
+
+std::optional<std::unique_ptr<sync::ServerStorage>> open_storage(const Args& a, const std::string& command) {
+  if (a.data.empty()) {
+    fail(command, "--data DIR is required (the server's data folder)", 2);
+    return std::nullopt;
+  }
+  auto s = sync::open_sqlite_storage(a.data);
+  if (!s) {
+    fail(command, s.error().message, 1);
+    return std::nullopt;
+  }
+  return std::move(s).value();
+}
+
+Args parse(const std::vector<std::string>& args) {
+  Args a;
+  for (std::size_t i = 0; i < args.size() && a.error.empty(); ++i) {
+    const std::string& s = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) a.error = s + " needs a value";
+      else out = args[++i];
+    };
+    std::string v;
+    if (s == "--data") value(a.data);
+    else if (s == "--listen") value(a.listen);
+    else if (s == "--media") value(a.media);
+    else if (s == "--forms") value(a.forms);
+    else if (s == "--role") value(a.role);
+    else if (s == "--name") value(a.name);
+    else if (s == "--form") value(a.form);
+    else if (s == "--registry") value(a.registry);
+    else if (s == "--format") value(a.format);
+    else if (s == "--revoke") value(a.revoke);
+    else if (s == "-o" || s == "--out") value(a.out);
+    else if (s == "--commune") {
+      value(v);
+      if (a.error.empty()) a.communes.push_back(v);
+    } else if (s == "--json") a.json = true;
+    else if (s == "-h" || s == "--help") a.help = true;
+    else if (s.size() > 1 && s[0] == '-') a.error = "unknown option '" + s + "'";
+    else a.positional.push_back(s);
+  }
+  if (a.error.empty() && a.format != "json" && a.format != "csv")
+    a.error = "--format takes 'json' or 'csv', not '" + a.format + "'";
+  return a;
+}
+
+}  // namespace khaosat::server_cli
+
+int main(int argc, char** argv) {
+  using namespace khaosat::server_cli;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help")
+    return usage(kUsage, args.empty() ? 2 : 0);
+  if (args[0] == "--version") {
+    std::cout << "khaosat-server 0.1.0 (sync protocol 1)\n";
+    return 0;
+  }
+  static const std::map<std::string, int (*)(const Args&)> commands = {
+      {"serve", serve}, {"init", init}, {"publish", publish}, {"enroll", enroll},
+      {"devices", devices}, {"export", export_data}, {"check", check}};
+  auto it = commands.find(args[0]);
+  if (it == commands.end()) {
+    std::cerr << "khaosat-server: unknown command '" << args[0] << "'\n\n";
+    return usage(kUsage, 2);
+  }
+  Args a = parse({args.begin() + 1, args.end()});
+  if (!a.error.empty()) return fail(args[0], a.error + " (see 'khaosat-server " + args[0] + " --help')", 2);
+  return it->second(a);
+}

@@ -1,0 +1,305 @@
+// khaosat-server init, publish, enroll, devices, export, check (server_cli.hpp).
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "khaosat/core/form_info.hpp"
+#include "khaosat/core/form_session.hpp"
+#include "khaosat/core/xlsform.hpp"
+#include "khaosat/sync/server.hpp"
+#include "output_file.hpp"
+#include "server_cli.hpp"
+
+#ifndef KHAOSAT_FORMS_DIR
+#define KHAOSAT_FORMS_DIR "forms"
+#endif
+
+namespace khaosat::server_cli {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+constexpr std::uint64_t kMaxFormBytes = 64u << 20;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// Every regular file of `dir` (not recursive), as media.
+core::Result<std::vector<core::NamedBytes>> media_of(const std::string& dir, const std::string& skip_ext = "") {
+  std::vector<core::NamedBytes> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return core::Error::make(core::ErrorCode::io_not_found, dir + ": not a folder (--media takes the folder of the form's media files)");
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string name = e.path().filename().string();
+    if (!skip_ext.empty() && e.path().extension() == skip_ext) continue;
+    auto bytes = cli::read_input(e.path().string(), kMaxFormBytes);
+    if (!bytes) return bytes.error();
+    out.push_back({name, std::move(bytes).value()});
+  }
+  if (ec) return core::Error::make(core::ErrorCode::io, dir + ": " + ec.message());
+  return out;
+}
+
+// Compiles (XLSForm) or reads (XForm) `path`, checks that it loads with its media, and publishes it.
+core::Result<sync::PublishedForm> publish_one(sync::ServerStorage& storage, const std::string& path,
+                                              const std::vector<core::NamedBytes>& media,
+                                              const std::string& media_dir) {
+  std::string xml;
+  if (core::is_xlsform_path(path)) {
+    auto x = core::convert_xlsform(path);
+    if (!x) return x.error();
+    xml = std::move(x).value();
+  } else {
+    auto x = cli::read_input(path, kMaxFormBytes);
+    if (!x) return x.error();
+    xml = std::move(x).value();
+  }
+  core::FormLoadOptions lo;
+  if (!media_dir.empty()) lo.media_dirs.push_back(media_dir);
+  auto form = core::load_form_xml(xml, path, lo);
+  if (!form) return form.error();
+  core::FormIdentity id = core::form_identity(*form);
+  sync::PublishedForm f;
+  f.form_id = id.id;
+  f.version = id.version;
+  f.title = id.title;
+  f.xform = {fs::path(path).stem().string() + ".xml", xml};
+  f.sha256 = sync::sha256_hex(xml);
+  f.media = media;
+  f.published_at = now_ms();
+  if (core::Status st = storage.publish_form(f); !st) return st.error();
+  return f;
+}
+
+}  // namespace
+
+// --- init, publish -----------------------------------------------------------------------------
+
+int init(const Args& a) {
+  if (a.help)
+    return usage("usage: khaosat-server init --data DIR [--forms DIR]\n\n"
+                 "Creates the data folder (server.db, attachments/) when missing and publishes the\n"
+                 "built-in Lai Chau forms (every .md, .xlsx and .xml in --forms DIR, default the\n"
+                 "source tree's forms/, with the folder's other files as their media). Running it\n"
+                 "again publishes nothing new.\n", 0);
+  auto storage = open_storage(a, "init");
+  if (!storage) return 1;
+  std::string dir = a.forms.empty() ? KHAOSAT_FORMS_DIR : a.forms;
+  std::vector<core::NamedBytes> media;
+  std::error_code ec;
+  std::vector<std::string> forms;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    std::string ext = e.path().extension().string();
+    if (ext == ".md" || ext == ".xlsx" || ext == ".xml") forms.push_back(e.path().string());
+    else {
+      auto bytes = cli::read_input(e.path().string(), kMaxFormBytes);
+      if (!bytes) return fail("init", bytes.error().message);
+      media.push_back({e.path().filename().string(), std::move(bytes).value()});
+    }
+  }
+  if (ec) return fail("init", dir + ": cannot read the forms folder: " + ec.message());
+  std::sort(forms.begin(), forms.end());
+  for (const auto& path : forms) {
+    auto f = publish_one(**storage, path, media, dir);
+    if (!f) return fail("init", path + ": " + f.error().message);
+    std::cout << "published " << f->form_id << " version " << f->version << " (" << fs::path(path).filename().string() << ")\n";
+  }
+  std::cout << "khaosat-server: " << a.data << " is ready (" << forms.size() << " forms)\n";
+  return 0;
+}
+
+int publish(const Args& a) {
+  if (a.help || a.positional.size() != 1)
+    return usage("usage: khaosat-server publish --data DIR FORM.xlsx|.md|.xml [--media DIR]\n\n"
+                 "Compiles an XLSForm (or reads an XForm), checks that it loads with the files of\n"
+                 "--media DIR, and publishes it: devices get it at their next sync. A version is\n"
+                 "immutable: publishing other content under a published id and version is refused\n"
+                 "(raise the version); publishing the same again changes nothing.\n", a.help ? 0 : 2);
+  auto storage = open_storage(a, "publish");
+  if (!storage) return 1;
+  std::vector<core::NamedBytes> media;
+  if (!a.media.empty()) {
+    auto m = media_of(a.media);
+    if (!m) return fail("publish", m.error().message);
+    media = std::move(m).value();
+  }
+  auto f = publish_one(**storage, a.positional[0], media, a.media);
+  if (!f) return fail("publish", a.positional[0] + ": " + f.error().message);
+  std::cout << "published " << f->form_id << " version " << f->version << " (sha256 " << f->sha256 << ", "
+            << media.size() << " media files)\n";
+  return 0;
+}
+
+// --- enroll, devices ---------------------------------------------------------------------------
+
+int enroll(const Args& a) {
+  if (a.help)
+    return usage("usage: khaosat-server enroll --data DIR --role ROLE [--commune CODE]... [--name TEXT]\n\n"
+                 "Prints a one-time enrollment code (valid 7 days) for a device with ROLE (admin,\n"
+                 "officer, cooperative or viewer) in the given communes. On the device:\n"
+                 "  khaosat sync enroll --db FILE --server URL --code CODE\n"
+                 "Only the code's SHA-256 is stored.\n", 0);
+  if (a.role.empty()) return fail("enroll", "--role is required (admin, officer, cooperative or viewer)", 2);
+  if (!sync::is_role(a.role))
+    return fail("enroll", "unknown role '" + a.role + "' (admin, officer, cooperative or viewer)", 2);
+  auto storage = open_storage(a, "enroll");
+  if (!storage) return 1;
+  sync::SyncServer server(**storage);
+  auto code = server.create_enrollment({a.role, a.name, a.communes, 0});
+  if (!code) return fail("enroll", code.error().message);
+  std::cout << *code << "\n";
+  return 0;
+}
+
+int devices(const Args& a) {
+  if (a.help)
+    return usage("usage: khaosat-server devices --data DIR [--json] [--revoke DEVICE_ID]\n\n"
+                 "Lists the enrolled devices (id, role, communes, name, last sequence received,\n"
+                 "revoked or not). --revoke refuses the device's token from now on.\n", 0);
+  auto storage = open_storage(a, "devices");
+  if (!storage) return 1;
+  if (!a.revoke.empty()) {
+    if (core::Status st = (*storage)->revoke_device(a.revoke); !st) return fail("devices", st.error().message);
+    std::cout << "revoked " << a.revoke << "\n";
+    return 0;
+  }
+  auto list = (*storage)->list_devices();
+  if (!list) return fail("devices", list.error().message);
+  if (a.json) {
+    json out = json::array();
+    for (const auto& d : *list)
+      out.push_back({{"device_id", d.device_id}, {"name", d.name}, {"role", d.role}, {"communes", d.communes},
+                     {"last_seq", d.last_seq}, {"enrolled_at", d.enrolled_at}, {"last_seen", d.last_seen},
+                     {"revoked", d.revoked}});
+    std::cout << out.dump(1, ' ', false, json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  for (const auto& d : *list) {
+    std::string communes;
+    for (const auto& c : d.communes) communes += (communes.empty() ? "" : ",") + c;
+    std::cout << d.device_id << "  " << d.role << "  " << (communes.empty() ? "-" : communes) << "  seq "
+              << d.last_seq << (d.revoked ? "  REVOKED" : "") << "  " << d.name << "\n";
+  }
+  if (list->empty()) std::cout << "(no devices; 'khaosat-server enroll' makes a code for one)\n";
+  return 0;
+}
+
+// --- export, check -----------------------------------------------------------------------------
+
+namespace {
+
+std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\n\r") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string export_submissions(const std::vector<sync::StoredSubmission>& subs, bool csv) {
+  if (csv) {
+    std::string out = "instance_id,form_id,form_version,device_id,sha256,deprecated_id,received_at,attachments\n";
+    for (const auto& s : subs) {
+      std::string att;
+      for (const auto& a : s.attachments) att += (att.empty() ? "" : ";") + a.name + ":" + a.sha256;
+      out += csv_field(s.instance_id) + "," + csv_field(s.form_id) + "," + csv_field(s.form_version) + "," +
+             s.device_id + "," + s.sha256 + "," + csv_field(s.deprecated_id.value_or("")) + "," +
+             std::to_string(s.received_at) + "," + csv_field(att) + "\n";
+    }
+    return out;
+  }
+  json out = json::array();
+  for (const auto& s : subs) {
+    json att = json::array();
+    for (const auto& a : s.attachments) att.push_back({{"name", a.name}, {"sha256", a.sha256}, {"size", a.size}});
+    out.push_back({{"instance_id", s.instance_id}, {"form_id", s.form_id}, {"form_version", s.form_version},
+                   {"device_id", s.device_id}, {"sha256", s.sha256},
+                   {"deprecated_id", s.deprecated_id ? json(*s.deprecated_id) : json(nullptr)},
+                   {"received_at", s.received_at}, {"attachments", std::move(att)}, {"xml", s.xml}});
+  }
+  return out.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string export_registry(const std::vector<sync::RegistryState>& recs, bool csv) {
+  if (csv) {
+    std::vector<std::string> keys;
+    for (const auto& r : recs)
+      for (const auto& [k, p] : r.record.properties)
+        if (std::find(keys.begin(), keys.end(), k) == keys.end()) keys.push_back(k);
+    std::string out = "record_id";
+    for (const auto& k : keys) out += "," + csv_field(k);
+    out += "\n";
+    for (const auto& r : recs) {
+      out += csv_field(r.record.record_id);
+      for (const auto& k : keys) {
+        auto it = std::find_if(r.record.properties.begin(), r.record.properties.end(), [&](auto& p) { return p.first == k; });
+        out += "," + (it == r.record.properties.end() ? std::string() : csv_field(it->second.value));
+      }
+      out += "\n";
+    }
+    return out;
+  }
+  json out = json::array();
+  for (const auto& r : recs) out.push_back(sync::change_json(r.record));
+  return out.dump(1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace
+
+int export_data(const Args& a) {
+  if (a.help || a.form.empty() == a.registry.empty())
+    return usage("usage: khaosat-server export --data DIR (--form ID | --registry NAME) [--format json|csv] [-o FILE]\n\n"
+                 "Exports a form's submissions (each with its instance id, device, sha256, the name\n"
+                 "and sha256 of each attachment, and in JSON the instance XML), or a registry\n"
+                 "(establishment, cooperative or craft_village) as merged records. Without -o the\n"
+                 "export goes to standard output.\n", a.help ? 0 : 2);
+  auto storage = open_storage(a, "export");
+  if (!storage) return 1;
+  bool csv = a.format == "csv";
+  std::string text;
+  if (!a.form.empty()) {
+    auto subs = (*storage)->submissions(a.form);
+    if (!subs) return fail("export", subs.error().message);
+    text = export_submissions(*subs, csv);
+  } else {
+    auto reg = core::registry_from_string(a.registry);
+    if (!reg) return fail("export", "unknown registry '" + a.registry + "' (establishment, cooperative or craft_village)", 2);
+    auto recs = (*storage)->registry(*reg);
+    if (!recs) return fail("export", recs.error().message);
+    text = export_registry(*recs, csv);
+  }
+  if (a.out.empty() || a.out == "-") {
+    std::cout << text;
+    return 0;
+  }
+  if (core::Status st = cli::write_output(a.out, text, {}); !st) return fail("export", st.error().message);
+  return 0;
+}
+
+int check(const Args& a) {
+  if (a.help)
+    return usage("usage: khaosat-server check --data DIR [--json]\n\n"
+                 "Checks the data folder: SQLite's integrity_check, every submission's XML against\n"
+                 "its sha256, every complete attachment file against its name, every device's\n"
+                 "sequence against the push ledger. Prints the problems; exit 0 when whole.\n", 0);
+  std::error_code ec;
+  if (!a.data.empty() && !fs::exists(fs::path(a.data) / "server.db", ec))
+    return fail("check", a.data + ": no server.db here (not a khaosat-server data folder)");
+  auto storage = open_storage(a, "check");
+  if (!storage) return 1;
+  auto problems = (*storage)->check();
+  if (!problems) return fail("check", problems.error().message);
+  if (a.json) std::cout << json{{"ok", problems->empty()}, {"problems", *problems}}.dump(1) << "\n";
+  else if (problems->empty()) std::cout << "khaosat-server check: " << a.data << " is whole\n";
+  else
+    for (const auto& p : *problems) std::cout << p << "\n";
+  return problems->empty() ? 0 : 1;
+}
+
+}  // namespace khaosat::server_cli

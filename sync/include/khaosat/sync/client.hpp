@@ -1,0 +1,102 @@
+// SyncClient: the device side of the protocol (docs/sync-protocol.md) over the device store:
+// push the outbox in adaptive batches, upload the attachments the server needs in resumable
+// chunks, pull forms, registry changes and decisions. It keeps no state of its own: everything
+// it must remember (what was acknowledged, the pull cursor, the enrollment) is in the Store,
+// written in the transactions that apply the server's answers, so a sync cut anywhere continues
+// where it stopped.
+//
+// The network enters through Transport (HTTP in http.hpp; tests pass one that calls a
+// SyncServer directly, or that fails on purpose). Time and randomness for backoff enter through
+// ClientOptions so tests never sleep.
+//
+// Thread-safety: one SyncClient per thread, with its Store. cancel() may be called from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "khaosat/core/store.hpp"
+#include "khaosat/sync/protocol.hpp"
+
+namespace khaosat::sync {
+
+// Sends one request and returns the answer, whatever its status. An Error (sync.transport) only
+// when no answer came: cannot connect, the connection broke, the timeout passed.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual Result<Response> send(const Request& request, std::chrono::milliseconds timeout) = 0;
+};
+
+struct SyncProgress {
+  enum class Phase { Push, Attachments, Pull, Done } phase = Phase::Push;
+  std::int64_t records_sent = 0, records_total = 0;  // outbox rows acknowledged / to push
+  std::int64_t changes_pulled = 0;
+  std::int64_t attachments_done = 0, attachments_total = 0;
+  std::int64_t bytes_up = 0, bytes_down = 0;          // on the wire (compressed)
+  int requests = 0;
+};
+
+struct SyncReport {
+  SyncProgress totals;
+  std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
+  int retries = 0;
+  bool complete = false;  // every outbox row acknowledged, no attachment needed, pull done
+};
+
+struct ClientOptions {
+  int initial_batch = 500;
+  int max_batch = 5000;
+  std::size_t max_batch_bytes = 8u << 20;
+  std::size_t chunk_bytes = 256u << 10;
+  int max_retries = 5;                 // consecutive failures before sync() gives up (~15 s at most)
+  std::chrono::milliseconds min_timeout{15000};
+  std::function<void(std::chrono::milliseconds)> sleep;  // unset: std::this_thread::sleep_for
+  std::function<double()> random_unit;                    // [0, 1) for jitter; unset: std::random_device
+  std::function<void(const SyncProgress&)> on_progress;  // after every request
+};
+
+class SyncClient {
+ public:
+  // `store` and `transport` must outlive the client.
+  SyncClient(core::Store& store, Transport& transport, ClientOptions options = {});
+
+  // Enrolls the store with the server at `server_url` (only recorded; the transport carries the
+  // request) using a one-time code; the store takes the server's device id and token.
+  Status enroll(const std::string& server_url, const std::string& code, const std::string& device_name = "");
+
+  // Push, attachments, pull. The report says what happened; an Error when the sync could not
+  // finish (its message says why and that running it again continues).
+  Result<SyncReport> sync();
+  void cancel() { cancelled_ = true; }
+
+  int batch_size() const { return batch_; }
+
+ private:
+  Result<Response> exchange(Request r, std::size_t expected_bytes);
+  Result<Response> call(Request r, std::size_t expected_bytes);
+  Status push();
+  Status push_batch(const std::vector<core::OutboxEntry>& entries);
+  Status upload_attachments();
+  Status upload_one(const AttachmentNeed& need);
+  Status pull();
+  Result<PushRecord> record_of(const core::OutboxEntry& e);
+  void backoff(int attempt);
+  // Worth another attempt: no answer, or the server's own failure (not a refusal).
+  static bool retryable(ErrorCode c);
+  void progress();
+
+  core::Store& store_;
+  Transport& transport_;
+  ClientOptions options_;
+  std::string token_, device_id_;
+  int batch_;
+  double bytes_per_ms_ = 0;  // measured throughput (0 = not yet)
+  std::atomic<bool> cancelled_{false};
+  SyncReport report_;
+};
+
+}  // namespace khaosat::sync

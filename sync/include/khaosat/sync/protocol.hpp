@@ -1,0 +1,167 @@
+// The sync protocol's values (docs/sync-protocol.md, version 1): a transport-independent
+// request and response, the push batch and its answer, attachment needs, pull pages, and the
+// codec that turns them into JSON and back. Decoding is strict: a wrong type, a missing or
+// unknown member, a NUL in a string is an Error (code sync.request) naming the member
+// ("records[3].id: expected a string, got a number"). gzip (zlib) with bomb limits is here too.
+//
+// Pure values and functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "khaosat/core/result.hpp"
+#include "khaosat/core/store_types.hpp"
+
+namespace khaosat::sync {
+
+using core::Error;
+using core::ErrorCode;
+using core::Result;
+using core::Status;
+
+inline constexpr int kProtocolVersion = 1;
+
+// Limits (docs/sync-protocol.md, "Limits").
+inline constexpr std::size_t kMaxBodyBytes = 32u << 20;       // compressed request body
+inline constexpr std::size_t kMaxInflatedBytes = 64u << 20;   // inflated JSON
+inline constexpr std::size_t kMaxInflateRatio = 1000;
+inline constexpr std::size_t kMaxPushRecords = 10000;
+inline constexpr std::size_t kMaxChunkBytes = 4u << 20;
+inline constexpr std::int64_t kMaxAttachmentBytes = std::int64_t{1} << 30;
+inline constexpr std::size_t kMaxXmlBytes = 16u << 20;
+inline constexpr std::size_t kMaxIdBytes = 1024;
+inline constexpr int kMaxPullLimit = 2000;
+
+// One HTTP exchange without HTTP: what SyncServer::handle takes and returns. Header names are
+// lower case. `query` holds the decoded query parameters.
+struct Request {
+  std::string method;  // "GET", "POST", "PUT"
+  std::string path;    // "/v1/push"
+  std::map<std::string, std::string> query;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+struct Response {
+  int status = 200;
+  std::map<std::string, std::string> headers;
+  std::string body;
+};
+
+// The error document of a 4xx/5xx answer, and a Response carrying it (JSON, not compressed).
+// `extra` members (expected_seq, expected_offset) are added beside code and message.
+Response error_response(int status, const Error& e, const nlohmann::json& extra = nullptr);
+// The Error a non-2xx response carries (its code and message, or a description of the status
+// when the body is not an error document).
+Error error_of(const Response& r);
+
+// --- gzip (RFC 1952, zlib) ----------------------------------------------------------------
+std::string gzip(std::string_view bytes, int level = 6);
+// Inflates a gzip stream: the whole stream, nothing after it, at most `max_out` bytes and at
+// most kMaxInflateRatio times the input (sync.too_large as soon as either is passed; the rest
+// is not inflated); a truncated or corrupt stream is sync.compression.
+Result<std::string> gunzip(std::string_view gz, std::size_t max_out = kMaxInflatedBytes);
+
+// --- JSON ---------------------------------------------------------------------------------
+// Parses a request or answer body (depth ≤ 64, UTF-8) and refuses a NUL in any string or key.
+Result<nlohmann::json> parse_body(std::string_view body);
+
+// --- Push ---------------------------------------------------------------------------------
+struct AttachmentRef {
+  std::string name, sha256;
+  std::int64_t size = 0;
+};
+
+struct PushRecord {
+  std::int64_t seq = 0;
+  std::string kind;  // "submission", "registry", or another (rejected as unknown)
+  std::string id;    // instance id or record id ("" for other kinds)
+  // submission
+  std::string form_id, form_version, xml;
+  std::optional<std::string> deprecated_id;
+  std::vector<AttachmentRef> attachments;
+  // registry
+  std::string registry;
+  bool create = false;
+  std::vector<std::pair<std::string, core::RegistryProperty>> set;
+};
+
+struct PushBatch {
+  std::string device_id;
+  std::int64_t first_seq = 0, last_seq = 0;
+  std::vector<PushRecord> records;
+};
+
+enum class RecordStatus { Accepted, Duplicate, Conflict, Rejected };
+const char* to_string(RecordStatus s);
+std::optional<RecordStatus> record_status_from(std::string_view s);
+
+struct RecordResult {
+  std::int64_t seq = 0;
+  RecordStatus status = RecordStatus::Accepted;
+  std::string reason;  // for conflict and rejected
+};
+
+struct AttachmentNeed {
+  std::string sha256;
+  std::int64_t size = 0, received = 0;
+  bool complete = false;
+};
+
+struct PushAnswer {
+  std::string device_id;
+  std::int64_t first_seq = 0, last_seq = 0;
+  bool replayed = false;
+  std::vector<RecordResult> results;
+  std::vector<AttachmentNeed> attachments_needed;
+};
+
+nlohmann::json to_json(const PushBatch& b);
+nlohmann::json to_json(const PushAnswer& a);
+nlohmann::json to_json(const AttachmentNeed& n);
+// Checks shape, types, the contiguous range, ids, hashes and sizes (sync.request).
+Result<PushBatch> push_batch_from(const nlohmann::json& j);
+Result<PushAnswer> push_answer_from(const nlohmann::json& j);
+Result<AttachmentNeed> attachment_need_from(const nlohmann::json& j, const std::string& where);
+
+// --- Pull ---------------------------------------------------------------------------------
+struct PullRequest {
+  std::string cursor;
+  int limit = 500;
+};
+
+struct PullAnswer {
+  core::PullPage page;  // cursor_name is left empty: the client names its cursor
+  bool more = false;
+};
+
+nlohmann::json to_json(const PullRequest& r);
+Result<PullRequest> pull_request_from(const nlohmann::json& j);
+nlohmann::json to_json(const PullAnswer& a);
+Result<PullAnswer> pull_answer_from(const nlohmann::json& j);
+// One change of a pull page as the protocol writes it (the server's change log stores these).
+nlohmann::json change_json(const core::PulledForm& f);
+nlohmann::json change_json(const core::PulledRecord& r);
+nlohmann::json change_json(const core::PulledDecision& d);
+
+// --- Enrollment ---------------------------------------------------------------------------
+struct EnrollAnswer {
+  std::string device_id, token, role;
+  std::vector<std::string> communes;
+};
+nlohmann::json to_json(const EnrollAnswer& a);
+Result<EnrollAnswer> enroll_answer_from(const nlohmann::json& j);
+
+// True for 64 lower-case hex digits.
+bool is_sha256(std::string_view s);
+std::string base64_encode(std::string_view bytes);
+std::optional<std::string> base64_decode(std::string_view text);
+
+}  // namespace khaosat::sync

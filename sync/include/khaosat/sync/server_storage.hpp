@@ -1,0 +1,129 @@
+// ServerStorage: everything the central server keeps, behind one interface, so the same
+// SyncServer (and the same test suite) runs over SQLite in a data folder (the embedded default,
+// open_sqlite_storage) and, in a later slice, PostgreSQL. docs/server-storage.md has the SQLite
+// schema and the contract each implementation keeps.
+//
+// Contract for every implementation:
+//   - each call is atomic: it commits all of its change or none, durably (fsync) before it
+//     returns; push() applies a batch and its idempotency ledger entry in one transaction;
+//   - attachment bytes become visible (complete) only after their whole sha256 was checked;
+//   - secrets (enrollment codes, device tokens) are given and stored as hashes only;
+//   - errors are sync.storage (the message names what failed), or the protocol codes named below.
+//
+// Thread-safety: an implementation serialises its own calls (the HTTP server calls it from
+// several threads). Several processes may open one data folder (the CLI beside `serve`).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "khaosat/core/result.hpp"
+#include "khaosat/core/store_types.hpp"
+#include "khaosat/sync/protocol.hpp"
+
+namespace khaosat::sync {
+
+struct DeviceInfo {
+  std::string device_id, name, role;
+  std::vector<std::string> communes;
+  std::int64_t enrolled_at = 0, last_seen = 0;
+  std::int64_t last_seq = 0;  // the last outbox sequence applied from this device
+  bool revoked = false;
+};
+
+struct EnrollmentGrant {
+  std::string role, name;
+  std::vector<std::string> communes;
+  std::int64_t expires_at = 0;  // ms since the epoch
+};
+
+// A push record the server has already judged before storage (XML not well-formed, an instance
+// id that does not match it): stored in the ledger as rejected with this reason, nothing else.
+struct CheckedRecord {
+  const PushRecord* record = nullptr;
+  std::string sha256;            // of record->xml (submissions)
+  std::string precheck_reason;   // non-empty: rejected without looking further
+};
+
+struct PublishedForm {
+  std::string form_id, version, title, sha256;
+  core::NamedBytes xform;                // the XForm XML as devices install it
+  std::vector<core::NamedBytes> media;
+  std::int64_t published_at = 0;
+};
+
+struct StoredSubmission {
+  std::string instance_id, form_id, form_version, device_id, sha256, xml;
+  std::optional<std::string> deprecated_id;
+  std::vector<AttachmentRef> attachments;
+  std::int64_t received_at = 0;
+};
+
+struct RegistryState {
+  core::PulledRecord record;
+  std::int64_t updated_at = 0;
+};
+
+class ServerStorage {
+ public:
+  virtual ~ServerStorage() = default;
+
+  // --- Enrollment and devices ---
+  virtual Status add_enrollment(const std::string& code_sha256, const EnrollmentGrant& grant) = 0;
+  // Spends the code and creates the device with the token's hash, in one transaction.
+  // sync.enroll when the code is unknown, spent or expired.
+  virtual Result<DeviceInfo> redeem_enrollment(const std::string& code_sha256,
+                                               const std::string& device_id,
+                                               const std::string& device_name,
+                                               const std::string& token_sha256,
+                                               std::int64_t now_ms) = 0;
+  // nullopt when no device has this token hash (revoked devices are returned, marked).
+  virtual Result<std::optional<DeviceInfo>> device_by_token(const std::string& token_sha256) = 0;
+  virtual Result<std::vector<DeviceInfo>> list_devices() = 0;
+  virtual Status revoke_device(const std::string& device_id) = 0;  // sync.not_found when unknown
+
+  // --- Push (docs/sync-protocol.md, "Push") ---
+  // Applies `records` (the batch's records after device->last_seq, in order, each checked) in one
+  // transaction with the ledger entry, or answers the replayed part from the ledger. The caller
+  // has refused gaps; the storage refuses them again under its lock (sync.sequence) since
+  // another request of the same device may have committed in between.
+  virtual Result<PushAnswer> push(const std::string& device_id, const PushBatch& batch,
+                                  const std::vector<CheckedRecord>& checked, std::int64_t now_ms) = 0;
+
+  // --- Attachments ---
+  virtual Result<std::vector<AttachmentNeed>> attachments_needed(const std::string& device_id) = 0;
+  // Appends `bytes` at `offset` to the partial copy (sync.offset when offset != received;
+  // sync.not_found for a sha256 no submission refers to; sync.too_large past the size); when
+  // complete, checks the hash (sync.hash: the partial copy is dropped) and makes it visible.
+  virtual Result<AttachmentNeed> append_attachment(const std::string& sha256, std::int64_t offset,
+                                                   std::string_view bytes) = 0;
+  // What the server holds of an attachment some submission refers to, or nullopt.
+  virtual Result<std::optional<AttachmentNeed>> attachment_state(const std::string& sha256) = 0;
+  // The path of a complete attachment's file, or nullopt.
+  virtual Result<std::optional<std::string>> attachment_path(const std::string& sha256) = 0;
+
+  // --- Pull ---
+  // One page after `cursor` ("" = snapshot for a new device), decisions only for `device_id`.
+  virtual Result<PullAnswer> pull(const std::string& device_id, const std::string& cursor, int limit) = 0;
+
+  // --- Forms, office, export ---
+  // Publishes a form version (immutable: the same id and version with another sha256 is
+  // sync.request) and logs it for pull. Publishing the same version again changes nothing.
+  virtual Status publish_form(const PublishedForm& form) = 0;
+  virtual Result<std::vector<PublishedForm>> list_forms() = 0;  // without xform bytes and media
+  virtual Result<bool> has_form(const std::string& form_id, const std::string& version) = 0;
+  // An office decision about a submission, logged for the device that sent it.
+  virtual Status decide(const core::PulledDecision& decision) = 0;
+  virtual Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) = 0;
+  virtual Result<std::vector<RegistryState>> registry(core::Registry registry) = 0;
+  // Every problem found (integrity, attachment files and hashes, ledger and devices agreeing).
+  virtual Result<std::vector<std::string>> check() = 0;
+};
+
+// The SQLite implementation in `data_dir` (created when absent): `server.db` and `attachments/`.
+Result<std::unique_ptr<ServerStorage>> open_sqlite_storage(const std::string& data_dir);
+
+}  // namespace khaosat::sync

@@ -1,0 +1,136 @@
+// SyncClient: pushing the outbox in batches whose size follows the link (client.hpp,
+// docs/sync-protocol.md "Push" and "Client behaviour").
+#include <algorithm>
+#include <map>
+
+#include "khaosat/core/json.hpp"
+#include "khaosat/sync/client.hpp"
+
+namespace khaosat::sync {
+
+using nlohmann::json;
+
+Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
+  PushRecord rec;
+  rec.seq = e.seq;
+  rec.kind = e.kind;
+  auto bad = [&](const std::string& why) {
+    return Error::make(ErrorCode::store_corrupt, store_.path() + ": outbox entry " + std::to_string(e.seq) + ": " + why);
+  };
+  auto payload = core::parse_json(e.payload, core::kMaxStoredJsonDepth);
+  if (!payload || !payload->is_object()) return bad("its payload is not a JSON object");
+  const json& p = *payload;
+  if (e.kind == "submission") {
+    auto sub = store_.get_submission(e.subject);
+    if (!sub) return sub.error();
+    rec.id = sub->instance_id;
+    rec.form_id = sub->form_id;
+    rec.form_version = sub->form_version;
+    rec.deprecated_id = sub->deprecated_id;
+    rec.xml = sub->instance_xml;
+    for (const auto& [name, sha] : sub->attachments) {
+      auto a = store_.get_attachment(sha);
+      if (!a) return a.error();
+      rec.attachments.push_back({name, sha, a->size});
+    }
+  } else if (e.kind == "registry") {
+    rec.id = p.value("record_id", std::string());
+    rec.registry = p.value("registry", std::string());
+    rec.create = p.value("create", false);
+    auto set = p.find("set");
+    if (set == p.end() || !set->is_object()) return bad("a registry change without 'set'");
+    for (auto it = set->begin(); it != set->end(); ++it)
+      if (it->is_object())
+        rec.set.emplace_back(it.key(), core::RegistryProperty{it->value("value", std::string()),
+                                                              it->value("hlc", std::string())});
+  }
+  return rec;
+}
+
+Status SyncClient::push() {
+  report_.totals.phase = SyncProgress::Phase::Push;
+  auto acked = store_.outbox_acked();
+  if (!acked) return acked.error();
+  auto all = store_.list_outbox(*acked, -1);
+  if (!all) return all.error();
+  report_.totals.records_total = static_cast<std::int64_t>(all->size());
+  all->clear();
+  int failures = 0;
+  for (;;) {
+    if (cancelled_) return Error::make(ErrorCode::sync_incomplete, "the sync was cancelled; run it again to continue");
+    acked = store_.outbox_acked();
+    if (!acked) return acked.error();
+    auto entries = store_.list_outbox(*acked, batch_);
+    if (!entries) return entries.error();
+    if (entries->empty()) return core::ok_status();
+    Status st = push_batch(*entries);
+    if (st) {
+      failures = 0;
+      batch_ = std::min(options_.max_batch, batch_ * 2);
+      continue;
+    }
+    ErrorCode c = st.error().code;
+    bool retry = retryable(c);
+    if (!retry || ++failures > options_.max_retries) {
+      if (!retry) return st;
+      return Error::make(c, st.error().message + " (gave up after " + std::to_string(failures) +
+                                " attempts; run the sync again to continue)");
+    }
+    ++report_.retries;
+    batch_ = std::max(1, batch_ / 2);
+    backoff(failures);
+  }
+}
+
+Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {
+  PushBatch b;
+  b.device_id = device_id_;
+  std::size_t bytes = 0;
+  std::map<std::int64_t, const core::OutboxEntry*> by_seq;
+  for (const auto& e : entries) {
+    auto rec = record_of(e);
+    if (!rec) return rec.error();
+    bytes += rec->xml.size() + 256;
+    b.records.push_back(std::move(rec).value());
+    by_seq[e.seq] = &e;
+    if (bytes > options_.max_batch_bytes) break;
+  }
+  b.first_seq = b.records.front().seq;
+  b.last_seq = b.records.back().seq;
+  Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", "gzip"}}, ""};
+  r.body = gzip(to_json(b).dump(-1, ' ', false, json::error_handler_t::replace));
+  std::size_t sent = r.body.size();
+  auto a = exchange(std::move(r), sent);
+  if (!a) return a.error();
+  if (a->status != 200) return error_of(*a);
+  auto j = parse_body(a->body);
+  if (!j) return Error::make(ErrorCode::sync_server, "the push answer: " + j.error().message);
+  auto ans = push_answer_from(*j);
+  if (!ans) return Error::make(ErrorCode::sync_server, "the push answer: " + ans.error().message);
+  if (ans->first_seq != b.first_seq || ans->last_seq != b.last_seq ||
+      ans->results.size() != b.records.size())
+    return Error::make(ErrorCode::sync_server, "the push answer does not cover the batch " +
+                                                   std::to_string(b.first_seq) + ".." + std::to_string(b.last_seq));
+  core::PushAck ack;
+  ack.through_seq = b.last_seq;
+  for (const RecordResult& res : ans->results) {
+    auto it = by_seq.find(res.seq);
+    if (it == by_seq.end())
+      return Error::make(ErrorCode::sync_server, "the push answer names sequence " + std::to_string(res.seq) +
+                                                     ", which was not in the batch");
+    switch (res.status) {
+      case RecordStatus::Accepted: ++report_.accepted; break;
+      case RecordStatus::Duplicate: ++report_.duplicates; break;
+      case RecordStatus::Conflict: ++report_.conflicts; break;
+      case RecordStatus::Rejected: ++report_.rejected; break;
+    }
+    if (it->second->kind == "submission")
+      ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
+  }
+  if (Status st = store_.ack_push(ack); !st) return st;
+  report_.totals.records_sent += static_cast<std::int64_t>(b.records.size());
+  progress();
+  return core::ok_status();
+}
+
+}  // namespace khaosat::sync

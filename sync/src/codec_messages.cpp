@@ -1,0 +1,346 @@
+// The protocol's messages to JSON and back (protocol.hpp, docs/sync-protocol.md). Writers omit
+// optional members that are empty (bytes matter on a 2G link); readers are strict.
+#include "json_reader.hpp"
+#include "khaosat/core/store_ids.hpp"
+#include "khaosat/sync/protocol.hpp"
+
+namespace khaosat::sync {
+
+using nlohmann::json;
+
+const char* to_string(RecordStatus s) {
+  switch (s) {
+    case RecordStatus::Accepted: return "accepted";
+    case RecordStatus::Duplicate: return "duplicate";
+    case RecordStatus::Conflict: return "conflict";
+    case RecordStatus::Rejected: return "rejected";
+  }
+  return "rejected";
+}
+
+std::optional<RecordStatus> record_status_from(std::string_view s) {
+  for (RecordStatus r : {RecordStatus::Accepted, RecordStatus::Duplicate, RecordStatus::Conflict,
+                         RecordStatus::Rejected})
+    if (s == to_string(r)) return r;
+  return std::nullopt;
+}
+
+namespace {
+
+template <class T>
+Result<T> done(ObjectReader& r, T value) {
+  if (auto e = r.finish()) return *e;
+  return value;
+}
+
+json record_json(const PushRecord& r) {
+  json j = {{"seq", r.seq}, {"kind", r.kind}};
+  if (r.kind == "submission") {
+    j["id"] = r.id;
+    j["form_id"] = r.form_id;
+    j["form_version"] = r.form_version;
+    if (r.deprecated_id) j["deprecated_id"] = *r.deprecated_id;
+    if (!r.attachments.empty()) {
+      json a = json::array();
+      for (const auto& x : r.attachments) a.push_back({{"name", x.name}, {"sha256", x.sha256}, {"size", x.size}});
+      j["attachments"] = std::move(a);
+    }
+    j["xml"] = r.xml;
+  } else if (r.kind == "registry") {
+    j["id"] = r.id;
+    j["registry"] = r.registry;
+    j["create"] = r.create;
+    json set = json::object();
+    for (const auto& [k, p] : r.set) set[k] = {{"value", p.value}, {"hlc", p.hlc}};
+    j["set"] = std::move(set);
+  }
+  return j;
+}
+
+// {"key": {"value": "...", "hlc": "..."}, ...} with valid HLCs.
+void read_properties(ObjectReader& parent, const json* obj, const std::string& member,
+                     std::vector<std::pair<std::string, core::RegistryProperty>>& out) {
+  if (!obj) return;
+  for (auto it = obj->begin(); it != obj->end() && !parent.failed(); ++it) {
+    std::string where = member + "." + it.key();
+    if (it.key().empty() || it.key().size() > kMaxIdBytes) {
+      parent.fail(where, "a property name must have 1 to 1024 bytes");
+      return;
+    }
+    ObjectReader p(*it, parent.path_of(where));
+    core::RegistryProperty prop;
+    prop.value = p.str("value", 1u << 20);
+    prop.hlc = p.str("hlc");
+    if (auto e = p.finish()) {
+      parent.fail(where, e->message.substr(parent.path_of(where).size() + 2));
+      return;
+    }
+    if (!core::Hlc::parse(prop.hlc)) {
+      parent.fail(where + ".hlc", "'" + prop.hlc + "' is not a hybrid logical clock timestamp");
+      return;
+    }
+    out.emplace_back(it.key(), std::move(prop));
+  }
+}
+
+Result<PushRecord> record_from(const json& j, const std::string& path) {
+  ObjectReader r(j, path);
+  PushRecord rec;
+  rec.seq = r.integer("seq", 1, INT64_MAX);
+  rec.kind = r.str("kind", 64);
+  if (rec.kind == "submission") {
+    rec.id = r.str("id");
+    rec.form_id = r.str("form_id");
+    rec.form_version = r.str("form_version");
+    rec.deprecated_id = r.opt_str("deprecated_id");
+    rec.xml = r.str("xml", kMaxXmlBytes);
+    if (const json* a = r.array("attachments", false)) {
+      for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
+        ObjectReader x((*a)[i], r.path_of("attachments[" + std::to_string(i) + "]"));
+        AttachmentRef ref;
+        ref.name = x.str("name");
+        ref.sha256 = x.str("sha256", 64);
+        ref.size = x.integer("size", 0, kMaxAttachmentBytes);
+        if (auto e = x.finish()) return *e;
+        if (!is_sha256(ref.sha256))
+          return Error::make(ErrorCode::sync_request, x.path_of("sha256") + ": not 64 lower-case hex digits");
+        rec.attachments.push_back(std::move(ref));
+      }
+    }
+    if (!r.failed() && rec.id.empty()) r.fail("id", "must not be empty");
+  } else if (rec.kind == "registry") {
+    rec.id = r.str("id");
+    rec.registry = r.str("registry", 64);
+    rec.create = r.boolean("create");
+    read_properties(r, r.object("set"), "set", rec.set);
+    if (!r.failed() && rec.id.empty()) r.fail("id", "must not be empty");
+  }
+  return done(r, std::move(rec));
+}
+
+}  // namespace
+
+json to_json(const PushBatch& b) {
+  json recs = json::array();
+  for (const auto& r : b.records) recs.push_back(record_json(r));
+  return {{"device_id", b.device_id}, {"first_seq", b.first_seq}, {"last_seq", b.last_seq},
+          {"records", std::move(recs)}};
+}
+
+Result<PushBatch> push_batch_from(const json& j) {
+  ObjectReader r(j, "");
+  PushBatch b;
+  b.device_id = r.str("device_id", 64);
+  b.first_seq = r.integer("first_seq", 1, INT64_MAX);
+  b.last_seq = r.integer("last_seq", 1, INT64_MAX);
+  const json* recs = r.array("records");
+  if (auto e = r.finish()) return *e;
+  if (b.last_seq < b.first_seq)
+    return Error::make(ErrorCode::sync_request, "last_seq " + std::to_string(b.last_seq) +
+                                                    " is before first_seq " + std::to_string(b.first_seq));
+  if (recs->size() > kMaxPushRecords)
+    return Error::make(ErrorCode::sync_too_large, "records: " + std::to_string(recs->size()) +
+                                                      " records, more than the limit of " +
+                                                      std::to_string(kMaxPushRecords) + " per batch");
+  if (static_cast<std::uint64_t>(b.last_seq - b.first_seq) + 1 != recs->size())
+    return Error::make(ErrorCode::sync_request,
+                       "records: " + std::to_string(recs->size()) + " records for the range " +
+                           std::to_string(b.first_seq) + ".." + std::to_string(b.last_seq));
+  b.records.reserve(recs->size());
+  for (std::size_t i = 0; i < recs->size(); ++i) {
+    auto rec = record_from((*recs)[i], "records[" + std::to_string(i) + "]");
+    if (!rec) return rec.error();
+    if (rec->seq != b.first_seq + static_cast<std::int64_t>(i))
+      return Error::make(ErrorCode::sync_request,
+                         "records[" + std::to_string(i) + "].seq: " + std::to_string(rec->seq) +
+                             " where the range needs " + std::to_string(b.first_seq + static_cast<std::int64_t>(i)));
+    b.records.push_back(std::move(rec).value());
+  }
+  return b;
+}
+
+json to_json(const AttachmentNeed& n) {
+  json j = {{"sha256", n.sha256}, {"size", n.size}, {"received", n.received}};
+  if (n.complete) j["complete"] = true;
+  return j;
+}
+
+Result<AttachmentNeed> attachment_need_from(const json& j, const std::string& where) {
+  ObjectReader r(j, where);
+  AttachmentNeed n;
+  n.sha256 = r.str("sha256", 64);
+  n.size = r.integer("size", 0, kMaxAttachmentBytes);
+  n.received = r.integer("received", 0, kMaxAttachmentBytes);
+  n.complete = r.boolean("complete", false, false);
+  if (auto e = r.finish()) return *e;
+  if (!is_sha256(n.sha256)) return Error::make(ErrorCode::sync_request, r.path_of("sha256") + ": not a sha256");
+  return n;
+}
+
+json to_json(const PushAnswer& a) {
+  json results = json::array();
+  for (const auto& x : a.results) {
+    json r = {{"seq", x.seq}, {"status", to_string(x.status)}};
+    if (!x.reason.empty()) r["reason"] = x.reason;
+    results.push_back(std::move(r));
+  }
+  json needed = json::array();
+  for (const auto& n : a.attachments_needed) needed.push_back(to_json(n));
+  return {{"device_id", a.device_id}, {"first_seq", a.first_seq}, {"last_seq", a.last_seq},
+          {"replayed", a.replayed}, {"results", std::move(results)},
+          {"attachments_needed", std::move(needed)}};
+}
+
+Result<PushAnswer> push_answer_from(const json& j) {
+  ObjectReader r(j, "");
+  PushAnswer a;
+  a.device_id = r.str("device_id", 64);
+  a.first_seq = r.integer("first_seq", 1, INT64_MAX);
+  a.last_seq = r.integer("last_seq", 1, INT64_MAX);
+  a.replayed = r.boolean("replayed");
+  const json* results = r.array("results");
+  const json* needed = r.array("attachments_needed");
+  if (auto e = r.finish()) return *e;
+  for (std::size_t i = 0; i < results->size(); ++i) {
+    ObjectReader x((*results)[i], "results[" + std::to_string(i) + "]");
+    RecordResult rr;
+    rr.seq = x.integer("seq", 1, INT64_MAX);
+    std::string status = x.str("status", 32);
+    rr.reason = x.opt_str("reason", 1u << 16).value_or("");
+    if (auto e = x.finish()) return *e;
+    auto st = record_status_from(status);
+    if (!st) return Error::make(ErrorCode::sync_request, x.path_of("status") + ": unknown status '" + status + "'");
+    rr.status = *st;
+    a.results.push_back(std::move(rr));
+  }
+  for (std::size_t i = 0; i < needed->size(); ++i) {
+    auto n = attachment_need_from((*needed)[i], "attachments_needed[" + std::to_string(i) + "]");
+    if (!n) return n.error();
+    a.attachments_needed.push_back(std::move(n).value());
+  }
+  return a;
+}
+
+// --- Pull ---------------------------------------------------------------------------------
+
+json to_json(const PullRequest& r) { return {{"cursor", r.cursor}, {"limit", r.limit}}; }
+
+Result<PullRequest> pull_request_from(const json& j) {
+  ObjectReader r(j, "");
+  PullRequest p;
+  p.cursor = r.str("cursor", 256);
+  p.limit = static_cast<int>(r.integer("limit", 1, kMaxPullLimit, false, 500));
+  return done(r, std::move(p));
+}
+
+json change_json(const core::PulledForm& f) {
+  json media = json::array();
+  for (const auto& m : f.media) media.push_back({{"name", m.name}, {"data", base64_encode(m.bytes)}});
+  return {{"kind", "form"}, {"name", f.form.name}, {"xml", f.form.bytes}, {"media", std::move(media)}};
+}
+
+json change_json(const core::PulledRecord& r) {
+  json props = json::object();
+  for (const auto& [k, p] : r.properties) props[k] = {{"value", p.value}, {"hlc", p.hlc}};
+  return {{"kind", "registry"}, {"registry", core::to_string(r.registry)}, {"id", r.record_id},
+          {"properties", std::move(props)}};
+}
+
+json change_json(const core::PulledDecision& d) {
+  json j = {{"kind", "decision"}, {"instance_id", d.instance_id}, {"state", core::to_string(d.state)}};
+  if (!d.reason.empty()) j["reason"] = d.reason;
+  return j;
+}
+
+json to_json(const PullAnswer& a) {
+  json changes = json::array();
+  for (const auto& f : a.page.forms) changes.push_back(change_json(f));
+  for (const auto& r : a.page.records) changes.push_back(change_json(r));
+  for (const auto& d : a.page.decisions) changes.push_back(change_json(d));
+  return {{"changes", std::move(changes)}, {"cursor", a.page.cursor}, {"more", a.more}};
+}
+
+namespace {
+
+Status change_from(const json& j, const std::string& path, core::PullPage& page) {
+  ObjectReader r(j, path);
+  std::string kind = r.str("kind", 32);
+  if (kind == "form") {
+    core::PulledForm f;
+    f.form.name = r.str("name");
+    f.form.bytes = r.str("xml", kMaxXmlBytes);
+    if (const json* media = r.array("media")) {
+      for (std::size_t i = 0; i < media->size() && !r.failed(); ++i) {
+        ObjectReader m((*media)[i], r.path_of("media[" + std::to_string(i) + "]"));
+        core::NamedBytes nb;
+        nb.name = m.str("name");
+        std::string data = m.str("data", kMaxInflatedBytes);
+        if (auto e = m.finish()) return *e;
+        auto bytes = base64_decode(data);
+        if (!bytes) return Error::make(ErrorCode::sync_request, m.path_of("data") + ": not base64");
+        nb.bytes = std::move(*bytes);
+        f.media.push_back(std::move(nb));
+      }
+    }
+    page.forms.push_back(std::move(f));
+  } else if (kind == "registry") {
+    core::PulledRecord rec;
+    std::string registry = r.str("registry", 64);
+    rec.record_id = r.str("id");
+    read_properties(r, r.object("properties"), "properties", rec.properties);
+    auto reg = core::registry_from_string(registry);
+    if (!r.failed() && !reg) r.fail("registry", "unknown registry '" + registry + "'");
+    if (reg) rec.registry = *reg;
+    page.records.push_back(std::move(rec));
+  } else if (kind == "decision") {
+    core::PulledDecision d;
+    d.instance_id = r.str("instance_id");
+    std::string state = r.str("state", 32);
+    d.reason = r.opt_str("reason", 1u << 16).value_or("");
+    if (state == "rejected") d.state = core::SubmissionState::Rejected;
+    else if (state == "sent") d.state = core::SubmissionState::Sent;
+    else if (!r.failed()) r.fail("state", "unknown decision '" + state + "'");
+    page.decisions.push_back(std::move(d));
+  } else if (!r.failed()) {
+    r.fail("kind", "unknown change kind '" + kind + "'");
+  }
+  if (auto e = r.finish()) return *e;
+  return core::ok_status();
+}
+
+}  // namespace
+
+Result<PullAnswer> pull_answer_from(const json& j) {
+  ObjectReader r(j, "");
+  PullAnswer a;
+  const json* changes = r.array("changes");
+  a.page.cursor = r.str("cursor", 256);
+  a.more = r.boolean("more");
+  if (auto e = r.finish()) return *e;
+  for (std::size_t i = 0; i < changes->size(); ++i)
+    if (Status st = change_from((*changes)[i], "changes[" + std::to_string(i) + "]", a.page); !st)
+      return st.error();
+  return a;
+}
+
+// --- Enrollment ---------------------------------------------------------------------------
+
+json to_json(const EnrollAnswer& a) {
+  return {{"device_id", a.device_id}, {"token", a.token}, {"role", a.role}, {"communes", a.communes}};
+}
+
+Result<EnrollAnswer> enroll_answer_from(const json& j) {
+  ObjectReader r(j, "");
+  EnrollAnswer a;
+  a.device_id = r.str("device_id", 64);
+  a.token = r.str("token", 256);
+  a.role = r.str("role", 32);
+  if (const json* c = r.array("communes"))
+    for (std::size_t i = 0; i < c->size() && !r.failed(); ++i) {
+      if (!(*c)[i].is_string()) r.fail("communes[" + std::to_string(i) + "]", "expected a string");
+      else a.communes.push_back((*c)[i].get<std::string>());
+    }
+  return done(r, std::move(a));
+}
+
+}  // namespace khaosat::sync

@@ -1,0 +1,285 @@
+// SyncServer: routing, authentication, body decoding and the endpoints (server.hpp,
+// docs/sync-protocol.md). The push checks that need no storage (XML well-formed, the instance id
+// it holds) run here; storage does the rest in one transaction.
+#include "khaosat/sync/server.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <chrono>
+#include <pugixml.hpp>
+
+#include "hex.hpp"
+#include "khaosat/core/parse_number.hpp"
+
+namespace khaosat::sync {
+
+using nlohmann::json;
+
+std::string sha256_hex(std::string_view bytes) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  EVP_Digest(bytes.data(), bytes.size(), md, &n, EVP_sha256(), nullptr);
+  return to_hex(md, n);
+}
+
+bool is_role(std::string_view role) {
+  return role == "admin" || role == "officer" || role == "cooperative" || role == "viewer";
+}
+
+namespace {
+
+int status_of(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::sync_request: case ErrorCode::sync_compression: return 400;
+    case ErrorCode::sync_auth: case ErrorCode::sync_enroll: return 401;
+    case ErrorCode::sync_forbidden: return 403;
+    case ErrorCode::sync_not_found: return 404;
+    case ErrorCode::sync_method: return 405;
+    case ErrorCode::sync_sequence: case ErrorCode::sync_offset: return 409;
+    case ErrorCode::sync_too_large: return 413;
+    case ErrorCode::sync_hash: return 422;
+    case ErrorCode::store_busy: return 503;
+    default: return 500;
+  }
+}
+
+Response fail(const Error& e, const json& extra = nullptr) { return error_response(status_of(e.code), e, extra); }
+Response fail(ErrorCode c, std::string message) { return fail(Error::make(c, std::move(message))); }
+
+bool accepts_gzip(const Request& r) {
+  auto it = r.headers.find("accept-encoding");
+  return it != r.headers.end() && it->second.find("gzip") != std::string::npos;
+}
+
+Response json_response(const json& j, bool gzip_ok) {
+  Response r;
+  r.headers["content-type"] = "application/json";
+  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (gzip_ok) {
+    r.body = gzip(r.body);
+    r.headers["content-encoding"] = "gzip";
+  }
+  return r;
+}
+
+// The request body as JSON: inflated when gzip, size-limited, strictly parsed.
+Result<json> json_body(const Request& r) {
+  if (r.body.size() > kMaxBodyBytes)
+    return Error::make(ErrorCode::sync_too_large, "the body is " + std::to_string(r.body.size()) +
+                                                      " bytes, more than the limit of 32 MiB");
+  auto enc = r.headers.find("content-encoding");
+  if (enc == r.headers.end() || enc->second.empty() || enc->second == "identity") return parse_body(r.body);
+  if (enc->second != "gzip")
+    return Error::make(ErrorCode::sync_request, "Content-Encoding '" + enc->second + "' is not supported (gzip is)");
+  auto plain = gunzip(r.body);
+  if (!plain) return plain.error();
+  return parse_body(*plain);
+}
+
+// Why a submission's XML cannot be stored ("" when it can): well-formed, and holding the
+// record's id as meta/instanceID.
+std::string precheck_submission(const PushRecord& rec) {
+  pugi::xml_document doc;
+  auto parsed = doc.load_buffer(rec.xml.data(), rec.xml.size(), pugi::parse_default);
+  if (!parsed) return std::string("the instance XML is not well-formed: ") + parsed.description() +
+                      " at byte " + std::to_string(parsed.offset);
+  pugi::xml_node root = doc.document_element();
+  pugi::xml_node meta = root.child("meta");
+  if (!meta) meta = root.child("orx:meta");
+  pugi::xml_node id = meta.child("instanceID");
+  if (!id) id = meta.child("orx:instanceID");
+  if (!id) return "the instance XML has no meta/instanceID";
+  if (rec.id != id.text().as_string())
+    return "the record's id '" + rec.id + "' is not the instance's meta/instanceID '" +
+           id.text().as_string() + "'";
+  return "";
+}
+
+}  // namespace
+
+SyncServer::SyncServer(ServerStorage& storage, ServerOptions options)
+    : storage_(storage), options_(std::move(options)) {}
+
+std::int64_t SyncServer::now() const {
+  if (options_.now_ms) return options_.now_ms();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string SyncServer::random_hex(std::size_t n) {
+  std::string raw(n, '\0');
+  auto* p = reinterpret_cast<unsigned char*>(raw.data());
+  if (options_.random) options_.random(p, n);
+  else if (RAND_bytes(p, static_cast<int>(n)) != 1) std::abort();  // no randomness: no secrets
+  return to_hex(p, n);
+}
+
+Result<std::string> SyncServer::create_enrollment(EnrollmentGrant grant) {
+  if (!is_role(grant.role))
+    return Error::make(ErrorCode::sync_request, "unknown role '" + grant.role +
+                                                    "' (admin, officer, cooperative or viewer)");
+  // 60 bits in Crockford's base32 (no I, L, O, U), as XXXX-XXXX-XXXX.
+  static const char* alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+  std::string hex = random_hex(8), code;
+  std::uint64_t v = std::stoull(hex, nullptr, 16);
+  for (int i = 0; i < 12; ++i) {
+    if (i && i % 4 == 0) code += '-';
+    code += alphabet[v & 31];
+    v >>= 5;
+  }
+  if (grant.expires_at == 0) grant.expires_at = now() + 7LL * 24 * 3600 * 1000;
+  if (Status st = storage_.add_enrollment(sha256_hex(code), grant); !st) return st.error();
+  return code;
+}
+
+Result<DeviceInfo> SyncServer::authenticate(const Request& r) {
+  auto h = r.headers.find("authorization");
+  const std::string prefix = "Bearer ";
+  if (h == r.headers.end() || h->second.compare(0, prefix.size(), prefix) != 0)
+    return Error::make(ErrorCode::sync_auth, "no device token (Authorization: Bearer TOKEN); enroll the device first");
+  auto d = storage_.device_by_token(sha256_hex(h->second.substr(prefix.size())));
+  if (!d) return d.error();
+  if (!*d) return Error::make(ErrorCode::sync_auth, "unknown device token; enroll the device again");
+  if ((*d)->revoked)
+    return Error::make(ErrorCode::sync_auth, "device " + (*d)->device_id + " was revoked; ask the office to enroll it again");
+  return **d;
+}
+
+Response SyncServer::handle(const Request& r) {
+  const bool gz = accepts_gzip(r);
+  if (r.path == "/v1/info") {
+    if (r.method != "GET") return fail(ErrorCode::sync_method, "/v1/info takes GET");
+    return json_response({{"protocol", kProtocolVersion}, {"server", "khaosat-server 0.1.0"}}, false);
+  }
+  if (r.path == "/v1/enroll") {
+    if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/enroll takes POST");
+    return enroll(r);
+  }
+  const std::string att = "/v1/attachments/";
+  bool known = r.path == "/v1/push" || r.path == "/v1/pull" || r.path.rfind(att, 0) == 0;
+  if (!known) return fail(ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md)");
+  auto device = authenticate(r);
+  if (!device) return fail(device.error());
+  if (r.path == "/v1/push") {
+    if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/push takes POST");
+    return push(r, *device);
+  }
+  if (r.path == "/v1/pull") {
+    if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/pull takes POST");
+    return pull(r, *device);
+  }
+  std::string rest = r.path.substr(att.size());
+  if (rest == "needed") {
+    if (r.method != "GET") return fail(ErrorCode::sync_method, "/v1/attachments/needed takes GET");
+    return needed(*device, gz);
+  }
+  if (!is_sha256(rest)) return fail(ErrorCode::sync_not_found, "'" + rest.substr(0, 80) + "' is not a sha256 (64 lower-case hex digits)");
+  if (r.method != "PUT") return fail(ErrorCode::sync_method, "/v1/attachments/SHA256 takes PUT");
+  if (device->role == "viewer") return fail(ErrorCode::sync_forbidden, "a viewer device cannot upload");
+  return upload(r, rest);
+}
+
+Response SyncServer::enroll(const Request& r) {
+  auto body = json_body(r);
+  if (!body) return fail(body.error());
+  std::string code, name;
+  {
+    const json& j = *body;
+    if (!j.is_object() || !j.contains("code") || !j["code"].is_string())
+      return fail(ErrorCode::sync_request, "code: missing (expected a string)");
+    for (auto it = j.begin(); it != j.end(); ++it)
+      if (it.key() != "code" && it.key() != "device_name")
+        return fail(ErrorCode::sync_request, it.key() + ": unknown member (protocol version 1 does not have it)");
+    code = j["code"].get<std::string>();
+    if (j.contains("device_name")) {
+      if (!j["device_name"].is_string()) return fail(ErrorCode::sync_request, "device_name: expected a string");
+      name = j["device_name"].get<std::string>().substr(0, 200);
+    }
+  }
+  for (char& c : code) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  std::string token = random_hex(32);
+  std::string device_id = random_hex(16);
+  device_id = device_id.substr(0, 8) + "-" + device_id.substr(8, 4) + "-4" + device_id.substr(13, 3) +
+              "-a" + device_id.substr(17, 3) + "-" + device_id.substr(20, 12);
+  auto d = storage_.redeem_enrollment(sha256_hex(code), device_id, name, sha256_hex(token), now());
+  if (!d) return fail(d.error());
+  return json_response(to_json(EnrollAnswer{d->device_id, token, d->role, d->communes}), false);
+}
+
+Response SyncServer::push(const Request& r, const DeviceInfo& d) {
+  if (d.role == "viewer") return fail(ErrorCode::sync_forbidden, "a viewer device cannot push");
+  auto body = json_body(r);
+  if (!body) return fail(body.error());
+  auto batch = push_batch_from(*body);
+  if (!batch) return fail(batch.error());
+  if (batch->device_id != d.device_id)
+    return fail(ErrorCode::sync_forbidden, "the batch is for device " + batch->device_id.substr(0, 64) +
+                                               ", but the token is device " + d.device_id + "'s");
+  if (batch->first_seq > d.last_seq + 1)
+    return fail(Error::make(ErrorCode::sync_sequence,
+                            "the batch starts at " + std::to_string(batch->first_seq) + "; the server has up to " +
+                                std::to_string(d.last_seq) + " from this device and expects " +
+                                std::to_string(d.last_seq + 1)),
+                {{"expected_seq", d.last_seq + 1}});
+  std::vector<CheckedRecord> checked;
+  for (const PushRecord& rec : batch->records) {
+    if (rec.seq <= d.last_seq) continue;  // replayed: answered from the ledger
+    CheckedRecord c{&rec, "", ""};
+    if (rec.kind == "submission") {
+      c.sha256 = sha256_hex(rec.xml);
+      c.precheck_reason = precheck_submission(rec);
+    } else if (rec.kind == "registry") {
+      if (!core::registry_from_string(rec.registry)) c.precheck_reason = "unknown registry '" + rec.registry + "'";
+    } else {
+      c.precheck_reason = "unknown record kind '" + rec.kind + "'";
+    }
+    checked.push_back(std::move(c));
+  }
+  auto answer = storage_.push(d.device_id, *batch, checked, now());
+  if (!answer) {
+    if (answer.error().code == ErrorCode::sync_sequence)
+      return fail(answer.error(), {{"expected_seq", d.last_seq + 1}});
+    return fail(answer.error());
+  }
+  return json_response(to_json(*answer), accepts_gzip(r));
+}
+
+Response SyncServer::pull(const Request& r, const DeviceInfo& d) {
+  auto body = json_body(r);
+  if (!body) return fail(body.error());
+  auto req = pull_request_from(*body);
+  if (!req) return fail(req.error());
+  auto page = storage_.pull(d.device_id, req->cursor, req->limit);
+  if (!page) return fail(page.error());
+  return json_response(to_json(*page), accepts_gzip(r));
+}
+
+Response SyncServer::needed(const DeviceInfo& d, bool gz) {
+  auto n = storage_.attachments_needed(d.device_id);
+  if (!n) return fail(n.error());
+  json list = json::array();
+  for (const auto& a : *n) list.push_back(to_json(a));
+  return json_response({{"attachments", std::move(list)}}, gz);
+}
+
+Response SyncServer::upload(const Request& r, const std::string& sha256) {
+  auto off = r.query.find("offset");
+  if (off == r.query.end()) return fail(ErrorCode::sync_request, "offset: missing (PUT /v1/attachments/SHA256?offset=N)");
+  auto offset = core::parse_int64(off->second);
+  if (!offset || *offset < 0) return fail(ErrorCode::sync_request, "offset: '" + off->second.substr(0, 40) + "' is not a number of bytes");
+  if (r.body.size() > kMaxChunkBytes)
+    return fail(ErrorCode::sync_too_large, "a chunk of " + std::to_string(r.body.size()) + " bytes; the limit is 4 MiB");
+  if (r.headers.count("content-encoding") && r.headers.at("content-encoding") != "identity")
+    return fail(ErrorCode::sync_request, "attachment chunks are sent as they are, without Content-Encoding");
+  auto n = storage_.append_attachment(sha256, *offset, r.body);
+  if (!n) {
+    if (n.error().code == ErrorCode::sync_offset)
+      if (auto state = storage_.attachment_state(sha256); state && *state)
+        return fail(n.error(), {{"expected_offset", (*state)->received}});
+    return fail(n.error());
+  }
+  return json_response(to_json(*n), false);
+}
+
+}  // namespace khaosat::sync

@@ -1,0 +1,81 @@
+// SqliteStorage: ServerStorage over one SQLite database (WAL, synchronous=FULL) and a folder of
+// attachment files, in a data folder (docs/server-storage.md). Split by aspect:
+// sqlite_storage.cpp (open, schema, devices, forms, export, check), sqlite_storage_push.cpp
+// (push with its ledger, registry merge, pull), sqlite_storage_files.cpp (attachments).
+//
+// Thread-safety: every call holds mutex_; other processes are serialised by SQLite's locks.
+#pragma once
+
+#include <mutex>
+
+#include "khaosat/sync/server_storage.hpp"
+#include "sqlite_db.hpp"
+
+namespace khaosat::sync {
+
+class SqliteStorage final : public ServerStorage {
+ public:
+  static constexpr int kSchemaVersion = 1;
+  static constexpr int kApplicationId = 0x4b485356;  // "KHSV": a khaosat server database
+
+  Status open(const std::string& data_dir);
+
+  Status add_enrollment(const std::string& code_sha256, const EnrollmentGrant& grant) override;
+  Result<DeviceInfo> redeem_enrollment(const std::string& code_sha256, const std::string& device_id,
+                                       const std::string& device_name, const std::string& token_sha256,
+                                       std::int64_t now_ms) override;
+  Result<std::optional<DeviceInfo>> device_by_token(const std::string& token_sha256) override;
+  Result<std::vector<DeviceInfo>> list_devices() override;
+  Status revoke_device(const std::string& device_id) override;
+  Result<PushAnswer> push(const std::string& device_id, const PushBatch& batch,
+                          const std::vector<CheckedRecord>& checked, std::int64_t now_ms) override;
+  Result<std::vector<AttachmentNeed>> attachments_needed(const std::string& device_id) override;
+  Result<AttachmentNeed> append_attachment(const std::string& sha256, std::int64_t offset,
+                                           std::string_view bytes) override;
+  Result<std::optional<AttachmentNeed>> attachment_state(const std::string& sha256) override;
+  Result<std::optional<std::string>> attachment_path(const std::string& sha256) override;
+  Result<PullAnswer> pull(const std::string& device_id, const std::string& cursor, int limit) override;
+  Status publish_form(const PublishedForm& form) override;
+  Result<std::vector<PublishedForm>> list_forms() override;
+  Result<bool> has_form(const std::string& form_id, const std::string& version) override;
+  Status decide(const core::PulledDecision& decision) override;
+  Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
+  Result<std::vector<RegistryState>> registry(core::Registry registry) override;
+  Result<std::vector<std::string>> check() override;
+
+ private:
+  // Refuses (untouched) a file that is not a khaosat server database or is newer.
+  Status check_identity();
+  // push, within its transaction (sqlite_storage_push.cpp).
+  Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
+  Result<RecordResult> apply_registry(const PushRecord& rec, std::int64_t now);
+  Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
+  Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
+                    const std::string& body, std::int64_t now);
+  Result<std::optional<core::PulledRecord>> load_record(const std::string& record_id);
+  Result<std::vector<core::PulledForm>> current_forms();
+  Result<core::PulledForm> load_form(const std::string& form_id, const std::string& version);
+  Result<std::optional<AttachmentNeed>> attachment_state_locked(const std::string& sha256);
+  Result<std::int64_t> high_water();
+  Result<bool> form_exists(const std::string& form_id, const std::string& version);
+
+  std::string final_path(const std::string& sha256) const { return dir_ + "/attachments/" + sha256; }
+  std::string partial_path(const std::string& sha256) const { return dir_ + "/attachments/partial/" + sha256; }
+
+  // Held by every public call: serialises the calls, and at the end resets the statements so
+  // no read transaction stays open between calls (sqlite_db.hpp, Db::reset_all).
+  struct Call {
+    std::lock_guard<std::mutex> lock;
+    sql::Db& db;
+    explicit Call(SqliteStorage& s) : lock(s.mutex_), db(s.db_) {}
+    ~Call() { db.reset_all(); }
+  };
+  std::mutex mutex_;
+  sql::Db db_;
+  std::string dir_;
+};
+
+// SHA-256 of a file's bytes (streamed), or an Error naming it.
+Result<std::string> sha256_file(const std::string& path);
+
+}  // namespace khaosat::sync

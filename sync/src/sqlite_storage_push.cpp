@@ -1,0 +1,380 @@
+// SqliteStorage: push (one transaction with its ledger entry), the registry merge, and pull
+// from the change log behind an opaque cursor, with a snapshot for new devices
+// (docs/sync-protocol.md, docs/server-storage.md).
+#include <algorithm>
+#include <tuple>
+
+#include "khaosat/core/json.hpp"
+#include "khaosat/core/parse_number.hpp"
+#include "khaosat/core/store_ids.hpp"
+#include "sqlite_storage.hpp"
+
+namespace khaosat::sync {
+
+using nlohmann::json;
+using sql::Txn;
+
+namespace {
+
+RecordResult verdict(std::int64_t seq, RecordStatus s, std::string reason = "") {
+  return RecordResult{seq, s, std::move(reason)};
+}
+
+json results_json(const std::vector<RecordResult>& rs) {
+  json a = json::array();
+  for (const auto& r : rs) {
+    json x = {{"seq", r.seq}, {"status", to_string(r.status)}};
+    if (!r.reason.empty()) x["reason"] = r.reason;
+    a.push_back(std::move(x));
+  }
+  return a;
+}
+
+json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props) {
+  json j = json::object();
+  for (const auto& [k, p] : props) j[k] = {{"value", p.value}, {"hlc", p.hlc}};
+  return j;
+}
+
+}  // namespace
+
+Status SqliteStorage::log_change(const char* kind, const std::string& subject,
+                                 const std::optional<std::string>& device_id, const std::string& body,
+                                 std::int64_t now) {
+  auto s = db_.cached("INSERT INTO changes (kind, subject, device_id, body, at) VALUES (?, ?, ?, ?, ?)",
+                      "cannot write the change log");
+  if (!s) return s.error();
+  (*s)->bind(kind, subject, device_id, body, now);
+  return db_.run(**s, "cannot write the change log");
+}
+
+Result<std::vector<RecordResult>> SqliteStorage::replayed(const std::string& device_id, std::int64_t from,
+                                                          std::int64_t to) {
+  const char* what = "cannot read the push ledger";
+  auto s = db_.cached("SELECT results FROM push_ledger WHERE device_id = ? AND last_seq >= ? AND first_seq <= ? "
+                      "ORDER BY first_seq", what);
+  if (!s) return s.error();
+  (*s)->bind(device_id, from, to);
+  std::vector<RecordResult> out;
+  while ((*s)->step() == SQLITE_ROW) {
+    auto j = core::parse_json((*s)->text(0));
+    if (!j || !j->is_array()) return Error::make(ErrorCode::sync_storage, db_.path() + ": a push ledger entry is unreadable");
+    for (const json& x : *j) {
+      std::int64_t seq = x.value("seq", std::int64_t{0});
+      if (seq < from || seq > to) continue;
+      auto st = record_status_from(x.value("status", std::string()));
+      out.push_back(verdict(seq, st.value_or(RecordStatus::Rejected), x.value("reason", std::string())));
+    }
+  }
+  if (out.size() != static_cast<std::size_t>(to - from + 1))
+    return Error::make(ErrorCode::sync_storage, db_.path() + ": the push ledger of device " + device_id +
+                                                    " lacks entries " + std::to_string(from) + ".." + std::to_string(to));
+  return out;
+}
+
+Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushBatch& batch,
+                                       const std::vector<CheckedRecord>& checked, std::int64_t now) {
+  Call call(*this);
+  std::string what = "cannot apply the push of " + std::to_string(batch.first_seq) + ".." +
+                     std::to_string(batch.last_seq) + " from device " + device_id;
+  Txn txn(db_);
+  if (Status st = txn.begin(what); !st) return st.error();
+  auto dev = db_.cached("SELECT last_seq FROM devices WHERE device_id = ?", what.c_str());
+  if (!dev) return dev.error();
+  (*dev)->bind(device_id);
+  if ((*dev)->step() != SQLITE_ROW) return Error::make(ErrorCode::sync_not_found, "no device '" + device_id + "'");
+  std::int64_t last = (*dev)->integer(0);
+  if (batch.first_seq > last + 1)
+    return Error::make(ErrorCode::sync_sequence, "the batch starts at " + std::to_string(batch.first_seq) +
+                                                     "; the server expects " + std::to_string(last + 1));
+  PushAnswer a{device_id, batch.first_seq, batch.last_seq, batch.first_seq <= last, {}, {}};
+  if (batch.first_seq <= last) {
+    auto old = replayed(device_id, batch.first_seq, std::min(last, batch.last_seq));
+    if (!old) return old.error();
+    a.results = std::move(old).value();
+  }
+  if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
+  // `checked` holds exactly the records after `last` when the caller read the same `last`;
+  // another request of this device may have committed since: then the two disagree.
+  if (checked.empty() || checked.front().record->seq != last + 1)
+    return Error::make(ErrorCode::sync_sequence, "another push from device " + device_id +
+                                                     " was applied meanwhile; the server expects " + std::to_string(last + 1));
+  std::vector<RecordResult> fresh;
+  std::vector<std::string> accepted_shas;
+  for (const CheckedRecord& c : checked) {
+    Result<RecordResult> r = verdict(c.record->seq, RecordStatus::Rejected, c.precheck_reason);
+    if (c.precheck_reason.empty())
+      r = c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(*c.record, now);
+    if (!r) return r.error();
+    if (r->status == RecordStatus::Accepted)
+      for (const auto& att : c.record->attachments) accepted_shas.push_back(att.sha256);
+    fresh.push_back(std::move(r).value());
+  }
+  auto ledger = db_.cached("INSERT INTO push_ledger (device_id, first_seq, last_seq, results, received_at) "
+                           "VALUES (?, ?, ?, ?, ?)", what.c_str());
+  if (!ledger) return ledger.error();
+  (*ledger)->bind(device_id, last + 1, batch.last_seq, results_json(fresh).dump(), now);
+  if (Status st = db_.run(**ledger, what); !st) return st.error();
+  auto up = db_.cached("UPDATE devices SET last_seq = ?, last_seen = ? WHERE device_id = ?", what.c_str());
+  if (!up) return up.error();
+  (*up)->bind(batch.last_seq, now, device_id);
+  if (Status st = db_.run(**up, what); !st) return st.error();
+  std::sort(accepted_shas.begin(), accepted_shas.end());
+  accepted_shas.erase(std::unique(accepted_shas.begin(), accepted_shas.end()), accepted_shas.end());
+  for (const auto& sha : accepted_shas) {
+    auto st = attachment_state_locked(sha);
+    if (!st) return st.error();
+    if (*st && !(*st)->complete) a.attachments_needed.push_back(**st);
+  }
+  if (Status st = txn.commit(what); !st) return st.error();
+  a.results.insert(a.results.end(), fresh.begin(), fresh.end());
+  return a;
+}
+
+Result<RecordResult> SqliteStorage::apply_submission(const std::string& device_id, const CheckedRecord& c,
+                                                     std::int64_t now) {
+  const PushRecord& rec = *c.record;
+  const char* what = "cannot store a submission";
+  auto known = form_exists(rec.form_id, rec.form_version);
+  if (!known) return known.error();
+  if (!*known)
+    return verdict(rec.seq, RecordStatus::Rejected, "form '" + rec.form_id + "' version '" + rec.form_version +
+                                                        "' is not published on this server");
+  auto sel = db_.cached("SELECT sha256 FROM submissions WHERE instance_id = ?", what);
+  if (!sel) return sel.error();
+  (*sel)->bind(rec.id);
+  if ((*sel)->step() == SQLITE_ROW) {
+    std::string stored = (*sel)->text(0);
+    if (stored == c.sha256) return verdict(rec.seq, RecordStatus::Duplicate);
+    auto ins = db_.cached("INSERT INTO submission_conflicts (instance_id, sha256, device_id, seq, xml, received_at) "
+                          "VALUES (?, ?, ?, ?, ?, ?)", what);
+    if (!ins) return ins.error();
+    (*ins)->bind(rec.id, c.sha256, device_id, rec.seq, rec.xml, now);
+    if (Status st = db_.run(**ins, what); !st) return st.error();
+    return verdict(rec.seq, RecordStatus::Conflict,
+                   "instance " + rec.id + " is stored with sha256 " + stored +
+                       "; this version (" + c.sha256 + ") is kept for the office to review");
+  }
+  auto ins = db_.cached("INSERT INTO submissions (instance_id, form_id, form_version, device_id, seq, sha256, "
+                        "deprecated_id, xml, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", what);
+  if (!ins) return ins.error();
+  (*ins)->bind(rec.id, rec.form_id, rec.form_version, device_id, rec.seq, c.sha256, rec.deprecated_id, rec.xml, now);
+  if (Status st = db_.run(**ins, what); !st) return st.error();
+  for (const AttachmentRef& a : rec.attachments) {
+    auto att = db_.cached("INSERT INTO attachments (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", what);
+    if (!att) return att.error();
+    (*att)->bind(a.sha256, a.size);
+    if (Status st = db_.run(**att, what); !st) return st.error();
+    auto link = db_.cached("INSERT INTO submission_attachments (instance_id, name, sha256) VALUES (?, ?, ?) "
+                           "ON CONFLICT DO NOTHING", what);
+    if (!link) return link.error();
+    (*link)->bind(rec.id, a.name, a.sha256);
+    if (Status st = db_.run(**link, what); !st) return st.error();
+  }
+  return verdict(rec.seq, RecordStatus::Accepted);
+}
+
+Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::string& record_id) {
+  auto s = db_.cached("SELECT registry, properties FROM registry WHERE record_id = ?", "cannot read the registry");
+  if (!s) return s.error();
+  (*s)->bind(record_id);
+  if ((*s)->step() != SQLITE_ROW) return std::optional<core::PulledRecord>();
+  core::PulledRecord r;
+  r.record_id = record_id;
+  r.registry = core::registry_from_string((*s)->text(0)).value_or(core::Registry::Establishment);
+  auto props = core::parse_json((*s)->text(1), core::kMaxStoredJsonDepth);
+  if (props && props->is_object())
+    for (auto it = props->begin(); it != props->end(); ++it)
+      r.properties.emplace_back(it.key(), core::RegistryProperty{it->value("value", std::string()),
+                                                                 it->value("hlc", std::string())});
+  return std::optional<core::PulledRecord>(std::move(r));
+}
+
+// Per property, the greater HLC wins (ties cannot happen: the HLC ends with the device id).
+Result<RecordResult> SqliteStorage::apply_registry(const PushRecord& rec, std::int64_t now) {
+  const char* what = "cannot merge a registry record";
+  auto registry = core::registry_from_string(rec.registry);
+  auto existing = load_record(rec.id);
+  if (!existing) return existing.error();
+  core::PulledRecord merged;
+  if (*existing) {
+    merged = std::move(**existing);
+    if (merged.registry != *registry)
+      return verdict(rec.seq, RecordStatus::Rejected, "record " + rec.id + " is a " +
+                                                          core::to_string(merged.registry) + ", not a " + rec.registry);
+  } else {
+    merged.record_id = rec.id;
+    merged.registry = *registry;
+  }
+  for (const auto& [key, p] : rec.set) {
+    auto it = std::find_if(merged.properties.begin(), merged.properties.end(),
+                           [&k = key](const auto& q) { return q.first == k; });
+    if (it == merged.properties.end()) merged.properties.emplace_back(key, p);
+    else if (auto mine = core::Hlc::parse(it->second.hlc); !mine || *mine < *core::Hlc::parse(p.hlc))
+      it->second = p;
+  }
+  std::sort(merged.properties.begin(), merged.properties.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  auto up = db_.cached("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (record_id) DO UPDATE SET properties = excluded.properties, "
+                       "updated_at = excluded.updated_at", what);
+  if (!up) return up.error();
+  (*up)->bind(merged.record_id, std::string_view(core::to_string(merged.registry)),
+              properties_json(merged.properties).dump(), now);
+  if (Status st = db_.run(**up, what); !st) return st.error();
+  if (Status st = log_change("registry", merged.record_id, std::nullopt, change_json(merged).dump(), now); !st)
+    return st.error();
+  return verdict(rec.seq, RecordStatus::Accepted);
+}
+
+// --- Pull ------------------------------------------------------------------------------------
+
+Result<std::int64_t> SqliteStorage::high_water() {
+  auto s = db_.cached("SELECT COALESCE(MAX(seq), 0) FROM changes", "cannot read the change log");
+  if (!s) return s.error();
+  (*s)->bind();
+  (*s)->step();
+  return (*s)->integer(0);
+}
+
+Result<core::PulledForm> SqliteStorage::load_form(const std::string& form_id, const std::string& version) {
+  const char* what = "cannot read a published form";
+  auto f = db_.cached("SELECT name, xform FROM forms WHERE form_id = ? AND version = ?", what);
+  auto m = db_.cached("SELECT name, bytes FROM form_media WHERE form_id = ? AND version = ? ORDER BY name", what);
+  if (!f) return f.error();
+  if (!m) return m.error();
+  (*f)->bind(form_id, version);
+  if ((*f)->step() != SQLITE_ROW)
+    return Error::make(ErrorCode::sync_storage, "the change log names form " + form_id + " " + version + ", which is missing");
+  core::PulledForm out;
+  out.form = {(*f)->text(0), (*f)->text(1)};
+  (*m)->bind(form_id, version);
+  while ((*m)->step() == SQLITE_ROW) out.media.push_back({(*m)->text(0), (*m)->text(1)});
+  return out;
+}
+
+Result<std::vector<core::PulledForm>> SqliteStorage::current_forms() {
+  // The latest published version of each form.
+  auto s = db_.cached("SELECT form_id, version FROM forms f WHERE published_at = "
+                      "(SELECT MAX(published_at) FROM forms g WHERE g.form_id = f.form_id) ORDER BY form_id",
+                      "cannot read the forms");
+  if (!s) return s.error();
+  (*s)->bind();
+  std::vector<std::pair<std::string, std::string>> keys;
+  while ((*s)->step() == SQLITE_ROW) keys.emplace_back((*s)->text(0), (*s)->text(1));
+  std::vector<core::PulledForm> out;
+  for (const auto& [id, v] : keys) {
+    auto f = load_form(id, v);
+    if (!f) return f.error();
+    out.push_back(std::move(f).value());
+  }
+  return out;
+}
+
+namespace {
+
+// Cursors: "v1.log.<seq>" (the change log after seq) or "v1.snap.<high>.<after>" (a snapshot
+// taken when the log ended at <high>, registry records after the id <after>; "" = from the start).
+struct Cursor {
+  bool snapshot = true;
+  std::int64_t seq = 0;
+  std::string after;
+  bool fresh = true;
+};
+
+std::optional<Cursor> parse_cursor(const std::string& c) {
+  if (c.empty()) return Cursor{};
+  if (c.rfind("v1.log.", 0) == 0) {
+    auto n = core::parse_int64(c.substr(7));
+    if (!n || *n < 0) return std::nullopt;
+    return Cursor{false, *n, "", false};
+  }
+  if (c.rfind("v1.snap.", 0) == 0) {
+    auto dot = c.find('.', 8);
+    if (dot == std::string::npos) return std::nullopt;
+    auto n = core::parse_int64(c.substr(8, dot - 8));
+    if (!n || *n < 0) return std::nullopt;
+    return Cursor{true, *n, c.substr(dot + 1), false};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<PullAnswer> SqliteStorage::pull(const std::string& device_id, const std::string& cursor_text, int limit) {
+  Call call(*this);
+  const char* what = "cannot read the change log";
+  auto cur = parse_cursor(cursor_text);
+  if (!cur) return Error::make(ErrorCode::sync_request, "cursor: '" + cursor_text.substr(0, 80) +
+                                                            "' is not a cursor this server gave; send \"\" to start over");
+  // One read transaction: the whole page comes from one snapshot of the database.
+  if (Status st = db_.exec("BEGIN", what); !st) return st.error();
+  struct End {
+    sql::Db& db;
+    ~End() {
+      db.reset_all();
+      sqlite3_exec(db.handle(), "COMMIT", nullptr, nullptr, nullptr);
+    }
+  } end{db_};
+  PullAnswer a;
+  if (cur->snapshot) {
+    if (cur->fresh) {
+      auto high = high_water();
+      if (!high) return high.error();
+      cur->seq = *high;
+      auto forms = current_forms();
+      if (!forms) return forms.error();
+      a.page.forms = std::move(forms).value();
+    }
+    auto s = db_.cached("SELECT record_id FROM registry WHERE record_id > ? ORDER BY record_id LIMIT ?", what);
+    if (!s) return s.error();
+    (*s)->bind(cur->after, limit);
+    std::vector<std::string> ids;
+    while ((*s)->step() == SQLITE_ROW) ids.push_back((*s)->text(0));
+    for (const auto& id : ids) {
+      auto r = load_record(id);
+      if (!r) return r.error();
+      if (*r) a.page.records.push_back(std::move(**r));
+    }
+    bool last_page = static_cast<int>(ids.size()) < limit;
+    a.page.cursor = last_page ? "v1.log." + std::to_string(cur->seq)
+                              : "v1.snap." + std::to_string(cur->seq) + "." + ids.back();
+    auto high = high_water();
+    if (!high) return high.error();
+    a.more = !last_page || *high > cur->seq;
+    return a;
+  }
+  auto s = db_.cached("SELECT seq, kind, subject, body FROM changes WHERE seq > ? AND "
+                      "(device_id IS NULL OR device_id = ?) ORDER BY seq LIMIT ?", what);
+  if (!s) return s.error();
+  (*s)->bind(cur->seq, device_id, limit);
+  std::int64_t last = cur->seq;
+  int n = 0;
+  std::vector<std::tuple<std::string, std::string, std::string>> rows;
+  while ((*s)->step() == SQLITE_ROW) {
+    last = (*s)->integer(0);
+    ++n;
+    rows.emplace_back((*s)->text(1), (*s)->text(2), (*s)->text(3));
+  }
+  for (const auto& [kind, subject, body] : rows) {
+    if (kind == "form") {
+      auto nl = subject.find('\n');
+      auto f = load_form(subject.substr(0, nl), subject.substr(nl + 1));
+      if (!f) return f.error();
+      a.page.forms.push_back(std::move(f).value());
+      continue;
+    }
+    auto j = core::parse_json(body, core::kMaxStoredJsonDepth);
+    if (!j) return Error::make(ErrorCode::sync_storage, db_.path() + ": a change log entry is unreadable");
+    json page = {{"changes", json::array({*j})}, {"cursor", ""}, {"more", false}};
+    auto one = pull_answer_from(page);
+    if (!one) return Error::make(ErrorCode::sync_storage, db_.path() + ": a change log entry: " + one.error().message);
+    for (auto& r : one->page.records) a.page.records.push_back(std::move(r));
+    for (auto& d : one->page.decisions) a.page.decisions.push_back(std::move(d));
+  }
+  a.page.cursor = "v1.log." + std::to_string(last);
+  a.more = n == limit;
+  return a;
+}
+
+}  // namespace khaosat::sync

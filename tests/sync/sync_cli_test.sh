@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End to end with the real binaries over loopback HTTP: `khaosat-server init/publish/enroll/serve/
+# devices/export/check` and two devices with `khaosat sync enroll`, `khaosat data add`,
+# `khaosat sync`, `khaosat data list records`. Every command's --help works; errors are clear.
+# Usage: sync_cli_test.sh KHAOSAT KHAOSAT_SERVER
+set -uo pipefail
+K=$(realpath "$1")
+S=$(realpath "$2")
+T=$(mktemp -d)
+SERVER_PID=""
+cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+trap cleanup EXIT
+cd "$T"
+failures=0
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+expect_rc() {  # expect_rc CODE CMD...
+  local want=$1; shift
+  "$@" >out.txt 2>err.txt; local rc=$?
+  [[ $rc == "$want" ]] || fail "$* -> exit $rc, wanted $want: $(cat err.txt) $(cat out.txt)"
+}
+json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
+
+cat > form.xml <<'XML'
+<?xml version="1.0"?>
+<h:html xmlns="http://www.w3.org/2002/xforms" xmlns:h="http://www.w3.org/1999/xhtml" xmlns:jr="http://openrosa.org/javarosa">
+<h:head><h:title>Shop survey</h:title><model><instance><data id="shop" version="3"><name/><photo/><meta><instanceID/></meta></data></instance>
+<bind nodeset="/data/name" type="string" required="true()"/><bind nodeset="/data/photo" type="binary"/>
+<bind nodeset="/data/meta/instanceID" type="string" jr:preload="uid"/>
+</model></h:head><h:body><input ref="/data/name"><label>N</label></input><upload ref="/data/photo" mediatype="image/*"><label>P</label></upload></h:body></h:html>
+XML
+printf '[{"set": "/data/name", "value": "Chè Tân Uyên"}, {"set": "/data/photo", "value": "photo.jpg"}]' > fill.json
+head -c 300000 /dev/urandom > photo.jpg
+
+# --help everywhere, usage errors with exit 2.
+for c in serve init publish enroll devices export check; do expect_rc 0 "$S" "$c" --help; done
+expect_rc 0 "$K" sync --help
+expect_rc 0 "$K" sync enroll --help
+expect_rc 2 "$S" enroll --data srv
+grep -q "role is required" err.txt || fail "enroll without --role: $(cat err.txt)"
+expect_rc 2 "$S" enroll --data srv --role boss
+expect_rc 2 "$S" frobnicate
+expect_rc 2 "$K" sync
+expect_rc 1 "$S" check --data nowhere
+grep -q "no server.db" err.txt || fail "check of a missing folder: $(cat err.txt)"
+
+# The server: init (built-in forms), publish a form, serve on a free port.
+expect_rc 0 "$S" init --data srv
+grep -q "published" out.txt || fail "init published nothing: $(cat out.txt)"
+expect_rc 0 "$S" init --data srv   # again: nothing new, no error
+expect_rc 0 "$S" publish --data srv form.xml
+expect_rc 1 "$S" publish --data srv /etc/hostname
+"$S" serve --data srv --listen 127.0.0.1:0 > serve.log 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do grep -q "serving" serve.log && break; sleep 0.1; done
+URL=$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' serve.log)
+[[ -n "$URL" ]] || { fail "serve did not start: $(cat serve.log)"; exit 1; }
+
+# Two devices.
+CODE_A=$("$S" enroll --data srv --role officer --commune 105 --name "phone A")
+CODE_B=$("$S" enroll --data srv --role officer --commune 105)
+expect_rc 0 "$K" sync enroll --db a.db --server "$URL" --code "$CODE_A"
+expect_rc 1 "$K" sync enroll --db c.db --server "$URL" --code "$CODE_A"   # spent
+grep -q "used already" err.txt || fail "a spent code: $(cat err.txt)"
+expect_rc 0 "$K" sync enroll --db b.db --server "$URL" --code "$CODE_B"
+expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize --attach photo.jpg
+expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize --attach photo.jpg
+expect_rc 0 "$K" sync --db a.db --json
+[[ $(json out.txt "d['accepted']") == 2 ]] || fail "device A: $(cat out.txt)"
+[[ $(json out.txt "d['attachments']") == 1 ]] || fail "device A attachments: $(cat out.txt)"
+expect_rc 0 "$K" sync --db a.db --json   # again: nothing to do, still complete
+[[ $(json out.txt "d['pushed']") == 0 ]] || fail "second sync pushed again: $(cat out.txt)"
+expect_rc 0 "$K" sync --db b.db
+expect_rc 0 "$K" data list forms --db b.db --json
+python3 -c "import json; f=json.load(open('out.txt')); assert any(x['form_id']=='shop' for x in f), f" || fail "B did not get the form"
+expect_rc 0 "$K" data list records --db b.db --registry establishment --search "che tan" --json
+expect_rc 2 "$K" data list records --db b.db --registry shops
+
+# The server's side, while it serves.
+expect_rc 0 "$S" export --data srv --form shop --format csv
+[[ $(grep -c "photo.jpg:" out.txt) == 2 ]] || fail "export: $(cat out.txt)"
+expect_rc 0 "$S" export --data srv --form shop -o shop.json
+[[ $(json shop.json "len(d)") == 2 ]] || fail "export -o: $(cat shop.json)"
+[[ $(json shop.json "d[0]['attachments'][0]['sha256']") == $(sha256sum photo.jpg | cut -c1-64) ]] || fail "attachment sha256"
+expect_rc 0 "$S" check --data srv
+expect_rc 0 "$S" devices --data srv --json
+[[ $(json out.txt "len(d)") == 2 ]] || fail "devices: $(cat out.txt)"
+DEV_A=$(json out.txt "[x['device_id'] for x in d if x['name']=='phone A'][0]")
+expect_rc 0 "$S" devices --data srv --revoke "$DEV_A"
+expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize
+expect_rc 1 "$K" sync --db a.db
+grep -q "revoked" err.txt || fail "a revoked device: $(cat err.txt)"
+
+# A server that is not there: a clear reason, exit 1.
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
+expect_rc 1 "$K" sync --db b.db
+grep -q "sync.transport" err.txt || fail "no server: $(cat err.txt)"
+
+[[ $failures == 0 ]] && echo "sync_cli_test: ok"
+exit $((failures > 0))

@@ -1,0 +1,108 @@
+// The sync suites' fixture: a server (SyncServer over SQLite storage in a temporary data folder)
+// with the survey form published, devices (each a real device Store) enrolled with it, and a
+// transport that calls the server in process — with switches to lose the answer after the
+// server committed, or to fail before it sees the request (the network faults of a 2G link).
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/store_fixture.hpp"
+#include "khaosat/sync/client.hpp"
+#include "khaosat/sync/server.hpp"
+#include "support/scoped_dir.hpp"
+
+namespace khaosat::test {
+
+// Calls the server directly. `drop_answer(n)`: the n-th next request reaches the server (which
+// commits) but its answer is lost; `fail_before(n)`: the n-th next request never arrives.
+class LoopbackTransport final : public sync::Transport {
+ public:
+  explicit LoopbackTransport(sync::SyncServer& s) : server_(s) {}
+  core::Result<sync::Response> send(const sync::Request& r, std::chrono::milliseconds) override {
+    ++sent;
+    if (on_request) on_request(r);
+    if (fail_countdown_ > 0 && --fail_countdown_ == 0)
+      return core::Error::make(core::ErrorCode::sync_transport, "connection reset (test)");
+    sync::Response a = server_.handle(r);
+    if (drop_countdown_ > 0 && --drop_countdown_ == 0)
+      return core::Error::make(core::ErrorCode::sync_transport, "answer lost (test)");
+    return a;
+  }
+  void drop_answer(int n) { drop_countdown_ = n; }
+  void fail_before(int n) { fail_countdown_ = n; }
+  int sent = 0;
+  std::function<void(const sync::Request&)> on_request;
+
+ private:
+  sync::SyncServer& server_;
+  int drop_countdown_ = 0, fail_countdown_ = 0;
+};
+
+struct ServerFixture {
+  ScopedDir dir;
+  std::string data = (dir.path() / "server").string();
+  std::unique_ptr<sync::ServerStorage> storage;
+  std::unique_ptr<sync::SyncServer> server;
+
+  ServerFixture() {
+    auto s = sync::open_sqlite_storage(data);
+    REQUIRE_MESSAGE(s.ok(), message_of(s));
+    storage = std::move(s.value());
+    server = std::make_unique<sync::SyncServer>(*storage);
+    publish(survey_form_xml());
+  }
+  void publish(const std::string& xml, const std::string& id = "survey", const std::string& version = "1") {
+    sync::PublishedForm f;
+    f.form_id = id;
+    f.version = version;
+    f.title = "Establishment survey";
+    f.xform = {id + ".xml", xml};
+    f.sha256 = sync::sha256_hex(xml);
+    f.published_at = 1;
+    REQUIRE(storage->publish_form(f).ok());
+  }
+  std::string code(const std::string& role = "officer") {
+    auto c = server->create_enrollment({role, "test device", {"105"}, 0});
+    REQUIRE_MESSAGE(c.ok(), message_of(c));
+    return *c;
+  }
+  // The server database's tables as text: compared before and after a refused request.
+  std::string dump() {
+    std::string out;
+    for (const char* t : {"devices", "enrollments", "push_ledger", "forms", "submissions",
+                          "submission_conflicts", "attachments", "submission_attachments", "registry", "changes"})
+      out += std::string(t) + ":" + query("SELECT * FROM " + std::string(t) + " ORDER BY 1, 2") + "\n";
+    return out;
+  }
+  std::string query(const std::string& sql);
+};
+
+// A device: a store with the survey form installed, enrolled with the fixture's server.
+struct Device {
+  StoreFixture store;
+  LoopbackTransport transport;
+  std::unique_ptr<sync::SyncClient> client;
+
+  Device(ServerFixture& server, sync::ClientOptions options = {}) : transport(*server.server) {
+    store.install();
+    options.sleep = [](std::chrono::milliseconds) {};
+    options.random_unit = [] { return 0.5; };
+    client = std::make_unique<sync::SyncClient>(*store.store, transport, options);
+    REQUIRE(client->enroll("loopback:", server.code()).ok());
+  }
+  core::SubmissionRecord submit(const std::string& name, const std::string& age = "12") {
+    auto s = store.filled(name, age);
+    return store.finalize(*s);
+  }
+  std::string token() { return store.store->enrollment().value()->token; }
+  std::string id() { return store.store->enrollment().value()->device_id; }
+};
+
+// A request as a device would send it, JSON body gzip-compressed unless `plain`.
+sync::Request post(const std::string& path, const std::string& token, const std::string& json_body, bool plain = false);
+
+}  // namespace khaosat::test

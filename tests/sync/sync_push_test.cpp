@@ -1,0 +1,153 @@
+// Push (docs/sync-protocol.md, "Push"): every submission arrives once; a replayed batch or a
+// retry after a lost answer changes nothing; a gap is refused with what the server expected;
+// same id + same hash is a duplicate, same id + another hash a conflict kept for review.
+#include <nlohmann/json.hpp>
+
+#include "sync/sync_fixture.hpp"
+
+namespace khaosat::test {
+namespace {
+
+using nlohmann::json;
+
+json body_of(const sync::Response& r) {
+  std::string b = r.body;
+  if (r.headers.count("content-encoding")) b = sync::gunzip(b).value();
+  return json::parse(b);
+}
+
+TEST_CASE("sync push: a device's submissions arrive once and are marked sent") {
+  ServerFixture server;
+  Device device(server);
+  for (int i = 0; i < 3; ++i) device.submit("shop " + std::to_string(i));
+  auto report = device.client->sync();
+  REQUIRE_MESSAGE(report.ok(), message_of(report));
+  CHECK(report->complete);
+  CHECK(report->accepted == 3);
+  CHECK(server.query("SELECT count(*) FROM submissions") == "3|\n");
+  CHECK(device.store.store->outbox_acked().value() == 3);
+  for (const auto& s : device.store.store->list_submissions().value()) CHECK(s.state == core::SubmissionState::Sent);
+  // The server's copy is byte for byte the device's.
+  auto sub = device.store.store->list_submissions().value().front();
+  CHECK(server.query("SELECT sha256 FROM submissions WHERE instance_id = '" + sub.instance_id + "'") == sub.sha256 + "|\n");
+}
+
+TEST_CASE("sync push: a replayed batch changes nothing and gets the first answer") {
+  ServerFixture server;
+  Device device(server);
+  device.submit("one");
+  device.submit("two");
+  sync::Request pushed;
+  device.transport.on_request = [&](const sync::Request& r) {
+    if (r.path == "/v1/push") pushed = r;
+  };
+  REQUIRE(device.client->sync().ok());
+  std::string before = server.dump();
+  sync::Response again = server.server->handle(pushed);
+  REQUIRE(again.status == 200);
+  json a = body_of(again);
+  CHECK(a["replayed"] == true);
+  CHECK(a["results"].size() == 2);
+  CHECK(a["results"][0]["status"] == "accepted");
+  CHECK(server.dump() == before);
+}
+
+TEST_CASE("sync push: the answer is lost after the server committed, and the retry changes nothing") {
+  ServerFixture server;
+  Device device(server);
+  for (int i = 0; i < 4; ++i) device.submit("shop " + std::to_string(i));
+  // Requests: 1 = the push (answer lost), then the retry.
+  device.transport.drop_answer(1);
+  auto report = device.client->sync();
+  REQUIRE_MESSAGE(report.ok(), message_of(report));
+  CHECK(report->retries == 1);
+  CHECK(server.query("SELECT count(*) FROM submissions") == "4|\n");
+  CHECK(server.query("SELECT count(*), max(last_seq) FROM push_ledger") == "1|4|\n");
+  CHECK(device.store.store->outbox_acked().value() == 4);
+  for (const auto& s : device.store.store->list_submissions().value()) CHECK(s.state == core::SubmissionState::Sent);
+  // A sync with nothing new sends no push at all.
+  int before = device.transport.sent;
+  REQUIRE(device.client->sync().ok());
+  CHECK(device.transport.sent - before == 2);  // attachments needed + pull
+}
+
+TEST_CASE("sync push: the device restarts after a lost answer and pushes smaller batches, and the ledger answers") {
+  ServerFixture server;
+  sync::ClientOptions o;
+  o.initial_batch = 8;
+  Device device(server, o);
+  for (int i = 0; i < 8; ++i) device.submit("shop " + std::to_string(i));
+  device.transport.drop_answer(1);  // the 8-record batch commits, its answer is lost
+  auto report = device.client->sync();
+  REQUIRE(report.ok());
+  CHECK(server.query("SELECT count(*) FROM submissions") == "8|\n");
+  // The retry was a batch of 4 (halved), answered from the ledger, then 5..8 likewise.
+  CHECK(report->accepted == 8);
+  CHECK(device.store.store->outbox_acked().value() == 8);
+}
+
+TEST_CASE("sync push: a gap in the sequence is refused with what the server expected, nothing stored") {
+  ServerFixture server;
+  Device device(server);
+  device.submit("one");
+  std::string before = server.dump();
+  json batch = {{"device_id", device.id()}, {"first_seq", 5}, {"last_seq", 5},
+                {"records", json::array({{{"seq", 5}, {"kind", "ack"}}})}};
+  auto r = server.server->handle(post("/v1/push", device.token(), batch.dump()));
+  CHECK(r.status == 409);
+  json e = json::parse(r.body)["error"];
+  CHECK(e["code"] == "sync.sequence");
+  CHECK(e["expected_seq"] == 1);
+  CHECK(e["message"].get<std::string>().find("expects 1") != std::string::npos);
+  CHECK(server.dump() == before);
+}
+
+TEST_CASE("sync push: same id and same hash is a duplicate, same id and another hash a conflict") {
+  ServerFixture server;
+  Device a(server);
+  Device b(server);
+  auto sub = a.submit("shop");
+  REQUIRE(a.client->sync().ok());
+  auto record = [&](std::int64_t seq, const std::string& xml) {
+    return json{{"seq", seq}, {"kind", "submission"}, {"id", sub.instance_id}, {"form_id", "survey"},
+                {"form_version", "1"}, {"xml", xml}};
+  };
+  std::string xml = a.store.store->get_submission(sub.instance_id).value().instance_xml;
+  std::string other = xml;
+  other.replace(other.find("shop"), 4, "SHOP");
+  json batch = {{"device_id", b.id()}, {"first_seq", 1}, {"last_seq", 2},
+                {"records", json::array({record(1, xml), record(2, other)})}};
+  auto r = server.server->handle(post("/v1/push", b.token(), batch.dump()));
+  REQUIRE(r.status == 200);
+  json ans = body_of(r);
+  CHECK(ans["results"][0]["status"] == "duplicate");
+  CHECK(ans["results"][1]["status"] == "conflict");
+  CHECK(ans["results"][1]["reason"].get<std::string>().find("review") != std::string::npos);
+  CHECK(server.query("SELECT count(*) FROM submissions") == "1|\n");
+  CHECK(server.query("SELECT instance_id, sha256 FROM submission_conflicts") ==
+        sub.instance_id + "|" + sync::sha256_hex(other) + "|\n");
+}
+
+TEST_CASE("sync push: records the server cannot store are rejected with a reason, and the device records it") {
+  ServerFixture server;
+  Device device(server);
+  // A form the server never published: the device has it, the server does not.
+  REQUIRE(device.store.store->install_form(core::NamedBytes{"other.xml", survey_form_xml("other")}).ok());
+  auto form = device.store.store->load_form("other");
+  REQUIRE(form.ok());
+  core::SessionOptions so;
+  so.env.uuid = [] { return "00000000-0000-4000-8000-999999999999"; };
+  auto s = core::FormSession::start(*form, so);
+  REQUIRE(s.ok());
+  REQUIRE((*s)->answer("/data/name", "x").ok());
+  auto sub = device.store.finalize(**s);
+  auto report = device.client->sync();
+  REQUIRE(report.ok());
+  CHECK(report->rejected == 1);
+  auto mine = device.store.store->get_submission(sub.instance_id).value();
+  CHECK(mine.state == core::SubmissionState::Rejected);
+  CHECK(mine.reject_reason.value_or("").find("not published") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace khaosat::test
