@@ -47,6 +47,8 @@ std::string parse_date(const std::string& text) {
   return "";
 }
 
+}  // namespace
+
 std::string display_value(const core::NodeSnapshot& node) {
   if (node.has_choices) {
     std::string out;
@@ -58,7 +60,6 @@ std::string display_value(const core::NodeSnapshot& node) {
   if (node.data_type == core::DataType::Date) return date_for_people(node.value);
   return node.value;
 }
-}  // namespace
 
 std::string& FillScreen::buffer(const core::NodeSnapshot& node, const std::string& shown) {
   FieldBuffer& b = buffers_[node.id];

@@ -374,7 +374,7 @@ void FillScreen::build_overview() {
     } else {
       r.title = label_of(p.ref);
       auto it = by_ref.find(p.ref);
-      if (it != by_ref.end() && nodes[it->second].leaf) r.detail = nodes[it->second].value;
+      if (it != by_ref.end() && nodes[it->second].leaf) r.detail = display_value(nodes[it->second]);
       if (r.detail.empty()) r.detail = "—";
     }
     if (r.title.empty()) r.title = p.ref;

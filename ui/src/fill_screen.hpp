@@ -23,6 +23,9 @@ namespace khaosat::ui {
 
 class AppImpl;
 
+// A value as the officer reads it: choice labels for selects, dd/mm/yyyy for dates.
+std::string display_value(const core::NodeSnapshot& node);
+
 class FillScreen {
  public:
   enum class Outcome { Stay, Leave, Finalized };
