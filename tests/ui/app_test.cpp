@@ -89,7 +89,7 @@ TEST_CASE("ui: the home screen is in Vietnamese, with the built-in forms and the
   Headless h;
   CHECK(h.walk(R"w([{"expect": "Điền biểu mẫu"}, {"expect": "Không có mạng"}, {"expect": "Bản nháp (0)"},
                    {"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở"}, {"expect": "B. Khảo sát làng nghề"},
-                   {"expect": "Phiên bản 2026112601"}])w") == "");
+                   {"expect": "Phiên bản 2026120501"}])w") == "");
   CHECK(ui::font_has_glyphs("Đăng ký nhu cầu hỗ trợ của hợp tác xã ‹ › – ỹ Ữ ặ"));
 }
 
