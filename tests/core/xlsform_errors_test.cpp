@@ -73,6 +73,24 @@ TEST_CASE("xlsform errors: types pyxform has but khaosat does not support yet, a
   CHECK(has(e, "row 8, column 'type' (B): a loop inside a loop is not supported"));
 }
 
+TEST_CASE("xlsform errors: a loop's choice names become group names and must be XML names") {
+  // Found by fuzz_xlsform: "pit_latrin;_with_slab" is a fine choice value, but a loop over its
+  // list made an element of it and wrote XML our own loader refused.
+  std::string e = compile_error(R"(
+| survey |
+|        | type               | name | label        |
+|        | begin loop over t  | l    | L            |
+|        | integer            | n    | %(label)s?   |
+|        | end loop           |      |              |
+| choices |
+|         | list_name | name          | label |
+|         | t         | ok_name       | OK    |
+|         | t         | pit;_slab     | Pit   |
+)");
+  CHECK(has(e, "choices sheet, row 10, column 'name' (C): 'pit;_slab' cannot name the group "
+               "'begin loop over t' makes for it"));
+}
+
 TEST_CASE("xlsform errors: the same mistake is reported once") {
   std::string e = compile_error(R"(
 | survey |

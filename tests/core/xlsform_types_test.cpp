@@ -138,6 +138,8 @@ TEST_CASE("xlsform types: pulldata, instance('list'), *_from_file and externals"
   CHECK(has(x, R"x(<instance id="roads" src="jr://file/roads.xml"/>)x"));
   CHECK(has(x, R"x(<instance id="crops"><root><item><label>Rice</label><name>rice</name></item></root></instance>)x"));
   CHECK(has(x, R"x(<select1 ref="/data/shop"><label>Shop</label><itemset nodeset="instance('shops')/root/item"><value ref="name"/><label ref="label"/></itemset></select1>)x"));
+  // A GeoJSON file's features carry id and title (pyxform's defaults for .geojson).
+  CHECK(has(x, R"x(<select1 ref="/data/zone"><label>Zone</label><itemset nodeset="instance('zones')/root/item"><value ref="id"/><label ref="title"/></itemset></select1>)x"));
   CHECK_FALSE(has(x, "<towns"));
   auto s = xlsform_session(md);  // attachments are missing here: loaded as empty
   CHECK(node(*s, "/data/first").value == "rice");

@@ -100,8 +100,19 @@ void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
   auto it = lists_.find(loop.loop_list);
   if (it == lists_.end()) return;  // reported with the 'begin loop' row
   ++loop_copies_;
+  const Sheet* choices = wb_.sheet("choices");
   for (const Choice& c : it->second.choices) {
     if (c.name == "none" || c.generated) continue;
+    // The choice's name becomes an element name here, so it must be one (a choice name
+    // elsewhere is only a value and may hold anything but spaces).
+    if (!is_xml_name(c.name) || c.name.find(':') != std::string::npos) {
+      if (choices && c.row)
+        error(*choices, *c.row, RowReader(*choices).index("name"),
+              "'" + c.name + "' cannot name the group 'begin loop over " + loop.loop_list +
+                  "' makes for it: start with a letter or '_', then letters, digits, '_', "
+                  "'-' or '.'");
+      continue;
+    }
     auto g = std::make_unique<Field>();
     g->kind = Kind::Group;
     g->type = "begin group";

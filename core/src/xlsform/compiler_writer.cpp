@@ -325,7 +325,9 @@ class XFormWriter {
       if (f.params.count("seed")) seed = ", " + c_.expr(f, f.params.at("seed"), "parameters");
       nodeset = "randomize(" + nodeset + seed + ")";
     }
+    // pyxform's defaults: name/label, but id/title for a GeoJSON file (its features' fields).
     std::string value = "name", label = "label";
+    if (f.type.ends_with("_from_file") && f.list.ends_with(".geojson")) value = "id", label = "title";
     if (f.params.count("value")) value = f.params.at("value");
     if (f.params.count("label")) label = f.params.at("label");
     bool itext = !f.type.ends_with("_from_file") && list_uses_itext(f.list);
