@@ -266,38 +266,31 @@ int convert(const Parsed& p) {
               << ": not an XLSForm workbook (expected .xlsx, .xlsm, .xls, .md or .csv)\n";
     return 1;
   }
-  auto xml = core::convert_xlsform(path);
-  if (!xml) {
-    std::cerr << xml.error().message << "\n";
-    return 1;
-  }
-  // What we write must load: the same check `form check` makes, with the same warnings. The
-  // form's attachments are not needed to convert it (pyxform does not look for them; ODK
-  // Central takes the form first and the media after): a missing one is a warning.
+  // One read and one compilation give the XML, itemsets.csv and the loaded form. What we write
+  // must load: the same check `form check` makes, with the same warnings. The form's
+  // attachments are not needed to convert it (pyxform does not look for them; ODK Central
+  // takes the form first and the media after): a missing one is a warning.
   core::FormLoadOptions lo = p.fill.load;
   lo.missing_blank = true;
-  auto form = core::load_form(path, lo);
-  if (!form) {
-    std::cerr << form.error().message << "\n";
+  auto converted = core::convert_and_load_xlsform(path, lo);
+  if (!converted) {
+    std::cerr << converted.error().message << "\n";
     return 1;
   }
-  auto warnings = form_warnings(path, *form);
+  auto warnings = form_warnings(path, converted->form);
   if (!warnings) return 1;
   for (const auto& w : *warnings) std::cerr << "warning: " << w << "\n";
   // select_*_external: the external_choices sheet becomes itemsets.csv beside the XForm.
-  auto itemsets = core::xlsform_itemsets_csv(path);
-  if (!itemsets) {
-    std::cerr << itemsets.error().message << "\n";
-    return 1;
-  }
+  const std::string& xml = converted->xml;
+  const std::string* itemsets = &converted->itemsets_csv;
   if (p.output.empty() || p.output == "-") {
     if (!itemsets->empty())
       std::cerr << "warning: " << path << ": the external_choices sheet is written to "
                 << "itemsets.csv only with -o FORM.xml (beside it)\n";
-    std::cout << xml.value();
+    std::cout << xml;
     return 0;
   }
-  if (core::Status st = write_output(p.output, xml.value(), {path}); !st) {
+  if (core::Status st = write_output(p.output, xml, {path}); !st) {
     std::cerr << "khaosat form convert: " << st.error().message << "\n";
     return 1;
   }

@@ -112,4 +112,17 @@ TEST_CASE("xlsform legacy types: pyxform's case_insensitivity and loop examples 
   REQUIRE_MESSAGE(csv.ok(), error_of(csv));
   CHECK(csv.value() == "LIST_NAME,NAME,LABEL,YES_NO\nc1,n1-e,l1-e,yes\nc1,n2-e,l2-e,yes\n");
   CHECK(xlsform_itemsets_csv(kExamples + "loop.xlsx").value().empty());
+  // convert_and_load_xlsform: the same three things from one read of the workbook.
+  for (const char* name : {"case_insensitivity.xlsx", "loop.xlsx"}) {
+    CAPTURE(name);
+    auto all = convert_and_load_xlsform(kExamples + name);
+    REQUIRE_MESSAGE(all.ok(), error_of(all));
+    CHECK(all->xml == convert_xlsform(kExamples + name).value());
+    CHECK(all->itemsets_csv == xlsform_itemsets_csv(kExamples + name).value());
+    REQUIRE(all->form);
+    CHECK(summarize(all->form).question_count == summarize(load_form(kExamples + name).value()).question_count);
+  }
+  auto not_a_workbook = convert_and_load_xlsform(kExamples + "loop.xml");
+  REQUIRE_FALSE(not_a_workbook.ok());
+  CHECK(not_a_workbook.error().code == ErrorCode::xlsform_format);
 }

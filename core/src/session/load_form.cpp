@@ -1,5 +1,6 @@
 // load_form: XForm loader + the session plan, and the form summary.
 #include "khaosat/core/form_session.hpp"
+#include "khaosat/core/xlsform.hpp"
 #include "session/form_plan.hpp"
 #include "xlsform/compiler.hpp"
 
@@ -47,6 +48,23 @@ Result<Form> load_form(const std::string& path, const FormLoadOptions& options) 
     });
   }
   return finish(load_xform_file(path, lo));
+}
+
+Result<XlsformConversion> convert_and_load_xlsform(const std::string& path,
+                                                   const FormLoadOptions& options) {
+  if (!xlsform::is_xlsform_path(path))
+    return Error::make(ErrorCode::xlsform_format,
+                       path + ": not an XLSForm workbook (expected .xlsx, .xlsm, .xls, .md or .csv)");
+  const LoadOptions lo = loader_options(options);
+  auto wb = xlsform::read_workbook(path, lo.files());
+  if (!wb) return wb.error();
+  XlsformConversion out;
+  auto form = finish(xlsform::compile_xlsform(wb.value(), path, lo, &out.xml),
+                     [&](const Error& e) { return xlsform::locate_in_survey(wb.value(), path, e); });
+  if (!form) return form.error();
+  out.form = std::move(form.value());
+  out.itemsets_csv = xlsform::itemsets_csv(wb.value());
+  return out;
 }
 
 Result<Form> load_form_xml(std::string_view xml, const std::string& path,

@@ -176,7 +176,8 @@ void warn_missing_media(const std::vector<NeededFile>& files, const std::vector<
 
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
-                                                        const LoadOptions& opts) {
+                                                        const LoadOptions& opts,
+                                                        std::string* xml_out) {
   std::vector<std::string> warnings;
   std::vector<NeededFile> files;
   auto xml = xlsform_to_xform(wb, source_path, &warnings, &files);
@@ -187,6 +188,7 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
   lo.missing_blank = true;
   auto def = load_xform(xml.value(), source_path, lo);
   if (!def) return def;
+  if (xml_out) *xml_out = std::move(xml.value());
   // The loader's result is ours alone until we return it: completing it in place is safe.
   auto mut = std::const_pointer_cast<FormDef>(def.value());
   std::vector<std::string> missing;
@@ -242,7 +244,17 @@ Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::str
 Result<std::string> xlsform_itemsets_csv(const std::string& path) {
   auto wb = xlsform::read_workbook(path);
   if (!wb) return wb.error();
-  const xlsform::Sheet* s = wb.value().sheet("external_choices");
+  return xlsform::itemsets_csv(wb.value());
+}
+
+bool is_xlsform_path(const std::string& path) { return xlsform::is_xlsform_path(path); }
+
+}  // namespace khaosat::core
+
+namespace khaosat::core::xlsform {
+
+std::string itemsets_csv(const Workbook& wb) {
+  const Sheet* s = wb.sheet("external_choices");
   if (!s) return std::string();
   auto field = [](const std::string& v) {
     if (v.find_first_of(",\"\r\n") == std::string::npos) return v;
@@ -256,10 +268,8 @@ Result<std::string> xlsform_itemsets_csv(const std::string& path) {
     return out + "\n";
   };
   std::string csv = line(s->headers);
-  for (const xlsform::Row& r : s->rows) csv += line(r.cells);
+  for (const Row& r : s->rows) csv += line(r.cells);
   return csv;
 }
 
-bool is_xlsform_path(const std::string& path) { return xlsform::is_xlsform_path(path); }
-
-}  // namespace khaosat::core
+}  // namespace khaosat::core::xlsform

@@ -46,10 +46,14 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
 // row that needs it and where it looked, unless opts.missing_blank (then a warning, and an
 // empty instance). Missing label media is only a warning (the form runs without it). The
 // compiler's warnings come first in FormDef::warnings. The FormDef has no plan yet (load_form
-// adds it).
+// adds it). `xml_out`, when given, receives the XForm XML the FormDef was loaded from.
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
-                                                        const LoadOptions& opts);
+                                                        const LoadOptions& opts,
+                                                        std::string* xml_out = nullptr);
+
+// pyxform's itemsets.csv of `wb` (xlsform_itemsets_csv in khaosat/core/xlsform.hpp).
+std::string itemsets_csv(const Workbook& wb);
 
 // A mistake only the engine finds once the form is loaded (a calculation cycle, found when the
 // dependency plan is built) told in the workbook's terms: the file, and the survey row of each

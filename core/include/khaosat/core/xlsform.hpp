@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "khaosat/core/form_session.hpp"
 #include "khaosat/core/result.hpp"
 
 namespace khaosat::core {
@@ -27,6 +28,17 @@ Result<std::string> convert_xlsform_bytes(std::string_view bytes, const std::str
 // the workbook has no such sheet. ODK Collect reads it as a form attachment; `khaosat form
 // convert -o FORM.xml` writes it beside FORM.xml, as xls2xform does.
 Result<std::string> xlsform_itemsets_csv(const std::string& path);
+
+// Everything `khaosat form convert` writes, from one read and one compilation of the workbook:
+// the XForm XML, itemsets.csv ("" when none) and the form loaded from that XML with `options`
+// exactly as load_form(path, options) would load it (same errors, same warnings).
+struct XlsformConversion {
+  std::string xml;
+  std::string itemsets_csv;
+  Form form;
+};
+Result<XlsformConversion> convert_and_load_xlsform(const std::string& path,
+                                                   const FormLoadOptions& options = {});
 
 // True when `path` has a workbook extension (.xlsx, .xlsm, .xls, .md, .csv; any case).
 bool is_xlsform_path(const std::string& path);
