@@ -101,7 +101,10 @@ void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
   if (it == lists_.end()) return;  // reported with the 'begin loop' row
   ++loop_copies_;
   const Sheet* choices = wb_.sheet("choices");
-  for (const Choice& c : it->second.choices) {
+  // A copy: an "or_other" select inside the loop adds "other" to this very list, which would
+  // move the choices under our feet (fuzz_xlsform found the use-after-free).
+  const std::vector<Choice> list = it->second.choices;
+  for (const Choice& c : list) {
     if (c.name == "none" || c.generated) continue;
     // The choice's name becomes an element name here, so it must be one (a choice name
     // elsewhere is only a value and may hold anything but spaces).
