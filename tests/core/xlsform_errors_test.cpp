@@ -91,6 +91,28 @@ TEST_CASE("xlsform errors: a loop's choice names become group names and must be 
                "'begin loop over t' makes for it"));
 }
 
+TEST_CASE("xlsform errors: a loop's rows cannot close what the loop did not open") {
+  // Found by fuzz_xlsform: the 'end group' closed the choice's group and the loop, and the rows
+  // after it were collected into the loop being copied (a use-after-free).
+  std::string e = compile_error(R"(
+| survey |
+|        | type               | name | label |
+|        | begin group        | g    | G     |
+|        | begin loop over t  | l    | L     |
+|        | integer            | n    | N     |
+|        | end group          |      |       |
+|        | end group          |      |       |
+|        | integer            | m    | M     |
+|        | end loop           |      |       |
+|        | end group          |      |       |
+| choices |
+|         | list_name | name | label |
+|         | t         | a    | A     |
+|         | t         | b    | B     |
+)");
+  CHECK(has(e, "row 7, column 'type' (B): 'end group' inside a loop closes nothing the loop opened"));
+}
+
 TEST_CASE("xlsform errors: the same mistake is reported once") {
   std::string e = compile_error(R"(
 | survey |

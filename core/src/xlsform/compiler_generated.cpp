@@ -3,6 +3,7 @@
 // of a computed repeat_count, table-list expansion, the setvalue links of the trigger column,
 // the legacy "begin loop over" groups — and the paths of questions in flat groups.
 #include <algorithm>
+#include <utility>
 
 #include "xlsform/compiler_internal.hpp"
 
@@ -125,7 +126,11 @@ void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
     g->media = c.media;
     const std::size_t depth = open.size();
     add_field(std::move(g), open);
+    // The copies stay inside the choice's group: an 'end group' among the loop's rows that
+    // would close it (or anything outside the loop) is refused in survey_row.
+    const std::size_t floor = std::exchange(loop_floor_, open.size());
     for (const Row* r : loop.loop_rows) survey_row(*r, open, &c);
+    loop_floor_ = floor;
     open.resize(depth);
   }
   --loop_copies_;

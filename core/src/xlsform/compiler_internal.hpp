@@ -268,6 +268,7 @@ class Compiler {
   // rows this row belongs to (nullptr outside loops).
   void survey_row(const Row& r, std::vector<Field*>& open, const Choice* loop);
   void expand_loop(Field& loop, std::vector<Field*>& open);
+  std::size_t loop_floor_ = 0;  // while a loop's rows are copied: the depth of the choice's group
   int loop_copies_ = 0;  // > 0 while a loop's rows are copied: their names repeat, by design
   void link_triggers(Field& f);
   void expand_table_lists(Field& group);

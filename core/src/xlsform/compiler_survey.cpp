@@ -706,6 +706,10 @@ void Compiler::survey_row(const Row& r, std::vector<Field*>& open, const Choice*
   }
   if (t == "end group" || t == "end_group" || t == "end repeat" || t == "end_repeat") {
     Kind want = t.find("repeat") != std::string::npos ? Kind::Repeat : Kind::Group;
+    if (loop && open.size() <= loop_floor_) {
+      error(s, r, type_col, "'" + raw + "' inside a loop closes nothing the loop opened");
+      return;
+    }
     if (open.size() < 2 || open.back()->kind != want) {
       error(s, r, type_col, "'" + raw + "' has no matching 'begin " +
                                 (want == Kind::Repeat ? "repeat" : "group") + "' above it");
