@@ -1,6 +1,7 @@
 // khaosat-server: the central office's server in one binary (docs/sync-protocol.md,
 // docs/server-storage.md). Commands: serve, init, publish, enroll, devices, export, check. Every
-// command works while `serve` runs on the same data folder (SQLite's locking; WAL).
+// command works while `serve` runs on the same data folder (SQLite's locking; WAL) or the same
+// PostgreSQL database (--database URL).
 #include <signal.h>
 
 #include <filesystem>
@@ -16,7 +17,7 @@ namespace {
 
 const char* kUsage =
     "khaosat-server: the central office's sync server\n\n"
-    "usage: khaosat-server COMMAND --data DIR [...]\n\n"
+    "usage: khaosat-server COMMAND --data DIR [--database URL] [...]\n\n"
     "commands:\n"
     "  serve     serve devices over HTTP (--listen HOST:PORT, default 127.0.0.1:8742)\n"
     "  init      create the data folder and publish the built-in forms\n"
@@ -25,16 +26,17 @@ const char* kUsage =
     "  devices   list the enrolled devices, or revoke one\n"
     "  export    submissions of a form, or a registry, as JSON or CSV\n"
     "  check     integrity check of the data folder; exit 0 when whole\n\n"
+    "--database URL: PostgreSQL instead of SQLite in DIR (see a command's --help).\n"
     "Run 'khaosat-server COMMAND --help' for a command's options.\n";
 
 const char* kServeHelp =
-    "usage: khaosat-server serve --data DIR [--listen HOST:PORT]\n\n"
+    "usage: khaosat-server serve --data DIR [--database URL] [--listen HOST:PORT]\n\n"
     "Serves the sync protocol (docs/sync-protocol.md) over plain HTTP on HOST:PORT (default\n"
     "127.0.0.1:8742; port 0 picks a free one). Prints the URL once it listens. Stops on\n"
     "SIGINT or SIGTERM. The data folder is created when missing.\n";
 
 int serve(const Args& a) {
-  if (a.help) return usage(kServeHelp, 0);
+  if (a.help) return usage(std::string(kServeHelp) + kDatabaseHelp, 0);
   std::string host = "127.0.0.1";
   int port = 8742;
   if (!a.listen.empty()) {
@@ -73,7 +75,7 @@ int serve(const Args& a) {
 
 }  // namespace
 
-int usage(const char* text, int status) {
+int usage(const std::string& text, int status) {
   (status == 0 ? std::cout : std::cerr) << text;
   return status;
 }
@@ -88,9 +90,9 @@ std::optional<std::unique_ptr<sync::ServerStorage>> open_storage(const Args& a, 
     fail(command, "--data DIR is required (the server's data folder)", 2);
     return std::nullopt;
   }
-  auto s = sync::open_sqlite_storage(a.data);
+  auto s = sync::open_server_storage(a.data, a.database);
   if (!s) {
-    fail(command, s.error().message, 1);
+    fail(command, s.error().message + " (" + std::string(s.error().code_name()) + ")", 1);
     return std::nullopt;
   }
   return std::move(s).value();
@@ -106,6 +108,7 @@ Args parse(const std::vector<std::string>& args) {
     };
     std::string v;
     if (s == "--data") value(a.data);
+    else if (s == "--database") value(a.database);
     else if (s == "--listen") value(a.listen);
     else if (s == "--media") value(a.media);
     else if (s == "--forms") value(a.forms);

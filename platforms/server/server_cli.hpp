@@ -13,7 +13,7 @@
 namespace khaosat::server_cli {
 
 struct Args {
-  std::string data, listen, media, forms, role, name, form, registry, format = "json", revoke, out;
+  std::string data, database, listen, media, forms, role, name, form, registry, format = "json", revoke, out;
   std::vector<std::string> communes, positional;
   bool json = false, help = false;
   std::string error;
@@ -27,9 +27,14 @@ int export_data(const Args& a);
 int check(const Args& a);
 
 // Helpers shared by the commands.
-int usage(const char* text, int status);
+int usage(const std::string& text, int status);
+// What every command that opens the storage says of --database (appended to its help).
+inline constexpr const char* kDatabaseHelp =
+    "\n--database URL keeps the data in PostgreSQL (postgresql://USER[:PASSWORD]@HOST:PORT/DB, an\n"
+    "empty database is set up at first use) instead of SQLite in DIR; attachment files stay in\n"
+    "DIR/attachments. Several 'serve' processes may share one database. Without it: SQLite.\n";
 int fail(const std::string& command, const std::string& message, int status = 1);
-// The storage of --data (created when missing), or nullopt after printing why.
+// The storage of --data (created when missing) or --database, or nullopt after printing why.
 std::optional<std::unique_ptr<sync::ServerStorage>> open_storage(const Args& a, const std::string& command);
 
 }  // namespace khaosat::server_cli

@@ -83,11 +83,11 @@ core::Result<sync::PublishedForm> publish_one(sync::ServerStorage& storage, cons
 
 int init(const Args& a) {
   if (a.help)
-    return usage("usage: khaosat-server init --data DIR [--forms DIR]\n\n"
+    return usage(std::string("usage: khaosat-server init --data DIR [--database URL] [--forms DIR]\n\n"
                  "Creates the data folder (server.db, attachments/) when missing and publishes the\n"
                  "built-in Lai Chau forms (every .md, .xlsx and .xml in --forms DIR, default the\n"
                  "source tree's forms/, with the folder's other files as their media). Running it\n"
-                 "again publishes nothing new.\n", 0);
+                 "again publishes nothing new.\n") + kDatabaseHelp, 0);
   auto storage = open_storage(a, "init");
   if (!storage) return 1;
   std::string dir = a.forms.empty() ? KHAOSAT_FORMS_DIR : a.forms;
@@ -117,11 +117,11 @@ int init(const Args& a) {
 
 int publish(const Args& a) {
   if (a.help || a.positional.size() != 1)
-    return usage("usage: khaosat-server publish --data DIR FORM.xlsx|.md|.xml [--media DIR]\n\n"
+    return usage(std::string("usage: khaosat-server publish --data DIR [--database URL] FORM.xlsx|.md|.xml [--media DIR]\n\n"
                  "Compiles an XLSForm (or reads an XForm), checks that it loads with the files of\n"
                  "--media DIR, and publishes it: devices get it at their next sync. A version is\n"
                  "immutable: publishing other content under a published id and version is refused\n"
-                 "(raise the version); publishing the same again changes nothing.\n", a.help ? 0 : 2);
+                 "(raise the version); publishing the same again changes nothing.\n") + kDatabaseHelp, a.help ? 0 : 2);
   auto storage = open_storage(a, "publish");
   if (!storage) return 1;
   std::vector<core::NamedBytes> media;
@@ -141,11 +141,11 @@ int publish(const Args& a) {
 
 int enroll(const Args& a) {
   if (a.help)
-    return usage("usage: khaosat-server enroll --data DIR --role ROLE [--commune CODE]... [--name TEXT]\n\n"
+    return usage(std::string("usage: khaosat-server enroll --data DIR [--database URL] --role ROLE [--commune CODE]... [--name TEXT]\n\n"
                  "Prints a one-time enrollment code (valid 7 days) for a device with ROLE (admin,\n"
                  "officer, cooperative or viewer) in the given communes. On the device:\n"
                  "  khaosat sync enroll --db FILE --server URL --code CODE\n"
-                 "Only the code's SHA-256 is stored.\n", 0);
+                 "Only the code's SHA-256 is stored.\n") + kDatabaseHelp, 0);
   if (a.role.empty()) return fail("enroll", "--role is required (admin, officer, cooperative or viewer)", 2);
   if (!sync::is_role(a.role))
     return fail("enroll", "unknown role '" + a.role + "' (admin, officer, cooperative or viewer)", 2);
@@ -160,9 +160,9 @@ int enroll(const Args& a) {
 
 int devices(const Args& a) {
   if (a.help)
-    return usage("usage: khaosat-server devices --data DIR [--json] [--revoke DEVICE_ID]\n\n"
+    return usage(std::string("usage: khaosat-server devices --data DIR [--database URL] [--json] [--revoke DEVICE_ID]\n\n"
                  "Lists the enrolled devices (id, role, communes, name, last sequence received,\n"
-                 "revoked or not). --revoke refuses the device's token from now on.\n", 0);
+                 "revoked or not). --revoke refuses the device's token from now on.\n") + kDatabaseHelp, 0);
   auto storage = open_storage(a, "devices");
   if (!storage) return 1;
   if (!a.revoke.empty()) {
@@ -254,11 +254,11 @@ std::string export_registry(const std::vector<sync::RegistryState>& recs, bool c
 
 int export_data(const Args& a) {
   if (a.help || a.form.empty() == a.registry.empty())
-    return usage("usage: khaosat-server export --data DIR (--form ID | --registry NAME) [--format json|csv] [-o FILE]\n\n"
+    return usage(std::string("usage: khaosat-server export --data DIR [--database URL] (--form ID | --registry NAME) [--format json|csv] [-o FILE]\n\n"
                  "Exports a form's submissions (each with its instance id, device, sha256, the name\n"
                  "and sha256 of each attachment, and in JSON the instance XML), or a registry\n"
                  "(establishment, cooperative or craft_village) as merged records. Without -o the\n"
-                 "export goes to standard output.\n", a.help ? 0 : 2);
+                 "export goes to standard output.\n") + kDatabaseHelp, a.help ? 0 : 2);
   auto storage = open_storage(a, "export");
   if (!storage) return 1;
   bool csv = a.format == "csv";
@@ -284,12 +284,13 @@ int export_data(const Args& a) {
 
 int check(const Args& a) {
   if (a.help)
-    return usage("usage: khaosat-server check --data DIR [--json]\n\n"
-                 "Checks the data folder: SQLite's integrity_check, every submission's XML against\n"
-                 "its sha256, every complete attachment file against its name, every device's\n"
-                 "sequence against the push ledger. Prints the problems; exit 0 when whole.\n", 0);
+    return usage(std::string("usage: khaosat-server check --data DIR [--database URL] [--json]\n\n"
+                 "Checks the data folder: SQLite's integrity_check (with SQLite), every submission's\n"
+                 "XML against its sha256, every complete attachment file against its name, every\n"
+                 "device's sequence against the push ledger. Prints the problems; exit 0 when whole.\n") +
+                 kDatabaseHelp, 0);
   std::error_code ec;
-  if (!a.data.empty() && !fs::exists(fs::path(a.data) / "server.db", ec))
+  if (a.database.empty() && !a.data.empty() && !fs::exists(fs::path(a.data) / "server.db", ec))
     return fail("check", a.data + ": no server.db here (not a khaosat-server data folder)");
   auto storage = open_storage(a, "check");
   if (!storage) return 1;

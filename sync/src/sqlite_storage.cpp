@@ -2,11 +2,6 @@
 // (sqlite_storage.hpp, docs/server-storage.md).
 #include "sqlite_storage.hpp"
 
-#include <sys/stat.h>
-
-#include <cerrno>
-#include <cstring>
-
 #include "khaosat/core/json.hpp"
 #include "khaosat/sync/server.hpp"
 
@@ -116,27 +111,6 @@ CREATE TABLE changes (
 );
 )sql";
 
-Status make_dir(const std::string& dir) {
-  if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) {
-    struct stat st;
-    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return core::ok_status();
-    return Error::make(ErrorCode::io_not_regular, dir + ": exists and is not a folder");
-  }
-  return Error::make(ErrorCode::io, dir + ": cannot create the folder: " + std::strerror(errno));
-}
-
-json parse_list(const std::string& text) {
-  auto j = core::parse_json(text);
-  return j && j->is_array() ? std::move(j).value() : json::array();
-}
-
-std::vector<std::string> strings(const json& a) {
-  std::vector<std::string> out;
-  for (const auto& x : a)
-    if (x.is_string()) out.push_back(x.get<std::string>());
-  return out;
-}
-
 }  // namespace
 
 Result<std::unique_ptr<ServerStorage>> open_sqlite_storage(const std::string& data_dir) {
@@ -147,8 +121,7 @@ Result<std::unique_ptr<ServerStorage>> open_sqlite_storage(const std::string& da
 
 Status SqliteStorage::open(const std::string& data_dir) {
   dir_ = data_dir;
-  for (const std::string& d : {dir_, dir_ + "/attachments", dir_ + "/attachments/partial"})
-    if (Status st = make_dir(d); !st) return st;
+  if (Status st = make_data_dir(dir_); !st) return st;
   if (Status st = db_.open(dir_ + "/server.db"); !st) return st;
   const char* what = "cannot prepare the server database";
   // The file is checked before anything is written to it (WAL mode writes its header).
@@ -221,7 +194,7 @@ DeviceInfo read_device(sql::Stmt& s) {
   d.device_id = s.text(0);
   d.name = s.text(1);
   d.role = s.text(2);
-  d.communes = strings(parse_list(s.text(3)));
+  d.communes = string_list(s.text(3));
   d.enrolled_at = s.integer(4);
   d.last_seen = s.integer(5);
   d.last_seq = s.integer(6);
@@ -247,7 +220,7 @@ Result<DeviceInfo> SqliteStorage::redeem_enrollment(const std::string& code_sha2
   d.device_id = device_id;
   d.role = (*sel)->text(0);
   d.name = device_name.empty() ? (*sel)->text(1) : device_name;
-  d.communes = strings(parse_list((*sel)->text(2)));
+  d.communes = string_list((*sel)->text(2));
   if (!(*sel)->is_null(4))
     return Error::make(ErrorCode::sync_enroll, "this enrollment code was used already; ask the office for a new one");
   if ((*sel)->integer(3) < now)

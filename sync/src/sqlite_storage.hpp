@@ -10,6 +10,7 @@
 
 #include "khaosat/sync/server_storage.hpp"
 #include "sqlite_db.hpp"
+#include "storage_common.hpp"
 
 namespace khaosat::sync {
 
@@ -59,8 +60,7 @@ class SqliteStorage final : public ServerStorage {
   Result<std::int64_t> high_water();
   Result<bool> form_exists(const std::string& form_id, const std::string& version);
 
-  std::string final_path(const std::string& sha256) const { return dir_ + "/attachments/" + sha256; }
-  std::string partial_path(const std::string& sha256) const { return dir_ + "/attachments/partial/" + sha256; }
+  std::string final_path(const std::string& sha256) const { return attachment_file(dir_, sha256); }
 
   // Held by every public call: serialises the calls, and at the end resets the statements so
   // no read transaction stays open between calls (sqlite_db.hpp, Db::reset_all).
@@ -74,8 +74,5 @@ class SqliteStorage final : public ServerStorage {
   sql::Db db_;
   std::string dir_;
 };
-
-// SHA-256 of a file's bytes (streamed), or an Error naming it.
-Result<std::string> sha256_file(const std::string& path);
 
 }  // namespace khaosat::sync

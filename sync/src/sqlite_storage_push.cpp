@@ -14,30 +14,6 @@ namespace khaosat::sync {
 using nlohmann::json;
 using sql::Txn;
 
-namespace {
-
-RecordResult verdict(std::int64_t seq, RecordStatus s, std::string reason = "") {
-  return RecordResult{seq, s, std::move(reason)};
-}
-
-json results_json(const std::vector<RecordResult>& rs) {
-  json a = json::array();
-  for (const auto& r : rs) {
-    json x = {{"seq", r.seq}, {"status", to_string(r.status)}};
-    if (!r.reason.empty()) x["reason"] = r.reason;
-    a.push_back(std::move(x));
-  }
-  return a;
-}
-
-json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props) {
-  json j = json::object();
-  for (const auto& [k, p] : props) j[k] = {{"value", p.value}, {"hlc", p.hlc}};
-  return j;
-}
-
-}  // namespace
-
 Status SqliteStorage::log_change(const char* kind, const std::string& subject,
                                  const std::optional<std::string>& device_id, const std::string& body,
                                  std::int64_t now) {
@@ -56,16 +32,9 @@ Result<std::vector<RecordResult>> SqliteStorage::replayed(const std::string& dev
   if (!s) return s.error();
   (*s)->bind(device_id, from, to);
   std::vector<RecordResult> out;
-  while ((*s)->step() == SQLITE_ROW) {
-    auto j = core::parse_json((*s)->text(0));
-    if (!j || !j->is_array()) return Error::make(ErrorCode::sync_storage, db_.path() + ": a push ledger entry is unreadable");
-    for (const json& x : *j) {
-      std::int64_t seq = x.value("seq", std::int64_t{0});
-      if (seq < from || seq > to) continue;
-      auto st = record_status_from(x.value("status", std::string()));
-      out.push_back(verdict(seq, st.value_or(RecordStatus::Rejected), x.value("reason", std::string())));
-    }
-  }
+  while ((*s)->step() == SQLITE_ROW)
+    if (!append_results((*s)->text(0), from, to, out))
+      return Error::make(ErrorCode::sync_storage, db_.path() + ": a push ledger entry is unreadable");
   if (out.size() != static_cast<std::size_t>(to - from + 1))
     return Error::make(ErrorCode::sync_storage, db_.path() + ": the push ledger of device " + device_id +
                                                     " lacks entries " + std::to_string(from) + ".." + std::to_string(to));
@@ -179,42 +148,16 @@ Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::
   if (!s) return s.error();
   (*s)->bind(record_id);
   if ((*s)->step() != SQLITE_ROW) return std::optional<core::PulledRecord>();
-  core::PulledRecord r;
-  r.record_id = record_id;
-  r.registry = core::registry_from_string((*s)->text(0)).value_or(core::Registry::Establishment);
-  auto props = core::parse_json((*s)->text(1), core::kMaxStoredJsonDepth);
-  if (props && props->is_object())
-    for (auto it = props->begin(); it != props->end(); ++it)
-      r.properties.emplace_back(it.key(), core::RegistryProperty{it->value("value", std::string()),
-                                                                 it->value("hlc", std::string())});
-  return std::optional<core::PulledRecord>(std::move(r));
+  return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1)));
 }
 
-// Per property, the greater HLC wins (ties cannot happen: the HLC ends with the device id).
 Result<RecordResult> SqliteStorage::apply_registry(const PushRecord& rec, std::int64_t now) {
   const char* what = "cannot merge a registry record";
-  auto registry = core::registry_from_string(rec.registry);
   auto existing = load_record(rec.id);
   if (!existing) return existing.error();
-  core::PulledRecord merged;
-  if (*existing) {
-    merged = std::move(**existing);
-    if (merged.registry != *registry)
-      return verdict(rec.seq, RecordStatus::Rejected, "record " + rec.id + " is a " +
-                                                          core::to_string(merged.registry) + ", not a " + rec.registry);
-  } else {
-    merged.record_id = rec.id;
-    merged.registry = *registry;
-  }
-  for (const auto& [key, p] : rec.set) {
-    auto it = std::find_if(merged.properties.begin(), merged.properties.end(),
-                           [&k = key](const auto& q) { return q.first == k; });
-    if (it == merged.properties.end()) merged.properties.emplace_back(key, p);
-    else if (auto mine = core::Hlc::parse(it->second.hlc); !mine || *mine < *core::Hlc::parse(p.hlc))
-      it->second = p;
-  }
-  std::sort(merged.properties.begin(), merged.properties.end(),
-            [](const auto& a, const auto& b) { return a.first < b.first; });
+  Merged m = merge_registry(std::move(existing).value(), rec);
+  if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
+  const core::PulledRecord& merged = m.record;
   auto up = db_.cached("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (record_id) DO UPDATE SET properties = excluded.properties, "
                        "updated_at = excluded.updated_at", what);
@@ -271,42 +214,11 @@ Result<std::vector<core::PulledForm>> SqliteStorage::current_forms() {
   return out;
 }
 
-namespace {
-
-// Cursors: "v1.log.<seq>" (the change log after seq) or "v1.snap.<high>.<after>" (a snapshot
-// taken when the log ended at <high>, registry records after the id <after>; "" = from the start).
-struct Cursor {
-  bool snapshot = true;
-  std::int64_t seq = 0;
-  std::string after;
-  bool fresh = true;
-};
-
-std::optional<Cursor> parse_cursor(const std::string& c) {
-  if (c.empty()) return Cursor{};
-  if (c.rfind("v1.log.", 0) == 0) {
-    auto n = core::parse_int64(c.substr(7));
-    if (!n || *n < 0) return std::nullopt;
-    return Cursor{false, *n, "", false};
-  }
-  if (c.rfind("v1.snap.", 0) == 0) {
-    auto dot = c.find('.', 8);
-    if (dot == std::string::npos) return std::nullopt;
-    auto n = core::parse_int64(c.substr(8, dot - 8));
-    if (!n || *n < 0) return std::nullopt;
-    return Cursor{true, *n, c.substr(dot + 1), false};
-  }
-  return std::nullopt;
-}
-
-}  // namespace
-
 Result<PullAnswer> SqliteStorage::pull(const std::string& device_id, const std::string& cursor_text, int limit) {
   Call call(*this);
   const char* what = "cannot read the change log";
   auto cur = parse_cursor(cursor_text);
-  if (!cur) return Error::make(ErrorCode::sync_request, "cursor: '" + cursor_text.substr(0, 80) +
-                                                            "' is not a cursor this server gave; send \"\" to start over");
+  if (!cur) return bad_cursor(cursor_text);
   // One read transaction: the whole page comes from one snapshot of the database.
   if (Status st = db_.exec("BEGIN", what); !st) return st.error();
   struct End {
@@ -364,13 +276,7 @@ Result<PullAnswer> SqliteStorage::pull(const std::string& device_id, const std::
       a.page.forms.push_back(std::move(f).value());
       continue;
     }
-    auto j = core::parse_json(body, core::kMaxStoredJsonDepth);
-    if (!j) return Error::make(ErrorCode::sync_storage, db_.path() + ": a change log entry is unreadable");
-    json page = {{"changes", json::array({*j})}, {"cursor", ""}, {"more", false}};
-    auto one = pull_answer_from(page);
-    if (!one) return Error::make(ErrorCode::sync_storage, db_.path() + ": a change log entry: " + one.error().message);
-    for (auto& r : one->page.records) a.page.records.push_back(std::move(r));
-    for (auto& d : one->page.decisions) a.page.decisions.push_back(std::move(d));
+    if (Status st = add_change(body, db_.path(), a); !st) return st.error();
   }
   a.page.cursor = "v1.log." + std::to_string(last);
   a.more = n == limit;

@@ -2,13 +2,23 @@
 # End to end with the real binaries over loopback HTTP: `khaosat-server init/publish/enroll/serve/
 # devices/export/check` and two devices with `khaosat sync enroll`, `khaosat data add`,
 # `khaosat sync`, `khaosat data list records`. Every command's --help works; errors are clear.
+# With KHAOSAT_TEST_PG_URL (postgresql://USER@HOST:PORT/postgres: the pg.sync.cli test), the
+# server keeps its data in a fresh PostgreSQL database there (every command gets --database URL),
+# and a wrong URL is checked to be a clear sync.database error.
 # Usage: sync_cli_test.sh KHAOSAT KHAOSAT_SERVER
 set -uo pipefail
 K=$(realpath "$1")
 S=$(realpath "$2")
 T=$(mktemp -d)
 SERVER_PID=""
-cleanup() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"; }
+DB=()
+PG_ADMIN=${KHAOSAT_TEST_PG_URL:-}
+PG_NAME="khaosat_cli_$$"
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c "$1" >/dev/null; }
+cleanup() {
+  [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"
+  [[ -n "$PG_ADMIN" ]] && psql_admin "DROP DATABASE IF EXISTS $PG_NAME WITH (FORCE)"
+}
 trap cleanup EXIT
 cd "$T"
 failures=0
@@ -30,34 +40,45 @@ cat > form.xml <<'XML'
 XML
 printf '[{"set": "/data/name", "value": "Chè Tân Uyên"}, {"set": "/data/photo", "value": "photo.jpg"}]' > fill.json
 head -c 300000 /dev/urandom > photo.jpg
+if [[ -n "$PG_ADMIN" ]]; then
+  psql_admin "DROP DATABASE IF EXISTS $PG_NAME" && psql_admin "CREATE DATABASE $PG_NAME" || { echo "FAIL: cannot create the test database" >&2; exit 1; }
+  DB=(--database "${PG_ADMIN%/*}/$PG_NAME")
+  # A wrong URL, an unreachable server: a clear reason (sync.database), exit 1, nothing created.
+  expect_rc 1 "$S" init --data srv --database "mysql://localhost/x"
+  grep -q "sync.database" err.txt || fail "a wrong URL: $(cat err.txt)"
+  expect_rc 1 "$S" devices --data srv --database "postgresql://nobody:hunter2@127.0.0.1:1/x"
+  grep -q "sync.database" err.txt && grep -q "127.0.0.1:1/x" err.txt || fail "an unreachable server: $(cat err.txt)"
+  grep -q "hunter2" err.txt && fail "the password is shown: $(cat err.txt)"
+  rm -rf srv
+fi
 
 # --help everywhere, usage errors with exit 2.
 for c in serve init publish enroll devices export check; do expect_rc 0 "$S" "$c" --help; done
 expect_rc 0 "$K" sync --help
 expect_rc 0 "$K" sync enroll --help
-expect_rc 2 "$S" enroll --data srv
+expect_rc 2 "$S" enroll --data srv "${DB[@]}"
 grep -q "role is required" err.txt || fail "enroll without --role: $(cat err.txt)"
-expect_rc 2 "$S" enroll --data srv --role boss
+expect_rc 2 "$S" enroll --data srv "${DB[@]}" --role boss
 expect_rc 2 "$S" frobnicate
 expect_rc 2 "$K" sync
-expect_rc 1 "$S" check --data nowhere
-grep -q "no server.db" err.txt || fail "check of a missing folder: $(cat err.txt)"
+[[ -z "$PG_ADMIN" ]] && expect_rc 1 "$S" check --data nowhere
+[[ -z "$PG_ADMIN" ]] && { grep -q "no server.db" err.txt || fail "check of a missing folder: $(cat err.txt)"; }
 
 # The server: init (built-in forms), publish a form, serve on a free port.
-expect_rc 0 "$S" init --data srv
+expect_rc 0 "$S" init --data srv "${DB[@]}"
 grep -q "published" out.txt || fail "init published nothing: $(cat out.txt)"
-expect_rc 0 "$S" init --data srv   # again: nothing new, no error
-expect_rc 0 "$S" publish --data srv form.xml
-expect_rc 1 "$S" publish --data srv /etc/hostname
-"$S" serve --data srv --listen 127.0.0.1:0 > serve.log 2>&1 &
+expect_rc 0 "$S" init --data srv "${DB[@]}"   # again: nothing new, no error
+expect_rc 0 "$S" publish --data srv "${DB[@]}" form.xml
+expect_rc 1 "$S" publish --data srv "${DB[@]}" /etc/hostname
+"$S" serve --data srv "${DB[@]}" --listen 127.0.0.1:0 > serve.log 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 50); do grep -q "serving" serve.log && break; sleep 0.1; done
 URL=$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' serve.log)
 [[ -n "$URL" ]] || { fail "serve did not start: $(cat serve.log)"; exit 1; }
 
 # Two devices.
-CODE_A=$("$S" enroll --data srv --role officer --commune 105 --name "phone A")
-CODE_B=$("$S" enroll --data srv --role officer --commune 105)
+CODE_A=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --name "phone A")
+CODE_B=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105)
 expect_rc 0 "$K" sync enroll --db a.db --server "$URL" --code "$CODE_A"
 expect_rc 1 "$K" sync enroll --db c.db --server "$URL" --code "$CODE_A"   # spent
 grep -q "used already" err.txt || fail "a spent code: $(cat err.txt)"
@@ -76,16 +97,16 @@ expect_rc 0 "$K" data list records --db b.db --registry establishment --search "
 expect_rc 2 "$K" data list records --db b.db --registry shops
 
 # The server's side, while it serves.
-expect_rc 0 "$S" export --data srv --form shop --format csv
+expect_rc 0 "$S" export --data srv "${DB[@]}" --form shop --format csv
 [[ $(grep -c "photo.jpg:" out.txt) == 2 ]] || fail "export: $(cat out.txt)"
-expect_rc 0 "$S" export --data srv --form shop -o shop.json
+expect_rc 0 "$S" export --data srv "${DB[@]}" --form shop -o shop.json
 [[ $(json shop.json "len(d)") == 2 ]] || fail "export -o: $(cat shop.json)"
 [[ $(json shop.json "d[0]['attachments'][0]['sha256']") == $(sha256sum photo.jpg | cut -c1-64) ]] || fail "attachment sha256"
-expect_rc 0 "$S" check --data srv
-expect_rc 0 "$S" devices --data srv --json
+expect_rc 0 "$S" check --data srv "${DB[@]}"
+expect_rc 0 "$S" devices --data srv "${DB[@]}" --json
 [[ $(json out.txt "len(d)") == 2 ]] || fail "devices: $(cat out.txt)"
 DEV_A=$(json out.txt "[x['device_id'] for x in d if x['name']=='phone A'][0]")
-expect_rc 0 "$S" devices --data srv --revoke "$DEV_A"
+expect_rc 0 "$S" devices --data srv "${DB[@]}" --revoke "$DEV_A"
 expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize
 expect_rc 1 "$K" sync --db a.db
 grep -q "revoked" err.txt || fail "a revoked device: $(cat err.txt)"

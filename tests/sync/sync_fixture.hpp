@@ -42,18 +42,40 @@ class LoopbackTransport final : public sync::Transport {
   int drop_countdown_ = 0, fail_countdown_ = 0;
 };
 
+// With KHAOSAT_TEST_PG_URL set (postgresql://user@host:port/postgres: the pg.* tests, whose
+// fixture tests/support/pg_cluster.sh starts a server), each fixture gets a fresh database of its
+// own on that server (dropped at the end) and the storage is PostgreSQL; otherwise SQLite.
+struct PgDatabase {
+  std::string url;  // "" without KHAOSAT_TEST_PG_URL
+  PgDatabase();
+  ~PgDatabase();
+  PgDatabase(const PgDatabase&) = delete;
+};
+
 struct ServerFixture {
   ScopedDir dir;
   std::string data = (dir.path() / "server").string();
+  PgDatabase database;
+  std::string& url = database.url;  // the storage's database URL ("" = SQLite in `data`)
   std::unique_ptr<sync::ServerStorage> storage;
   std::unique_ptr<sync::SyncServer> server;
 
   ServerFixture() {
-    auto s = sync::open_sqlite_storage(data);
+    auto s = sync::open_server_storage(data, url);
     REQUIRE_MESSAGE(s.ok(), message_of(s));
     storage = std::move(s.value());
     server = std::make_unique<sync::SyncServer>(*storage);
     publish(survey_form_xml());
+  }
+  ~ServerFixture() {
+    server.reset();
+    storage.reset();  // before the database is dropped
+  }
+  // Another connection to the same storage (another server process, or the CLI beside it).
+  std::unique_ptr<sync::ServerStorage> open_again() {
+    auto s = sync::open_server_storage(data, url);
+    REQUIRE_MESSAGE(s.ok(), message_of(s));
+    return std::move(s).value();
   }
   void publish(const std::string& xml, const std::string& id = "survey", const std::string& version = "1") {
     sync::PublishedForm f;

@@ -16,9 +16,8 @@ TEST_CASE("sync storage: a device revoked by another connection is refused at on
   b.submit("two");
   REQUIRE(a.client->sync().ok());  // the server's connection has read a's device row
   // The CLI beside the server: another connection to the same data folder.
-  auto other = sync::open_sqlite_storage(server.data);
-  REQUIRE(other.ok());
-  REQUIRE((*other)->revoke_device(a.id()).ok());
+  auto other = server.open_again();
+  REQUIRE(other->revoke_device(a.id()).ok());
   a.submit("three");
   auto refused = a.client->sync();
   REQUIRE_FALSE(refused.ok());
@@ -28,7 +27,7 @@ TEST_CASE("sync storage: a device revoked by another connection is refused at on
   REQUIRE_MESSAGE(ok.ok(), message_of(ok));
   CHECK(server.query("SELECT count(*) FROM push_ledger") == "2|\n");
   // Enrollment codes made by the other connection work on the server's.
-  auto code = (*other)->add_enrollment(sync::sha256_hex("AAAA-BBBB-CCCC"), {"officer", "", {}, INT64_MAX});
+  auto code = other->add_enrollment(sync::sha256_hex("AAAA-BBBB-CCCC"), {"officer", "", {}, INT64_MAX});
   REQUIRE(code.ok());
   auto r = server.server->handle(post("/v1/enroll", "", "{\"code\":\"AAAA-BBBB-CCCC\"}", true));
   CHECK(r.status == 200);

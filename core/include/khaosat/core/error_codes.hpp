@@ -90,6 +90,7 @@ namespace khaosat::core {
   X(sync_not_found, "sync.not_found", "no such endpoint, attachment or device") \
   X(sync_method, "sync.method", "the endpoint does not take this HTTP method") \
   X(sync_storage, "sync.storage", "the server's storage failed (the message names what)") \
+  X(sync_database, "sync.database", "the server's database URL is wrong, or its server cannot be reached") \
   X(sync_transport, "sync.transport", "the server could not be reached, or the connection broke") \
   X(sync_server, "sync.server", "the server answered with an error it did not explain") \
   X(sync_incomplete, "sync.incomplete", "a sync stopped before everything was acknowledged and pulled")

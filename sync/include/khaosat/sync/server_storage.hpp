@@ -1,7 +1,7 @@
 // ServerStorage: everything the central server keeps, behind one interface, so the same
 // SyncServer (and the same test suite) runs over SQLite in a data folder (the embedded default,
-// open_sqlite_storage) and, in a later slice, PostgreSQL. docs/server-storage.md has the SQLite
-// schema and the contract each implementation keeps.
+// open_sqlite_storage) and over PostgreSQL (open_server_storage with a URL; attachment files stay
+// in the data folder). docs/server-storage.md has both schemas and the contract each keeps.
 //
 // Contract for every implementation:
 //   - each call is atomic: it commits all of its change or none, durably (fsync) before it
@@ -125,5 +125,11 @@ class ServerStorage {
 
 // The SQLite implementation in `data_dir` (created when absent): `server.db` and `attachments/`.
 Result<std::unique_ptr<ServerStorage>> open_sqlite_storage(const std::string& data_dir);
+
+// SQLite in `data_dir` when `database_url` is empty; PostgreSQL for a postgres:// or
+// postgresql:// URL (the schema is created in an empty database; attachment files still go to
+// `data_dir`/attachments). sync.database when the URL is wrong or the server cannot be reached.
+Result<std::unique_ptr<ServerStorage>> open_server_storage(const std::string& data_dir,
+                                                           const std::string& database_url);
 
 }  // namespace khaosat::sync

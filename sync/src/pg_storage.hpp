@@ -1,0 +1,74 @@
+// PgStorage: ServerStorage over PostgreSQL (libpq, pg_db.hpp), with attachment bytes as files in
+// the data folder and their metadata in the database (docs/server-storage.md, "PostgreSQL").
+// Split by aspect: pg_storage.cpp (open, schema, devices, forms, export, check),
+// pg_storage_push.cpp (push with its ledger, registry merge, pull), pg_storage_files.cpp
+// (attachments).
+//
+// Concurrency: every call holds mutex_ (one connection per PgStorage). Several PgStorage objects,
+// in one process or several, may work on one database: push locks its device's row (FOR UPDATE)
+// so a batch is applied once; writers of the change log take one transaction-level advisory lock
+// so change numbers become visible in order; inserts of shared rows (submissions, attachments)
+// are ON CONFLICT-safe.
+#pragma once
+
+#include <mutex>
+
+#include "khaosat/sync/server_storage.hpp"
+#include "pg_db.hpp"
+#include "storage_common.hpp"
+
+namespace khaosat::sync {
+
+class PgStorage final : public ServerStorage {
+ public:
+  static constexpr int kSchemaVersion = 1;
+
+  Status open(const std::string& data_dir, const std::string& url);
+
+  Status add_enrollment(const std::string& code_sha256, const EnrollmentGrant& grant) override;
+  Result<DeviceInfo> redeem_enrollment(const std::string& code_sha256, const std::string& device_id,
+                                       const std::string& device_name, const std::string& token_sha256,
+                                       std::int64_t now_ms) override;
+  Result<std::optional<DeviceInfo>> device_by_token(const std::string& token_sha256) override;
+  Result<std::vector<DeviceInfo>> list_devices() override;
+  Status revoke_device(const std::string& device_id) override;
+  Result<PushAnswer> push(const std::string& device_id, const PushBatch& batch,
+                          const std::vector<CheckedRecord>& checked, std::int64_t now_ms) override;
+  Result<std::vector<AttachmentNeed>> attachments_needed(const std::string& device_id) override;
+  Result<AttachmentNeed> append_attachment(const std::string& sha256, std::int64_t offset,
+                                           std::string_view bytes) override;
+  Result<std::optional<AttachmentNeed>> attachment_state(const std::string& sha256) override;
+  Result<std::optional<std::string>> attachment_path(const std::string& sha256) override;
+  Result<PullAnswer> pull(const std::string& device_id, const std::string& cursor, int limit) override;
+  Status publish_form(const PublishedForm& form) override;
+  Result<std::vector<PublishedForm>> list_forms() override;
+  Result<bool> has_form(const std::string& form_id, const std::string& version) override;
+  Status decide(const core::PulledDecision& decision) override;
+  Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
+  Result<std::vector<RegistryState>> registry(core::Registry registry) override;
+  Result<std::vector<std::string>> check() override;
+
+ private:
+  Status create_schema();
+  Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
+                               const std::vector<CheckedRecord>& checked, std::int64_t now);
+  Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
+  Result<RecordResult> apply_registry(const PushRecord& rec, std::int64_t now);
+  Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
+  // Takes the change log's lock (held to the end of the transaction), then appends.
+  Status lock_changes();
+  Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
+                    const std::string& body, std::int64_t now);
+  Result<std::optional<core::PulledRecord>> load_record(const std::string& record_id);
+  Result<core::PulledForm> load_form(const std::string& form_id, const std::string& version);
+  Result<std::vector<core::PulledForm>> current_forms();
+  Result<std::int64_t> high_water();
+  Result<bool> form_exists(const std::string& form_id, const std::string& version);
+  Result<std::optional<AttachmentNeed>> attachment_state_locked(const std::string& sha256, bool for_update);
+
+  std::mutex mutex_;
+  pg::Db db_;
+  std::string dir_;
+};
+
+}  // namespace khaosat::sync

@@ -1,0 +1,281 @@
+// PgStorage: push (one transaction with its ledger entry, under the device's row lock), the
+// registry merge, and pull from the change log behind an opaque cursor, with a snapshot for new
+// devices (docs/sync-protocol.md, docs/server-storage.md "PostgreSQL").
+#include <algorithm>
+#include <tuple>
+
+#include "khaosat/core/json.hpp"
+#include "pg_storage.hpp"
+
+namespace khaosat::sync {
+
+using nlohmann::json;
+using pg::Txn;
+
+namespace {
+
+// The change log's writers hold this transaction-level lock from before their first `changes`
+// row to their commit: numbers are taken and made visible in one order, so a reader that saw
+// change n never later finds a change < n appear (its cursor would skip it).
+constexpr const char* kChangesLock = "SELECT pg_advisory_xact_lock(4835915601)";
+
+}  // namespace
+
+Status PgStorage::lock_changes() { return db_.run(kChangesLock, "cannot lock the change log"); }
+
+Status PgStorage::log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
+                             const std::string& body, std::int64_t now) {
+  return db_.run("INSERT INTO changes (kind, subject, device_id, body, at) VALUES ($1, $2, $3, $4, $5)",
+                 "cannot write the change log", {kind, subject, device_id, body, now});
+}
+
+Result<std::vector<RecordResult>> PgStorage::replayed(const std::string& device_id, std::int64_t from, std::int64_t to) {
+  auto r = db_.exec("SELECT results FROM push_ledger WHERE device_id = $1 AND last_seq >= $2 AND first_seq <= $3 "
+                    "ORDER BY first_seq", "cannot read the push ledger", {device_id, from, to});
+  if (!r) return r.error();
+  std::vector<RecordResult> out;
+  for (int i = 0; i < r->size(); ++i)
+    if (!append_results(r->text(i, 0), from, to, out))
+      return Error::make(ErrorCode::sync_storage, db_.where() + ": a push ledger entry is unreadable");
+  if (out.size() != static_cast<std::size_t>(to - from + 1))
+    return Error::make(ErrorCode::sync_storage, db_.where() + ": the push ledger of device " + device_id +
+                                                    " lacks entries " + std::to_string(from) + ".." + std::to_string(to));
+  return out;
+}
+
+Result<PushAnswer> PgStorage::push(const std::string& device_id, const PushBatch& batch,
+                                   const std::vector<CheckedRecord>& checked, std::int64_t now) {
+  std::lock_guard lock(mutex_);
+  // A deadlock or serialization failure rolled everything back: run the batch again.
+  for (int attempt = 1;; ++attempt) {
+    auto a = push_once(device_id, batch, checked, now);
+    if (a || attempt == 3 || !db_.retryable()) return a;
+  }
+}
+
+Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const PushBatch& batch,
+                                        const std::vector<CheckedRecord>& checked, std::int64_t now) {
+  std::string what = "cannot apply the push of " + std::to_string(batch.first_seq) + ".." +
+                     std::to_string(batch.last_seq) + " from device " + device_id;
+  Txn txn(db_);
+  if (Status st = txn.begin(what); !st) return st.error();
+  // The device's row lock: another server applying a batch of this device waits here, then
+  // reads the sequence this one committed (and answers from the ledger).
+  auto dev = db_.exec("SELECT last_seq FROM devices WHERE device_id = $1 FOR UPDATE", what.c_str(), {device_id});
+  if (!dev) return dev.error();
+  if (dev->empty()) return Error::make(ErrorCode::sync_not_found, "no device '" + device_id + "'");
+  std::int64_t last = dev->integer(0, 0);
+  if (batch.first_seq > last + 1)
+    return Error::make(ErrorCode::sync_sequence, "the batch starts at " + std::to_string(batch.first_seq) +
+                                                     "; the server expects " + std::to_string(last + 1));
+  PushAnswer a{device_id, batch.first_seq, batch.last_seq, batch.first_seq <= last, {}, {}};
+  if (batch.first_seq <= last) {
+    auto old = replayed(device_id, batch.first_seq, std::min(last, batch.last_seq));
+    if (!old) return old.error();
+    a.results = std::move(old).value();
+  }
+  if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
+  if (checked.empty() || checked.front().record->seq != last + 1)
+    return Error::make(ErrorCode::sync_sequence, "another push from device " + device_id +
+                                                     " was applied meanwhile; the server expects " + std::to_string(last + 1));
+  bool registry = std::any_of(checked.begin(), checked.end(), [](const CheckedRecord& c) {
+    return c.precheck_reason.empty() && c.record->kind != "submission";
+  });
+  if (registry)
+    if (Status st = lock_changes(); !st) return st.error();
+  std::vector<RecordResult> fresh;
+  std::vector<std::string> accepted_shas;
+  for (const CheckedRecord& c : checked) {
+    Result<RecordResult> r = verdict(c.record->seq, RecordStatus::Rejected, c.precheck_reason);
+    if (c.precheck_reason.empty())
+      r = c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(*c.record, now);
+    if (!r) return r.error();
+    if (r->status == RecordStatus::Accepted)
+      for (const auto& att : c.record->attachments) accepted_shas.push_back(att.sha256);
+    fresh.push_back(std::move(r).value());
+  }
+  if (Status st = db_.run("INSERT INTO push_ledger (device_id, first_seq, last_seq, results, received_at) "
+                          "VALUES ($1, $2, $3, $4, $5)",
+                          what, {device_id, last + 1, batch.last_seq, results_json(fresh).dump(), now});
+      !st)
+    return st.error();
+  if (Status st = db_.run("UPDATE devices SET last_seq = $1, last_seen = $2 WHERE device_id = $3", what,
+                          {batch.last_seq, now, device_id});
+      !st)
+    return st.error();
+  std::sort(accepted_shas.begin(), accepted_shas.end());
+  accepted_shas.erase(std::unique(accepted_shas.begin(), accepted_shas.end()), accepted_shas.end());
+  for (const auto& sha : accepted_shas) {
+    auto st = attachment_state_locked(sha, false);
+    if (!st) return st.error();
+    if (*st && !(*st)->complete) a.attachments_needed.push_back(**st);
+  }
+  if (Status st = txn.commit(what); !st) return st.error();
+  a.results.insert(a.results.end(), fresh.begin(), fresh.end());
+  return a;
+}
+
+Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {
+  const PushRecord& rec = *c.record;
+  const char* what = "cannot store a submission";
+  auto known = form_exists(rec.form_id, rec.form_version);
+  if (!known) return known.error();
+  if (!*known)
+    return verdict(rec.seq, RecordStatus::Rejected, "form '" + rec.form_id + "' version '" + rec.form_version +
+                                                        "' is not published on this server");
+  // ON CONFLICT DO NOTHING: when another device's push of the same instance is in flight, this
+  // waits for it, then sees its row (below) instead of failing on the key.
+  auto ins = db_.exec("INSERT INTO submissions (instance_id, form_id, form_version, device_id, seq, sha256, "
+                      "deprecated_id, xml, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
+                      "ON CONFLICT (instance_id) DO NOTHING",
+                      what, {rec.id, rec.form_id, rec.form_version, device_id, rec.seq, c.sha256, rec.deprecated_id,
+                             pg::bytes(rec.xml), now});
+  if (!ins) return ins.error();
+  if (ins->affected() == 0) {
+    auto sel = db_.exec("SELECT sha256 FROM submissions WHERE instance_id = $1", what, {rec.id});
+    if (!sel) return sel.error();
+    std::string stored = sel->empty() ? std::string() : sel->text(0, 0);
+    if (stored == c.sha256) return verdict(rec.seq, RecordStatus::Duplicate);
+    if (Status st = db_.run("INSERT INTO submission_conflicts (instance_id, sha256, device_id, seq, xml, received_at) "
+                            "VALUES ($1, $2, $3, $4, $5, $6)",
+                            what, {rec.id, c.sha256, device_id, rec.seq, pg::bytes(rec.xml), now});
+        !st)
+      return st.error();
+    return verdict(rec.seq, RecordStatus::Conflict,
+                   "instance " + rec.id + " is stored with sha256 " + stored + "; this version (" + c.sha256 +
+                       ") is kept for the office to review");
+  }
+  for (const AttachmentRef& a : rec.attachments) {
+    if (Status st = db_.run("INSERT INTO attachments (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+                            what, {a.sha256, a.size});
+        !st)
+      return st.error();
+    if (Status st = db_.run("INSERT INTO submission_attachments (instance_id, name, sha256) VALUES ($1, $2, $3) "
+                            "ON CONFLICT DO NOTHING", what, {rec.id, a.name, a.sha256});
+        !st)
+      return st.error();
+  }
+  return verdict(rec.seq, RecordStatus::Accepted);
+}
+
+Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::string& record_id) {
+  auto r = db_.exec("SELECT registry, properties FROM registry WHERE record_id = $1", "cannot read the registry",
+                    {record_id});
+  if (!r) return r.error();
+  if (r->empty()) return std::optional<core::PulledRecord>();
+  return std::optional<core::PulledRecord>(record_from_columns(record_id, r->text(0, 0), r->text(0, 1)));
+}
+
+// Runs under the change log's lock (push took it): no other writer merges meanwhile.
+Result<RecordResult> PgStorage::apply_registry(const PushRecord& rec, std::int64_t now) {
+  const char* what = "cannot merge a registry record";
+  auto existing = load_record(rec.id);
+  if (!existing) return existing.error();
+  Merged m = merge_registry(std::move(existing).value(), rec);
+  if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
+  const core::PulledRecord& merged = m.record;
+  if (Status st = db_.run("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES ($1, $2, $3, $4) "
+                          "ON CONFLICT (record_id) DO UPDATE SET properties = excluded.properties, "
+                          "updated_at = excluded.updated_at",
+                          what, {merged.record_id, std::string_view(core::to_string(merged.registry)),
+                                 properties_json(merged.properties).dump(), now});
+      !st)
+    return st.error();
+  if (Status st = log_change("registry", merged.record_id, std::nullopt, change_json(merged).dump(), now); !st)
+    return st.error();
+  return verdict(rec.seq, RecordStatus::Accepted);
+}
+
+// --- Pull ------------------------------------------------------------------------------------
+
+Result<std::int64_t> PgStorage::high_water() {
+  auto r = db_.exec("SELECT COALESCE(MAX(seq), 0) FROM changes", "cannot read the change log");
+  if (!r) return r.error();
+  return r->integer(0, 0);
+}
+
+Result<core::PulledForm> PgStorage::load_form(const std::string& form_id, const std::string& version) {
+  const char* what = "cannot read a published form";
+  auto f = db_.exec("SELECT name, xform FROM forms WHERE form_id = $1 AND version = $2", what, {form_id, version});
+  if (!f) return f.error();
+  if (f->empty())
+    return Error::make(ErrorCode::sync_storage, "the change log names form " + form_id + " " + version + ", which is missing");
+  auto m = db_.exec("SELECT name, bytes FROM form_media WHERE form_id = $1 AND version = $2 ORDER BY name", what,
+                    {form_id, version});
+  if (!m) return m.error();
+  core::PulledForm out;
+  out.form = {f->text(0, 0), f->bytes(0, 1)};
+  for (int i = 0; i < m->size(); ++i) out.media.push_back({m->text(i, 0), m->bytes(i, 1)});
+  return out;
+}
+
+Result<std::vector<core::PulledForm>> PgStorage::current_forms() {
+  // The latest published version of each form.
+  auto r = db_.exec("SELECT form_id, version FROM forms f WHERE published_at = "
+                    "(SELECT MAX(published_at) FROM forms g WHERE g.form_id = f.form_id) ORDER BY form_id",
+                    "cannot read the forms");
+  if (!r) return r.error();
+  std::vector<core::PulledForm> out;
+  for (int i = 0; i < r->size(); ++i) {
+    auto f = load_form(r->text(i, 0), r->text(i, 1));
+    if (!f) return f.error();
+    out.push_back(std::move(f).value());
+  }
+  return out;
+}
+
+Result<PullAnswer> PgStorage::pull(const std::string& device_id, const std::string& cursor_text, int limit) {
+  std::lock_guard lock(mutex_);
+  const char* what = "cannot read the change log";
+  auto cur = parse_cursor(cursor_text);
+  if (!cur) return bad_cursor(cursor_text);
+  // One snapshot for the whole page.
+  Txn txn(db_);
+  if (Status st = txn.begin(what, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"); !st) return st.error();
+  PullAnswer a;
+  if (cur->snapshot) {
+    if (cur->fresh) {
+      auto high = high_water();
+      if (!high) return high.error();
+      cur->seq = *high;
+      auto forms = current_forms();
+      if (!forms) return forms.error();
+      a.page.forms = std::move(forms).value();
+    }
+    auto r = db_.exec("SELECT record_id, registry, properties FROM registry WHERE record_id > $1 "
+                      "ORDER BY record_id LIMIT $2", what, {cur->after, limit});
+    if (!r) return r.error();
+    for (int i = 0; i < r->size(); ++i)
+      a.page.records.push_back(record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2)));
+    bool last_page = r->size() < limit;
+    a.page.cursor = last_page ? "v1.log." + std::to_string(cur->seq)
+                              : "v1.snap." + std::to_string(cur->seq) + "." + r->text(r->size() - 1, 0);
+    auto high = high_water();
+    if (!high) return high.error();
+    a.more = !last_page || *high > cur->seq;
+    if (Status st = txn.commit(what); !st) return st.error();
+    return a;
+  }
+  auto r = db_.exec("SELECT seq, kind, subject, body FROM changes WHERE seq > $1 AND "
+                    "(device_id IS NULL OR device_id = $2) ORDER BY seq LIMIT $3", what, {cur->seq, device_id, limit});
+  if (!r) return r.error();
+  std::int64_t last = cur->seq;
+  for (int i = 0; i < r->size(); ++i) {
+    last = r->integer(i, 0);
+    std::string kind = r->text(i, 1), subject = r->text(i, 2);
+    if (kind == "form") {
+      auto nl = subject.find('\n');
+      auto f = load_form(subject.substr(0, nl), subject.substr(nl + 1));
+      if (!f) return f.error();
+      a.page.forms.push_back(std::move(f).value());
+      continue;
+    }
+    if (Status st = add_change(r->text(i, 3), db_.where(), a); !st) return st.error();
+  }
+  a.page.cursor = "v1.log." + std::to_string(last);
+  a.more = r->size() == limit;
+  if (Status st = txn.commit(what); !st) return st.error();
+  return a;
+}
+
+}  // namespace khaosat::sync

@@ -1,0 +1,242 @@
+// The storage implementations' shared helpers (storage_common.hpp).
+#include "storage_common.hpp"
+
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "hex.hpp"
+#include "khaosat/core/parse_number.hpp"
+#include "khaosat/core/store_ids.hpp"
+
+namespace khaosat::sync {
+
+using nlohmann::json;
+
+json results_json(const std::vector<RecordResult>& rs) {
+  json a = json::array();
+  for (const auto& r : rs) {
+    json x = {{"seq", r.seq}, {"status", to_string(r.status)}};
+    if (!r.reason.empty()) x["reason"] = r.reason;
+    a.push_back(std::move(x));
+  }
+  return a;
+}
+
+bool append_results(const std::string& results_text, std::int64_t from, std::int64_t to,
+                    std::vector<RecordResult>& out) {
+  auto j = core::parse_json(results_text);
+  if (!j || !j->is_array()) return false;
+  for (const json& x : *j) {
+    std::int64_t seq = x.value("seq", std::int64_t{0});
+    if (seq < from || seq > to) continue;
+    auto st = record_status_from(x.value("status", std::string()));
+    out.push_back(verdict(seq, st.value_or(RecordStatus::Rejected), x.value("reason", std::string())));
+  }
+  return true;
+}
+
+json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props) {
+  json j = json::object();
+  for (const auto& [k, p] : props) j[k] = {{"value", p.value}, {"hlc", p.hlc}};
+  return j;
+}
+
+core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
+                                       const std::string& properties) {
+  core::PulledRecord r;
+  r.record_id = record_id;
+  r.registry = core::registry_from_string(registry).value_or(core::Registry::Establishment);
+  auto props = core::parse_json(properties, core::kMaxStoredJsonDepth);
+  if (props && props->is_object())
+    for (auto it = props->begin(); it != props->end(); ++it)
+      r.properties.emplace_back(it.key(), core::RegistryProperty{it->value("value", std::string()),
+                                                                 it->value("hlc", std::string())});
+  return r;
+}
+
+// Per property, the greater HLC wins (ties cannot happen: the HLC ends with the device id).
+Merged merge_registry(std::optional<core::PulledRecord> existing, const PushRecord& rec) {
+  auto registry = core::registry_from_string(rec.registry);
+  Merged m;
+  if (existing) {
+    m.record = std::move(*existing);
+    if (m.record.registry != *registry) {
+      m.rejected = "record " + rec.id + " is a " + std::string(core::to_string(m.record.registry)) + ", not a " + rec.registry;
+      return m;
+    }
+  } else {
+    m.record.record_id = rec.id;
+    m.record.registry = *registry;
+  }
+  auto& props = m.record.properties;
+  for (const auto& [key, p] : rec.set) {
+    auto it = std::find_if(props.begin(), props.end(), [&k = key](const auto& q) { return q.first == k; });
+    if (it == props.end()) props.emplace_back(key, p);
+    else if (auto mine = core::Hlc::parse(it->second.hlc); !mine || *mine < *core::Hlc::parse(p.hlc))
+      it->second = p;
+  }
+  std::sort(props.begin(), props.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return m;
+}
+
+std::vector<std::string> string_list(const std::string& json_text) {
+  std::vector<std::string> out;
+  auto j = core::parse_json(json_text);
+  if (j && j->is_array())
+    for (const auto& x : *j)
+      if (x.is_string()) out.push_back(x.get<std::string>());
+  return out;
+}
+
+std::optional<Cursor> parse_cursor(const std::string& c) {
+  if (c.empty()) return Cursor{};
+  if (c.rfind("v1.log.", 0) == 0) {
+    auto n = core::parse_int64(c.substr(7));
+    if (!n || *n < 0) return std::nullopt;
+    return Cursor{false, *n, "", false};
+  }
+  if (c.rfind("v1.snap.", 0) == 0) {
+    auto dot = c.find('.', 8);
+    if (dot == std::string::npos) return std::nullopt;
+    auto n = core::parse_int64(c.substr(8, dot - 8));
+    if (!n || *n < 0) return std::nullopt;
+    return Cursor{true, *n, c.substr(dot + 1), false};
+  }
+  return std::nullopt;
+}
+
+Error bad_cursor(const std::string& c) {
+  return Error::make(ErrorCode::sync_request,
+                     "cursor: '" + c.substr(0, 80) + "' is not a cursor this server gave; send \"\" to start over");
+}
+
+core::Status add_change(const std::string& body, const std::string& where, PullAnswer& a) {
+  auto j = core::parse_json(body, core::kMaxStoredJsonDepth);
+  if (!j) return Error::make(ErrorCode::sync_storage, where + ": a change log entry is unreadable");
+  json page = {{"changes", json::array({*j})}, {"cursor", ""}, {"more", false}};
+  auto one = pull_answer_from(page);
+  if (!one) return Error::make(ErrorCode::sync_storage, where + ": a change log entry: " + one.error().message);
+  for (auto& r : one->page.records) a.page.records.push_back(std::move(r));
+  for (auto& d : one->page.decisions) a.page.decisions.push_back(std::move(d));
+  return core::ok_status();
+}
+
+// --- Files -----------------------------------------------------------------------------------
+
+namespace {
+
+Error os_error(const std::string& path, const char* what) {
+  return Error::make(errno == ENOSPC ? ErrorCode::io_full : ErrorCode::io,
+                     path + ": cannot " + what + ": " + std::strerror(errno));
+}
+
+// Writes all of `bytes` at `offset` of an open descriptor.
+bool write_all(int fd, std::string_view bytes, off_t offset) {
+  while (!bytes.empty()) {
+    ssize_t n = ::pwrite(fd, bytes.data(), bytes.size(), offset);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    bytes.remove_prefix(static_cast<std::size_t>(n));
+    offset += n;
+  }
+  return true;
+}
+
+core::Status sync_dir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return os_error(dir, "open the folder");
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return os_error(dir, "sync the folder");
+  return core::ok_status();
+}
+
+}  // namespace
+
+core::Status make_dir(const std::string& dir) {
+  if (::mkdir(dir.c_str(), 0755) == 0 || errno == EEXIST) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return core::ok_status();
+    return Error::make(ErrorCode::io_not_regular, dir + ": exists and is not a folder");
+  }
+  return Error::make(ErrorCode::io, dir + ": cannot create the folder: " + std::strerror(errno));
+}
+
+core::Status make_data_dir(const std::string& dir) {
+  for (const std::string& d : {dir, dir + "/attachments", dir + "/attachments/partial"})
+    if (core::Status st = make_dir(d); !st) return st;
+  return core::ok_status();
+}
+
+Result<std::string> sha256_file(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return os_error(path, "open the file");
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  std::string buf(1 << 20, '\0');
+  for (;;) {
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      Error e = os_error(path, "read the file");
+      ::close(fd);
+      return e;
+    }
+    if (n == 0) break;
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), md, &len);
+  return to_hex(md, len);
+}
+
+Result<Chunk> write_chunk(const std::string& dir, AttachmentNeed n, std::int64_t offset, std::string_view bytes) {
+  const std::string& sha256 = n.sha256;
+  if (n.complete) return Chunk{n, false};  // a late retry of the last chunk: the file is whole already
+  if (offset != n.received)
+    return Error::make(ErrorCode::sync_offset, "attachment " + sha256 + ": the chunk starts at " + std::to_string(offset) +
+                                                   "; the server holds " + std::to_string(n.received) + " bytes");
+  if (offset + static_cast<std::int64_t>(bytes.size()) > n.size)
+    return Error::make(ErrorCode::sync_too_large, "attachment " + sha256 + ": the chunk ends past its size of " +
+                                                      std::to_string(n.size) + " bytes");
+  std::string part = dir + "/attachments/partial/" + sha256;
+  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return os_error(part, "open the partial attachment");
+  // Bytes past `received` are from a write whose answer never committed: drop them.
+  bool ok = ::ftruncate(fd, offset) == 0 && write_all(fd, bytes, offset) && ::fsync(fd) == 0;
+  Error err = ok ? Error{} : os_error(part, "write the partial attachment");
+  ::close(fd);
+  if (!ok) return err;
+  Chunk c{n, false};
+  c.state.received = offset + static_cast<std::int64_t>(bytes.size());
+  if (c.state.received == n.size) {
+    auto h = sha256_file(part);
+    if (!h) return h.error();
+    if (*h != sha256) {
+      ::unlink(part.c_str());
+      c.state.received = 0;
+      c.hash_mismatch = true;
+    } else {
+      if (::rename(part.c_str(), attachment_file(dir, sha256).c_str()) != 0) return os_error(part, "rename the attachment");
+      if (core::Status st = sync_dir(dir + "/attachments"); !st) return st.error();
+      c.state.complete = true;
+    }
+  }
+  return c;
+}
+
+Error hash_error(const std::string& sha256) {
+  return Error::make(ErrorCode::sync_hash, "attachment " + sha256 + ": the bytes received do not hash to its name; "
+                                               "nothing was kept: upload it again from offset 0");
+}
+
+}  // namespace khaosat::sync

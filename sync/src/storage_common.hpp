@@ -1,0 +1,80 @@
+// What the ServerStorage implementations (sqlite_storage*.cpp, pg_storage*.cpp) share: the JSON
+// forms of ledger results and registry properties, the registry merge, pull cursors, decoding a
+// change log entry, and the attachment files (partial copy, hash check, rename) in the data
+// folder. Pure functions and file operations; thread-safe as far as the files are (the callers
+// serialise work on one attachment).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "khaosat/core/json.hpp"
+#include "khaosat/sync/server_storage.hpp"
+
+namespace khaosat::sync {
+
+using core::Error;
+using core::ErrorCode;
+
+inline RecordResult verdict(std::int64_t seq, RecordStatus s, std::string reason = "") {
+  return RecordResult{seq, s, std::move(reason)};
+}
+
+// The ledger's `results`: a JSON array of {seq, status, reason?}.
+nlohmann::json results_json(const std::vector<RecordResult>& rs);
+// Appends the results in [from, to] of one ledger entry; false when it is unreadable.
+bool append_results(const std::string& results_text, std::int64_t from, std::int64_t to,
+                    std::vector<RecordResult>& out);
+
+// A registry record's `properties`: {key: {value, hlc}}.
+nlohmann::json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props);
+core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
+                                       const std::string& properties);
+// Merges a pushed registry record into what is stored (per property, the greater HLC wins), or
+// the reason it is rejected (the id belongs to another registry).
+struct Merged {
+  core::PulledRecord record;
+  std::string rejected;
+};
+Merged merge_registry(std::optional<core::PulledRecord> existing, const PushRecord& rec);
+
+// A JSON array of strings (devices' communes), [] when unreadable.
+std::vector<std::string> string_list(const std::string& json_text);
+
+// Cursors: "v1.log.<seq>" (the change log after seq) or "v1.snap.<high>.<after>" (a snapshot
+// taken when the log ended at <high>, registry records after the id <after>; "" = from the start).
+struct Cursor {
+  bool snapshot = true;
+  std::int64_t seq = 0;
+  std::string after;
+  bool fresh = true;
+};
+std::optional<Cursor> parse_cursor(const std::string& c);
+Error bad_cursor(const std::string& c);
+// Adds a registry/decision change log entry's body to the page; `where` names the database.
+core::Status add_change(const std::string& body, const std::string& where, PullAnswer& a);
+
+// The data folder's files.
+core::Status make_dir(const std::string& dir);
+// Creates `dir`, dir/attachments and dir/attachments/partial.
+core::Status make_data_dir(const std::string& dir);
+// SHA-256 of a file's bytes (streamed), or an Error naming it.
+Result<std::string> sha256_file(const std::string& path);
+// Writes a chunk of attachment `n` (its state as stored) at `offset` to its partial copy under
+// `dir`/attachments/partial; when it completes the file, hashes it and renames it into
+// `dir`/attachments (complete) or deletes it (hash_mismatch, received 0). The caller stores the
+// returned state, then answers sync.hash on a mismatch (hash_error()).
+struct Chunk {
+  AttachmentNeed state;
+  bool hash_mismatch = false;
+};
+Result<Chunk> write_chunk(const std::string& dir, AttachmentNeed n, std::int64_t offset, std::string_view bytes);
+Error hash_error(const std::string& sha256);
+inline std::string attachment_file(const std::string& dir, const std::string& sha256) {
+  return dir + "/attachments/" + sha256;
+}
+
+}  // namespace khaosat::sync
