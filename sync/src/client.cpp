@@ -58,7 +58,7 @@ Result<Response> SyncClient::exchange(Request r, std::size_t expected_bytes) {
 
 bool SyncClient::retryable(ErrorCode c) {
   return c == ErrorCode::sync_transport || c == ErrorCode::sync_server || c == ErrorCode::store_busy ||
-         c == ErrorCode::sync_storage;
+         c == ErrorCode::sync_storage || c == ErrorCode::sync_database;
 }
 
 Result<Response> SyncClient::call(Request r, std::size_t expected_bytes) {

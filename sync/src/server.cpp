@@ -39,7 +39,7 @@ int status_of(ErrorCode c) {
     case ErrorCode::sync_sequence: case ErrorCode::sync_offset: return 409;
     case ErrorCode::sync_too_large: return 413;
     case ErrorCode::sync_hash: return 422;
-    case ErrorCode::store_busy: return 503;
+    case ErrorCode::store_busy: case ErrorCode::sync_database: return 503;
     default: return 500;
   }
 }

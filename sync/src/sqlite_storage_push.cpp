@@ -53,9 +53,7 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
   (*dev)->bind(device_id);
   if ((*dev)->step() != SQLITE_ROW) return Error::make(ErrorCode::sync_not_found, "no device '" + device_id + "'");
   std::int64_t last = (*dev)->integer(0);
-  if (batch.first_seq > last + 1)
-    return Error::make(ErrorCode::sync_sequence, "the batch starts at " + std::to_string(batch.first_seq) +
-                                                     "; the server expects " + std::to_string(last + 1));
+  if (Status st = check_sequence(device_id, batch, checked, last); !st) return st.error();
   PushAnswer a{device_id, batch.first_seq, batch.last_seq, batch.first_seq <= last, {}, {}};
   if (batch.first_seq <= last) {
     auto old = replayed(device_id, batch.first_seq, std::min(last, batch.last_seq));
@@ -63,22 +61,12 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
     a.results = std::move(old).value();
   }
   if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
-  // `checked` holds exactly the records after `last` when the caller read the same `last`;
-  // another request of this device may have committed since: then the two disagree.
-  if (checked.empty() || checked.front().record->seq != last + 1)
-    return Error::make(ErrorCode::sync_sequence, "another push from device " + device_id +
-                                                     " was applied meanwhile; the server expects " + std::to_string(last + 1));
-  std::vector<RecordResult> fresh;
   std::vector<std::string> accepted_shas;
-  for (const CheckedRecord& c : checked) {
-    Result<RecordResult> r = verdict(c.record->seq, RecordStatus::Rejected, c.precheck_reason);
-    if (c.precheck_reason.empty())
-      r = c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(*c.record, now);
-    if (!r) return r.error();
-    if (r->status == RecordStatus::Accepted)
-      for (const auto& att : c.record->attachments) accepted_shas.push_back(att.sha256);
-    fresh.push_back(std::move(r).value());
-  }
+  auto applied = apply_records(checked, [&](const CheckedRecord& c) {
+    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(*c.record, now);
+  }, accepted_shas);
+  if (!applied) return applied.error();
+  std::vector<RecordResult> fresh = std::move(applied).value();
   auto ledger = db_.cached("INSERT INTO push_ledger (device_id, first_seq, last_seq, results, received_at) "
                            "VALUES (?, ?, ?, ?, ?)", what.c_str());
   if (!ledger) return ledger.error();
@@ -88,8 +76,6 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
   if (!up) return up.error();
   (*up)->bind(batch.last_seq, now, device_id);
   if (Status st = db_.run(**up, what); !st) return st.error();
-  std::sort(accepted_shas.begin(), accepted_shas.end());
-  accepted_shas.erase(std::unique(accepted_shas.begin(), accepted_shas.end()), accepted_shas.end());
   for (const auto& sha : accepted_shas) {
     auto st = attachment_state_locked(sha);
     if (!st) return st.error();

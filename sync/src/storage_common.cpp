@@ -19,6 +19,34 @@ namespace khaosat::sync {
 
 using nlohmann::json;
 
+core::Status check_sequence(const std::string& device_id, const PushBatch& batch,
+                            const std::vector<CheckedRecord>& checked, std::int64_t last) {
+  if (batch.first_seq > last + 1)
+    return Error::make(ErrorCode::sync_sequence, "the batch starts at " + std::to_string(batch.first_seq) +
+                                                     "; the server expects " + std::to_string(last + 1));
+  if (batch.last_seq > last && (checked.empty() || checked.front().record->seq != last + 1))
+    return Error::make(ErrorCode::sync_sequence, "another push from device " + device_id +
+                                                     " was applied meanwhile; the server expects " + std::to_string(last + 1));
+  return core::ok_status();
+}
+
+Result<std::vector<RecordResult>> apply_records(const std::vector<CheckedRecord>& checked,
+                                                const std::function<Result<RecordResult>(const CheckedRecord&)>& apply,
+                                                std::vector<std::string>& accepted_shas) {
+  std::vector<RecordResult> fresh;
+  for (const CheckedRecord& c : checked) {
+    Result<RecordResult> r = verdict(c.record->seq, RecordStatus::Rejected, c.precheck_reason);
+    if (c.precheck_reason.empty()) r = apply(c);
+    if (!r) return r.error();
+    if (r->status == RecordStatus::Accepted)
+      for (const auto& att : c.record->attachments) accepted_shas.push_back(att.sha256);
+    fresh.push_back(std::move(r).value());
+  }
+  std::sort(accepted_shas.begin(), accepted_shas.end());
+  accepted_shas.erase(std::unique(accepted_shas.begin(), accepted_shas.end()), accepted_shas.end());
+  return fresh;
+}
+
 json results_json(const std::vector<RecordResult>& rs) {
   json a = json::array();
   for (const auto& r : rs) {

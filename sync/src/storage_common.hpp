@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,6 +23,17 @@ using core::ErrorCode;
 inline RecordResult verdict(std::int64_t seq, RecordStatus s, std::string reason = "") {
   return RecordResult{seq, s, std::move(reason)};
 }
+
+// push's checks under its lock, given the device's last applied sequence `last`: a gap; or, when
+// part of the batch is new, `checked` not starting right after `last` (the caller read another
+// `last`: a push of the same device committed meanwhile). Both sync.sequence.
+core::Status check_sequence(const std::string& device_id, const PushBatch& batch,
+                            const std::vector<CheckedRecord>& checked, std::int64_t last);
+// Judges each record in order: rejected with its precheck reason, or `apply`'s verdict. Fills
+// `accepted_shas` with the attachments of the accepted records (sorted, each once).
+Result<std::vector<RecordResult>> apply_records(const std::vector<CheckedRecord>& checked,
+                                                const std::function<Result<RecordResult>(const CheckedRecord&)>& apply,
+                                                std::vector<std::string>& accepted_shas);
 
 // The ledger's `results`: a JSON array of {seq, status, reason?}.
 nlohmann::json results_json(const std::vector<RecordResult>& rs);

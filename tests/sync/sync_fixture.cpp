@@ -92,6 +92,12 @@ std::string ServerFixture::query(const std::string& sql) {
   return out;
 }
 
+nlohmann::json body_of(const sync::Response& r) {
+  std::string b = r.body;
+  if (r.headers.count("content-encoding")) b = sync::gunzip(b).value();
+  return nlohmann::json::parse(b);
+}
+
 sync::Request post(const std::string& path, const std::string& token, const std::string& json_body, bool plain) {
   sync::Request r;
   r.method = "POST";

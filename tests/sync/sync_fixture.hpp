@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "core/store_fixture.hpp"
@@ -123,6 +124,9 @@ struct Device {
   std::string token() { return store.store->enrollment().value()->token; }
   std::string id() { return store.store->enrollment().value()->device_id; }
 };
+
+// A response's JSON body (gunzipped when it was sent compressed).
+nlohmann::json body_of(const sync::Response& r);
 
 // A request as a device would send it, JSON body gzip-compressed unless `plain`.
 sync::Request post(const std::string& path, const std::string& token, const std::string& json_body, bool plain = false);

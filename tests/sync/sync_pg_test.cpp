@@ -15,12 +15,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_of(const sync::Response& r) {
-  std::string b = r.body;
-  if (r.headers.count("content-encoding")) b = sync::gunzip(b).value();
-  return json::parse(b);
-}
-
 TEST_CASE("only: two servers on one database given the same batch at once apply it once") {
   ServerFixture server;
   REQUIRE_MESSAGE(!server.url.empty(), "KHAOSAT_TEST_PG_URL is not set");

@@ -10,12 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-json body_of(const sync::Response& r) {
-  std::string b = r.body;
-  if (r.headers.count("content-encoding")) b = sync::gunzip(b).value();
-  return json::parse(b);
-}
-
 TEST_CASE("sync push: a device's submissions arrive once and are marked sent") {
   ServerFixture server;
   Device device(server);
