@@ -12,12 +12,15 @@
 //   1. `sync` over HTTP on 127.0.0.1: time, bytes up and down (bodies on the wire), requests;
 //   2. the same outbox from a copy of the device database into a fresh server through
 //      SyncServer::handle directly, timing only the server: its ingest rate;
-//   3. the OpenRosa equivalent, computed: one multipart POST per submission with its XML.
+//   3. the OpenRosa equivalent, computed: one multipart POST per submission with its XML;
+//   4. with KHAOSAT_BENCH_PG_URL (a PostgreSQL database URL: scripts/bench starts a throwaway
+//      server with fsync on), step 2 again into PostgreSQL: its ingest rate (null without it).
 // Prints one JSON object.
 #include <sqlite3.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <thread>
@@ -161,6 +164,20 @@ struct TimedTransport final : sync::Transport {
   }
 };
 
+// Step 2 (and 4): the device database's outbox into a fresh server on `storage`, through
+// SyncServer::handle directly; the milliseconds spent in the server.
+double server_ingest(sync::ServerStorage& storage, const std::string& device_db) {
+  must(core::Result<core::Ok>(storage.publish_form(wide_form())), "publish");
+  sync::SyncServer server(storage);
+  auto device = must(core::Store::open(device_db), "open the device copy");
+  TimedTransport direct(server);
+  sync::SyncClient client(*device, direct);
+  if (!client.enroll("direct:", must(server.create_enrollment({"officer", "bench", {}, 0}), "code")).ok()) std::exit(1);
+  direct.server_ms = 0;
+  must(client.sync(), "direct sync");
+  return direct.server_ms;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,6 +188,7 @@ int main(int argc, char** argv) {
   auto t_setup = Clock::now();
   prepare_device((dir / "device.db").string(), n);
   fs::copy_file(dir / "device.db", dir / "device2.db");
+  fs::copy_file(dir / "device.db", dir / "device3.db");
   double setup_ms = ms_since(t_setup);
 
   // 1. Over HTTP.
@@ -196,17 +214,18 @@ int main(int argc, char** argv) {
   std::int64_t stored = must(storage->submissions("wide"), "count").size();
 
   // 2. Server ingest alone.
-  auto storage2 = must(sync::open_sqlite_storage((dir / "server2").string()), "open server 2");
-  must(core::Result<core::Ok>(storage2->publish_form(wide_form())), "publish 2");
-  sync::SyncServer server2(*storage2);
-  auto device2 = must(core::Store::open((dir / "device2.db").string()), "open device 2");
-  TimedTransport direct(server2);
-  sync::SyncClient client2(*device2, direct);
-  if (!client2.enroll("direct:", must(server2.create_enrollment({"officer", "bench", {}, 0}), "code 2")).ok()) return 1;
-  direct.server_ms = 0;
   auto t1 = Clock::now();
-  auto report2 = must(client2.sync(), "sync 2");
+  double ingest_ms = server_ingest(*must(sync::open_sqlite_storage((dir / "server2").string()), "open server 2"),
+                                   (dir / "device2.db").string());
   double direct_ms = ms_since(t1);
+  // 4. The same into PostgreSQL.
+  const char* pg_url = std::getenv("KHAOSAT_BENCH_PG_URL");
+  std::string pg_rate = "null";
+  if (pg_url && *pg_url) {
+    double pg_ms = server_ingest(*must(sync::open_server_storage((dir / "server3").string(), pg_url), "open PostgreSQL"),
+                                 (dir / "device3.db").string());
+    pg_rate = std::to_string(static_cast<long long>(n / (pg_ms / 1000)));
+  }
 
   // 3. OpenRosa, computed: per submission one POST with a multipart body holding the XML
   // uncompressed (ODK Collect), ~420 bytes of HTTP and multipart headers, and a ~350-byte answer.
@@ -221,13 +240,13 @@ int main(int argc, char** argv) {
       "{\"submissions\": %d, \"stored_on_server\": %lld, \"complete\": %s, \"sync_ms\": %.1f, \"requests\": %d,\n"
       " \"bytes_up\": %lld, \"bytes_down\": %lld, \"bytes_per_record\": %.1f, \"records_per_s\": %.0f,\n"
       " \"server_ingest_ms\": %.1f, \"server_ingest_records_per_s\": %.0f, \"direct_sync_ms\": %.1f,\n"
-      " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f}\n",
+      " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f,\n"
+      " \"pg_ingest_records_per_s\": %s}\n",
       n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, t.requests,
       static_cast<long long>(t.bytes_up), static_cast<long long>(t.bytes_down),
-      static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), direct.server_ms,
-      n / (direct.server_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,
-      static_cast<double>(openrosa_up + openrosa_down) / n, client.batch_size(), setup_ms);
-  (void)report2;
+      static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), ingest_ms,
+      n / (ingest_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,
+      static_cast<double>(openrosa_up + openrosa_down) / n, client.batch_size(), setup_ms, pg_rate.c_str());
   fs::remove_all(dir);
   return 0;
 }

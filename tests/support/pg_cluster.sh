@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the pg.* tests: initdb in DIR, listening on 127.0.0.1:PORT
 # only (no Unix socket outside DIR), trust authentication for the local user. As root, the server
-# runs as user nobody (postgres refuses to run as root) and DIR is given to nobody.
+# runs as user nobody (postgres refuses to run as root) and DIR is given to nobody. fsync is off
+# (a test server) unless PG_CLUSTER_FSYNC=on (scripts/bench: durable commits, as in production).
 # Usage: tests/support/pg_cluster.sh start|stop DIR PORT
 # The tests then use postgresql://<user>@127.0.0.1:PORT/postgres (<user>: nobody as root, else $USER).
 set -euo pipefail
@@ -20,7 +21,7 @@ case "$action" in
     as_owner "$bin/initdb" -D "$dir/data" -A trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 ||
       { cat "$dir/initdb.log" >&2; exit 1; }
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-      -o "-h 127.0.0.1 -p $port -k $dir -c fsync=off -c max_connections=50" start >/dev/null ||
+      -o "-h 127.0.0.1 -p $port -k $dir -c fsync=${PG_CLUSTER_FSYNC:-off} -c max_connections=50" start >/dev/null ||
       { cat "$dir/server.log" >&2; exit 1; }
     ;;
   stop)
