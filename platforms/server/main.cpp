@@ -25,7 +25,11 @@ const char* kUsage =
     "  enroll    print a one-time enrollment code for a device\n"
     "  devices   list the enrolled devices, or revoke one\n"
     "  export    submissions of a form, or a registry, as JSON or CSV\n"
-    "  check     integrity check of the data folder; exit 0 when whole\n\n"
+    "  check     integrity check of the data folder; exit 0 when whole\n"
+    "  review    record the office's review of a submission (approved, rejected, has_issues)\n"
+    "  plan      the annual khuyen cong plan: needs ranked and funded within a budget\n"
+    "  plan-override  pin or exclude a need in the plan, with a reason\n"
+    "  demo-data fill an empty data folder with a generated province to try the office side\n\n"
     "--database URL: PostgreSQL instead of SQLite in DIR (see a command's --help).\n"
     "Run 'khaosat-server COMMAND --help' for a command's options.\n";
 
@@ -116,7 +120,20 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--name") value(a.name);
     else if (s == "--form") value(a.form);
     else if (s == "--registry") value(a.registry);
-    else if (s == "--format") value(a.format);
+    else if (s == "--format") { value(a.format); a.format_given = true; }
+    else if (s == "--state") value(a.state);
+    else if (s == "--comment") value(a.comment);
+    else if (s == "--by") value(a.by);
+    else if (s == "--year") value(a.year);
+    else if (s == "--rules") value(a.rules);
+    else if (s == "--reason") value(a.reason);
+    else if (s == "--seed") value(a.seed);
+    else if (s == "--count") value(a.count);
+    else if (s == "--budget") {
+      value(v);
+      if (a.error.empty()) a.budget.push_back(v);
+    } else if (s == "--pin") a.pin = true;
+    else if (s == "--exclude") a.exclude = true;
     else if (s == "--revoke") value(a.revoke);
     else if (s == "-o" || s == "--out") value(a.out);
     else if (s == "--commune") {
@@ -127,8 +144,8 @@ Args parse(const std::vector<std::string>& args) {
     else if (s.size() > 1 && s[0] == '-') a.error = "unknown option '" + s + "'";
     else a.positional.push_back(s);
   }
-  if (a.error.empty() && a.format != "json" && a.format != "csv")
-    a.error = "--format takes 'json' or 'csv', not '" + a.format + "'";
+  if (a.error.empty() && a.format != "json" && a.format != "csv" && a.format != "xlsx")
+    a.error = "--format takes 'json', 'csv' or 'xlsx', not '" + a.format + "'";
   return a;
 }
 
@@ -145,7 +162,8 @@ int main(int argc, char** argv) {
   }
   static const std::map<std::string, int (*)(const Args&)> commands = {
       {"serve", serve}, {"init", init}, {"publish", publish}, {"enroll", enroll},
-      {"devices", devices}, {"export", export_data}, {"check", check}};
+      {"devices", devices}, {"export", export_data}, {"check", check},
+      {"review", review}, {"plan", plan}, {"plan-override", plan_override}, {"demo-data", demo_data}};
   auto it = commands.find(args[0]);
   if (it == commands.end()) {
     std::cerr << "khaosat-server: unknown command '" << args[0] << "'\n\n";

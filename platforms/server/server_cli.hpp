@@ -15,6 +15,10 @@ namespace khaosat::server_cli {
 struct Args {
   std::string data, database, listen, media, forms, role, name, form, registry, format = "json", revoke, out;
   std::vector<std::string> communes, positional;
+  // The office commands (office_commands.cpp): review, plan-override, plan, demo-data.
+  std::string state, comment, by, year, rules, reason, seed, count;
+  std::vector<std::string> budget;
+  bool pin = false, exclude = false, format_given = false;
   bool json = false, help = false;
   std::string error;
 };
@@ -25,6 +29,10 @@ int enroll(const Args& a);
 int devices(const Args& a);
 int export_data(const Args& a);
 int check(const Args& a);
+int review(const Args& a);
+int plan_override(const Args& a);
+int plan(const Args& a);
+int demo_data(const Args& a);
 
 // Helpers shared by the commands.
 int usage(const std::string& text, int status);

@@ -261,6 +261,7 @@ int export_data(const Args& a) {
                  "export goes to standard output.\n") + kDatabaseHelp, a.help ? 0 : 2);
   auto storage = open_storage(a, "export");
   if (!storage) return 1;
+  if (a.format == "xlsx") return fail("export", "--format takes 'json' or 'csv' here", 2);
   bool csv = a.format == "csv";
   std::string text;
   if (!a.form.empty()) {

@@ -16,7 +16,7 @@ namespace khaosat::sync {
 
 class SqliteStorage final : public ServerStorage {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;  // 2: reviews, plan_overrides (sqlite_storage_office.cpp)
   static constexpr int kApplicationId = 0x4b485356;  // "KHSV": a khaosat server database
 
   Status open(const std::string& data_dir);
@@ -43,6 +43,10 @@ class SqliteStorage final : public ServerStorage {
   Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
   Result<std::vector<RegistryState>> registry(core::Registry registry) override;
   Result<std::vector<std::string>> check() override;
+  Status add_review(const Review& review) override;
+  Result<std::vector<Review>> reviews() override;
+  Status add_plan_override(const PlanOverride& override_) override;
+  Result<std::vector<PlanOverride>> plan_overrides() override;
 
  private:
   // Refuses (untouched) a file that is not a khaosat server database or is newer.
@@ -74,5 +78,9 @@ class SqliteStorage final : public ServerStorage {
   sql::Db db_;
   std::string dir_;
 };
+
+// The office tables of schema 2 (sqlite_storage_office.cpp): created in a new database and added
+// to a version-1 one, inside the caller's transaction.
+Status create_office_tables(sql::Db& db);
 
 }  // namespace khaosat::sync

@@ -93,7 +93,8 @@ namespace khaosat::core {
   X(sync_database, "sync.database", "the server's database URL is wrong, or its server cannot be reached") \
   X(sync_transport, "sync.transport", "the server could not be reached, or the connection broke") \
   X(sync_server, "sync.server", "the server answered with an error it did not explain") \
-  X(sync_incomplete, "sync.incomplete", "a sync stopped before everything was acknowledged and pulled")
+  X(sync_incomplete, "sync.incomplete", "a sync stopped before everything was acknowledged and pulled") \
+  X(plan_input, "plan.input", "the office plan's rules table, budget, year or override is not valid (the message names the line or value)")
 
 enum class ErrorCode {
 #define KHAOSAT_ERROR_ENUM(name, text, meaning) name,

@@ -67,6 +67,24 @@ struct RegistryState {
   std::int64_t updated_at = 0;
 };
 
+// The office's review of a submission (issue 12 §3): one row of an append-only trail; the
+// submission's state is its latest review's (none = received).
+struct Review {
+  std::string instance_id;
+  std::string state;      // approved, rejected or has_issues
+  std::string comment, by;
+  std::int64_t at = 0;    // ms since the epoch
+};
+
+// An office override of the annual plan (issue 12 §2): pin (fund first) or exclude a need
+// ("<instance id>#<n>"), with the reason and who decided. Append-only; the latest per need wins.
+struct PlanOverride {
+  std::string need_id;
+  std::string action;     // pin or exclude
+  std::string reason, by;
+  std::int64_t at = 0;
+};
+
 class ServerStorage {
  public:
   virtual ~ServerStorage() = default;
@@ -119,6 +137,14 @@ class ServerStorage {
   virtual Status decide(const core::PulledDecision& decision) = 0;
   virtual Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) = 0;
   virtual Result<std::vector<RegistryState>> registry(core::Registry registry) = 0;
+  // --- Office: review trail and plan overrides (docs/server-storage.md, docs/office.md) ---
+  // Both append; nothing is ever updated or deleted. add_review is sync.not_found for an unknown
+  // submission. The lists come in the order recorded. The defaults refuse (sync.storage), so a
+  // backend that has not implemented them yet still builds; SQLite implements them.
+  virtual Status add_review(const Review& review);
+  virtual Result<std::vector<Review>> reviews();
+  virtual Status add_plan_override(const PlanOverride& override_);
+  virtual Result<std::vector<PlanOverride>> plan_overrides();
   // Every problem found (integrity, attachment files and hashes, ledger and devices agreeing).
   virtual Result<std::vector<std::string>> check() = 0;
 };

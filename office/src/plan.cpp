@@ -1,0 +1,263 @@
+// Scoring, ranking and the budget cut (plan.hpp, docs/office.md).
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "khaosat/core/json.hpp"
+#include "khaosat/office/plan.hpp"
+
+namespace khaosat::office {
+
+namespace {
+
+// Amounts compared in thousands of VND (integers), so the cut does not depend on rounding.
+std::int64_t units(double million) { return std::llround(million * 1000.0); }
+
+std::int64_t pts(const Rules& r, const char* key) {
+  auto it = r.points.find(key);
+  return it == r.points.end() ? 0 : it->second;
+}
+
+std::string label(const Rules& r, const std::string& key) {
+  auto it = r.label_vi.find(key);
+  std::string vi = it == r.label_vi.end() ? "" : it->second;
+  auto en = r.label_en.find(key);
+  std::string s = vi.empty() ? key : vi;
+  if (en != r.label_en.end() && !en->second.empty()) s += " / " + en->second;
+  return s;
+}
+
+std::int64_t counterpart_tenths(const Need& n) {
+  std::int64_t c = units(n.counterpart), a = units(n.amount);
+  if (c <= 0 || c + a <= 0) return 0;
+  return c * 10 / (c + a);  // full 10 % steps, 0..10
+}
+
+void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>* communes) {
+  const Need& n = p.need;
+  auto add = [&](const std::string& key, std::int64_t v, std::string why, std::int64_t* group) {
+    if (v == 0) return;
+    p.explanation.push_back({key, v, label(r, key) + ": " + why});
+    p.score += v;
+    if (group) *group += v;
+  };
+  // Area: the first that applies, in TT 46/2012's order.
+  const Commune* c = nullptr;
+  if (communes) {
+    auto it = communes->find(n.commune);
+    if (it != communes->end()) c = &it->second;
+  }
+  if (c) {
+    if ((c->highland || c->border) && pts(r, "area.highland_border") != 0)
+      add("area.highland_border", pts(r, "area.highland_border"),
+          "xã/commune " + c->label_vi + (c->highland ? " vùng cao/highland" : "") + (c->border ? " biên giới/border" : "") +
+              " (" + (c->highland ? c->highland_source : c->border_source) + ")",
+          &p.area);
+    else if (c->ntm && pts(r, "area.ntm") != 0)
+      add("area.ntm", pts(r, "area.ntm"), "xã/commune " + c->label_vi + " NTM (" + c->ntm_source + ")", &p.area);
+    else if (c->difficult && pts(r, "area.difficult") != 0)
+      add("area.difficult", pts(r, "area.difficult"),
+          "xã/commune " + c->label_vi + " đặc biệt khó khăn/difficult (" + c->difficult_source + ")", &p.area);
+  }
+  if (n.local_material_pct && *n.local_material_pct > 50)
+    add("sector.local_materials", pts(r, "sector.local_materials"),
+        format_amount(*n.local_material_pct) + " % > 50 %", &p.sector);
+  if (n.workers && *n.workers >= 50)
+    add("sector.workers_50", pts(r, "sector.workers_50"), std::to_string(*n.workers) + " >= 50", &p.sector);
+  if (n.export_contract) add("sector.export", pts(r, "sector.export"), "có hợp đồng xuất khẩu/export contract", &p.sector);
+  if (n.ocop_3star) add("sector.ocop_3star", pts(r, "sector.ocop_3star"), "OCOP >= 3★", &p.sector);
+  if (n.outstanding)
+    add("sector.outstanding", pts(r, "sector.outstanding"), "sản phẩm CNNT tiêu biểu/outstanding product", &p.sector);
+  if (std::int64_t t = counterpart_tenths(n); t > 0)
+    add("counterpart.per_10pct", pts(r, "counterpart.per_10pct") * t,
+        format_amount(n.counterpart) + " / (" + format_amount(n.counterpart) + " + " + format_amount(n.amount) +
+            ") = " + std::to_string(t * 10) + "+ % × " + std::to_string(pts(r, "counterpart.per_10pct")),
+        nullptr);
+  if (n.own_rank >= 1) {
+    std::int64_t v = std::max<std::int64_t>(0, pts(r, "own_rank.first") - (n.own_rank - 1) * pts(r, "own_rank.step"));
+    add("own_rank.first", v, "thứ tự/rank " + std::to_string(n.own_rank), nullptr);
+  }
+  if (n.support_received)
+    add("support_received", pts(r, "support_received"), "đã được hỗ trợ/support received before", nullptr);
+}
+
+// true when a ranks before b.
+bool before(const PlannedNeed& a, const PlannedNeed& b, const Rules& r) {
+  if (a.score != b.score) return a.score > b.score;
+  for (const std::string& t : r.tiebreaks) {
+    if (t == "area_desc" && a.area != b.area) return a.area > b.area;
+    if (t == "sector_desc" && a.sector != b.sector) return a.sector > b.sector;
+    if (t == "counterpart_desc") {
+      // Compare counterpart shares exactly: ca/(ca+aa) vs cb/(cb+ab).
+      __int128 ca = units(a.need.counterpart), aa = units(a.need.amount);
+      __int128 cb = units(b.need.counterpart), ab = units(b.need.amount);
+      __int128 l = ca * (cb + ab), rr = cb * (ca + aa);
+      if ((ca + aa) > 0 && (cb + ab) > 0 && l != rr) return l > rr;
+    }
+    if (t == "own_rank_asc" && a.need.own_rank != b.need.own_rank) {
+      if (a.need.own_rank == 0 || b.need.own_rank == 0) return a.need.own_rank != 0;
+      return a.need.own_rank < b.need.own_rank;
+    }
+    if (t == "amount_asc" && units(a.need.amount) != units(b.need.amount)) return units(a.need.amount) < units(b.need.amount);
+    if (t == "amount_desc" && units(a.need.amount) != units(b.need.amount)) return units(a.need.amount) > units(b.need.amount);
+    if (t == "submission_asc" && a.need.submission != b.need.submission) return a.need.submission < b.need.submission;
+  }
+  return a.need.id < b.need.id;
+}
+
+}  // namespace
+
+std::string format_amount(double v) {
+  std::int64_t u = std::llround(v * 1000.0);
+  bool neg = u < 0;
+  if (neg) u = -u;
+  std::string s = std::to_string(u / 1000);
+  if (std::int64_t f = u % 1000; f != 0) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, ".%03d", static_cast<int>(f));
+    std::string frac(buf);
+    while (frac.back() == '0') frac.pop_back();
+    s += frac;
+  }
+  return neg ? "-" + s : s;
+}
+
+Plan make_plan(int year, const std::vector<Need>& needs, const Rules& rules, const std::map<std::string, double>& budget,
+               const std::vector<Override>& overrides, const std::map<std::string, Commune>* communes) {
+  Plan plan;
+  plan.year = year;
+  plan.rules_version = rules.version;
+  // The latest override per need wins (they come in the trail's order).
+  std::map<std::string, Override> last;
+  for (const Override& o : overrides) last[o.need_id] = o;
+
+  std::vector<PlannedNeed> eligible, apart;
+  for (const Need& n : needs) {
+    PlannedNeed p;
+    p.need = n;
+    score(p, rules, communes);
+    if (auto it = last.find(n.id); it != last.end()) p.override = it->second;
+    if (!n.ineligible.empty()) {
+      p.decision = "không đủ điều kiện/ineligible: " + n.ineligible;
+      apart.push_back(std::move(p));
+    } else {
+      eligible.push_back(std::move(p));
+    }
+  }
+  std::sort(eligible.begin(), eligible.end(), [&](const PlannedNeed& a, const PlannedNeed& b) {
+    if (a.need.source != b.need.source) {
+      auto pos = [](const std::string& s) {
+        for (std::size_t i = 0; i < std::size(kSources); ++i)
+          if (s == kSources[i]) return i;
+        return std::size(kSources);
+      };
+      if (pos(a.need.source) != pos(b.need.source)) return pos(a.need.source) < pos(b.need.source);
+      return a.need.source < b.need.source;
+    }
+    return before(a, b, rules);
+  });
+  std::sort(apart.begin(), apart.end(), [](const PlannedNeed& a, const PlannedNeed& b) { return a.need.id < b.need.id; });
+
+  for (const char* s : kSources) {
+    auto b = budget.find(s);
+    bool has_budget = b != budget.end();
+    SourcePlan sp;
+    sp.source = s;
+    sp.budget = has_budget ? b->second : 0;
+    std::int64_t left = units(sp.budget), funded = 0, rank = 0;
+    std::vector<PlannedNeed*> mine;
+    for (PlannedNeed& p : eligible)
+      if (p.need.source == s) mine.push_back(&p);
+    for (PlannedNeed* p : mine) p->rank = ++rank;
+    // Pinned needs first (in rank order), then the rest in rank order; excluded never.
+    auto fund = [&](PlannedNeed& p, const char* why) {
+      std::int64_t a = units(p.need.amount);
+      if (!has_budget) {
+        p.decision = "không có ngân sách cho nguồn này/no budget given for this source";
+      } else if (a <= left) {
+        p.funded = true;
+        left -= a;
+        funded += a;
+        p.decision = why;
+      } else {
+        p.decision = "vượt phần ngân sách còn lại/does not fit the remaining budget (" + format_amount(left / 1000.0) + ")";
+        if (sp.cut_rank == 0) sp.cut_rank = p.rank;
+      }
+    };
+    for (PlannedNeed* p : mine)
+      if (p->override && p->override->action == "pin") fund(*p, "ưu tiên theo quyết định của văn phòng/pinned by the office");
+    for (PlannedNeed* p : mine) {
+      if (p->override && p->override->action == "pin") continue;
+      if (p->override && p->override->action == "exclude") {
+        p->decision = "loại theo quyết định của văn phòng/excluded by the office";
+        continue;
+      }
+      fund(*p, "trong ngân sách theo thứ tự/fits the budget in rank order");
+    }
+    sp.funded_total = funded / 1000.0;
+    if (has_budget) plan.sources.push_back(sp);
+  }
+  // Needs without a known source (form data outside the code list) stay unfunded.
+  for (PlannedNeed& p : eligible)
+    if (!is_source(p.need.source)) p.decision = "không rõ nguồn kinh phí/no funding source";
+  plan.needs = std::move(eligible);
+  for (PlannedNeed& p : apart) plan.needs.push_back(std::move(p));
+  return plan;
+}
+
+namespace {
+
+// A JSON number with at most 3 decimals (thousands of VND), the same on every run.
+double money(double v) { return std::llround(v * 1000.0) / 1000.0; }
+
+}  // namespace
+
+std::string plan_json(const Plan& plan) {
+  using nlohmann::ordered_json;
+  ordered_json j;
+  j["year"] = plan.year;
+  j["rules_version"] = plan.rules_version;
+  j["unit"] = "million VND";
+  ordered_json sources = ordered_json::array();
+  for (const SourcePlan& s : plan.sources) {
+    ordered_json o;
+    o["source"] = s.source;
+    o["budget"] = money(s.budget);
+    o["funded_total"] = money(s.funded_total);
+    o["cut_rank"] = s.cut_rank;
+    sources.push_back(o);
+  }
+  j["sources"] = sources;
+  ordered_json needs = ordered_json::array();
+  for (const PlannedNeed& p : plan.needs) {
+    ordered_json o;
+    o["id"] = p.need.id;
+    o["submission"] = p.need.submission;
+    o["form"] = p.need.form;
+    o["applicant"] = p.need.applicant;
+    o["commune"] = p.need.commune;
+    o["activity"] = p.need.activity;
+    o["source"] = p.need.source;
+    o["amount"] = money(p.need.amount);
+    o["counterpart"] = money(p.need.counterpart);
+    o["own_rank"] = p.need.own_rank;
+    o["score"] = p.score;
+    o["rank"] = p.rank;
+    o["eligible"] = p.need.ineligible.empty();
+    o["duplicate_funded"] = p.need.duplicate_funded;
+    o["funded"] = p.funded;
+    o["decision"] = p.decision;
+    ordered_json ex = ordered_json::array();
+    for (const Points& x : p.explanation)
+      ex.push_back(ordered_json{{"criterion", x.criterion}, {"points", x.points}, {"why", x.why}});
+    o["explanation"] = ex;
+    if (p.override)
+      o["override"] = ordered_json{{"action", p.override->action}, {"reason", p.override->reason},
+                                   {"by", p.override->by}, {"at", p.override->at}};
+    needs.push_back(o);
+  }
+  j["needs"] = needs;
+  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace khaosat::office

@@ -1,0 +1,134 @@
+// The office's tables: the plan rules (forms/plan_rules.csv) and the commune attributes
+// (forms/communes.csv), and the --budget argument (plan.hpp).
+#include <algorithm>
+#include <cmath>
+
+#include "csv.hpp"
+#include "khaosat/core/parse_number.hpp"
+#include "khaosat/office/plan.hpp"
+
+namespace khaosat::office {
+
+using core::Error;
+using core::ErrorCode;
+
+bool is_source(std::string_view s) {
+  return std::find(std::begin(kSources), std::end(kSources), s) != std::end(kSources);
+}
+
+const std::vector<std::string>& criterion_keys() {
+  static const std::vector<std::string> keys = {
+      "area.highland_border", "area.ntm", "area.difficult",
+      "sector.local_materials", "sector.workers_50", "sector.export", "sector.ocop_3star", "sector.outstanding",
+      "counterpart.per_10pct", "own_rank.first", "own_rank.step", "support_received"};
+  return keys;
+}
+
+namespace {
+
+const std::vector<std::string>& tiebreak_keys() {
+  static const std::vector<std::string> keys = {"area_desc", "sector_desc", "counterpart_desc", "own_rank_asc",
+                                                "amount_asc", "amount_desc", "submission_asc"};
+  return keys;
+}
+
+Error bad(const std::string& name, std::size_t line, const std::string& what) {
+  return Error::make(ErrorCode::plan_input, name + ":" + std::to_string(line) + ": " + what);
+}
+
+}  // namespace
+
+Result<Rules> parse_rules(std::string_view text, const std::string& name) {
+  auto rows = csv::parse(text);
+  if (!rows) return Error::make(ErrorCode::plan_input, name + ": " + rows.error());
+  if (rows->empty() || rows->front().empty() || rows->front()[0] != "key" || rows->front().size() < 2 ||
+      (*rows)[0][1] != "value")
+    return bad(name, 1, "the header must start with key,value (then label_vi,label_en,source)");
+  Rules r;
+  const auto& keys = criterion_keys();
+  for (std::size_t i = 1; i < rows->size(); ++i) {
+    const auto& row = (*rows)[i];
+    std::size_t line = i + 1;
+    auto col = [&](std::size_t c) { return c < row.size() ? row[c] : std::string(); };
+    std::string key = col(0), value = col(1);
+    if (key.empty() && value.empty()) continue;
+    if (key == "version") {
+      if (value.empty()) return bad(name, line, "the version needs a value");
+      r.version = value;
+    } else if (key == "tiebreak") {
+      if (std::find(tiebreak_keys().begin(), tiebreak_keys().end(), value) == tiebreak_keys().end())
+        return bad(name, line, "unknown tie-break '" + value + "' (known: area_desc, sector_desc, counterpart_desc, "
+                                   "own_rank_asc, amount_asc, amount_desc, submission_asc)");
+      r.tiebreaks.push_back(value);
+    } else if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      auto n = core::parse_int64(value);
+      if (!n || *n < -1000000 || *n > 1000000)
+        return bad(name, line, "the points of '" + key + "' must be a whole number (-1000000..1000000), not '" + value + "'");
+      if (r.points.count(key)) return bad(name, line, "'" + key + "' is given twice");
+      r.points[key] = *n;
+      r.label_vi[key] = col(2);
+      r.label_en[key] = col(3);
+      r.source[key] = col(4);
+    } else {
+      return bad(name, line, "unknown key '" + key + "' (a criterion of docs/office.md, version or tiebreak)");
+    }
+  }
+  if (r.version.empty()) return Error::make(ErrorCode::plan_input, name + ": no version row (key 'version')");
+  return r;
+}
+
+Result<std::map<std::string, Commune>> parse_communes(std::string_view text, const std::string& name) {
+  auto rows = csv::parse(text);
+  if (!rows) return Error::make(ErrorCode::plan_input, name + ": " + rows.error());
+  if (rows->empty()) return Error::make(ErrorCode::plan_input, name + ": empty");
+  const auto& head = rows->front();
+  auto at = [&](const char* col) -> std::optional<std::size_t> {
+    auto it = std::find(head.begin(), head.end(), col);
+    if (it == head.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - head.begin());
+  };
+  auto c_name = at("name"), c_label = at("label_vi");
+  if (!c_name) return Error::make(ErrorCode::plan_input, name + ": no 'name' column");
+  std::map<std::string, Commune> out;
+  for (std::size_t i = 1; i < rows->size(); ++i) {
+    const auto& row = (*rows)[i];
+    auto get = [&](const char* col) {
+      auto c = at(col);
+      return c && *c < row.size() ? row[*c] : std::string();
+    };
+    Commune c;
+    c.name = get("name");
+    if (c.name.empty()) continue;
+    c.label_vi = c_label ? get("label_vi") : c.name;
+    c.highland = get("highland") == "yes";
+    c.border = get("border") == "yes";
+    c.ntm = get("ntm") == "yes";
+    c.difficult = get("difficult") == "yes";
+    c.highland_source = get("highland_source");
+    c.border_source = get("border_source");
+    c.ntm_source = get("ntm_source");
+    c.difficult_source = get("difficult_source");
+    out[c.name] = c;
+  }
+  return out;
+}
+
+Status add_budget(std::map<std::string, double>& budget, std::string_view arg) {
+  auto eq = arg.find('=');
+  std::string source(arg.substr(0, eq == std::string_view::npos ? arg.size() : eq));
+  if (eq == std::string_view::npos)
+    return Error::make(ErrorCode::plan_input, "--budget takes SOURCE=AMOUNT (million VND), not '" + std::string(arg) + "'");
+  if (!is_source(source))
+    return Error::make(ErrorCode::plan_input, "--budget: unknown funding source '" + source +
+                                                  "' (national, provincial or other)");
+  if (budget.count(source)) return Error::make(ErrorCode::plan_input, "--budget: '" + source + "' is given twice");
+  std::string amount(arg.substr(eq + 1));
+  auto v = csv::parse_decimal(amount);
+  if (!v || !std::isfinite(*v) || *v < 0 || *v > 1e12)
+    return Error::make(ErrorCode::plan_input, "--budget " + source + ": the amount must be a number of million VND >= 0, not '" +
+                                                  amount + "'");
+  budget[source] = *v;
+  return core::ok_status();
+}
+
+}  // namespace khaosat::office

@@ -1,0 +1,173 @@
+// khaosat-server review, plan-override, plan (server_cli.hpp; docs/office.md): the provincial
+// office's side over the server's storage. demo-data is in demo_data.cpp.
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "khaosat/office/plan.hpp"
+#include "khaosat/office/plan_xlsx.hpp"
+#include "output_file.hpp"
+#include "server_cli.hpp"
+
+#ifndef KHAOSAT_FORMS_DIR
+#define KHAOSAT_FORMS_DIR "forms"
+#endif
+
+namespace khaosat::server_cli {
+namespace {
+
+constexpr std::uint64_t kMaxTableBytes = 16u << 20;
+
+std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string who(const Args& a) {
+  if (!a.by.empty()) return a.by;
+  const char* u = std::getenv("USER");
+  return u && *u ? u : "office";
+}
+
+int plan_fail(const std::string& command, const core::Error& e) {
+  return fail(command, std::string(e.code_name()) + ": " + e.message, e.code == core::ErrorCode::plan_input ? 2 : 1);
+}
+
+}  // namespace
+
+int review(const Args& a) {
+  const char* help =
+      "usage: khaosat-server review --data DIR INSTANCE_ID --state approved|rejected|has_issues\n"
+      "                             [--comment TEXT] [--by NAME]\n\n"
+      "Records the office's review of a submission in its append-only trail (who, when, the\n"
+      "comment). The latest review is the submission's state; 'plan' counts approved ones only.\n"
+      "A rejection is also sent to the device that made the submission at its next sync.\n";
+  if (a.help) return usage(help, 0);
+  if (a.positional.size() != 1 || a.state.empty()) return usage(help, 2);
+  if (a.state != "approved" && a.state != "rejected" && a.state != "has_issues")
+    return fail("review", "--state takes approved, rejected or has_issues, not '" + a.state + "'", 2);
+  auto storage = open_storage(a, "review");
+  if (!storage) return 1;
+  sync::Review r{a.positional[0], a.state, a.comment, who(a), now_ms()};
+  if (core::Status st = (*storage)->add_review(r); !st) return fail("review", st.error().message);
+  if (a.state == "rejected") {
+    core::PulledDecision d{a.positional[0], core::SubmissionState::Rejected, a.comment};
+    if (core::Status st = (*storage)->decide(d); !st) return fail("review", st.error().message);
+  }
+  std::cout << "khaosat-server review: " << a.positional[0] << " " << a.state << "\n";
+  return 0;
+}
+
+int plan_override(const Args& a) {
+  const char* help =
+      "usage: khaosat-server plan-override --data DIR NEED_ID (--pin | --exclude) --reason TEXT [--by NAME]\n\n"
+      "Pins a need (funded first within its source's budget) or excludes it (never funded) in\n"
+      "every later plan, with the reason and who decided; the plan shows both. NEED_ID is the\n"
+      "plan's need id (INSTANCE_ID#N). Overrides are kept in order; the latest per need wins.\n";
+  if (a.help) return usage(help, 0);
+  if (a.positional.size() != 1 || a.pin == a.exclude) return usage(help, 2);
+  if (a.reason.empty()) return fail("plan-override", "plan.input: --reason TEXT is required (it is shown in the plan)", 2);
+  if (a.positional[0].find('#') == std::string::npos)
+    return fail("plan-override", "plan.input: a need id is INSTANCE_ID#N (as the plan shows it), not '" + a.positional[0] + "'", 2);
+  auto storage = open_storage(a, "plan-override");
+  if (!storage) return 1;
+  sync::PlanOverride o{a.positional[0], a.pin ? "pin" : "exclude", a.reason, who(a), now_ms()};
+  if (core::Status st = (*storage)->add_plan_override(o); !st) return fail("plan-override", st.error().message);
+  std::cout << "khaosat-server plan-override: " << o.need_id << " " << o.action << "\n";
+  return 0;
+}
+
+// Every need of the year's approved submissions of forms A, B and C.
+core::Result<std::vector<office::Need>> approved_needs(sync::ServerStorage& storage, int year) {
+  auto reviews = storage.reviews();
+  if (!reviews) return reviews.error();
+  std::map<std::string, std::string> state;
+  for (const auto& r : *reviews) state[r.instance_id] = r.state;
+  std::vector<office::Need> out;
+  for (const char* form : {"lc_establishment", "lc_craft_village", "lc_coop_needs"}) {
+    auto subs = storage.submissions(form);
+    if (!subs) return subs.error();
+    for (const auto& s : *subs) {
+      auto it = state.find(s.instance_id);
+      if (it == state.end() || it->second != "approved") continue;
+      auto needs = office::read_needs(s.form_id, s.instance_id, s.xml);
+      if (!needs) return needs.error();
+      if (needs->year != year) continue;
+      for (auto& n : needs->needs) out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
+int plan(const Args& a) {
+  const char* help =
+      "usage: khaosat-server plan --data DIR --year Y --budget SOURCE=AMOUNT... [--rules FILE]\n"
+      "                           [--format xlsx|json] [-o FILE]\n\n"
+      "The annual khuyen cong plan (docs/office.md): every need of the year's approved submissions\n"
+      "of forms A, B and C, scored by the rules table (default: the shipped forms/plan_rules.csv),\n"
+      "ranked, and funded in rank order within each funding source's budget (SOURCE: national,\n"
+      "provincial or other; AMOUNT in million VND); ineligible needs listed apart; overrides\n"
+      "shown. XLSX (the default) needs -o FILE; JSON goes to standard output without -o.\n"
+      "Bad rules, budget or year: plan.input, exit 2.\n";
+  if (a.help) return usage(help, 0);
+  if (a.year.empty() || a.budget.empty()) return usage(help, 2);
+  auto year = core::parse_int(a.year, 2000, 2100);
+  if (!year) return fail("plan", "plan.input: --year takes a year (2000..2100), not '" + a.year + "'", 2);
+  std::map<std::string, double> budget;
+  for (const auto& b : a.budget)
+    if (core::Status st = office::add_budget(budget, b); !st) return plan_fail("plan", st.error());
+  std::string format = a.format_given ? a.format : "xlsx";
+  if (format != "xlsx" && format != "json") return fail("plan", "plan.input: --format takes xlsx or json", 2);
+  if (format == "xlsx" && (a.out.empty() || a.out == "-"))
+    return fail("plan", "plan.input: an XLSX plan needs -o FILE.xlsx", 2);
+  std::string rules_path = a.rules.empty() ? std::string(KHAOSAT_FORMS_DIR) + "/plan_rules.csv" : a.rules;
+  auto rules_text = cli::read_input(rules_path, kMaxTableBytes);
+  if (!rules_text) return fail("plan", "plan.input: " + rules_text.error().message, 2);
+  auto rules = office::parse_rules(*rules_text, rules_path);
+  if (!rules) return plan_fail("plan", rules.error());
+  std::string communes_path = std::string(KHAOSAT_FORMS_DIR) + "/communes.csv";
+  auto communes_text = cli::read_input(communes_path, kMaxTableBytes);
+  if (!communes_text) return fail("plan", communes_text.error().message);
+  auto communes = office::parse_communes(*communes_text, communes_path);
+  if (!communes) return plan_fail("plan", communes.error());
+
+  // KHAOSAT_PLAN_TIMINGS=1: each phase's wall time on standard error (scripts/bench office).
+  bool timings = std::getenv("KHAOSAT_PLAN_TIMINGS") != nullptr;
+  auto t0 = std::chrono::steady_clock::now();
+  auto lap = [&](const char* phase) {
+    if (!timings) return;
+    auto t = std::chrono::steady_clock::now();
+    std::fprintf(stderr, "plan-timing %s %.1f ms\n", phase, std::chrono::duration<double, std::milli>(t - t0).count());
+    t0 = t;
+  };
+  auto storage = open_storage(a, "plan");
+  if (!storage) return 1;
+  auto needs = approved_needs(**storage, *year);
+  if (!needs) return plan_fail("plan", needs.error());
+  auto stored = (*storage)->plan_overrides();
+  if (!stored) return fail("plan", stored.error().message);
+  std::vector<office::Override> overrides;
+  for (const auto& o : *stored) overrides.push_back({o.need_id, o.action, o.reason, o.by, o.at});
+  lap("read");
+  office::Plan p = office::make_plan(*year, *needs, *rules, budget, overrides, &*communes);
+  lap("rank");
+  if (timings) std::fprintf(stderr, "plan-needs %zu\n", p.needs.size());
+
+  if (format == "json") {
+    std::string text = office::plan_json(p);
+    lap("json");
+    if (a.out.empty() || a.out == "-") {
+      std::cout << text;
+      return 0;
+    }
+    if (core::Status st = cli::write_output(a.out, text, {rules_path}); !st) return fail("plan", st.error().message);
+    lap("write");
+    return 0;
+  }
+  if (core::Status st = office::write_plan_xlsx(p, a.out); !st) return fail("plan", st.error().message);
+  lap("xlsx");
+  return 0;
+}
+
+}  // namespace khaosat::server_cli

@@ -1,0 +1,103 @@
+// SqliteStorage: the office's review trail and plan overrides (schema 2; server_storage.hpp,
+// docs/server-storage.md "Schema 2"). Both tables are append-only.
+#include "sqlite_storage.hpp"
+
+namespace khaosat::sync {
+
+using sql::Txn;
+
+namespace {
+
+constexpr const char* kOfficeSchema = R"sql(
+CREATE TABLE reviews (
+  id          INTEGER PRIMARY KEY,
+  instance_id TEXT NOT NULL REFERENCES submissions (instance_id),
+  state       TEXT NOT NULL CHECK (state IN ('approved', 'rejected', 'has_issues')),
+  comment     TEXT NOT NULL,
+  by_name     TEXT NOT NULL,
+  at          INTEGER NOT NULL
+);
+CREATE INDEX reviews_by_instance ON reviews (instance_id, id);
+CREATE TABLE plan_overrides (
+  id      INTEGER PRIMARY KEY,
+  need_id TEXT NOT NULL,
+  action  TEXT NOT NULL CHECK (action IN ('pin', 'exclude')),
+  reason  TEXT NOT NULL,
+  by_name TEXT NOT NULL,
+  at      INTEGER NOT NULL
+);
+)sql";
+
+}  // namespace
+
+Status create_office_tables(sql::Db& db) { return db.exec(kOfficeSchema, "cannot create the office tables"); }
+
+Status ServerStorage::add_review(const Review&) {
+  return Error::make(ErrorCode::sync_storage, "this storage does not keep reviews yet");
+}
+Result<std::vector<Review>> ServerStorage::reviews() {
+  return Error::make(ErrorCode::sync_storage, "this storage does not keep reviews yet");
+}
+Status ServerStorage::add_plan_override(const PlanOverride&) {
+  return Error::make(ErrorCode::sync_storage, "this storage does not keep plan overrides yet");
+}
+Result<std::vector<PlanOverride>> ServerStorage::plan_overrides() {
+  return Error::make(ErrorCode::sync_storage, "this storage does not keep plan overrides yet");
+}
+
+Status SqliteStorage::add_review(const Review& r) {
+  Call call(*this);
+  std::string what = "cannot record the review of '" + r.instance_id + "'";
+  if (r.state != "approved" && r.state != "rejected" && r.state != "has_issues")
+    return Error::make(ErrorCode::sync_request, "review state '" + r.state + "': approved, rejected or has_issues");
+  Txn txn(db_);
+  if (Status st = txn.begin(what); !st) return st;
+  auto sel = db_.cached("SELECT 1 FROM submissions WHERE instance_id = ?", what);
+  if (!sel) return sel.error();
+  (*sel)->bind(r.instance_id);
+  if ((*sel)->step() != SQLITE_ROW) return Error::make(ErrorCode::sync_not_found, "no submission '" + r.instance_id + "'");
+  auto ins = db_.cached("INSERT INTO reviews (instance_id, state, comment, by_name, at) VALUES (?, ?, ?, ?, ?)", what);
+  if (!ins) return ins.error();
+  (*ins)->bind(r.instance_id, r.state, r.comment, r.by, r.at);
+  if (Status st = db_.run(**ins, what); !st) return st;
+  return txn.commit(what);
+}
+
+Result<std::vector<Review>> SqliteStorage::reviews() {
+  Call call(*this);
+  const char* what = "cannot read the reviews";
+  auto s = db_.cached("SELECT instance_id, state, comment, by_name, at FROM reviews ORDER BY id", what);
+  if (!s) return s.error();
+  std::vector<Review> out;
+  int rc;
+  while ((rc = (*s)->step()) == SQLITE_ROW)
+    out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), (*s)->text(3), (*s)->integer(4)});
+  if (rc != SQLITE_DONE) return db_.error(what, rc);
+  return out;
+}
+
+Status SqliteStorage::add_plan_override(const PlanOverride& o) {
+  Call call(*this);
+  std::string what = "cannot record the plan override of '" + o.need_id + "'";
+  if (o.action != "pin" && o.action != "exclude")
+    return Error::make(ErrorCode::sync_request, "plan override '" + o.action + "': pin or exclude");
+  auto ins = db_.cached("INSERT INTO plan_overrides (need_id, action, reason, by_name, at) VALUES (?, ?, ?, ?, ?)", what);
+  if (!ins) return ins.error();
+  (*ins)->bind(o.need_id, o.action, o.reason, o.by, o.at);
+  return db_.run(**ins, what);
+}
+
+Result<std::vector<PlanOverride>> SqliteStorage::plan_overrides() {
+  Call call(*this);
+  const char* what = "cannot read the plan overrides";
+  auto s = db_.cached("SELECT need_id, action, reason, by_name, at FROM plan_overrides ORDER BY id", what);
+  if (!s) return s.error();
+  std::vector<PlanOverride> out;
+  int rc;
+  while ((rc = (*s)->step()) == SQLITE_ROW)
+    out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), (*s)->text(3), (*s)->integer(4)});
+  if (rc != SQLITE_DONE) return db_.error(what, rc);
+  return out;
+}
+
+}  // namespace khaosat::sync

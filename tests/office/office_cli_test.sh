@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# khaosat-server's office commands end to end: demo-data -> review -> plan-override -> plan, the
+# plan's JSON checked for its promises (budget per source, ineligible never funded, the cut,
+# explanations that sum to the scores, overrides shown), byte-identical reruns (JSON and XLSX),
+# the XLSX read back with Debian's openpyxl, and bad input refused with plan.input.
+# Usage: office_cli_test.sh KHAOSAT_SERVER
+set -euo pipefail
+SERVER=$1
+PY=/usr/bin/python3
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+D=$T/data
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$SERVER" demo-data --data "$D" --seed 7 --year 2027 > "$T/demo.out"
+grep -q "approved" "$T/demo.out" || fail "demo-data printed no summary"
+if "$SERVER" demo-data --data "$D" --seed 7 --year 2027 2> "$T/again.err"; then fail "demo-data wrote into a non-empty folder"; fi
+grep -q "not empty" "$T/again.err" || fail "demo-data's refusal does not say why"
+
+B=(--budget provincial=6000 --budget national=4000 --budget other=1500)
+"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan1.json"
+
+# The plan keeps its promises.
+check_plan() {
+  "$PY" - "$1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+needs = p["needs"]
+assert len(needs) > 300, len(needs)
+budget = {s["source"]: s for s in p["sources"]}
+assert set(budget) == {"national", "provincial", "other"}, budget
+for src, s in budget.items():
+    mine = [n for n in needs if n["eligible"] and n["source"] == src]
+    assert [n["rank"] for n in mine] == list(range(1, len(mine) + 1)), src
+    funded = sum(n["amount"] for n in mine if n["funded"])
+    assert abs(funded - s["funded_total"]) < 1e-6 and funded <= s["budget"] + 1e-6, (src, funded, s)
+    assert any(n["funded"] for n in mine) and any(not n["funded"] for n in mine), src
+    # The cut: pinned first, then in rank order each need that fits the remaining budget.
+    left = s["budget"]
+    for n in mine:
+        if n.get("override", {}).get("action") == "pin" and n["funded"]:
+            left -= n["amount"]
+    for n in mine:
+        o = n.get("override", {}).get("action")
+        if o == "pin":
+            continue
+        if o == "exclude":
+            assert not n["funded"], n["id"]
+            continue
+        fits = n["amount"] <= left + 1e-9
+        assert n["funded"] == fits, (n["id"], n["amount"], left)
+        if fits:
+            left -= n["amount"]
+    # Scores never rise down the ranking.
+    assert all(a["score"] >= b["score"] for a, b in zip(mine, mine[1:])), src
+apart = [n for n in needs if not n["eligible"]]
+assert apart and not any(n["funded"] for n in apart), "an ineligible need was funded"
+assert any(n["duplicate_funded"] for n in apart)
+for n in needs:
+    assert sum(x["points"] for x in n["explanation"]) == n["score"], n["id"]
+assert any(x["criterion"].startswith("area.") for n in needs for x in n["explanation"])
+PY
+}
+check_plan "$T/plan1.json" || fail "the plan breaks a promise"
+
+# Determinism: the same data gives the same bytes.
+"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format json > "$T/plan2.json"
+cmp "$T/plan1.json" "$T/plan2.json" || fail "two JSON plans of the same data differ"
+
+# A review removes a submission; an override pins or excludes a need, and both are shown.
+read -r FUNDED UNFUNDED <<< "$("$PY" - "$T/plan1.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+prov = [n for n in p["needs"] if n["eligible"] and n["source"] == "provincial"]
+f = next(n for n in prov if n["funded"])
+u = next(n for n in reversed(prov) if not n["funded"] and n["amount"] <= 500)
+print(f["submission"], u["id"])
+PY
+)"
+"$SERVER" review --data "$D" "$FUNDED" --state rejected --comment "Hồ sơ trùng / duplicate" --by "Lan" > /dev/null
+"$SERVER" plan-override --data "$D" "$UNFUNDED" --pin --reason "Vùng lũ / flood area" --by "Minh" > /dev/null
+"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan3.json"
+"$PY" - "$T/plan3.json" "$FUNDED" "$UNFUNDED" <<'PY' || fail "review or override not applied"
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert not any(n["submission"] == sys.argv[2] for n in p["needs"]), "a rejected submission is still planned"
+n = next(n for n in p["needs"] if n["id"] == sys.argv[3])
+assert n["funded"] and n["override"]["action"] == "pin" and n["override"]["by"] == "Minh", n
+assert n["override"]["reason"] == "Vùng lũ / flood area"
+PY
+check_plan "$T/plan3.json" || fail "the plan with an override breaks a promise"
+
+# XLSX: read back with openpyxl; the same plan twice (a second apart) gives the same bytes.
+"$SERVER" plan --data "$D" --year 2027 "${B[@]}" -o "$T/plan.xlsx"
+sleep 1.1
+"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format xlsx -o "$T/plan-again.xlsx"
+cmp "$T/plan.xlsx" "$T/plan-again.xlsx" || fail "two XLSX plans of the same data differ"
+"$PY" - "$T/plan.xlsx" "$T/plan3.json" <<'PY' || fail "the XLSX does not match the JSON"
+import json, sys, openpyxl
+wb = openpyxl.load_workbook(sys.argv[1])
+p = json.load(open(sys.argv[2]))
+assert wb.sheetnames == ["Ngân sách", "Kế hoạch", "Giải thích"], wb.sheetnames
+rows = list(wb["Kế hoạch"].iter_rows(min_row=2, values_only=True))
+assert len(rows) == len(p["needs"]), (len(rows), len(p["needs"]))
+for row, n in zip(rows, p["needs"]):
+    assert row[2] == n["id"] and row[0] == n["source"], (row, n["id"])
+    assert isinstance(row[7], (int, float)) and abs(row[7] - n["amount"]) < 1e-9, row
+    assert row[10] == n["score"] and (row[1] or 0) == n["rank"], row
+    assert row[12] == ("có" if n["funded"] else "không"), row
+    if "override" in n:
+        assert n["override"]["reason"] in row[14], row
+budget = {r[0]: r for r in wb["Ngân sách"].iter_rows(min_row=2, values_only=True)}
+for s in p["sources"]:
+    assert abs(budget[s["source"]][1] - s["budget"]) < 1e-9 and abs(budget[s["source"]][2] - s["funded_total"]) < 1e-6
+explained = sum(len(n["explanation"]) for n in p["needs"])
+assert wb["Giải thích"].max_row - 1 == explained, (wb["Giải thích"].max_row, explained)
+PY
+
+# Bad input: plan.input, exit 2, nothing written.
+expect_input_error() {
+  local what=$1; shift
+  set +e
+  "$SERVER" plan --data "$D" "$@" --format json -o "$T/bad.json" 2> "$T/err"
+  local rc=$?
+  set -e
+  [[ $rc -eq 2 ]] || fail "$what: exit $rc, not 2"
+  grep -q "plan.input" "$T/err" || fail "$what: no plan.input in: $(cat "$T/err")"
+  [[ ! -e "$T/bad.json" ]] || fail "$what: a plan was written"
+}
+expect_input_error "unknown source" --year 2027 --budget moon=5
+expect_input_error "negative amount" --year 2027 --budget national=-5
+expect_input_error "bad year" --year twenty --budget national=5
+printf 'key,value\nversion,x\nsector.magic,5\n' > "$T/rules.csv"
+expect_input_error "unknown criterion" --year 2027 --budget national=5 --rules "$T/rules.csv"
+grep -q "rules.csv:3" "$T/err" || fail "the rules error does not name the line"
+set +e
+"$SERVER" review --data "$D" "uuid:nobody" --state approved 2> "$T/err"; rc=$?
+set -e
+[[ $rc -ne 0 ]] || fail "a review of an unknown submission was accepted"
+echo "office.cli: ok"

@@ -1,0 +1,297 @@
+// The office plan (office/include/khaosat/office/plan.hpp): rules table, scoring and its
+// explanation, tie-breaks, the budget cut per source, overrides, reading needs from A/B/C.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "khaosat/office/plan.hpp"
+
+using namespace khaosat::office;
+using khaosat::core::ErrorCode;
+
+namespace {
+
+const char* kRules =
+    "key,value,label_vi,label_en,source\n"
+    "version,t-1,,,\n"
+    "area.highland_border,300,,,\n"
+    "area.ntm,200,,,\n"
+    "area.difficult,100,,,\n"
+    "sector.local_materials,10,,,\n"
+    "sector.workers_50,10,,,\n"
+    "sector.export,10,,,\n"
+    "sector.ocop_3star,10,,,\n"
+    "sector.outstanding,10,,,\n"
+    "counterpart.per_10pct,2,,,\n"
+    "own_rank.first,6,,,\n"
+    "own_rank.step,2,,,\n"
+    "support_received,-5,,,\n"
+    "tiebreak,counterpart_desc,,,\n"
+    "tiebreak,amount_asc,,,\n";
+
+Rules rules() {
+  auto r = parse_rules(kRules, "rules.csv");
+  REQUIRE(r.ok());
+  return r.value();
+}
+
+std::map<std::string, Commune> communes() {
+  std::map<std::string, Commune> c;
+  c["hi"] = Commune{"hi", "Xã Cao", true, false, true, true, "src-h", "", "src-n", "src-d"};
+  c["ntm"] = Commune{"ntm", "Xã Mới", false, false, true, true, "", "", "src-n", "src-d"};
+  c["dif"] = Commune{"dif", "Xã Khó", false, false, false, true, "", "", "", "src-d"};
+  c["none"] = Commune{"none", "Phường", false, false, false, false, "", "", "", ""};
+  return c;
+}
+
+Need need(const std::string& id, double amount, const std::string& source = "provincial",
+          const std::string& commune = "none") {
+  Need n;
+  n.id = id;
+  n.submission = id.substr(0, id.find('#'));
+  n.form = "C";
+  n.commune = commune;
+  n.activity = "machinery";
+  n.source = source;
+  n.amount = amount;
+  return n;
+}
+
+const PlannedNeed& find(const Plan& p, const std::string& id) {
+  auto it = std::find_if(p.needs.begin(), p.needs.end(), [&](const PlannedNeed& x) { return x.need.id == id; });
+  REQUIRE(it != p.needs.end());
+  return *it;
+}
+
+std::int64_t explained(const PlannedNeed& p) {
+  std::int64_t s = 0;
+  for (const auto& x : p.explanation) s += x.points;
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("office plan: each criterion gives its points and the explanation sums to the score") {
+  Need n = need("s1#1", 100, "provincial", "hi");
+  n.workers = 60;
+  n.local_material_pct = 80;
+  n.export_contract = true;
+  n.ocop_3star = true;
+  n.outstanding = true;
+  n.counterpart = 100;   // 50 % counterpart: 5 steps x 2
+  n.own_rank = 2;        // 6 - 2
+  n.support_received = true;
+  auto c = communes();
+  Plan p = make_plan(2027, {n}, rules(), {{"provincial", 1000}}, {}, &c);
+  const PlannedNeed& x = find(p, "s1#1");
+  CHECK(x.score == 300 + 50 + 10 + 4 - 5);
+  CHECK(explained(x) == x.score);
+  CHECK(x.area == 300);
+  CHECK(x.sector == 50);
+  // Thresholds: 50 % local materials and 49 workers give nothing.
+  Need m = need("s2#1", 100, "provincial", "none");
+  m.workers = 49;
+  m.local_material_pct = 50;
+  Plan q = make_plan(2027, {m}, rules(), {{"provincial", 1000}}, {}, &c);
+  CHECK(find(q, "s2#1").score == 0);
+  CHECK(find(q, "s2#1").explanation.empty());
+}
+
+TEST_CASE("office plan: only the highest area priority that applies counts") {
+  auto c = communes();
+  Plan p = make_plan(2027, {need("a#1", 1, "provincial", "hi"), need("b#1", 1, "provincial", "ntm"),
+                            need("c#1", 1, "provincial", "dif"), need("d#1", 1, "provincial", "none")},
+                     rules(), {{"provincial", 100}}, {}, &c);
+  CHECK(find(p, "a#1").score == 300);
+  CHECK(find(p, "b#1").score == 200);
+  CHECK(find(p, "c#1").score == 100);
+  CHECK(find(p, "d#1").score == 0);
+  CHECK(find(p, "a#1").rank == 1);
+  CHECK(find(p, "d#1").rank == 4);
+}
+
+TEST_CASE("office plan: equal scores follow the tie-breaks in order, then the need id") {
+  Need a = need("a#1", 100), b = need("b#1", 50), c = need("c#1", 100), d = need("d#1", 100);
+  a.counterpart = 10;   // 9 %: no points, but the highest share
+  b.counterpart = 4;    // 7.4 %
+  c.counterpart = 5;    // 4.8 %
+  d.counterpart = 5;    // 4.8 %: same share and amount as c, so the id decides
+  Plan p = make_plan(2027, {d, c, b, a}, rules(), {{"provincial", 1000}}, {});
+  for (const char* id : {"a#1", "b#1", "c#1", "d#1"}) CHECK(find(p, id).score == 0);
+  CHECK(find(p, "a#1").rank == 1);
+  CHECK(find(p, "b#1").rank == 2);
+  CHECK(find(p, "c#1").rank == 3);
+  CHECK(find(p, "d#1").rank == 4);
+  // amount_asc decides when the shares are equal.
+  Need e = need("e#1", 200), f = need("f#1", 100);
+  Plan q = make_plan(2027, {e, f}, rules(), {{"provincial", 1000}}, {});
+  CHECK(find(q, "f#1").rank == 1);
+}
+
+TEST_CASE("office plan: the cut funds in rank order, skips a need that does not fit and funds the next that fits") {
+  auto c = communes();
+  // Ranks by area: 1 = 60, 2 = 50, 3 = 30, 4 = 10; budget 100.
+  std::vector<Need> needs = {need("r1#1", 60, "provincial", "hi"), need("r2#1", 50, "provincial", "ntm"),
+                             need("r3#1", 30, "provincial", "dif"), need("r4#1", 10, "provincial", "none"),
+                             need("n1#1", 5, "national", "hi")};
+  Plan p = make_plan(2027, needs, rules(), {{"provincial", 100}, {"national", 4}}, {}, &c);
+  CHECK(find(p, "r1#1").funded);
+  CHECK_FALSE(find(p, "r2#1").funded);   // 50 > 40 left
+  CHECK(find(p, "r3#1").funded);         // 30 <= 40
+  CHECK(find(p, "r4#1").funded);         // 10 <= 10
+  CHECK_FALSE(find(p, "n1#1").funded);   // its own source's budget: 5 > 4
+  REQUIRE(p.sources.size() == 2);
+  CHECK(p.sources[0].source == "national");
+  CHECK(p.sources[0].funded_total == 0);
+  CHECK(p.sources[0].cut_rank == 1);
+  CHECK(p.sources[1].source == "provincial");
+  CHECK(p.sources[1].funded_total == 100);
+  CHECK(p.sources[1].cut_rank == 2);
+  // A source without a budget funds nothing.
+  Plan q = make_plan(2027, {need("o#1", 1, "other")}, rules(), {{"provincial", 100}}, {});
+  CHECK_FALSE(find(q, "o#1").funded);
+}
+
+TEST_CASE("office plan: ineligible and duplicate-funded needs are listed apart and never funded, even pinned") {
+  Need dup = need("dup#1", 1);
+  dup.duplicate_funded = true;
+  dup.ineligible = "other state funding";
+  Need ok = need("ok#1", 1);
+  Plan p = make_plan(2027, {dup, ok}, rules(), {{"provincial", 100}},
+                     {Override{"dup#1", "pin", "wanted", "office", 1}});
+  CHECK_FALSE(find(p, "dup#1").funded);
+  CHECK(find(p, "dup#1").rank == 0);
+  CHECK(find(p, "ok#1").funded);
+  CHECK(p.needs.back().need.id == "dup#1");
+}
+
+TEST_CASE("office plan: a pinned need is funded first, an excluded one never, both shown") {
+  auto c = communes();
+  std::vector<Need> needs = {need("top#1", 60, "provincial", "hi"), need("low#1", 60, "provincial", "none"),
+                             need("mid#1", 30, "provincial", "ntm")};
+  Plan p = make_plan(2027, needs, rules(), {{"provincial", 100}},
+                     {Override{"low#1", "pin", "flood damage", "Lan", 1}, Override{"mid#1", "exclude", "moved away", "Lan", 2}},
+                     &c);
+  CHECK(find(p, "low#1").funded);
+  CHECK_FALSE(find(p, "top#1").funded);   // 60 > 40 left after the pin
+  CHECK_FALSE(find(p, "mid#1").funded);   // excluded, though it would fit
+  REQUIRE(find(p, "low#1").override.has_value());
+  CHECK(find(p, "low#1").override->reason == "flood damage");
+  std::string json = plan_json(p);
+  CHECK(json.find("\"flood damage\"") != std::string::npos);
+  CHECK(json.find("\"moved away\"") != std::string::npos);
+}
+
+TEST_CASE("office plan: the JSON is the same byte for byte whatever the input order") {
+  auto c = communes();
+  std::vector<Need> needs;
+  for (int i = 0; i < 40; ++i) {
+    Need n = need("s" + std::to_string(i % 13) + "#" + std::to_string(i), 10 + (i * 7) % 23,
+                  i % 3 == 0 ? "national" : "provincial", i % 4 == 0 ? "hi" : i % 4 == 1 ? "ntm" : "none");
+    n.counterpart = i % 5;
+    n.own_rank = 1 + i % 3;
+    needs.push_back(n);
+  }
+  std::map<std::string, double> budget = {{"provincial", 150}, {"national", 80.5}};
+  std::string first = plan_json(make_plan(2027, needs, rules(), budget, {}, &c));
+  std::reverse(needs.begin(), needs.end());
+  std::string second = plan_json(make_plan(2027, needs, rules(), budget, {}, &c));
+  CHECK(first == second);
+  CHECK(first.find("\"rules_version\": \"t-1\"") != std::string::npos);
+}
+
+TEST_CASE("office plan: bad rules and budgets are plan.input naming the line or value") {
+  auto unknown = parse_rules("key,value\nversion,1\narea.moon,5\n", "r.csv");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.error().code == ErrorCode::plan_input);
+  CHECK(unknown.error().message.find("r.csv:3") != std::string::npos);
+  auto notint = parse_rules("key,value\nversion,1\nsector.export,ten\n", "r.csv");
+  REQUIRE_FALSE(notint.ok());
+  CHECK(notint.error().message.find("'ten'") != std::string::npos);
+  auto noversion = parse_rules("key,value\nsector.export,1\n", "r.csv");
+  REQUIRE_FALSE(noversion.ok());
+  CHECK(noversion.error().code == ErrorCode::plan_input);
+  auto badtie = parse_rules("key,value\nversion,1\ntiebreak,luck\n", "r.csv");
+  REQUIRE_FALSE(badtie.ok());
+  auto header = parse_rules("a,b\n", "r.csv");
+  REQUIRE_FALSE(header.ok());
+
+  std::map<std::string, double> b;
+  CHECK(add_budget(b, "provincial=1200.5").ok());
+  CHECK(b["provincial"] == 1200.5);
+  for (const char* bad : {"provincial=1", "moon=5", "national", "national=-1", "national=abc", "other=1e3"}) {
+    CAPTURE(bad);
+    auto st = add_budget(b, bad);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == ErrorCode::plan_input);
+  }
+}
+
+TEST_CASE("office plan: the shipped rules table and commune table load") {
+  std::ifstream r(std::string(KHAOSAT_SOURCE_DIR) + "/forms/plan_rules.csv");
+  std::stringstream rs;
+  rs << r.rdbuf();
+  auto rules = parse_rules(rs.str(), "plan_rules.csv");
+  REQUIRE(rules.ok());
+  CHECK(rules->points.size() == criterion_keys().size());
+  std::ifstream c(std::string(KHAOSAT_SOURCE_DIR) + "/forms/communes.csv");
+  std::stringstream cs;
+  cs << c.rdbuf();
+  auto communes = parse_communes(cs.str(), "communes.csv");
+  REQUIRE(communes.ok());
+  CHECK(communes->size() == 38);
+  CHECK(communes->at("muong_kim").difficult);
+  CHECK_FALSE(communes->at("than_uyen").difficult);
+}
+
+TEST_CASE("office plan: needs are read from forms A, B and C") {
+  const char* c_xml =
+      "<data id=\"lc_coop_needs\"><reg_date>2026-11-02</reg_date><c1><coop_name>HTX Chè</coop_name>"
+      "<commune>muong_kim</commune><workers_total>55</workers_total><local_material_pct>70</local_material_pct>"
+      "<export_contract>no</export_contract><ocop_products><ocop_stars>4</ocop_stars></ocop_products></c1>"
+      "<c2><needs><rank>2</rank><support_type>machinery</support_type><amount_requested>120</amount_requested>"
+      "<counterpart>80</counterpart><funding_source>provincial</funding_source><other_state_funding>no</other_state_funding>"
+      "</needs><needs><rank>1</rank><support_type>fair_domestic</support_type><amount_requested>20</amount_requested>"
+      "<counterpart>0</counterpart><funding_source>national</funding_source><other_state_funding>yes</other_state_funding>"
+      "</needs></c2></data>";
+  auto r = read_needs("lc_coop_needs", "uuid:c1", c_xml);
+  REQUIRE(r.ok());
+  CHECK(r->year == 2026);
+  REQUIRE(r->needs.size() == 2);
+  const Need& n = r->needs[0];
+  CHECK(n.id == "uuid:c1#1");
+  CHECK(n.form == "C");
+  CHECK(n.applicant == "HTX Chè");
+  CHECK(n.commune == "muong_kim");
+  CHECK(n.amount == 120);
+  CHECK(n.counterpart == 80);
+  CHECK(n.own_rank == 2);
+  CHECK(n.source == "provincial");
+  CHECK(*n.workers == 55);
+  CHECK(n.ocop_3star);
+  CHECK(n.ineligible.empty());
+  CHECK(r->needs[1].duplicate_funded);
+  CHECK_FALSE(r->needs[1].ineligible.empty());
+
+  const char* a_xml =
+      "<data><survey_date>2027-01-05</survey_date><a0><commune>khoen_on</commune></a0><a1><est_name>Cơ sở Mây</est_name></a1>"
+      "<a6><outstanding_level>province</outstanding_level></a6><a7><support_received>yes</support_received>"
+      "<needs><need_type>other</need_type><need_rank>1</need_rank><amount_requested>10</amount_requested>"
+      "<need_counterpart>5</need_counterpart><funding_source>provincial</funding_source><need_other_state>no</need_other_state>"
+      "</needs></a7></data>";
+  auto a = read_needs("lc_establishment", "uuid:a1", a_xml);
+  REQUIRE(a.ok());
+  CHECK(a->year == 2027);
+  REQUIRE(a->needs.size() == 1);
+  CHECK(a->needs[0].outstanding);
+  CHECK(a->needs[0].support_received);
+  CHECK_FALSE(a->needs[0].ineligible.empty());  // 'other' is not an Art. 4 activity for khuyến công funds
+
+  CHECK(read_needs("some_form", "x", "<not xml").ok());
+  auto bad = read_needs("lc_craft_village", "uuid:b", "<not xml");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == ErrorCode::plan_input);
+}
