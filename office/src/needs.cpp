@@ -88,6 +88,8 @@ Result<SubmissionNeeds> read_needs(const std::string& form_id, const std::string
     if (other == "yes" || get("need_status") == "ineligible") {
       need.duplicate_funded = true;
       need.ineligible = "hạng mục đã có ngân sách nhà nước khác hỗ trợ/other state funding for the same item (TT 28/2018/TT-BTC)";
+    } else if (!is_source(need.source)) {
+      need.ineligible = "không rõ nguồn kinh phí đề nghị/no funding source asked for";
     } else if (need.amount <= 0) {
       need.ineligible = "không có kinh phí đề nghị/no amount requested";
     } else if ((need.source == "national" || need.source == "provincial") &&

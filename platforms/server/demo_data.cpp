@@ -7,6 +7,7 @@
 // same submissions (ids and contents).
 #include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <filesystem>
 #include <iostream>
 #include <random>
@@ -180,7 +181,10 @@ int demo_data(const Args& a) {
     if (!s || *s < 0) return fail("demo-data", "--seed takes a whole number >= 0, not '" + a.seed + "'", 2);
     seed = static_cast<std::uint64_t>(*s);
   }
-  int year = static_cast<int>(now_ms() / 1000 / 86400 / 365.2425) + 1970;
+  std::time_t t = static_cast<std::time_t>(now_ms() / 1000);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  int year = utc.tm_year + 1900;
   if (!a.year.empty()) {
     auto y = core::parse_int(a.year, 2000, 2100);
     if (!y) return fail("demo-data", "--year takes a year (2000..2100), not '" + a.year + "'", 2);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <set>
 
 #include "khaosat/office/plan.hpp"
 #include "khaosat/office/plan_xlsx.hpp"
@@ -78,17 +79,25 @@ int plan_override(const Args& a) {
   return 0;
 }
 
-// Every need of the year's approved submissions of forms A, B and C.
+// Every need of the year's approved submissions of forms A, B and C (not those an edit replaced).
 core::Result<std::vector<office::Need>> approved_needs(sync::ServerStorage& storage, int year) {
   auto reviews = storage.reviews();
   if (!reviews) return reviews.error();
   std::map<std::string, std::string> state;
   for (const auto& r : *reviews) state[r.instance_id] = r.state;
   std::vector<office::Need> out;
+  std::vector<std::vector<sync::StoredSubmission>> forms;
+  std::set<std::string> replaced;  // an edited submission names the one it replaces (deprecatedID)
   for (const char* form : {"lc_establishment", "lc_craft_village", "lc_coop_needs"}) {
     auto subs = storage.submissions(form);
     if (!subs) return subs.error();
-    for (const auto& s : *subs) {
+    for (const auto& s : *subs)
+      if (s.deprecated_id) replaced.insert(*s.deprecated_id);
+    forms.push_back(std::move(subs).value());
+  }
+  for (const auto& subs : forms) {
+    for (const auto& s : subs) {
+      if (replaced.count(s.instance_id)) continue;
       auto it = state.find(s.instance_id);
       if (it == state.end() || it->second != "approved") continue;
       auto needs = office::read_needs(s.form_id, s.instance_id, s.xml);

@@ -290,6 +290,17 @@ TEST_CASE("office plan: needs are read from forms A, B and C") {
   CHECK(a->needs[0].support_received);
   CHECK_FALSE(a->needs[0].ineligible.empty());  // 'other' is not an Art. 4 activity for khuyến công funds
 
+  // A need without a known funding source cannot be placed under a budget: listed apart.
+  const char* b_xml =
+      "<data><survey_date>2027-03-01</survey_date><b1><commune>pa_tan</commune><village>Bản 1</village>"
+      "<craft_name>Dệt</craft_name></b1><b5><needs><need_type>training</need_type><amount_requested>10</amount_requested>"
+      "<funding_source></funding_source><need_other_state>no</need_other_state></needs></b5></data>";
+  auto b = read_needs("lc_craft_village", "uuid:b1", b_xml);
+  REQUIRE(b.ok());
+  REQUIRE(b->needs.size() == 1);
+  CHECK(b->needs[0].applicant == "Dệt – Bản 1");
+  CHECK_FALSE(b->needs[0].ineligible.empty());
+
   CHECK(read_needs("some_form", "x", "<not xml").ok());
   auto bad = read_needs("lc_craft_village", "uuid:b", "<not xml");
   REQUIRE_FALSE(bad.ok());
