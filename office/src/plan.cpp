@@ -3,7 +3,6 @@
 #include <cmath>
 #include <cstdio>
 
-#include "khaosat/core/json.hpp"
 #include "khaosat/office/plan.hpp"
 
 namespace khaosat::office {
@@ -207,57 +206,186 @@ Plan make_plan(int year, const std::vector<Need>& needs, const Rules& rules, con
 
 namespace {
 
-// A JSON number with at most 3 decimals (thousands of VND), the same on every run.
-double money(double v) { return std::llround(v * 1000.0) / 1000.0; }
+// The plan's JSON is written by hand, in the layout of nlohmann's dump(1) (one space per level):
+// 10,000 needs build no DOM and no per-key allocation (scripts/bench office).
+class JsonOut {
+ public:
+  std::string s;
+
+  void str(std::string_view v) {
+    s += '"';
+    std::size_t i = 0;
+    while (i < v.size()) {
+      unsigned char c = static_cast<unsigned char>(v[i]);
+      if (c == '"' || c == '\\') {
+        s += '\\';
+        s += static_cast<char>(c);
+        ++i;
+      } else if (c < 0x20) {
+        static const char* hex = "0123456789abcdef";
+        s += "\\u00";
+        s += hex[c >> 4];
+        s += hex[c & 15];
+        ++i;
+      } else if (c < 0x80) {
+        s += static_cast<char>(c);
+        ++i;
+      } else {
+        std::size_t n = utf8_length(v, i);
+        if (n == 0) {
+          s += "\xEF\xBF\xBD";  // U+FFFD for a byte that is not UTF-8
+          ++i;
+        } else {
+          s.append(v.substr(i, n));
+          i += n;
+        }
+      }
+    }
+    s += '"';
+  }
+  void indent(int level) {
+    s += '\n';
+    s.append(static_cast<std::size_t>(level), ' ');
+  }
+  // "key": (after the indent)
+  void key(int level, bool first, const char* k) {
+    if (!first) s += ',';
+    indent(level);
+    s += '"';
+    s += k;
+    s += "\": ";
+  }
+
+ private:
+  // The length of the valid UTF-8 sequence at v[i], or 0.
+  static std::size_t utf8_length(std::string_view v, std::size_t i) {
+    unsigned char c = static_cast<unsigned char>(v[i]);
+    std::size_t n = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+    if (n == 0 || i + n > v.size()) return 0;
+    for (std::size_t k = 1; k < n; ++k)
+      if ((static_cast<unsigned char>(v[i + k]) & 0xC0) != 0x80) return 0;
+    unsigned char d = static_cast<unsigned char>(v[i + 1]);
+    if ((c == 0xE0 && d < 0xA0) || (c == 0xED && d > 0x9F) || (c == 0xF0 && d < 0x90) || (c == 0xF4 && d > 0x8F))
+      return 0;
+    return n;
+  }
+};
 
 }  // namespace
 
 std::string plan_json(const Plan& plan) {
-  using nlohmann::ordered_json;
-  ordered_json j;
-  j["year"] = plan.year;
-  j["rules_version"] = plan.rules_version;
-  j["unit"] = "million VND";
-  ordered_json sources = ordered_json::array();
-  for (const SourcePlan& s : plan.sources) {
-    ordered_json o;
-    o["source"] = s.source;
-    o["budget"] = money(s.budget);
-    o["funded_total"] = money(s.funded_total);
-    o["cut_rank"] = s.cut_rank;
-    sources.push_back(o);
+  JsonOut o;
+  o.s.reserve(1024 + plan.needs.size() * 1600);
+  o.s += '{';
+  o.key(1, true, "year");
+  o.s += std::to_string(plan.year);
+  o.key(1, false, "rules_version");
+  o.str(plan.rules_version);
+  o.key(1, false, "unit");
+  o.str("million VND");
+  o.key(1, false, "sources");
+  o.s += '[';
+  bool first = true;
+  for (const SourcePlan& x : plan.sources) {
+    if (!first) o.s += ',';
+    first = false;
+    o.indent(2);
+    o.s += '{';
+    o.key(3, true, "source");
+    o.str(x.source);
+    o.key(3, false, "budget");
+    o.s += format_amount(x.budget);
+    o.key(3, false, "funded_total");
+    o.s += format_amount(x.funded_total);
+    o.key(3, false, "cut_rank");
+    o.s += std::to_string(x.cut_rank);
+    o.indent(2);
+    o.s += '}';
   }
-  j["sources"] = sources;
-  ordered_json needs = ordered_json::array();
+  if (!plan.sources.empty()) o.indent(1);
+  o.s += ']';
+  o.key(1, false, "needs");
+  o.s += '[';
+  first = true;
   for (const PlannedNeed& p : plan.needs) {
-    ordered_json o;
-    o["id"] = p.need.id;
-    o["submission"] = p.need.submission;
-    o["form"] = p.need.form;
-    o["applicant"] = p.need.applicant;
-    o["commune"] = p.need.commune;
-    o["activity"] = p.need.activity;
-    o["source"] = p.need.source;
-    o["amount"] = money(p.need.amount);
-    o["counterpart"] = money(p.need.counterpart);
-    o["own_rank"] = p.need.own_rank;
-    o["score"] = p.score;
-    o["rank"] = p.rank;
-    o["eligible"] = p.need.ineligible.empty();
-    o["duplicate_funded"] = p.need.duplicate_funded;
-    o["funded"] = p.funded;
-    o["decision"] = p.decision;
-    ordered_json ex = ordered_json::array();
-    for (const Points& x : p.explanation)
-      ex.push_back(ordered_json{{"criterion", x.criterion}, {"points", x.points}, {"why", x.why}});
-    o["explanation"] = ex;
-    if (p.override)
-      o["override"] = ordered_json{{"action", p.override->action}, {"reason", p.override->reason},
-                                   {"by", p.override->by}, {"at", p.override->at}};
-    needs.push_back(o);
+    const Need& n = p.need;
+    if (!first) o.s += ',';
+    first = false;
+    o.indent(2);
+    o.s += '{';
+    o.key(3, true, "id");
+    o.str(n.id);
+    o.key(3, false, "submission");
+    o.str(n.submission);
+    o.key(3, false, "form");
+    o.str(n.form);
+    o.key(3, false, "applicant");
+    o.str(n.applicant);
+    o.key(3, false, "commune");
+    o.str(n.commune);
+    o.key(3, false, "activity");
+    o.str(n.activity);
+    o.key(3, false, "source");
+    o.str(n.source);
+    o.key(3, false, "amount");
+    o.s += format_amount(n.amount);
+    o.key(3, false, "counterpart");
+    o.s += format_amount(n.counterpart);
+    o.key(3, false, "own_rank");
+    o.s += std::to_string(n.own_rank);
+    o.key(3, false, "score");
+    o.s += std::to_string(p.score);
+    o.key(3, false, "rank");
+    o.s += std::to_string(p.rank);
+    o.key(3, false, "eligible");
+    o.s += n.ineligible.empty() ? "true" : "false";
+    o.key(3, false, "duplicate_funded");
+    o.s += n.duplicate_funded ? "true" : "false";
+    o.key(3, false, "funded");
+    o.s += p.funded ? "true" : "false";
+    o.key(3, false, "decision");
+    o.str(p.decision);
+    o.key(3, false, "explanation");
+    o.s += '[';
+    bool ex_first = true;
+    for (const Points& x : p.explanation) {
+      if (!ex_first) o.s += ',';
+      ex_first = false;
+      o.indent(4);
+      o.s += '{';
+      o.key(5, true, "criterion");
+      o.str(x.criterion);
+      o.key(5, false, "points");
+      o.s += std::to_string(x.points);
+      o.key(5, false, "why");
+      o.str(x.why);
+      o.indent(4);
+      o.s += '}';
+    }
+    if (!p.explanation.empty()) o.indent(3);
+    o.s += ']';
+    if (p.override) {
+      o.key(3, false, "override");
+      o.s += '{';
+      o.key(4, true, "action");
+      o.str(p.override->action);
+      o.key(4, false, "reason");
+      o.str(p.override->reason);
+      o.key(4, false, "by");
+      o.str(p.override->by);
+      o.key(4, false, "at");
+      o.s += std::to_string(p.override->at);
+      o.indent(3);
+      o.s += '}';
+    }
+    o.indent(2);
+    o.s += '}';
   }
-  j["needs"] = needs;
-  return j.dump(1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  if (!plan.needs.empty()) o.indent(1);
+  o.s += ']';
+  o.indent(0);
+  o.s += "}\n";
+  return std::move(o.s);
 }
 
 }  // namespace khaosat::office

@@ -7,6 +7,8 @@
 #include <numeric>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "khaosat/office/plan.hpp"
 
 using namespace khaosat::office;
@@ -305,4 +307,33 @@ TEST_CASE("office plan: needs are read from forms A, B and C") {
   auto bad = read_needs("lc_craft_village", "uuid:b", "<not xml");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == ErrorCode::plan_input);
+}
+
+TEST_CASE("office plan: the JSON parses, escapes text and replaces bytes that are not UTF-8") {
+  Need n = need("s#1", 12.5);
+  n.applicant = std::string("HTX \"Chè\" \\ a\x01b\xff") + "ế";
+  n.counterpart = 2.25;
+  Plan p = make_plan(2027, {n, need("t#1", 1, "national")}, rules(), {{"provincial", 100}}, {
+      Override{"s#1", "pin", "lũ \"2026\"", "Lan", 7}});
+  auto j = nlohmann::json::parse(plan_json(p));
+  CHECK(j["year"] == 2027);
+  CHECK(j["rules_version"] == "t-1");
+  REQUIRE(j["sources"].size() == 1);
+  CHECK(j["sources"][0]["budget"] == 100);
+  CHECK(j["sources"][0]["funded_total"] == 12.5);
+  REQUIRE(j["needs"].size() == 2);
+  CHECK(j["needs"][0]["id"] == "t#1");  // national comes before provincial
+  const auto& x = j["needs"][1];
+  CHECK(x["id"] == "s#1");
+  CHECK(x["applicant"] == std::string("HTX \"Chè\" \\ a\x01b\xEF\xBF\xBD") + "ế");
+  CHECK(x["amount"] == 12.5);
+  CHECK(x["counterpart"] == 2.25);
+  CHECK(x["funded"] == true);
+  CHECK(x["eligible"] == true);
+  CHECK(x["explanation"].is_array());
+  REQUIRE(x.contains("override"));
+  CHECK(x["override"]["reason"] == "lũ \"2026\"");
+  CHECK(x["override"]["at"] == 7);
+  CHECK(j["needs"][0]["funded"] == false);
+  CHECK(j["needs"][0]["decision"].get<std::string>().find("no budget") != std::string::npos);
 }
