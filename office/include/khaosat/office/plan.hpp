@@ -140,7 +140,8 @@ struct SubmissionNeeds {
 };
 Result<SubmissionNeeds> read_needs(const std::string& form_id, const std::string& instance_id, const std::string& xml);
 
-// The plan as JSON text (docs/office.md): sorted keys, fixed number formatting, '\n' at the end.
+// The plan as JSON text (docs/office.md): keys in a fixed order, amounts with at most 3
+// decimals, one-space indentation, a newline at the end; the same plan gives the same bytes.
 std::string plan_json(const Plan& plan);
 
 // Amounts: million VND with at most 3 decimals, shortest form ("12.5", "300").
