@@ -201,6 +201,12 @@ int demo_data(const Args& a) {
   if (int st = init(a); st != 0) return st;
   auto storage = open_storage(a, "demo-data");
   if (!storage) return 1;
+  // With --database the folder may be new while the database is not: refuse that too.
+  auto existing = (*storage)->list_devices();
+  if (!existing) return fail("demo-data", existing.error().message);
+  if (!existing->empty())
+    return fail("demo-data", (a.database.empty() ? a.data : std::string("the --database database")) +
+                                 ": not empty (it has enrolled devices); demo-data writes only into an empty database", 1);
   auto forms = (*storage)->list_forms();
   if (!forms) return fail("demo-data", forms.error().message);
   std::map<std::string, std::string> version;

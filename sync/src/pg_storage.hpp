@@ -21,7 +21,7 @@ namespace khaosat::sync {
 
 class PgStorage final : public ServerStorage {
  public:
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   Status open(const std::string& data_dir, const std::string& url);
 
@@ -46,10 +46,16 @@ class PgStorage final : public ServerStorage {
   Status decide(const core::PulledDecision& decision) override;
   Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
   Result<std::vector<RegistryState>> registry(core::Registry registry) override;
+  Status add_review(const Review& review) override;
+  Result<std::vector<Review>> reviews() override;
+  Status add_plan_override(const PlanOverride& override_) override;
+  Result<std::vector<PlanOverride>> plan_overrides() override;
   Result<std::vector<std::string>> check() override;
 
  private:
   Status create_schema();
+  // Schema 2's office tables (pg_storage_office.cpp): in a new database, and added to a version-1 one.
+  static const char* office_schema();
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);
   Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);

@@ -32,19 +32,6 @@ CREATE TABLE plan_overrides (
 
 Status create_office_tables(sql::Db& db) { return db.exec(kOfficeSchema, "cannot create the office tables"); }
 
-Status ServerStorage::add_review(const Review&) {
-  return Error::make(ErrorCode::sync_storage, "this storage does not keep reviews yet");
-}
-Result<std::vector<Review>> ServerStorage::reviews() {
-  return Error::make(ErrorCode::sync_storage, "this storage does not keep reviews yet");
-}
-Status ServerStorage::add_plan_override(const PlanOverride&) {
-  return Error::make(ErrorCode::sync_storage, "this storage does not keep plan overrides yet");
-}
-Result<std::vector<PlanOverride>> ServerStorage::plan_overrides() {
-  return Error::make(ErrorCode::sync_storage, "this storage does not keep plan overrides yet");
-}
-
 Status SqliteStorage::add_review(const Review& r) {
   Call call(*this);
   std::string what = "cannot record the review of '" + r.instance_id + "'";

@@ -3,22 +3,43 @@
 # plan's JSON checked for its promises (budget per source, ineligible never funded, the cut,
 # explanations that sum to the scores, overrides shown), byte-identical reruns (JSON and XLSX),
 # the XLSX read back with Debian's openpyxl, and bad input refused with plan.input.
+# With KHAOSAT_TEST_PG_URL (postgresql://USER@HOST:PORT/postgres: the pg.office.cli test), every
+# command keeps its data in a fresh PostgreSQL database there (--database URL).
 # Usage: office_cli_test.sh KHAOSAT_SERVER
 set -euo pipefail
-SERVER=$1
+SERVER_BIN=$1
 PY=/usr/bin/python3
 T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
 D=$T/data
+DB=()
+PG_ADMIN=${KHAOSAT_TEST_PG_URL:-}
+PG_NAME="khaosat_office_$$"
+psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c "$1" >/dev/null; }
+cleanup() {
+  rm -rf "$T"
+  if [[ -n "$PG_ADMIN" ]]; then psql_admin "DROP DATABASE IF EXISTS $PG_NAME WITH (FORCE)"; fi
+}
+trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+if [[ -n "$PG_ADMIN" ]]; then
+  psql_admin "CREATE DATABASE $PG_NAME"
+  DB=(--database "${PG_ADMIN%/*}/$PG_NAME")
+fi
+# Every command, with --database when the test runs over PostgreSQL.
+SERVER() { "$SERVER_BIN" "$@" "${DB[@]}"; }
 
-"$SERVER" demo-data --data "$D" --seed 7 --year 2027 > "$T/demo.out"
+SERVER demo-data --data "$D" --seed 7 --year 2027 > "$T/demo.out"
 grep -q "approved" "$T/demo.out" || fail "demo-data printed no summary"
-if "$SERVER" demo-data --data "$D" --seed 7 --year 2027 2> "$T/again.err"; then fail "demo-data wrote into a non-empty folder"; fi
+if SERVER demo-data --data "$D" --seed 7 --year 2027 2> "$T/again.err"; then fail "demo-data wrote into a non-empty folder"; fi
 grep -q "not empty" "$T/again.err" || fail "demo-data's refusal does not say why"
+if [[ -n "$PG_ADMIN" ]]; then
+  # A new folder but the same database: refused too, and nothing is added to it.
+  if SERVER demo-data --data "$T/other" --seed 8 --year 2027 2> "$T/again.err"; then fail "demo-data wrote into a non-empty database"; fi
+  grep -q "enrolled devices" "$T/again.err" || fail "demo-data's refusal (database) does not say why: $(cat "$T/again.err")"
+fi
 
 B=(--budget provincial=6000 --budget national=4000 --budget other=1500)
-"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan1.json"
+SERVER plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan1.json"
 
 # The plan keeps its promises.
 check_plan() {
@@ -64,7 +85,7 @@ PY
 check_plan "$T/plan1.json" || fail "the plan breaks a promise"
 
 # Determinism: the same data gives the same bytes.
-"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format json > "$T/plan2.json"
+SERVER plan --data "$D" --year 2027 "${B[@]}" --format json > "$T/plan2.json"
 cmp "$T/plan1.json" "$T/plan2.json" || fail "two JSON plans of the same data differ"
 
 # A review removes a submission; an override pins or excludes a need, and both are shown.
@@ -77,9 +98,9 @@ u = next(n for n in reversed(prov) if not n["funded"] and n["amount"] <= 500)
 print(f["submission"], u["id"])
 PY
 )"
-"$SERVER" review --data "$D" "$FUNDED" --state rejected --comment "Hồ sơ trùng / duplicate" --by "Lan" > /dev/null
-"$SERVER" plan-override --data "$D" "$UNFUNDED" --pin --reason "Vùng lũ / flood area" --by "Minh" > /dev/null
-"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan3.json"
+SERVER review --data "$D" "$FUNDED" --state rejected --comment "Hồ sơ trùng / duplicate" --by "Lan" > /dev/null
+SERVER plan-override --data "$D" "$UNFUNDED" --pin --reason "Vùng lũ / flood area" --by "Minh" > /dev/null
+SERVER plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan3.json"
 "$PY" - "$T/plan3.json" "$FUNDED" "$UNFUNDED" <<'PY' || fail "review or override not applied"
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -91,9 +112,9 @@ PY
 check_plan "$T/plan3.json" || fail "the plan with an override breaks a promise"
 
 # XLSX: read back with openpyxl; the same plan twice (a second apart) gives the same bytes.
-"$SERVER" plan --data "$D" --year 2027 "${B[@]}" -o "$T/plan.xlsx"
+SERVER plan --data "$D" --year 2027 "${B[@]}" -o "$T/plan.xlsx"
 sleep 1.1
-"$SERVER" plan --data "$D" --year 2027 "${B[@]}" --format xlsx -o "$T/plan-again.xlsx"
+SERVER plan --data "$D" --year 2027 "${B[@]}" --format xlsx -o "$T/plan-again.xlsx"
 cmp "$T/plan.xlsx" "$T/plan-again.xlsx" || fail "two XLSX plans of the same data differ"
 "$PY" - "$T/plan.xlsx" "$T/plan3.json" <<'PY' || fail "the XLSX does not match the JSON"
 import json, sys, openpyxl
@@ -120,7 +141,7 @@ PY
 expect_input_error() {
   local what=$1; shift
   set +e
-  "$SERVER" plan --data "$D" "$@" --format json -o "$T/bad.json" 2> "$T/err"
+  SERVER plan --data "$D" "$@" --format json -o "$T/bad.json" 2> "$T/err"
   local rc=$?
   set -e
   [[ $rc -eq 2 ]] || fail "$what: exit $rc, not 2"
@@ -134,7 +155,7 @@ printf 'key,value\nversion,x\nsector.magic,5\n' > "$T/rules.csv"
 expect_input_error "unknown criterion" --year 2027 --budget national=5 --rules "$T/rules.csv"
 grep -q "rules.csv:3" "$T/err" || fail "the rules error does not name the line"
 set +e
-"$SERVER" review --data "$D" "uuid:nobody" --state approved 2> "$T/err"; rc=$?
+SERVER review --data "$D" "uuid:nobody" --state approved 2> "$T/err"; rc=$?
 set -e
 [[ $rc -ne 0 ]] || fail "a review of an unknown submission was accepted"
 echo "office.cli: ok"

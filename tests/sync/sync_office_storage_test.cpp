@@ -1,6 +1,7 @@
 // The office's review trail and plan overrides in the SQLite server storage (schema 2,
 // sqlite_storage_office.cpp): append-only, in order, an unknown submission refused, and a
-// schema-1 data folder migrated in place.
+// schema-1 data folder migrated in place. Run over SQLite and, as pg.sync …, over PostgreSQL;
+// the PostgreSQL schema-1 migration is in sync_pg_test.cpp.
 #include "sync/sync_fixture.hpp"
 
 namespace khaosat::test {
@@ -35,7 +36,15 @@ TEST_CASE("sync storage: reviews and plan overrides are appended in order and re
   REQUIRE(overrides->size() == 2);
   CHECK((*overrides)[1].action == "exclude");
   CHECK((*overrides)[1].reason == "moved");
-  CHECK(server.query("PRAGMA user_version") == "2|\n");
+  if (server.url.empty())
+    CHECK(server.query("PRAGMA user_version") == "2|\n");
+  else
+    CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "2|\n");
+  // Append-only: a second connection (another server process) sees the same trail.
+  auto again = server.open_again();
+  auto reread = again->reviews();
+  REQUIRE(reread.ok());
+  CHECK(reread->size() == 2);
 }
 
 TEST_CASE("sync storage: a schema-1 data folder gains the office tables when opened") {

@@ -156,5 +156,26 @@ TEST_CASE("only: a database holding another application's tables is refused unto
   CHECK(tables->text(0, 0) == "1");
 }
 
+TEST_CASE("only: a schema-1 database gains the office tables when opened, keeping its submissions") {
+  ServerFixture server;
+  Device a(server);
+  auto sub = a.submit("one");
+  REQUIRE(a.client->sync().ok());
+  {
+    sync::pg::Db raw;
+    REQUIRE(raw.open(server.url).ok());
+    REQUIRE(raw.run("DROP TABLE reviews; DROP TABLE plan_overrides; "
+                    "UPDATE khaosat_meta SET value = '1' WHERE key = 'schema_version'", "downgrade").ok());
+  }
+  auto s = server.open_again();
+  CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "2|\n");
+  REQUIRE(s->add_review({sub.instance_id, "approved", "", "lan", 5}).ok());
+  auto reviews = s->reviews();
+  REQUIRE(reviews.ok());
+  REQUIRE(reviews->size() == 1);
+  CHECK((*reviews)[0].instance_id == sub.instance_id);
+  CHECK(server.query("SELECT count(*) FROM submissions") == "1|\n");
+}
+
 }  // namespace
 }  // namespace khaosat::test

@@ -139,12 +139,11 @@ class ServerStorage {
   virtual Result<std::vector<RegistryState>> registry(core::Registry registry) = 0;
   // --- Office: review trail and plan overrides (docs/server-storage.md, docs/office.md) ---
   // Both append; nothing is ever updated or deleted. add_review is sync.not_found for an unknown
-  // submission. The lists come in the order recorded. The defaults refuse (sync.storage), so a
-  // backend that has not implemented them yet still builds; SQLite implements them.
-  virtual Status add_review(const Review& review);
-  virtual Result<std::vector<Review>> reviews();
-  virtual Status add_plan_override(const PlanOverride& override_);
-  virtual Result<std::vector<PlanOverride>> plan_overrides();
+  // submission; an unknown state or action is sync.request. The lists come in the order recorded.
+  virtual Status add_review(const Review& review) = 0;
+  virtual Result<std::vector<Review>> reviews() = 0;
+  virtual Status add_plan_override(const PlanOverride& override_) = 0;
+  virtual Result<std::vector<PlanOverride>> plan_overrides() = 0;
   // Every problem found (integrity, attachment files and hashes, ledger and devices agreeing).
   virtual Result<std::vector<std::string>> check() = 0;
 };

@@ -1,0 +1,77 @@
+// PgStorage: the office's review trail and plan overrides (schema 2; server_storage.hpp,
+// docs/server-storage.md "Schema 2"). Both tables are append-only, as in SQLite.
+#include "pg_storage.hpp"
+
+namespace khaosat::sync {
+
+using pg::Txn;
+
+const char* PgStorage::office_schema() {
+  return R"sql(
+CREATE TABLE reviews (
+  id          BIGSERIAL PRIMARY KEY,
+  instance_id TEXT NOT NULL REFERENCES submissions (instance_id),
+  state       TEXT NOT NULL CHECK (state IN ('approved', 'rejected', 'has_issues')),
+  comment     TEXT NOT NULL,
+  by_name     TEXT NOT NULL,
+  at          BIGINT NOT NULL
+);
+CREATE INDEX reviews_by_instance ON reviews (instance_id, id);
+CREATE TABLE plan_overrides (
+  id      BIGSERIAL PRIMARY KEY,
+  need_id TEXT NOT NULL,
+  action  TEXT NOT NULL CHECK (action IN ('pin', 'exclude')),
+  reason  TEXT NOT NULL,
+  by_name TEXT NOT NULL,
+  at      BIGINT NOT NULL
+);
+)sql";
+}
+
+Status PgStorage::add_review(const Review& r) {
+  std::lock_guard lock(mutex_);
+  std::string what = "cannot record the review of '" + r.instance_id + "'";
+  if (r.state != "approved" && r.state != "rejected" && r.state != "has_issues")
+    return Error::make(ErrorCode::sync_request, "review state '" + r.state + "': approved, rejected or has_issues");
+  Txn txn(db_);
+  if (Status st = txn.begin(what); !st) return st;
+  auto sel = db_.exec("SELECT 1 FROM submissions WHERE instance_id = $1", what, {r.instance_id});
+  if (!sel) return sel.error();
+  if (sel->empty()) return Error::make(ErrorCode::sync_not_found, "no submission '" + r.instance_id + "'");
+  if (Status st = db_.run("INSERT INTO reviews (instance_id, state, comment, by_name, at) VALUES ($1, $2, $3, $4, $5)",
+                          what, {r.instance_id, r.state, r.comment, r.by, r.at});
+      !st)
+    return st;
+  return txn.commit(what);
+}
+
+Result<std::vector<Review>> PgStorage::reviews() {
+  std::lock_guard lock(mutex_);
+  auto r = db_.exec("SELECT instance_id, state, comment, by_name, at FROM reviews ORDER BY id", "cannot read the reviews");
+  if (!r) return r.error();
+  std::vector<Review> out;
+  out.reserve(static_cast<std::size_t>(r->size()));
+  for (int i = 0; i < r->size(); ++i) out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->integer(i, 4)});
+  return out;
+}
+
+Status PgStorage::add_plan_override(const PlanOverride& o) {
+  std::lock_guard lock(mutex_);
+  if (o.action != "pin" && o.action != "exclude")
+    return Error::make(ErrorCode::sync_request, "plan override '" + o.action + "': pin or exclude");
+  return db_.run("INSERT INTO plan_overrides (need_id, action, reason, by_name, at) VALUES ($1, $2, $3, $4, $5)",
+                 "cannot record the plan override of '" + o.need_id + "'", {o.need_id, o.action, o.reason, o.by, o.at});
+}
+
+Result<std::vector<PlanOverride>> PgStorage::plan_overrides() {
+  std::lock_guard lock(mutex_);
+  auto r = db_.exec("SELECT need_id, action, reason, by_name, at FROM plan_overrides ORDER BY id",
+                    "cannot read the plan overrides");
+  if (!r) return r.error();
+  std::vector<PlanOverride> out;
+  out.reserve(static_cast<std::size_t>(r->size()));
+  for (int i = 0; i < r->size(); ++i) out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->integer(i, 4)});
+  return out;
+}
+
+}  // namespace khaosat::sync
