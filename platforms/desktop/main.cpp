@@ -23,7 +23,10 @@
 
 #include "desktop_services.hpp"
 #include "desktop_window.hpp"
+#include "thread_worker.hpp"
+#include "khaosat/sync/http.hpp"
 #include "khaosat/ui/app.hpp"
+#include "khaosat/ui/store_sync.hpp"
 #include "khaosat/ui/theme.hpp"
 #include "khaosat/ui/walk.hpp"
 
@@ -181,7 +184,19 @@ int main(int argc, char** argv) {
   desktop::ConfiguredLocation location(args.location.empty() ? std::nullopt : std::optional<std::string>(args.location));
   desktop::FolderPhotos photos(args.photos);
   desktop::InterfaceNetwork network(args.offline);
+  desktop::ThreadWorker worker;
+  ui::StoreSyncOptions sync_options;
+  sync_options.database = args.db;
+  sync_options.worker = &worker;
+  sync_options.open_transport = [](const std::string& url) -> core::Result<std::unique_ptr<sync::Transport>> {
+    auto t = sync::HttpTransport::open(url);
+    if (!t) return t.error();
+    return std::unique_ptr<sync::Transport>(std::move(t).value());
+  };
+  ui::StoreSync store_sync(std::move(sync_options));
   ui::AppOptions options;
+  options.sync = &store_sync;
+  options.services.worker = &worker;
   options.services.location = &location;
   options.services.photo = &photos;
   options.services.network = &network;

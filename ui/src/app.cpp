@@ -40,6 +40,7 @@ float App::font_pixels() const {
   return std::round(kBaseTextDp * impl_->options.dp * impl_->settings.text_scale);
 }
 Probe& App::probe() { return impl_->probe; }
+bool App::busy() { return impl_->options.sync && impl_->options.sync->progress().running; }
 
 // --- Opening ---------------------------------------------------------------------------------
 
@@ -101,6 +102,15 @@ void AppImpl::frame() {
   widgets.main_region_taken = false;
   set_wctx(&widgets);
   probe.begin_frame();
+  if (Worker* w = options.services.worker) w->poll();
+  if (options.sync) {
+    options.sync->set_language(settings.lang);
+    int finished = options.sync->progress().finished;
+    if (finished != sync_runs_seen) {  // a sync or enrollment changed the store
+      sync_runs_seen = finished;
+      invalidate();
+    }
+  }
   probe.focused_rect.reset();
   ImGuiIO& io = ImGui::GetIO();
   ImGui::SetNextWindowPos(ImVec2(0, 0));

@@ -55,6 +55,7 @@ class AppImpl {
   SubmissionsState subs;
   RegistryState reg;
   std::string enroll_url, enroll_code;
+  int sync_runs_seen = 0;
 
   core::Env& env() { return options.services.env ? *options.services.env : core::Env::default_env(); }
   const char* t(Str key) const { return catalogue_text(key, settings.lang); }
@@ -81,7 +82,9 @@ class AppImpl {
   void draw_home();
   void draw_forms();
   void draw_settings();
-  void draw_enroll();
+  void draw_enroll();  // the sync screen once enrolled
+  void draw_sync();
+  void load_counts();
   void draw_submissions();
   void draw_registry();
   std::string format_time(std::int64_t ms);

@@ -1,4 +1,4 @@
-// The home screen, the form list, settings, and the enroll/sync screen (app_impl.hpp).
+// The home screen, the form list, settings, and the enroll and sync screens (app_impl.hpp).
 #include <algorithm>
 
 #include <imgui.h>
@@ -11,7 +11,7 @@ namespace {
 int count_or_zero(const auto& result) { return result ? static_cast<int>(result->size()) : 0; }
 }  // namespace
 
-void AppImpl::draw_home() {
+void AppImpl::load_counts() {
   if (!counts.loaded) {
     counts.drafts = count_or_zero(store->list_drafts());
     core::SubmissionFilter finalized;
@@ -22,6 +22,10 @@ void AppImpl::draw_home() {
       for (const auto& e : *outbox) counts.outbox += e.acked_at ? 0 : 1;
     counts.loaded = true;
   }
+}
+
+void AppImpl::draw_home() {
+  load_counts();
   text(t(Str::app_name), colors::kPrimary);
   ImGui::Separator();
   if (!notice.empty()) banner(notice, notice_color);
@@ -42,7 +46,9 @@ void AppImpl::draw_home() {
   text(format(t(Str::outbox_n), counts.outbox), colors::kMuted);
   if (options.sync && options.sync->enrolled()) {
     SyncProgress p = options.sync->progress();
-    text(p.last_success_ms ? format_time(p.last_success_ms) : t(Str::last_sync_never), colors::kMuted);
+    text(p.last_success_ms ? format(t(Str::last_sync_s), format_time(p.last_success_ms).c_str())
+                           : std::string(t(Str::last_sync_never)),
+         colors::kMuted);
   } else {
     text(t(Str::last_sync_never), colors::kMuted);
   }
@@ -112,29 +118,58 @@ void AppImpl::draw_settings() {
 
 void AppImpl::draw_enroll() {
   bool enrolled = options.sync && options.sync->enrolled();
-  top_bar(enrolled ? t(Str::sync) : t(Str::enroll));
+  if (enrolled) return draw_sync();
+  top_bar(t(Str::enroll));
   begin_scroll("##enroll");
   if (!options.sync) {
     text(t(Str::sync_unavailable), colors::kMuted);
-  } else if (!enrolled) {
-    text(t(Str::server_url));
-    text_field("##url", t(Str::server_url), &enroll_url, 0, "https://");
-    text(t(Str::enroll_code));
-    text_field("##code", t(Str::enroll_code), &enroll_code);
-    if (button(t(Str::enroll))) {
-      if (auto st = options.sync->enroll(enroll_url, enroll_code); !st)
-        show_notice(format(t(Str::error_s), st.error().message.c_str()), colors::kBannerWarn);
-    }
   } else {
     SyncProgress p = options.sync->progress();
-    if (p.running) ImGui::ProgressBar(static_cast<float>(p.fraction), ImVec2(-1, dp(24)));
-    else if (button(t(Str::sync))) {
-      if (auto st = options.sync->start_sync(); !st)
-        show_notice(format(t(Str::error_s), st.error().message.c_str()), colors::kBannerWarn);
+    text(t(Str::enroll_keeps_data), colors::kMuted);
+    text(t(Str::server_url));
+    text_field("##url", t(Str::server_url), &enroll_url, 0, "http://");
+    text(t(Str::enroll_code));
+    text_field("##code", t(Str::enroll_code), &enroll_code);
+    if (p.running) {
+      text(t(Str::enrolling), colors::kPrimary);
+    } else if (button(t(Str::enroll))) {
+      notice.clear();
+      if (auto st = options.sync->enroll(enroll_url, enroll_code); !st) show_notice(st.error().message, colors::kBannerWarn);
     }
-    if (!p.last_error.empty()) text(format(t(Str::error_s), p.last_error.c_str()), colors::kDanger);
-    for (const auto& line : p.log) text(line, colors::kMuted);
+    if (!p.running && !p.last_error.empty()) text(p.last_error, colors::kDanger);
   }
+  end_scroll();
+}
+
+void AppImpl::draw_sync() {
+  load_counts();
+  top_bar(t(Str::sync));
+  NetworkService* net = options.services.network;
+  if (net && !net->online()) banner(t(Str::offline_banner), colors::kBannerWarn);
+  SyncProgress p = options.sync->progress();
+  text(format(t(Str::connected_to_s), options.sync->server_url().c_str()), colors::kMuted);
+  text(p.last_success_ms ? format(t(Str::last_sync_s), format_time(p.last_success_ms).c_str())
+                         : std::string(t(Str::last_sync_never)),
+       colors::kMuted);
+  text(format(t(Str::outbox_n), counts.outbox), colors::kMuted);
+  if (p.running) {
+    text(t(Str::sync_running), colors::kPrimary);
+    ImGui::ProgressBar(static_cast<float>(p.fraction), ImVec2(-1, dp(24)));
+    if (p.records_total > 0)
+      text(format(t(Str::sync_records_d_d), static_cast<int>(p.records_sent), static_cast<int>(p.records_total)));
+    if (p.attachments_total > 0)
+      text(format(t(Str::sync_files_d_d), static_cast<int>(p.attachments_done), static_cast<int>(p.attachments_total)));
+  } else {
+    if (!p.last_error.empty()) text(p.last_error, colors::kDanger);
+    if (button(p.last_error.empty() ? t(Str::sync_now) : t(Str::retry))) {
+      notice.clear();
+      if (auto st = options.sync->start_sync(); !st) show_notice(st.error().message, colors::kBannerWarn);
+    }
+  }
+  heading(t(Str::sync_log));
+  begin_scroll("##synclog");
+  // Newest first: what just happened is at the top, without scrolling.
+  for (auto it = p.log.rbegin(); it != p.log.rend(); ++it) text(*it, colors::kMuted);
   end_scroll();
 }
 

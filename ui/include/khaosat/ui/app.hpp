@@ -53,6 +53,8 @@ class App {
   // the platform calls load_font() and re-uploads the texture before the next frame.
   float font_pixels() const;
   Probe& probe();
+  // Background work (an enrollment, a sync) is running: a walk's expect waits for it to end.
+  bool busy();
 
  private:
   explicit App(std::unique_ptr<AppImpl> impl);

@@ -8,6 +8,7 @@
 // thread and answers "not yet"), and never throw.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -42,6 +43,21 @@ class NetworkService {
   virtual bool online() = 0;
 };
 
+// Runs jobs off the UI thread (sync, enrollment) and hands their results back to it. A job runs
+// on the worker's thread and returns a completion; the completion runs on the UI thread inside
+// poll(), which the App calls once a frame. Jobs run one at a time, in the order submitted.
+// Desktop: ThreadWorker (platforms/desktop), one std::thread. Destroying a worker waits for the
+// running job and drops completions not yet polled.
+class Worker {
+ public:
+  using Done = std::function<void()>;  // runs on the UI thread
+  using Job = std::function<Done()>;   // runs on the worker's thread; may return an empty Done
+  virtual ~Worker() = default;
+  virtual void submit(Job job) = 0;
+  // Runs the completions of finished jobs. UI thread, every frame; cheap when nothing finished.
+  virtual void poll() = 0;
+};
+
 // Where the app keeps its files.
 struct StoragePaths {
   std::string database;       // the device store (core::Store)
@@ -55,6 +71,7 @@ struct Services {
   LocationService* location = nullptr;
   PhotoService* photo = nullptr;
   NetworkService* network = nullptr;
+  Worker* worker = nullptr;  // polled every frame when set (StoreSync submits to it)
   StoragePaths paths;
 };
 

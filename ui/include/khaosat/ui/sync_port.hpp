@@ -1,7 +1,7 @@
 // SyncPort: what the app's enroll, sync and office screens need from khaosat_sync, as a small
-// interface, so that ui/ builds and is tested before the sync module exists. The desktop
-// platform passes null until sync/ lands (the screens then say "not connected to a server" and
-// the app works offline with the built-in forms); the sync module will provide the real one.
+// interface. StoreSync (store_sync.hpp) is the real one, over sync::SyncClient on a Worker; a
+// null SyncPort means "no sync in this build" (the screens say so and the app works offline
+// with the built-in forms); tests may pass fakes.
 //
 // Contract: called from the UI thread. enroll() and start_sync() return at once; the work runs
 // elsewhere and progress() reports it (read every frame while the sync screen is shown).
@@ -12,15 +12,19 @@
 #include <vector>
 
 #include "khaosat/core/result.hpp"
+#include "khaosat/ui/strings.hpp"
 
 namespace khaosat::ui {
 
 struct SyncProgress {
-  bool running = false;
+  bool running = false;            // a sync or an enrollment is under way
   double fraction = 0;             // 0..1 while running
+  std::int64_t records_sent = 0, records_total = 0;          // outbox rows acknowledged / to push
+  std::int64_t attachments_done = 0, attachments_total = 0;  // files uploaded / needed
   std::vector<std::string> log;    // readable lines, oldest first, in the app's language
-  std::string last_error;          // "" when the last sync succeeded
+  std::string last_error;          // "" when the last sync or enrollment succeeded
   std::int64_t last_success_ms = 0;  // 0 = never
+  int finished = 0;                // runs finished since start: the screens re-read the store when it moves
 };
 
 class SyncPort {
@@ -29,9 +33,12 @@ class SyncPort {
   virtual bool enrolled() = 0;
   virtual std::string server_url() = 0;
   // Starts enrolling this device at `server_url` with an enrollment code typed by the officer.
+  // An error at once for what is wrong before any request (a malformed URL, an empty code).
   virtual core::Status enroll(const std::string& server_url, const std::string& code) = 0;
   virtual core::Status start_sync() = 0;
   virtual SyncProgress progress() = 0;
+  // The language of the log lines and messages from now on.
+  virtual void set_language(Lang) {}
 };
 
 }  // namespace khaosat::ui

@@ -6,7 +6,7 @@
 //   {"scroll": 300}           scroll the main region down (negative: up) by pixels
 //   {"scroll": "Bình Lư"}     scroll down until this text is visible
 //   {"back": true}            the back key
-//   {"expect": "Đã lưu"}      some visible text contains this
+//   {"expect": "Đã lưu"}      some visible text contains this (waiting while App::busy())
 //   {"screenshot": "home"}    the platform saves the screen as DIR/home.png
 //   {"frames": 10}            let frames pass (animations, inertia)
 // A step that cannot be done fails the walk with a message naming the step (its number and
