@@ -143,7 +143,10 @@ int enroll(const Args& a) {
   if (a.help)
     return usage(std::string("usage: khaosat-server enroll --data DIR [--database URL] --role ROLE [--commune CODE]... [--name TEXT]\n\n"
                  "Prints a one-time enrollment code (valid 7 days) for a device with ROLE (admin,\n"
-                 "officer, cooperative or viewer) in the given communes. On the device:\n"
+                 "officer, cooperative or viewer) in the given communes. CODE is a commune as the\n"
+                 "forms store it (the name column of forms/communes.csv: muong_kim); an admin\n"
+                 "without --commune works for the whole province, every other device only within\n"
+                 "its communes (docs/sync-protocol.md, \"Roles and communes\"). On the device:\n"
                  "  khaosat sync enroll --db FILE --server URL --code CODE\n"
                  "Only the code's SHA-256 is stored.\n") + kDatabaseHelp, 0);
   if (a.role.empty()) return fail("enroll", "--role is required (admin, officer, cooperative or viewer)", 2);

@@ -59,7 +59,7 @@ class PgStorage final : public ServerStorage {
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);
   Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
-  Result<RecordResult> apply_registry(const PushRecord& rec, std::int64_t now);
+  Result<RecordResult> apply_registry(const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   // Takes the change log's lock (held to the end of the transaction), then appends.
   Status lock_changes();

@@ -80,7 +80,7 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
     if (Status st = lock_changes(); !st) return st.error();
   std::vector<std::string> accepted_shas;
   auto applied = apply_records(checked, [&](const CheckedRecord& c) {
-    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(*c.record, now);
+    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(c, now);
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
@@ -155,11 +155,12 @@ Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::stri
 }
 
 // Runs under the change log's lock (push took it): no other writer merges meanwhile.
-Result<RecordResult> PgStorage::apply_registry(const PushRecord& rec, std::int64_t now) {
+Result<RecordResult> PgStorage::apply_registry(const CheckedRecord& c, std::int64_t now) {
+  const PushRecord& rec = *c.record;
   const char* what = "cannot merge a registry record";
   auto existing = load_record(rec.id);
   if (!existing) return existing.error();
-  Merged m = merge_registry(std::move(existing).value(), rec);
+  Merged m = merge_registry(std::move(existing).value(), c);
   if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
   const core::PulledRecord& merged = m.record;
   if (Status st = db_.run("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES ($1, $2, $3, $4) "

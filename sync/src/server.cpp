@@ -1,16 +1,21 @@
-// SyncServer: routing, authentication, body decoding and the endpoints (server.hpp,
-// docs/sync-protocol.md). The push checks that need no storage (XML well-formed, the instance id
-// it holds) run here; storage does the rest in one transaction.
+// SyncServer: routing, authentication, roles and communes, body decoding and the endpoints
+// (server.hpp, docs/sync-protocol.md). The push checks that need no storage (XML well-formed, the
+// instance id it holds, the submission's commune, the registries a role writes) run here;
+// storage does the rest in one transaction (a registry record's stored commune is checked there,
+// under its lock, by merge_registry).
 #include "khaosat/sync/server.hpp"
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <pugixml.hpp>
 
 #include "hex.hpp"
 #include "khaosat/core/parse_number.hpp"
+#include "storage_common.hpp"
 
 namespace khaosat::sync {
 
@@ -28,6 +33,42 @@ bool is_role(std::string_view role) {
 }
 
 namespace {
+
+// The endpoints a device calls with its token and the roles that may call them
+// (docs/sync-protocol.md, "Roles and communes"): a viewer only reads; admin, officer and
+// cooperative also write, each within its communes.
+enum class Endpoint { Push, Pull, Needed, Upload };
+
+const char* name_of(Endpoint e) {
+  switch (e) {
+    case Endpoint::Push: return "POST /v1/push";
+    case Endpoint::Pull: return "POST /v1/pull";
+    case Endpoint::Needed: return "GET /v1/attachments/needed";
+    case Endpoint::Upload: return "PUT /v1/attachments/SHA256";
+  }
+  return "?";
+}
+
+// sync.forbidden naming the role and the endpoint, or nullopt when the role may call it.
+std::optional<Error> refuse_role(const DeviceInfo& d, Endpoint e) {
+  bool writes = d.role == "admin" || d.role == "officer" || d.role == "cooperative";
+  if (writes || (d.role == "viewer" && e == Endpoint::Pull)) return std::nullopt;
+  if (d.role == "viewer")
+    return Error::make(ErrorCode::sync_forbidden, std::string("a viewer device may not call ") + name_of(e) +
+                                                      " (viewers only pull)");
+  return Error::make(ErrorCode::sync_forbidden, "device " + d.device_id + " has no known role ('" +
+                                                    d.role.substr(0, 40) + "'); enroll it again");
+}
+
+// An admin enrolled without communes works for the whole province; everyone else within the
+// communes of its enrollment.
+Scope scope_of(const DeviceInfo& d) { return Scope{d.role == "admin" && d.communes.empty(), d.communes}; }
+
+std::string trimmed(std::string_view s) {
+  auto b = s.find_first_not_of(" \t\r\n");
+  if (b == std::string_view::npos) return "";
+  return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
+}
 
 int status_of(ErrorCode c) {
   switch (c) {
@@ -77,9 +118,10 @@ Result<json> json_body(const Request& r) {
   return parse_body(*plain);
 }
 
-// Why a submission's XML cannot be stored ("" when it can): well-formed, and holding the
-// record's id as meta/instanceID.
-std::string precheck_submission(const PushRecord& rec) {
+// Why a submission's XML cannot be stored ("" when it can): well-formed, holding the record's id
+// as meta/instanceID, and of a commune in the device's scope (its first element named `commune`,
+// as the built-in forms have it; a form without one is in every scope).
+std::string precheck_submission(const PushRecord& rec, const Scope& scope) {
   pugi::xml_document doc;
   auto parsed = doc.load_buffer(rec.xml.data(), rec.xml.size(), pugi::parse_default);
   if (!parsed) return std::string("the instance XML is not well-formed: ") + parsed.description() +
@@ -93,6 +135,12 @@ std::string precheck_submission(const PushRecord& rec) {
   if (rec.id != id.text().as_string())
     return "the record's id '" + rec.id + "' is not the instance's meta/instanceID '" +
            id.text().as_string() + "'";
+  pugi::xml_node commune = root.find_node([](pugi::xml_node n) {
+    return n.type() == pugi::node_element && std::strcmp(n.name(), "commune") == 0;
+  });
+  if (std::string c = trimmed(commune.text().as_string()); !scope.allows(c))
+    return "the submission is from commune '" + c.substr(0, 100) + "', outside this device's communes (" +
+           scope.describe() + ")";
   return "";
 }
 
@@ -163,21 +211,24 @@ Response SyncServer::handle(const Request& r) {
   if (!device) return fail(device.error());
   if (r.path == "/v1/push") {
     if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/push takes POST");
+    if (auto no = refuse_role(*device, Endpoint::Push)) return fail(*no);
     return push(r, *device);
   }
   if (r.path == "/v1/pull") {
     if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/pull takes POST");
+    if (auto no = refuse_role(*device, Endpoint::Pull)) return fail(*no);
     return pull(r, *device);
   }
   std::string rest = r.path.substr(att.size());
   if (rest == "needed") {
     if (r.method != "GET") return fail(ErrorCode::sync_method, "/v1/attachments/needed takes GET");
+    if (auto no = refuse_role(*device, Endpoint::Needed)) return fail(*no);
     return needed(*device, gz);
   }
   if (!is_sha256(rest)) return fail(ErrorCode::sync_not_found, "'" + rest.substr(0, 80) + "' is not a sha256 (64 lower-case hex digits)");
   if (r.method != "PUT") return fail(ErrorCode::sync_method, "/v1/attachments/SHA256 takes PUT");
-  if (device->role == "viewer") return fail(ErrorCode::sync_forbidden, "a viewer device cannot upload");
-  return upload(r, rest);
+  if (auto no = refuse_role(*device, Endpoint::Upload)) return fail(*no);
+  return upload(r, *device, rest);
 }
 
 Response SyncServer::enroll(const Request& r) {
@@ -208,7 +259,6 @@ Response SyncServer::enroll(const Request& r) {
 }
 
 Response SyncServer::push(const Request& r, const DeviceInfo& d) {
-  if (d.role == "viewer") return fail(ErrorCode::sync_forbidden, "a viewer device cannot push");
   auto body = json_body(r);
   if (!body) return fail(body.error());
   auto batch = push_batch_from(*body);
@@ -222,15 +272,18 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
                                 std::to_string(d.last_seq) + " from this device and expects " +
                                 std::to_string(d.last_seq + 1)),
                 {{"expected_seq", d.last_seq + 1}});
+  const Scope scope = scope_of(d);
   std::vector<CheckedRecord> checked;
   for (const PushRecord& rec : batch->records) {
     if (rec.seq <= d.last_seq) continue;  // replayed: answered from the ledger
-    CheckedRecord c{&rec, "", ""};
+    CheckedRecord c{&rec, "", "", &scope};
     if (rec.kind == "submission") {
       c.sha256 = sha256_hex(rec.xml);
-      c.precheck_reason = precheck_submission(rec);
+      c.precheck_reason = precheck_submission(rec, scope);
     } else if (rec.kind == "registry") {
       if (!core::registry_from_string(rec.registry)) c.precheck_reason = "unknown registry '" + rec.registry + "'";
+      else if (d.role == "cooperative" && rec.registry != "cooperative")
+        c.precheck_reason = "a cooperative device writes cooperative records only, not a " + rec.registry + " record";
     } else {
       c.precheck_reason = "unknown record kind '" + rec.kind + "'";
     }
@@ -252,6 +305,13 @@ Response SyncServer::pull(const Request& r, const DeviceInfo& d) {
   if (!req) return fail(req.error());
   auto page = storage_.pull(d.device_id, req->cursor, req->limit);
   if (!page) return fail(page.error());
+  // Registry records of communes outside the device's scope are left out of the page (the
+  // cursor still passes them: they are not the device's to have).
+  const Scope scope = scope_of(d);
+  auto& records = page->page.records;
+  records.erase(std::remove_if(records.begin(), records.end(),
+                               [&](const core::PulledRecord& rec) { return !scope.allows(commune_of(rec)); }),
+                records.end());
   return json_response(to_json(*page), accepts_gzip(r));
 }
 
@@ -263,7 +323,7 @@ Response SyncServer::needed(const DeviceInfo& d, bool gz) {
   return json_response({{"attachments", std::move(list)}}, gz);
 }
 
-Response SyncServer::upload(const Request& r, const std::string& sha256) {
+Response SyncServer::upload(const Request& r, const DeviceInfo& d, const std::string& sha256) {
   auto off = r.query.find("offset");
   if (off == r.query.end()) return fail(ErrorCode::sync_request, "offset: missing (PUT /v1/attachments/SHA256?offset=N)");
   auto offset = core::parse_int64(off->second);
@@ -272,6 +332,16 @@ Response SyncServer::upload(const Request& r, const std::string& sha256) {
     return fail(ErrorCode::sync_too_large, "a chunk of " + std::to_string(r.body.size()) + " bytes; the limit is 4 MiB");
   if (r.headers.count("content-encoding") && r.headers.at("content-encoding") != "identity")
     return fail(ErrorCode::sync_request, "attachment chunks are sent as they are, without Content-Encoding");
+  // Only a device whose submission needs the attachment uploads it (another device's photo is not
+  // this one's to write); a complete one is answered as it is, to a device that lost the answer.
+  auto mine = storage_.attachments_needed(d.device_id);
+  if (!mine) return fail(mine.error());
+  if (std::none_of(mine->begin(), mine->end(), [&](const AttachmentNeed& a) { return a.sha256 == sha256; })) {
+    auto state = storage_.attachment_state(sha256);
+    if (!state) return fail(state.error());
+    if (*state && !(*state)->complete)
+      return fail(ErrorCode::sync_forbidden, "attachment " + sha256 + " belongs to another device's submission; only that device uploads it");
+  }
   auto n = storage_.append_attachment(sha256, *offset, r.body);
   if (!n) {
     if (n.error().code == ErrorCode::sync_offset)

@@ -53,7 +53,7 @@ class SqliteStorage final : public ServerStorage {
   Status check_identity();
   // push, within its transaction (sqlite_storage_push.cpp).
   Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
-  Result<RecordResult> apply_registry(const PushRecord& rec, std::int64_t now);
+  Result<RecordResult> apply_registry(const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
                     const std::string& body, std::int64_t now);

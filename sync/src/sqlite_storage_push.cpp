@@ -63,7 +63,7 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
   if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
   std::vector<std::string> accepted_shas;
   auto applied = apply_records(checked, [&](const CheckedRecord& c) {
-    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(*c.record, now);
+    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(c, now);
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
@@ -137,11 +137,12 @@ Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::
   return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1)));
 }
 
-Result<RecordResult> SqliteStorage::apply_registry(const PushRecord& rec, std::int64_t now) {
+Result<RecordResult> SqliteStorage::apply_registry(const CheckedRecord& c, std::int64_t now) {
+  const PushRecord& rec = *c.record;
   const char* what = "cannot merge a registry record";
   auto existing = load_record(rec.id);
   if (!existing) return existing.error();
-  Merged m = merge_registry(std::move(existing).value(), rec);
+  Merged m = merge_registry(std::move(existing).value(), c);
   if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
   const core::PulledRecord& merged = m.record;
   auto up = db_.cached("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES (?, ?, ?, ?) "

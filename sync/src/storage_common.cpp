@@ -90,13 +90,33 @@ core::PulledRecord record_from_columns(const std::string& record_id, const std::
 }
 
 // Per property, the greater HLC wins (ties cannot happen: the HLC ends with the device id).
-Merged merge_registry(std::optional<core::PulledRecord> existing, const PushRecord& rec) {
+std::string Scope::describe() const {
+  if (everywhere) return "the whole province";
+  if (communes.empty()) return "none";
+  std::string out;
+  for (const auto& c : communes) out += (out.empty() ? "" : ", ") + c;
+  return out;
+}
+
+std::string commune_of(const core::PulledRecord& r) {
+  for (const auto& [k, p] : r.properties)
+    if (k == "commune") return p.value;
+  return "";
+}
+
+Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedRecord& c) {
+  const PushRecord& rec = *c.record;
   auto registry = core::registry_from_string(rec.registry);
   Merged m;
   if (existing) {
     m.record = std::move(*existing);
     if (m.record.registry != *registry) {
       m.rejected = "record " + rec.id + " is a " + std::string(core::to_string(m.record.registry)) + ", not a " + rec.registry;
+      return m;
+    }
+    if (std::string was = commune_of(m.record); c.scope && !c.scope->allows(was)) {
+      m.rejected = "record " + rec.id + " belongs to commune '" + was + "', outside this device's communes (" +
+                   c.scope->describe() + ")";
       return m;
     }
   } else {
@@ -111,6 +131,9 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const PushReco
       it->second = p;
   }
   std::sort(props.begin(), props.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (std::string now = commune_of(m.record); c.scope && !c.scope->allows(now))
+    m.rejected = "record " + rec.id + " would be in commune '" + now + "', outside this device's communes (" +
+                 c.scope->describe() + ")";
   return m;
 }
 

@@ -46,12 +46,15 @@ nlohmann::json properties_json(const std::vector<std::pair<std::string, core::Re
 core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
                                        const std::string& properties);
 // Merges a pushed registry record into what is stored (per property, the greater HLC wins), or
-// the reason it is rejected (the id belongs to another registry).
+// the reason it is rejected (the id belongs to another registry; the stored or the merged record
+// is in a commune outside the pushing device's scope, `c.scope`).
 struct Merged {
   core::PulledRecord record;
   std::string rejected;
 };
-Merged merge_registry(std::optional<core::PulledRecord> existing, const PushRecord& rec);
+Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedRecord& c);
+// A registry record's commune: its `commune` property ("" when it has none).
+std::string commune_of(const core::PulledRecord& r);
 
 // A JSON array of strings (devices' communes), [] when unreadable.
 std::vector<std::string> string_list(const std::string& json_text);

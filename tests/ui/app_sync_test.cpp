@@ -86,7 +86,7 @@ struct LoopbackServer {
     }
   }
   std::string code() {
-    auto c = server->create_enrollment({"officer", "app test", {}, 0});
+    auto c = server->create_enrollment({"officer", "app test", {"binh_lu"}, 0});  // the walk's commune
     REQUIRE(c.ok());
     return *c;
   }

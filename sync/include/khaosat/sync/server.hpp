@@ -36,7 +36,7 @@ class SyncServer {
   Response push(const Request& r, const DeviceInfo& d);
   Response pull(const Request& r, const DeviceInfo& d);
   Response needed(const DeviceInfo& d, bool gzip_ok);
-  Response upload(const Request& r, const std::string& sha256);
+  Response upload(const Request& r, const DeviceInfo& d, const std::string& sha256);
   Result<DeviceInfo> authenticate(const Request& r);
   std::int64_t now() const;
   std::string random_hex(std::size_t bytes);

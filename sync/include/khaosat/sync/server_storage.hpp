@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "khaosat/core/result.hpp"
@@ -40,12 +41,32 @@ struct EnrollmentGrant {
   std::int64_t expires_at = 0;  // ms since the epoch
 };
 
+// Where a device may write and what it reads (docs/sync-protocol.md, "Roles and communes"): the
+// communes of its enrollment, or everywhere (an admin enrolled without communes). Data without a
+// commune (a form without a `commune` field, a registry record without that property) is in
+// every scope.
+struct Scope {
+  bool everywhere = false;
+  std::vector<std::string> communes;
+  bool allows(std::string_view commune) const {
+    if (everywhere || commune.empty()) return true;
+    for (const auto& c : communes)
+      if (c == commune) return true;
+    return false;
+  }
+  // "muong_kim, pac_ta", or "none" / "the whole province", for messages.
+  std::string describe() const;
+};
+
 // A push record the server has already judged before storage (XML not well-formed, an instance
 // id that does not match it): stored in the ledger as rejected with this reason, nothing else.
 struct CheckedRecord {
   const PushRecord* record = nullptr;
   std::string sha256;            // of record->xml (submissions)
   std::string precheck_reason;   // non-empty: rejected without looking further
+  // The pushing device's scope: a registry write that would touch a record of a commune outside
+  // it (as stored, or as merged) is rejected by merge_registry. nullptr: everywhere.
+  const Scope* scope = nullptr;
 };
 
 struct PublishedForm {
