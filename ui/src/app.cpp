@@ -204,7 +204,10 @@ void AppImpl::top_bar(std::string_view title) {
     float w = ImGui::CalcTextSize(label).x + 2 * ImGui::GetStyle().FramePadding.x;
     if (button(label, Tone::Secondary, w)) back();
     ImGui::SameLine();
-    ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (touch_height() - ImGui::GetFontSize()) / 2);
+    // Centred on the button's text: ImGui already lowers text on a line after a button by the
+    // frame padding (its baseline offset), so only the rest of the button's extra height is added.
+    ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (touch_height() - ImGui::GetFontSize()) / 2 -
+                         ImGui::GetStyle().FramePadding.y);
   }
   text(title, colors::kPrimary);
   ImGui::Separator();
