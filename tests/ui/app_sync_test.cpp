@@ -244,3 +244,40 @@ TEST_CASE("app sync: a malformed address and an unreachable server are explained
   CHECK(st.error().message.find("Not a server address") != std::string::npos);
   CHECK_FALSE(a.store_sync->enroll("http://127.0.0.1:1", "  ").ok());
 }
+
+TEST_CASE("app sync: the saved surveys show a survey the office rejected after receiving it, with its reason") {
+  LoopbackServer server;
+  SyncingApp a;
+  REQUIRE(a.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");
+  CHECK(a.walk(R"w([{"tap": "Phiếu đã lưu"}, {"expect": "Chờ gửi (1)"}, {"expect": "Đã gửi (0)"},
+                   {"expect": "Bị từ chối (0)"}, {"expect": "chờ gửi"}, {"tap": "Đã gửi (0)"},
+                   {"expect": "Chưa gửi phiếu nào."}, {"back": true}])w") == "");
+  CHECK(a.walk(enroll_walk(server.url, server.code(),
+                           R"w({"expect": "Đã kết nối"}, {"tap": "Đồng bộ ngay"}, {"expect": "Xong: 1 nhận"},
+                              {"expect": "Chờ gửi: 0 phiếu"})w")) == "");
+  std::string id;
+  {
+    auto s = a.store();
+    auto subs = s->list_submissions();
+    REQUIRE(subs->size() == 1);
+    REQUIRE((*subs)[0].state == core::SubmissionState::Sent);
+    id = (*subs)[0].instance_id;
+  }
+  // The office rejects it (khaosat-server review --state rejected does this); the device learns
+  // it at its next sync, by pull.
+  REQUIRE(server.storage->decide({id, core::SubmissionState::Rejected, "Thiếu ảnh cơ sở sản xuất"}).ok());
+  CHECK(a.walk(R"w([{"tap": "Đồng bộ ngay"}, {"expect": "Đã tải về 1 thay đổi"}, {"back": true},
+                   {"expect": "1 phiếu bị từ chối"}, {"tap": "Phiếu đã lưu"}, {"expect": "Bị từ chối (1)"},
+                   {"expect": "Đã gửi (0)"}, {"expect": "HTX Chè Bình Lư"}, {"expect": "Bị từ chối lúc"},
+                   {"expect": "Lý do của văn phòng: Thiếu ảnh cơ sở sản xuất"}])w") == "");
+  {
+    auto s = a.store();
+    auto subs = s->list_submissions();
+    REQUIRE(subs->size() == 1);
+    CHECK((*subs)[0].state == core::SubmissionState::Rejected);
+    CHECK((*subs)[0].reject_reason == "Thiếu ảnh cơ sở sản xuất");
+  }
+  // Each tab lists its own: the drafts tab is empty, and so is the waiting one.
+  CHECK(a.walk(R"w([{"tap": "Nháp (0)"}, {"expect": "Không có bản nháp."}, {"tap": "Chờ gửi (0)"},
+                   {"expect": "Không có phiếu nào chờ gửi."}])w") == "");
+}

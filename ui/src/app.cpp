@@ -130,7 +130,7 @@ void AppImpl::frame() {
       fill.reset();
       invalidate();
       stack = {Screen::Home, Screen::Submissions};
-      subs.show_drafts = false;
+      subs.tab = SubsTab::Waiting;
       show_notice(t(Str::finalized), colors::kRowSelected);
     }
   } else {

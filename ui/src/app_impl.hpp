@@ -19,15 +19,19 @@ namespace khaosat::ui {
 enum class Screen { Home, Forms, Fill, Submissions, Registry, Settings, Enroll };
 
 struct HomeCounts {
-  int drafts = 0, finalized = 0, outbox = 0;
+  int drafts = 0, finalized = 0, outbox = 0, rejected = 0;
   bool loaded = false;
 };
 
+// The saved-surveys tabs: drafts, finalized and waiting to be sent, sent, rejected by the office.
+enum class SubsTab { Drafts, Waiting, Sent, Rejected };
+
 struct SubmissionsState {
   bool loaded = false;
-  bool show_drafts = true;
+  SubsTab tab = SubsTab::Waiting;
+  bool pick_tab = false;  // on the next load, open the first tab that needs attention
   std::vector<core::DraftRecord> drafts;
-  std::vector<core::SubmissionRecord> submissions;
+  std::vector<core::SubmissionRecord> submissions;          // every state, newest versions only
   std::vector<std::string> draft_names, submission_names;  // instance names, "" when none
   std::string confirm_delete;  // draft id awaiting confirmation
 };

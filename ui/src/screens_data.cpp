@@ -1,4 +1,5 @@
-// The submissions screen (drafts and finalized surveys) and the registry browser (app_impl.hpp).
+// The saved-surveys screen (drafts, waiting to send, sent, rejected with the office's reason)
+// and the registry browser (app_impl.hpp).
 #include <imgui.h>
 
 #include "app_impl.hpp"
@@ -35,6 +36,24 @@ std::string form_title(core::Store& store, const std::string& form_id, const std
 
 void AppImpl::draw_submissions() {
   if (!subs.loaded) load_submissions(*store, subs);
+  auto in_tab = [](const core::SubmissionRecord& r, SubsTab tab) {
+    return tab == SubsTab::Waiting ? r.state == core::SubmissionState::Finalized
+         : tab == SubsTab::Sent    ? r.state == core::SubmissionState::Sent
+                                   : tab == SubsTab::Rejected && r.state == core::SubmissionState::Rejected;
+  };
+  auto count = [&](SubsTab tab) {
+    if (tab == SubsTab::Drafts) return static_cast<int>(subs.drafts.size());
+    int n = 0;
+    for (const auto& r : subs.submissions) n += in_tab(r, tab) ? 1 : 0;
+    return n;
+  };
+  if (subs.pick_tab) {  // from home: what needs attention first (rejected, then waiting)
+    subs.pick_tab = false;
+    subs.tab = count(SubsTab::Rejected) ? SubsTab::Rejected
+             : count(SubsTab::Waiting)  ? SubsTab::Waiting
+             : count(SubsTab::Sent)     ? SubsTab::Sent
+                                        : SubsTab::Waiting;
+  }
   top_bar(t(Str::submissions));
   if (!subs.confirm_delete.empty()) {
     text(t(Str::confirm_delete_draft));
@@ -49,14 +68,15 @@ void AppImpl::draw_submissions() {
     }
     return;
   }
-  if (choice_row(format("%s (%d)", t(Str::tab_drafts), static_cast<int>(subs.drafts.size())),
-                 subs.show_drafts, false, "tab-drafts"))
-    subs.show_drafts = true;
-  if (choice_row(format("%s (%d)", t(Str::tab_finalized), static_cast<int>(subs.submissions.size())),
-                 !subs.show_drafts, false, "tab-final"))
-    subs.show_drafts = false;
+  const std::pair<SubsTab, Str> kTabs[] = {{SubsTab::Drafts, Str::tab_drafts},
+                                           {SubsTab::Waiting, Str::tab_waiting},
+                                           {SubsTab::Sent, Str::tab_sent},
+                                           {SubsTab::Rejected, Str::tab_rejected}};
+  std::vector<std::string> labels;
+  for (auto [tab, key] : kTabs) labels.push_back(format("%s (%d)", t(key), count(tab)));
+  subs.tab = kTabs[tab_buttons(labels, static_cast<int>(subs.tab))].first;
   begin_scroll("##subs");
-  if (subs.show_drafts) {
+  if (subs.tab == SubsTab::Drafts) {
     if (subs.drafts.empty()) text(t(Str::no_drafts), colors::kMuted);
     for (std::size_t i = 0; i < subs.drafts.size(); ++i) {
       const auto& d = subs.drafts[i];
@@ -79,17 +99,27 @@ void AppImpl::draw_submissions() {
       }
     }
   } else {
-    if (subs.submissions.empty()) text(t(Str::no_submissions), colors::kMuted);
+    if (count(subs.tab) == 0)
+      text(t(subs.tab == SubsTab::Waiting ? Str::no_waiting
+             : subs.tab == SubsTab::Sent  ? Str::no_sent
+                                          : Str::no_rejected),
+           colors::kMuted);
     for (std::size_t i = 0; i < subs.submissions.size(); ++i) {
       const auto& s = subs.submissions[i];
-      std::string state = s.state == core::SubmissionState::Sent ? t(Str::state_sent)
-                        : s.state == core::SubmissionState::Rejected
-                            ? format(t(Str::state_rejected_s), s.reject_reason.value_or("").c_str())
-                            : std::string(t(Str::state_finalized));
+      if (!in_tab(s, subs.tab)) continue;
+      std::string when = s.state == core::SubmissionState::Finalized
+                             ? format_time(s.finalized_at) + " · " + t(Str::state_finalized)
+                         : s.state == core::SubmissionState::Sent
+                             ? format_time(s.finalized_at) + " · " + t(Str::state_sent)
+                             : format(t(Str::rejected_at_s), format_time(s.state_at).c_str());
       std::string name = subs.submission_names[i].empty() ? form_title(*store, s.form_id, s.form_version)
                                                           : subs.submission_names[i];
-      row(name, form_title(*store, s.form_id, s.form_version) + "\n" + format_time(s.finalized_at) +
-                    " · " + state, &s);
+      row(name, form_title(*store, s.form_id, s.form_version) + "\n" + when, &s);
+      if (s.state == core::SubmissionState::Rejected) {
+        // The office's reason, where the officer reads it before going back to the establishment.
+        text(format(t(Str::reject_reason_s), s.reject_reason.value_or("").c_str()), colors::kDanger);
+        ImGui::Separator();
+      }
     }
   }
   end_scroll();

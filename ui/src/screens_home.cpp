@@ -17,6 +17,10 @@ void AppImpl::load_counts() {
     core::SubmissionFilter finalized;
     finalized.state = core::SubmissionState::Finalized;
     counts.finalized = count_or_zero(store->list_submissions(finalized));
+    core::SubmissionFilter rejected;
+    rejected.state = core::SubmissionState::Rejected;
+    rejected.include_superseded = false;
+    counts.rejected = count_or_zero(store->list_submissions(rejected));
     counts.outbox = 0;
     if (auto outbox = store->list_outbox())
       for (const auto& e : *outbox) counts.outbox += e.acked_at ? 0 : 1;
@@ -36,14 +40,15 @@ void AppImpl::draw_home() {
   begin_scroll("##home");
   if (button(t(Str::fill_form))) push(Screen::Forms);
   if (button(format(t(Str::drafts_n), counts.drafts), Tone::Secondary)) {
-    subs.show_drafts = true;
+    subs.tab = SubsTab::Drafts;
     push(Screen::Submissions);
   }
   if (button(t(Str::submissions), Tone::Secondary)) {
-    subs.show_drafts = false;
+    subs.pick_tab = true;
     push(Screen::Submissions);
   }
   text(format(t(Str::outbox_n), counts.outbox), colors::kMuted);
+  if (counts.rejected > 0) text(format(t(Str::rejected_n), counts.rejected), colors::kDanger);
   if (options.sync && options.sync->enrolled()) {
     SyncProgress p = options.sync->progress();
     text(p.last_success_ms ? format(t(Str::last_sync_s), format_time(p.last_success_ms).c_str())

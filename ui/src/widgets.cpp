@@ -199,6 +199,21 @@ float row_button_width(int count) {
   return (ImGui::GetContentRegionAvail().x - spacing * (count - 1)) / count;
 }
 
+int tab_buttons(const std::vector<std::string>& labels, int selected) {
+  int n = static_cast<int>(labels.size());
+  float widest = 0;
+  for (const auto& l : labels) widest = std::max(widest, ImGui::CalcTextSize(l.c_str()).x);
+  widest += 2 * ImGui::GetStyle().FramePadding.x;
+  int per_row = n;
+  while (per_row > 1 && row_button_width(per_row) < widest) per_row = per_row > 2 ? 2 : 1;
+  float w = row_button_width(per_row);
+  for (int i = 0; i < n; ++i) {
+    if (i % per_row) ImGui::SameLine();
+    if (button(labels[i], i == selected ? Tone::Primary : Tone::Secondary, w)) selected = i;
+  }
+  return selected;
+}
+
 // [SECTION] text fields ----------------------------------------------------------------------
 
 bool text_field(const char* id, std::string_view label, std::string* buffer, int flags,

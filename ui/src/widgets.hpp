@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <imgui.h>
 
@@ -84,5 +85,8 @@ void end_scroll();
 
 // Buttons side by side sharing the width: call with the count, then button_in_row() each.
 float row_button_width(int count);
+// Tabs as touch buttons, the selected one filled: in one row when every label fits, else two
+// per row, else one. Returns the selected index (changed on the frame one is tapped).
+int tab_buttons(const std::vector<std::string>& labels, int selected);
 
 }  // namespace khaosat::ui

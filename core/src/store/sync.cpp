@@ -33,12 +33,15 @@ Status run(StoreImpl& s, store::Stmt& st, const std::string& what) {
 }
 
 // Within a transaction: a submission still `finalized` becomes `to` (others are left alone, so
-// applying one answer twice is a no-op). Unknown ids are skipped: the server may name instances
-// this device never had (a decision about another device's submission).
+// applying one answer twice is a no-op). From::FinalizedOrSent (a decision pulled from the
+// office): a `sent` one may become `rejected` too: the office reviews what it has received, so its
+// rejection always comes after the push answered `accepted`. Unknown ids are skipped: the
+// server may name instances this device never had (a decision about another device's submission).
+enum class From { Finalized, FinalizedOrSent };
 Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std::string& reason,
-              const std::string& what) {
+              const std::string& what, From from = From::Finalized) {
   auto up = s.stmt("UPDATE submissions SET state = ?2, reject_reason = ?3, state_at = ?4 "
-                   "WHERE instance_id = ?1 AND state = 'finalized'", what);
+                   "WHERE instance_id = ?1 AND (state = 'finalized' OR (?5 AND state = 'sent'))", what);
   if (!up) return up.error();
   Reset r(*up);
   (*up)->bind(1, id);
@@ -46,6 +49,7 @@ Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std
   if (to == SubmissionState::Rejected) (*up)->bind(3, reason);
   else (*up)->bind_null(3);
   (*up)->bind(4, s.now());
+  (*up)->bind(5, std::int64_t{from == From::FinalizedOrSent && to == SubmissionState::Rejected});
   if (Status st = run(s, **up, what); !st) return st;
   if (sqlite3_changes(s.db.handle()) == 0) return ok_status();
   return s.audit(std::string("submission.") + to_string(to), id, reason);
@@ -90,7 +94,7 @@ Status Store::apply_pull(const PullPage& page) {
   for (const PulledRecord& rec : page.records)
     if (Status st = s.merge_pulled(rec); !st) return st;
   for (const PulledDecision& d : page.decisions)
-    if (Status st = settle(s, d.instance_id, d.state, d.reason, what); !st) return st;
+    if (Status st = settle(s, d.instance_id, d.state, d.reason, what, From::FinalizedOrSent); !st) return st;
   if (Status st = s.put_state("cursor." + page.cursor_name, page.cursor); !st) return st;
   return txn.commit(what);
 }
