@@ -2,6 +2,7 @@
 // order; each computation whose result changes what other expressions can see enqueues the
 // computations that depend on it (FormPlan's trigger index).
 #include <algorithm>
+#include <utility>
 
 #include "session/codec.hpp"
 #include "session/session_impl.hpp"
@@ -286,9 +287,11 @@ void FormSessionImpl::fire_value_changed(int s, int depth) {
   const NodeDef& d = plan_.defs[states_[s].def];
   if (!value_changed_source_[static_cast<std::size_t>(states_[s].def)]) return;
   if (depth >= kMaxValueChangedDepth) {
-    if (eval_error_.empty())
+    if (eval_error_.empty()) {
       eval_error_ = ref_of(s) + ": xforms-value-changed actions set each other's questions more than " +
                     std::to_string(kMaxValueChangedDepth) + " times in a row";
+      eval_error_code_ = ErrorCode::form_action_loop;
+    }
     return;
   }
   const std::string here = ref_of(s);
@@ -340,7 +343,7 @@ Status FormSessionImpl::run_queue() {
   if (!eval_error_.empty() && !initializing_) {
     std::string e = std::move(eval_error_);
     eval_error_.clear();
-    return Error::make(ErrorCode::xpath_eval, e);
+    return Error::make(std::exchange(eval_error_code_, ErrorCode::xpath_eval), e);
   }
   return ok_status();
 }

@@ -175,6 +175,9 @@ class FormSessionImpl : public xpath::Environment {
   std::vector<int> comp_by_topo_;
   std::vector<char> pending_all_;  // per computation: every node queued, none run since
   std::string eval_error_;
+  // The code eval_error_ is returned with: xpath_eval (an expression failed while it ran) unless
+  // the failure is a runaway chain of xforms-value-changed actions (form_action_loop).
+  ErrorCode eval_error_code_ = ErrorCode::xpath_eval;
   // Every visible change (changed(), a relevance flip) counts here; run_queue() compares the
   // count around each computation to see whether it changed anything.
   std::uint64_t change_count_ = 0;

@@ -33,6 +33,7 @@ namespace khaosat::core {
   X(form_expression, "form.expression", "an expression in the form is invalid")                  \
   X(form_reference, "form.reference", "an expression names a node or instance that does not exist") \
   X(form_cycle, "form.cycle", "calculations depend on each other in a cycle, or never settle")   \
+  X(form_action_loop, "form.action_loop", "xforms-value-changed actions set each other's questions in an endless chain (stopped after 16)") \
   X(form_attachment, "form.attachment", "a jr:// attachment is missing, unreadable or outside the media folders") \
   X(form_limit, "form.limit", "the form exceeds a documented limit (docs/limits.md)")            \
   X(xlsform, "xlsform", "the XLSForm has mistakes; one line each names sheet, row and column")   \
