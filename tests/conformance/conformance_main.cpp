@@ -4,9 +4,13 @@
 // value / choices / valid / violation.condition; two UUID values are equal; preloaded device
 // properties under /meta are equal.
 //
-// usage: khaosat_conformance FIXTURES_DIR GOLDEN_DIR STEPS_DIR [SUBDIR]
+// usage: khaosat_conformance FIXTURES_DIR GOLDEN_DIR STEPS_DIR [SUBDIR] [--sources DIR]
 // Goldens are JSON, optionally gzip-compressed (.json.gz). A form may be an XLSForm source: our
 // engine loads it through the compiler, the golden was recorded on our converted XForm.
+// --sources DIR: for the golden of an XForm NAME.xml, our engine loads the workbook
+// DIR/NAME.xlsx instead, through our compiler (goldens without one are skipped): ODK's
+// preview-service corpus, whose goldens are ODK's engine on pyxform's XForm of each workbook.
+// The form is then named by the workbook's path under FIXTURES_DIR (known-differences.txt).
 // Prints one line per (form, script) and closes with "N passed, M failed"; exit 1 on failure.
 // Differences listed in GOLDEN_DIR/../known-differences.txt, each for one field of one node of one
 // form, are reported as KNOWN (see docs/conformance.md for why each differs); a form whose only
@@ -17,6 +21,7 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -160,7 +165,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   fs::path fixtures = argv[1], golden = argv[2], steps_dir = argv[3];
-  std::string subdir = argc > 4 ? argv[4] : "";
+  std::string subdir;
+  std::optional<fs::path> sources;
+  for (int i = 4; i < argc; ++i) {
+    if (std::string(argv[i]) == "--sources" && i + 1 < argc) sources = argv[++i];
+    else subdir = argv[i];
+  }
   KnownMap known;
   if (std::ifstream k(golden.parent_path() / "known-differences.txt"); k) {
     std::string line;
@@ -220,7 +230,19 @@ int main(int argc, char** argv) {
       ++failed;
       continue;
     }
-    json ours = tools::run_fill((fixtures / form_rel).string(), steps, opts);
+    fs::path form_path = fixtures / form_rel;
+    const fs::path xform_dir = form_path.parent_path();
+    if (sources) {  // the workbook pyxform converted, not its XForm
+      fs::path workbook = *sources / fs::path(form_rel).filename().replace_extension(".xlsx");
+      if (!fs::exists(workbook)) continue;
+      form_path = workbook;
+      rel = fs::relative(workbook, fixtures).string() + " (" + rel + ")";
+      form_rel = fs::relative(workbook, fixtures).string();
+    }
+    tools::FillOptions form_opts = opts;
+    if (sources)  // the attachments are beside pyxform's XForm
+      form_opts.load.media_dirs.push_back(xform_dir.string());
+    json ours = tools::run_fill(form_path.string(), steps, form_opts);
     std::vector<Diff> diffs = diff_docs(*oracle, ours);
     bool lenient = !oracle->value("ok", false) && ours.value("ok", false);
     if (lenient) {

@@ -122,3 +122,66 @@ TEST_CASE("xlsform warnings: a choice_filter naming a column the choices sheet l
   REQUIRE(s->answer("/data/p", "lc").ok());
   CHECK(s->node("/data/c")->choices.empty());
 }
+
+// pyxform's "This form uses or_other and translations, which is not recommended. An
+// untranslated input question label and choice label is generated for 'other'." (its
+// test_translations.py, TestTranslationsOrOther): the choice 'Other' in every language of the
+// list, 'Specify other.' written inline, untranslated, and a warning at the select's row.
+TEST_CASE("xlsform warnings: or_other in a form with translations") {
+  const char* md = R"(
+| survey  |
+|         | type                   | name | label::en  | label::fr  |
+|         | select_one c1 or_other | q1   | Question 1 | Question A |
+|         | select_one c2 or_other | q2   | Question 2 | Question B |
+| choices |
+|         | list name | name  | label::en | label::fr |
+|         | c1        | na    | la-e      | la-f      |
+|         | c1        | nb    | lb-e      | lb-f      |
+|         | c2        | nc    | lc-e      | lc-f      |
+|         | c2        | other | Other     | Autre     |
+)";
+  auto w = warnings_of(md);
+  CHECK(has(w, "survey sheet, row 4, column 'type' (B): 'or_other' in a form with translations: "
+               "the choice 'other' it adds to 'c1' is labelled 'Other', and the question "
+               "'q1_other' it adds is labelled 'Specify other.', in every language; to have them "
+               "translated, use a plain select with a choice 'other' in the list and a text "
+               "question of your own, relevant when 'other' is selected"));
+  // The list has its own 'other' choice: only the question is untranslated.
+  CHECK(has(w, "survey sheet, row 5, column 'type' (B): 'or_other' in a form with translations: "
+               "the question 'q2_other' it adds is labelled 'Specify other.', in every language; "
+               "to have them translated, use a plain select with its 'other' choice and a text "
+               "question of your own, relevant when 'other' is selected"));
+  CHECK(w.size() == 2);
+  std::string xml = khaosat::test::xlsform_xml(md);
+  // No 'default' translation (only language columns); 'Other' in each language.
+  CHECK(xml.find("lang=\"default\"") == std::string::npos);
+  CHECK(xml.find(R"(<text id="c1-2"><value>Other</value></text>)") != std::string::npos);
+  CHECK(xml.find(R"(<input ref="/data/q1_other"><label>Specify other.</label></input>)") !=
+        std::string::npos);
+  // Without translations, no warning (pyxform's test_specify_other__no_translations).
+  CHECK(warnings_of(R"(
+| survey  |
+|         | type                   | name | label |
+|         | select_one c1 or_other | q1   | Q1    |
+| choices |
+|         | list name | name | label |
+|         | c1        | na   | la    |
+)").empty());
+}
+
+TEST_CASE("xlsform warnings: a missing column of the default language names it") {
+  auto w = warnings_of(R"(
+| survey |
+|        | type | name | label | label::fr | hint |
+|        | text | a    | A     | Ạ         | h    |
+)");
+  CHECK(has(w, "survey sheet, row 3, column 'hint' (F): language 'fr' has no 'hint' column, "
+               "which other languages have"));
+  auto w2 = warnings_of(R"(
+| survey |
+|        | type | name | label::en | hint |
+|        | text | a    | A         | h    |
+)");
+  CHECK(has(w2, "survey sheet, row 3, column 'label::en' (D): language 'default' (the columns "
+                "without '::language') has no 'label' column, which other languages have"));
+}

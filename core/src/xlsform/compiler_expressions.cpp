@@ -92,6 +92,17 @@ std::vector<bool> predicate_mask(const std::string& text) {
 
 }  // namespace
 
+// pyxform's "The name 'x' occurs more than once": ${x} must name one element.
+std::string Compiler::ambiguous_name(const std::string& name,
+                                     const std::vector<const Field*>& fields) {
+  std::string rows;
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    rows += (i == 0 ? "" : i + 1 == fields.size() ? " and " : ", ") +
+            std::to_string(fields[i]->row->number);
+  return "${" + name + "} is ambiguous: '" + name + "' is the name of the survey rows " + rows +
+         " (in different groups); rename one of them so that ${" + name + "} names one";
+}
+
 Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t col,
                           std::string_view rel_prefix, bool expression) {
   Expanded out;
@@ -124,6 +135,8 @@ Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t
               "${" + name + "} refers to nothing: no question is named '" + name + "'");
       path = root_.path + "/" + name;
     } else {
+      if (auto same = same_name_.find(name); same != same_name_.end() && ctx.row)
+        error(ctx.sheet ? *ctx.sheet : *survey_, *ctx.row, col, ambiguous_name(name, same->second));
       path = ref_path(ctx, *it->second);
       if (!path.starts_with('/'))
         path = (rel_prefix.empty() && in_predicate[at] ? std::string("current()/")

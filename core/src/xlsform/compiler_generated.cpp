@@ -39,10 +39,11 @@ void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
   if (!select.choice_filter.empty())
     field_error(select, "choice_filter", "'or_other' cannot be used with a choice_filter");
   auto it = lists_.find(select.list);
+  bool has = false;
   if (it != lists_.end()) {
     auto& choices = it->second.choices;
-    bool has = std::any_of(choices.begin(), choices.end(),
-                           [](const Choice& c) { return c.name == "other"; });
+    has = std::any_of(choices.begin(), choices.end(),
+                      [](const Choice& c) { return c.name == "other"; });
     if (!has) {
       Choice other;
       other.row = select.row;
@@ -53,14 +54,24 @@ void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
       choices.push_back(std::move(other));
     }
   }
+  // pyxform's "This form uses or_other and translations, which is not recommended": what it
+  // adds is English text, the same in every language.
+  if (translated_)
+    warning(select.sheet ? *select.sheet : *survey_, *select.row, column_index("type"),
+            std::string("'or_other' in a form with translations: ") +
+                (has ? "" : "the choice 'other' it adds to '" + select.list +
+                                "' is labelled 'Other', and ") +
+                "the question '" + select.name + "_other' it adds is labelled 'Specify other.', "
+                "in every language; to have them translated, use a plain select with " +
+                (has ? "its 'other' choice" : "a choice 'other' in the list") +
+                " and a text question of your own, relevant when 'other' is selected");
   auto f = std::make_unique<Field>();
   f->row = select.row;
   f->name = select.name + "_other";
   f->type = "text";
   f->info = type_info("text");
   f->other_of = select.path;
-  f->label[""] = Cell{"Specify other.", 0};
-  for (const auto& l : langs_) f->label[l] = Cell{"Specify other.", 0};
+  f->label[""] = Cell{"Specify other.", 0};  // untranslated, inline, as pyxform writes it
   f->relevant = "selected(../" + select.name + ", 'other')";
   add_field(std::move(f), open);
 }
@@ -210,6 +221,8 @@ void Compiler::link_triggers(Field& f) {
     if (it == by_name_.end()) {
       field_error(f, "trigger", "${" + name + "} refers to nothing: no question is named '" +
                                     name + "'");
+    } else if (auto same = same_name_.find(name); same != same_name_.end()) {
+      field_error(f, "trigger", ambiguous_name(name, same->second));
     } else if (!it->second->info || !*it->second->info->control) {
       field_error(f, "trigger", "${" + name + "} cannot trigger: it is not a question the "
                                               "user answers");

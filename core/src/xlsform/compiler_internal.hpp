@@ -196,6 +196,9 @@ class Compiler {
   std::string expr(const Field& f, const std::string& text, std::string_view col_base,
                    std::string_view rel_prefix = "");
   std::string choice_filter(const Field& f);
+  // The error for ${name} naming several elements (same_name_).
+  static std::string ambiguous_name(const std::string& name,
+                                    const std::vector<const Field*>& fields);
   // Every instance('name') must name a choice list or external data (checked once all of the
   // form's attachments are known).
   void check_instance_refs();
@@ -244,11 +247,15 @@ class Compiler {
   Field root_;
   Field meta_holder_;           // /root/meta: audit goes here (instanceID is written directly)
   Field* meta_ = nullptr;
-  std::unordered_map<std::string, Field*> by_name_;
+  std::unordered_map<std::string, Field*> by_name_;  // the first element of each name
+  // Names used by elements of more than one row, and those elements (pyxform allows the same
+  // name in different groups; ${name} naming one is an error).
+  std::unordered_map<std::string, std::vector<const Field*>> same_name_;
   std::map<std::string, ChoiceList> lists_;
   std::vector<std::string> langs_;             // translations; the default one first if any
   std::string default_lang_;                   // where unqualified text goes
   bool itext_ = false;                         // labels go through itext (languages or media)
+  bool translated_ = false;  // a translatable column names a language (pyxform: not default only)
   std::vector<std::string> list_instances_;    // choice lists written as secondary instances
   std::vector<std::pair<std::string, std::string>> external_instances_;  // id -> src
   std::vector<std::string> setvalues_;         // model-level actions
@@ -258,6 +265,10 @@ class Compiler {
 
  private:
   void add_field(std::unique_ptr<Field> f, std::vector<Field*>& open);
+  bool check_name(const Field& f, const Field& parent);
+  std::unordered_map<std::string, const Field*> by_path_;        // instance path -> element
+  std::unordered_map<std::string, const Field*> by_lower_path_;  // the same, lower case
+  std::unordered_map<std::string, const Field*> repeat_names_;
   std::unique_ptr<Field> make_field(const Row& r, const std::string& raw_type);
   bool resolve_type(Field& f, const Row& r, const std::string& raw);
   bool sheet_has_list(const char* sheet, const std::string& list) const;

@@ -365,6 +365,8 @@ void Compiler::collect_languages() {
     for (const Choice& c : list.choices)
       for (const auto& [lang, cell] : c.label)
         choice_outputs = choice_outputs || cell.text.find("${") != std::string::npos;
+  translated_ = std::any_of(found.begin(), found.end(),
+                            [](const std::string& l) { return l != "default"; });
   itext_ = !found.empty() || media || guidance || choice_outputs;
   if (!itext_) return;
   default_lang_ = settings_.default_lang.empty() ? "default" : settings_.default_lang;
@@ -621,6 +623,9 @@ std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw
   } else if (!resolve_type(*f, r, raw)) {
     return nullptr;
   }
+  // pyxform names a note without a name itself (notes hold no data anyone refers to).
+  if (f->name.empty() && f->type == "note")
+    f->name = "generated_note_name_" + std::to_string(r.number);
   if (f->name.empty()) {
     std::size_t name_col = column_index("name");
     error(*survey_, r, name_col == std::string::npos ? column_index("type") : name_col,
@@ -655,24 +660,81 @@ void Compiler::add_field(std::unique_ptr<Field> f, std::vector<Field*>& open) {
     note_file(*f, "type", external_instances_.back().second, f->name);
     return;
   }
-  if (auto it = by_name_.find(f->name); it != by_name_.end() && loop_copies_ == 0) {
-    error(*survey_, *f->row, column_index("name"),
-          "the name '" + f->name + "' is already used in row " +
-              std::to_string(it->second->row->number) + "; every name must be unique");
-    return;
-  }
   Field* parent = open.back();
   if (f->info && f->info->meta) parent = meta_;
+  // A group or repeat with a wrong name still opens, so its 'end' rows match (one error, not a
+  // cascade of them); the form is refused all the same.
+  if (!check_name(*f, *parent) && f->kind == Kind::Leaf) return;
   if (f->kind == Kind::Repeat && !f->repeat_count.empty()) add_repeat_count(*f, open);
   f->parent = parent;
   f->flat = f->kind == Kind::Group && settings_.flat;
   f->path = child_path(*parent, f->name);
   if (f->flat) f->path.resize(f->path.size() - f->name.size() - 1);  // pyxform: the owner's
-  by_name_.emplace(f->name, f.get());  // a loop's copies: ${name} means the first
+  else by_path_.emplace(f->path, f.get());
+  // ${name} names the first element called so. Another element of that name from another row
+  // makes ${name} ambiguous; a loop's copies of one row are not (${name} means the first copy).
+  if (auto [it, added] = by_name_.emplace(f->name, f.get()); !added && it->second->row != f->row) {
+    auto& same = same_name_[f->name];
+    if (same.empty()) same.push_back(it->second);
+    if (std::none_of(same.begin(), same.end(), [&](const Field* o) { return o->row == f->row; }))
+      same.push_back(f.get());
+  }
   Field* raw = f.get();
   parent->children.push_back(std::move(f));
   if (raw->kind != Kind::Leaf) open.push_back(raw);
   if (raw->or_other) add_or_other(*raw, open);
+}
+
+// pyxform's name rules (its NAMES001-005): a question, group or repeat name is unique among the
+// children of its group or repeat (or of the survey, outside any), and differs from them in
+// more than case (a warning: some data tools ignore case); 'meta' is reserved for the form's
+// metadata; a repeat's name is unique in the whole form and is not the root element's. The same
+// name in two groups is allowed; ${name} then names nothing for sure, an error where it is used
+// (expand()). False, with the error given, when `f`'s name is wrong under `parent`.
+bool Compiler::check_name(const Field& f, const Field& parent) {
+  const Sheet& s = f.sheet ? *f.sheet : *survey_;
+  const std::size_t col = column_index("name");
+  auto where = [&](const Field& other) {
+    const Field* p = other.parent;
+    while (p && p->flat && p->parent) p = p->parent;
+    return !p || p == &root_ ? std::string("outside any group or repeat")
+                             : std::string(p->kind == Kind::Repeat ? "in repeat '" : "in group '") +
+                                   p->name + "'";
+  };
+  if (f.name == "meta") {
+    error(s, *f.row, col, "the name 'meta' is reserved for the form's metadata (instanceID, ...); "
+                          "choose another name");
+    return false;
+  }
+  if (f.kind == Kind::Repeat && f.name == root_.name) {
+    error(s, *f.row, col, "a repeat cannot be named '" + f.name +
+                              "', the name of the form's root element; choose another name");
+    return false;
+  }
+  auto same_repeat = f.kind == Kind::Repeat ? repeat_names_.find(f.name) : repeat_names_.end();
+  if (same_repeat != repeat_names_.end() && same_repeat->second->row != f.row) {  // not a loop copy
+    error(s, *f.row, col, "the repeat name '" + f.name + "' is already used by the repeat in row " +
+                              std::to_string(same_repeat->second->row->number) +
+                              "; a repeat's name must be unique in the whole form");
+    return false;
+  }
+  if (f.kind == Kind::Group && settings_.flat) return true;  // no element of its own
+  const std::string path = child_path(parent, f.name);
+  if (auto it = by_path_.find(path); it != by_path_.end()) {
+    error(s, *f.row, col, "the name '" + f.name + "' is already used in row " +
+                              std::to_string(it->second->row->number) + ", " + where(*it->second) +
+                              " too; names must be unique within their group or repeat");
+    return false;
+  }
+  // Nothing below refuses the field: it will be added, and may be remembered.
+  if (f.kind == Kind::Repeat) repeat_names_.emplace(f.name, &f);
+  if (auto [it, added] = by_lower_path_.emplace(lower(path), &f); !added)
+    warning(s, *f.row, col, "the name '" + f.name + "' differs only in case from '" +
+                                it->second->name + "' in row " +
+                                std::to_string(it->second->row->number) + ", " +
+                                where(*it->second) + " too; some data tools ignore case, so "
+                                "their columns may be mixed up");
+  return true;
 }
 
 void Compiler::survey_row(const Row& r, std::vector<Field*>& open, const Choice* loop) {

@@ -25,8 +25,10 @@ bool is_text_column(const std::string& base) {
          base == "constraint_message" || base == "required_message";
 }
 
-std::string language_name(const std::string& lang) {
-  return lang.empty() ? "the unqualified column" : "'" + lang + "'";
+// `fallback` names the language unqualified columns belong to (pyxform's 'default', or the
+// default_language setting).
+std::string language_name(const std::string& lang, const std::string& fallback) {
+  return lang.empty() ? "'" + fallback + "' (the columns without '::language')" : "'" + lang + "'";
 }
 
 }  // namespace
@@ -44,13 +46,14 @@ void Compiler::check_translations(const Sheet* s) {
     if (std::find(langs.begin(), langs.end(), c.lang) == langs.end()) langs.push_back(c.lang);
   }
   if (langs.size() < 2) return;  // no translations
+  const std::string unqualified = default_lang_.empty() ? "default" : default_lang_;
   Row header{s->header_row, {}};
   for (const auto& [base, by_lang] : cols) {
     for (const std::string& lang : langs) {
       if (by_lang.count(lang)) continue;
       const auto& [other, col] = *by_lang.begin();
       warning(*s, header, col,
-              "language " + language_name(lang) + " has no '" + base +
+              "language " + language_name(lang, unqualified) + " has no '" + base +
                   "' column, which other languages have");
     }
     for (const Row& r : s->rows) {
@@ -61,8 +64,8 @@ void Compiler::check_translations(const Sheet* s) {
       for (const auto& [lang, col] : by_lang)
         if (col >= r.cells.size() || r.cells[col].empty())
           warning(*s, r, col,
-                  "no " + language_name(lang) + " translation of this " + base + ", while '" +
-                      s->headers[with_text] + "' has one");
+                  "no " + language_name(lang, unqualified) + " translation of this " + base +
+                      ", while '" + s->headers[with_text] + "' has one");
     }
   }
 }
