@@ -7,6 +7,8 @@
 #include <random>
 #include <thread>
 
+#include "khaosat/core/parse_number.hpp"
+
 namespace khaosat::sync {
 
 using nlohmann::json;
@@ -58,7 +60,7 @@ Result<Response> SyncClient::exchange(Request r, std::size_t expected_bytes) {
 
 bool SyncClient::retryable(ErrorCode c) {
   return c == ErrorCode::sync_transport || c == ErrorCode::sync_server || c == ErrorCode::store_busy ||
-         c == ErrorCode::sync_storage || c == ErrorCode::sync_database;
+         c == ErrorCode::sync_storage || c == ErrorCode::sync_database || c == ErrorCode::sync_rate_limited;
 }
 
 Result<Response> SyncClient::call(Request r, std::size_t expected_bytes) {
@@ -73,7 +75,12 @@ Result<Response> SyncClient::call(Request r, std::size_t expected_bytes) {
       return Error::make(e.code, r.path + ": " + e.message + " (gave up after " + std::to_string(attempt) +
                                      " attempts; run the sync again to continue)");
     ++report_.retries;
-    backoff(attempt);
+    // A 429 says when to come back (Retry-After, in seconds): wait that long, at most a minute.
+    std::optional<std::int64_t> after;
+    if (a && a->status == 429)
+      if (auto h = a->headers.find("retry-after"); h != a->headers.end()) after = core::parse_int64(h->second);
+    if (after && *after > 0) options_.sleep(std::chrono::seconds(std::min<std::int64_t>(*after, 60)));
+    else backoff(attempt);
   }
 }
 

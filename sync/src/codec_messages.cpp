@@ -72,7 +72,11 @@ void read_properties(ObjectReader& parent, const json* obj, const std::string& m
     prop.value = p.str("value", 1u << 20);
     prop.hlc = p.str("hlc");
     if (auto e = p.finish()) {
-      parent.fail(where, e->message.substr(parent.path_of(where).size() + 2));
+      // The inner reader's message starts with the property's path: keep the rest whole
+      // (": what", or ".member: what" for a member of the property).
+      std::string rest = e->message.substr(parent.path_of(where).size());
+      std::size_t colon = rest.find(": ");
+      parent.fail(where + rest.substr(0, colon), rest.substr(colon + 2));
       return;
     }
     if (!core::Hlc::parse(prop.hlc)) {

@@ -80,6 +80,7 @@ int status_of(ErrorCode c) {
     case ErrorCode::sync_sequence: case ErrorCode::sync_offset: return 409;
     case ErrorCode::sync_too_large: return 413;
     case ErrorCode::sync_hash: return 422;
+    case ErrorCode::sync_rate_limited: return 429;
     case ErrorCode::store_busy: case ErrorCode::sync_database: return 503;
     default: return 500;
   }
@@ -194,6 +195,26 @@ Result<DeviceInfo> SyncServer::authenticate(const Request& r) {
   return **d;
 }
 
+std::int64_t SyncServer::rate_limit(const std::string& device_id) {
+  if (options_.rate_burst <= 0 || options_.rate_per_minute <= 0) return 0;
+  // A token bucket in integer credits: a request costs 60,000 and each millisecond adds
+  // rate_per_minute, so the arithmetic is exact.
+  const std::int64_t cost = 60000, cap = std::int64_t{options_.rate_burst} * cost, per_ms = options_.rate_per_minute;
+  const std::int64_t t = now();
+  std::lock_guard<std::mutex> lock(buckets_mutex_);
+  Bucket& b = buckets_.try_emplace(device_id, Bucket{cap, t}).first->second;
+  if (t > b.at_ms) {
+    b.credits = std::min(cap, b.credits + (t - b.at_ms) * per_ms);
+    b.at_ms = t;
+  }
+  if (b.credits >= cost) {
+    b.credits -= cost;
+    return 0;
+  }
+  std::int64_t ms = (cost - b.credits + per_ms - 1) / per_ms;  // until one request is allowed
+  return std::max<std::int64_t>(1, (ms + 999) / 1000);
+}
+
 Response SyncServer::handle(const Request& r) {
   const bool gz = accepts_gzip(r);
   if (r.path == "/v1/info") {
@@ -209,6 +230,16 @@ Response SyncServer::handle(const Request& r) {
   if (!known) return fail(ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md)");
   auto device = authenticate(r);
   if (!device) return fail(device.error());
+  if (std::int64_t wait = rate_limit(device->device_id); wait > 0) {
+    Response no = fail(Error::make(ErrorCode::sync_rate_limited,
+                                   "device " + device->device_id + " sent more than " +
+                                       std::to_string(options_.rate_per_minute) + " requests a minute (" +
+                                       std::to_string(options_.rate_burst) + " at once); retry in " +
+                                       std::to_string(wait) + " s"),
+                       {{"retry_after", wait}});
+    no.headers["retry-after"] = std::to_string(wait);
+    return no;
+  }
   if (r.path == "/v1/push") {
     if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/push takes POST");
     if (auto no = refuse_role(*device, Endpoint::Push)) return fail(*no);

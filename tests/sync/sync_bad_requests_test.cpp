@@ -1,6 +1,9 @@
-// Malformed and hostile requests (docs/sync-protocol.md, "Encoding", "Authentication",
-// "Errors"): each gets a 4xx status, a JSON error document with the expected code and a message
-// naming what is wrong, and the server database is byte for byte what it was.
+// Malformed and hostile requests (docs/sync-protocol.md, "Encoding", "Authentication", "Roles
+// and communes", "Errors", "Limits"): each gets a 4xx status, a JSON error document with the
+// expected code and a message naming what is wrong, and the server database is byte for byte
+// what it was. Records a device may not store (another commune's, XML that does not hold its
+// id) are refused one by one inside an accepted batch: `rejected` with a reason, and none of
+// the data tables changes.
 #include <nlohmann/json.hpp>
 
 #include "sync/sync_fixture.hpp"
@@ -29,6 +32,17 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
   Device b(server);
   a.submit("shop");
   REQUIRE(a.client->sync().ok());
+  // Device B has a submission whose photo the server still needs.
+  const std::string photo = "the bytes of a photo", photo_sha = sync::sha256_hex(photo);
+  {
+    std::string rec = "[{\"seq\":1,\"kind\":\"submission\",\"id\":\"uuid:b1\",\"form_id\":\"survey\",\"form_version\":\"1\","
+                      "\"xml\":\"<data id='survey'><meta><instanceID>uuid:b1</instanceID></meta></data>\","
+                      "\"attachments\":[{\"name\":\"p.jpg\",\"sha256\":\"" + photo_sha + "\",\"size\":" +
+                      std::to_string(photo.size()) + "}]}]";
+    auto r = server.server->handle(post("/v1/push", b.token(), batch_text(b.id(), rec)));
+    REQUIRE(r.status == 200);
+    REQUIRE(body_of(r)["results"][0]["status"] == "accepted");
+  }
   std::string viewer_token;
   {
     auto code = server.code("viewer");
@@ -111,6 +125,129 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
                                         {{"authorization", "Bearer " + tok}}, "x"},
        400, "sync.request", "offset"},
   };
+  // One record of device A's next batch (seq 2), as JSON members.
+  auto one = [&](const std::string& members) { return post("/v1/push", tok, batch_text(dev, "[{" + members + "}]", 2, 2)); };
+  const std::string sub = "\"seq\":2,\"kind\":\"submission\",\"id\":\"uuid:x\",\"form_id\":\"survey\",\"form_version\":\"1\"";
+  const std::string reg = "\"seq\":2,\"kind\":\"registry\",\"registry\":\"establishment\",\"id\":\"r\",\"create\":true";
+  const std::string hlc = "\"hlc\":\"0190b2d45f7e-0000-x\"";
+  auto put = [&](const std::string& token, const std::string& sha, const std::string& offset, const std::string& bytes) {
+    return sync::Request{"PUT", "/v1/attachments/" + sha, {{"offset", offset}}, {{"authorization", "Bearer " + token}}, bytes};
+  };
+  auto call = [&](const std::string& method, const std::string& path, const std::string& token) {
+    return sync::Request{method, path, {}, {{"authorization", "Bearer " + token}}, ""};
+  };
+  std::string many_acks = "[";
+  for (int i = 0; i < 10001; ++i) many_acks += std::string(i ? "," : "") + "{\"seq\":" + std::to_string(i + 2) + ",\"kind\":\"ack\"}";
+  many_acks += "]";
+  std::string wrong_photo = photo;
+  wrong_photo[0] = 'T';
+  std::vector<BadCase> more = {
+      // Compression.
+      {"an empty gzip body", gz({"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}}, ""}), 400, "sync.compression", ""},
+      {"gzip inside gzip", gz({"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}}, sync::gzip(valid)}), 400,
+       "sync.request", "not valid JSON"},
+      {"a body over 32 MiB", post("/v1/push", tok, std::string((32u << 20) + 1, ' '), true), 413, "sync.too_large", "32 MiB"},
+      {"a compressed attachment chunk", gz(put(b.token(), photo_sha, "0", sync::gzip(photo))), 400, "sync.request", "Content-Encoding"},
+      // Wrong types.
+      {"a body that is an array", post("/v1/push", tok, "[]"), 400, "sync.request", "object"},
+      {"a body that is null", post("/v1/push", tok, "null"), 400, "sync.request", "object"},
+      {"a device_id that is a number", post("/v1/push", tok, "{\"device_id\":5,\"first_seq\":2,\"last_seq\":2,\"records\":[]}"),
+       400, "sync.request", "device_id: expected a string"},
+      {"records that are an object", post("/v1/push", tok, "{\"device_id\":\"" + dev + "\",\"first_seq\":2,\"last_seq\":2,\"records\":{}}"),
+       400, "sync.request", "records"},
+      {"a record that is a string", post("/v1/push", tok, batch_text(dev, "[\"ack\"]", 2, 2)), 400, "sync.request", "records[0]"},
+      {"a sequence that is a boolean", one("\"seq\":true,\"kind\":\"ack\""), 400, "sync.request", "records[0].seq"},
+      {"a sequence past 2^63", post("/v1/push", tok, "{\"device_id\":\"" + dev + "\",\"first_seq\":99999999999999999999,"
+                                                   "\"last_seq\":2,\"records\":[]}"), 400, "sync.request", "first_seq"},
+      {"create that is a string", one(reg + ",\"create\":\"yes\",\"set\":{}"), 400, "sync.request", "create"},
+      {"set that is an array", one(reg + ",\"set\":[]"), 400, "sync.request", "records[0].set"},
+      {"a property value that is a number", one(reg + ",\"set\":{\"name\":{\"value\":5," + hlc + "}}"), 400,
+       "sync.request", "records[0].set.name.value: expected a string"},
+      {"a deprecated_id that is a number", one(sub + ",\"xml\":\"<a/>\",\"deprecated_id\":7"), 400, "sync.request", "deprecated_id"},
+      {"attachments that are an object", one(sub + ",\"xml\":\"<a/>\",\"attachments\":{}"), 400, "sync.request", "attachments"},
+      {"a negative attachment size", one(sub + ",\"xml\":\"<a/>\",\"attachments\":[{\"name\":\"p\",\"sha256\":\"" + photo_sha +
+                                         "\",\"size\":-1}]"), 400, "sync.request", "size"},
+      {"an attachment over 1 GiB", one(sub + ",\"xml\":\"<a/>\",\"attachments\":[{\"name\":\"p\",\"sha256\":\"" + photo_sha +
+                                       "\",\"size\":1099511627776}]"), 400, "sync.request", "size"},
+      {"a pull cursor that is a number", post("/v1/pull", tok, "{\"cursor\":5}"), 400, "sync.request", "cursor"},
+      {"an enrollment code that is a number", post("/v1/enroll", "", "{\"code\":1234}", true), 400, "sync.request", "code"},
+      {"a device name that is a number", post("/v1/enroll", "", "{\"code\":\"x\",\"device_name\":1}", true), 400, "sync.request",
+       "device_name"},
+      // Missing members.
+      {"no device_id", post("/v1/push", tok, "{\"first_seq\":2,\"last_seq\":2,\"records\":[]}"), 400, "sync.request", "device_id"},
+      {"no records", post("/v1/push", tok, "{\"device_id\":\"" + dev + "\",\"first_seq\":2,\"last_seq\":2}"), 400, "sync.request",
+       "records"},
+      {"a record without kind", one("\"seq\":2"), 400, "sync.request", "records[0].kind"},
+      {"a submission without XML", one(sub), 400, "sync.request", "records[0].xml"},
+      {"an empty enrollment", post("/v1/enroll", "", "", true), 400, "sync.request", ""},
+      // Huge strings.
+      {"an instance id of 2 KB", one("\"seq\":2,\"kind\":\"submission\",\"id\":\"" + std::string(2048, 'i') +
+                                     "\",\"form_id\":\"survey\",\"form_version\":\"1\",\"xml\":\"<a/>\""),
+       400, "sync.request", "records[0].id"},
+      {"a device id of 100 bytes", post("/v1/push", tok, batch_text(std::string(100, 'd'), ok_record, 2, 2)), 400, "sync.request",
+       "device_id"},
+      {"an XML of 17 MiB", post("/v1/push", tok, batch_text(dev, "[{" + sub + ",\"xml\":\"" + std::string(17u << 20, 'x') + "\"}]", 2, 2), true),
+       400, "sync.request", "records[0].xml"},
+      {"a 17 MiB XML compressed 1000 times over", one(sub + ",\"xml\":\"" + std::string(17u << 20, 'x') + "\""), 413,
+       "sync.too_large", "1000"},
+      {"a property name of 2 KB", one(reg + ",\"set\":{\"" + std::string(2048, 'n') + "\":{\"value\":\"v\"," + hlc + "}}"), 400,
+       "sync.request", "1024"},
+      {"a property value over 1 MiB", one(reg + ",\"set\":{\"name\":{\"value\":\"" + std::string((1u << 20) + 1, 'v') + "\"," + hlc + "}}"),
+       400, "sync.request", "records[0].set.name"},
+      // Invalid UTF-8.
+      {"an overlong UTF-8 encoding", one("\"seq\":2,\"kind\":\"a\xc0\xaf\""), 400, "sync.request", "UTF-8"},
+      {"invalid UTF-8 in a member name", post("/v1/push", tok, "{\"dev\xff\":1}"), 400, "sync.request", "UTF-8"},
+      {"a lone surrogate escape", one("\"seq\":2,\"kind\":\"\\ud800\""), 400, "sync.request", "not valid JSON"},
+      {"invalid UTF-8 in a device name", post("/v1/enroll", "", "{\"code\":\"x\",\"device_name\":\"L\xf2\"}", true), 400,
+       "sync.request", "UTF-8"},
+      // Unknown members.
+      {"an unknown member in an attachment", one(sub + ",\"xml\":\"<a/>\",\"attachments\":[{\"name\":\"p\",\"sha256\":\"" + photo_sha +
+                                                 "\",\"size\":1,\"mime\":\"image/jpeg\"}]"), 400, "sync.request", "mime"},
+      {"an unknown member in a property", one(reg + ",\"set\":{\"name\":{\"value\":\"v\"," + hlc + ",\"by\":\"me\"}}"), 400,
+       "sync.request", "records[0].set.name.by: unknown member"},
+      {"an unknown member in a pull", post("/v1/pull", tok, "{\"cursor\":\"\",\"since\":0}"), 400, "sync.request", "since"},
+      // Wrong or replayed sequences.
+      {"a batch starting at 0", post("/v1/push", tok, batch_text(dev, "[{\"seq\":0,\"kind\":\"ack\"}]", 0, 0)), 400, "sync.request",
+       "first_seq"},
+      {"last_seq before first_seq", post("/v1/push", tok, batch_text(dev, "[]", 3, 2)), 400, "sync.request", "before first_seq"},
+      {"records out of order", post("/v1/push", tok, batch_text(dev, "[{\"seq\":3,\"kind\":\"ack\"},{\"seq\":2,\"kind\":\"ack\"}]", 2, 3)),
+       400, "sync.request", "records[0].seq"},
+      {"a batch far ahead", post("/v1/push", tok, batch_text(dev, "[{\"seq\":1000,\"kind\":\"ack\"}]", 1000, 1000)), 409,
+       "sync.sequence", "expects 2"},
+      {"more than 10,000 records", post("/v1/push", tok, batch_text(dev, many_acks, 2, 10002)), 413, "sync.too_large", "10000"},
+      {"a replay whose range overlaps a gap", post("/v1/push", tok, batch_text(dev, "[{\"seq\":3,\"kind\":\"ack\"}]", 3, 3)), 409,
+       "sync.sequence", "expects 2"},
+      // Forged ids and tokens.
+      {"a forged device id", post("/v1/push", tok, batch_text("0190aaaa-0000-4000-a000-000000000000", ok_record, 2, 2)), 403,
+       "sync.forbidden", "token is device"},
+      {"an empty bearer token", {"POST", "/v1/pull", {}, {{"authorization", "Bearer "}}, "{}"}, 401, "sync.auth", "unknown device token"},
+      {"basic authentication", {"POST", "/v1/pull", {}, {{"authorization", "Basic YTpi"}}, "{}"}, 401, "sync.auth", "no device token"},
+      {"a token in upper case", post("/v1/pull", [&] { std::string t = tok; for (char& ch : t) ch = static_cast<char>(std::toupper(ch)); return t; }(),
+                                     "{\"cursor\":\"\"}"), 401, "sync.auth", "unknown device token"},
+      // Methods and endpoints.
+      {"GET /v1/pull", call("GET", "/v1/pull", tok), 405, "sync.method", "POST"},
+      {"POST /v1/attachments/needed", call("POST", "/v1/attachments/needed", tok), 405, "sync.method", "GET"},
+      {"GET /v1/enroll", call("GET", "/v1/enroll", ""), 405, "sync.method", "POST"},
+      {"POST /v1/info", call("POST", "/v1/info", ""), 405, "sync.method", "GET"},
+      {"an attachment named in upper case", put(b.token(), std::string(64, 'B'), "0", "x"), 404, "sync.not_found", "not a sha256"},
+      {"another protocol version", post("/v2/push", tok, "{}"), 404, "sync.not_found", "no endpoint"},
+      // Pull.
+      {"a pull limit of 0", post("/v1/pull", tok, "{\"cursor\":\"\",\"limit\":0}"), 400, "sync.request", "limit"},
+      {"a forged snapshot cursor", post("/v1/pull", tok, "{\"cursor\":\"v1.snap.x.y\"}"), 400, "sync.request", "cursor"},
+      // Attachments.
+      {"an attachment whose bytes do not match its hash", put(b.token(), photo_sha, "0", wrong_photo), 422, "sync.hash", photo_sha},
+      {"a chunk at the wrong offset", put(b.token(), photo_sha, "5", "xyz"), 409, "sync.offset", "starts at 5"},
+      {"a chunk past the attachment's size", put(b.token(), photo_sha, "0", photo + "more"), 413, "sync.too_large", "past its size"},
+      {"a negative offset", put(b.token(), photo_sha, "-1", "x"), 400, "sync.request", "offset"},
+      {"an offset that is not a number", put(b.token(), photo_sha, "1e3", "x"), 400, "sync.request", "offset"},
+      {"a chunk over 4 MiB", put(b.token(), photo_sha, "0", std::string((4u << 20) + 1, 'x')), 413, "sync.too_large", "4 MiB"},
+      {"another device's attachment", put(tok, photo_sha, "0", photo), 403, "sync.forbidden", "another device"},
+      // Roles.
+      {"a viewer uploading", put(viewer_token, photo_sha, "0", photo), 403, "sync.forbidden", "viewer"},
+      {"a viewer asking what to upload", call("GET", "/v1/attachments/needed", viewer_token), 403, "sync.forbidden", "viewer"},
+  };
+  cases.insert(cases.end(), more.begin(), more.end());
+  CHECK(cases.size() >= 60);
   std::string before = server.dump();
   for (const auto& c : cases) {
     CAPTURE(c.name);
@@ -123,6 +260,109 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
     CHECK_MESSAGE(msg.find(c.message_part) != std::string::npos, msg);
     CHECK(server.dump() == before);
   }
+
+  // Refused record by record: the batch is answered, the record is `rejected` with its reason,
+  // and no data table changes (only the ledger and the device's sequence move on).
+  struct BadRecord {
+    std::string name, record, reason_part;
+  };
+  const std::vector<BadRecord> records = {
+      {"another commune's submission", "\"kind\":\"submission\",\"id\":\"uuid:c\",\"form_id\":\"survey\",\"form_version\":\"1\","
+                                       "\"xml\":\"<data><a0><commune>pac_ta</commune></a0><meta><instanceID>uuid:c</instanceID></meta></data>\"",
+       "commune 'pac_ta'"},
+      {"another commune's registry record", "\"kind\":\"registry\",\"registry\":\"establishment\",\"id\":\"r1\",\"create\":true,"
+                                            "\"set\":{\"commune\":{\"value\":\"pac_ta\"," + hlc + "}}",
+       "commune 'pac_ta'"},
+      {"an instance id that is not the XML's", "\"kind\":\"submission\",\"id\":\"uuid:forged\",\"form_id\":\"survey\","
+                                               "\"form_version\":\"1\",\"xml\":\"<data><meta><instanceID>uuid:real</instanceID></meta></data>\"",
+       "meta/instanceID"},
+      {"XML that is not well-formed", "\"kind\":\"submission\",\"id\":\"uuid:d\",\"form_id\":\"survey\",\"form_version\":\"1\","
+                                      "\"xml\":\"<data><meta>\"", "not well-formed"},
+      {"a form the server does not have", "\"kind\":\"submission\",\"id\":\"uuid:e\",\"form_id\":\"nothing\",\"form_version\":\"1\","
+                                          "\"xml\":\"<data><meta><instanceID>uuid:e</instanceID></meta></data>\"", "not published"},
+      {"an unknown registry", "\"kind\":\"registry\",\"registry\":\"shops\",\"id\":\"r2\",\"create\":true,\"set\":{}", "unknown registry"},
+  };
+  auto data = [&] {
+    std::string out;
+    for (const char* t : {"submissions", "submission_conflicts", "attachments", "submission_attachments", "registry", "changes"})
+      out += server.query("SELECT * FROM " + std::string(t) + " ORDER BY 1, 2");
+    return out;
+  };
+  const std::string data_before = data();
+  std::int64_t seq = 2;
+  for (const auto& c : records) {
+    CAPTURE(c.name);
+    auto r = server.server->handle(post("/v1/push", tok, batch_text(dev, "[{\"seq\":" + std::to_string(seq) + "," + c.record + "}]", seq, seq)));
+    REQUIRE(r.status == 200);
+    json res = body_of(r)["results"][0];
+    CHECK(res["status"] == "rejected");
+    CHECK_MESSAGE(res["reason"].get<std::string>().find(c.reason_part) != std::string::npos, res.dump());
+    CHECK(data() == data_before);
+    ++seq;
+  }
+  // A replay of the last batch is answered from the ledger and changes nothing at all.
+  std::string all = server.dump();
+  auto again = server.server->handle(post("/v1/push", tok, batch_text(dev, "[{\"seq\":" + std::to_string(seq - 1) + "," +
+                                                                             records.back().record + "}]", seq - 1, seq - 1)));
+  REQUIRE(again.status == 200);
+  CHECK(body_of(again)["replayed"] == true);
+  CHECK(body_of(again)["results"][0]["status"] == "rejected");
+  CHECK(server.dump() == all);
+}
+
+TEST_CASE("sync bad requests: a device past its rate limit gets 429 with Retry-After, and its client waits that long") {
+  ServerFixture server;
+  std::int64_t clock = 1000000;
+  sync::ServerOptions o;
+  o.now_ms = [&] { return clock; };
+  o.rate_burst = 3;
+  o.rate_per_minute = 30;  // one more every 2 s
+  sync::SyncServer limited(*server.storage, o);
+  auto enroll = [&] {
+    auto r = limited.handle(post("/v1/enroll", "", json{{"code", server.code()}}.dump(), true));
+    REQUIRE(r.status == 200);
+    return json::parse(r.body)["token"].get<std::string>();
+  };
+  const std::string t1 = enroll(), t2 = enroll();
+  auto pull = [&](const std::string& t) { return limited.handle(post("/v1/pull", t, "{\"cursor\":\"\",\"limit\":1}")); };
+  for (int i = 0; i < 3; ++i) CHECK(pull(t1).status == 200);
+  const std::string before = server.dump();
+  auto r = pull(t1);
+  CHECK(r.status == 429);
+  CHECK(r.headers["retry-after"] == "2");
+  json j = json::parse(r.body);
+  CHECK(j["error"]["code"] == "sync.rate_limited");
+  CHECK(j["error"]["retry_after"] == 2);
+  CHECK(j["error"]["message"].get<std::string>().find("retry in 2 s") != std::string::npos);
+  CHECK(server.dump() == before);
+  CHECK(pull(t2).status == 200);  // each device has its own allowance
+  clock += 1999;
+  CHECK(pull(t1).status == 429);
+  clock += 1;
+  CHECK(pull(t1).status == 200);
+  CHECK(pull(t1).status == 429);
+
+  // A client that meets the limit waits what Retry-After says, then finishes its sync.
+  StoreFixture store;
+  store.install();
+  LoopbackTransport transport(limited);
+  std::vector<std::int64_t> slept;
+  sync::ClientOptions co;
+  co.sleep = [&](std::chrono::milliseconds ms) {
+    slept.push_back(ms.count());
+    clock += ms.count();
+  };
+  co.random_unit = [] { return 0.5; };
+  sync::SyncClient client(*store.store, transport, co);
+  REQUIRE(client.enroll("loopback:", server.code()).ok());
+  auto s = store.filled("shop", "12");
+  store.finalize(*s);
+  const std::string mine = store.store->enrollment().value()->token;
+  for (int i = 0; i < 3; ++i) (void)pull(mine);  // its allowance spent: every request of the sync waits
+  auto report = client.sync();
+  CHECK_MESSAGE(report.ok(), message_of(report));
+  CHECK(transport.sent > 3);
+  CHECK(std::count(slept.begin(), slept.end(), 2000) >= 1);
 }
 
 TEST_CASE("sync bad requests: an enrollment code works once, and a revoked device is refused") {

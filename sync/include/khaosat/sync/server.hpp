@@ -8,7 +8,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "khaosat/sync/protocol.hpp"
 #include "khaosat/sync/server_storage.hpp"
@@ -18,6 +20,11 @@ namespace khaosat::sync {
 struct ServerOptions {
   std::function<std::int64_t()> now_ms;  // unset: the system clock
   std::function<void(unsigned char*, std::size_t)> random;  // unset: the OS's CSPRNG
+  // Per-token rate limit (docs/sync-protocol.md, "Limits"): each device may send `rate_burst`
+  // requests at once and `rate_per_minute` more each minute (a token bucket); past it, 429
+  // sync.rate_limited with Retry-After. rate_burst 0 turns the limit off.
+  int rate_burst = 600;
+  int rate_per_minute = 1200;
 };
 
 class SyncServer {
@@ -38,11 +45,19 @@ class SyncServer {
   Response needed(const DeviceInfo& d, bool gzip_ok);
   Response upload(const Request& r, const DeviceInfo& d, const std::string& sha256);
   Result<DeviceInfo> authenticate(const Request& r);
+  // 0 when the device may send this request now (it is counted), else the seconds to wait.
+  std::int64_t rate_limit(const std::string& device_id);
   std::int64_t now() const;
   std::string random_hex(std::size_t bytes);
 
   ServerStorage& storage_;
   ServerOptions options_;
+  struct Bucket {
+    std::int64_t credits = 0;  // rate_limit()'s units
+    std::int64_t at_ms = 0;
+  };
+  std::mutex buckets_mutex_;
+  std::unordered_map<std::string, Bucket> buckets_;  // by device id; one entry per enrolled device
 };
 
 // SHA-256 of `bytes` as 64 lower-case hex digits (libcrypto): token and code hashes, XML hashes.
