@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "output_file.hpp"
 #include "khaosat/core/store.hpp"
 #include "khaosat/sync/http.hpp"
 
@@ -15,19 +16,25 @@ namespace {
 using nlohmann::json;
 
 const char* kSyncHelp =
-    "usage: khaosat sync --db FILE [--json]\n"
-    "       khaosat sync enroll --db FILE --server URL --code CODE [--name TEXT]\n\n"
+    "usage: khaosat sync --db FILE [--json] [--allow-plain-http]\n"
+    "       khaosat sync enroll --db FILE --server URL --code CODE [--name TEXT] [--ca FILE]\n"
+    "                           [--allow-plain-http]\n\n"
     "sync: pushes the device's outbox (finalized submissions, registry edits) to the server it\n"
     "is enrolled with, uploads the attachments the server needs, and pulls forms, registry\n"
     "changes and the office's decisions. Prints progress on a terminal (standard error) and a\n"
     "summary (--json: one JSON object). Exit 0 only when everything is acknowledged and\n"
     "pulled; 1 with the reason otherwise. Running it again continues where it stopped.\n\n"
     "enroll: exchanges a one-time code from 'khaosat-server enroll' for this device's id and\n"
-    "token, kept in the database (FILE is created when missing).\n";
+    "token, kept in the database (FILE is created when missing).\n\n"
+    "URL is https://HOST:PORT; the server's certificate is checked against the system's CAs\n"
+    "and, with --ca FILE (PEM), against that certificate too: a province's self-signed server\n"
+    "is pinned once, at enrollment, and kept for every sync. Plain http:// is for this machine\n"
+    "only (127.0.0.1, [::1]): the token would travel in clear; --allow-plain-http allows it\n"
+    "elsewhere (a network you trust, e.g. behind a TLS reverse proxy).\n";
 
 struct SyncArgs {
-  std::string db, server, code, name;
-  bool json = false, help = false;
+  std::string db, server, code, name, ca;
+  bool json = false, help = false, allow_plain_http = false;
   std::string error;
 };
 
@@ -43,6 +50,8 @@ SyncArgs parse_sync(const std::vector<std::string>& args) {
     else if (s == "--server") value(a.server);
     else if (s == "--code") value(a.code);
     else if (s == "--name") value(a.name);
+    else if (s == "--ca") value(a.ca);
+    else if (s == "--allow-plain-http") a.allow_plain_http = true;
     else if (s == "--json") a.json = true;
     else if (s == "-h" || s == "--help") a.help = true;
     else a.error = "unknown argument '" + s + "'";
@@ -71,12 +80,19 @@ int enroll(const SyncArgs& a) {
     std::cerr << "khaosat sync enroll: --server URL and --code CODE are required\n\n" << kSyncHelp;
     return 2;
   }
+  sync::TransportOptions to;
+  to.allow_plain_http = a.allow_plain_http;
+  if (!a.ca.empty()) {
+    auto pem = read_input(a.ca, 1u << 20);
+    if (!pem) return fail("enroll", pem.error());
+    to.ca_pem = std::move(pem).value();
+  }
+  auto transport = sync::HttpTransport::open(a.server, to);
+  if (!transport) return fail("enroll", transport.error());
   auto store = core::Store::open(a.db);
   if (!store) return fail("enroll", store.error());
-  auto transport = sync::HttpTransport::open(a.server);
-  if (!transport) return fail("enroll", transport.error());
   sync::SyncClient client(**store, **transport);
-  if (core::Status st = client.enroll(a.server, a.code, a.name); !st) return fail("enroll", st.error());
+  if (core::Status st = client.enroll(a.server, a.code, a.name, to.ca_pem); !st) return fail("enroll", st.error());
   auto e = (*store)->enrollment();
   if (!e || !*e) return fail("enroll", e ? core::Error::make(core::ErrorCode::sync_enroll, "not recorded") : e.error());
   std::cout << "enrolled " << a.db << " with " << a.server << " as device " << (*e)->device_id << " (" << (*e)->role << ")\n";
@@ -91,7 +107,7 @@ int run_sync(const SyncArgs& a) {
   if (!*en)
     return fail("", core::Error::make(core::ErrorCode::sync_enroll,
                                       a.db + " is not enrolled; run 'khaosat sync enroll --db FILE --server URL --code CODE'"));
-  auto transport = sync::HttpTransport::open((*en)->server);
+  auto transport = sync::HttpTransport::open((*en)->server, {(*en)->ca_pem, a.allow_plain_http});
   if (!transport) return fail("", transport.error());
   sync::ClientOptions o;
   bool tty = ::isatty(2) && !a.json;

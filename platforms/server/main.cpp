@@ -19,7 +19,7 @@ const char* kUsage =
     "khaosat-server: the central office's sync server\n\n"
     "usage: khaosat-server COMMAND --data DIR [--database URL] [...]\n\n"
     "commands:\n"
-    "  serve     serve devices over HTTP (--listen HOST:PORT, default 127.0.0.1:8742)\n"
+    "  serve     serve devices over HTTPS or HTTP (--listen HOST:PORT, default 127.0.0.1:8742)\n"
     "  init      create the data folder and publish the built-in forms\n"
     "  publish   publish a form (XLSForm .xlsx/.md or XForm .xml) with its media\n"
     "  enroll    print a one-time enrollment code for a device\n"
@@ -34,10 +34,14 @@ const char* kUsage =
     "Run 'khaosat-server COMMAND --help' for a command's options.\n";
 
 const char* kServeHelp =
-    "usage: khaosat-server serve --data DIR [--database URL] [--listen HOST:PORT]\n\n"
-    "Serves the sync protocol (docs/sync-protocol.md) over plain HTTP on HOST:PORT (default\n"
-    "127.0.0.1:8742; port 0 picks a free one). Prints the URL once it listens. Stops on\n"
-    "SIGINT or SIGTERM. The data folder is created when missing.\n";
+    "usage: khaosat-server serve --data DIR [--database URL] [--listen HOST:PORT]\n"
+    "                            [--tls-cert FILE --tls-key FILE]\n\n"
+    "Serves the sync protocol (docs/sync-protocol.md) on HOST:PORT (default 127.0.0.1:8742;\n"
+    "port 0 picks a free one): over HTTPS with --tls-cert (the certificate chain, PEM) and\n"
+    "--tls-key (its private key, PEM), else over plain HTTP, which is for this machine or\n"
+    "behind a TLS reverse proxy (devices refuse to send their token over plain HTTP to\n"
+    "another machine unless told to). Prints the URL once it listens. Stops on SIGINT or\n"
+    "SIGTERM. The data folder is created when missing.\n";
 
 int serve(const Args& a) {
   if (a.help) return usage(std::string(kServeHelp) + kDatabaseHelp, 0);
@@ -51,10 +55,24 @@ int serve(const Args& a) {
     host = a.listen.substr(0, colon);
     port = static_cast<int>(*p);
   }
+  if (a.tls_cert.empty() != a.tls_key.empty())
+    return fail("serve", "--tls-cert FILE and --tls-key FILE go together", 2);
   auto storage = open_storage(a, "serve");
   if (!storage) return 1;
   sync::SyncServer server(**storage);
-  sync::HttpServer http(server);
+  std::unique_ptr<sync::HttpServer> served;
+  const bool tls = !a.tls_cert.empty();
+  if (tls) {
+    auto s = sync::HttpServer::open_tls(server, {a.tls_cert, a.tls_key});
+    if (!s) return fail("serve", s.error().message, 1);
+    served = std::move(s).value();
+  } else {
+    served = std::make_unique<sync::HttpServer>(server);
+    if (host != "127.0.0.1" && host != "::1" && host != "localhost")
+      std::cerr << "khaosat-server serve: plain HTTP on " << host << ": devices will not send their token to it "
+                << "unless enrolled with --allow-plain-http; use --tls-cert/--tls-key or a TLS reverse proxy\n";
+  }
+  sync::HttpServer& http = *served;
   auto bound = http.bind(host, port);
   if (!bound) return fail("serve", bound.error().message, 1);
   // Signals are taken by one thread (sigwait), which stops the server: nothing runs in a
@@ -69,7 +87,8 @@ int serve(const Args& a) {
     sigwait(&set, &sig);
     http.stop();
   });
-  std::cout << "khaosat-server: serving " << a.data << " on http://" << host << ":" << *bound << std::endl;
+  std::cout << "khaosat-server: serving " << a.data << " on " << (tls ? "https://" : "http://") << host << ":" << *bound
+            << std::endl;
   http.run();
   // run() returned on its own (not by a signal): wake the waiter.
   pthread_kill(waiter.native_handle(), SIGTERM);
@@ -114,6 +133,8 @@ Args parse(const std::vector<std::string>& args) {
     if (s == "--data") value(a.data);
     else if (s == "--database") value(a.database);
     else if (s == "--listen") value(a.listen);
+    else if (s == "--tls-cert") value(a.tls_cert);
+    else if (s == "--tls-key") value(a.tls_key);
     else if (s == "--media") value(a.media);
     else if (s == "--forms") value(a.forms);
     else if (s == "--role") value(a.role);

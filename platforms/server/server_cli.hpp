@@ -13,6 +13,7 @@
 namespace khaosat::server_cli {
 
 struct Args {
+  std::string tls_cert, tls_key;  // serve over HTTPS
   std::string data, database, listen, media, forms, role, name, form, registry, format = "json", revoke, out;
   std::vector<std::string> communes, positional;
   // The office commands (office_commands.cpp): review, plan-override, plan, demo-data.

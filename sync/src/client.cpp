@@ -70,7 +70,10 @@ Result<Response> SyncClient::call(Request r, std::size_t expected_bytes) {
     Error e = a ? (a->status / 100 == 2 ? Error{} : error_of(*a)) : a.error();
     if (a && a->status / 100 == 2) return a;
     if (a && a->status < 500 && a->status != 408 && a->status != 429) return a;  // the caller reads the 4xx
-    if (!retryable(e.code) && a) return a;
+    if (!retryable(e.code)) {
+      if (a) return a;
+      return e;  // no answer, and retrying cannot help (an untrusted certificate)
+    }
     if (attempt > options_.max_retries)
       return Error::make(e.code, r.path + ": " + e.message + " (gave up after " + std::to_string(attempt) +
                                      " attempts; run the sync again to continue)");
@@ -84,7 +87,8 @@ Result<Response> SyncClient::call(Request r, std::size_t expected_bytes) {
   }
 }
 
-Status SyncClient::enroll(const std::string& server_url, const std::string& code, const std::string& device_name) {
+Status SyncClient::enroll(const std::string& server_url, const std::string& code, const std::string& device_name,
+                          const std::string& ca_pem) {
   Request r{"POST", "/v1/enroll", {}, {{"content-type", "application/json"}}, ""};
   r.body = json{{"code", code}, {"device_name", device_name}}.dump();
   auto a = call(std::move(r), 256);
@@ -94,7 +98,7 @@ Status SyncClient::enroll(const std::string& server_url, const std::string& code
   if (!j) return Error::make(ErrorCode::sync_server, "the enrollment answer: " + j.error().message);
   auto e = enroll_answer_from(*j);
   if (!e) return Error::make(ErrorCode::sync_server, "the enrollment answer: " + e.error().message);
-  return store_.set_enrollment({server_url, e->device_id, e->token, e->role, e->communes});
+  return store_.set_enrollment({server_url, e->device_id, e->token, e->role, e->communes, ca_pem});
 }
 
 Result<SyncReport> SyncClient::sync() {

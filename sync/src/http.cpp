@@ -8,9 +8,12 @@
 #include "khaosat/sync/http.hpp"
 
 #include <httplib.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
+#include <fstream>
 
 namespace khaosat::sync {
 
@@ -50,8 +53,9 @@ void to_httplib(const Response& ours, httplib::Response& res) {
 
 struct HttpServer::Impl {
   SyncServer& sync;
-  httplib::Server http;
-  explicit Impl(SyncServer& s) : sync(s) {}
+  std::unique_ptr<httplib::Server> server;  // an httplib::SSLServer for HTTPS
+  httplib::Server& http;
+  Impl(SyncServer& s, std::unique_ptr<httplib::Server> srv) : sync(s), server(std::move(srv)), http(*server) {}
 
   void serve(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader) {
     Request r;
@@ -85,7 +89,37 @@ struct HttpServer::Impl {
   }
 };
 
-HttpServer::HttpServer(SyncServer& server) : impl_(std::make_unique<Impl>(server)) {
+HttpServer::HttpServer(SyncServer& server)
+    : HttpServer(std::make_unique<Impl>(server, std::make_unique<httplib::Server>())) {}
+
+namespace {
+
+// The file's bytes, or nullopt when it cannot be read.
+std::optional<std::string> read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::string out((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::open_tls(SyncServer& server, const TlsFiles& tls) {
+  for (const auto& [what, path] : {std::pair{"certificate", &tls.cert_file}, {"private key", &tls.key_file}}) {
+    auto text = read_file(*path);
+    if (!text) return Error::make(ErrorCode::sync_request, "cannot read the TLS " + std::string(what) + " file '" + *path + "'");
+    if (text->find("-----BEGIN ") == std::string::npos)
+      return Error::make(ErrorCode::sync_request, "the TLS " + std::string(what) + " file '" + *path + "' is not PEM");
+  }
+  auto ssl = std::make_unique<httplib::SSLServer>(tls.cert_file.c_str(), tls.key_file.c_str());
+  if (!ssl->is_valid())
+    return Error::make(ErrorCode::sync_request, "OpenSSL refused the certificate '" + tls.cert_file + "' or the key '" +
+                                                    tls.key_file + "' (unreadable, or a key that is not the certificate's)");
+  return std::unique_ptr<HttpServer>(new HttpServer(std::make_unique<Impl>(server, std::move(ssl))));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> parts) : impl_(std::move(parts)) {
   auto& http = impl_->http;
   http.set_payload_max_length(kMaxBodyBytes);
   http.set_read_timeout(std::chrono::seconds(60));
@@ -133,14 +167,60 @@ struct HttpTransport::Impl {
 HttpTransport::HttpTransport() : impl_(std::make_unique<Impl>()) {}
 HttpTransport::~HttpTransport() = default;
 
-Result<std::unique_ptr<HttpTransport>> HttpTransport::open(const std::string& base_url) {
-  if (base_url.rfind("http://", 0) != 0)
-    return Error::make(ErrorCode::sync_request, "server URL '" + base_url +
-                                                    "': only http://HOST:PORT is supported in this version");
+namespace {
+
+// The host of "scheme://HOST[:PORT][/...]" ("[::1]" for IPv6).
+std::string host_of(const std::string& url) {
+  std::string rest = url.substr(url.find("://") + 3);
+  if (!rest.empty() && rest[0] == '[') return rest.substr(0, rest.find(']') + 1);
+  return rest.substr(0, rest.find_first_of(":/"));
+}
+
+// An X509_STORE with the system's CAs and the PEM certificates in `pem` (nullptr when `pem`
+// holds none). The caller owns it.
+X509_STORE* trust_store(const std::string& pem) {
+  X509_STORE* store = X509_STORE_new();
+  if (!store) return nullptr;
+  X509_STORE_set_default_paths(store);
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  int added = 0;
+  while (bio) {
+    X509* cert = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    if (!cert) break;
+    if (X509_STORE_add_cert(store, cert) == 1) ++added;
+    X509_free(cert);
+  }
+  BIO_free(bio);
+  if (added == 0) {
+    X509_STORE_free(store);
+    return nullptr;
+  }
+  return store;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<HttpTransport>> HttpTransport::open(const std::string& base_url, const TransportOptions& options) {
+  const bool https = base_url.rfind("https://", 0) == 0;
+  if (!https && base_url.rfind("http://", 0) != 0)
+    return Error::make(ErrorCode::sync_request, "server URL '" + base_url + "': expected https://HOST:PORT (or http://127.0.0.1:PORT)");
+  std::string host = host_of(base_url);
+  if (!https && host != "127.0.0.1" && host != "[::1]" && !options.allow_plain_http)
+    return Error::make(ErrorCode::sync_insecure,
+                       "server URL '" + base_url + "': plain HTTP to another machine would send the device token in clear; "
+                       "use https:// (or, behind a network you trust, allow plain HTTP explicitly: --allow-plain-http)");
   std::unique_ptr<HttpTransport> t(new HttpTransport());
   t->impl_->client = std::make_unique<httplib::Client>(base_url);
   if (!t->impl_->client->is_valid())
     return Error::make(ErrorCode::sync_request, "server URL '" + base_url + "' is not valid");
+  if (https) {
+    t->impl_->client->enable_server_certificate_verification(true);
+    if (!options.ca_pem.empty()) {
+      X509_STORE* store = trust_store(options.ca_pem);
+      if (!store) return Error::make(ErrorCode::sync_request, "the pinned server certificate holds no PEM certificate");
+      t->impl_->client->set_ca_cert_store(store);  // the client owns it from here
+    }
+  }
   t->impl_->client->set_decompress(false);
   t->impl_->client->set_keep_alive(true);
   return t;
@@ -168,8 +248,14 @@ Result<Response> HttpTransport::send(const Request& r, std::chrono::milliseconds
   httplib::Result res = r.method == "GET"    ? c.Get(path.c_str(), h)
                         : r.method == "PUT"  ? c.Put(path.c_str(), h, r.body, type.c_str())
                                              : c.Post(path.c_str(), h, r.body, type.c_str());
-  if (!res)
+  if (!res) {
+    // A certificate the device does not trust will not become trusted by retrying: sync.insecure,
+    // which the client does not retry.
+    if (res.error() == httplib::Error::SSLServerVerification)
+      return Error::make(ErrorCode::sync_insecure, r.method + " " + r.path + ": the server's certificate is not trusted "
+                                                   "(for a server with its own certificate, enroll with --ca FILE)");
     return Error::make(ErrorCode::sync_transport, r.method + " " + r.path + ": " + httplib::to_string(res.error()));
+  }
   Response out;
   out.status = res->status;
   for (const auto& [k, v] : res->headers) out.headers[lower(k)] = v;

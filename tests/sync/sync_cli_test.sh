@@ -111,6 +111,27 @@ expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize
 expect_rc 1 "$K" sync --db a.db
 grep -q "revoked" err.txt || fail "a revoked device: $(cat err.txt)"
 
+# HTTPS: a throwaway self-signed certificate, pinned by the device at enrollment.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=khaosat-test \
+  -addext subjectAltName=IP:127.0.0.1 -keyout tls.key -out tls.pem 2>/dev/null || fail "openssl req"
+expect_rc 2 "$S" serve --data srv "${DB[@]}" --tls-cert tls.pem
+expect_rc 1 "$S" serve --data srv "${DB[@]}" --tls-cert tls.pem --tls-key nothing.key
+grep -q "nothing.key" err.txt || fail "serve with a missing key: $(cat err.txt)"
+kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+"$S" serve --data srv "${DB[@]}" --listen 127.0.0.1:0 --tls-cert tls.pem --tls-key tls.key > serve.log 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 50); do grep -q "serving" serve.log && break; sleep 0.1; done
+TLS_URL=$(sed -n 's/.* on \(https:[^ ]*\).*/\1/p' serve.log)
+[[ -n "$TLS_URL" ]] || fail "serve over HTTPS did not start: $(cat serve.log)"
+CODE_D=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105)
+expect_rc 1 "$K" sync enroll --db d.db --server "$TLS_URL" --code "$CODE_D"   # not pinned: not trusted
+grep -q "not trusted" err.txt || fail "HTTPS without --ca: $(cat err.txt)"
+expect_rc 0 "$K" sync enroll --db d.db --server "$TLS_URL" --code "$CODE_D" --ca tls.pem
+expect_rc 0 "$K" sync --db d.db --json
+[[ $(json out.txt "d['complete']") == True ]] || fail "sync over HTTPS: $(cat out.txt)"
+expect_rc 1 "$K" sync enroll --db e.db --server http://192.0.2.1:8742 --code "$CODE_D"
+grep -q "sync.insecure" err.txt || fail "plain HTTP to another machine: $(cat err.txt)"
+
 # A server that is not there: a clear reason, exit 1.
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
 expect_rc 1 "$K" sync --db b.db

@@ -1,7 +1,11 @@
 // End to end over real loopback HTTP (cpp-httplib on both sides): a server and two devices.
 // Device A pushes submissions and a registry record; device B, new, gets the form and the record
 // by snapshot; an edit on A reaches B through the change log; both converge on the server's
-// merged record.
+// merged record. Over HTTPS with a throwaway self-signed certificate (openssl CLI): the device
+// trusts it only when pinned; plain HTTP carries a token to this machine only.
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "khaosat/sync/http.hpp"
@@ -9,6 +13,46 @@
 
 namespace khaosat::test {
 namespace {
+
+// A running HttpServer on 127.0.0.1 (any free port), stopped and joined at the end.
+struct Serving {
+  sync::HttpServer& http;
+  int port = 0;
+  std::thread thread;
+  explicit Serving(sync::HttpServer& h) : http(h) {
+    auto p = http.bind("127.0.0.1", 0);
+    REQUIRE(p.ok());
+    port = *p;
+    thread = std::thread([this] { http.run(); });
+  }
+  ~Serving() {
+    http.stop();
+    thread.join();
+  }
+};
+
+std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// A self-signed certificate for 127.0.0.1 and its key (P-256: quick to make), in `dir`.
+void make_certificate(const std::filesystem::path& dir, const std::string& name) {
+  std::string cmd = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+                    "-subj /CN=khaosat-test -addext subjectAltName=IP:127.0.0.1 -keyout '" +
+                    (dir / (name + ".key")).string() + "' -out '" + (dir / (name + ".pem")).string() + "' 2>/dev/null";
+  REQUIRE(std::system(cmd.c_str()) == 0);
+}
+
+// Client options for tests: no real sleeping between retries.
+sync::ClientOptions quick() {
+  sync::ClientOptions o;
+  o.sleep = [](std::chrono::milliseconds) {};
+  o.random_unit = [] { return 0.5; };
+  return o;
+}
 
 struct HttpDevice {
   StoreFixture store;
@@ -75,6 +119,84 @@ TEST_CASE("sync over HTTP: a server and two devices converge") {
   REQUIRE(again.ok());
   CHECK(again->complete);
   CHECK(server.storage->check().value().empty());
+}
+
+TEST_CASE("sync over HTTPS: a pinned self-signed certificate is trusted, nothing else is") {
+  ServerFixture server;
+  make_certificate(server.dir.path(), "server");
+  make_certificate(server.dir.path(), "stranger");
+  const std::string cert = (server.dir.path() / "server.pem").string(), key = (server.dir.path() / "server.key").string();
+
+  // Files that are not a certificate and its key are refused with their names.
+  auto missing = sync::HttpServer::open_tls(*server.server, {cert + ".nothing", key});
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().message.find("server.pem.nothing") != std::string::npos);
+  auto mismatched = sync::HttpServer::open_tls(*server.server, {cert, (server.dir.path() / "stranger.key").string()});
+  REQUIRE_FALSE(mismatched.ok());
+  CHECK(mismatched.error().message.find("stranger.key") != std::string::npos);
+
+  auto https = sync::HttpServer::open_tls(*server.server, {cert, key});
+  REQUIRE_MESSAGE(https.ok(), message_of(https));
+  Serving serving(**https);
+  const std::string url = "https://127.0.0.1:" + std::to_string(serving.port);
+  const std::string code = server.code();
+
+  // Not pinned (a self-signed certificate is in no system CA list), or another one pinned: the
+  // device refuses the server before sending anything, and the code is not spent.
+  for (const std::string& pin : {std::string(), read_text(server.dir.path() / "stranger.pem")}) {
+    StoreFixture store;
+    auto t = sync::HttpTransport::open(url, {pin, false});
+    REQUIRE(t.ok());
+    sync::SyncClient client(*store.store, **t, quick());
+    auto st = client.enroll(url, code, "phone", pin);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().code == core::ErrorCode::sync_insecure);
+    CHECK_MESSAGE(st.error().message.find("not trusted") != std::string::npos, st.error().message);
+  }
+  CHECK(server.query("SELECT count(*) FROM devices") == "0|\n");
+
+  // Pinned: enrolled, the pin kept with the enrollment, and a sync goes through.
+  StoreFixture store;
+  store.install();
+  const std::string pem = read_text(cert);
+  auto t = sync::HttpTransport::open(url, {pem, false});
+  REQUIRE(t.ok());
+  sync::SyncClient client(*store.store, **t, quick());
+  auto st = client.enroll(url, code, "phone", pem);
+  REQUIRE_MESSAGE(st.ok(), message_of(st));
+  CHECK(store.store->enrollment().value()->ca_pem == pem);
+  store.finalize(*store.filled("Chè Tân Uyên"));
+  auto r = client.sync();
+  REQUIRE_MESSAGE(r.ok(), message_of(r));
+  CHECK(r->complete);
+  CHECK(r->accepted == 1);
+  CHECK(server.query("SELECT count(*) FROM submissions") == "1|\n");
+
+  // Plain HTTP to the HTTPS port gets no answer.
+  auto plain = sync::HttpTransport::open("http://127.0.0.1:" + std::to_string(serving.port));
+  REQUIRE(plain.ok());
+  auto info = (*plain)->send({"GET", "/v1/info", {}, {}, ""}, std::chrono::seconds(5));
+  CHECK((!info.ok() || info->status >= 400));
+}
+
+TEST_CASE("sync over HTTP: a token goes over plain HTTP only to this machine, unless allowed") {
+  for (const char* url : {"http://192.0.2.1:8742", "http://office.example:8742/", "http://[2001:db8::1]:8742"}) {
+    CAPTURE(url);
+    auto t = sync::HttpTransport::open(url);
+    REQUIRE_FALSE(t.ok());
+    CHECK(t.error().code == core::ErrorCode::sync_insecure);
+    CHECK(t.error().message.find("in clear") != std::string::npos);
+    CHECK(sync::HttpTransport::open(url, {"", true}).ok());
+  }
+  CHECK(sync::HttpTransport::open("http://127.0.0.1:8742").ok());
+  CHECK(sync::HttpTransport::open("http://[::1]:8742").ok());
+  CHECK(sync::HttpTransport::open("https://office.example:8742").ok());
+  auto ftp = sync::HttpTransport::open("ftp://office.example/");
+  REQUIRE_FALSE(ftp.ok());
+  CHECK(ftp.error().code == core::ErrorCode::sync_request);
+  auto bad_pin = sync::HttpTransport::open("https://office.example:8742", {"not a certificate", false});
+  REQUIRE_FALSE(bad_pin.ok());
+  CHECK(bad_pin.error().message.find("PEM") != std::string::npos);
 }
 
 }  // namespace

@@ -118,6 +118,10 @@ Result<std::optional<Enrollment>> Store::enrollment() {
     if (it == j.end() || !it->is_string()) return bad();
     *out = it->get<std::string>();
   }
+  if (auto ca = j.find("ca_pem"); ca != j.end()) {
+    if (!ca->is_string()) return bad();
+    e.ca_pem = ca->get<std::string>();
+  }
   auto c = j.find("communes");
   if (c == j.end() || !c->is_array()) return bad();
   for (const json& x : *c) {
@@ -135,6 +139,7 @@ Status Store::set_enrollment(const Enrollment& e) {
                                                      ": the server, device id and token are required");
   json j = {{"server", e.server}, {"device_id", e.device_id}, {"token", e.token},
             {"role", e.role}, {"communes", e.communes}};
+  if (!e.ca_pem.empty()) j["ca_pem"] = e.ca_pem;
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
   Txn txn(s.db);
   if (Status st = txn.begin(what); !st) return st;

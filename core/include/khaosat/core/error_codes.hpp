@@ -95,6 +95,7 @@ namespace khaosat::core {
   X(sync_transport, "sync.transport", "the server could not be reached, or the connection broke") \
   X(sync_server, "sync.server", "the server answered with an error it did not explain") \
   X(sync_incomplete, "sync.incomplete", "a sync stopped before everything was acknowledged and pulled") \
+  X(sync_insecure, "sync.insecure", "the connection would not be secure: plain HTTP to another machine, or a server certificate the device does not trust") \
   X(sync_rate_limited, "sync.rate_limited", "a device sent requests faster than its rate limit; retry after the seconds the answer names") \
   X(plan_input, "plan.input", "the office plan's rules table, budget, year or override is not valid (the message names the line or value)")
 

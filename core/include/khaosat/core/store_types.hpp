@@ -179,9 +179,10 @@ struct PullPage {
 // The device's enrollment with a server (set_enrollment at `khaosat sync enroll`). The token is
 // the device's secret; the server keeps only its hash.
 struct Enrollment {
-  std::string server;   // base URL, "http://127.0.0.1:8742"
+  std::string server;   // base URL, "https://office.example:8742" or "http://127.0.0.1:8742"
   std::string device_id, token, role;
   std::vector<std::string> communes;
+  std::string ca_pem;   // the server certificate pinned at enrollment (PEM), "" = system CAs only
 };
 
 struct AuditEntry {

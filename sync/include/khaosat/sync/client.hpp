@@ -65,8 +65,10 @@ class SyncClient {
   SyncClient(core::Store& store, Transport& transport, ClientOptions options = {});
 
   // Enrolls the store with the server at `server_url` (only recorded; the transport carries the
-  // request) using a one-time code; the store takes the server's device id and token.
-  Status enroll(const std::string& server_url, const std::string& code, const std::string& device_name = "");
+  // request) using a one-time code; the store takes the server's device id and token, and
+  // `ca_pem`, the server certificate the transport was told to trust (kept for later syncs).
+  Status enroll(const std::string& server_url, const std::string& code, const std::string& device_name = "",
+                const std::string& ca_pem = "");
 
   // Push, attachments, pull. The report says what happened; an Error when the sync could not
   // finish (its message says why and that running it again continues).
