@@ -29,6 +29,7 @@ const char* kUsage =
     "  review    record the office's review of a submission (approved, rejected, has_issues)\n"
     "  plan      the annual khuyen cong plan: needs ranked and funded within a budget\n"
     "  plan-override  pin or exclude a need in the plan, with a reason\n"
+    "  queue     possible duplicate registry records and registry conflicts, for the office\n"
     "  demo-data fill an empty data folder with a generated province to try the office side\n\n"
     "--database URL: PostgreSQL instead of SQLite in DIR (see a command's --help).\n"
     "Run 'khaosat-server COMMAND --help' for a command's options.\n";
@@ -184,7 +185,8 @@ int main(int argc, char** argv) {
   static const std::map<std::string, int (*)(const Args&)> commands = {
       {"serve", serve}, {"init", init}, {"publish", publish}, {"enroll", enroll},
       {"devices", devices}, {"export", export_data}, {"check", check},
-      {"review", review}, {"plan", plan}, {"plan-override", plan_override}, {"demo-data", demo_data}};
+      {"review", review}, {"plan", plan}, {"plan-override", plan_override}, {"demo-data", demo_data},
+      {"queue", queue}};
   auto it = commands.find(args[0]);
   if (it == commands.end()) {
     std::cerr << "khaosat-server: unknown command '" << args[0] << "'\n\n";

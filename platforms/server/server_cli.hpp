@@ -34,6 +34,7 @@ int review(const Args& a);
 int plan_override(const Args& a);
 int plan(const Args& a);
 int demo_data(const Args& a);
+int queue(const Args& a);
 
 // Helpers shared by the commands.
 int usage(const std::string& text, int status);

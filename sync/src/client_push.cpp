@@ -40,9 +40,11 @@ Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
     auto set = p.find("set");
     if (set == p.end() || !set->is_object()) return bad("a registry change without 'set'");
     for (auto it = set->begin(); it != set->end(); ++it)
-      if (it->is_object())
+      if (it->is_object()) {
         rec.set.emplace_back(it.key(), core::RegistryProperty{it->value("value", std::string()),
                                                               it->value("hlc", std::string())});
+        if (auto b = it->find("base"); b != it->end() && b->is_string()) rec.base[it.key()] = b->get<std::string>();
+      }
   }
   return rec;
 }

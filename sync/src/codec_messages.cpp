@@ -51,15 +51,20 @@ json record_json(const PushRecord& r) {
     j["registry"] = r.registry;
     j["create"] = r.create;
     json set = json::object();
-    for (const auto& [k, p] : r.set) set[k] = {{"value", p.value}, {"hlc", p.hlc}};
+    for (const auto& [k, p] : r.set) {
+      set[k] = {{"value", p.value}, {"hlc", p.hlc}};
+      if (auto b = r.base.find(k); b != r.base.end()) set[k]["base"] = b->second;
+    }
     j["set"] = std::move(set);
   }
   return j;
 }
 
 // {"key": {"value": "...", "hlc": "..."}, ...} with valid HLCs.
+// `base` (push only): each property's optional "base", the HLC of the version it replaced.
 void read_properties(ObjectReader& parent, const json* obj, const std::string& member,
-                     std::vector<std::pair<std::string, core::RegistryProperty>>& out) {
+                     std::vector<std::pair<std::string, core::RegistryProperty>>& out,
+                     std::map<std::string, std::string>* base = nullptr) {
   if (!obj) return;
   for (auto it = obj->begin(); it != obj->end() && !parent.failed(); ++it) {
     std::string where = member + "." + it.key();
@@ -71,6 +76,7 @@ void read_properties(ObjectReader& parent, const json* obj, const std::string& m
     core::RegistryProperty prop;
     prop.value = p.str("value", 1u << 20);
     prop.hlc = p.str("hlc");
+    std::optional<std::string> replaced = base ? p.opt_str("base") : std::nullopt;
     if (auto e = p.finish()) {
       // The inner reader's message starts with the property's path: keep the rest whole
       // (": what", or ".member: what" for a member of the property).
@@ -82,6 +88,13 @@ void read_properties(ObjectReader& parent, const json* obj, const std::string& m
     if (!core::Hlc::parse(prop.hlc)) {
       parent.fail(where + ".hlc", "'" + prop.hlc + "' is not a hybrid logical clock timestamp");
       return;
+    }
+    if (replaced) {
+      if (!core::Hlc::parse(*replaced)) {
+        parent.fail(where + ".base", "'" + *replaced + "' is not a hybrid logical clock timestamp");
+        return;
+      }
+      (*base)[it.key()] = *replaced;
     }
     out.emplace_back(it.key(), std::move(prop));
   }
@@ -116,7 +129,7 @@ Result<PushRecord> record_from(const json& j, const std::string& path) {
     rec.id = r.str("id");
     rec.registry = r.str("registry", 64);
     rec.create = r.boolean("create");
-    read_properties(r, r.object("set"), "set", rec.set);
+    read_properties(r, r.object("set"), "set", rec.set, &rec.base);
     if (!r.failed() && rec.id.empty()) r.fail("id", "must not be empty");
   }
   return done(r, std::move(rec));

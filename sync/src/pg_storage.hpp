@@ -11,7 +11,9 @@
 // are ON CONFLICT-safe.
 #pragma once
 
+#include <map>
 #include <mutex>
+#include <set>
 
 #include "khaosat/sync/server_storage.hpp"
 #include "pg_db.hpp"
@@ -50,6 +52,7 @@ class PgStorage final : public ServerStorage {
   Result<std::vector<Review>> reviews() override;
   Status add_plan_override(const PlanOverride& override_) override;
   Result<std::vector<PlanOverride>> plan_overrides() override;
+  Result<std::vector<RegistryConflict>> registry_conflicts() override;
   Result<std::vector<std::string>> check() override;
 
  private:
@@ -58,8 +61,18 @@ class PgStorage final : public ServerStorage {
   static const char* office_schema();
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);
-  Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
-  Result<RecordResult> apply_registry(const CheckedRecord& c, std::int64_t now);
+  // What insert_submissions did for a batch: the published state of its forms, and the instance
+  // ids it inserted (apply_submission takes each out as it answers for it).
+  struct BulkInsert {
+    std::map<std::pair<std::string, std::string>, bool> forms;
+    std::set<std::string> inserted;
+  };
+  Result<BulkInsert> insert_submissions(const std::string& device_id, const std::vector<CheckedRecord>& checked,
+                                        std::int64_t now);
+  Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now,
+                                        BulkInsert& bulk);
+  Result<RecordResult> finish_submission(const CheckedRecord& c, const char* what);
+  Result<RecordResult> apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   // Takes the change log's lock (held to the end of the transaction), then appends.
   Status lock_changes();

@@ -25,6 +25,18 @@ CREATE TABLE plan_overrides (
   by_name TEXT NOT NULL,
   at      BIGINT NOT NULL
 );
+CREATE TABLE registry_conflicts (
+  id          BIGSERIAL PRIMARY KEY,
+  record_id   TEXT NOT NULL,
+  registry    TEXT NOT NULL,
+  property    TEXT NOT NULL,
+  kept_value  TEXT NOT NULL,
+  kept_hlc    TEXT NOT NULL,
+  other_value TEXT NOT NULL,
+  other_hlc   TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  at          BIGINT NOT NULL
+);
 )sql";
 }
 
@@ -71,6 +83,19 @@ Result<std::vector<PlanOverride>> PgStorage::plan_overrides() {
   std::vector<PlanOverride> out;
   out.reserve(static_cast<std::size_t>(r->size()));
   for (int i = 0; i < r->size(); ++i) out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->integer(i, 4)});
+  return out;
+}
+
+Result<std::vector<RegistryConflict>> PgStorage::registry_conflicts() {
+  std::lock_guard lock(mutex_);
+  auto r = db_.exec("SELECT record_id, registry, property, kept_value, kept_hlc, other_value, other_hlc, device_id, at "
+                    "FROM registry_conflicts ORDER BY id", "cannot read the registry conflicts");
+  if (!r) return r.error();
+  std::vector<RegistryConflict> out;
+  out.reserve(static_cast<std::size_t>(r->size()));
+  for (int i = 0; i < r->size(); ++i)
+    out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), {r->text(i, 3), r->text(i, 4)},
+                   {r->text(i, 5), r->text(i, 6)}, r->text(i, 7), r->integer(i, 8)});
   return out;
 }
 

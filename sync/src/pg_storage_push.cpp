@@ -2,6 +2,7 @@
 // registry merge, and pull from the change log behind an opaque cursor, with a snapshot for new
 // devices (docs/sync-protocol.md, docs/server-storage.md "PostgreSQL").
 #include <algorithm>
+#include <set>
 #include <tuple>
 
 #include "khaosat/core/json.hpp"
@@ -78,9 +79,14 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
   });
   if (registry)
     if (Status st = lock_changes(); !st) return st.error();
+  // The batch's new submissions go in a few hundred per statement (one round trip per record
+  // was the ingest limit); apply_submission then only finishes them (attachments, the verdict).
+  auto bulk = insert_submissions(device_id, checked, now);
+  if (!bulk) return bulk.error();
   std::vector<std::string> accepted_shas;
   auto applied = apply_records(checked, [&](const CheckedRecord& c) {
-    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(c, now);
+    return c.record->kind == "submission" ? apply_submission(device_id, c, now, *bulk)
+                                          : apply_registry(device_id, c, now);
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
@@ -103,14 +109,65 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
   return a;
 }
 
-Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {
+Result<PgStorage::BulkInsert> PgStorage::insert_submissions(const std::string& device_id,
+                                                              const std::vector<CheckedRecord>& checked,
+                                                              std::int64_t now) {
+  BulkInsert out;
+  const char* what = "cannot store the batch's submissions";
+  // Which of the batch's forms are published: one query per distinct form version.
+  for (const CheckedRecord& c : checked) {
+    const PushRecord& rec = *c.record;
+    if (!c.precheck_reason.empty() || rec.kind != "submission") continue;
+    auto key = std::make_pair(rec.form_id, rec.form_version);
+    if (out.forms.count(key)) continue;
+    auto known = form_exists(rec.form_id, rec.form_version);
+    if (!known) return known.error();
+    out.forms[key] = *known;
+  }
+  // Candidates: the first record of each instance id whose form is known. A second record of
+  // the same id in this batch, or one whose id is already stored, takes the per-record path.
+  std::vector<const CheckedRecord*> rows;
+  std::set<std::string_view> ids;
+  for (const CheckedRecord& c : checked) {
+    const PushRecord& rec = *c.record;
+    if (!c.precheck_reason.empty() || rec.kind != "submission") continue;
+    if (!out.forms[{rec.form_id, rec.form_version}]) continue;
+    if (ids.insert(rec.id).second) rows.push_back(&c);
+  }
+  constexpr std::size_t kRowsPerStatement = 500;  // 9 parameters a row; libpq allows 65,535
+  for (std::size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
+    std::size_t last = std::min(rows.size(), first + kRowsPerStatement);
+    std::string sql = "INSERT INTO submissions (instance_id, form_id, form_version, device_id, seq, sha256, "
+                      "deprecated_id, xml, received_at) VALUES ";
+    std::vector<pg::Param> params;
+    params.reserve((last - first) * 9);
+    for (std::size_t i = first; i < last; ++i) {
+      const CheckedRecord& c = *rows[i];
+      const PushRecord& rec = *c.record;
+      std::size_t n = params.size();
+      sql += i == first ? "(" : ",(";
+      for (std::size_t k = 1; k <= 9; ++k) sql += (k > 1 ? ",$" : "$") + std::to_string(n + k);
+      sql += ")";
+      params.insert(params.end(), {rec.id, rec.form_id, rec.form_version, device_id, rec.seq, c.sha256,
+                                   rec.deprecated_id, pg::bytes(rec.xml), now});
+    }
+    sql += " ON CONFLICT (instance_id) DO NOTHING RETURNING instance_id";
+    auto r = db_.exec(sql.c_str(), what, params);
+    if (!r) return r.error();
+    for (int i = 0; i < r->size(); ++i) out.inserted.insert(r->text(i, 0));
+  }
+  return out;
+}
+
+Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now,
+                                                 BulkInsert& bulk) {
   const PushRecord& rec = *c.record;
   const char* what = "cannot store a submission";
-  auto known = form_exists(rec.form_id, rec.form_version);
-  if (!known) return known.error();
-  if (!*known)
+  if (!bulk.forms[{rec.form_id, rec.form_version}])
     return verdict(rec.seq, RecordStatus::Rejected, "form '" + rec.form_id + "' version '" + rec.form_version +
                                                         "' is not published on this server");
+  // Inserted by insert_submissions (once: a later record of the same id is a duplicate or a conflict).
+  if (bulk.inserted.erase(rec.id)) return finish_submission(c, what);
   // ON CONFLICT DO NOTHING: when another device's push of the same instance is in flight, this
   // waits for it, then sees its row (below) instead of failing on the key.
   auto ins = db_.exec("INSERT INTO submissions (instance_id, form_id, form_version, device_id, seq, sha256, "
@@ -133,6 +190,12 @@ Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, c
                    "instance " + rec.id + " is stored with sha256 " + stored + "; this version (" + c.sha256 +
                        ") is kept for the office to review");
   }
+  return finish_submission(c, what);
+}
+
+// A stored submission's attachment rows, and its verdict.
+Result<RecordResult> PgStorage::finish_submission(const CheckedRecord& c, const char* what) {
+  const PushRecord& rec = *c.record;
   for (const AttachmentRef& a : rec.attachments) {
     if (Status st = db_.run("INSERT INTO attachments (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
                             what, {a.sha256, a.size});
@@ -155,7 +218,7 @@ Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::stri
 }
 
 // Runs under the change log's lock (push took it): no other writer merges meanwhile.
-Result<RecordResult> PgStorage::apply_registry(const CheckedRecord& c, std::int64_t now) {
+Result<RecordResult> PgStorage::apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {
   const PushRecord& rec = *c.record;
   const char* what = "cannot merge a registry record";
   auto existing = load_record(rec.id);
@@ -170,6 +233,13 @@ Result<RecordResult> PgStorage::apply_registry(const CheckedRecord& c, std::int6
                                  properties_json(merged.properties).dump(), now});
       !st)
     return st.error();
+  for (const RegistryConflict& c : m.conflicts)
+    if (Status st = db_.run("INSERT INTO registry_conflicts (record_id, registry, property, kept_value, kept_hlc, "
+                            "other_value, other_hlc, device_id, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                            what, {c.record_id, c.registry, c.property, c.kept.value, c.kept.hlc, c.other.value,
+                                   c.other.hlc, device_id, now});
+        !st)
+      return st.error();
   if (Status st = log_change("registry", merged.record_id, std::nullopt, change_json(merged).dump(), now); !st)
     return st.error();
   return verdict(rec.seq, RecordStatus::Accepted);

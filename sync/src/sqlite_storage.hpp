@@ -16,7 +16,7 @@ namespace khaosat::sync {
 
 class SqliteStorage final : public ServerStorage {
  public:
-  static constexpr int kSchemaVersion = 2;  // 2: reviews, plan_overrides (sqlite_storage_office.cpp)
+  static constexpr int kSchemaVersion = 2;  // 2: reviews, plan_overrides, registry_conflicts (sqlite_storage_office.cpp)
   static constexpr int kApplicationId = 0x4b485356;  // "KHSV": a khaosat server database
 
   Status open(const std::string& data_dir);
@@ -47,13 +47,14 @@ class SqliteStorage final : public ServerStorage {
   Result<std::vector<Review>> reviews() override;
   Status add_plan_override(const PlanOverride& override_) override;
   Result<std::vector<PlanOverride>> plan_overrides() override;
+  Result<std::vector<RegistryConflict>> registry_conflicts() override;
 
  private:
   // Refuses (untouched) a file that is not a khaosat server database or is newer.
   Status check_identity();
   // push, within its transaction (sqlite_storage_push.cpp).
   Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
-  Result<RecordResult> apply_registry(const CheckedRecord& c, std::int64_t now);
+  Result<RecordResult> apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
                     const std::string& body, std::int64_t now);

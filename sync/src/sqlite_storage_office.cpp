@@ -26,6 +26,18 @@ CREATE TABLE plan_overrides (
   by_name TEXT NOT NULL,
   at      INTEGER NOT NULL
 );
+CREATE TABLE registry_conflicts (
+  id          INTEGER PRIMARY KEY,
+  record_id   TEXT NOT NULL,
+  registry    TEXT NOT NULL,
+  property    TEXT NOT NULL,
+  kept_value  TEXT NOT NULL,
+  kept_hlc    TEXT NOT NULL,
+  other_value TEXT NOT NULL,
+  other_hlc   TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  at          INTEGER NOT NULL
+);
 )sql";
 
 }  // namespace
@@ -83,6 +95,21 @@ Result<std::vector<PlanOverride>> SqliteStorage::plan_overrides() {
   int rc;
   while ((rc = (*s)->step()) == SQLITE_ROW)
     out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), (*s)->text(3), (*s)->integer(4)});
+  if (rc != SQLITE_DONE) return db_.error(what, rc);
+  return out;
+}
+
+Result<std::vector<RegistryConflict>> SqliteStorage::registry_conflicts() {
+  Call call(*this);
+  const char* what = "cannot read the registry conflicts";
+  auto s = db_.cached("SELECT record_id, registry, property, kept_value, kept_hlc, other_value, other_hlc, device_id, at "
+                      "FROM registry_conflicts ORDER BY id", what);
+  if (!s) return s.error();
+  std::vector<RegistryConflict> out;
+  int rc;
+  while ((rc = (*s)->step()) == SQLITE_ROW)
+    out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), {(*s)->text(3), (*s)->text(4)},
+                   {(*s)->text(5), (*s)->text(6)}, (*s)->text(7), (*s)->integer(8)});
   if (rc != SQLITE_DONE) return db_.error(what, rc);
   return out;
 }

@@ -63,7 +63,7 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
   if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
   std::vector<std::string> accepted_shas;
   auto applied = apply_records(checked, [&](const CheckedRecord& c) {
-    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(c, now);
+    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(device_id, c, now);
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
@@ -137,7 +137,7 @@ Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::
   return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1)));
 }
 
-Result<RecordResult> SqliteStorage::apply_registry(const CheckedRecord& c, std::int64_t now) {
+Result<RecordResult> SqliteStorage::apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {
   const PushRecord& rec = *c.record;
   const char* what = "cannot merge a registry record";
   auto existing = load_record(rec.id);
@@ -152,6 +152,13 @@ Result<RecordResult> SqliteStorage::apply_registry(const CheckedRecord& c, std::
   (*up)->bind(merged.record_id, std::string_view(core::to_string(merged.registry)),
               properties_json(merged.properties).dump(), now);
   if (Status st = db_.run(**up, what); !st) return st.error();
+  for (const RegistryConflict& c : m.conflicts) {
+    auto ins = db_.cached("INSERT INTO registry_conflicts (record_id, registry, property, kept_value, kept_hlc, "
+                          "other_value, other_hlc, device_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", what);
+    if (!ins) return ins.error();
+    (*ins)->bind(c.record_id, c.registry, c.property, c.kept.value, c.kept.hlc, c.other.value, c.other.hlc, device_id, now);
+    if (Status st = db_.run(**ins, what); !st) return st.error();
+  }
   if (Status st = log_change("registry", merged.record_id, std::nullopt, change_json(merged).dump(), now); !st)
     return st.error();
   return verdict(rec.seq, RecordStatus::Accepted);

@@ -126,9 +126,25 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
   auto& props = m.record.properties;
   for (const auto& [key, p] : rec.set) {
     auto it = std::find_if(props.begin(), props.end(), [&k = key](const auto& q) { return q.first == k; });
-    if (it == props.end()) props.emplace_back(key, p);
-    else if (auto mine = core::Hlc::parse(it->second.hlc); !mine || *mine < *core::Hlc::parse(p.hlc))
-      it->second = p;
+    if (it == props.end()) {
+      props.emplace_back(key, p);
+      continue;
+    }
+    auto base = rec.base.find(key);
+    bool concurrent = it->second.hlc != p.hlc && it->second.value != p.value &&
+                      (base == rec.base.end() || base->second != it->second.hlc);
+    auto mine = core::Hlc::parse(it->second.hlc);
+    bool newer = !mine || *mine < *core::Hlc::parse(p.hlc);
+    if (concurrent) {
+      RegistryConflict conflict;
+      conflict.record_id = m.record.record_id;
+      conflict.registry = std::string(core::to_string(m.record.registry));
+      conflict.property = key;
+      conflict.kept = newer ? p : it->second;
+      conflict.other = newer ? it->second : p;
+      m.conflicts.push_back(std::move(conflict));
+    }
+    if (newer) it->second = p;
   }
   std::sort(props.begin(), props.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (std::string now = commune_of(m.record); c.scope && !c.scope->allows(now))

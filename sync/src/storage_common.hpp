@@ -51,7 +51,11 @@ core::PulledRecord record_from_columns(const std::string& record_id, const std::
 struct Merged {
   core::PulledRecord record;
   std::string rejected;
+  std::vector<RegistryConflict> conflicts;  // device_id and at left for the caller
 };
+// Per property, the later HLC wins (HLCs carry the device id, so ties cannot happen). A
+// property whose stored version is neither the edit's own nor the edit's base, with another
+// value, was edited concurrently: a conflict.
 Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedRecord& c);
 // A registry record's commune: its `commune` property ("" when it has none).
 std::string commune_of(const core::PulledRecord& r);

@@ -59,6 +59,8 @@ struct StoreFixture {
     REQUIRE(s->answer("/data/age", age).ok());
     return s;
   }
+  // Instance ids from session() continue from `n` (two fixtures in one test must not share ids).
+  void set_next_uuid(long long n) { next_uuid_ = n; }
   core::SubmissionRecord finalize(core::FormSession& s, const std::string& draft_id = "") {
     core::FinalizeRequest req;
     req.session = &s;

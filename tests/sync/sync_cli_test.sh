@@ -53,7 +53,7 @@ if [[ -n "$PG_ADMIN" ]]; then
 fi
 
 # --help everywhere, usage errors with exit 2.
-for c in serve init publish enroll devices export check; do expect_rc 0 "$S" "$c" --help; done
+for c in serve init publish enroll devices export check queue; do expect_rc 0 "$S" "$c" --help; done
 expect_rc 0 "$K" sync --help
 expect_rc 0 "$K" sync enroll --help
 expect_rc 2 "$S" enroll --data srv "${DB[@]}"
@@ -103,6 +103,9 @@ expect_rc 0 "$S" export --data srv "${DB[@]}" --form shop -o shop.json
 [[ $(json shop.json "len(d)") == 2 ]] || fail "export -o: $(cat shop.json)"
 [[ $(json shop.json "d[0]['attachments'][0]['sha256']") == $(sha256sum photo.jpg | cut -c1-64) ]] || fail "attachment sha256"
 expect_rc 0 "$S" check --data srv "${DB[@]}"
+expect_rc 0 "$S" queue --data srv "${DB[@]}" --json
+python3 -c "import json; q=json.load(open('out.txt')); assert q['duplicates'] == [] and q['conflicts'] == [], q" || fail "queue: $(cat out.txt)"
+expect_rc 2 "$S" queue --data srv "${DB[@]}" extra
 expect_rc 0 "$S" devices --data srv "${DB[@]}" --json
 [[ $(json out.txt "len(d)") == 2 ]] || fail "devices: $(cat out.txt)"
 DEV_A=$(json out.txt "[x['device_id'] for x in d if x['name']=='phone A'][0]")

@@ -54,7 +54,7 @@ TEST_CASE("sync storage: a schema-1 data folder gains the office tables when ope
     auto s = sync::open_sqlite_storage(data);
     REQUIRE(s.ok());
   }
-  raw_sql(data + "/server.db", "DROP TABLE reviews; DROP TABLE plan_overrides; PRAGMA user_version = 1;");
+  raw_sql(data + "/server.db", "DROP TABLE reviews; DROP TABLE plan_overrides; DROP TABLE registry_conflicts; PRAGMA user_version = 1;");
   auto s = sync::open_sqlite_storage(data);
   REQUIRE(s.ok());
   auto reviews = (*s)->reviews();

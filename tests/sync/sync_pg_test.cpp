@@ -164,7 +164,7 @@ TEST_CASE("only: a schema-1 database gains the office tables when opened, keepin
   {
     sync::pg::Db raw;
     REQUIRE(raw.open(server.url).ok());
-    REQUIRE(raw.run("DROP TABLE reviews; DROP TABLE plan_overrides; "
+    REQUIRE(raw.run("DROP TABLE reviews; DROP TABLE plan_overrides; DROP TABLE registry_conflicts; "
                     "UPDATE khaosat_meta SET value = '1' WHERE key = 'schema_version'", "downgrade").ok());
   }
   auto s = server.open_again();

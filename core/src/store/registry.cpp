@@ -111,9 +111,12 @@ Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
                            // binding, and scripts/fuzz builds with clang.
                            [&k = key](const auto& p) { return p.first == k; });
     RegistryProperty p{value, h.to_string()};
+    changed[key] = {{"value", value}, {"hlc", p.hlc}};
+    // The version this edit replaces here: the server tells a concurrent edit (made without
+    // seeing the server's current version) from a sequential one by it (docs/sync-protocol.md).
+    if (it != rec.properties.end()) changed[key]["base"] = it->second.hlc;
     if (it == rec.properties.end()) rec.properties.emplace_back(key, p);
     else it->second = p;
-    changed[key] = {{"value", value}, {"hlc", p.hlc}};
   }
   std::sort(rec.properties.begin(), rec.properties.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -91,6 +91,9 @@ struct PushRecord {
   std::string registry;
   bool create = false;
   std::vector<std::pair<std::string, core::RegistryProperty>> set;
+  // The version (HLC) each property of `set` replaced on the device; absent for a property the
+  // device had no value of. An edit whose base is not the server's current version is concurrent.
+  std::map<std::string, std::string> base;
 };
 
 struct PushBatch {

@@ -106,6 +106,16 @@ struct PlanOverride {
   std::int64_t at = 0;
 };
 
+// Two edits of one registry property, each made without seeing the other (the later one's
+// base was not the server's version): the record holds `kept` (the later HLC); both are kept
+// here for the office (docs/sync-protocol.md, "Registry merge"). Append-only.
+struct RegistryConflict {
+  std::string record_id, registry, property;
+  core::RegistryProperty kept, other;
+  std::string device_id;  // the device whose push met the conflict
+  std::int64_t at = 0;
+};
+
 class ServerStorage {
  public:
   virtual ~ServerStorage() = default;
@@ -165,6 +175,8 @@ class ServerStorage {
   virtual Result<std::vector<Review>> reviews() = 0;
   virtual Status add_plan_override(const PlanOverride& override_) = 0;
   virtual Result<std::vector<PlanOverride>> plan_overrides() = 0;
+  // Every registry conflict recorded, in the order met.
+  virtual Result<std::vector<RegistryConflict>> registry_conflicts() = 0;
   // Every problem found (integrity, attachment files and hashes, ledger and devices agreeing).
   virtual Result<std::vector<std::string>> check() = 0;
 };
