@@ -12,7 +12,7 @@ std::string value_of(const core::RegistryRecord& r, const std::string& key) {
   return "";
 }
 
-TEST_CASE("sync registry: concurrent edits of a property converge and leave one conflict; sequential ones none") {
+TEST_CASE("sync registry: concurrent edits of a property converge and leave one conflict, sequential ones none") {
   ServerFixture server;
   Device a(server), b(server);
   b.store.set_next_uuid(500000);

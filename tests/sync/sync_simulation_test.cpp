@@ -266,10 +266,10 @@ void run_seeds(int first, int count) {
 }
 
 // Two halves, so ctest runs them side by side: 200 seeds over SQLite, 20 over PostgreSQL.
-TEST_CASE("sync simulation: seeds 1-100, devices with faults and restarts; every submission once, registries converge") {
+TEST_CASE("sync simulation: seeds 1-100, devices with faults and restarts, every submission once, registries converge") {
   run_seeds(1, 100);
 }
-TEST_CASE("sync simulation: seeds 101-200, devices with faults and restarts; every submission once, registries converge") {
+TEST_CASE("sync simulation: seeds 101-200, devices with faults and restarts, every submission once, registries converge") {
   run_seeds(101, 100);
 }
 
