@@ -150,7 +150,7 @@ Status PgStorage::create_schema() {
       return Error::make(ErrorCode::store_foreign, db_.where() + ": holds tables but is not a khaosat server database; "
                                                                  "left untouched (give an empty database)");
     if (Status st = db_.run(kSchema, what); !st) return st;
-    if (Status st = db_.run(office_schema(), what); !st) return st;
+    if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
     if (Status st = db_.run("INSERT INTO khaosat_meta VALUES ('application', 'khaosat-server'), ('schema_version', $1)",
                             what, {kSchemaVersion});
         !st)
@@ -166,7 +166,7 @@ Status PgStorage::create_schema() {
                                                      v->text(0, 1) + "); update khaosat-server");
     if (v->integer(0, 1) == 1) {
       // 1 -> 2: the office's review trail and plan overrides.
-      if (Status st = db_.run(office_schema(), what); !st) return st;
+      if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
       if (Status st = db_.run("UPDATE khaosat_meta SET value = $1 WHERE key = 'schema_version'", what, {kSchemaVersion});
           !st)
         return st;

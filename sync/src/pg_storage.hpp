@@ -57,8 +57,6 @@ class PgStorage final : public ServerStorage {
 
  private:
   Status create_schema();
-  // Schema 2's office tables (pg_storage_office.cpp): in a new database, and added to a version-1 one.
-  static const char* office_schema();
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);
   // What insert_submissions did for a batch: the published state of its forms, and the instance

@@ -6,45 +6,10 @@ namespace khaosat::sync {
 
 using pg::Txn;
 
-const char* PgStorage::office_schema() {
-  return R"sql(
-CREATE TABLE reviews (
-  id          BIGSERIAL PRIMARY KEY,
-  instance_id TEXT NOT NULL REFERENCES submissions (instance_id),
-  state       TEXT NOT NULL CHECK (state IN ('approved', 'rejected', 'has_issues')),
-  comment     TEXT NOT NULL,
-  by_name     TEXT NOT NULL,
-  at          BIGINT NOT NULL
-);
-CREATE INDEX reviews_by_instance ON reviews (instance_id, id);
-CREATE TABLE plan_overrides (
-  id      BIGSERIAL PRIMARY KEY,
-  need_id TEXT NOT NULL,
-  action  TEXT NOT NULL CHECK (action IN ('pin', 'exclude')),
-  reason  TEXT NOT NULL,
-  by_name TEXT NOT NULL,
-  at      BIGINT NOT NULL
-);
-CREATE TABLE registry_conflicts (
-  id          BIGSERIAL PRIMARY KEY,
-  record_id   TEXT NOT NULL,
-  registry    TEXT NOT NULL,
-  property    TEXT NOT NULL,
-  kept_value  TEXT NOT NULL,
-  kept_hlc    TEXT NOT NULL,
-  other_value TEXT NOT NULL,
-  other_hlc   TEXT NOT NULL,
-  device_id   TEXT NOT NULL,
-  at          BIGINT NOT NULL
-);
-)sql";
-}
-
 Status PgStorage::add_review(const Review& r) {
   std::lock_guard lock(mutex_);
   std::string what = "cannot record the review of '" + r.instance_id + "'";
-  if (r.state != "approved" && r.state != "rejected" && r.state != "has_issues")
-    return Error::make(ErrorCode::sync_request, "review state '" + r.state + "': approved, rejected or has_issues");
+  if (Status st = check_review(r); !st) return st;
   Txn txn(db_);
   if (Status st = txn.begin(what); !st) return st;
   auto sel = db_.exec("SELECT 1 FROM submissions WHERE instance_id = $1", what, {r.instance_id});
@@ -69,8 +34,7 @@ Result<std::vector<Review>> PgStorage::reviews() {
 
 Status PgStorage::add_plan_override(const PlanOverride& o) {
   std::lock_guard lock(mutex_);
-  if (o.action != "pin" && o.action != "exclude")
-    return Error::make(ErrorCode::sync_request, "plan override '" + o.action + "': pin or exclude");
+  if (Status st = check_plan_override(o); !st) return st;
   return db_.run("INSERT INTO plan_overrides (need_id, action, reason, by_name, at) VALUES ($1, $2, $3, $4, $5)",
                  "cannot record the plan override of '" + o.need_id + "'", {o.need_id, o.action, o.reason, o.by, o.at});
 }

@@ -6,49 +6,14 @@ namespace khaosat::sync {
 
 using sql::Txn;
 
-namespace {
-
-constexpr const char* kOfficeSchema = R"sql(
-CREATE TABLE reviews (
-  id          INTEGER PRIMARY KEY,
-  instance_id TEXT NOT NULL REFERENCES submissions (instance_id),
-  state       TEXT NOT NULL CHECK (state IN ('approved', 'rejected', 'has_issues')),
-  comment     TEXT NOT NULL,
-  by_name     TEXT NOT NULL,
-  at          INTEGER NOT NULL
-);
-CREATE INDEX reviews_by_instance ON reviews (instance_id, id);
-CREATE TABLE plan_overrides (
-  id      INTEGER PRIMARY KEY,
-  need_id TEXT NOT NULL,
-  action  TEXT NOT NULL CHECK (action IN ('pin', 'exclude')),
-  reason  TEXT NOT NULL,
-  by_name TEXT NOT NULL,
-  at      INTEGER NOT NULL
-);
-CREATE TABLE registry_conflicts (
-  id          INTEGER PRIMARY KEY,
-  record_id   TEXT NOT NULL,
-  registry    TEXT NOT NULL,
-  property    TEXT NOT NULL,
-  kept_value  TEXT NOT NULL,
-  kept_hlc    TEXT NOT NULL,
-  other_value TEXT NOT NULL,
-  other_hlc   TEXT NOT NULL,
-  device_id   TEXT NOT NULL,
-  at          INTEGER NOT NULL
-);
-)sql";
-
-}  // namespace
-
-Status create_office_tables(sql::Db& db) { return db.exec(kOfficeSchema, "cannot create the office tables"); }
+Status create_office_tables(sql::Db& db) {
+  return db.exec(office_tables_sql("INTEGER PRIMARY KEY").c_str(), "cannot create the office tables");
+}
 
 Status SqliteStorage::add_review(const Review& r) {
   Call call(*this);
   std::string what = "cannot record the review of '" + r.instance_id + "'";
-  if (r.state != "approved" && r.state != "rejected" && r.state != "has_issues")
-    return Error::make(ErrorCode::sync_request, "review state '" + r.state + "': approved, rejected or has_issues");
+  if (Status st = check_review(r); !st) return st;
   Txn txn(db_);
   if (Status st = txn.begin(what); !st) return st;
   auto sel = db_.cached("SELECT 1 FROM submissions WHERE instance_id = ?", what);
@@ -78,8 +43,7 @@ Result<std::vector<Review>> SqliteStorage::reviews() {
 Status SqliteStorage::add_plan_override(const PlanOverride& o) {
   Call call(*this);
   std::string what = "cannot record the plan override of '" + o.need_id + "'";
-  if (o.action != "pin" && o.action != "exclude")
-    return Error::make(ErrorCode::sync_request, "plan override '" + o.action + "': pin or exclude");
+  if (Status st = check_plan_override(o); !st) return st;
   auto ins = db_.cached("INSERT INTO plan_overrides (need_id, action, reason, by_name, at) VALUES (?, ?, ?, ?, ?)", what);
   if (!ins) return ins.error();
   (*ins)->bind(o.need_id, o.action, o.reason, o.by, o.at);

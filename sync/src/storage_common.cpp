@@ -306,4 +306,52 @@ Error hash_error(const std::string& sha256) {
                                                "nothing was kept: upload it again from offset 0");
 }
 
+std::string office_tables_sql(std::string_view key) {
+  std::string sql = R"sql(
+CREATE TABLE reviews (
+  id          $KEY,
+  instance_id TEXT NOT NULL REFERENCES submissions (instance_id),
+  state       TEXT NOT NULL CHECK (state IN ('approved', 'rejected', 'has_issues')),
+  comment     TEXT NOT NULL,
+  by_name     TEXT NOT NULL,
+  at          BIGINT NOT NULL
+);
+CREATE INDEX reviews_by_instance ON reviews (instance_id, id);
+CREATE TABLE plan_overrides (
+  id      $KEY,
+  need_id TEXT NOT NULL,
+  action  TEXT NOT NULL CHECK (action IN ('pin', 'exclude')),
+  reason  TEXT NOT NULL,
+  by_name TEXT NOT NULL,
+  at      BIGINT NOT NULL
+);
+CREATE TABLE registry_conflicts (
+  id          $KEY,
+  record_id   TEXT NOT NULL,
+  registry    TEXT NOT NULL,
+  property    TEXT NOT NULL,
+  kept_value  TEXT NOT NULL,
+  kept_hlc    TEXT NOT NULL,
+  other_value TEXT NOT NULL,
+  other_hlc   TEXT NOT NULL,
+  device_id   TEXT NOT NULL,
+  at          BIGINT NOT NULL
+);
+)sql";
+  for (auto at = sql.find("$KEY"); at != std::string::npos; at = sql.find("$KEY", at)) sql.replace(at, 4, key);
+  return sql;
+}
+
+Status check_review(const Review& r) {
+  if (r.state != "approved" && r.state != "rejected" && r.state != "has_issues")
+    return Error::make(ErrorCode::sync_request, "review state '" + r.state + "': approved, rejected or has_issues");
+  return core::ok_status();
+}
+
+Status check_plan_override(const PlanOverride& o) {
+  if (o.action != "pin" && o.action != "exclude")
+    return Error::make(ErrorCode::sync_request, "plan override '" + o.action + "': pin or exclude");
+  return core::ok_status();
+}
+
 }  // namespace khaosat::sync

@@ -60,6 +60,14 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
 // A registry record's commune: its `commune` property ("" when it has none).
 std::string commune_of(const core::PulledRecord& r);
 
+// The office tables of schema 2 (reviews, plan_overrides, registry_conflicts; append-only),
+// the same for both backends but the key column: `key` is "INTEGER PRIMARY KEY" (SQLite's
+// rowid) or "BIGSERIAL PRIMARY KEY" (PostgreSQL).
+std::string office_tables_sql(std::string_view key);
+// sync.request for a review state or plan override action the tables' CHECKs would refuse.
+Status check_review(const Review& r);
+Status check_plan_override(const PlanOverride& o);
+
 // A JSON array of strings (devices' communes), [] when unreadable.
 std::vector<std::string> string_list(const std::string& json_text);
 

@@ -11,20 +11,14 @@ SERVER_BIN=$1
 PY=/usr/bin/python3
 T=$(mktemp -d)
 D=$T/data
-DB=()
-PG_ADMIN=${KHAOSAT_TEST_PG_URL:-}
-PG_NAME="khaosat_office_$$"
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c "$1" >/dev/null; }
+source "$(dirname "$0")/../support/pg_test_db.sh"
 cleanup() {
   rm -rf "$T"
-  if [[ -n "$PG_ADMIN" ]]; then psql_admin "DROP DATABASE IF EXISTS $PG_NAME WITH (FORCE)"; fi
+  pg_test_db_drop
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-if [[ -n "$PG_ADMIN" ]]; then
-  psql_admin "CREATE DATABASE $PG_NAME"
-  DB=(--database "${PG_ADMIN%/*}/$PG_NAME")
-fi
+pg_test_db_create office
 # Every command, with --database when the test runs over PostgreSQL.
 SERVER() { "$SERVER_BIN" "$@" "${DB[@]}"; }
 

@@ -11,13 +11,10 @@ K=$(realpath "$1")
 S=$(realpath "$2")
 T=$(mktemp -d)
 SERVER_PID=""
-DB=()
-PG_ADMIN=${KHAOSAT_TEST_PG_URL:-}
-PG_NAME="khaosat_cli_$$"
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c "$1" >/dev/null; }
+source "$(dirname "$0")/../support/pg_test_db.sh"
 cleanup() {
   [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"
-  [[ -n "$PG_ADMIN" ]] && psql_admin "DROP DATABASE IF EXISTS $PG_NAME WITH (FORCE)"
+  pg_test_db_drop
 }
 trap cleanup EXIT
 cd "$T"
@@ -41,8 +38,7 @@ XML
 printf '[{"set": "/data/name", "value": "Chè Tân Uyên"}, {"set": "/data/photo", "value": "photo.jpg"}]' > fill.json
 head -c 300000 /dev/urandom > photo.jpg
 if [[ -n "$PG_ADMIN" ]]; then
-  psql_admin "DROP DATABASE IF EXISTS $PG_NAME" && psql_admin "CREATE DATABASE $PG_NAME" || { echo "FAIL: cannot create the test database" >&2; exit 1; }
-  DB=(--database "${PG_ADMIN%/*}/$PG_NAME")
+  pg_test_db_create cli || exit 1
   # A wrong URL, an unreachable server: a clear reason (sync.database), exit 1, nothing created.
   expect_rc 1 "$S" init --data srv --database "mysql://localhost/x"
   grep -q "sync.database" err.txt || fail "a wrong URL: $(cat err.txt)"

@@ -13,22 +13,16 @@ S=$(realpath "$2")
 N=${3:-12}
 T=$(mktemp -d)
 SERVER_PID=""
-DB=()
-PG_ADMIN=${KHAOSAT_TEST_PG_URL:-}
-PG_NAME="khaosat_kill_$$"
-psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$PG_ADMIN" -c "$1" >/dev/null; }
+source "$(dirname "$0")/../support/pg_test_db.sh"
 cleanup() {
   [[ -n "$SERVER_PID" ]] && kill -9 "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$T"
-  if [[ -n "$PG_ADMIN" ]]; then psql_admin "DROP DATABASE IF EXISTS $PG_NAME WITH (FORCE)"; fi
+  pg_test_db_drop
 }
 trap cleanup EXIT
 cd "$T"
 die() { echo "FAIL: $*" >&2; exit 1; }
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
-if [[ -n "$PG_ADMIN" ]]; then
-  psql_admin "CREATE DATABASE $PG_NAME" || die "cannot create the test database"
-  DB=(--database "${PG_ADMIN%/*}/$PG_NAME")
-fi
+pg_test_db_create kill || exit 1
 
 cat > form.xml <<'XML'
 <?xml version="1.0"?>
