@@ -3,8 +3,10 @@
 // published (as `init` does), five officer devices enrolled, and about 500 submissions of forms
 // A, B and C pushed through the storage as devices would, over the 38 communes of forms/communes.csv,
 // each with 1 to 3 support needs; most are approved, some have issues or are rejected, and about
-// one need in twenty has other state funding (duplicate-funded). The same seed and year give the
-// same submissions (ids and contents).
+// one need in twenty has other state funding (duplicate-funded). For the reports, the submissions
+// also carry generated GPS points, legal forms, sectors, revenue, OCOP groups and decision dates,
+// support received and village criteria, drawn from a second random stream so the plan of a seed
+// is what it was before they were added. The same seed and year give the same submissions.
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -103,37 +105,94 @@ std::string date_in(Rng& r, int year) {
   return buf;
 }
 
-std::string ocop_xml(Rng& r) {
+// `e` draws the facts only the reports read (GPS, legal form, revenue, OCOP group and date,
+// support received, village criteria) from a stream of its own, so the submissions' other
+// fields, and so the plan, stay what they were for a seed.
+std::string ocop_xml(Rng& r, Rng& e, int year) {
   if (!r.chance(25)) return "";
   static const char* stars[] = {"3", "3", "4", "not_rated", "5"};
-  return "<ocop_products>" + tag("ocop_product", "Sản phẩm") + tag("ocop_stars", r.pick(stars)) + "</ocop_products>";
+  static const char* groups[] = {"food", "food", "beverage", "herbal", "handicraft"};
+  static const char* products[] = {"Chè shan tuyết", "Miến dong", "Mật ong bạc hà", "Thổ cẩm", "Sâm Lai Châu", "Rượu ngô"};
+  std::string s = r.pick(stars);
+  std::string x = "<ocop_products>" + tag("ocop_product", e.pick(products)) + tag("ocop_group", e.pick(groups)) + tag("ocop_stars", s);
+  if (s != "not_rated") x += tag("ocop_cert_date", date_in(e, year - e.between(0, 3)));
+  return x + "</ocop_products>";
 }
 
-std::string make_xml(Rng& r, const std::string& form, const std::string& version, const std::string& id,
-                     const std::string& commune, int year) {
+// A generated point near the commune's own generated spot inside Lai Chau's extent
+// (21.7-22.8 N, 102.3-103.9 E): demo data, not the communes' real positions.
+std::string gps_xml(Rng& e, std::size_t commune_index) {
+  if (e.chance(15)) return "";  // some surveys were not located
+  Rng spot(0x9e3779b97f4a7c15ULL + commune_index);
+  double lat = 21.75 + spot.below(1000) / 1000.0 * 1.0, lon = 102.35 + spot.below(1000) / 1000.0 * 1.5;
+  lat += (e.below(2001) - 1000) / 1000.0 * 0.04;
+  lon += (e.below(2001) - 1000) / 1000.0 * 0.04;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.6f %.6f 0 %d", lat, lon, e.between(3, 25));
+  return tag("gps", buf);
+}
+
+std::string received_xml(Rng& e, int year) {
+  std::string x;
+  for (int i = 0, n = e.between(1, 2); i < n; ++i)
+    x += "<received>" + tag("rec_year", std::to_string(year - e.between(1, 5))) + tag("rec_type", e.pick(kActivities)) +
+         tag("rec_amount", std::to_string(e.between(2, 40) * 5)) + tag("rec_source", e.pick(kSources)) + "</received>";
+  return x;
+}
+
+std::string village_criteria_xml(Rng& e) {
+  static const char* verdicts[] = {"yes", "yes", "yes", "no", "missing"};
+  std::string x = "<result>";
+  bool village = true, traditional = true;
+  for (const char* c : {"c_share", "c_stable", "c_env"}) {
+    std::string v = e.pick(verdicts);
+    village = village && v == "yes";
+    x += tag(c, v);
+  }
+  for (const char* c : {"t_age", "t_identity", "t_link"}) {
+    std::string v = e.pick(verdicts);
+    traditional = traditional && v == "yes";
+    x += tag(c, v);
+  }
+  x += tag("craft_village", village ? "yes" : "no") + tag("traditional_trade", traditional ? "yes" : "no") +
+       tag("traditional_craft_village", village && traditional ? "yes" : "no");
+  return x + "</result>";
+}
+
+std::string make_xml(Rng& r, Rng& e, const std::string& form, const std::string& version, const std::string& id,
+                     const std::string& commune, std::size_t commune_index, int year) {
+  static const char* kLegal[] = {"household_business", "household_business", "sme", "coop", "coop_group", "unregistered"};
+  static const char* kSectors[] = {"a", "a", "a", "b", "dd", "dd", "c", "d"};
   std::string x = "<data id=\"" + form + "\" version=\"" + version + "\">";
   int n = r.between(1, 3);
   if (form == "lc_establishment") {
-    x += tag("survey_date", date_in(r, year)) + "<a0>" + tag("commune", commune) + "</a0>";
-    x += "<a1>" + tag("est_name", std::string(r.pick(kEstNames)) + " " + r.pick(kPeople)) + "</a1>";
-    x += "<a2>" + tag("local_material_pct", std::to_string(r.between(0, 100))) + "</a2>";
-    x += "<a3>" + tag("workers_total", std::to_string(r.chance(15) ? r.between(50, 120) : r.between(2, 49))) + "</a3>";
+    x += tag("survey_date", date_in(r, year)) + gps_xml(e, commune_index) + "<a0>" + tag("commune", commune) + "</a0>";
+    x += "<a1>" + tag("est_name", std::string(r.pick(kEstNames)) + " " + r.pick(kPeople)) + tag("legal_form", e.pick(kLegal)) +
+         "</a1>";
+    x += "<a2>" + tag("sector", e.pick(kSectors)) + tag("local_material_pct", std::to_string(r.between(0, 100))) + "</a2>";
+    x += "<a3>" + tag("workers_total", std::to_string(r.chance(15) ? r.between(50, 120) : r.between(2, 49)));
+    if (!e.chance(5)) x += tag("revenue", std::to_string(e.between(10, 4000) * 5));
+    x += "</a3>";
     x += "<a5>" + tag("export_contract", r.chance(8) ? "yes" : "no") + "</a5>";
     static const char* levels[] = {"none", "none", "none", "province", "regional"};
-    x += "<a6>" + ocop_xml(r) + tag("outstanding_level", r.pick(levels)) + "</a6>";
-    x += "<a7>" + tag("support_received", r.chance(20) ? "yes" : "no") + tag("n_needs", std::to_string(n)) +
-         needs_xml(r, false, n) + "</a7>";
+    x += "<a6>" + ocop_xml(r, e, year) + tag("outstanding_level", r.pick(levels)) + "</a6>";
+    bool received = false;
+    std::string a7 = "<a7>" + tag("support_received", (received = r.chance(20)) ? "yes" : "no") +
+                     tag("n_needs", std::to_string(n)) + needs_xml(r, false, n) + "</a7>";
+    if (received) a7.insert(a7.size() - 5, received_xml(e, year));
+    x += a7;
   } else if (form == "lc_craft_village") {
-    x += tag("survey_date", date_in(r, year)) + "<b1>" + tag("commune", commune) +
+    x += tag("survey_date", date_in(r, year)) + gps_xml(e, commune_index) + "<b1>" + tag("commune", commune) +
          tag("village", "Bản " + std::to_string(r.between(1, 30))) + tag("craft_name", r.pick(kCrafts)) + "</b1>";
-    x += "<b4>" + tag("workers_total", std::to_string(r.between(10, 150))) + "</b4>";
-    x += "<b5>" + tag("n_needs", std::to_string(n)) + needs_xml(r, false, n) + "</b5>";
+    x += "<b4>" + tag("revenue_y1", std::to_string(e.between(100, 9000))) + tag("workers_total", std::to_string(r.between(10, 150))) + "</b4>";
+    x += "<b5>" + tag("n_needs", std::to_string(n)) + needs_xml(r, false, n) + "</b5>" + village_criteria_xml(e);
   } else {
     x += tag("reg_date", date_in(r, year)) + "<c1>" + tag("coop_name", std::string(r.pick(kCoops)) + " " + commune) +
          tag("coop_code", std::to_string(r.between(100000, 999999))) + tag("commune", commune) +
+         tag("sector", e.pick(kSectors)) + tag("revenue_y1", std::to_string(e.between(100, 9000))) +
          tag("workers_total", std::to_string(r.between(5, 90))) +
          tag("local_material_pct", std::to_string(r.between(20, 100))) +
-         tag("export_contract", r.chance(10) ? "yes" : "no") + ocop_xml(r) + "</c1>";
+         tag("export_contract", r.chance(10) ? "yes" : "no") + ocop_xml(r, e, year) + "</c1>";
     x += "<c2>" + tag("n_needs", std::to_string(n)) + needs_xml(r, true, n) + "</c2>";
   }
   x += "<meta>" + tag("instanceID", id) + "</meta></data>";
@@ -168,7 +227,9 @@ int demo_data(const Args& a) {
       "Fills an empty (or new) data folder with a generated Lai Chau province: the built-in\n"
       "forms, five devices, about 500 submissions of forms A, B and C over the 38 communes\n"
       "dated in year Y (default: this year), most approved, some with issues or rejected, a few\n"
-      "needs with other state funding. Refuses a folder that is not empty. Same seed, same data.\n"
+      "needs with other state funding; generated GPS points (not the communes' real positions),\n"
+      "revenue, OCOP products and support received for the reports. Refuses a folder that is\n"
+      "not empty. Same seed, same data.\n"
       "--count N: N submissions instead of 500 (scripts/bench office uses 6,250: ~10,000 needs).\n";
   if (a.help) return usage(help, 0);
   if (a.data.empty()) return usage(help, 2);
@@ -214,7 +275,7 @@ int demo_data(const Args& a) {
   for (const char* f : {"lc_establishment", "lc_craft_village", "lc_coop_needs"})
     if (!version.count(f)) return fail("demo-data", std::string("form ") + f + " is not published");
 
-  Rng r(seed);
+  Rng r(seed), extras(seed ^ 0x5deece66dULL);
   std::int64_t now = now_ms();
   std::vector<std::string> devices;
   for (int d = 1; d <= 5; ++d) {
@@ -241,7 +302,8 @@ int demo_data(const Args& a) {
       rec.id = r.uuid();
       rec.form_id = kinds[k];
       rec.form_version = version[kinds[k]];
-      rec.xml = make_xml(r, rec.form_id, rec.form_version, rec.id, communes[static_cast<std::size_t>(r.below(static_cast<int>(communes.size())))], year);
+      auto commune = static_cast<std::size_t>(r.below(static_cast<int>(communes.size())));
+      rec.xml = make_xml(r, extras, rec.form_id, rec.form_version, rec.id, communes[commune], commune, year);
       batch.records.push_back(std::move(rec));
     }
     batch.last_seq = static_cast<std::int64_t>(batch.records.size());

@@ -24,11 +24,12 @@ const char* kUsage =
     "  publish   publish a form (XLSForm .xlsx/.md or XForm .xml) with its media\n"
     "  enroll    print a one-time enrollment code for a device\n"
     "  devices   list the enrolled devices, or revoke one\n"
-    "  export    submissions of a form, or a registry, as JSON or CSV\n"
+    "  export    submissions of a form, or a registry, as JSON or CSV; forms as XLSX; GeoJSON\n"
     "  check     integrity check of the data folder; exit 0 when whole\n"
     "  review    record the office's review of a submission (approved, rejected, has_issues)\n"
     "  plan      the annual khuyen cong plan: needs ranked and funded within a budget\n"
     "  plan-override  pin or exclude a need in the plan, with a reason\n"
+    "  report    the office's reports of a year as one XLSX and one HTML page\n"
     "  queue     possible duplicate registry records and registry conflicts, for the office\n"
     "  demo-data fill an empty data folder with a generated province to try the office side\n\n"
     "--database URL: PostgreSQL instead of SQLite in DIR (see a command's --help).\n"
@@ -151,6 +152,7 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--reason") value(a.reason);
     else if (s == "--seed") value(a.seed);
     else if (s == "--count") value(a.count);
+    else if (s == "--as-of") value(a.as_of);
     else if (s == "--budget") {
       value(v);
       if (a.error.empty()) a.budget.push_back(v);
@@ -166,8 +168,8 @@ Args parse(const std::vector<std::string>& args) {
     else if (s.size() > 1 && s[0] == '-') a.error = "unknown option '" + s + "'";
     else a.positional.push_back(s);
   }
-  if (a.error.empty() && a.format != "json" && a.format != "csv" && a.format != "xlsx")
-    a.error = "--format takes 'json', 'csv' or 'xlsx', not '" + a.format + "'";
+  if (a.error.empty() && a.format != "json" && a.format != "csv" && a.format != "xlsx" && a.format != "geojson")
+    a.error = "--format takes 'json', 'csv', 'xlsx' or 'geojson', not '" + a.format + "'";
   return a;
 }
 
@@ -186,7 +188,7 @@ int main(int argc, char** argv) {
       {"serve", serve}, {"init", init}, {"publish", publish}, {"enroll", enroll},
       {"devices", devices}, {"export", export_data}, {"check", check},
       {"review", review}, {"plan", plan}, {"plan-override", plan_override}, {"demo-data", demo_data},
-      {"queue", queue}};
+      {"queue", queue}, {"report", report}};
   auto it = commands.find(args[0]);
   if (it == commands.end()) {
     std::cerr << "khaosat-server: unknown command '" << args[0] << "'\n\n";

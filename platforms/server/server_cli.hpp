@@ -18,6 +18,7 @@ struct Args {
   std::vector<std::string> communes, positional;
   // The office commands (office_commands.cpp): review, plan-override, plan, demo-data.
   std::string state, comment, by, year, rules, reason, seed, count;
+  std::string as_of;  // report: the date the report is "as of" (YYYY-MM-DD; default: today, UTC)
   std::vector<std::string> budget;
   bool pin = false, exclude = false, format_given = false;
   bool json = false, help = false;
@@ -35,6 +36,7 @@ int plan_override(const Args& a);
 int plan(const Args& a);
 int demo_data(const Args& a);
 int queue(const Args& a);
+int report(const Args& a);
 
 // Helpers shared by the commands.
 int usage(const std::string& text, int status);

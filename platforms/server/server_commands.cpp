@@ -8,6 +8,7 @@
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/xlsform.hpp"
 #include "khaosat/sync/server.hpp"
+#include "office_data.hpp"
 #include "output_file.hpp"
 #include "server_cli.hpp"
 
@@ -256,15 +257,58 @@ std::string export_registry(const std::vector<sync::RegistryState>& recs, bool c
 }  // namespace
 
 int export_data(const Args& a) {
-  if (a.help || a.form.empty() == a.registry.empty())
-    return usage(std::string("usage: khaosat-server export --data DIR [--database URL] (--form ID | --registry NAME) [--format json|csv] [-o FILE]\n\n"
-                 "Exports a form's submissions (each with its instance id, device, sha256, the name\n"
-                 "and sha256 of each attachment, and in JSON the instance XML), or a registry\n"
-                 "(establishment, cooperative or craft_village) as merged records. Without -o the\n"
-                 "export goes to standard output.\n") + kDatabaseHelp, a.help ? 0 : 2);
+  const std::string help =
+      std::string("usage: khaosat-server export --data DIR [--database URL] (--form ID | --registry NAME) [--format json|csv] [-o FILE]\n"
+                  "       khaosat-server export --data DIR [--database URL] --format xlsx [--form ID] -o FILE.xlsx\n"
+                  "       khaosat-server export --data DIR [--database URL] --format geojson [-o FILE.geojson]\n\n"
+                  "JSON and CSV: a form's submissions (each with its instance id, device, sha256, the name\n"
+                  "and sha256 of each attachment, and in JSON the instance XML), or a registry\n"
+                  "(establishment, cooperative or craft_village) as merged records. CSV is UTF-8 with a\n"
+                  "byte-order mark, so Excel shows Vietnamese.\n"
+                  "XLSX: every answer, a sheet per form (all published forms without --form) and a sheet per\n"
+                  "repeat linked to its parent row by key; headers are the form's Vietnamese labels with the\n"
+                  "field name; dates are dates and numbers numbers. Needs -o FILE.\n"
+                  "GeoJSON: the located establishments (form A) and craft villages (form B) as points\n"
+                  "[longitude, latitude] with their name and commune, for QGIS.\n"
+                  "Submissions an edit replaced are left out of XLSX and GeoJSON. Without -o the export\n"
+                  "goes to standard output (not XLSX). docs/office.md, \"Exports\".\n") + kDatabaseHelp;
+  if (a.help) return usage(help, 0);
+  const bool table = a.format == "json" || a.format == "csv";
+  if (table && a.form.empty() == a.registry.empty()) return usage(help, 2);
+  if (!table && !a.registry.empty())
+    return fail("export", "--format " + a.format + " exports forms; a registry goes out as json or csv", 2);
+  if (a.format == "geojson" && !a.form.empty())
+    return fail("export", "--format geojson takes no --form: it exports forms A and B's located submissions", 2);
+  if (a.format == "xlsx" && (a.out.empty() || a.out == "-"))
+    return fail("export", "--format xlsx needs -o FILE.xlsx (a workbook is not written to standard output)", 2);
   auto storage = open_storage(a, "export");
   if (!storage) return 1;
-  if (a.format == "xlsx") return fail("export", "--format takes 'json' or 'csv' here", 2);
+  std::vector<std::string> inputs;
+  if (!a.data.empty()) inputs.push_back((fs::path(a.data) / "server.db").string());
+  if (a.format == "xlsx" || a.format == "geojson") {
+    auto forms = load_form_data(**storage, a.form);
+    if (!forms) return fail("export", forms.error().message, forms.error().code == core::ErrorCode::sync_not_found ? 2 : 1);
+    if (a.format == "xlsx") {
+      // The workbook's creation time: the latest submission's arrival (same data, same bytes).
+      std::int64_t latest = 0;
+      for (const auto& f : *forms)
+        for (const auto& s : f.submissions) latest = std::max(latest, s.received_at / 1000);
+      core::Status st = write_xlsx_output(a.out, inputs, [&](const std::string& path) {
+        return office::write_export_xlsx(*forms, path, latest);
+      });
+      if (!st) return fail("export", st.error().message);
+      return 0;
+    }
+    auto communes = load_communes();
+    if (!communes) return fail("export", communes.error().message);
+    std::string text = office::export_geojson(*forms, *communes);
+    if (a.out.empty() || a.out == "-") {
+      std::cout << text;
+      return 0;
+    }
+    if (core::Status st = cli::write_output(a.out, text, inputs); !st) return fail("export", st.error().message);
+    return 0;
+  }
   bool csv = a.format == "csv";
   std::string text;
   if (!a.form.empty()) {
@@ -278,11 +322,14 @@ int export_data(const Args& a) {
     if (!recs) return fail("export", recs.error().message);
     text = export_registry(*recs, csv);
   }
+  // A UTF-8 byte-order mark: Excel otherwise reads a CSV in the machine's code page and garbles
+  // Vietnamese. CSV readers that follow RFC 4180 and Python's utf-8-sig skip it.
+  if (csv) text = "\xEF\xBB\xBF" + text;
   if (a.out.empty() || a.out == "-") {
     std::cout << text;
     return 0;
   }
-  if (core::Status st = cli::write_output(a.out, text, {}); !st) return fail("export", st.error().message);
+  if (core::Status st = cli::write_output(a.out, text, inputs); !st) return fail("export", st.error().message);
   return 0;
 }
 

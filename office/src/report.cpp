@@ -1,0 +1,129 @@
+// The reports' data and assembly (report.hpp); the tables are in report_tables.cpp.
+#include "khaosat/office/report.hpp"
+
+#include <cstdio>
+
+#include "report_data.hpp"
+
+namespace khaosat::office {
+
+namespace report_data {
+
+namespace {
+
+pugi::xml_node first(const pugi::xml_node& n, const char* name) {
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    if (std::string_view(c.name()) == name) return c;
+    if (pugi::xml_node f = first(c, name)) return f;
+  }
+  return {};
+}
+
+void collect(const pugi::xml_node& n, const char* name, std::vector<pugi::xml_node>& out) {
+  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
+    if (c.type() != pugi::node_element) continue;
+    if (std::string_view(c.name()) == name) out.push_back(c);
+    else collect(c, name, out);
+  }
+}
+
+const FormField* by_name(const FormLabels& labels, const std::string& name) {
+  for (const auto& f : labels.fields)
+    if (f.name == name) return &f;
+  return nullptr;
+}
+
+}  // namespace
+
+std::string Sub::get(const char* name) const { return first(doc->document_element(), name).text().get(); }
+
+std::vector<pugi::xml_node> Sub::all(const char* name) const {
+  std::vector<pugi::xml_node> out;
+  collect(doc->document_element(), name, out);
+  return out;
+}
+
+std::string Sub::name() const {
+  if (form == 'A') return get("est_name");
+  if (form == 'C') return get("coop_name");
+  std::string village = get("village");
+  return get("craft_name") + (village.empty() ? "" : " – " + village);
+}
+
+std::string Data::choice(char form, const std::string& name, const std::string& value) const {
+  auto it = labels.find(std::string(1, form));
+  if (value.empty() || it == labels.end()) return value;
+  const FormField* f = by_name(*it->second, name);
+  if (!f) return value;
+  auto c = f->choices.find(value);
+  return c == f->choices.end() || c->second.empty() ? value : c->second;
+}
+
+std::string Data::label(char form, const std::string& name) const {
+  auto it = labels.find(std::string(1, form));
+  if (it == labels.end()) return name;
+  const FormField* f = by_name(*it->second, name);
+  return f && !f->label.empty() ? f->label : name;
+}
+
+std::string Data::commune(const std::string& code) const {
+  auto it = input->communes.find(code);
+  return it == input->communes.end() ? code : it->second.label_vi;
+}
+
+Data load(const ReportInput& input) {
+  Data d;
+  d.input = &input;
+  for (const auto& form : input.forms) {
+    const std::string& id = form.labels.form_id;
+    char letter = id == "lc_establishment" ? 'A' : id == "lc_craft_village" ? 'B' : id == "lc_coop_needs" ? 'C' : 0;
+    if (!letter) continue;
+    d.labels[std::string(1, letter)] = &form.labels;
+    for (const auto& row : form.submissions) {
+      Sub s;
+      s.row = &row;
+      s.labels = &form.labels;
+      s.form = letter;
+      s.doc = std::make_unique<pugi::xml_document>();
+      if (!s.doc->load_buffer(row.xml.data(), row.xml.size(), pugi::parse_default, pugi::encoding_utf8)) continue;
+      std::string date = s.get(letter == 'C' ? "reg_date" : "survey_date");
+      if (date.size() < 4 || date.substr(0, 4) != std::to_string(input.year)) continue;
+      d.subs.push_back(std::move(s));
+    }
+  }
+  return d;
+}
+
+}  // namespace report_data
+
+Report make_report(const ReportInput& input) {
+  report_data::Data d = report_data::load(input);
+  Report r;
+  r.year = input.year;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", input.as_of_year % 10000, input.as_of_month % 100, input.as_of_day % 100);
+  r.as_of = buf;
+  int counts[3] = {0, 0, 0}, approved = 0;
+  for (const auto& s : d.subs) {
+    ++counts[s.form - 'A'];
+    if (s.row->state == "approved") ++approved;
+    double lat = 0, lon = 0;
+    if (s.form != 'C' && !s.rejected() && parse_geopoint(s.get("gps"), lat, lon))
+      r.points.push_back({lat, lon, s.form == 'A' ? "establishment" : "craft_village", s.name(), d.commune(s.get("commune"))});
+  }
+  r.summary = {{"Phiếu A – cơ sở / establishments", std::to_string(counts[0])},
+               {"Phiếu B – làng nghề / craft villages", std::to_string(counts[1])},
+               {"Phiếu C – hợp tác xã / cooperatives", std::to_string(counts[2])},
+               {"Đã duyệt / approved", std::to_string(approved)},
+               {"Có tọa độ GPS / located", std::to_string(r.points.size())}};
+  r.tables.push_back(report_data::establishments(d));
+  r.tables.push_back(report_data::ocop(d));
+  r.tables.push_back(report_data::villages(d));
+  r.tables.push_back(report_data::ledger(d));
+  r.tables.push_back(report_data::coverage(d));
+  r.tables.push_back(report_data::quality(d));
+  return r;
+}
+
+}  // namespace khaosat::office

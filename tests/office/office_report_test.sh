@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# khaosat-server's exports and reports end to end on a generated province (demo-data): the XLSX
+# export, the CSV's byte-order mark, the GeoJSON, and the reports (XLSX and HTML) read back with
+# Debian's openpyxl and compared with what server.db holds (read here with Python's sqlite3 and
+# the instance XML parsed here, not with khaosat's code); the HTML rendered in headless Chromium
+# (DOM and a PNG screenshot); the same data and --as-of giving the same bytes; bad input refused.
+# Usage: office_report_test.sh KHAOSAT_SERVER   (KEEP_DIR=DIR keeps the report and screenshot)
+set -euo pipefail
+SERVER=$1
+PY=/usr/bin/python3
+T=$(mktemp -d)
+D=$T/data
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$SERVER" demo-data --data "$D" --seed 7 --year 2027 > /dev/null
+
+# --- The XLSX export, every form --------------------------------------------------------------
+"$SERVER" export --data "$D" --format xlsx -o "$T/all.xlsx"
+"$PY" - "$D/server.db" "$T/all.xlsx" <<'PY' || fail "the XLSX export does not equal the database"
+import sqlite3, sys, datetime, xml.etree.ElementTree as ET
+import openpyxl
+db = sqlite3.connect(sys.argv[1])
+wb = openpyxl.load_workbook(sys.argv[2])
+assert wb.sheetnames[:3] == ["lc_coop_needs", "lc_coop_needs.ocop_products", "lc_coop_needs.needs"], wb.sheetnames
+for form, needs_sheet, est_col in [("lc_establishment", "lc_establishment.needs", "Tên cơ sở (est_name)"),
+                                   ("lc_craft_village", "lc_craft_village.needs", "Tên nghề (craft_name)")]:
+    rows = db.execute("SELECT instance_id, xml FROM submissions WHERE form_id = ? ORDER BY instance_id", (form,)).fetchall()
+    ws = wb[form]
+    head = [c.value for c in ws[1]]
+    assert est_col in head, head
+    data = {r[0]: dict(zip(head, r)) for r in ws.iter_rows(min_row=2, values_only=True)}
+    assert set(data) == {r[0] for r in rows}, (form, len(data), len(rows))
+    date_col = "Ngày khảo sát (survey_date)"
+    workers_col = next(h for h in head if h.endswith("(workers_total)"))
+    for iid, x in rows[::7]:   # a sample of rows, every cell checked against the XML
+        root = ET.fromstring(x)
+        row = data[iid]
+        assert row[date_col] == datetime.datetime.fromisoformat(root.findtext("survey_date")), (iid, row[date_col])
+        assert row[workers_col] == int(root.find(".//workers_total").text), iid
+        assert isinstance(row[workers_col], (int, float))
+        name = root.findtext(".//est_name") if form == "lc_establishment" else root.findtext(".//craft_name")
+        assert row[est_col] == name, (iid, row[est_col], name)
+    # The needs repeat: one row per instance, linked to its parent, amounts as numbers.
+    ws = wb[needs_sheet]
+    head = [c.value for c in ws[1]]
+    assert head[:3] == ["Khóa (key)", "Khóa dòng cha (parent)", "Mã bản ghi (instance_id)"], head
+    amount = head.index("Kinh phí đề nghị hỗ trợ (triệu đồng) (amount_requested)")
+    got = list(ws.iter_rows(min_row=2, values_only=True))
+    want = [float(n.findtext("amount_requested")) for _, x in rows for n in ET.fromstring(x).iter("needs")]
+    assert len(got) == len(want), (needs_sheet, len(got), len(want))
+    assert abs(sum(r[amount] for r in got) - sum(want)) < 1e-6
+    assert all(r[1] in data and r[0].startswith(r[1] + "/") for r in got)
+print("export xlsx ok")
+PY
+"$SERVER" export --data "$D" --format xlsx --form lc_craft_village -o "$T/b.xlsx"
+"$PY" -c "import openpyxl,sys; wb=openpyxl.load_workbook(sys.argv[1]); assert wb.sheetnames[0]=='lc_craft_village' and 'lc_establishment' not in wb.sheetnames, wb.sheetnames" "$T/b.xlsx" \
+  || fail "export --form limits the workbook to that form"
+"$SERVER" export --data "$D" --format xlsx -o "$T/all2.xlsx"
+cmp "$T/all.xlsx" "$T/all2.xlsx" || fail "two XLSX exports of the same data differ"
+
+# --- CSV: UTF-8 with a BOM --------------------------------------------------------------------
+"$SERVER" export --data "$D" --form lc_establishment --format csv -o "$T/a.csv"
+[[ $(head -c 3 "$T/a.csv" | od -An -tx1 | tr -d ' ') == efbbbf ]] || fail "the CSV has no UTF-8 byte-order mark"
+"$PY" -c "import csv,sys; r=list(csv.reader(open(sys.argv[1], encoding='utf-8-sig'))); assert r[0][0]=='instance_id' and len(r)>250, r[0]" "$T/a.csv" \
+  || fail "the CSV does not read back"
+
+# --- GeoJSON ----------------------------------------------------------------------------------
+"$SERVER" export --data "$D" --format geojson -o "$T/points.geojson"
+"$PY" - "$D/server.db" "$T/points.geojson" <<'PY' || fail "the GeoJSON does not equal the database"
+import json, sqlite3, sys, xml.etree.ElementTree as ET
+db = sqlite3.connect(sys.argv[1])
+g = json.load(open(sys.argv[2]))
+assert g["type"] == "FeatureCollection"
+want = {}
+for iid, form, x in db.execute("SELECT instance_id, form_id, xml FROM submissions WHERE form_id IN ('lc_establishment','lc_craft_village')"):
+    gps = ET.fromstring(x).findtext("gps")
+    if gps:
+        lat, lon = map(float, gps.split()[:2])
+        want[iid] = (lon, lat, form)
+got = {f["properties"]["instance_id"]: f for f in g["features"]}
+assert set(got) == set(want) and len(want) > 200, (len(got), len(want))
+for iid, f in got.items():
+    lon, lat, form = want[iid]
+    assert f["geometry"] == {"type": "Point", "coordinates": [lon, lat]}, (f["geometry"], lon, lat)
+    assert 102 < lon < 104 and 21 < lat < 23
+    p = f["properties"]
+    assert p["kind"] == ("establishment" if form == "lc_establishment" else "craft_village")
+    assert p["commune_name"].startswith(("Xã", "Phường")) and p["name"], p
+print("geojson ok", len(got))
+PY
+
+# --- Reports -----------------------------------------------------------------------------------
+"$SERVER" report --data "$D" --year 2027 --as-of 2027-11-30 -o "$T/r1" > "$T/report.out"
+grep -q "bao-cao-2027.html" "$T/report.out" || fail "report printed no summary: $(cat "$T/report.out")"
+"$SERVER" report --data "$D" --year 2027 --as-of 2027-11-30 -o "$T/r2" > /dev/null
+cmp "$T/r1/bao-cao-2027.xlsx" "$T/r2/bao-cao-2027.xlsx" || fail "two report workbooks of the same data and date differ"
+cmp "$T/r1/bao-cao-2027.html" "$T/r2/bao-cao-2027.html" || fail "two report pages of the same data and date differ"
+"$PY" - "$D/server.db" "$T/r1/bao-cao-2027.xlsx" "$(dirname "$0")/../../forms/communes.csv" <<'PY' || fail "the reports do not equal the database"
+import csv, datetime, sqlite3, sys, xml.etree.ElementTree as ET
+import openpyxl
+db = sqlite3.connect(sys.argv[1])
+wb = openpyxl.load_workbook(sys.argv[2])
+communes = [r["label_vi"] for r in csv.DictReader(open(sys.argv[3], encoding="utf-8"))]
+assert len(communes) == 38
+state = {}
+for iid, s in db.execute("SELECT instance_id, state FROM reviews ORDER BY id"):
+    state[iid] = s
+subs = [(iid, form, ET.fromstring(x)) for iid, form, x in db.execute("SELECT instance_id, form_id, xml FROM submissions")]
+kept = [s for s in subs if state.get(s[0]) != "rejected"]
+def rows(name):
+    ws = wb[name]
+    out = list(ws.iter_rows(min_row=5, values_only=True))
+    return out
+assert wb.sheetnames == ["Cơ sở CNNT", "Sản phẩm OCOP", "Làng nghề", "Sổ hỗ trợ", "Độ phủ khảo sát", "Chất lượng dữ liệu"], wb.sheetnames
+
+# Coverage: every commune of communes.csv, in its order, zero rows included; counts per form.
+cov = rows("Độ phủ khảo sát")
+assert [r[0] for r in cov[:-1]] == communes, [r[0] for r in cov[:3]]
+assert cov[-1][0] == "Tổng cộng / Total"
+by_form = {"lc_establishment": 1, "lc_craft_village": 2, "lc_coop_needs": 3}
+total = [0, 0, 0]
+for _, form, _ in subs: total[by_form[form] - 1] += 1
+assert list(cov[-1][1:4]) == total, (cov[-1], total)
+approved = sum(1 for s in subs if state.get(s[0]) == "approved")
+assert cov[-1][5] == approved, (cov[-1][5], approved)
+assert sum(r[4] for r in cov[:-1]) == len(subs)
+
+# Establishments: counts, workers and revenue of the A submissions not rejected.
+est = rows("Cơ sở CNNT")
+a = [x for _, f, x in kept if f == "lc_establishment"]
+assert est[-1][3] == len(a), (est[-1], len(a))
+assert est[-1][4] == sum(int(x.find(".//workers_total").text) for x in a)
+rev = sum(float(x.findtext(".//revenue")) for x in a if x.findtext(".//revenue"))
+assert abs(est[-1][5] - rev) < 1e-6, (est[-1][5], rev)
+assert sum(r[3] for r in est[:-1]) == len(a)
+
+# OCOP: one row per product of A and C not rejected; expiry = decision + 36 months, "expiring"
+# within 6 months of the report date.
+ocop = rows("Sản phẩm OCOP")
+prods = [p for _, f, x in kept if f != "lc_craft_village" for p in x.iter("ocop_products")]
+assert len(ocop) == len(prods) and len(prods) > 20, (len(ocop), len(prods))
+today, soon = datetime.datetime(2027, 11, 30), datetime.datetime(2028, 5, 30)
+expiring = 0
+for p in prods:
+    d = p.findtext("ocop_cert_date")
+    if d and p.findtext("ocop_stars") in "345":
+        dd = datetime.datetime.fromisoformat(d)
+        e = dd.replace(year=dd.year + 3)
+        expiring += today <= e <= soon
+got_expiring = sum(1 for r in ocop if r[7].startswith("Sắp hết hạn"))
+assert got_expiring == expiring and expiring > 0, (got_expiring, expiring)
+assert all(isinstance(r[5], datetime.datetime) for r in ocop if r[5] is not None)
+
+# Villages: one row per B not rejected.
+vil = rows("Làng nghề")
+assert len(vil) == sum(1 for _, f, _ in kept if f == "lc_craft_village")
+
+# Ledger: every support received in A, and its total.
+led = rows("Sổ hỗ trợ")
+rec = [r for _, f, x in kept if f == "lc_establishment" for r in x.iter("received")]
+assert len(led) == len(rec) + 1 and len(rec) > 10
+assert abs(led[-1][4] - sum(float(r.findtext("rec_amount")) for r in rec)) < 1e-6
+
+# Quality: the review verdicts and the devices not synced for 14 days before 2027-11-30 (all 5).
+q = rows("Chất lượng dữ liệu")
+reviews = [r for r in q if r[0] == "Kết quả duyệt / review"]
+assert len(reviews) == sum(1 for s in subs if state.get(s[0]) != "approved"), len(reviews)
+assert sum(1 for r in q if r[0].startswith("Thiết bị")) == 5
+missing = [r for r in q if r[0].startswith("Thiếu dữ liệu")]
+assert missing and all(r[5] for r in missing)
+print("report xlsx ok")
+PY
+
+# Coverage lists every commune, also those without a survey (5 submissions over 38 communes).
+"$SERVER" demo-data --data "$T/few" --seed 3 --year 2027 --count 5 > /dev/null
+"$SERVER" report --data "$T/few" --year 2027 --as-of 2027-11-30 -o "$T/rf" > /dev/null
+"$PY" - "$T/rf/bao-cao-2027.xlsx" <<'PY' || fail "coverage leaves out communes without a survey"
+import openpyxl, sys
+cov = list(openpyxl.load_workbook(sys.argv[1])["Độ phủ khảo sát"].iter_rows(min_row=5, values_only=True))
+assert len(cov) == 39, len(cov)
+zero = [r for r in cov[:-1] if r[4] == 0]
+assert len(zero) >= 30, len(zero)
+assert cov[-1][4] == 5, cov[-1]
+PY
+
+# The date is the server's clock unless --as-of: today, no device is 14 days late.
+"$SERVER" report --data "$D" --year 2027 -o "$T/r3" > /dev/null
+"$PY" -c "
+import openpyxl, sys
+q = list(openpyxl.load_workbook(sys.argv[1])['Chất lượng dữ liệu'].iter_rows(min_row=5, values_only=True))
+assert not any(r[0].startswith('Thiết bị') for r in q)" "$T/r3/bao-cao-2027.xlsx" || fail "devices synced today are listed as late"
+
+# --- The HTML page in headless Chromium --------------------------------------------------------
+HTML=$T/r1/bao-cao-2027.html
+if grep -Eq '(src|href)="(https?:|//|file:)|<link |<script|url\(' "$HTML"; then fail "the report page refers to something outside itself"; fi
+CHROME=$(command -v chromium || command -v chromium-browser || true)
+[[ -n "$CHROME" ]] || fail "chromium is not installed (scripts/setup)"
+CH=(--headless=new --no-sandbox --disable-gpu --no-first-run --disable-extensions --user-data-dir="$T/chrome"
+    --enable-logging=stderr --v=0)
+"$CHROME" "${CH[@]}" --dump-dom "file://$HTML" > "$T/dom.html" 2> "$T/chrome.err" || fail "chromium: $(tail -5 "$T/chrome.err")"
+if grep -E 'CONSOLE|Uncaught|ERR_FILE_NOT_FOUND|Failed to load' "$T/chrome.err"; then fail "the page logs errors"; fi
+"$PY" - "$T/dom.html" "$T/r1/bao-cao-2027.xlsx" <<'PY' || fail "the rendered page lacks what the workbook has"
+import sys, html.parser, openpyxl
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.table = None; self.rows = {}; self.svgs = 0; self.circles = 0; self.sections = []
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "table": self.table = a.get("id"); self.rows[self.table] = 0
+        if tag == "tr" and self.table and self.in_body: self.rows[self.table] += 1
+        if tag == "tbody": self.in_body = True
+        if tag == "thead": self.in_body = False
+        if tag == "svg": self.svgs += 1
+        if tag == "circle": self.circles += 1
+        if tag == "section": self.sections.append(a.get("id"))
+    in_body = False
+p = P(); p.feed(open(sys.argv[1], encoding="utf-8").read())
+wb = openpyxl.load_workbook(sys.argv[2])
+ids = ["establishments", "ocop", "villages", "ledger", "coverage", "quality"]
+assert p.sections == ids, p.sections
+for i, name in zip(ids, wb.sheetnames):
+    n = wb[name].max_row - 4
+    assert p.rows["t-" + i] == max(n, 1), (i, p.rows["t-" + i], n)
+assert p.rows["t-coverage"] == 39
+assert p.svgs >= 7 and p.circles > 200, (p.svgs, p.circles)
+print("html dom ok")
+PY
+"$CHROME" "${CH[@]}" --window-size=1100,1500 --screenshot="$T/report.png" "file://$HTML" 2> "$T/chrome2.err" > /dev/null \
+  || fail "chromium screenshot: $(tail -5 "$T/chrome2.err")"
+[[ $(head -c 8 "$T/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "no PNG screenshot"
+"$CHROME" "${CH[@]}" --print-to-pdf="$T/report.pdf" --no-pdf-header-footer "file://$HTML" 2> "$T/chrome3.err" > /dev/null \
+  || fail "chromium print: $(tail -5 "$T/chrome3.err")"
+PAGES=$(grep -ac '/Type /Page$\|/Type /Page[^s]' "$T/report.pdf" || true)
+[[ $PAGES -ge 6 ]] || fail "the printed report has $PAGES pages; expected a page break before each of the 6 reports"
+if [[ -n "${KEEP_DIR:-}" ]]; then mkdir -p "$KEEP_DIR" && cp "$T/report.png" "$T/report.pdf" "$HTML" "$T/r1/bao-cao-2027.xlsx" "$KEEP_DIR/"; fi
+
+# --- Bad input ---------------------------------------------------------------------------------
+expect_fail() {  # STATUS PATTERN COMMAND...
+  local want=$1 pattern=$2; shift 2
+  local rc=0
+  "$@" > "$T/bad.out" 2> "$T/bad.err" || rc=$?
+  [[ $rc == "$want" ]] || fail "$* exited $rc, not $want: $(cat "$T/bad.err")"
+  grep -q -- "$pattern" "$T/bad.err" || fail "$*: the message does not say '$pattern': $(cat "$T/bad.err")"
+}
+expect_fail 2 "four digits" "$SERVER" report --data "$D" --year 27 -o "$T/bad"
+expect_fail 2 "four digits" "$SERVER" report --data "$D" --year 2027x -o "$T/bad"
+expect_fail 2 "YYYY-MM-DD" "$SERVER" report --data "$D" --year 2027 --as-of 2027-02-30 -o "$T/bad"
+touch "$T/afile"
+expect_fail 2 "is a file" "$SERVER" report --data "$D" --year 2027 -o "$T/afile"
+expect_fail 2 "data folder" "$SERVER" report --data "$D" --year 2027 -o "$D"
+expect_fail 2 "no such folder" "$SERVER" report --data "$T/nowhere" --year 2027 -o "$T/bad"
+[[ ! -e "$T/nowhere" && ! -e "$T/bad" ]] || fail "a refused report created something"
+expect_fail 2 "needs -o" "$SERVER" export --data "$D" --format xlsx
+expect_fail 2 "registry goes out" "$SERVER" export --data "$D" --format geojson --registry establishment
+expect_fail 2 "not published" "$SERVER" export --data "$D" --format xlsx --form nope -o "$T/x.xlsx"
+expect_fail 1 "" "$SERVER" export --data "$D" --format xlsx -o "$D/server.db"
+"$SERVER" check --data "$D" > /dev/null || fail "the data folder is not whole after the refusals"
+for c in report export; do "$SERVER" "$c" --help > /dev/null || fail "$c --help"; done
+echo "office_report_test: ok"
