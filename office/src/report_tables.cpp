@@ -307,6 +307,12 @@ Table quality(const Data& d) {
     add("Thiết bị chưa đồng bộ / device not synced", "", dev.name.empty() ? dev.device_id : dev.name, "",
         "Lần cuối / last: " + when, dev.device_id);
   }
+  // Each kind together in the order added, then by form, commune, subject.
+  std::map<std::string, int> rank;
+  for (const auto& r : t.rows) rank.emplace(r[0].text, static_cast<int>(rank.size()));
+  std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
+    return std::tie(rank[a[0].text], a[1].text, a[3].text, a[2].text) < std::tie(rank[b[0].text], b[1].text, b[3].text, b[2].text);
+  });
   Chart c{"Hàng đợi theo loại / Queue by kind", {}};
   for (const auto& [k, v] : kinds) c.bars.push_back({k, v});
   t.charts.push_back(std::move(c));
