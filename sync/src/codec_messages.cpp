@@ -259,8 +259,10 @@ json change_json(const core::PulledForm& f) {
 json change_json(const core::PulledRecord& r) {
   json props = json::object();
   for (const auto& [k, p] : r.properties) props[k] = {{"value", p.value}, {"hlc", p.hlc}};
-  return {{"kind", "registry"}, {"registry", core::to_string(r.registry)}, {"id", r.record_id},
-          {"properties", std::move(props)}};
+  json j = {{"kind", "registry"}, {"registry", core::to_string(r.registry)}, {"id", r.record_id},
+            {"properties", std::move(props)}};
+  if (!r.merged_into.empty()) j["merged_into"] = r.merged_into;
+  return j;
 }
 
 json change_json(const core::PulledDecision& d) {
@@ -305,6 +307,7 @@ Status change_from(const json& j, const std::string& path, core::PullPage& page)
     std::string registry = r.str("registry", 64);
     rec.record_id = r.str("id");
     read_properties(r, r.object("properties"), "properties", rec.properties);
+    rec.merged_into = r.opt_str("merged_into").value_or("");
     auto reg = core::registry_from_string(registry);
     if (!r.failed() && !reg) r.fail("registry", "unknown registry '" + registry + "'");
     if (reg) rec.registry = *reg;

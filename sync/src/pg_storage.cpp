@@ -1,6 +1,7 @@
 // PgStorage: opening and the schema, enrollment and devices, forms, export, check
 // (pg_storage.hpp, docs/server-storage.md "PostgreSQL"); open_server_storage picks a backend.
 #include "pg_storage.hpp"
+#include "storage_queue.hpp"
 
 #include <map>
 
@@ -151,6 +152,7 @@ Status PgStorage::create_schema() {
                                                                  "left untouched (give an empty database)");
     if (Status st = db_.run(kSchema, what); !st) return st;
     if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
+    if (Status st = db_.run(queue_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
     if (Status st = db_.run("INSERT INTO khaosat_meta VALUES ('application', 'khaosat-server'), ('schema_version', $1)",
                             what, {kSchemaVersion});
         !st)
@@ -164,9 +166,11 @@ Status PgStorage::create_schema() {
     if (v->integer(0, 1) > kSchemaVersion)
       return Error::make(ErrorCode::store_newer, db_.where() + ": made by a newer khaosat-server (schema " +
                                                      v->text(0, 1) + "); update khaosat-server");
-    if (v->integer(0, 1) == 1) {
-      // 1 -> 2: the office's review trail and plan overrides.
-      if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
+    if (std::int64_t v1 = v->integer(0, 1); v1 < kSchemaVersion) {
+      // 1 -> 2: the office's review trail and plan overrides; 2 -> 3: the office's queue.
+      if (v1 < 2)
+        if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
+      if (Status st = db_.run(queue_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
       if (Status st = db_.run("UPDATE khaosat_meta SET value = $1 WHERE key = 'schema_version'", what, {kSchemaVersion});
           !st)
         return st;
@@ -377,11 +381,12 @@ Result<std::vector<StoredSubmission>> PgStorage::submissions(const std::string& 
 
 Result<std::vector<RegistryState>> PgStorage::registry(core::Registry registry) {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec("SELECT record_id, registry, properties FROM registry WHERE registry = $1 ORDER BY record_id",
-                    "cannot read the registry", {std::string_view(core::to_string(registry))});
+  auto r = db_.exec("SELECT record_id, registry, properties, merged_into FROM registry WHERE registry = $1 "
+                    "ORDER BY record_id", "cannot read the registry", {std::string_view(core::to_string(registry))});
   if (!r) return r.error();
   std::vector<RegistryState> out;
-  for (int i = 0; i < r->size(); ++i) out.push_back({record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2)), 0});
+  for (int i = 0; i < r->size(); ++i)
+    out.push_back({record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3)), 0});
   return out;
 }
 

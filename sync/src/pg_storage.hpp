@@ -2,7 +2,8 @@
 // the data folder and their metadata in the database (docs/server-storage.md, "PostgreSQL").
 // Split by aspect: pg_storage.cpp (open, schema, devices, forms, export, check),
 // pg_storage_push.cpp (push with its ledger, registry merge, pull), pg_storage_files.cpp
-// (attachments).
+// (attachments), pg_storage_office.cpp (reviews, plan overrides), pg_storage_queue.cpp (the
+// office's queue).
 //
 // Concurrency: every call holds mutex_ (one connection per PgStorage). Several PgStorage objects,
 // in one process or several, may work on one database: push locks its device's row (FOR UPDATE)
@@ -23,7 +24,7 @@ namespace khaosat::sync {
 
 class PgStorage final : public ServerStorage {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;  // 2: the office tables; 3: the queue (pg_storage_queue.cpp)
 
   Status open(const std::string& data_dir, const std::string& url);
 
@@ -54,8 +55,14 @@ class PgStorage final : public ServerStorage {
   Result<std::vector<PlanOverride>> plan_overrides() override;
   Result<std::vector<RegistryConflict>> registry_conflicts() override;
   Result<std::vector<std::string>> check() override;
+  Result<QueueDecision> record_decision(const QueueDecision& decision) override;
+  Result<std::vector<QueueDecision>> queue_decisions() override;
+  Result<std::vector<SubmissionConflict>> submission_conflicts() override;
+  Result<std::vector<std::string>> submissions_about(const std::string& record_id) override;
 
  private:
+  class Queue;  // the queue's QueueTables over this connection (pg_storage_queue.cpp)
+  friend class Queue;
   Status create_schema();
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);

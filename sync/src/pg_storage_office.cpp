@@ -52,14 +52,16 @@ Result<std::vector<PlanOverride>> PgStorage::plan_overrides() {
 
 Result<std::vector<RegistryConflict>> PgStorage::registry_conflicts() {
   std::lock_guard lock(mutex_);
-  auto r = db_.exec("SELECT record_id, registry, property, kept_value, kept_hlc, other_value, other_hlc, device_id, at "
-                    "FROM registry_conflicts ORDER BY id", "cannot read the registry conflicts");
+  auto r = db_.exec("SELECT record_id, registry, property, kept_value, kept_hlc, other_value, other_hlc, device_id, at, id, "
+                    "EXISTS (SELECT 1 FROM queue_decisions d WHERE d.kind = 'registry_conflict' AND d.conflict_id = c.id) "
+                    "FROM registry_conflicts c ORDER BY id", "cannot read the registry conflicts");
   if (!r) return r.error();
   std::vector<RegistryConflict> out;
   out.reserve(static_cast<std::size_t>(r->size()));
   for (int i = 0; i < r->size(); ++i)
     out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), {r->text(i, 3), r->text(i, 4)},
-                   {r->text(i, 5), r->text(i, 6)}, r->text(i, 7), r->integer(i, 8)});
+                   {r->text(i, 5), r->text(i, 6)}, r->text(i, 7), r->integer(i, 8), r->integer(i, 9),
+                   r->text(i, 10) != "t"});
   return out;
 }
 

@@ -210,11 +210,11 @@ Result<RecordResult> PgStorage::finish_submission(const CheckedRecord& c, const 
 }
 
 Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::string& record_id) {
-  auto r = db_.exec("SELECT registry, properties FROM registry WHERE record_id = $1", "cannot read the registry",
-                    {record_id});
+  auto r = db_.exec("SELECT registry, properties, merged_into FROM registry WHERE record_id = $1",
+                    "cannot read the registry", {record_id});
   if (!r) return r.error();
   if (r->empty()) return std::optional<core::PulledRecord>();
-  return std::optional<core::PulledRecord>(record_from_columns(record_id, r->text(0, 0), r->text(0, 1)));
+  return std::optional<core::PulledRecord>(record_from_columns(record_id, r->text(0, 0), r->text(0, 1), r->text(0, 2)));
 }
 
 // Runs under the change log's lock (push took it): no other writer merges meanwhile.
@@ -301,11 +301,11 @@ Result<PullAnswer> PgStorage::pull(const std::string& device_id, const std::stri
       if (!forms) return forms.error();
       a.page.forms = std::move(forms).value();
     }
-    auto r = db_.exec("SELECT record_id, registry, properties FROM registry WHERE record_id > $1 "
+    auto r = db_.exec("SELECT record_id, registry, properties, merged_into FROM registry WHERE record_id > $1 "
                       "ORDER BY record_id LIMIT $2", what, {cur->after, limit});
     if (!r) return r.error();
     for (int i = 0; i < r->size(); ++i)
-      a.page.records.push_back(record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2)));
+      a.page.records.push_back(record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3)));
     bool last_page = r->size() < limit;
     a.page.cursor = last_page ? "v1.log." + std::to_string(cur->seq)
                               : "v1.snap." + std::to_string(cur->seq) + "." + r->text(r->size() - 1, 0);

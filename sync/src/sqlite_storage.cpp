@@ -145,6 +145,7 @@ Status SqliteStorage::open(const std::string& data_dir) {
       return Error::make(ErrorCode::store_foreign, db_.path() + ": not a khaosat server database; left untouched");
     if (Status st = db_.exec(kSchema, what); !st) return st;
     if (Status st = create_office_tables(db_); !st) return st;
+    if (Status st = create_queue_tables(db_); !st) return st;
     std::string pragmas = "PRAGMA application_id = " + std::to_string(kApplicationId) +
                           "; PRAGMA user_version = " + std::to_string(kSchemaVersion);
     if (Status st = db_.exec(pragmas.c_str(), what); !st) return st;
@@ -153,10 +154,13 @@ Status SqliteStorage::open(const std::string& data_dir) {
   } else if (v > kSchemaVersion) {
     return Error::make(ErrorCode::store_newer, db_.path() + ": made by a newer khaosat-server (schema " +
                                                    std::to_string(v) + "); update khaosat-server");
-  } else if (v == 1) {
-    // 1 -> 2: the office's review trail and plan overrides.
-    if (Status st = create_office_tables(db_); !st) return st;
-    if (Status st = db_.exec("PRAGMA user_version = 2", what); !st) return st;
+  } else if (v < kSchemaVersion) {
+    // 1 -> 2: the office's review trail and plan overrides; 2 -> 3: the office's queue.
+    if (v < 2)
+      if (Status st = create_office_tables(db_); !st) return st;
+    if (Status st = create_queue_tables(db_); !st) return st;
+    std::string pragma = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
+    if (Status st = db_.exec(pragma.c_str(), what); !st) return st;
   }
   return txn.commit(what);
 }

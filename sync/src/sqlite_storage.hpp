@@ -1,7 +1,8 @@
 // SqliteStorage: ServerStorage over one SQLite database (WAL, synchronous=FULL) and a folder of
 // attachment files, in a data folder (docs/server-storage.md). Split by aspect:
 // sqlite_storage.cpp (open, schema, devices, forms, export, check), sqlite_storage_push.cpp
-// (push with its ledger, registry merge, pull), sqlite_storage_files.cpp (attachments).
+// (push with its ledger, registry merge, pull), sqlite_storage_files.cpp (attachments),
+// sqlite_storage_office.cpp (reviews, plan overrides), sqlite_storage_queue.cpp (the office's queue).
 //
 // Thread-safety: every call holds mutex_; other processes are serialised by SQLite's locks.
 #pragma once
@@ -16,7 +17,9 @@ namespace khaosat::sync {
 
 class SqliteStorage final : public ServerStorage {
  public:
-  static constexpr int kSchemaVersion = 2;  // 2: reviews, plan_overrides, registry_conflicts (sqlite_storage_office.cpp)
+  // 2: reviews, plan_overrides, registry_conflicts (sqlite_storage_office.cpp);
+  // 3: registry.merged_into, queue_decisions (sqlite_storage_queue.cpp).
+  static constexpr int kSchemaVersion = 3;
   static constexpr int kApplicationId = 0x4b485356;  // "KHSV": a khaosat server database
 
   Status open(const std::string& data_dir);
@@ -48,8 +51,15 @@ class SqliteStorage final : public ServerStorage {
   Status add_plan_override(const PlanOverride& override_) override;
   Result<std::vector<PlanOverride>> plan_overrides() override;
   Result<std::vector<RegistryConflict>> registry_conflicts() override;
+  Result<QueueDecision> record_decision(const QueueDecision& decision) override;
+  Result<std::vector<QueueDecision>> queue_decisions() override;
+  Result<std::vector<SubmissionConflict>> submission_conflicts() override;
+  Result<std::vector<std::string>> submissions_about(const std::string& record_id) override;
 
  private:
+  class Queue;  // the queue's QueueTables over this connection (sqlite_storage_queue.cpp)
+  friend class Queue;
+
   // Refuses (untouched) a file that is not a khaosat server database or is newer.
   Status check_identity();
   // push, within its transaction (sqlite_storage_push.cpp).
@@ -83,5 +93,7 @@ class SqliteStorage final : public ServerStorage {
 // The office tables of schema 2 (sqlite_storage_office.cpp): created in a new database and added
 // to a version-1 one, inside the caller's transaction.
 Status create_office_tables(sql::Db& db);
+// The queue's tables of schema 3 (sqlite_storage_queue.cpp), likewise.
+Status create_queue_tables(sql::Db& db);
 
 }  // namespace khaosat::sync

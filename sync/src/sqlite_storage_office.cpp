@@ -66,14 +66,16 @@ Result<std::vector<PlanOverride>> SqliteStorage::plan_overrides() {
 Result<std::vector<RegistryConflict>> SqliteStorage::registry_conflicts() {
   Call call(*this);
   const char* what = "cannot read the registry conflicts";
-  auto s = db_.cached("SELECT record_id, registry, property, kept_value, kept_hlc, other_value, other_hlc, device_id, at "
-                      "FROM registry_conflicts ORDER BY id", what);
+  auto s = db_.cached("SELECT record_id, registry, property, kept_value, kept_hlc, other_value, other_hlc, device_id, at, id, "
+                      "EXISTS (SELECT 1 FROM queue_decisions d WHERE d.kind = 'registry_conflict' AND d.conflict_id = c.id) "
+                      "FROM registry_conflicts c ORDER BY id", what);
   if (!s) return s.error();
   std::vector<RegistryConflict> out;
   int rc;
   while ((rc = (*s)->step()) == SQLITE_ROW)
     out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), {(*s)->text(3), (*s)->text(4)},
-                   {(*s)->text(5), (*s)->text(6)}, (*s)->text(7), (*s)->integer(8)});
+                   {(*s)->text(5), (*s)->text(6)}, (*s)->text(7), (*s)->integer(8), (*s)->integer(9),
+                   (*s)->integer(10) == 0});
   if (rc != SQLITE_DONE) return db_.error(what, rc);
   return out;
 }

@@ -130,11 +130,11 @@ Result<RecordResult> SqliteStorage::apply_submission(const std::string& device_i
 }
 
 Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::string& record_id) {
-  auto s = db_.cached("SELECT registry, properties FROM registry WHERE record_id = ?", "cannot read the registry");
+  auto s = db_.cached("SELECT registry, properties, merged_into FROM registry WHERE record_id = ?", "cannot read the registry");
   if (!s) return s.error();
   (*s)->bind(record_id);
   if ((*s)->step() != SQLITE_ROW) return std::optional<core::PulledRecord>();
-  return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1)));
+  return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1), (*s)->text(2)));
 }
 
 Result<RecordResult> SqliteStorage::apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {

@@ -77,9 +77,10 @@ json properties_json(const std::vector<std::pair<std::string, core::RegistryProp
 }
 
 core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
-                                       const std::string& properties) {
+                                       const std::string& properties, const std::string& merged_into) {
   core::PulledRecord r;
   r.record_id = record_id;
+  r.merged_into = merged_into;
   r.registry = core::registry_from_string(registry).value_or(core::Registry::Establishment);
   auto props = core::parse_json(properties, core::kMaxStoredJsonDepth);
   if (props && props->is_object())

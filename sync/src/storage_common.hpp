@@ -44,7 +44,7 @@ bool append_results(const std::string& results_text, std::int64_t from, std::int
 // A registry record's `properties`: {key: {value, hlc}}.
 nlohmann::json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props);
 core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
-                                       const std::string& properties);
+                                       const std::string& properties, const std::string& merged_into = "");
 // Merges a pushed registry record into what is stored (per property, the greater HLC wins), or
 // the reason it is rejected (the id belongs to another registry; the stored or the merged record
 // is in a commune outside the pushing device's scope, `c.scope`).

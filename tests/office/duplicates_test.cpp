@@ -49,3 +49,30 @@ TEST_CASE("office duplicates: many records sharing one key make one group, not p
   REQUIRE(groups.size() == 1);
   CHECK(groups[0].record_ids.size() == 20000);
 }
+
+TEST_CASE("office duplicates: merged records take no part, and a group marked distinct stays hidden until a record joins") {
+  auto a = rec("a", {{"name", "Lò rèn"}, {"commune", "105"}, {"phone", "0912"}});
+  auto b = rec("b", {{"name", "Lo ren"}, {"commune", "105"}, {"phone", "0913"}});
+  auto c = rec("c", {{"name", "LÒ RÈN"}, {"commune", "105"}});
+  c.merged_into = "a";
+  auto groups = office::possible_duplicates({a, b, c});
+  REQUIRE(groups.size() == 1);
+  CHECK(groups[0].record_ids == std::vector<std::string>{"a", "b"});
+
+  std::vector<office::DistinctMark> marks{{"name+commune", "lo ren|105", {"a", "b"}}};
+  CHECK(office::open_duplicates(groups, marks).empty());
+  // A mark of another match or key does not cover it.
+  CHECK(office::open_duplicates(groups, {{"phone", "lo ren|105", {"a", "b"}}}).size() == 1);
+  CHECK(office::open_duplicates(groups, {{"name+commune", "lo ren|106", {"a", "b"}}}).size() == 1);
+  // A third record with the same name shows the group again, whole; marking it too hides it.
+  auto d = rec("d", {{"name", "Lò Rèn"}, {"commune", "105"}});
+  auto three = office::possible_duplicates({a, b, d});
+  REQUIRE(three.size() == 1);
+  auto open = office::open_duplicates(three, marks);
+  REQUIRE(open.size() == 1);
+  CHECK(open[0].record_ids == std::vector<std::string>{"a", "b", "d"});
+  marks.push_back({"name+commune", "lo ren|105", {"a", "d"}});
+  CHECK(office::open_duplicates(three, marks).size() == 1);  // b and d never judged
+  marks.push_back({"name+commune", "lo ren|105", {"b", "d"}});
+  CHECK(office::open_duplicates(three, marks).empty());
+}

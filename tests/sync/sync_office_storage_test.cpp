@@ -37,9 +37,9 @@ TEST_CASE("sync storage: reviews and plan overrides are appended in order and re
   CHECK((*overrides)[1].action == "exclude");
   CHECK((*overrides)[1].reason == "moved");
   if (server.url.empty())
-    CHECK(server.query("PRAGMA user_version") == "2|\n");
+    CHECK(server.query("PRAGMA user_version") == "3|\n");
   else
-    CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "2|\n");
+    CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "3|\n");
   // Append-only: a second connection (another server process) sees the same trail.
   auto again = server.open_again();
   auto reread = again->reviews();
@@ -54,13 +54,16 @@ TEST_CASE("sync storage: a schema-1 data folder gains the office tables when ope
     auto s = sync::open_sqlite_storage(data);
     REQUIRE(s.ok());
   }
-  raw_sql(data + "/server.db", "DROP TABLE reviews; DROP TABLE plan_overrides; DROP TABLE registry_conflicts; PRAGMA user_version = 1;");
+  raw_sql(data + "/server.db", "DROP TABLE reviews; DROP TABLE plan_overrides; DROP TABLE registry_conflicts; "
+                               "DROP TABLE queue_decisions; DROP INDEX registry_by_merged_into; "
+                               "ALTER TABLE registry DROP COLUMN merged_into; PRAGMA user_version = 1;");
   auto s = sync::open_sqlite_storage(data);
   REQUIRE(s.ok());
   auto reviews = (*s)->reviews();
   REQUIRE_MESSAGE(reviews.ok(), message_of(reviews));
   CHECK(reviews->empty());
   CHECK((*s)->plan_overrides().ok());
+  CHECK((*s)->queue_decisions().ok());  // and, on to schema 3, the queue's
 }
 
 }  // namespace

@@ -158,6 +158,8 @@ struct PulledRecord {
   Registry registry = Registry::Establishment;
   std::string record_id;
   std::vector<std::pair<std::string, RegistryProperty>> properties;
+  // The office merged this record into that one (docs/sync-protocol.md, "Pull"); "" = live.
+  std::string merged_into;
 };
 struct PulledDecision {
   std::string instance_id;

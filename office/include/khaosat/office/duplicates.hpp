@@ -6,8 +6,10 @@
 //     and the same "commune" property;
 //   - tax_code: the same "tax_code", its digits only;
 //   - phone: the same "phone", its digits only, a leading 84 read as 0.
-// Empty keys group nothing. Linear in the records: grouped by key, never compared pairwise.
-// Records are never merged here: the office decides (merge or mark distinct) from the queue.
+// Empty keys group nothing. Records the office merged into another (merged_into set) take no
+// part. Linear in the records: grouped by key, never compared pairwise.
+// Records are never merged here: the office decides (merge or mark distinct) from the queue;
+// open_duplicates leaves out the groups it marked distinct.
 #pragma once
 
 #include <string>
@@ -26,5 +28,18 @@ struct DuplicateGroup {
 
 // Groups in a stable order: by registry, reason, key.
 std::vector<DuplicateGroup> possible_duplicates(const std::vector<core::PulledRecord>& records);
+
+// The office judged `record_ids` distinct although they share `key` under `reason` (a queue
+// decision "distinct": docs/office.md "The queue").
+struct DistinctMark {
+  std::string reason, key;
+  std::vector<std::string> record_ids;
+};
+// Whether every pair of the group's records is covered by a mark of the group's reason and key.
+// A record that later joins the group (or leaves and comes back with another key that matches)
+// is not covered, so the group shows again; edits that keep the key keep it hidden.
+bool judged_distinct(const DuplicateGroup& group, const std::vector<DistinctMark>& marks);
+// The groups not judged distinct, in their order.
+std::vector<DuplicateGroup> open_duplicates(std::vector<DuplicateGroup> groups, const std::vector<DistinctMark>& marks);
 
 }  // namespace khaosat::office

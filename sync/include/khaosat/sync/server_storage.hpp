@@ -84,7 +84,7 @@ struct StoredSubmission {
 };
 
 struct RegistryState {
-  core::PulledRecord record;
+  core::PulledRecord record;  // record.merged_into: the survivor when the office merged it
   std::int64_t updated_at = 0;
 };
 
@@ -114,6 +114,49 @@ struct RegistryConflict {
   core::RegistryProperty kept, other;
   std::string device_id;  // the device whose push met the conflict
   std::int64_t at = 0;
+  std::int64_t id = 0;    // stable: the queue's and `queue resolve`'s conflict id
+  bool open = true;       // false once a queue decision resolved it
+};
+
+// One version of a submission under a disputed instance id.
+struct SubmissionVersion {
+  std::string sha256, device_id;
+  std::int64_t received_at = 0;
+};
+
+// A second version pushed under an instance id the server holds with other content (sync keeps it
+// for review: docs/sync-protocol.md, push status `conflict`). `stored` is the version in
+// `submissions` (what exports and the plan read), `other` the one set aside. Resolving it with
+// "other" swaps the two, so both stay readable.
+struct SubmissionConflict {
+  std::int64_t id = 0;  // stable: the queue's conflict id
+  std::string instance_id, form_id;
+  SubmissionVersion stored, other;
+  bool open = true;
+};
+
+// One decision of the office's queue (issue 12 §3; docs/office.md "The queue"). Append-only,
+// like reviews: the trail of who decided what, when and why.
+//   kind "merge":    records = {survivor, merged}; the merged record is marked merged into the
+//                    survivor (not deleted; both histories stay), and devices learn it by pull.
+//   kind "distinct": records = the records judged distinct (two or more, one registry); choice =
+//                    the match they shared (name+commune, tax_code, phone), value = its key. A
+//                    possible-duplicate group with that match and key is no longer shown while
+//                    every pair of its records is covered by such a decision
+//                    (office::open_duplicates).
+//   kind "registry_conflict":   conflict_id = a RegistryConflict's id; choice = kept, other or
+//                    value; value = the value written (given for choice "value") as a new edit
+//                    stamped by the server, which every device gets by pull.
+//   kind "submission_conflict": conflict_id = a SubmissionConflict's id; choice = stored or other;
+//                    value = the sha256 kept (filled by the storage).
+struct QueueDecision {
+  std::int64_t id = 0;  // the order recorded (set by the storage)
+  std::string kind;
+  std::vector<std::string> records;
+  std::int64_t conflict_id = 0;
+  std::string choice, value;
+  std::string reason, by;
+  std::int64_t at = 0;  // ms since the epoch
 };
 
 class ServerStorage {
@@ -175,8 +218,23 @@ class ServerStorage {
   virtual Result<std::vector<Review>> reviews() = 0;
   virtual Status add_plan_override(const PlanOverride& override_) = 0;
   virtual Result<std::vector<PlanOverride>> plan_overrides() = 0;
-  // Every registry conflict recorded, in the order met.
+  // Every registry conflict recorded, in the order met (id), open or resolved.
   virtual Result<std::vector<RegistryConflict>> registry_conflicts() = 0;
+  // --- Office: the queue (docs/server-storage.md "Schema 3", docs/office.md "The queue") ---
+  // Checks and applies one decision and appends it to the trail, in one transaction; returns it
+  // as recorded (id, and value where the storage fills it). Refused with nothing stored:
+  // sync.not_found for an unknown record or conflict; sync.request for a record merged into
+  // itself, into a merged record, a merged record merged again, records of two registries,
+  // fewer than two distinct records, a conflict already resolved, an unknown kind or choice.
+  virtual Result<QueueDecision> record_decision(const QueueDecision& decision) = 0;
+  // Every queue decision, in the order recorded.
+  virtual Result<std::vector<QueueDecision>> queue_decisions() = 0;
+  // Every submission conflict, in the order met (id), open or resolved.
+  virtual Result<std::vector<SubmissionConflict>> submission_conflicts() = 0;
+  // The submissions about a registry record: those whose instance names it as its entity
+  // (meta/entity/@id, ODK Entities), or names a record merged into it (at any depth), in the
+  // order received. sync.not_found for an unknown record.
+  virtual Result<std::vector<std::string>> submissions_about(const std::string& record_id) = 0;
   // Every problem found (integrity, attachment files and hashes, ledger and devices agreeing).
   virtual Result<std::vector<std::string>> check() = 0;
 };
