@@ -3,6 +3,8 @@
 
 #include <cstdio>
 
+#include <pugixml.hpp>
+
 #include "report_data.hpp"
 
 namespace khaosat::office {
@@ -11,20 +13,25 @@ namespace report_data {
 
 namespace {
 
-pugi::xml_node first(const pugi::xml_node& n, const char* name) {
-  for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
-    if (c.type() != pugi::node_element) continue;
-    if (std::string_view(c.name()) == name) return c;
-    if (pugi::xml_node f = first(c, name)) return f;
-  }
-  return {};
-}
+const std::string kEmpty;
 
-void collect(const pugi::xml_node& n, const char* name, std::vector<pugi::xml_node>& out) {
+// Collects every leaf's first text, and the instances of the two repeats the reports list.
+void extract(const pugi::xml_node& n, Sub& s) {
   for (pugi::xml_node c = n.first_child(); c; c = c.next_sibling()) {
     if (c.type() != pugi::node_element) continue;
-    if (std::string_view(c.name()) == name) out.push_back(c);
-    else collect(c, name, out);
+    std::string_view name = c.name();
+    if (name == "ocop_products" || name == "received") {
+      Fields f;
+      for (pugi::xml_node l = c.first_child(); l; l = l.next_sibling())
+        if (l.type() == pugi::node_element) f.emplace(l.name(), l.text().get());
+      (name == "received" ? s.received : s.ocop_products).push_back(std::move(f));
+      continue;
+    }
+    bool leaf = true;
+    for (pugi::xml_node g = c.first_child(); g && leaf; g = g.next_sibling())
+      if (g.type() == pugi::node_element) leaf = false;
+    if (leaf) s.fields.emplace(c.name(), c.text().get());
+    else extract(c, s);
   }
 }
 
@@ -36,12 +43,18 @@ const FormField* by_name(const FormLabels& labels, const std::string& name) {
 
 }  // namespace
 
-std::string Sub::get(const char* name) const { return first(doc->document_element(), name).text().get(); }
+const std::string& at(const Fields& f, const char* name) {
+  auto it = f.find(name);
+  return it == f.end() ? kEmpty : it->second;
+}
 
-std::vector<pugi::xml_node> Sub::all(const char* name) const {
-  std::vector<pugi::xml_node> out;
-  collect(doc->document_element(), name, out);
-  return out;
+const std::string& Sub::get(const char* name) const {
+  auto it = fields.find(name);
+  return it == fields.end() ? kEmpty : it->second;
+}
+
+const std::vector<Fields>& Sub::all(const char* name) const {
+  return std::string_view(name) == "received" ? received : ocop_products;
 }
 
 std::string Sub::name() const {
@@ -80,15 +93,17 @@ Data load(const ReportInput& input) {
     char letter = id == "lc_establishment" ? 'A' : id == "lc_craft_village" ? 'B' : id == "lc_coop_needs" ? 'C' : 0;
     if (!letter) continue;
     d.labels[std::string(1, letter)] = &form.labels;
+    pugi::xml_document doc;  // one at a time: nothing of the parsed XML is kept
+    const std::string year = std::to_string(input.year);
     for (const auto& row : form.submissions) {
       Sub s;
       s.row = &row;
       s.labels = &form.labels;
       s.form = letter;
-      s.doc = std::make_unique<pugi::xml_document>();
-      if (!s.doc->load_buffer(row.xml.data(), row.xml.size(), pugi::parse_default, pugi::encoding_utf8)) continue;
-      std::string date = s.get(letter == 'C' ? "reg_date" : "survey_date");
-      if (date.size() < 4 || date.substr(0, 4) != std::to_string(input.year)) continue;
+      if (!doc.load_buffer(row.xml.data(), row.xml.size(), pugi::parse_default, pugi::encoding_utf8)) continue;
+      extract(doc.document_element(), s);
+      const std::string& date = s.get(letter == 'C' ? "reg_date" : "survey_date");
+      if (date.size() < 4 || date.compare(0, 4, year) != 0) continue;
       d.subs.push_back(std::move(s));
     }
   }

@@ -2,10 +2,8 @@
 // to khaosat_office.
 #pragma once
 
-#include <pugixml.hpp>
-
 #include <map>
-#include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
@@ -13,16 +11,22 @@
 
 namespace khaosat::office::report_data {
 
-// One submission of form A, B or C with its parsed instance.
+// The leaves of one repeat instance: name -> text.
+using Fields = std::map<std::string, std::string>;
+const std::string& at(const Fields& f, const char* name);  // "" when absent
+
+// One submission of form A, B or C: what the reports read of its instance, extracted once (the
+// parsed XML is not kept: 10,000 pugixml documents would hold 30 KB pages each).
 struct Sub {
   const SubmissionRow* row = nullptr;
   const FormLabels* labels = nullptr;
   char form = 0;                         // 'A', 'B' or 'C'
-  std::unique_ptr<pugi::xml_document> doc;
+  std::unordered_map<std::string, std::string> fields;  // each leaf name's first text
+  std::vector<Fields> ocop_products, received;          // the repeats the reports list
   // The text of the first element named `name` (field names are unique in a form), or "".
-  std::string get(const char* name) const;
-  // Every element named `name` (a repeat's instances).
-  std::vector<pugi::xml_node> all(const char* name) const;
+  const std::string& get(const char* name) const;
+  // The instances of the repeat `name` (ocop_products or received).
+  const std::vector<Fields>& all(const char* name) const;
   bool rejected() const { return row->state == "rejected"; }
   // The applicant's name: establishment, "craft – village", or cooperative.
   std::string name() const;

@@ -102,10 +102,10 @@ Table ocop(const Data& d) {
     if (s.form == 'B' || s.rejected()) continue;
     std::string commune = s.get("commune");
     for (const auto& p : s.all("ocop_products")) {
-      std::string group = d.choice(s.form, "ocop_group", p.child("ocop_group").text().get());
-      std::string stars_code = p.child("ocop_stars").text().get();
+      std::string group = d.choice(s.form, "ocop_group", at(p, "ocop_group"));
+      std::string stars_code = at(p, "ocop_stars");
       std::string stars = d.choice(s.form, "ocop_stars", stars_code);
-      std::string date = p.child("ocop_cert_date").text().get();
+      std::string date = at(p, "ocop_cert_date");
       int n = stars_code.size() == 1 && stars_code[0] >= '1' && stars_code[0] <= '5' ? stars_code[0] - '0' : 0;
       std::string expires, status;
       if (n >= 3 && !date.empty()) {
@@ -121,7 +121,7 @@ Table ocop(const Data& d) {
       }
       by_stars[stars.empty() ? "(chưa ghi)" : stars] += 1;
       std::vector<Cell> row = {Cell::of(group), Cell::of(stars), Cell::of(d.commune(commune)), Cell::of(s.name()),
-                               Cell::of(p.child("ocop_product").text().get()),
+                               Cell::of(at(p, "ocop_product")),
                                date.empty() ? Cell::of("") : Cell::day(date), expires.empty() ? Cell::of("") : Cell::day(expires),
                                Cell::of(status)};
       rows.push_back({Key{group, -n, commune_pos(d, commune), s.name(), s.row->instance_id, date}, std::move(row)});
@@ -183,14 +183,14 @@ Table ledger(const Data& d) {
     if (s.form != 'A' || s.rejected()) continue;
     std::string commune = s.get("commune");
     for (const auto& rec : s.all("received")) {
-      std::string year = rec.child("rec_year").text().get(), amount = rec.child("rec_amount").text().get();
-      std::string source = d.choice('A', "rec_source", rec.child("rec_source").text().get());
+      std::string year = at(rec, "rec_year"), amount = at(rec, "rec_amount");
+      std::string source = d.choice('A', "rec_source", at(rec, "rec_source"));
       double a = number(amount);
       total += a;
       by_source[source.empty() ? "(chưa ghi / not given)" : source] += a;
       rows.push_back({{-static_cast<int>(number(year)), commune_pos(d, commune), s.name(), s.row->instance_id},
                       {has_number(year) ? Cell::num(number(year)) : Cell::of(year), Cell::of(d.commune(commune)),
-                       Cell::of(s.name()), Cell::of(d.choice('A', "rec_type", rec.child("rec_type").text().get())),
+                       Cell::of(s.name()), Cell::of(d.choice('A', "rec_type", at(rec, "rec_type"))),
                        has_number(amount) ? Cell::num(a, 1) : Cell::of(amount), Cell::of(source)}});
     }
   }
