@@ -122,7 +122,8 @@ int run_sync(const SyncArgs& a) {
                       {"duplicates", r.duplicates}, {"conflicts", r.conflicts}, {"rejected", r.rejected},
                       {"attachments", r.totals.attachments_done}, {"pulled", r.totals.changes_pulled},
                       {"bytes_up", r.totals.bytes_up}, {"bytes_down", r.totals.bytes_down},
-                      {"requests", r.totals.requests}, {"retries", r.retries}}
+                      {"requests", r.totals.requests}, {"retries", r.retries},
+                      {"clock_clamped", r.clock_clamped}, {"clock_ahead_ms", r.clock_ahead_ms}}
                      .dump()
               << "\n";
   } else {
@@ -132,6 +133,10 @@ int run_sync(const SyncArgs& a) {
               << " changes pulled; " << r.totals.bytes_up << " bytes up, " << r.totals.bytes_down << " down in "
               << r.totals.requests << " requests\n";
   }
+  if (r.clock_clamped > 0)
+    std::cerr << "khaosat sync: warning: this device's clock is " << (r.clock_ahead_ms + 59999) / 60000
+              << " minutes ahead of the server's; the server re-stamped " << r.clock_clamped
+              << " registry edit(s) with its own time. Set the device's date and time.\n";
   return r.complete ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <tuple>
 #include <thread>
 
 #include "khaosat/sync/http.hpp"
@@ -37,13 +38,18 @@ const char* kUsage =
 
 const char* kServeHelp =
     "usage: khaosat-server serve --data DIR [--database URL] [--listen HOST:PORT]\n"
-    "                            [--tls-cert FILE --tls-key FILE]\n\n"
+    "                            [--tls-cert FILE --tls-key FILE]\n"
+    "                            [--rate-burst N] [--rate-per-minute N]\n\n"
     "Serves the sync protocol (docs/sync-protocol.md) on HOST:PORT (default 127.0.0.1:8742;\n"
     "port 0 picks a free one): over HTTPS with --tls-cert (the certificate chain, PEM) and\n"
     "--tls-key (its private key, PEM), else over plain HTTP, which is for this machine or\n"
     "behind a TLS reverse proxy (devices refuse to send their token over plain HTTP to\n"
     "another machine unless told to). Prints the URL once it listens. Stops on SIGINT or\n"
-    "SIGTERM. The data folder is created when missing.\n";
+    "SIGTERM. The data folder is created when missing.\n\n"
+    "Each device token may send --rate-burst requests at once (default 600) and\n"
+    "--rate-per-minute more each minute (default 1200); past that it is answered 429 with\n"
+    "Retry-After, which devices obey. --rate-burst 0 turns the limit off. Enrollment attempts\n"
+    "share one allowance of 30 at once and 10 a minute.\n";
 
 int serve(const Args& a) {
   if (a.help) return usage(std::string(kServeHelp) + kDatabaseHelp, 0);
@@ -61,7 +67,16 @@ int serve(const Args& a) {
     return fail("serve", "--tls-cert FILE and --tls-key FILE go together", 2);
   auto storage = open_storage(a, "serve");
   if (!storage) return 1;
-  sync::SyncServer server(**storage);
+  sync::ServerOptions options;
+  for (auto [text, name, out] : {std::tuple{&a.rate_burst, "--rate-burst", &options.rate_burst},
+                                 std::tuple{&a.rate_per_minute, "--rate-per-minute", &options.rate_per_minute}}) {
+    if (text->empty()) continue;
+    auto n = core::parse_int64(*text);
+    if (!n || *n < 0 || *n > 1000000)
+      return fail("serve", std::string(name) + " takes a whole number from 0 to 1000000, not '" + *text + "'", 2);
+    *out = static_cast<int>(*n);
+  }
+  sync::SyncServer server(**storage, options);
   std::unique_ptr<sync::HttpServer> served;
   const bool tls = !a.tls_cert.empty();
   if (tls) {
@@ -137,6 +152,9 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--listen") value(a.listen);
     else if (s == "--tls-cert") value(a.tls_cert);
     else if (s == "--tls-key") value(a.tls_key);
+    else if (s == "--rate-burst") value(a.rate_burst);
+    else if (s == "--rate-per-minute") value(a.rate_per_minute);
+    else if (s == "--communes") value(a.communes_file);
     else if (s == "--media") value(a.media);
     else if (s == "--forms") value(a.forms);
     else if (s == "--role") value(a.role);

@@ -14,6 +14,8 @@ namespace khaosat::server_cli {
 
 struct Args {
   std::string tls_cert, tls_key;  // serve over HTTPS
+  std::string rate_burst, rate_per_minute;  // serve: the per-token rate limit
+  std::string communes_file;      // enroll: the commune table --commune is checked against
   std::string data, database, listen, media, forms, role, name, form, registry, format = "json", revoke, out;
   std::vector<std::string> communes, positional;
   // The office commands (office_commands.cpp): review, plan-override, plan, demo-data.

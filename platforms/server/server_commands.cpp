@@ -140,6 +140,34 @@ int publish(const Args& a) {
 
 // --- enroll, devices ---------------------------------------------------------------------------
 
+namespace {
+
+// The commune codes of a commune table (its first column, `name`: forms/communes.csv), or why not.
+core::Result<std::vector<std::string>> commune_codes(const std::string& path) {
+  auto text = cli::read_input(path, 1u << 20);
+  if (!text) return text.error();
+  std::vector<std::string> codes;
+  std::size_t at = 0, line = 0;
+  while (at < text->size()) {
+    std::size_t end = text->find('\n', at);
+    if (end == std::string::npos) end = text->size();
+    std::string row = text->substr(at, end - at);
+    at = end + 1;
+    if (!row.empty() && row.back() == '\r') row.pop_back();
+    std::string first = row.substr(0, row.find(','));
+    if (line++ == 0) {
+      if (first != "name" && first != "\xEF\xBB\xBFname")
+        return core::Error::make(core::ErrorCode::csv, path + ": line 1: the first column must be 'name'");
+      continue;
+    }
+    if (!first.empty()) codes.push_back(first);
+  }
+  if (codes.empty()) return core::Error::make(core::ErrorCode::csv, path + ": no communes");
+  return codes;
+}
+
+}  // namespace
+
 int enroll(const Args& a) {
   if (a.help)
     return usage(std::string("usage: khaosat-server enroll --data DIR [--database URL] --role ROLE [--commune CODE]... [--name TEXT]\n\n"
@@ -149,10 +177,22 @@ int enroll(const Args& a) {
                  "without --commune works for the whole province, every other device only within\n"
                  "its communes (docs/sync-protocol.md, \"Roles and communes\"). On the device:\n"
                  "  khaosat sync enroll --db FILE --server URL --code CODE\n"
-                 "Only the code's SHA-256 is stored.\n") + kDatabaseHelp, 0);
+                 "Only the code's SHA-256 is stored. Each --commune must be in the commune table\n"
+                 "(--communes FILE, default the built-in forms/communes.csv; first column 'name').\n") +
+                     kDatabaseHelp, 0);
   if (a.role.empty()) return fail("enroll", "--role is required (admin, officer, cooperative or viewer)", 2);
   if (!sync::is_role(a.role))
     return fail("enroll", "unknown role '" + a.role + "' (admin, officer, cooperative or viewer)", 2);
+  if (!a.communes.empty()) {
+    std::string table = a.communes_file.empty() ? std::string(KHAOSAT_FORMS_DIR) + "/communes.csv" : a.communes_file;
+    auto codes = commune_codes(table);
+    if (!codes) return fail("enroll", codes.error().message, 2);
+    for (const auto& c : a.communes)
+      if (std::find(codes->begin(), codes->end(), c) == codes->end())
+        return fail("enroll", "unknown commune '" + c + "': " + table + " has " + std::to_string(codes->size()) +
+                                  " (" + (*codes)[0] + ", " + (codes->size() > 1 ? (*codes)[1] + ", …" : "…") +
+                                  "); name a commune by its code in the 'name' column", 2);
+  }
   auto storage = open_storage(a, "enroll");
   if (!storage) return 1;
   sync::SyncServer server(**storage);

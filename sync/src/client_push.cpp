@@ -113,6 +113,8 @@ Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {
       ans->results.size() != b.records.size())
     return Error::make(ErrorCode::sync_server, "the push answer does not cover the batch " +
                                                    std::to_string(b.first_seq) + ".." + std::to_string(b.last_seq));
+  report_.clock_clamped += ans->clamped;
+  report_.clock_ahead_ms = std::max(report_.clock_ahead_ms, ans->clock_ahead_ms);
   core::PushAck ack;
   ack.through_seq = b.last_seq;
   for (const RecordResult& res : ans->results) {

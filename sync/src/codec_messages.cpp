@@ -203,9 +203,11 @@ json to_json(const PushAnswer& a) {
   }
   json needed = json::array();
   for (const auto& n : a.attachments_needed) needed.push_back(to_json(n));
-  return {{"device_id", a.device_id}, {"first_seq", a.first_seq}, {"last_seq", a.last_seq},
-          {"replayed", a.replayed}, {"results", std::move(results)},
-          {"attachments_needed", std::move(needed)}};
+  json out = {{"device_id", a.device_id}, {"first_seq", a.first_seq}, {"last_seq", a.last_seq},
+              {"replayed", a.replayed}, {"results", std::move(results)},
+              {"attachments_needed", std::move(needed)}};
+  if (a.clamped > 0) out["clock"] = {{"clamped", a.clamped}, {"ahead_ms", a.clock_ahead_ms}};
+  return out;
 }
 
 Result<PushAnswer> push_answer_from(const json& j) {
@@ -217,6 +219,12 @@ Result<PushAnswer> push_answer_from(const json& j) {
   a.replayed = r.boolean("replayed");
   const json* results = r.array("results");
   const json* needed = r.array("attachments_needed");
+  if (const json* clock = r.object("clock", false)) {
+    ObjectReader c(*clock, "clock");
+    a.clamped = static_cast<int>(c.integer("clamped", 1, INT32_MAX));
+    a.clock_ahead_ms = c.integer("ahead_ms", 0, INT64_MAX);
+    if (auto e = c.finish()) return *e;
+  }
   if (auto e = r.finish()) return *e;
   for (std::size_t i = 0; i < results->size(); ++i) {
     ObjectReader x((*results)[i], "results[" + std::to_string(i) + "]");

@@ -15,6 +15,7 @@
 
 #include "hex.hpp"
 #include "khaosat/core/parse_number.hpp"
+#include "khaosat/core/store_ids.hpp"
 #include "storage_common.hpp"
 
 namespace khaosat::sync {
@@ -195,14 +196,14 @@ Result<DeviceInfo> SyncServer::authenticate(const Request& r) {
   return **d;
 }
 
-std::int64_t SyncServer::rate_limit(const std::string& device_id) {
-  if (options_.rate_burst <= 0 || options_.rate_per_minute <= 0) return 0;
+std::int64_t SyncServer::rate_limit(const std::string& key, int burst, int per_minute) {
+  if (burst <= 0 || per_minute <= 0) return 0;
   // A token bucket in integer credits: a request costs 60,000 and each millisecond adds
   // rate_per_minute, so the arithmetic is exact.
-  const std::int64_t cost = 60000, cap = std::int64_t{options_.rate_burst} * cost, per_ms = options_.rate_per_minute;
+  const std::int64_t cost = 60000, cap = std::int64_t{burst} * cost, per_ms = per_minute;
   const std::int64_t t = now();
   std::lock_guard<std::mutex> lock(buckets_mutex_);
-  Bucket& b = buckets_.try_emplace(device_id, Bucket{cap, t}).first->second;
+  Bucket& b = buckets_.try_emplace(key, Bucket{cap, t}).first->second;
   if (t > b.at_ms) {
     b.credits = std::min(cap, b.credits + (t - b.at_ms) * per_ms);
     b.at_ms = t;
@@ -223,6 +224,17 @@ Response SyncServer::handle(const Request& r) {
   }
   if (r.path == "/v1/enroll") {
     if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/enroll takes POST");
+    // "/v1/enroll" cannot be a device id (a UUID), so the allowance is the enrollments' own.
+    if (std::int64_t wait = rate_limit("/v1/enroll", options_.enroll_burst, options_.enroll_per_minute); wait > 0) {
+      Response no = fail(Error::make(ErrorCode::sync_rate_limited,
+                                     "more than " + std::to_string(options_.enroll_per_minute) +
+                                         " enrollment attempts a minute reached the server (" +
+                                         std::to_string(options_.enroll_burst) + " at once); retry in " +
+                                         std::to_string(wait) + " s"),
+                         {{"retry_after", wait}});
+      no.headers["retry-after"] = std::to_string(wait);
+      return no;
+    }
     return enroll(r);
   }
   const std::string att = "/v1/attachments/";
@@ -230,7 +242,7 @@ Response SyncServer::handle(const Request& r) {
   if (!known) return fail(ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md)");
   auto device = authenticate(r);
   if (!device) return fail(device.error());
-  if (std::int64_t wait = rate_limit(device->device_id); wait > 0) {
+  if (std::int64_t wait = rate_limit(device->device_id, options_.rate_burst, options_.rate_per_minute); wait > 0) {
     Response no = fail(Error::make(ErrorCode::sync_rate_limited,
                                    "device " + device->device_id + " sent more than " +
                                        std::to_string(options_.rate_per_minute) + " requests a minute (" +
@@ -303,6 +315,8 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
                                 std::to_string(d.last_seq) + " from this device and expects " +
                                 std::to_string(d.last_seq + 1)),
                 {{"expected_seq", d.last_seq + 1}});
+  PushAnswer clamps;
+  clamp_clocks(*batch, d.last_seq, clamps);
   const Scope scope = scope_of(d);
   std::vector<CheckedRecord> checked;
   for (const PushRecord& rec : batch->records) {
@@ -326,7 +340,33 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
       return fail(answer.error(), {{"expected_seq", d.last_seq + 1}});
     return fail(answer.error());
   }
+  if (!answer->replayed) {
+    answer->clamped = clamps.clamped;
+    answer->clock_ahead_ms = clamps.clock_ahead_ms;
+  }
   return json_response(to_json(*answer), accepts_gzip(r));
+}
+
+void SyncServer::clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer) {
+  const std::int64_t server_now = now();
+  for (PushRecord& rec : batch.records) {
+    if (rec.seq <= after_seq || rec.kind != "registry") continue;
+    for (auto& [key, p] : rec.set) {
+      auto h = core::Hlc::parse(p.hlc);
+      if (!h || h->wall_ms - server_now <= options_.max_clock_ahead_ms) continue;
+      answer.clamped++;
+      answer.clock_ahead_ms = std::max(answer.clock_ahead_ms, h->wall_ms - server_now);
+      std::lock_guard<std::mutex> lock(clamp_mutex_);
+      if (server_now > clamp_wall_) {
+        clamp_wall_ = server_now;
+        clamp_counter_ = 0;
+      } else {
+        clamp_counter_++;
+      }
+      // The node (the device) stays: the device recognises its own edit, re-stamped, on pull.
+      p.hlc = core::Hlc{clamp_wall_, clamp_counter_, h->node}.to_string();
+    }
+  }
 }
 
 Response SyncServer::pull(const Request& r, const DeviceInfo& d) {

@@ -132,10 +132,14 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
       continue;
     }
     auto base = rec.base.find(key);
-    bool concurrent = it->second.hlc != p.hlc && it->second.value != p.value &&
-                      (base == rec.base.end() || base->second != it->second.hlc);
     auto mine = core::Hlc::parse(it->second.hlc);
-    bool newer = !mine || *mine < *core::Hlc::parse(p.hlc);
+    auto theirs = core::Hlc::parse(p.hlc);
+    // The kept version being the same device's own earlier edit is never concurrent: a device
+    // knows its own edits (even when the server re-stamped one: a clock too far ahead).
+    bool own = mine && theirs && mine->node == theirs->node;
+    bool concurrent = !own && it->second.hlc != p.hlc && it->second.value != p.value &&
+                      (base == rec.base.end() || base->second != it->second.hlc);
+    bool newer = !mine || *mine < *theirs;
     if (concurrent) {
       RegistryConflict conflict;
       conflict.record_id = m.record.record_id;

@@ -13,6 +13,10 @@
 //   2. the same outbox from a copy of the device database into a fresh server through
 //      SyncServer::handle directly, timing only the server: its ingest rate;
 //   3. the OpenRosa equivalent, computed: one multipart POST per submission with its XML;
+//   5. 2,000 submissions (LINK_N) over a shaped TCP link through a proxy (tests/sync/tcp_proxy.hpp:
+//      100 kbit/s each way, 300 ms round trip), then the same with every open connection cut every
+//      2 s: time, connections, cuts, runs of `sync` (the app runs it again when one gives up),
+//      and whether all arrived once;
 //   4. with KHAOSAT_BENCH_PG_URL (a PostgreSQL database URL: scripts/bench starts a throwaway
 //      server with fsync on), step 2 again into PostgreSQL: its ingest rate (null without it).
 // Prints one JSON object.
@@ -28,6 +32,7 @@
 #include "khaosat/core/store.hpp"
 #include "khaosat/sync/http.hpp"
 #include "store/store_fixture.hpp"
+#include "sync/tcp_proxy.hpp"
 
 using namespace khaosat;
 namespace fs = std::filesystem;
@@ -178,6 +183,55 @@ double server_ingest(sync::ServerStorage& storage, const std::string& device_db)
   return direct.server_ms;
 }
 
+// Step 5: the outbox of `device_db` into a fresh SQLite server over loopback HTTP through a proxy
+// shaping the link; `sync` runs again until one completes (at most 100 runs).
+struct LinkRun {
+  double ms = 0;
+  int runs = 0, cuts = 0, connections = 0;
+  std::int64_t stored = 0;
+  bool complete = false;
+};
+
+LinkRun over_link(const fs::path& dir, const std::string& device_db, test::LinkShape shape) {
+  auto storage = must(sync::open_sqlite_storage(dir.string()), "open the link server");
+  must(core::Result<core::Ok>(storage->publish_form(wide_form())), "publish");
+  sync::SyncServer server(*storage);
+  sync::HttpServer http(server);
+  int port = must(http.bind("127.0.0.1", 0), "bind");
+  std::thread serving([&] { http.run(); });
+  LinkRun out;
+  {
+    std::string direct_url = "http://127.0.0.1:" + std::to_string(port);
+    auto device = must(core::Store::open(device_db), "open the device");
+    auto direct = must(sync::HttpTransport::open(direct_url), "transport");
+    sync::SyncClient enrolling(*device, *direct);
+    if (!enrolling.enroll(direct_url, must(server.create_enrollment({"officer", "bench", {}, 0}), "code")).ok()) std::exit(1);
+    test::TcpProxy proxy(port, shape);
+    auto linked = must(sync::HttpTransport::open("http://127.0.0.1:" + std::to_string(proxy.port())), "transport");
+    sync::SyncClient client(*device, *linked);
+    auto t0 = Clock::now();
+    while (out.runs < 100 && !out.complete) {
+      ++out.runs;
+      auto r = client.sync();
+      out.complete = r.ok() && r->complete;
+    }
+    out.ms = ms_since(t0);
+    out.cuts = proxy.cuts();
+    out.connections = proxy.connections();
+  }
+  http.stop();
+  serving.join();
+  out.stored = static_cast<std::int64_t>(must(storage->submissions("wide"), "count").size());
+  return out;
+}
+
+std::string link_json(const LinkRun& r) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "{\"ms\": %.0f, \"runs\": %d, \"cuts\": %d, \"connections\": %d, \"stored\": %lld, \"complete\": %s}",
+                r.ms, r.runs, r.cuts, r.connections, static_cast<long long>(r.stored), r.complete ? "true" : "false");
+  return buf;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,6 +281,20 @@ int main(int argc, char** argv) {
     pg_rate = std::to_string(static_cast<long long>(n / (pg_ms / 1000)));
   }
 
+  // 5. Over a shaped link, then a shaped link cut every 2 s.
+  int link_n = std::getenv("LINK_N") ? std::atoi(std::getenv("LINK_N")) : 2000;
+  std::string shaped = "null", cut = "null";
+  if (link_n > 0) {
+    prepare_device((dir / "link1.db").string(), link_n);
+    fs::copy_file(dir / "link1.db", dir / "link2.db");
+    test::LinkShape shape;
+    shape.bits_per_second = 100000;
+    shape.one_way_delay = std::chrono::milliseconds(150);
+    shaped = link_json(over_link(dir / "server-link1", (dir / "link1.db").string(), shape));
+    shape.cut_every = std::chrono::milliseconds(2000);
+    cut = link_json(over_link(dir / "server-link2", (dir / "link2.db").string(), shape));
+  }
+
   // 3. OpenRosa, computed: per submission one POST with a multipart body holding the XML
   // uncompressed (ODK Collect), ~420 bytes of HTTP and multipart headers, and a ~350-byte answer.
   std::int64_t xml_bytes = 0;
@@ -241,12 +309,13 @@ int main(int argc, char** argv) {
       " \"bytes_up\": %lld, \"bytes_down\": %lld, \"bytes_per_record\": %.1f, \"records_per_s\": %.0f,\n"
       " \"server_ingest_ms\": %.1f, \"server_ingest_records_per_s\": %.0f, \"direct_sync_ms\": %.1f,\n"
       " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f,\n"
-      " \"pg_ingest_records_per_s\": %s}\n",
+      " \"pg_ingest_records_per_s\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s}\n",
       n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, t.requests,
       static_cast<long long>(t.bytes_up), static_cast<long long>(t.bytes_down),
       static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), ingest_ms,
       n / (ingest_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,
-      static_cast<double>(openrosa_up + openrosa_down) / n, client.batch_size(), setup_ms, pg_rate.c_str());
+      static_cast<double>(openrosa_up + openrosa_down) / n, client.batch_size(), setup_ms, pg_rate.c_str(),
+      link_n, shaped.c_str(), cut.c_str());
   fs::remove_all(dir);
   return 0;
 }

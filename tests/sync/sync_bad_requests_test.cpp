@@ -387,3 +387,38 @@ TEST_CASE("sync bad requests: an enrollment code works once, and a revoked devic
 
 }  // namespace
 }  // namespace khaosat::test
+
+namespace khaosat::test {
+namespace {
+
+TEST_CASE("sync bad requests: enrollment attempts past their allowance get 429 and redeem nothing") {
+  ServerFixture server;
+  std::int64_t clock = 5000000;
+  sync::ServerOptions o;
+  o.now_ms = [&] { return clock; };
+  o.enroll_burst = 4;
+  o.enroll_per_minute = 6;  // one more every 10 s
+  sync::SyncServer limited(*server.storage, o);
+  auto attempt = [&](const std::string& code) {
+    return limited.handle(post("/v1/enroll", "", nlohmann::json{{"code", code}}.dump(), true));
+  };
+  for (int i = 0; i < 4; ++i) {  // wrong codes: refused, and each counts
+    int status = attempt("AAAA-BBBB-CCC" + std::to_string(i)).status;
+    CHECK((status >= 400 && status < 429));
+  }
+  const std::string good = server.code();
+  const std::string before = server.dump();
+  auto r = attempt(good);
+  CHECK(r.status == 429);
+  CHECK(r.headers["retry-after"] == "10");
+  auto j = nlohmann::json::parse(r.body);
+  CHECK(j["error"]["code"] == "sync.rate_limited");
+  CHECK(j["error"]["message"].get<std::string>().find("enrollment attempts") != std::string::npos);
+  CHECK(server.dump() == before);  // the good code was not spent
+  clock += 10000;
+  CHECK(attempt(good).status == 200);
+  CHECK(attempt(good).status == 429);
+}
+
+}  // namespace
+}  // namespace khaosat::test

@@ -72,9 +72,14 @@ for _ in $(seq 50); do grep -q "serving" serve.log && break; sleep 0.1; done
 URL=$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' serve.log)
 [[ -n "$URL" ]] || { fail "serve did not start: $(cat serve.log)"; exit 1; }
 
-# Two devices.
-CODE_A=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --name "phone A")
-CODE_B=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105)
+# Two devices. The test form's commune is "105", which is no Lai Chau commune: a table of its own.
+printf 'name,label_vi\n105,Test commune\n' > communes.csv
+expect_rc 2 "$S" enroll --data srv "${DB[@]}" --role officer --commune 105
+grep -q "unknown commune '105'" err.txt || fail "enroll checks --commune against forms/communes.csv: $(cat err.txt)"
+expect_rc 2 "$S" serve --data srv "${DB[@]}" --rate-burst lots
+grep -q "rate-burst takes a whole number" err.txt || fail "serve --rate-burst checks its value: $(cat err.txt)"
+CODE_A=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --communes communes.csv --name "phone A")
+CODE_B=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --communes communes.csv)
 expect_rc 0 "$K" sync enroll --db a.db --server "$URL" --code "$CODE_A"
 expect_rc 1 "$K" sync enroll --db c.db --server "$URL" --code "$CODE_A"   # spent
 grep -q "used already" err.txt || fail "a spent code: $(cat err.txt)"
@@ -122,7 +127,7 @@ SERVER_PID=$!
 for _ in $(seq 50); do grep -q "serving" serve.log && break; sleep 0.1; done
 TLS_URL=$(sed -n 's/.* on \(https:[^ ]*\).*/\1/p' serve.log)
 [[ -n "$TLS_URL" ]] || fail "serve over HTTPS did not start: $(cat serve.log)"
-CODE_D=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105)
+CODE_D=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --communes communes.csv)
 expect_rc 1 "$K" sync enroll --db d.db --server "$TLS_URL" --code "$CODE_D"   # not pinned: not trusted
 grep -q "not trusted" err.txt || fail "HTTPS without --ca: $(cat err.txt)"
 expect_rc 0 "$K" sync enroll --db d.db --server "$TLS_URL" --code "$CODE_D" --ca tls.pem

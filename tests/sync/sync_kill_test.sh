@@ -47,7 +47,8 @@ start_server() {
 "$S" init --data srv "${DB[@]}" > /dev/null || die "init"
 "$S" publish --data srv "${DB[@]}" form.xml > /dev/null || die "publish"
 start_server
-CODE=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105)
+printf "name,label_vi\n105,Test commune\n" > communes.csv  # the test form's commune code
+CODE=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --communes communes.csv)
 "$K" sync enroll --db dev.db --server "$URL" --code "$CODE" > /dev/null || die "enroll"
 for i in $(seq "$N"); do
   head -c $((300000 + i * 997)) /dev/urandom > "photo$i.jpg"

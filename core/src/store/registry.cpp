@@ -228,7 +228,10 @@ Status StoreImpl::merge_pulled(const PulledRecord& pulled) {
       continue;
     }
     auto local = Hlc::parse(it->second.hlc);
-    if (!local || *local < *remote) {
+    // This device's own edit, re-stamped by the server (its clock was too far ahead): take the
+    // server's version, or a later edit from elsewhere would lose to the wrong clock here.
+    bool restamped = local && local->node == remote->node && it->second.value == p.value && !(*local == *remote);
+    if (!local || *local < *remote || restamped) {
       it->second = p;
       changed = true;
     }

@@ -44,6 +44,9 @@ struct SyncReport {
   SyncProgress totals;
   std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
   int retries = 0;
+  // Registry edits the server re-stamped because this device's clock was too far ahead, and by
+  // how much (the largest): the user should set the phone's date and time.
+  std::int64_t clock_clamped = 0, clock_ahead_ms = 0;
   bool complete = false;  // every outbox row acknowledged, no attachment needed, pull done
 };
 

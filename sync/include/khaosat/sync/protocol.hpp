@@ -124,6 +124,11 @@ struct PushAnswer {
   bool replayed = false;
   std::vector<RecordResult> results;
   std::vector<AttachmentNeed> attachments_needed;
+  // Registry edits whose HLC was ahead of the server's clock by more than it allows: they were
+  // re-stamped with the server's time, and how far ahead the device's clock was (the device should
+  // tell its user the phone's clock is wrong). Sent as "clock" only when `clamped` > 0.
+  int clamped = 0;
+  std::int64_t clock_ahead_ms = 0;
 };
 
 nlohmann::json to_json(const PushBatch& b);

@@ -25,6 +25,15 @@ struct ServerOptions {
   // sync.rate_limited with Retry-After. rate_burst 0 turns the limit off.
   int rate_burst = 600;
   int rate_per_minute = 1200;
+  // The same for POST /v1/enroll, one allowance for all callers (it has no token): a burst of
+  // `enroll_burst` attempts, then `enroll_per_minute` a minute. Guessing a code is hopeless anyway
+  // (60 random bits); this keeps a flood of attempts from costing the server anything.
+  int enroll_burst = 30;
+  int enroll_per_minute = 10;
+  // A registry edit stamped (HLC) more than this ahead of the server's clock comes from a device
+  // whose clock is wrong: it is re-stamped with the server's time, or it would win every later
+  // edit of that property until the real time caught up (docs/sync-protocol.md, "Clocks").
+  std::int64_t max_clock_ahead_ms = 10 * 60 * 1000;
 };
 
 class SyncServer {
@@ -46,8 +55,11 @@ class SyncServer {
   Response upload(const Request& r, const DeviceInfo& d, const std::string& sha256);
   Result<DeviceInfo> authenticate(const Request& r);
   // 0 when the device may send this request now (it is counted), else the seconds to wait.
-  std::int64_t rate_limit(const std::string& device_id);
+  std::int64_t rate_limit(const std::string& key, int burst, int per_minute);
   std::int64_t now() const;
+  // Re-stamps the batch's registry edits that are too far ahead (ServerOptions::max_clock_ahead_ms);
+  // records in `answer` how many and by how much.
+  void clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer);
   std::string random_hex(std::size_t bytes);
 
   ServerStorage& storage_;
@@ -56,8 +68,11 @@ class SyncServer {
     std::int64_t credits = 0;  // rate_limit()'s units
     std::int64_t at_ms = 0;
   };
+  std::mutex clamp_mutex_;
+  std::int64_t clamp_wall_ = 0;  // the last re-stamp handed out: each is greater than the one before
+  std::uint32_t clamp_counter_ = 0;
   std::mutex buckets_mutex_;
-  std::unordered_map<std::string, Bucket> buckets_;  // by device id; one entry per enrolled device
+  std::unordered_map<std::string, Bucket> buckets_;  // by device id (one per enrolled device), and "/v1/enroll"
 };
 
 // SHA-256 of `bytes` as 64 lower-case hex digits (libcrypto): token and code hashes, XML hashes.
