@@ -6,7 +6,9 @@
 // one need in twenty has other state funding (duplicate-funded). For the reports, the submissions
 // also carry generated GPS points, legal forms, sectors, revenue, OCOP groups and decision dates,
 // support received and village criteria, drawn from a second random stream so the plan of a seed
-// is what it was before they were added. The same seed and year give the same submissions.
+// is what it was before they were added. Then registries with a few
+// possible duplicates and conflicts for the office's queue (demo_queue.cpp). The same seed and
+// year give the same submissions.
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -288,6 +290,7 @@ int demo_data(const Args& a) {
     devices.push_back(id);
   }
   int counts[3] = {0, 0, 0}, states[3] = {0, 0, 0};
+  sync::StoredSubmission resent;  // pushed again with other content by demo_queue
   const char* kinds[] = {"lc_establishment", "lc_craft_village", "lc_coop_needs"};
   for (std::size_t d = 0; d < devices.size(); ++d) {
     sync::PushBatch batch;
@@ -311,6 +314,10 @@ int demo_data(const Args& a) {
     for (const auto& rec : batch.records) checked.push_back({&rec, sync::sha256_hex(rec.xml), ""});
     auto answer = (*storage)->push(devices[d], batch, checked, now);
     if (!answer) return fail("demo-data", answer.error().message);
+    if (d == 0) {
+      const auto& first = batch.records.front();
+      resent = {first.id, first.form_id, first.form_version, devices[d], "", first.xml, std::nullopt, {}, now};
+    }
     for (const auto& rec : batch.records) {
       int p = r.below(100);
       const char* state = p < 80 ? "approved" : p < 88 ? "has_issues" : p < 93 ? "rejected" : nullptr;
@@ -321,9 +328,12 @@ int demo_data(const Args& a) {
         return fail("demo-data", st.error().message);
     }
   }
+  if (core::Status st = demo_queue(**storage, devices, communes, seed, now, resent); !st)
+    return fail("demo-data", st.error().message);
   std::cout << "khaosat-server demo-data: " << a.data << ": " << counts[0] << " A, " << counts[1] << " B, " << counts[2]
             << " C submissions dated " << year << " from " << devices.size() << " devices; " << states[0] << " approved, "
-            << states[1] << " with issues, " << states[2] << " rejected (seed " << seed << ")\n";
+            << states[1] << " with issues, " << states[2] << " rejected; registries with a few possible duplicates "
+            << "and conflicts for 'queue' (seed " << seed << ")\n";
   return 0;
 }
 

@@ -31,7 +31,8 @@ const char* kUsage =
     "  plan      the annual khuyen cong plan: needs ranked and funded within a budget\n"
     "  plan-override  pin or exclude a need in the plan, with a reason\n"
     "  report    the office's reports of a year as one XLSX and one HTML page\n"
-    "  queue     possible duplicate registry records and registry conflicts, for the office\n"
+    "  queue     the office's queue: possible duplicates, registry and submission conflicts;\n"
+    "            queue merge|distinct|resolve decide them\n"
     "  demo-data fill an empty data folder with a generated province to try the office side\n\n"
     "--database URL: PostgreSQL instead of SQLite in DIR (see a command's --help).\n"
     "Run 'khaosat-server COMMAND --help' for a command's options.\n";
@@ -171,6 +172,9 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--seed") value(a.seed);
     else if (s == "--count") value(a.count);
     else if (s == "--as-of") value(a.as_of);
+    else if (s == "--keep") value(a.keep);
+    else if (s == "--value") { value(a.value); a.value_given = true; }
+    else if (s == "--all") a.all = true;
     else if (s == "--budget") {
       value(v);
       if (a.error.empty()) a.budget.push_back(v);

@@ -23,6 +23,9 @@ struct Args {
   std::string as_of;  // report: the date the report is "as of" (YYYY-MM-DD; default: today, UTC)
   std::vector<std::string> budget;
   bool pin = false, exclude = false, format_given = false;
+  // The queue's actions (queue_actions.cpp): resolve --keep WHICH | --value TEXT; queue --all.
+  std::string keep, value;
+  bool value_given = false, all = false;
   bool json = false, help = false;
   std::string error;
 };
@@ -39,6 +42,14 @@ int plan(const Args& a);
 int demo_data(const Args& a);
 int queue(const Args& a);
 int report(const Args& a);
+// queue merge|distinct|resolve (queue_actions.cpp); queue() hands them over.
+int queue_action(const Args& a);
+
+// demo-data's registries with possible duplicates, two registry conflicts and one submission
+// conflict (`resent`, pushed again by another device with other content): demo_queue.cpp.
+core::Status demo_queue(sync::ServerStorage& storage, const std::vector<std::string>& devices,
+                        const std::vector<std::string>& communes, std::uint64_t seed, std::int64_t now,
+                        const sync::StoredSubmission& resent);
 
 // Helpers shared by the commands.
 int usage(const std::string& text, int status);
