@@ -110,8 +110,12 @@ Result<SyncReport> SyncClient::sync() {
                                                                "'khaosat sync enroll --db FILE --server URL --code CODE' first");
   token_ = (*en)->token;
   device_id_ = (*en)->device_id;
-  if (Status st = push(); !st) return st.error();
-  if (Status st = upload_attachments(); !st) return st.error();
+  // A viewer only reads (docs/sync-protocol.md, "Roles and communes"): the server refuses its
+  // pushes and attachment calls, so it only pulls (what it may have filled stays on the device).
+  if ((*en)->role != "viewer") {
+    if (Status st = push(); !st) return st.error();
+    if (Status st = upload_attachments(); !st) return st.error();
+  }
   if (Status st = pull(); !st) return st.error();
   report_.totals.phase = SyncProgress::Phase::Done;
   report_.complete = true;

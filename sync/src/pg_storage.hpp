@@ -54,10 +54,10 @@ class PgStorage final : public ServerStorage {
   Status add_plan_override(const PlanOverride& override_) override;
   Result<std::vector<PlanOverride>> plan_overrides() override;
   Result<std::vector<RegistryConflict>> registry_conflicts() override;
+  Result<std::vector<SubmissionConflict>> submission_conflicts() override;
   Result<std::vector<std::string>> check() override;
   Result<QueueDecision> record_decision(const QueueDecision& decision) override;
   Result<std::vector<QueueDecision>> queue_decisions() override;
-  Result<std::vector<SubmissionConflict>> submission_conflicts() override;
   Result<std::vector<std::string>> submissions_about(const std::string& record_id) override;
 
  private:

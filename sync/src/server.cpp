@@ -29,6 +29,35 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(md, n);
 }
 
+int http_status_of(ErrorCode c) {
+  switch (c) {
+    case ErrorCode::sync_request: case ErrorCode::sync_compression: return 400;
+    case ErrorCode::sync_auth: case ErrorCode::sync_enroll: return 401;
+    case ErrorCode::sync_forbidden: return 403;
+    case ErrorCode::sync_not_found: return 404;
+    case ErrorCode::sync_method: return 405;
+    case ErrorCode::sync_sequence: case ErrorCode::sync_offset: return 409;
+    case ErrorCode::sync_too_large: return 413;
+    case ErrorCode::sync_hash: return 422;
+    case ErrorCode::sync_rate_limited: return 429;
+    case ErrorCode::store_busy: case ErrorCode::sync_database: return 503;
+    default: return 500;
+  }
+}
+
+Result<json> json_body(const Request& r) {
+  if (r.body.size() > kMaxBodyBytes)
+    return Error::make(ErrorCode::sync_too_large, "the body is " + std::to_string(r.body.size()) +
+                                                      " bytes, more than the limit of 32 MiB");
+  auto enc = r.headers.find("content-encoding");
+  if (enc == r.headers.end() || enc->second.empty() || enc->second == "identity") return parse_body(r.body);
+  if (enc->second != "gzip")
+    return Error::make(ErrorCode::sync_request, "Content-Encoding '" + enc->second + "' is not supported (gzip is)");
+  auto plain = gunzip(r.body);
+  if (!plain) return plain.error();
+  return parse_body(*plain);
+}
+
 bool is_role(std::string_view role) {
   return role == "admin" || role == "officer" || role == "cooperative" || role == "viewer";
 }
@@ -71,23 +100,7 @@ std::string trimmed(std::string_view s) {
   return std::string(s.substr(b, s.find_last_not_of(" \t\r\n") - b + 1));
 }
 
-int status_of(ErrorCode c) {
-  switch (c) {
-    case ErrorCode::sync_request: case ErrorCode::sync_compression: return 400;
-    case ErrorCode::sync_auth: case ErrorCode::sync_enroll: return 401;
-    case ErrorCode::sync_forbidden: return 403;
-    case ErrorCode::sync_not_found: return 404;
-    case ErrorCode::sync_method: return 405;
-    case ErrorCode::sync_sequence: case ErrorCode::sync_offset: return 409;
-    case ErrorCode::sync_too_large: return 413;
-    case ErrorCode::sync_hash: return 422;
-    case ErrorCode::sync_rate_limited: return 429;
-    case ErrorCode::store_busy: case ErrorCode::sync_database: return 503;
-    default: return 500;
-  }
-}
-
-Response fail(const Error& e, const json& extra = nullptr) { return error_response(status_of(e.code), e, extra); }
+Response fail(const Error& e, const json& extra = nullptr) { return error_response(http_status_of(e.code), e, extra); }
 Response fail(ErrorCode c, std::string message) { return fail(Error::make(c, std::move(message))); }
 
 bool accepts_gzip(const Request& r) {
@@ -104,20 +117,6 @@ Response json_response(const json& j, bool gzip_ok) {
     r.headers["content-encoding"] = "gzip";
   }
   return r;
-}
-
-// The request body as JSON: inflated when gzip, size-limited, strictly parsed.
-Result<json> json_body(const Request& r) {
-  if (r.body.size() > kMaxBodyBytes)
-    return Error::make(ErrorCode::sync_too_large, "the body is " + std::to_string(r.body.size()) +
-                                                      " bytes, more than the limit of 32 MiB");
-  auto enc = r.headers.find("content-encoding");
-  if (enc == r.headers.end() || enc->second.empty() || enc->second == "identity") return parse_body(r.body);
-  if (enc->second != "gzip")
-    return Error::make(ErrorCode::sync_request, "Content-Encoding '" + enc->second + "' is not supported (gzip is)");
-  auto plain = gunzip(r.body);
-  if (!plain) return plain.error();
-  return parse_body(*plain);
 }
 
 // Why a submission's XML cannot be stored ("" when it can): well-formed, holding the record's id
@@ -238,7 +237,8 @@ Response SyncServer::handle(const Request& r) {
     return enroll(r);
   }
   const std::string att = "/v1/attachments/";
-  bool known = r.path == "/v1/push" || r.path == "/v1/pull" || r.path.rfind(att, 0) == 0;
+  bool known = r.path == "/v1/push" || r.path == "/v1/pull" || r.path.rfind(att, 0) == 0 ||
+               r.path.rfind("/v1/office/", 0) == 0;
   if (!known) return fail(ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md)");
   auto device = authenticate(r);
   if (!device) return fail(device.error());
@@ -252,6 +252,7 @@ Response SyncServer::handle(const Request& r) {
     no.headers["retry-after"] = std::to_string(wait);
     return no;
   }
+  if (r.path.rfind("/v1/office/", 0) == 0) return office(r, *device);
   if (r.path == "/v1/push") {
     if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/push takes POST");
     if (auto no = refuse_role(*device, Endpoint::Push)) return fail(*no);

@@ -50,6 +50,12 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
     REQUIRE(r.status == 200);
     viewer_token = json::parse(r.body)["token"];
   }
+  std::string admin_token;
+  {
+    auto r = server.server->handle(post("/v1/enroll", "", json{{"code", server.code("admin")}}.dump(), true));
+    REQUIRE(r.status == 200);
+    admin_token = json::parse(r.body)["token"];
+  }
   const std::string tok = a.token(), dev = a.id();
   const std::string ok_record = "[{\"seq\":2,\"kind\":\"ack\"}]";
   std::string valid = sync::gzip(batch_text(dev, ok_record, 2, 2));
@@ -245,6 +251,38 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
       // Roles.
       {"a viewer uploading", put(viewer_token, photo_sha, "0", photo), 403, "sync.forbidden", "viewer"},
       {"a viewer asking what to upload", call("GET", "/v1/attachments/needed", viewer_token), 403, "sync.forbidden", "viewer"},
+      // The office endpoints.
+      {"an officer listing the office's submissions", call("GET", "/v1/office/submissions", tok), 403, "sync.forbidden",
+       "admin and viewer"},
+      {"an officer reading the queue", call("GET", "/v1/office/queue", tok), 403, "sync.forbidden", "officer"},
+      {"a viewer reviewing", post("/v1/office/review", viewer_token, "{\"form_id\":\"survey\",\"instance_id\":\"x\",\"state\":\"approved\"}"),
+       403, "sync.forbidden", "viewers only read"},
+      {"an office list without a form", call("GET", "/v1/office/submissions", admin_token), 400, "sync.request", "form_id: missing"},
+      {"a submission without its id", {"GET", "/v1/office/submission", {{"form_id", "survey"}},
+                                       {{"authorization", "Bearer " + admin_token}}, ""}, 400, "sync.request", "instance_id: missing"},
+      {"a submission the server does not have", {"GET", "/v1/office/submission", {{"form_id", "survey"}, {"instance_id", "uuid:none"}},
+                                                 {{"authorization", "Bearer " + admin_token}}, ""}, 404, "sync.not_found", "uuid:none"},
+      {"an unknown office endpoint", call("GET", "/v1/office/plan", admin_token), 404, "sync.not_found", "no endpoint"},
+      {"a review by GET", call("GET", "/v1/office/review", admin_token), 405, "sync.method", "POST"},
+      {"a queue by POST", post("/v1/office/queue", admin_token, "{}"), 405, "sync.method", "GET"},
+      {"a review that is not JSON", post("/v1/office/review", admin_token, "{\"state\":"), 400, "sync.request", "not valid JSON"},
+      {"a review without a state", post("/v1/office/review", admin_token, "{\"form_id\":\"survey\",\"instance_id\":\"x\"}"),
+       400, "sync.request", "state: missing"},
+      {"a review of an unknown state", post("/v1/office/review", admin_token,
+                                            "{\"form_id\":\"survey\",\"instance_id\":\"x\",\"state\":\"fine\"}"),
+       400, "sync.request", "'fine' is not a review state"},
+      {"a review with an unknown member", post("/v1/office/review", admin_token,
+                                               "{\"form_id\":\"survey\",\"instance_id\":\"x\",\"state\":\"approved\",\"by\":\"me\"}"),
+       400, "sync.request", "by: unknown member"},
+      {"a comment that is not text", post("/v1/office/review", admin_token,
+                                          "{\"form_id\":\"survey\",\"instance_id\":\"x\",\"state\":\"approved\",\"comment\":1}"),
+       400, "sync.request", "comment: expected a string"},
+      {"a rejection without a reason", post("/v1/office/review", admin_token,
+                                            "{\"form_id\":\"survey\",\"instance_id\":\"x\",\"state\":\"rejected\",\"comment\":\" \"}"),
+       400, "sync.request", "needs a reason"},
+      {"a review of a submission the server does not have",
+       post("/v1/office/review", admin_token, "{\"form_id\":\"survey\",\"instance_id\":\"uuid:none\",\"state\":\"approved\"}"),
+       404, "sync.not_found", "uuid:none"},
   };
   cases.insert(cases.end(), more.begin(), more.end());
   CHECK(cases.size() >= 60);

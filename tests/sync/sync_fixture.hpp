@@ -97,7 +97,8 @@ struct ServerFixture {
   std::string dump() {
     std::string out;
     for (const char* t : {"devices", "enrollments", "push_ledger", "forms", "submissions",
-                          "submission_conflicts", "attachments", "submission_attachments", "registry", "changes"})
+                          "submission_conflicts", "attachments", "submission_attachments", "registry", "changes",
+                          "reviews"})
       out += std::string(t) + ":" + query("SELECT * FROM " + std::string(t) + " ORDER BY 1, 2") + "\n";
     return out;
   }

@@ -1,7 +1,8 @@
 // The role matrix (docs/sync-protocol.md, "Roles and communes"): each role (admin of the whole
 // province, admin, officer, cooperative, viewer of one commune) against each endpoint, with data
 // of its own commune and of another one. Data of another commune is refused record by record
-// (`rejected` with a reason) and left as it was; an endpoint a role may not call is 403.
+// (`rejected` with a reason) and left as it was; an endpoint a role may not call is 403. The
+// office endpoints are read by admins and viewers (their communes) and written by admins only.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -109,6 +110,7 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
   REQUIRE(push_one(server, boss, record("establishment", "est-other", kOther, "Chè Pắc Ta")) == "accepted");
   REQUIRE(push_one(server, boss, record("cooperative", "coop-other", kOther, "HTX Pắc Ta")) == "accepted");
   REQUIRE(push_one(server, boss, submission("uuid:other", kOther, other_photo)) == "accepted");
+  REQUIRE(push_one(server, boss, submission("uuid:own-commune", kOwn)) == "accepted");
   const std::string est_other = server.query("SELECT properties FROM registry WHERE record_id = 'est-other'");
 
   const std::vector<Expect> matrix = {
@@ -154,6 +156,30 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
     // Another device's attachment: only that device uploads it.
     CHECK(status_of(server.server->handle(upload(a.token, other_photo))) == forbidden);
 
+    // The office endpoints: admin and viewer read (their communes), only an admin reviews.
+    const bool office = e.role == "admin" || e.role == "viewer";
+    auto office_get = [&](const std::string& path, std::map<std::string, std::string> query) {
+      return server.server->handle({"GET", path, std::move(query), {{"authorization", "Bearer " + a.token}}, ""});
+    };
+    auto listed = office_get("/v1/office/submissions", {{"form_id", "survey"}});
+    CHECK(status_of(listed) == (office ? "200" : forbidden));
+    if (office) {
+      std::set<std::string> seen;
+      const json subs = body_of(listed)["submissions"];
+      for (const auto& s : subs) seen.insert(s["commune"].get<std::string>());
+      CHECK(seen.count(kOther) == (e.everywhere ? 1u : 0u));
+    }
+    CHECK(status_of(office_get("/v1/office/submission", {{"form_id", "survey"}, {"instance_id", "uuid:other"}})) ==
+          (!office ? forbidden : e.everywhere ? "200" : "404 sync.not_found"));
+    CHECK(status_of(office_get("/v1/office/queue", {})) == (office ? "200" : forbidden));
+    auto reviewed = [&](const std::string& id) {
+      json b = {{"form_id", "survey"}, {"instance_id", id}, {"state", "has_issues"}, {"comment", p}};
+      return status_of(server.server->handle(post("/v1/office/review", a.token, b.dump())));
+    };
+    const bool admin = e.role == "admin";
+    CHECK(reviewed("uuid:own-commune") == (admin ? "200" : forbidden));
+    CHECK(reviewed("uuid:other") == (!admin ? forbidden : e.everywhere ? "200" : "404 sync.not_found"));
+
     // POST /v1/pull: every role reads, its communes only.
     auto pulled = server.server->handle(post("/v1/pull", a.token, "{\"cursor\":\"\",\"limit\":2000}"));
     REQUIRE(status_of(pulled) == "200");
@@ -170,6 +196,9 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
     CHECK(communes.count(kOther) == (e.everywhere ? 1u : 0u));
   }
   CHECK(server.query("SELECT count(*) FROM attachments WHERE complete = 1") == "4|\n");
+  // The reviews of the two admins that may: of its commune's survey, and of the other commune's
+  // by the whole province's admin; nobody else's.
+  CHECK(server.query("SELECT count(*) FROM reviews") == "3|\n");
 }
 
 }  // namespace

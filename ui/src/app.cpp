@@ -40,7 +40,9 @@ float App::font_pixels() const {
   return std::round(kBaseTextDp * impl_->options.dp * impl_->settings.text_scale);
 }
 Probe& App::probe() { return impl_->probe; }
-bool App::busy() { return impl_->options.sync && impl_->options.sync->progress().running; }
+bool App::busy() {
+  return impl_->office.loading || (impl_->options.sync && impl_->options.sync->progress().running);
+}
 
 // --- Opening ---------------------------------------------------------------------------------
 
@@ -135,7 +137,8 @@ void AppImpl::frame() {
     }
   } else {
     // A phone-width column, centred on a wide display.
-    float max_w = dp(720), w = ImGui::GetContentRegionAvail().x;
+    // The office view uses a wide display for its list beside the open submission.
+    float max_w = dp(screen == Screen::Office ? 1400 : 720), w = ImGui::GetContentRegionAvail().x;
     if (w > max_w) ImGui::SetCursorPosX(ImGui::GetCursorPosX() + (w - max_w) / 2);
     ImGui::BeginChild("##column", ImVec2(std::min(w, max_w), 0), false, ImGuiWindowFlags_NoScrollWithMouse);
     switch (screen) {
@@ -145,6 +148,7 @@ void AppImpl::frame() {
       case Screen::Registry: draw_registry(); break;
       case Screen::Settings: draw_settings(); break;
       case Screen::Enroll: draw_enroll(); break;
+      case Screen::Office: draw_office(); break;
       case Screen::Fill: pop(); break;  // no session: nothing to fill
     }
     ImGui::EndChild();
@@ -161,6 +165,13 @@ void AppImpl::back() {
   }
   if (stack.back() == Screen::Submissions && !subs.confirm_delete.empty()) {
     subs.confirm_delete.clear();
+    return;
+  }
+  if (stack.back() == Screen::Office && !office.open_id.empty()) {
+    office.open_id.clear();
+    office.error.clear();
+    ++office.generation;  // an answer still on its way is for a screen that is gone
+    office.loading = false;
     return;
   }
   if (stack.back() == Screen::Registry && !reg.open_record.empty()) {
@@ -191,6 +202,7 @@ void AppImpl::invalidate() {
   counts.loaded = false;
   subs.loaded = false;
   reg.searched = "\x01";
+  office.forms_loaded = false;
 }
 
 void AppImpl::show_notice(std::string text, ImU32 color) {
@@ -209,7 +221,7 @@ void AppImpl::top_bar(std::string_view title) {
     ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (touch_height() - ImGui::GetFontSize()) / 2 -
                          ImGui::GetStyle().FramePadding.y);
   }
-  text(title, colors::kPrimary);
+  screen_title(title);
   ImGui::Separator();
   if (!notice.empty()) banner(notice, notice_color);
 }

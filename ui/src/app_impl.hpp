@@ -1,9 +1,10 @@
 // AppImpl: the app's state and navigation behind App (app.hpp). Screens are member functions
 // split by aspect: app.cpp (open, frame, navigation, settings), screens_home.cpp (home, form
-// list, settings, enroll/sync), screens_data.cpp (submissions, registry); filling a form is
-// FillScreen (fill_screen.hpp).
+// list, settings, enroll/sync), screens_data.cpp (submissions, registry), screens_office.cpp (the
+// office view, office_model.hpp); filling a form is FillScreen (fill_screen.hpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,14 +13,16 @@
 #include "khaosat/ui/app.hpp"
 #include "khaosat/ui/sync_port.hpp"
 #include "fill_screen.hpp"
+#include "office_model.hpp"
 #include "widgets.hpp"
 
 namespace khaosat::ui {
 
-enum class Screen { Home, Forms, Fill, Submissions, Registry, Settings, Enroll };
+enum class Screen { Home, Forms, Fill, Submissions, Registry, Settings, Enroll, Office };
 
 struct HomeCounts {
   int drafts = 0, finalized = 0, outbox = 0, rejected = 0;
+  std::string role;  // the enrollment's role ("" before enrolling)
   bool loaded = false;
 };
 
@@ -58,6 +61,7 @@ class AppImpl {
   HomeCounts counts;
   SubmissionsState subs;
   RegistryState reg;
+  OfficeState office;
   std::string enroll_url, enroll_code;
   int sync_runs_seen = 0;
 
@@ -92,6 +96,16 @@ class AppImpl {
   void draw_submissions();
   void draw_registry();
   std::string format_time(std::int64_t ms);
+  // The office view (screens_office.cpp).
+  bool office_role();  // enrolled as admin or viewer
+  void draw_office();
+  void draw_office_detail();
+  void draw_office_queue();
+  void office_request(SyncPort::OfficeCall call, std::function<void(AppImpl&, std::string)> on_answer);
+  void office_load_list();
+  void office_open(const std::string& form_id, const std::string& instance_id);
+  void office_review(const std::string& state);
+  void office_load_queue();
 };
 
 // The <instanceName> of an instance's XML, "" when it has none.

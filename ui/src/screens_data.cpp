@@ -114,11 +114,23 @@ void AppImpl::draw_submissions() {
                              : format(t(Str::rejected_at_s), format_time(s.state_at).c_str());
       std::string name = subs.submission_names[i].empty() ? form_title(*store, s.form_id, s.form_version)
                                                           : subs.submission_names[i];
+      if (s.deprecated_id) when += "\n" + std::string(t(Str::resent_edit));
       row(name, form_title(*store, s.form_id, s.form_version) + "\n" + when, &s);
       if (s.state == core::SubmissionState::Rejected) {
         // The office's reason, where the officer reads it before going back to the establishment.
         text(format(t(Str::reject_reason_s), s.reject_reason.value_or("").c_str()), colors::kDanger);
+        // Editing it makes a new survey naming this one as the one it replaces (meta/deprecatedID);
+        // an edit already begun is opened again.
+        ImGui::PushID(&s);
+        bool edit = button(t(Str::edit_resend));
+        ImGui::PopID();
         ImGui::Separator();
+        if (edit) {
+          auto draft = store->begin_edit(s.instance_id);
+          if (!draft) show_notice(format(t(Str::error_s), draft.error().message.c_str()), colors::kBannerWarn);
+          else open_draft(*draft);
+          break;
+        }
       }
     }
   }

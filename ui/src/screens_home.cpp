@@ -21,6 +21,8 @@ void AppImpl::load_counts() {
     rejected.state = core::SubmissionState::Rejected;
     rejected.include_superseded = false;
     counts.rejected = count_or_zero(store->list_submissions(rejected));
+    auto e = store->enrollment();
+    counts.role = e && *e ? (*e)->role : "";
     counts.outbox = 0;
     if (auto outbox = store->list_outbox())
       for (const auto& e : *outbox) counts.outbox += e.acked_at ? 0 : 1;
@@ -30,7 +32,7 @@ void AppImpl::load_counts() {
 
 void AppImpl::draw_home() {
   load_counts();
-  text(t(Str::app_name), colors::kPrimary);
+  screen_title(t(Str::app_name));
   ImGui::Separator();
   if (!notice.empty()) banner(notice, notice_color);
   NetworkService* net = options.services.network;
@@ -57,6 +59,8 @@ void AppImpl::draw_home() {
   } else {
     text(t(Str::last_sync_never), colors::kMuted);
   }
+  if (counts.role == "admin" || counts.role == "viewer")
+    if (button(t(Str::office), Tone::Secondary)) push(Screen::Office);
   if (button(t(Str::registry), Tone::Secondary)) push(Screen::Registry);
   if (button(enrolled ? t(Str::sync) : t(Str::enroll), Tone::Secondary)) push(Screen::Enroll);
   if (button(t(Str::settings), Tone::Secondary)) push(Screen::Settings);

@@ -68,6 +68,22 @@ void heading(std::string_view s) {
   ImGui::Separator();
 }
 
+void screen_title(std::string_view s) {
+  ImFont* font = ImGui::GetFont();
+  const float size = ImGui::GetFontSize() * 1.15f, bold = std::max(1.0f, dp(1.0f));
+  ImVec2 p = ImGui::GetCursorScreenPos();
+  float w = ImGui::GetContentRegionAvail().x;
+  ImVec2 extent = font->CalcTextSizeA(size, w, 0.0f, s.data(), s.data() + s.size());
+  // Centred on the line the font's own height gives, like the text it replaces.
+  p.y -= (size - ImGui::GetFontSize()) / 2;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  ImVec4 clip(p.x, p.y, p.x + w, p.y + extent.y);
+  dl->AddText(font, size, p, colors::kTitle, s.data(), s.data() + s.size(), 0.0f, &clip);
+  dl->AddText(font, size, ImVec2(p.x + bold, p.y), colors::kTitle, s.data(), s.data() + s.size(), 0.0f, &clip);
+  ImGui::Dummy(ImVec2(std::min(w, extent.x + bold), ImGui::GetFontSize()));
+  record_item(s, ItemKind::Text);
+}
+
 void banner(std::string_view s, ImU32 background) {
   ImDrawList* dl = ImGui::GetWindowDrawList();
   float w = ImGui::GetContentRegionAvail().x, pad = dp(8);

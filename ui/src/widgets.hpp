@@ -45,6 +45,7 @@ namespace colors {
 inline constexpr ImU32 kText = IM_COL32(17, 17, 17, 255);
 inline constexpr ImU32 kMuted = IM_COL32(70, 70, 70, 255);
 inline constexpr ImU32 kPrimary = IM_COL32(0, 70, 160, 255);
+inline constexpr ImU32 kTitle = IM_COL32(0, 33, 87, 255);  // screen titles: dark navy, readable in sunlight
 inline constexpr ImU32 kDanger = IM_COL32(170, 20, 20, 255);
 inline constexpr ImU32 kOk = IM_COL32(0, 110, 50, 255);
 inline constexpr ImU32 kBannerWarn = IM_COL32(255, 226, 120, 255);
@@ -58,6 +59,9 @@ void record_item(std::string_view text, ItemKind kind);
 // Wrapped text over the available width.
 void text(std::string_view s, ImU32 color = colors::kText);
 void heading(std::string_view s);
+// A screen's title beside the back button: larger, bold (the one font drawn twice, a pixel apart:
+// Noto Sans ships no bold face in the atlas) and dark, so it reads in sunlight. One line, clipped.
+void screen_title(std::string_view s);
 // A full-width coloured strip with a message (offline banner, saved notice, errors).
 void banner(std::string_view s, ImU32 background);
 

@@ -53,6 +53,12 @@ class SyncServer {
   Response pull(const Request& r, const DeviceInfo& d);
   Response needed(const DeviceInfo& d, bool gzip_ok);
   Response upload(const Request& r, const DeviceInfo& d, const std::string& sha256);
+  // The office endpoints, /v1/office/... (server_office.cpp; docs/sync-protocol.md, "Office").
+  Response office(const Request& r, const DeviceInfo& d);
+  Response office_submissions(const Request& r, const DeviceInfo& d);
+  Response office_submission(const Request& r, const DeviceInfo& d);
+  Response office_review(const Request& r, const DeviceInfo& d);
+  Response office_queue(const Request& r, const DeviceInfo& d);
   Result<DeviceInfo> authenticate(const Request& r);
   // 0 when the device may send this request now (it is counted), else the seconds to wait.
   std::int64_t rate_limit(const std::string& key, int burst, int per_minute);
@@ -78,5 +84,10 @@ class SyncServer {
 // SHA-256 of `bytes` as 64 lower-case hex digits (libcrypto): token and code hashes, XML hashes.
 std::string sha256_hex(std::string_view bytes);
 bool is_role(std::string_view role);
+// The HTTP status of an error code's answer (400 sync.request, 403 sync.forbidden, ...).
+int http_status_of(ErrorCode c);
+// A request's body as JSON: inflated when Content-Encoding is gzip, size-limited (32 MiB),
+// strictly parsed (protocol.hpp's parse_body).
+Result<nlohmann::json> json_body(const Request& r);
 
 }  // namespace khaosat::sync

@@ -53,7 +53,8 @@ class App {
   // the platform calls load_font() and re-uploads the texture before the next frame.
   float font_pixels() const;
   Probe& probe();
-  // Background work (an enrollment, a sync) is running: a walk's expect waits for it to end.
+  // Background work (an enrollment, a sync, an office request) is running: a walk's expect
+  // waits for it to end.
   bool busy();
 
  private:

@@ -49,6 +49,7 @@ class StoreSync final : public SyncPort {
   core::Status start_sync() override;
   SyncProgress progress() override;
   void set_language(Lang lang) override;
+  core::Status office_call(OfficeCall call, OfficeDone done) override;
 
   struct State;
 

@@ -8,6 +8,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,22 @@ class SyncPort {
   virtual SyncProgress progress() = 0;
   // The language of the log lines and messages from now on.
   virtual void set_language(Lang) {}
+
+  // The office endpoints (docs/sync-protocol.md, "Office") for a device enrolled as admin or
+  // viewer: sends the request with the device's token in the background and calls `done` on the
+  // UI thread (from the Worker's poll) with the answer's JSON text, or an error whose message is
+  // for people (the server's message when it refused). An error at once when not enrolled.
+  struct OfficeCall {
+    std::string method = "GET", path;  // "/v1/office/submissions"
+    std::map<std::string, std::string> query;
+    std::string body;                  // JSON, for POST
+  };
+  using OfficeDone = std::function<void(core::Result<std::string>)>;
+  virtual core::Status office_call(OfficeCall call, OfficeDone done) {
+    (void)call;
+    (void)done;
+    return core::Error::make(core::ErrorCode::sync_enroll, "no sync in this build");
+  }
 };
 
 }  // namespace khaosat::ui

@@ -1,0 +1,113 @@
+// The office view headless against a real server on loopback (app_sync_fixture.hpp): an
+// officer's app sends a survey; the office's app (enrolled as admin) lists it by form and
+// commune, opens it, reviews it, and the trail on the server names the office's device; a
+// viewer reads without the review buttons; an officer has no office view. The readers of the
+// endpoints' answers refuse what they cannot use with a message naming the member.
+#include "ui/app_sync_fixture.hpp"
+
+#include "ui/src/office_model.hpp"
+
+using namespace khaosat;
+using namespace khaosat::test;
+
+namespace {
+
+// Fills form A, enrolls as an officer of binh_lu and syncs.
+void officer_sends(LoopbackServer& server, SyncingApp& officer) {
+  REQUIRE(officer.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");
+  REQUIRE(officer.walk(enroll_walk(server.url, server.code(),
+                                   R"w({"expect": "Đã kết nối"}, {"tap": "Đồng bộ ngay"}, {"expect": "Xong: 1 nhận"},
+                                      {"back": true})w")) == "");
+}
+
+// Enrolls as `role` and syncs (the forms come down), back home.
+std::string enroll_office(LoopbackServer& server, SyncingApp& app, const std::string& role) {
+  return app.walk(enroll_walk(server.url, server.code(role),
+                              R"w({"expect": "Đã kết nối"}, {"tap": "Đồng bộ ngay"}, {"expect": "Đồng bộ lần cuối"},
+                                 {"back": true})w"));
+}
+
+}  // namespace
+
+TEST_CASE("app office: an admin lists the survey by form and commune, opens it and approves it") {
+  LoopbackServer server;
+  SyncingApp officer;
+  officer_sends(server, officer);
+  // The officer's device has no office view.
+  CHECK(officer.walk(R"([{"expect": "Phiếu đã lưu"}, {"tap": "Văn phòng"}])").find("step 2") != std::string::npos);
+
+  SyncingApp office;
+  REQUIRE(enroll_office(server, office, "admin") == "");
+  CHECK(office.walk(R"w([{"tap": "Văn phòng"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "HTX Chè Bình Lư"},
+                        {"expect": "Chưa duyệt"}, {"tap": "Xã (để trống: mọi xã)"}, {"type": "pac_ta"},
+                        {"expect": "Chưa có phiếu nào của biểu mẫu này."}, {"tap": "Xã (để trống: mọi xã)"},
+                        {"type": "binh_lu"}, {"expect": "HTX Chè Bình Lư"}, {"tap": "HTX Chè Bình Lư"}, {"expect": "Câu trả lời"},
+                        {"expect": "binh_lu"}])w") == "");
+  // A rejection needs a reason: said, and nothing sent.
+  CHECK(office.walk(R"w([{"tap": "Từ chối phiếu"}, {"expect": "Hãy ghi lý do từ chối"}])w") == "");
+  CHECK(server.storage->reviews()->empty());
+  CHECK(office.walk(R"w([{"tap": "Nhận xét"}, {"type": "Đủ thông tin"}, {"tap": "Duyệt phiếu"},
+                        {"expect": "Đã ghi nhận: Đã duyệt"}, {"expect": "Lịch sử duyệt"}, {"expect": "Đã duyệt: Đủ thông tin"},
+                        {"back": true}, {"expect": "Đã duyệt"}])w") == "");
+  auto reviews = server.storage->reviews();
+  REQUIRE(reviews->size() == 1);
+  CHECK((*reviews)[0].state == "approved");
+  CHECK((*reviews)[0].comment == "Đủ thông tin");
+  auto enrolled = office.store()->enrollment();
+  REQUIRE((enrolled && *enrolled));
+  CHECK((*reviews)[0].by.find((*enrolled)->device_id) != std::string::npos);
+  // The queue is empty, and says so.
+  CHECK(office.walk(R"w([{"tap": "Cần xử lý"}, {"expect": "Không có gì cần xử lý."}, {"expect": "Cần xử lý (0)"}])w") == "");
+}
+
+TEST_CASE("app office: a viewer reads the survey without the review buttons") {
+  LoopbackServer server;
+  SyncingApp officer;
+  officer_sends(server, officer);
+  SyncingApp viewer;
+  REQUIRE(enroll_office(server, viewer, "viewer") == "");
+  CHECK(viewer.walk(R"w([{"tap": "Văn phòng"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "HTX Chè Bình Lư"}, {"tap": "HTX Chè Bình Lư"},
+                        {"expect": "Thiết bị xem: chỉ đọc."}])w") == "");
+  CHECK(viewer.walk(R"([{"tap": "Duyệt phiếu"}])").find("step 1") != std::string::npos);
+  CHECK(server.storage->reviews()->empty());
+}
+
+TEST_CASE("app office: the answers' readers take the server's documents and refuse malformed ones by name") {
+  auto list = ui::read_office_submissions(
+      R"j({"form_id":"f","submissions":[{"instance_id":"uuid:1","form_id":"f","form_version":"1","device_id":"d",
+          "commune":"binh_lu","name":"HTX","received_at":5,"state":"approved","comment":"ok","reviewed_by":"VP (x)",
+          "reviewed_at":6,"deprecated_id":null,"replaced_by":"uuid:2"}]})j");
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 1);
+  CHECK((*list)[0].state == "approved");
+  CHECK((*list)[0].replaced_by == "uuid:2");
+  CHECK((*list)[0].deprecated_id == "");
+  auto bad = ui::read_office_submissions(R"j({"submissions":[{"instance_id":1}]})j");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().message.find("submissions[0].instance_id: expected a string") != std::string::npos);
+  CHECK_FALSE(ui::read_office_submissions("[1]").ok());
+  CHECK_FALSE(ui::read_office_submissions("{").ok());
+
+  auto q = ui::read_office_queue(
+      R"j({"duplicates":[{"registry":"establishment","reason":"phone","key":"0912","records":["a","b"],"names":["X","Y"]}],
+          "conflicts":[{"record_id":"r","registry":"establishment","property":"phone","name":"X",
+                        "kept":{"value":"1","hlc":"h"},"other":{"value":"2","hlc":"g"},"device_id":"d","at":1}],
+          "submission_conflicts":[{"id":1,"instance_id":"uuid:c","form_id":"f","commune":"binh_lu",
+                                   "stored":{"sha256":"s","device_id":"d1","received_at":1},
+                                   "other":{"sha256":"t","device_id":"d2","received_at":2}}]})j");
+  REQUIRE(q.ok());
+  CHECK(q->size() == 3);
+  CHECK(q->conflicts[0].kept == "1");
+  CHECK(q->conflicts[0].other == "2");
+  CHECK(q->submission_conflicts[0].other_device_id == "d2");
+  CHECK(q->submission_conflicts[0].stored_at == 1);
+  auto no_kept = ui::read_office_queue(R"j({"duplicates":[],"conflicts":[{"record_id":"r"}],"submission_conflicts":[]})j");
+  REQUIRE_FALSE(no_kept.ok());
+  CHECK(no_kept.error().message.find("conflicts[0]") != std::string::npos);
+
+  auto d = ui::read_office_detail(R"j({"instance_id":"uuid:1","form_id":"f","device_id":"d","commune":"","name":"",
+      "received_at":1,"state":"received","comment":"","reviewed_by":"","reviewed_at":0,"deprecated_id":null,
+      "replaced_by":null,"answers":[{"path":"a0/shop","value":"Chè"}],"reviews":[{"state":"x"}]})j");
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message.find("reviews[0].comment: missing") != std::string::npos);
+}

@@ -1,0 +1,307 @@
+// The office view (app_impl.hpp; docs/app.md, "Office"): for a device enrolled as admin or
+// viewer, on the office PC or a phone. Submissions of a form (by commune) with their review
+// state; one submission's answers and review trail, and for an admin the review buttons; the
+// queue: conflicting edits with both values side by side, possible duplicate records. Everything
+// comes from the server's /v1/office/... endpoints through SyncPort::office_call, on the worker;
+// answers land in `office` on the UI thread, stale ones (an older generation) are dropped.
+#include <algorithm>
+
+#include <imgui.h>
+
+#include "app_impl.hpp"
+
+namespace khaosat::ui {
+
+namespace {
+
+Str state_text(const std::string& state) {
+  if (state == "approved") return Str::review_approved;
+  if (state == "rejected") return Str::review_rejected;
+  if (state == "has_issues") return Str::review_has_issues;
+  return Str::review_received;
+}
+
+ImU32 state_color(const std::string& state) {
+  if (state == "approved") return colors::kOk;
+  if (state == "rejected") return colors::kDanger;
+  if (state == "has_issues") return colors::kDanger;
+  return colors::kMuted;
+}
+
+Str reason_text(const std::string& reason) {
+  if (reason == "tax_code") return Str::dup_reason_tax;
+  if (reason == "phone") return Str::dup_reason_phone;
+  return Str::dup_reason_name;
+}
+
+// Two values side by side (each half of the width, wrapped), under their captions.
+void side_by_side(const char* left_caption, const std::string& left, const char* right_caption,
+                  const std::string& right) {
+  float w = ImGui::GetContentRegionAvail().x, half = (w - ImGui::GetStyle().ItemSpacing.x) / 2;
+  ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + half);
+  text(left_caption, colors::kMuted);
+  text(left.empty() ? "—" : left, colors::kText);
+  ImGui::PopTextWrapPos();
+  ImGui::EndGroup();
+  ImGui::SameLine(ImGui::GetCursorPosX() + half + ImGui::GetStyle().ItemSpacing.x);
+  ImGui::BeginGroup();
+  ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + half);
+  text(right_caption, colors::kMuted);
+  text(right.empty() ? "—" : right, colors::kDanger);
+  ImGui::PopTextWrapPos();
+  ImGui::EndGroup();
+}
+
+}  // namespace
+
+bool AppImpl::office_role() {
+  load_counts();
+  return counts.role == "admin" || counts.role == "viewer";
+}
+
+void AppImpl::office_request(SyncPort::OfficeCall call, std::function<void(AppImpl&, std::string)> on_answer) {
+  OfficeState& o = office;
+  o.error.clear();
+  if (!options.sync) {
+    o.error = t(Str::sync_unavailable);
+    return;
+  }
+  int gen = ++o.generation;
+  o.loading = true;
+  auto st = options.sync->office_call(std::move(call), [this, gen, on_answer](core::Result<std::string> answer) {
+    if (gen != office.generation) return;  // the officer moved on
+    office.loading = false;
+    if (!answer) office.error = format(t(Str::error_s), answer.error().message.c_str());
+    else on_answer(*this, std::move(answer).value());
+  });
+  if (!st) {
+    o.loading = false;
+    o.error = format(t(Str::error_s), st.error().message.c_str());
+  }
+}
+
+void AppImpl::office_load_list() {
+  OfficeState& o = office;
+  o.listed_form = o.form;
+  o.listed_commune = o.commune;
+  o.list.clear();
+  SyncPort::OfficeCall call;
+  call.path = "/v1/office/submissions";
+  call.query["form_id"] = o.forms[static_cast<std::size_t>(o.form)].form_id;
+  if (!o.commune.empty()) call.query["commune"] = o.commune;
+  office_request(std::move(call), [](AppImpl& app, std::string body) {
+    auto list = read_office_submissions(body);
+    if (!list) {
+      app.office.error = format(app.t(Str::error_s), list.error().message.c_str());
+      return;
+    }
+    // Current versions first (what the office reviews), those an edit replaced after them.
+    app.office.list = std::move(list).value();
+    std::stable_partition(app.office.list.begin(), app.office.list.end(),
+                          [](const OfficeSubmission& s) { return s.replaced_by.empty(); });
+  });
+}
+
+void AppImpl::office_open(const std::string& form_id, const std::string& instance_id) {
+  OfficeState& o = office;
+  o.open_id = instance_id;
+  o.have_detail = false;
+  o.comment.clear();
+  SyncPort::OfficeCall call;
+  call.path = "/v1/office/submission";
+  call.query = {{"form_id", form_id}, {"instance_id", instance_id}};
+  office_request(std::move(call), [](AppImpl& app, std::string body) {
+    auto d = read_office_detail(body);
+    if (!d) {
+      app.office.error = format(app.t(Str::error_s), d.error().message.c_str());
+      return;
+    }
+    app.office.detail = std::move(d).value();
+    app.office.have_detail = true;
+  });
+}
+
+void AppImpl::office_review(const std::string& state) {
+  OfficeState& o = office;
+  if (state == "rejected" && o.comment.find_first_not_of(" \t\r\n") == std::string::npos) {
+    o.error = t(Str::review_needs_reason);
+    return;
+  }
+  SyncPort::OfficeCall call;
+  call.method = "POST";
+  call.path = "/v1/office/review";
+  call.body = office_review_body(o.detail.summary.form_id, o.detail.summary.instance_id, state, o.comment);
+  std::string form_id = o.detail.summary.form_id, id = o.detail.summary.instance_id;
+  office_request(std::move(call), [state, form_id, id](AppImpl& app, std::string) {
+    app.show_notice(format(app.t(Str::review_saved_s), app.t(state_text(state))), colors::kRowSelected);
+    app.office.listed_form = -1;  // the list shows the new state when next drawn
+    app.office_open(form_id, id);
+  });
+}
+
+void AppImpl::office_load_queue() {
+  office.queue_asked = true;
+  SyncPort::OfficeCall call;
+  call.path = "/v1/office/queue";
+  office_request(std::move(call), [](AppImpl& app, std::string body) {
+    auto q = read_office_queue(body);
+    if (!q) {
+      app.office.error = format(app.t(Str::error_s), q.error().message.c_str());
+      return;
+    }
+    app.office.queue = std::move(q).value();
+    app.office.have_queue = true;
+  });
+}
+
+void AppImpl::draw_office() {
+  OfficeState& o = office;
+  top_bar(t(Str::office));
+  if (!office_role()) {
+    text(t(Str::office_needs_enroll), colors::kMuted);
+    return;
+  }
+  if (!o.forms_loaded) {
+    o.forms.clear();
+    if (auto forms = store->list_forms())
+      for (auto& f : *forms)
+        if (f.current) o.forms.push_back(std::move(f));
+    std::sort(o.forms.begin(), o.forms.end(), [](const auto& a, const auto& b) { return a.title < b.title; });
+    o.forms_loaded = true;
+    if (o.form >= static_cast<int>(o.forms.size())) o.form = 0;
+  }
+  std::vector<std::string> tabs = {t(Str::office_received),
+                                   o.have_queue ? format(t(Str::office_queue_n), static_cast<int>(o.queue.size()))
+                                                : std::string(t(Str::office_queue))};
+  OfficeTab tab = tab_buttons(tabs, o.tab == OfficeTab::Queue ? 1 : 0) == 1 ? OfficeTab::Queue : OfficeTab::Submissions;
+  if (tab != o.tab) {
+    o.tab = tab;
+    o.error.clear();
+    if (tab == OfficeTab::Queue) o.queue_asked = false;  // fresh each time it is opened
+    else o.listed_form = -1;
+  }
+  if (!o.error.empty()) text(o.error, colors::kDanger);
+  if (o.loading) text(t(Str::office_loading), colors::kMuted);
+  if (o.tab == OfficeTab::Queue) {
+    if (!o.queue_asked && !o.loading) office_load_queue();
+    draw_office_queue();
+    return;
+  }
+  if (o.forms.empty()) {
+    text(t(Str::office_no_forms), colors::kMuted);
+    return;
+  }
+  // Wide (the office PC): the list on the left, the open submission on the right.
+  const bool wide = ImGui::GetContentRegionAvail().x >= dp(840);
+  if (!wide && !o.open_id.empty()) {
+    draw_office_detail();
+    return;
+  }
+  if (wide) ImGui::BeginChild("##office-list", ImVec2(ImGui::GetContentRegionAvail().x * 0.42f, 0));
+  std::vector<std::string> form_labels;
+  for (const auto& f : o.forms) form_labels.push_back(f.title);
+  int picked = tab_buttons(form_labels, o.form);
+  if (picked != o.form) {
+    o.form = picked;
+    o.open_id.clear();
+  }
+  if (text_field("##commune", t(Str::office_commune), &o.commune_typed, 0, t(Str::office_commune)))
+    o.commune = o.commune_typed.find_first_not_of(' ') == std::string::npos ? "" : o.commune_typed;
+  if ((o.listed_form != o.form || o.listed_commune != o.commune) && !o.loading) office_load_list();
+  begin_scroll("##office-subs");
+  if (!o.loading && o.error.empty() && o.list.empty()) text(t(Str::office_none), colors::kMuted);
+  for (const auto& s : o.list) {
+    std::string title = s.name.empty() ? s.instance_id : s.name;
+    std::string detail = (s.commune.empty() ? "" : s.commune + " · ") + t(state_text(s.state)) + " · " +
+                         format(t(Str::received_at_s), format_time(s.received_at).c_str());
+    if (!s.replaced_by.empty()) detail += "\n" + format(t(Str::replaced_by_s), s.replaced_by.c_str());
+    else if (!s.deprecated_id.empty()) detail += "\n" + format(t(Str::edit_of_s), s.deprecated_id.c_str());
+    if (row(title, detail, &s) && !o.loading) {
+      office_open(s.form_id, s.instance_id);
+      break;
+    }
+  }
+  end_scroll();
+  if (wide) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("##office-detail", ImVec2(0, 0));
+    if (o.open_id.empty()) text(t(Str::office_pick), colors::kMuted);
+    else draw_office_detail();
+    ImGui::EndChild();
+  }
+}
+
+void AppImpl::draw_office_detail() {
+  OfficeState& o = office;
+  if (!o.have_detail) return;
+  const OfficeDetail& d = o.detail;
+  const OfficeSubmission& s = d.summary;
+  begin_scroll("##office-detail-scroll");
+  heading(s.name.empty() ? s.instance_id : s.name);
+  text(std::string(t(state_text(s.state))) + (s.comment.empty() ? "" : ": " + s.comment), state_color(s.state));
+  text((s.commune.empty() ? "" : s.commune + " · ") + format(t(Str::received_at_s), format_time(s.received_at).c_str()),
+       colors::kMuted);
+  if (!s.replaced_by.empty()) text(format(t(Str::replaced_by_s), s.replaced_by.c_str()), colors::kMuted);
+  if (!s.deprecated_id.empty()) text(format(t(Str::edit_of_s), s.deprecated_id.c_str()), colors::kMuted);
+  if (counts.role == "admin") {
+    text_field("##review-comment", t(Str::review_comment), &o.comment, 0, t(Str::review_comment_hint));
+    float w = row_button_width(3);
+    std::string chosen;
+    if (button(t(Str::approve), Tone::Primary, w)) chosen = "approved";
+    ImGui::SameLine();
+    if (button(t(Str::mark_issues), Tone::Secondary, w)) chosen = "has_issues";
+    ImGui::SameLine();
+    if (button(t(Str::reject), Tone::Danger, w)) chosen = "rejected";
+    if (!chosen.empty() && !o.loading) office_review(chosen);
+  } else {
+    text(t(Str::viewer_only), colors::kMuted);
+  }
+  if (!d.reviews.empty()) {
+    heading(t(Str::review_history));
+    for (const auto& r : d.reviews)
+      text(format_time(r.at) + " · " + t(state_text(r.state)) + (r.comment.empty() ? "" : ": " + r.comment) + " · " + r.by,
+           state_color(r.state));
+  }
+  heading(t(Str::answers));
+  for (const auto& [path, value] : d.answers) {
+    if (value.empty()) continue;
+    auto slash = path.rfind('/');
+    text(slash == std::string::npos ? path : path.substr(slash + 1), colors::kMuted);
+    text(value);
+  }
+  end_scroll();
+}
+
+void AppImpl::draw_office_queue() {
+  OfficeState& o = office;
+  if (button(t(Str::office_reload), Tone::Secondary) && !o.loading) office_load_queue();
+  if (!o.have_queue) return;
+  const OfficeQueue& q = o.queue;
+  begin_scroll("##office-queue");
+  if (q.size() == 0) text(t(Str::queue_empty), colors::kMuted);
+  if (!q.conflicts.empty() || !q.submission_conflicts.empty()) heading(t(Str::conflicts_title));
+  for (const auto& c : q.conflicts) {
+    text((c.name.empty() ? c.record_id : c.name) + " · " + c.property);
+    side_by_side(t(Str::kept_value), c.kept, t(Str::other_value), c.other);
+    ImGui::Separator();
+  }
+  for (const auto& c : q.submission_conflicts) {
+    text(format(t(Str::conflict_submission_s), c.instance_id.c_str()));
+    side_by_side(t(Str::stored_value), format_time(c.stored_at) + "\n" + c.stored_device_id, t(Str::other_value),
+                 format_time(c.other_at) + "\n" + c.other_device_id);
+    ImGui::Separator();
+  }
+  if (!q.duplicates.empty()) heading(t(Str::duplicates_title));
+  for (const auto& g : q.duplicates) {
+    std::string names;
+    for (std::size_t i = 0; i < g.names.size(); ++i) names += (i ? "\n" : "") + (g.names[i].empty() ? g.record_ids[i] : g.names[i]);
+    text(names);
+    text(std::string(t(reason_text(g.reason))) + " · " + g.registry, colors::kMuted);
+    ImGui::Separator();
+  }
+  end_scroll();
+}
+
+}  // namespace khaosat::ui
