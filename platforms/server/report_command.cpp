@@ -11,6 +11,7 @@
 #include "khaosat/office/duplicates.hpp"
 #include "khaosat/office/report.hpp"
 #include "office_data.hpp"
+#include "queue_common.hpp"
 #include "output_file.hpp"
 #include "server_cli.hpp"
 
@@ -108,13 +109,13 @@ int report(const Args& a) {
   auto devices = (*storage)->list_devices();
   if (!devices) return fail("report", devices.error().message);
   for (const auto& dev : *devices) in.devices.push_back({dev.device_id, dev.name, dev.last_seen, dev.revoked});
-  std::vector<core::PulledRecord> records;
-  for (core::Registry r : {core::Registry::Establishment, core::Registry::Cooperative, core::Registry::CraftVillage}) {
-    auto got = (*storage)->registry(r);
-    if (!got) return fail("report", got.error().message);
-    for (auto& s : *got) records.push_back(std::move(s.record));
-  }
-  in.registry_duplicates = office::possible_duplicates(records);
+  // The registries' possible duplicates the office has not judged (queue distinct; merged
+  // records take no part), as `khaosat-server queue` lists them.
+  auto records = all_records(**storage);
+  if (!records) return fail("report", records.error().message);
+  auto decisions = (*storage)->queue_decisions();
+  if (!decisions) return fail("report", decisions.error().message);
+  in.registry_duplicates = office::open_duplicates(office::possible_duplicates(*records), distinct_marks(*decisions));
   lap("read");
   office::Report rep = office::make_report(in);
   lap("compute");

@@ -66,6 +66,10 @@ R1=$(field "q['conflicts'][0]['id']")
 R2=$(field "q['conflicts'][1]['id']")
 OTHER=$(field "q['conflicts'][0]['other']['value']")
 S1=$(field "q['submission_conflicts'][0]['id']")
+# The report's data-quality queue lists the phone group as "<registry>: <key>" until it is judged.
+P_ROW=$(field "next(g['registry'] + ': ' + g['key'] for g in q['duplicates'] if g['reason']=='phone')")
+SERVER report --data "$D" --year 2027 -o "$T/report-before" > /dev/null
+grep -qF "$P_ROW" "$T/report-before/bao-cao-2027.html" || fail "the report before 'distinct' lacks the phone group '$P_ROW'"
 SOTHER=$(field "q['submission_conflicts'][0]['other']['sha256']")
 
 # Refusals: exit status, the reason, nothing recorded.
@@ -92,6 +96,8 @@ assert sys.argv[3] in text, "the merged record is gone"
 PY
 # Distinct: the phone group leaves the open queue, shows with --all.
 SERVER queue distinct --data "$D" "$P1" "$P2" --by Minh --reason "hai hộ / two households" > /dev/null
+SERVER report --data "$D" --year 2027 -o "$T/report-after" > /dev/null
+grep -qF "$P_ROW" "$T/report-after/bao-cao-2027.html" && fail "the report still lists the group judged distinct ('$P_ROW')"
 # Resolve: a registry conflict with the other value, one with the office's own, the submission's.
 SERVER queue resolve --data "$D" "$R1" --keep other --by Lan --reason "gọi điện / phoned" > /dev/null
 expect 1 "resolved already" queue resolve --data "$D" "$R1" --keep kept --by Lan
