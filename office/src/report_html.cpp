@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "khaosat/office/report.hpp"
 
@@ -76,30 +78,89 @@ section{margin-top:28px}
 thead{display:table-header-group}tr{break-inside:avoid}svg{break-inside:avoid}nav{display:none}}
 )";
 
+// A chart label in lines of at most `width` characters (UTF-8 code points), broken at spaces
+// where it can and inside a word only when the word alone is longer than a line. Nothing is cut:
+// a long sector or commune name is read in full on two or three lines.
+std::vector<std::string> wrap_label(const std::string& label, std::size_t width) {
+  auto chars = [](const std::string& s) {
+    std::size_t n = 0;
+    for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    return n;
+  };
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t line_chars = 0;
+  auto flush = [&] {
+    if (!line.empty()) lines.push_back(line);
+    line.clear();
+    line_chars = 0;
+  };
+  std::size_t i = 0;
+  while (i < label.size()) {
+    std::size_t end = label.find(' ', i);
+    if (end == std::string::npos) end = label.size();
+    std::string word = label.substr(i, end - i);
+    i = end + 1;
+    if (word.empty()) continue;
+    std::size_t n = chars(word);
+    if (line_chars && line_chars + 1 + n <= width) {
+      line += ' ' + word;
+      line_chars += 1 + n;
+      continue;
+    }
+    flush();
+    // A word longer than a line: whole lines of it, the rest starts the next line.
+    while (n > width) {
+      std::size_t b = 0, taken = 0;
+      while (b < word.size() && (taken < width || (static_cast<unsigned char>(word[b]) & 0xC0) == 0x80)) {
+        taken += (static_cast<unsigned char>(word[b]) & 0xC0) != 0x80;
+        ++b;
+      }
+      lines.push_back(word.substr(0, b));
+      word = word.substr(b);
+      n -= width;
+    }
+    line = word;
+    line_chars = n;
+  }
+  flush();
+  if (lines.empty()) lines.push_back("");
+  return lines;
+}
+
 std::string bar_chart(const Chart& c) {
   if (c.bars.empty()) return "";
-  const int label_w = 260, bar_w = 380, row_h = 16, top = 22;
+  // Labels right-aligned in the first 300 px, wrapped at 38 characters (Noto Sans at 11 px
+  // stays well inside 294 px); a bar's row is as tall as its label.
+  const int label_w = 300, bar_w = 340, line_h = 13, top = 22;
+  const std::size_t kLabelChars = 38;
   double max = 0;
   for (const auto& b : c.bars) max = std::max(max, b.second);
-  int h = top + static_cast<int>(c.bars.size()) * row_h + 6;
+  std::vector<std::vector<std::string>> labels;
+  int h = top + 6;
+  for (const auto& b : c.bars) {
+    labels.push_back(wrap_label(b.first, kLabelChars));
+    h += std::max(16, static_cast<int>(labels.back().size()) * line_h + 4);
+  }
   std::string s = "<svg class=\"chart\" role=\"img\" viewBox=\"0 0 720 " + std::to_string(h) + "\" width=\"720\" height=\"" +
                   std::to_string(h) + "\" xmlns=\"http://www.w3.org/2000/svg\"><title>" + esc(c.title) + "</title>";
   s += "<text x=\"0\" y=\"14\" style=\"font-weight:bold\">" + esc(c.title) + "</text>";
+  int y = top;
   for (std::size_t i = 0; i < c.bars.size(); ++i) {
-    int y = top + static_cast<int>(i) * row_h;
+    const auto& lines = labels[i];
+    int row_h = std::max(16, static_cast<int>(lines.size()) * line_h + 4);
     double w = max > 0 ? c.bars[i].second / max * bar_w : 0;
-    std::string label = c.bars[i].first;
-    if (label.size() > 48) {
-      std::size_t cut = 45;
-      while (cut > 0 && (static_cast<unsigned char>(label[cut]) & 0xC0) == 0x80) --cut;
-      label = label.substr(0, cut) + "…";
-    }
-    s += "<text x=\"" + std::to_string(label_w - 6) + "\" y=\"" + std::to_string(y + 11) + "\" text-anchor=\"end\">" +
-         esc(label) + "</text>";
+    std::string x = std::to_string(label_w - 6);
+    s += "<text class=\"label\" x=\"" + x + "\" y=\"" + std::to_string(y + 11) + "\" text-anchor=\"end\">";
+    for (std::size_t l = 0; l < lines.size(); ++l)
+      s += "<tspan x=\"" + x + "\"" + (l ? " dy=\"" + std::to_string(line_h) + "\"" : std::string()) + ">" + esc(lines[l]) +
+           "</tspan>";
+    s += "</text>";
     s += "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 2) + "\" width=\"" + fmt(w) +
-         "\" height=\"" + std::to_string(row_h - 4) + "\" fill=\"#1f6fb2\"/>";
+         "\" height=\"12\" fill=\"#1f6fb2\"/>";
     s += "<text x=\"" + fmt(label_w + w + 4) + "\" y=\"" + std::to_string(y + 11) + "\">" +
          vn_number(c.bars[i].second, std::fabs(c.bars[i].second - std::round(c.bars[i].second)) > 1e-9 ? 1 : 0) + "</text>";
+    y += row_h;
   }
   return s + "</svg>\n";
 }

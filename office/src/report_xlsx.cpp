@@ -1,12 +1,38 @@
 // The reports as one XLSX workbook, a sheet per report (report.hpp).
 #include <xlsxwriter.h>
 
+#include <algorithm>
 #include <ctime>
+#include <string>
+#include <vector>
 
 #include "khaosat/office/report.hpp"
 #include "xlsx_cells.hpp"
 
 namespace khaosat::office {
+
+namespace {
+
+std::size_t chars(const std::string& s) {
+  std::size_t n = 0;
+  for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  return n;
+}
+
+// Each column as wide as its longest text (UTF-8 characters), between 10 and 45; longer text
+// wraps inside its cell, so a long commune or activity name is printed in full.
+std::vector<double> column_widths(const Table& t) {
+  std::vector<double> w(t.columns.size(), 10);
+  for (const auto& row : t.rows)
+    for (std::size_t c = 0; c < row.size() && c < w.size(); ++c) {
+      const Cell& cell = row[c];
+      std::size_t n = cell.number ? 12 : cell.date ? 11 : chars(cell.text) + 2;
+      w[c] = std::max(w[c], static_cast<double>(std::min<std::size_t>(n, 45)));
+    }
+  return w;
+}
+
+}  // namespace
 
 Status write_report_xlsx(const Report& report, const std::string& path) {
   lxw_workbook_options options{};
@@ -29,6 +55,9 @@ Status write_report_xlsx(const Report& report, const std::string& path) {
   format_set_text_wrap(head);
   format_set_bg_color(head, 0xDDE7F0);
   format_set_border(head, LXW_BORDER_THIN);
+  lxw_format* text = workbook_add_format(wb);
+  format_set_text_wrap(text);
+  format_set_align(text, LXW_ALIGN_VERTICAL_TOP);
   lxw_format* date = workbook_add_format(wb);
   format_set_num_format(date, "dd/mm/yyyy");
   lxw_format* num0 = workbook_add_format(wb);
@@ -48,7 +77,9 @@ Status write_report_xlsx(const Report& report, const std::string& path) {
     worksheet_set_paper(ws, 9);  // A4
     worksheet_fit_to_pages(ws, 1, 0);
     worksheet_repeat_rows(ws, 3, 3);
-    worksheet_set_column(ws, 0, static_cast<lxw_col_t>(t.columns.size() - 1), 20, nullptr);
+    std::vector<double> widths = column_widths(t);
+    for (std::size_t c = 0; c < widths.size(); ++c)
+      worksheet_set_column(ws, static_cast<lxw_col_t>(c), static_cast<lxw_col_t>(c), widths[c], nullptr);
     std::string heading = t.title_vi + " năm " + std::to_string(report.year) + " / " + t.title_en;
     worksheet_write_string(ws, 0, 0, heading.c_str(), title_format);
     worksheet_write_string(ws, 1, 0, ("Ngày lập / as of: " + report.as_of).c_str(), nullptr);
@@ -69,7 +100,7 @@ Status write_report_xlsx(const Report& report, const std::string& path) {
         } else if (cell.date && xlsx::parse_iso(cell.text, dt, has_time)) {
           worksheet_write_datetime(ws, r, col, &dt, date);
         } else if (!cell.text.empty()) {
-          worksheet_write_string(ws, r, col, cell.text.c_str(), total ? head : nullptr);
+          worksheet_write_string(ws, r, col, cell.text.c_str(), total ? head : text);
         }
       }
     }

@@ -226,6 +226,49 @@ assert p.rows["t-coverage"] == 39
 assert p.svgs >= 7 and p.circles > 200, (p.svgs, p.circles)
 print("html dom ok")
 PY
+# Chart labels are read in full (long sector and commune names wrap, never cut): in Chromium each
+# label stays inside its chart, left of the bars and clear of the next label, and the labels of the
+# sector chart are the table's sectors, whole. The workbook wraps text cells in wide columns.
+{ sed 's#</body></html>##' "$HTML"
+  cat <<'JS'
+<script>
+const out = [];
+for (const svg of document.querySelectorAll('svg.chart')) {
+  const title = svg.querySelector('title').textContent, bar = svg.querySelector('rect').x.baseVal.value;
+  let prev = -1;
+  for (const t of svg.querySelectorAll('text[text-anchor="end"]')) {
+    const b = t.getBBox(), spans = [...t.querySelectorAll('tspan')].map(s => s.textContent);
+    out.push({chart: title, text: spans.length ? spans.join(' ') : t.textContent, left: b.x, right: b.x + b.width,
+              bar: bar, overlap: b.y < prev - 0.5});
+    prev = b.y + b.height;
+  }
+}
+const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script></body></html>
+JS
+} > "$T/r1/probe.html"
+"$CHROME" "${CH[@]}" --dump-dom "file://$T/r1/probe.html" > "$T/probe.html" 2> "$T/chrome4.err" || fail "chromium: $(tail -5 "$T/chrome4.err")"
+"$PY" - "$T/probe.html" "$T/r1/bao-cao-2027.xlsx" <<'PY' || fail "chart labels are cut, or the workbook cuts long names"
+import html, json, re, sys, openpyxl
+labels = json.loads(html.unescape(re.search(r'<pre id="probe">(.*?)</pre>', open(sys.argv[1], encoding="utf-8").read(), re.S).group(1)))
+assert len(labels) > 50, len(labels)
+for l in labels:
+    assert "…" not in l["text"], ("cut", l)
+    assert l["left"] >= 0 and l["right"] <= l["bar"] + 0.5, ("outside its place", l)
+    assert not l["overlap"], ("overlaps the label above", l)
+wb = openpyxl.load_workbook(sys.argv[2])
+ws = wb["Cơ sở CNNT"]
+sectors = {r[1] or "(chưa ghi / not given)" for r in ws.iter_rows(min_row=5, values_only=True)} - {"(chưa ghi / not given)"}
+chart = {l["text"] for l in labels if l["chart"].startswith("Số cơ sở theo ngành nghề")}
+assert sectors and sectors <= chart, ("the sector chart's labels are not the sectors", sorted(sectors - chart))
+assert max(len(s) for s in sectors) > 60, sorted(sectors)   # the long ones are there to read
+# In the workbook: text cells wrap, and a column of long names is wider than the default.
+long_cells = [c for c in ws["B"][4:] if isinstance(c.value, str) and len(c.value) > 40]
+assert long_cells and all(c.alignment.wrap_text for c in long_cells), "long sector names do not wrap"
+assert ws.column_dimensions["B"].width >= 40, ws.column_dimensions["B"].width
+print("chart labels ok:", len(labels), "labels, longest", max(len(l["text"]) for l in labels), "characters")
+PY
 "$CHROME" "${CH[@]}" --window-size=1100,1500 --screenshot="$T/report.png" "file://$HTML" 2> "$T/chrome2.err" > /dev/null \
   || fail "chromium screenshot: $(tail -5 "$T/chrome2.err")"
 [[ $(head -c 8 "$T/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "no PNG screenshot"
