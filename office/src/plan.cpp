@@ -47,16 +47,40 @@ void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>*
     if (it != communes->end()) c = &it->second;
   }
   if (c) {
-    if ((c->highland || c->border) && pts(r, "area.highland_border") != 0)
+    // An attribute the commune table marks unknown is not scored, and not taken for "no" either:
+    // when it ranks above the criterion that applied, the explanation says so (0 points).
+    std::string unknown;
+    auto note = [&](const char* attribute, const char* words) {
+      if (c->is_unknown(attribute)) unknown += (unknown.empty() ? "" : ", ") + std::string(words);
+    };
+    bool applied = false;
+    if ((c->highland || c->border) && pts(r, "area.highland_border") != 0) {
       add("area.highland_border", pts(r, "area.highland_border"),
           "xã/commune " + c->label_vi + (c->highland ? " vùng cao/highland" : "") + (c->border ? " biên giới/border" : "") +
               " (" + (c->highland ? c->highland_source : c->border_source) + ")",
           &p.area);
-    else if (c->ntm && pts(r, "area.ntm") != 0)
+      applied = true;
+    } else if (pts(r, "area.highland_border") != 0) {
+      note("highland", "vùng cao/highland");
+      note("border", "biên giới/border");
+    }
+    if (!applied && c->ntm && pts(r, "area.ntm") != 0) {
       add("area.ntm", pts(r, "area.ntm"), "xã/commune " + c->label_vi + " NTM (" + c->ntm_source + ")", &p.area);
-    else if (c->difficult && pts(r, "area.difficult") != 0)
+      applied = true;
+    } else if (!applied && pts(r, "area.ntm") != 0) {
+      note("ntm", "NTM");
+    }
+    if (!applied && c->difficult && pts(r, "area.difficult") != 0) {
       add("area.difficult", pts(r, "area.difficult"),
           "xã/commune " + c->label_vi + " đặc biệt khó khăn/difficult (" + c->difficult_source + ")", &p.area);
+    } else if (!applied && pts(r, "area.difficult") != 0) {
+      note("difficult", "đặc biệt khó khăn/difficult");
+    }
+    if (!unknown.empty())
+      p.explanation.push_back({kAreaUnknown, 0,
+                               "xã/commune " + c->label_vi + ": chưa rõ " + unknown +
+                                   " (communes.csv: unknown), chưa tính điểm, ưu tiên địa bàn có thể cao hơn / "
+                                   "unknown in communes.csv, not scored: the area priority may be higher"});
   }
   if (n.local_material_pct && *n.local_material_pct > 50)
     add("sector.local_materials", pts(r, "sector.local_materials"),

@@ -3,6 +3,8 @@
 
 #include <xlsxwriter.h>
 
+#include <algorithm>
+
 #include <cmath>
 #include <ctime>
 
@@ -68,6 +70,19 @@ Status write_plan_xlsx(const Plan& plan, const std::string& path) {
     worksheet_write_number(budget, r, 4, plan.year, nullptr);
     worksheet_write_string(budget, r, 5, plan.rules_version.c_str(), nullptr);
     ++r;
+  }
+  // Needs whose area priority rests on an unknown commune attribute: said once, under the budget.
+  std::size_t area_unknown = 0;
+  for (const PlannedNeed& p : plan.needs)
+    area_unknown += std::any_of(p.explanation.begin(), p.explanation.end(),
+                                [](const Points& x) { return x.criterion == kAreaUnknown; });
+  if (area_unknown) {
+    std::string note = "Chú ý: " + std::to_string(area_unknown) +
+                       " nhu cầu ở xã chưa rõ thuộc tính địa bàn (communes.csv ghi unknown: vùng cao, biên giới, NTM...), "
+                       "chưa tính điểm ưu tiên đó; xem trang Giải thích (area.unknown). / Note: " +
+                       std::to_string(area_unknown) +
+                       " needs are in communes whose area attributes are unknown: not scored; see Giải thích (area.unknown).";
+    worksheet_write_string(budget, r + 1, 0, note.c_str(), nullptr);
   }
   worksheet_set_column(budget, 0, 5, 18, nullptr);
 

@@ -100,10 +100,15 @@ Result<std::map<std::string, Commune>> parse_communes(std::string_view text, con
     c.name = get("name");
     if (c.name.empty()) continue;
     c.label_vi = c_label ? get("label_vi") : c.name;
-    c.highland = get("highland") == "yes";
-    c.border = get("border") == "yes";
-    c.ntm = get("ntm") == "yes";
-    c.difficult = get("difficult") == "yes";
+    // yes / no / unknown; blank (or no such column) is unknown, never "no".
+    for (auto [col, value] : {std::pair<const char*, bool*>{"highland", &c.highland}, {"border", &c.border},
+                              {"ntm", &c.ntm}, {"difficult", &c.difficult}}) {
+      std::string v = get(col);
+      if (v == "yes") *value = true;
+      else if (v == "unknown" || v.empty()) c.unknown.push_back(col);
+      else if (v != "no")
+        return bad(name, i + 1, "column '" + std::string(col) + "' takes yes, no or unknown, not '" + v + "'");
+    }
     c.highland_source = get("highland_source");
     c.border_source = get("border_source");
     c.ntm_source = get("ntm_source");
@@ -111,6 +116,10 @@ Result<std::map<std::string, Commune>> parse_communes(std::string_view text, con
     out[c.name] = c;
   }
   return out;
+}
+
+bool Commune::is_unknown(std::string_view attribute) const {
+  return std::find(unknown.begin(), unknown.end(), attribute) != unknown.end();
 }
 
 Status add_budget(std::map<std::string, double>& budget, std::string_view arg) {

@@ -57,10 +57,11 @@ TEST_CASE("built-in forms: the commune table holds the 38 units, their codes and
     wards += c["unit"] == "phuong";
     CHECK_FALSE(c["district"].empty());
     for (const auto& d : words(c["district"])) CHECK(kDistricts.count(d) == 1);
-    // Each area attribute: yes / no / blank (unknown), where it comes from, and how sure we are.
+    // Each area attribute: yes / no / unknown (or blank), where it comes from, and how sure we are.
     for (const char* a : {"difficult", "border", "ntm", "highland"}) {
       std::string v = c[a], status = c[std::string(a) + "_status"];
-      CHECK((v == "yes" || v == "no" || v.empty()));
+      CHECK((v == "yes" || v == "no" || v == "unknown" || v.empty()));
+      if (v == "unknown") CHECK(status == "M");
       CHECK((status == "V" || status == "G" || status == "M"));
       if (!v.empty()) CHECK_FALSE(c[std::string(a) + "_source"].empty());
     }

@@ -74,6 +74,11 @@ assert any(n["duplicate_funded"] for n in apart)
 for n in needs:
     assert sum(x["points"] for x in n["explanation"]) == n["score"], n["id"]
 assert any(x["criterion"].startswith("area.") for n in needs for x in n["explanation"])
+# communes.csv knows no highland commune (unknown for all 38): never scored as highland, and the
+# explanations say that the area priority is unknown.
+assert not any("vùng cao/highland" in x["why"] for n in needs for x in n["explanation"] if x["points"])
+assert any(x["criterion"] == "area.unknown" and x["points"] == 0 and "vùng cao/highland" in x["why"]
+           for n in needs for x in n["explanation"])
 PY
 }
 check_plan "$T/plan1.json" || fail "the plan breaks a promise"
@@ -127,6 +132,9 @@ for row, n in zip(rows, p["needs"]):
 budget = {r[0]: r for r in wb["Ngân sách"].iter_rows(min_row=2, values_only=True)}
 for s in p["sources"]:
     assert abs(budget[s["source"]][1] - s["budget"]) < 1e-9 and abs(budget[s["source"]][2] - s["funded_total"]) < 1e-6
+notes = [r[0] for r in wb["Ngân sách"].iter_rows(min_row=2, values_only=True) if r[0] and r[0].startswith("Chú ý")]
+unknown = sum(any(x["criterion"] == "area.unknown" for x in n["explanation"]) for n in p["needs"])
+assert len(notes) == 1 and f"{unknown} nhu cầu" in notes[0], (notes, unknown)
 explained = sum(len(n["explanation"]) for n in p["needs"])
 assert wb["Giải thích"].max_row - 1 == explained, (wb["Giải thích"].max_row, explained)
 PY

@@ -42,10 +42,10 @@ Rules rules() {
 
 std::map<std::string, Commune> communes() {
   std::map<std::string, Commune> c;
-  c["hi"] = Commune{"hi", "Xã Cao", true, false, true, true, "src-h", "", "src-n", "src-d"};
-  c["ntm"] = Commune{"ntm", "Xã Mới", false, false, true, true, "", "", "src-n", "src-d"};
-  c["dif"] = Commune{"dif", "Xã Khó", false, false, false, true, "", "", "", "src-d"};
-  c["none"] = Commune{"none", "Phường", false, false, false, false, "", "", "", ""};
+  c["hi"] = Commune{"hi", "Xã Cao", true, false, true, true, "src-h", "", "src-n", "src-d", {}};
+  c["ntm"] = Commune{"ntm", "Xã Mới", false, false, true, true, "", "", "src-n", "src-d", {}};
+  c["dif"] = Commune{"dif", "Xã Khó", false, false, false, true, "", "", "", "src-d", {}};
+  c["none"] = Commune{"none", "Phường", false, false, false, false, "", "", "", "", {}};
   return c;
 }
 
@@ -247,6 +247,12 @@ TEST_CASE("office plan: the shipped rules table and commune table load") {
   CHECK(communes->size() == 38);
   CHECK(communes->at("muong_kim").difficult);
   CHECK_FALSE(communes->at("than_uyen").difficult);
+  // No source lists Lai Châu's highland communes after 1/7/2025 (domain.md): unknown, not "yes".
+  for (const auto& [name, c] : *communes) {
+    CAPTURE(name);
+    CHECK_FALSE(c.highland);
+    CHECK(c.is_unknown("highland"));
+  }
 }
 
 TEST_CASE("office plan: needs are read from forms A, B and C") {
@@ -336,4 +342,54 @@ TEST_CASE("office plan: the JSON parses, escapes text and replaces bytes that ar
   CHECK(x["override"]["at"] == 7);
   CHECK(j["needs"][0]["funded"] == false);
   CHECK(j["needs"][0]["decision"].get<std::string>().find("no budget") != std::string::npos);
+}
+
+TEST_CASE("office plan: an unknown area attribute is not scored as no, and the explanation says so") {
+  std::map<std::string, Commune> c = communes();
+  // Highland and border unknown, difficult known: the difficult points, and a note that the
+  // higher area priority could not be checked.
+  c["unk"] = Commune{"unk", "Xã Chưa Rõ", false, false, false, true, "", "", "", "src-d", {"highland", "border"}};
+  // Nothing known at all: no area points, the note names every attribute.
+  c["blank"] = Commune{"blank", "Xã Trống", false, false, false, false, "", "", "", "", {"highland", "border", "ntm", "difficult"}};
+  Plan p = make_plan(2027, {need("u#1", 10, "provincial", "unk"), need("b#1", 10, "provincial", "blank"),
+                            need("h#1", 10, "provincial", "hi")}, rules(), {{"provincial", 100}}, {}, &c);
+  auto find = [&](const std::string& id) -> const PlannedNeed& {
+    return *std::find_if(p.needs.begin(), p.needs.end(), [&](const PlannedNeed& x) { return x.need.id == id; });
+  };
+  auto unknown_note = [](const PlannedNeed& x) -> std::string {
+    for (const Points& e : x.explanation)
+      if (e.criterion == kAreaUnknown) return e.why;
+    return "";
+  };
+  const PlannedNeed& u = find("u#1");
+  CHECK(u.area == 100);
+  CHECK(unknown_note(u).find("vùng cao/highland, biên giới/border") != std::string::npos);
+  CHECK(unknown_note(u).find("NTM") == std::string::npos);  // ntm is known (no)
+  const PlannedNeed& b = find("b#1");
+  CHECK(b.area == 0);
+  CHECK(unknown_note(b).find("NTM, đặc biệt khó khăn/difficult") != std::string::npos);
+  CHECK(unknown_note(find("h#1")).empty());  // the highest area criterion applied: nothing unknown above it
+  for (const PlannedNeed& x : p.needs) {
+    std::int64_t sum = 0;
+    for (const Points& e : x.explanation) sum += e.points;
+    CHECK(sum == x.score);
+  }
+  CHECK(plan_json(p).find("\"area.unknown\"") != std::string::npos);
+}
+
+TEST_CASE("office plan: the commune table reads yes, no, unknown and blank, and refuses anything else") {
+  auto t = parse_communes("name,label_vi,highland,border,ntm,difficult\n"
+                          "a,Xã A,yes,no,unknown,\n", "c.csv");
+  REQUIRE(t.ok());
+  const Commune& a = t->at("a");
+  CHECK(a.highland);
+  CHECK_FALSE(a.border);
+  CHECK_FALSE(a.is_unknown("border"));
+  CHECK(a.is_unknown("ntm"));
+  CHECK(a.is_unknown("difficult"));
+  auto bad = parse_communes("name,label_vi,highland\na,Xã A,yes\nb,Xã B,có\n", "c.csv");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().code == ErrorCode::plan_input);
+  CHECK(bad.error().message.find("c.csv:3") != std::string::npos);
+  CHECK(bad.error().message.find("highland") != std::string::npos);
 }

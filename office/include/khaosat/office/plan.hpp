@@ -56,12 +56,17 @@ struct Rules {
 Result<Rules> parse_rules(std::string_view csv, const std::string& name);
 const std::vector<std::string>& criterion_keys();
 
-// The area attributes of one commune (forms/communes.csv).
+// The area attributes of one commune (forms/communes.csv). Each attribute column holds `yes`,
+// `no` or `unknown` (blank reads as unknown): an unknown attribute is false here and named in
+// `unknown`, so the plan can say that it did not score it rather than take it for "no".
 struct Commune {
   std::string name, label_vi;
   bool highland = false, border = false, ntm = false, difficult = false;
   std::string highland_source, border_source, ntm_source, difficult_source;
+  std::vector<std::string> unknown;  // of "highland", "border", "ntm", "difficult", in that order
+  bool is_unknown(std::string_view attribute) const;
 };
+// plan.input names the line and column of a value other than yes, no, unknown or blank.
 Result<std::map<std::string, Commune>> parse_communes(std::string_view csv, const std::string& name);
 
 // One support need, as read from a submission's needs repeat (needs.cpp) or made by a test.
@@ -95,8 +100,11 @@ struct Override {
 struct Points {
   std::string criterion;
   std::int64_t points = 0;
-  std::string why;               // e.g. "commune Mường Kim: highland (domain.md §5)"
+  std::string why;               // e.g. "commune Mường Kim: difficult (QĐ 113/QĐ-UBND)"
 };
+// The explanation's 0-point entry of a need whose commune has an unknown area attribute ranking
+// above the area criterion that applied (or when none applied): its area priority may be higher.
+inline constexpr const char* kAreaUnknown = "area.unknown";
 
 struct PlannedNeed {
   Need need;
