@@ -1,6 +1,7 @@
 // The six report tables (report.hpp, report_data.hpp).
 #include <algorithm>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <tuple>
 
@@ -50,6 +51,21 @@ std::string as_of(const Data& d) {
 
 Cell total_label() { return Cell::of("Tổng cộng / Total"); }
 
+using Bars = std::vector<std::pair<std::string, double>>;
+
+Bars bars_of(const std::map<std::string, double>& counts) { return Bars(counts.begin(), counts.end()); }
+
+// How every report table ends: its rows in key order (a stable sort: rows of equal keys stay in
+// the order they were read), then the total row if there is one, then its bar chart.
+template <typename Key>
+void finish_table(Table& t, std::vector<std::pair<Key, std::vector<Cell>>>&& rows, std::string chart_title, Bars bars,
+                  std::optional<std::vector<Cell>> total = std::nullopt) {
+  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (auto& r : rows) t.rows.push_back(std::move(r.second));
+  if (total) t.rows.push_back(std::move(*total));
+  t.charts.push_back(Chart{std::move(chart_title), std::move(bars)});
+}
+
 }  // namespace
 
 Table establishments(const Data& d) {
@@ -74,14 +90,13 @@ Table establishments(const Data& d) {
     ++all.count; all.workers += w; all.revenue += rev;
     by_sector[sector.empty() ? "(chưa ghi / not given)" : sector] += 1;
   }
+  std::vector<std::pair<std::tuple<std::size_t, std::string, std::string, std::string>, std::vector<Cell>>> rows;
   for (const auto& [k, g] : groups)
-    t.rows.push_back({Cell::of(std::get<1>(k)), Cell::of(std::get<2>(k)), Cell::of(std::get<3>(k)), Cell::num(g.count),
-                      Cell::num(g.workers), Cell::num(g.revenue, 1)});
-  t.rows.push_back({total_label(), Cell::of(""), Cell::of(""), Cell::num(all.count), Cell::num(all.workers),
-                    Cell::num(all.revenue, 1)});
-  Chart c{"Số cơ sở theo ngành nghề / Establishments by sector", {}};
-  for (const auto& [k, v] : by_sector) c.bars.push_back({k, v});
-  t.charts.push_back(std::move(c));
+    rows.push_back({k, {Cell::of(std::get<1>(k)), Cell::of(std::get<2>(k)), Cell::of(std::get<3>(k)), Cell::num(g.count),
+                        Cell::num(g.workers), Cell::num(g.revenue, 1)}});
+  finish_table(t, std::move(rows), "Số cơ sở theo ngành nghề / Establishments by sector", bars_of(by_sector),
+               std::vector<Cell>{total_label(), Cell::of(""), Cell::of(""), Cell::num(all.count), Cell::num(all.workers),
+                                 Cell::num(all.revenue, 1)});
   return t;
 }
 
@@ -127,12 +142,8 @@ Table ocop(const Data& d) {
       rows.push_back({Key{group, -n, commune_pos(d, commune), s.name(), s.row->instance_id, date}, std::move(row)});
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& r : rows) t.rows.push_back(std::move(r.second));
   t.note += " Sắp hết hạn / expiring: " + std::to_string(expiring) + ".";
-  Chart c{"Sản phẩm OCOP theo hạng sao / OCOP products by stars", {}};
-  for (const auto& [k, v] : by_stars) c.bars.push_back({k, v});
-  t.charts.push_back(std::move(c));
+  finish_table(t, std::move(rows), "Sản phẩm OCOP theo hạng sao / OCOP products by stars", bars_of(by_stars));
   return t;
 }
 
@@ -162,11 +173,7 @@ Table villages(const Data& d) {
                      Cell::of(d.choice('B', "traditional_craft_village", s.get("traditional_craft_village"))),
                      Cell::of(met), Cell::of(not_met), Cell::of(missing)}});
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& r : rows) t.rows.push_back(std::move(r.second));
-  Chart c{"Làng nghề theo kết quả tiêu chí / Villages by verdict", {}};
-  for (const auto& [k, v] : verdicts) c.bars.push_back({k, v});
-  t.charts.push_back(std::move(c));
+  finish_table(t, std::move(rows), "Làng nghề theo kết quả tiêu chí / Villages by verdict", bars_of(verdicts));
   return t;
 }
 
@@ -194,12 +201,9 @@ Table ledger(const Data& d) {
                        has_number(amount) ? Cell::num(a, 1) : Cell::of(amount), Cell::of(source)}});
     }
   }
-  std::stable_sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (auto& r : rows) t.rows.push_back(std::move(r.second));
-  t.rows.push_back({total_label(), Cell::of(""), Cell::of(""), Cell::of(""), Cell::num(total, 1), Cell::of("")});
-  Chart c{"Kinh phí đã nhận theo nguồn (triệu đồng) / Support received by source (million VND)", {}};
-  for (const auto& [k, v] : by_source) c.bars.push_back({k, v});
-  t.charts.push_back(std::move(c));
+  finish_table(t, std::move(rows), "Kinh phí đã nhận theo nguồn (triệu đồng) / Support received by source (million VND)",
+               bars_of(by_source),
+               std::vector<Cell>{total_label(), Cell::of(""), Cell::of(""), Cell::of(""), Cell::num(total, 1), Cell::of("")});
   return t;
 }
 
@@ -219,25 +223,26 @@ Table coverage(const Data& d) {
     if (s.form != 'C' && parse_geopoint(s.get("gps"), lat, lon)) ++c.located;
   }
   Count all;
-  Chart chart{"Số phiếu theo xã / Submissions by commune", {}};
+  Bars bars;
+  std::vector<std::pair<std::size_t, std::vector<Cell>>> rows;  // keyed by position: the table's order
   auto add = [&](const std::string& label, const Count& c) {
-    t.rows.push_back({Cell::of(label), Cell::num(c.a), Cell::num(c.b), Cell::num(c.c), Cell::num(c.a + c.b + c.c),
-                      Cell::num(c.approved), Cell::num(c.located)});
+    rows.push_back({rows.size(), {Cell::of(label), Cell::num(c.a), Cell::num(c.b), Cell::num(c.c), Cell::num(c.a + c.b + c.c),
+                                  Cell::num(c.approved), Cell::num(c.located)}});
+    all.a += c.a; all.b += c.b; all.c += c.c; all.approved += c.approved; all.located += c.located;
   };
   for (const auto& code : d.input->commune_order) {
     Count c = by.count(code) ? by[code] : Count{};
     add(d.commune(code), c);
-    chart.bars.push_back({d.commune(code), c.a + c.b + c.c});
-    all.a += c.a; all.b += c.b; all.c += c.c; all.approved += c.approved; all.located += c.located;
+    bars.push_back({d.commune(code), c.a + c.b + c.c});
   }
   // Submissions naming a commune outside the table: shown, not lost.
   for (const auto& [code, c] : by) {
     if (commune_pos(d, code) < d.input->commune_order.size()) continue;
     add((code.empty() ? "(không ghi xã)" : code) + std::string(" – ngoài danh mục / not in communes.csv"), c);
-    all.a += c.a; all.b += c.b; all.c += c.c; all.approved += c.approved; all.located += c.located;
   }
-  add("Tổng cộng / Total", all);
-  t.charts.push_back(std::move(chart));
+  std::vector<Cell> total = {Cell::of("Tổng cộng / Total"), Cell::num(all.a), Cell::num(all.b), Cell::num(all.c),
+                             Cell::num(all.a + all.b + all.c), Cell::num(all.approved), Cell::num(all.located)};
+  finish_table(t, std::move(rows), "Số phiếu theo xã / Submissions by commune", std::move(bars), std::move(total));
   return t;
 }
 
@@ -309,13 +314,13 @@ Table quality(const Data& d) {
   }
   // Each kind together in the order added, then by form, commune, subject.
   std::map<std::string, int> rank;
-  for (const auto& r : t.rows) rank.emplace(r[0].text, static_cast<int>(rank.size()));
-  std::stable_sort(t.rows.begin(), t.rows.end(), [&](const auto& a, const auto& b) {
-    return std::tie(rank[a[0].text], a[1].text, a[3].text, a[2].text) < std::tie(rank[b[0].text], b[1].text, b[3].text, b[2].text);
-  });
-  Chart c{"Hàng đợi theo loại / Queue by kind", {}};
-  for (const auto& [k, v] : kinds) c.bars.push_back({k, v});
-  t.charts.push_back(std::move(c));
+  std::vector<std::pair<std::tuple<int, std::string, std::string, std::string>, std::vector<Cell>>> rows;
+  for (auto& r : t.rows) {
+    int k = rank.emplace(r[0].text, static_cast<int>(rank.size())).first->second;
+    rows.push_back({{k, r[1].text, r[3].text, r[2].text}, std::move(r)});
+  }
+  t.rows.clear();
+  finish_table(t, std::move(rows), "Hàng đợi theo loại / Queue by kind", bars_of(kinds));
   return t;
 }
 

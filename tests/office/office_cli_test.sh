@@ -6,21 +6,7 @@
 # With KHAOSAT_TEST_PG_URL (postgresql://USER@HOST:PORT/postgres: the pg.office.cli test), every
 # command keeps its data in a fresh PostgreSQL database there (--database URL).
 # Usage: office_cli_test.sh KHAOSAT_SERVER
-set -euo pipefail
-SERVER_BIN=$1
-PY=/usr/bin/python3
-T=$(mktemp -d)
-D=$T/data
-source "$(dirname "$0")/../support/pg_test_db.sh"
-cleanup() {
-  rm -rf "$T"
-  pg_test_db_drop
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pg_test_db_create office
-# Every command, with --database when the test runs over PostgreSQL.
-SERVER() { "$SERVER_BIN" "$@" "${DB[@]}"; }
+source "$(dirname "$0")/cli_setup.sh" office "$1"
 
 SERVER demo-data --data "$D" --seed 7 --year 2027 > "$T/demo.out"
 grep -q "approved" "$T/demo.out" || fail "demo-data printed no summary"

@@ -5,20 +5,7 @@
 # with the reason and record nothing. With KHAOSAT_TEST_PG_URL (the pg.office.queue_cli test)
 # every command keeps its data in a fresh PostgreSQL database (--database URL).
 # Usage: queue_cli_test.sh KHAOSAT_SERVER
-set -euo pipefail
-SERVER_BIN=$1
-PY=/usr/bin/python3
-T=$(mktemp -d)
-D=$T/data
-source "$(dirname "$0")/../support/pg_test_db.sh"
-cleanup() {
-  rm -rf "$T"
-  pg_test_db_drop
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; exit 1; }
-pg_test_db_create queue
-SERVER() { "$SERVER_BIN" "$@" "${DB[@]}"; }
+source "$(dirname "$0")/cli_setup.sh" queue "$1"
 # expect RC WORDS ARGS...: the command exits RC and its error output holds WORDS.
 expect() {
   local want=$1 words=$2; shift 2
