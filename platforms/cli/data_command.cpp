@@ -68,18 +68,24 @@ const std::map<std::string, std::string> kHelp = {
      "numbered without gaps. Prints the problems found. Exit 0 when whole, 1 when not.\n"},
     {"add",
      "usage: khaosat data add --db FILE FORM [SCRIPT.json] [--finalize] [--attach FILE]...\n"
-     "       [--media DIR] [--now ISO8601] [--actor NAME] [--json]\n\n"
+     "       [--media DIR] [--record ID] [--now ISO8601] [--actor NAME] [--json]\n\n"
      "Installs FORM (an XForm or XLSForm; its attachments from --media DIR) in the database\n"
      "when needed, fills a new instance with SCRIPT's steps (the step scripts of 'khaosat form\n"
      "fill') and saves it as a draft, or with --finalize validates and stores it as a finalized\n"
      "submission. --attach stores files with it (named by their file name). The database is\n"
      "created when missing. Prints the instance id once the commit is durable (--json: an\n"
      "object with instance_id, draft_id or sha256). Exit 1 when a step fails or the instance is\n"
-     "not valid (the violations are printed); nothing is stored then.\n"},
+     "not valid (the violations are printed); nothing is stored then.\n"
+     "--record ID starts from registry record ID (an establishment, craft village or\n"
+     "cooperative in the database) instead of a blank instance: the form's record_id and the\n"
+     "questions that save to the registry hold the record's current values, and finalizing\n"
+     "updates that record rather than creating one (docs/storage.md, \"Registries from\n"
+     "submissions\"). A form whose entities sheet names no registry, or another one than\n"
+     "the record's, is refused.\n"},
 };
 
 struct Args {
-  std::string db, format = "json", form, out, actor = "cli", media, registry, search;
+  std::string db, format = "json", form, out, actor = "cli", media, registry, search, record;
   std::vector<std::string> positional, attach;
   bool json = false, finalize = false, all_versions = false, help = false;
   std::optional<double> now_ms;
@@ -103,6 +109,7 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--media") value(a.media);
     else if (s == "--registry") value(a.registry);
     else if (s == "--search") value(a.search);
+    else if (s == "--record") value(a.record);
     else if (s == "--attach") {
       value(v);
       if (a.error.empty()) a.attach.push_back(v);
@@ -421,7 +428,7 @@ int add(const Args& a) {
     so.env.tz_offset_minutes = {};  // --now fixes the instant; the zone stays the device's
   }
   so.env.uuid = [&s] { return s.new_id(); };  // time-ordered instance ids (UUIDv7)
-  auto session = core::FormSession::start(*form, so);
+  auto session = a.record.empty() ? core::FormSession::start(*form, so) : s.start_from_record(*form, a.record, so);
   if (!session) return fail("add", session.error());
   for (std::size_t i = 0; i < steps.size(); ++i) {
     core::Status st = tools::apply_step(**session, steps[i]);

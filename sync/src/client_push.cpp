@@ -33,6 +33,10 @@ Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
       if (!a) return a.error();
       rec.attachments.push_back({name, sha, a->size});
     }
+    // The registry edit finalize made from the submission's entity (Store::finalize).
+    if (auto en = p.find("entity"); en != p.end() && en->is_object())
+      rec.entity = PushRecord::EntityRef{en->value("registry", std::string()), en->value("id", std::string()),
+                                         en->value("hlc", std::string())};
   } else if (e.kind == "registry") {
     rec.id = p.value("record_id", std::string());
     rec.registry = p.value("registry", std::string());

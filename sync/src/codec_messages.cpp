@@ -45,6 +45,7 @@ json record_json(const PushRecord& r) {
       for (const auto& x : r.attachments) a.push_back({{"name", x.name}, {"sha256", x.sha256}, {"size", x.size}});
       j["attachments"] = std::move(a);
     }
+    if (r.entity) j["entity"] = {{"registry", r.entity->registry}, {"id", r.entity->id}, {"hlc", r.entity->hlc}};
     j["xml"] = r.xml;
   } else if (r.kind == "registry") {
     j["id"] = r.id;
@@ -123,6 +124,20 @@ Result<PushRecord> record_from(const json& j, const std::string& path) {
           return Error::make(ErrorCode::sync_request, x.path_of("sha256") + ": not 64 lower-case hex digits");
         rec.attachments.push_back(std::move(ref));
       }
+    }
+    if (const json* e = r.object("entity", false); e && !r.failed()) {
+      ObjectReader x(*e, r.path_of("entity"));
+      PushRecord::EntityRef ref;
+      ref.registry = x.str("registry", 64);
+      ref.id = x.str("id");
+      ref.hlc = x.str("hlc");
+      if (auto err = x.finish()) return *err;
+      if (!core::registry_from_string(ref.registry))
+        return Error::make(ErrorCode::sync_request, x.path_of("registry") + ": unknown registry '" + ref.registry + "'");
+      if (!core::Hlc::parse(ref.hlc))
+        return Error::make(ErrorCode::sync_request,
+                           x.path_of("hlc") + ": '" + ref.hlc + "' is not a hybrid logical clock timestamp");
+      rec.entity = std::move(ref);
     }
     if (!r.failed() && rec.id.empty()) r.fail("id", "must not be empty");
   } else if (rec.kind == "registry") {

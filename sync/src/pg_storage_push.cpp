@@ -75,7 +75,7 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
   }
   if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
   bool registry = std::any_of(checked.begin(), checked.end(), [](const CheckedRecord& c) {
-    return c.precheck_reason.empty() && c.record->kind != "submission";
+    return c.precheck_reason.empty() && (c.record->kind != "submission" || c.entity);
   });
   if (registry)
     if (Status st = lock_changes(); !st) return st.error();
@@ -85,8 +85,10 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
   if (!bulk) return bulk.error();
   std::vector<std::string> accepted_shas;
   auto applied = apply_records(checked, [&](const CheckedRecord& c) {
-    return c.record->kind == "submission" ? apply_submission(device_id, c, now, *bulk)
-                                          : apply_registry(device_id, c, now);
+    auto registry = [&](const CheckedRecord& r) { return apply_registry(device_id, r, now); };
+    if (c.record->kind != "submission") return registry(c);
+    return apply_submission_and_entity(
+        c, [&](const CheckedRecord& r) { return apply_submission(device_id, r, now, *bulk); }, registry);
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
@@ -225,6 +227,8 @@ Result<RecordResult> PgStorage::apply_registry(const std::string& device_id, con
   if (!existing) return existing.error();
   Merged m = merge_registry(std::move(existing).value(), c);
   if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
+  // A derived entity edit the device's own edit already brought: nothing to write or log.
+  if (c.derived && !m.changed) return verdict(rec.seq, RecordStatus::Accepted);
   const core::PulledRecord& merged = m.record;
   if (Status st = db_.run("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES ($1, $2, $3, $4) "
                           "ON CONFLICT (record_id) DO UPDATE SET properties = excluded.properties, "
@@ -266,6 +270,17 @@ Result<core::PulledForm> PgStorage::load_form(const std::string& form_id, const 
   out.form = {f->text(0, 0), f->bytes(0, 1)};
   for (int i = 0; i < m->size(); ++i) out.media.push_back({m->text(i, 0), m->bytes(i, 1)});
   return out;
+}
+
+Result<std::optional<core::PulledForm>> PgStorage::published_form(const std::string& form_id,
+                                                                  const std::string& version) {
+  std::lock_guard lock(mutex_);
+  auto known = form_exists(form_id, version);
+  if (!known) return known.error();
+  if (!*known) return std::optional<core::PulledForm>();
+  auto loaded = load_form(form_id, version);
+  if (!loaded) return loaded.error();
+  return std::optional<core::PulledForm>(std::move(loaded).value());
 }
 
 Result<std::vector<core::PulledForm>> PgStorage::current_forms() {

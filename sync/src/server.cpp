@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <map>
 #include <pugixml.hpp>
 
 #include "hex.hpp"
@@ -322,10 +323,13 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
   std::vector<CheckedRecord> checked;
   for (const PushRecord& rec : batch->records) {
     if (rec.seq <= d.last_seq) continue;  // replayed: answered from the ledger
-    CheckedRecord c{&rec, "", "", &scope};
+    CheckedRecord c;
+    c.record = &rec;
+    c.scope = &scope;
     if (rec.kind == "submission") {
       c.sha256 = sha256_hex(rec.xml);
       c.precheck_reason = precheck_submission(rec, scope);
+      if (c.precheck_reason.empty()) c.entity = derive_entity(rec, d);
     } else if (rec.kind == "registry") {
       if (!core::registry_from_string(rec.registry)) c.precheck_reason = "unknown registry '" + rec.registry + "'";
       else if (d.role == "cooperative" && rec.registry != "cooperative")
@@ -350,23 +354,35 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
 
 void SyncServer::clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer) {
   const std::int64_t server_now = now();
-  for (PushRecord& rec : batch.records) {
-    if (rec.seq <= after_seq || rec.kind != "registry") continue;
-    for (auto& [key, p] : rec.set) {
-      auto h = core::Hlc::parse(p.hlc);
-      if (!h || h->wall_ms - server_now <= options_.max_clock_ahead_ms) continue;
-      answer.clamped++;
-      answer.clock_ahead_ms = std::max(answer.clock_ahead_ms, h->wall_ms - server_now);
-      std::lock_guard<std::mutex> lock(clamp_mutex_);
-      if (server_now > clamp_wall_) {
-        clamp_wall_ = server_now;
-        clamp_counter_ = 0;
-      } else {
-        clamp_counter_++;
-      }
-      // The node (the device) stays: the device recognises its own edit, re-stamped, on pull.
-      p.hlc = core::Hlc{clamp_wall_, clamp_counter_, h->node}.to_string();
+  std::map<std::string, std::string> restamped;  // the device's HLC -> the server's, in this batch
+  auto clamp = [&](std::string& hlc) {
+    if (auto known = restamped.find(hlc); known != restamped.end()) {
+      hlc = known->second;
+      return;
     }
+    auto h = core::Hlc::parse(hlc);
+    if (!h || h->wall_ms - server_now <= options_.max_clock_ahead_ms) return;
+    answer.clamped++;
+    answer.clock_ahead_ms = std::max(answer.clock_ahead_ms, h->wall_ms - server_now);
+    std::lock_guard<std::mutex> lock(clamp_mutex_);
+    if (server_now > clamp_wall_) {
+      clamp_wall_ = server_now;
+      clamp_counter_ = 0;
+    } else {
+      clamp_counter_++;
+    }
+    // The node (the device) stays: the device recognises its own edit, re-stamped, on pull.
+    std::string to = core::Hlc{clamp_wall_, clamp_counter_, h->node}.to_string();
+    restamped[hlc] = to;
+    hlc = to;
+  };
+  for (PushRecord& rec : batch.records) {
+    if (rec.seq <= after_seq) continue;
+    if (rec.kind == "registry")
+      for (auto& [key, p] : rec.set) clamp(p.hlc);
+    // A submission's entity names the stamp of the registry edit its device made from it (an
+    // earlier record): the server's derivation must carry the same re-stamp, not the wrong clock.
+    if (rec.kind == "submission" && rec.entity) clamp(rec.entity->hlc);
   }
 }
 

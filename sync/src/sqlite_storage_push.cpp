@@ -63,7 +63,10 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
   if (batch.last_seq <= last) return a;  // wholly replayed: nothing written
   std::vector<std::string> accepted_shas;
   auto applied = apply_records(checked, [&](const CheckedRecord& c) {
-    return c.record->kind == "submission" ? apply_submission(device_id, c, now) : apply_registry(device_id, c, now);
+    auto registry = [&](const CheckedRecord& r) { return apply_registry(device_id, r, now); };
+    if (c.record->kind != "submission") return registry(c);
+    return apply_submission_and_entity(c, [&](const CheckedRecord& r) { return apply_submission(device_id, r, now); },
+                                       registry);
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
@@ -144,6 +147,8 @@ Result<RecordResult> SqliteStorage::apply_registry(const std::string& device_id,
   if (!existing) return existing.error();
   Merged m = merge_registry(std::move(existing).value(), c);
   if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
+  // A derived entity edit the device's own edit already brought: nothing to write or log.
+  if (c.derived && !m.changed) return verdict(rec.seq, RecordStatus::Accepted);
   const core::PulledRecord& merged = m.record;
   auto up = db_.cached("INSERT INTO registry (record_id, registry, properties, updated_at) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (record_id) DO UPDATE SET properties = excluded.properties, "
@@ -188,6 +193,17 @@ Result<core::PulledForm> SqliteStorage::load_form(const std::string& form_id, co
   (*m)->bind(form_id, version);
   while ((*m)->step() == SQLITE_ROW) out.media.push_back({(*m)->text(0), (*m)->text(1)});
   return out;
+}
+
+Result<std::optional<core::PulledForm>> SqliteStorage::published_form(const std::string& form_id,
+                                                                      const std::string& version) {
+  Call call(*this);
+  auto known = form_exists(form_id, version);
+  if (!known) return known.error();
+  if (!*known) return std::optional<core::PulledForm>();
+  auto f = load_form(form_id, version);
+  if (!f) return f.error();
+  return std::optional<core::PulledForm>(std::move(f).value());
 }
 
 Result<std::vector<core::PulledForm>> SqliteStorage::current_forms() {

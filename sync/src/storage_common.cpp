@@ -123,23 +123,27 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
   } else {
     m.record.record_id = rec.id;
     m.record.registry = *registry;
+    m.changed = true;
   }
   auto& props = m.record.properties;
   for (const auto& [key, p] : rec.set) {
     auto it = std::find_if(props.begin(), props.end(), [&k = key](const auto& q) { return q.first == k; });
     if (it == props.end()) {
       props.emplace_back(key, p);
+      m.changed = true;
       continue;
     }
     auto base = rec.base.find(key);
     auto mine = core::Hlc::parse(it->second.hlc);
     auto theirs = core::Hlc::parse(p.hlc);
     // The kept version being the same device's own earlier edit is never concurrent: a device
-    // knows its own edits (even when the server re-stamped one: a clock too far ahead).
+    // knows its own edits (even when the server re-stamped one: a clock too far ahead). Nor is
+    // the server's own derivation of a submission's entity.
     bool own = mine && theirs && mine->node == theirs->node;
-    bool concurrent = !own && it->second.hlc != p.hlc && it->second.value != p.value &&
+    bool concurrent = !c.derived && !own && it->second.hlc != p.hlc && it->second.value != p.value &&
                       (base == rec.base.end() || base->second != it->second.hlc);
     bool newer = !mine || *mine < *theirs;
+    if (newer) m.changed = true;
     if (concurrent) {
       RegistryConflict conflict;
       conflict.record_id = m.record.record_id;
@@ -156,6 +160,19 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
     m.rejected = "record " + rec.id + " would be in commune '" + now + "', outside this device's communes (" +
                  c.scope->describe() + ")";
   return m;
+}
+
+Result<RecordResult> apply_submission_and_entity(
+    const CheckedRecord& c, const std::function<Result<RecordResult>(const CheckedRecord&)>& apply,
+    const std::function<Result<RecordResult>(const CheckedRecord&)>& merge) {
+  auto r = apply(c);
+  if (!r || r->status != RecordStatus::Accepted || !c.entity) return r;
+  CheckedRecord d;
+  d.record = &*c.entity;
+  d.scope = c.scope;
+  d.derived = true;
+  if (auto m = merge(d); !m) return m.error();
+  return r;
 }
 
 std::vector<std::string> string_list(const std::string& json_text) {

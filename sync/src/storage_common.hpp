@@ -52,11 +52,19 @@ struct Merged {
   core::PulledRecord record;
   std::string rejected;
   std::vector<RegistryConflict> conflicts;  // device_id and at left for the caller
+  bool changed = false;  // a property was added, or got another value or version
 };
 // Per property, the later HLC wins (HLCs carry the device id, so ties cannot happen). A
 // property whose stored version is neither the edit's own nor the edit's base, with another
 // value, was edited concurrently: a conflict.
+// A derived edit (c.derived) records no conflict.
 Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedRecord& c);
+// push's work for one submission: `apply` (the storage's own), then, when it was accepted and
+// carries a derived entity edit, `merge` of that edit. The submission's verdict is the answer;
+// the derived edit's own (a commune outside the scope) is not.
+Result<RecordResult> apply_submission_and_entity(
+    const CheckedRecord& c, const std::function<Result<RecordResult>(const CheckedRecord&)>& apply,
+    const std::function<Result<RecordResult>(const CheckedRecord&)>& merge);
 // A registry record's commune: its `commune` property ("" when it has none).
 std::string commune_of(const core::PulledRecord& r);
 

@@ -255,6 +255,7 @@ TEST_CASE("form C: the office edits the limits table, not the expressions") {
   std::string limits = read_file(builtin_form_path("support_limits.csv"));
   limits = edit(limits, "machinery,", ",50,300,", ",50,250,");
   dir.write("support_limits.csv", limits);
+  dir.write("cooperatives.csv", read_file(builtin_form_path("cooperatives.csv")));  // the entity list
   std::string form = read_file(builtin_form_path("c_coop_needs.md"));
   form = edit(form, "| support_activity | new_enterprise |", "| yes |", "| no |");
   CoopNeeds f(1, dir.write("c_coop_needs.md", form));

@@ -388,6 +388,7 @@ TEST_CASE("form A: the location check reads the office's commune table") {
     table.replace(p, 8, ",yes,");
   }
   dir.write("communes.csv", table);
+  dir.write("establishments.csv", khaosat::test::form_text("establishments.csv"));  // the entity list
   BuiltinForm f(dir.write("a_establishment.md", khaosat::test::form_text("a_establishment.md")));
   f.set("/data/a0/commune", "doan_ket");
   f.set("/data/a1/legal_form", "coop");

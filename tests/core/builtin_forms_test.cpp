@@ -4,12 +4,16 @@
 // runs through run_fill with every step accepted and the verdicts expected.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "core/builtin_forms_fixture.hpp"
+#include "khaosat/core/form_info.hpp"
+#include "khaosat/core/store_types.hpp"
 #include "khaosat/tools/fill_script.hpp"
 
 using namespace khaosat::core;
@@ -95,6 +99,44 @@ TEST_CASE("built-in forms: each compiles, in Vietnamese and English, Vietnamese 
     CHECK(s.default_language == kVi);
     CHECK(s.repeat_count == e.repeats);
     CHECK(s.warnings.empty());
+  }
+}
+
+TEST_CASE("built-in forms: each fills its registry (entities sheet), a new record unless record_id names one") {
+  struct Expect {
+    const char* file;
+    const char* dataset;
+    std::vector<std::string> properties;
+  };
+  for (const Expect& e :
+       {Expect{"a_establishment.md", "establishments",
+               {"commune", "village", "legal_form", "tax_code", "representative", "phone", "sector"}},
+        Expect{"b_craft_village.md", "craft_villages", {"commune", "village", "craft", "recognition"}},
+        Expect{"c_coop_needs.md", "cooperatives", {"tax_code", "representative", "phone", "commune"}}}) {
+    CAPTURE(e.file);
+    auto form = load_form(builtin_form_path(e.file));
+    REQUIRE(form.ok());
+    auto decl = entity_declaration(*form);
+    REQUIRE(decl);
+    CHECK(decl->dataset == e.dataset);
+    CHECK(registry_from_dataset(decl->dataset).has_value());
+    std::vector<std::string> props;
+    for (const auto& st : decl->save_to) props.push_back(st.property);
+    std::sort(props.begin(), props.end());
+    std::vector<std::string> want = e.properties;
+    std::sort(want.begin(), want.end());
+    CHECK(props == want);
+    auto session = FormSession::start(*form);
+    REQUIRE(session.ok());
+    auto fresh = entity_write(**session);
+    REQUIRE(fresh.ok());
+    REQUIRE(fresh->has_value());
+    CHECK_FALSE((*fresh)->update);
+    std::string new_id;
+    for (const auto& n : (*session)->nodes())
+      if (n.ref.size() > 14 && n.ref.compare(n.ref.size() - 14, 14, "/new_record_id") == 0) new_id = n.value;
+    CHECK(new_id.size() == 36);
+    CHECK((*fresh)->id == new_id);
   }
 }
 

@@ -11,6 +11,37 @@
 
 namespace khaosat::test {
 
+// An XLSForm (markdown) with an entity declaration in the built-in forms' pattern
+// (forms/a_establishment.md), form id "est" version 1, list file establishments.csv:
+// record_id names the record to update (blank: a new one, whose id new_record_id got at first
+// load); `skip` = yes turns the entity off.
+inline const char* entity_form_md() {
+  return R"(| settings |
+| | form_title | form_id | version |
+| | Establishment | est | 1 |
+
+| survey |
+| | type | name | label | default | save_to | required |
+| | csv-external | establishments | | | | |
+| | hidden | new_record_id | | uuid() | | |
+| | hidden | record_id | | | | |
+| | text | est_name | Name | | | yes |
+| | text | phone | Phone | | phone | |
+| | select_one commune | commune | Commune | | commune | |
+| | text | skip | Skip the registry | | | |
+| | text | note | Note | | | |
+
+| choices |
+| | list_name | name | label |
+| | commune | muong_kim | Mường Kim |
+| | commune | pac_ta | Pắc Ta |
+
+| entities |
+| | list_name | label | entity_id | create_if | update_if |
+| | establishments | ${est_name} | if(${record_id} = '', ${new_record_id}, ${record_id}) | ${record_id} = '' and ${skip} != 'yes' | ${record_id} != '' and ${skip} != 'yes' |
+)";
+}
+
 // A survey of an establishment: name (required), age of the business (int, 0..150), a photo
 // (upload), a repeat of products, meta/instanceID. Root <data id=FORM_ID version=VERSION>.
 inline std::string survey_form_xml(const std::string& form_id = "survey",

@@ -89,7 +89,7 @@ TEST_CASE("ui: the home screen is in Vietnamese, with the built-in forms and the
   Headless h;
   CHECK(h.walk(R"w([{"expect": "Điền biểu mẫu"}, {"expect": "Không có mạng"}, {"expect": "Bản nháp (0)"},
                    {"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở"}, {"expect": "B. Khảo sát làng nghề"},
-                   {"expect": "Phiên bản 2026120501"}])w") == "");
+                   {"expect": "Phiên bản 2026120601"}])w") == "");
   CHECK(ui::font_has_glyphs("Đăng ký nhu cầu hỗ trợ của hợp tác xã ‹ › – ỹ Ữ ặ"));
 }
 
@@ -167,4 +167,76 @@ TEST_CASE("ui: English from the settings, kept in the settings file") {
   CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"expect": "Text size"}, {"back": true},
                    {"expect": "Fill a form"}, {"tap": "Fill a form"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Survey officer"}])w") == "");
   CHECK(read(h.db() + ".settings.json").find("\"en\"") != std::string::npos);
+}
+
+namespace {
+
+// The draft the walk left, as its instance XML ("" when there is not exactly one).
+std::string only_draft_xml(const std::string& db) {
+  auto store = core::Store::open(db);
+  REQUIRE(store.ok());
+  auto drafts = (*store)->list_drafts();
+  REQUIRE(drafts.ok());
+  if (drafts->size() != 1) return "";
+  return (*store)->get_draft((*drafts)[0].draft_id)->instance_xml;
+}
+
+std::string seed_record(const std::string& db, core::Registry registry,
+                        std::vector<std::pair<std::string, std::string>> set) {
+  auto store = core::Store::open(db);
+  REQUIRE(store.ok());
+  auto rec = (*store)->put_record(core::RegistryEdit{registry, "", std::move(set)});
+  REQUIRE(rec.ok());
+  return rec->record_id;
+}
+
+}  // namespace
+
+TEST_CASE("ui: form A offers a new establishment or one picked in the registry, and starts prefilled from it") {
+  Headless h;
+  // An empty registry: form A goes straight to a new survey.
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Cán bộ khảo sát"},
+                   {"back": true}])w") == "");
+  h.app.reset();
+  std::string id = seed_record(h.db(), core::Registry::Establishment,
+                               {{"name", "HTX Chè Tân Uyên"}, {"commune", "binh_lu"}, {"phone", "0912345678"}});
+  seed_record(h.db(), core::Registry::Establishment, {{"name", "Rèn Pắc Ta"}});
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Cơ sở mới"},
+                   {"expect": "Rèn Pắc Ta"}, {"tap": "Tìm kiếm"}, {"type": "che tan"}, {"expect": "HTX Chè Tân Uyên"},
+                   {"tap": "HTX Chè Tân Uyên"}, {"tap": "Cán bộ khảo sát *"}, {"type": "Lò Thị Mai"},
+                   {"back": true}, {"tap": "Rời phiếu"}, {"expect": "A. Khảo sát cơ sở"}])w") == "");
+  h.app.reset();
+  std::string xml = only_draft_xml(h.db());
+  CHECK(xml.find("<record_id>" + id + "</record_id>") != std::string::npos);
+  CHECK(xml.find("<est_name>HTX Chè Tân Uyên</est_name>") != std::string::npos);
+  CHECK(xml.find("<commune>binh_lu</commune>") != std::string::npos);
+  CHECK(xml.find("<phone>0912345678</phone>") != std::string::npos);
+  // "New" starts a blank survey.
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"},
+                   {"tap": "Cán bộ khảo sát *"}, {"type": "Lò Văn Sáng"}, {"back": true}, {"tap": "Rời phiếu"}])w") == "");
+  h.app.reset();
+  auto store = core::Store::open(h.db());
+  REQUIRE(store.ok());
+  auto drafts = (*store)->list_drafts();
+  REQUIRE(drafts->size() == 2);
+  int blank = 0;
+  for (const auto& d : *drafts) {
+    std::string x = (*store)->get_draft(d.draft_id)->instance_xml;
+    if (x.find("<officer>Lò Văn Sáng</officer>") != std::string::npos && x.find("<record_id/>") != std::string::npos)
+      ++blank;
+  }
+  CHECK(blank == 1);
+}
+
+TEST_CASE("ui: a registry record's screen surveys it with the form of its registry, in both languages") {
+  Headless h;
+  std::string coop = seed_record(h.db(), core::Registry::Cooperative, {{"name", "HTX Dệt Bản Lướt"}, {"tax_code", "6200111222"}});
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Hợp tác xã"}, {"tap": "HTX Dệt Bản Lướt"},
+                   {"expect": "6200111222"}, {"tap": "Khảo sát hợp tác xã này"}, {"expect": "Ngày đăng ký"},
+                   {"back": true}, {"expect": "Khảo sát hợp tác xã này"}])w") == "");
+  h.app.reset();
+  seed_record(h.db(), core::Registry::Establishment, {{"name", "Mộc Tam Đường"}});
+  h.open();
+  CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Registry"},
+                   {"tap": "Mộc Tam Đường"}, {"expect": "Survey this establishment"}])w") == "");
 }

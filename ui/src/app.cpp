@@ -149,6 +149,7 @@ void AppImpl::frame() {
       case Screen::Settings: draw_settings(); break;
       case Screen::Enroll: draw_enroll(); break;
       case Screen::Office: draw_office(); break;
+      case Screen::PickRecord: draw_pick_record(); break;
       case Screen::Fill: pop(); break;  // no session: nothing to fill
     }
     ImGui::EndChild();

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,7 +19,7 @@
 
 namespace khaosat::ui {
 
-enum class Screen { Home, Forms, Fill, Submissions, Registry, Settings, Enroll, Office };
+enum class Screen { Home, Forms, Fill, Submissions, Registry, Settings, Enroll, Office, PickRecord };
 
 struct HomeCounts {
   int drafts = 0, finalized = 0, outbox = 0, rejected = 0;
@@ -47,6 +48,15 @@ struct RegistryState {
   std::string open_record;  // record id shown in detail, "" = list
 };
 
+// Starting a form whose entity fills a registry (screens_entities.cpp): a new record, or one
+// picked in the registry with the diacritic-insensitive search.
+struct PickState {
+  core::FormRecord form;
+  core::Registry registry = core::Registry::Establishment;
+  std::string query, searched = "\x01";
+  std::vector<core::RegistryRecord> results;
+};
+
 class AppImpl {
  public:
   AppOptions options;
@@ -62,6 +72,7 @@ class AppImpl {
   SubmissionsState subs;
   RegistryState reg;
   OfficeState office;
+  PickState pick;
   std::string enroll_url, enroll_code;
   int sync_runs_seen = 0;
 
@@ -84,6 +95,15 @@ class AppImpl {
   void open_draft(const std::string& draft_id);
   core::SessionOptions session_options();
   std::string session_language(const std::vector<std::string>& languages) const;
+  // Registries from submissions (screens_entities.cpp). The registry a form's entity fills.
+  std::optional<core::Registry> registry_of(const core::FormRecord& form);
+  // The form list's tap on a form: true when it opened the new-or-existing picker instead of a
+  // blank survey (the form fills a registry that has records).
+  bool offer_pick(const core::FormRecord& form);
+  void start_from_record(const core::FormRecord& form, const std::string& record_id);
+  void draw_pick_record();
+  // The record screen's "Survey this establishment" (village, cooperative) button.
+  void draw_record_survey(const core::RegistryRecord& record);
 
   // Screens.
   void top_bar(std::string_view title);

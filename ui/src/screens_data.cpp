@@ -151,6 +151,7 @@ void AppImpl::draw_registry() {
         text(prop.value);
       }
       text(format(t(Str::updated_s), format_time(record->updated_at).c_str()), colors::kMuted);
+      draw_record_survey(*record);
     }
     end_scroll();
     return;

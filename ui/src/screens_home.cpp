@@ -25,7 +25,7 @@ void AppImpl::load_counts() {
     counts.role = e && *e ? (*e)->role : "";
     counts.outbox = 0;
     if (auto outbox = store->list_outbox())
-      for (const auto& e : *outbox) counts.outbox += e.acked_at ? 0 : 1;
+      for (const auto& e : *outbox) counts.outbox += e.acked_at || e.kind != "submission" ? 0 : 1;  // surveys, not registry edits
     counts.loaded = true;
   }
 }
@@ -88,7 +88,7 @@ void AppImpl::draw_forms() {
       bool tapped = row(f.title, detail, nullptr);
       ImGui::PopID();
       if (tapped) {
-        start_form(f);
+        if (!offer_pick(f)) start_form(f);
         break;  // the list is gone once the fill screen is pushed
       }
     }

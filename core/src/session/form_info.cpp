@@ -27,3 +27,76 @@ std::optional<EntityDeclaration> entity_declaration(const Form& form) {
 }
 
 }  // namespace khaosat::core
+
+namespace khaosat::core {
+
+namespace {
+
+Error entity_error(const EntityDeclaration& d, const std::string& what) {
+  return Error::make(ErrorCode::entity_invalid, "the form's entity (list '" + d.dataset + "', " + d.path +
+                                                    "): " + what);
+}
+
+}  // namespace
+
+Result<std::optional<EntityWrite>> entity_write(FormSession& session) {
+  auto d = entity_declaration(session.form());
+  if (!d) return std::optional<EntityWrite>();
+  auto text = [&](const std::string& expr, const char* what) -> Result<std::string> {
+    auto v = session.evaluate(expr);
+    if (!v) return entity_error(*d, std::string(what) + ": " + v.error().message);
+    return v;
+  };
+  auto holds = [&](const std::string& expr, bool written, const char* what) -> Result<bool> {
+    if (expr.empty()) return written;
+    auto v = text(expr, what);
+    if (!v) return v.error();
+    return *v == "true" || *v == "1";
+  };
+  auto update = holds(d->update_if, d->updates, "update condition");
+  if (!update) return update.error();
+  auto create = holds(d->create_if, d->creates, "create condition");
+  if (!create) return create.error();
+  if (!*update && !*create) return std::optional<EntityWrite>();
+  EntityWrite w;
+  w.dataset = d->dataset;
+  w.update = *update;
+  // The id: the form's @id calculate; else the attribute as the instance holds it; else, for a
+  // new entity, the submission's own id (so the device and the server derive the same one).
+  for (const std::string& expr : {d->id_calculate, d->path + "/@id"}) {
+    if (expr.empty()) continue;
+    auto id = text(expr, "id");
+    if (!id) return id.error();
+    if (!id->empty()) {
+      w.id = std::move(id).value();
+      break;
+    }
+  }
+  if (w.id.empty() && !w.update) {
+    std::string meta = d->path.substr(0, d->path.rfind('/'));
+    auto iid = text(meta + "/instanceID", "instance id");
+    if (!iid) return iid.error();
+    w.id = iid->rfind("uuid:", 0) == 0 ? iid->substr(5) : *iid;
+  }
+  if (w.id.empty())
+    return entity_error(*d, std::string("its id is empty") +
+                                (d->id_calculate.empty() ? "" : " ('" + d->id_calculate + "')") +
+                                ", so there is no entity to " + (w.update ? "update" : "create"));
+  auto label = text(d->label_calculate.empty() ? d->path + "/label" : d->label_calculate, "label");
+  if (!label) return label.error();
+  w.label = std::move(label).value();
+  for (const auto& s : d->save_to) {
+    auto n = session.node(s.ref);
+    if (n && n->relevant) w.properties.emplace_back(s.property, n->value);
+  }
+  return std::optional<EntityWrite>(std::move(w));
+}
+
+Result<std::optional<EntityWrite>> entity_write(const Form& form, std::string_view instance_xml) {
+  if (!entity_declaration(form)) return std::optional<EntityWrite>();
+  auto session = FormSession::restore(form, instance_xml);
+  if (!session) return session.error();
+  return entity_write(**session);
+}
+
+}  // namespace khaosat::core

@@ -57,6 +57,21 @@ std::vector<std::pair<std::string, Violation>> FormSession::validate() const {
 }
 
 Result<FormSession::Finalized> FormSession::finalize() { return impl_->finalize(); }
+Result<std::string> FormSession::evaluate(std::string_view expression) {
+  return impl_->evaluate_text(expression);
+}
+
+Result<std::string> FormSessionImpl::evaluate_text(std::string_view expression) {
+  auto e = xpath::parse(expression);
+  if (!e) return e.error();
+  Node* n = states_.front().node;
+  xpath::Context ctx{n, 1, 1, n, this};
+  try {
+    return xpath::evaluate(**e, ctx).to_string();
+  } catch (const xpath::EvalError& err) {
+    return Error::make(ErrorCode::xpath_eval, std::string(err.what()) + " in '" + std::string(expression) + "'");
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Construction

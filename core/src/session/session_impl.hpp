@@ -89,6 +89,8 @@ class FormSessionImpl : public xpath::Environment {
   const std::string& language() const { return lang_; }
   // Finalize: end preloads applied only when the instance is valid (see FormSession).
   Result<FormSession::Finalized> finalize();
+  // FormSession::evaluate: `expression` at the root element.
+  Result<std::string> evaluate_text(std::string_view expression);
   static const xpath::Expr& now_expr();
   static const xpath::Expr& today_expr();
 

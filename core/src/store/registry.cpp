@@ -2,6 +2,7 @@
 // the HLC of its last write (docs/storage.md, "Registries"); the name is also kept folded for
 // diacritic-insensitive search.
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "khaosat/core/json.hpp"
@@ -81,68 +82,141 @@ Result<RegistryRecord> Store::get_record(const std::string& record_id) {
   return read_record(**s);
 }
 
-Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
-  StoreImpl& s = *impl_;
-  bool create = edit.record_id.empty();
+namespace {
+
+// An edit of a record ready to be written: the record as it will be, and the outbox's "set".
+struct StagedEdit {
   RegistryRecord rec;
-  if (create) {
-    rec.record_id = s.uuid.next();
-    rec.registry = edit.registry;
-    rec.created_at = s.now();
-  } else {
-    auto existing = get_record(edit.record_id);
-    if (!existing) return existing.error();
-    if (existing->registry != edit.registry)
-      return Error::make(ErrorCode::store_invalid, s.path + ": registry record '" + edit.record_id +
-                                              "' is a " + to_string(existing->registry) +
-                                              ", not a " + to_string(edit.registry));
-    rec = std::move(existing.value());
-  }
-  std::string what = std::string("cannot ") + (create ? "create" : "edit") + " " +
-                     to_string(edit.registry) + " '" + rec.record_id + "'";
-  if (edit.set.empty())
-    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": no property to set");
   json changed = json::object();
-  for (const auto& [key, value] : edit.set) {
-    if (key.empty()) return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": an empty property name");
-    Hlc h = s.hlc->tick();
-    auto it = std::find_if(rec.properties.begin(), rec.properties.end(),
+  bool create = false;
+  std::string what;  // "cannot create establishment '<id>'", for messages
+};
+
+// Applies `set` to `existing` (or to a new record `record_id` of `registry`), each property
+// stamped by `stamp()`. Refuses an empty property name and a record left without a name.
+Result<StagedEdit> stage_edit(StoreImpl& s, std::optional<RegistryRecord> existing, Registry registry,
+                              const std::string& record_id,
+                              const std::vector<std::pair<std::string, std::string>>& set,
+                              const std::function<Hlc()>& stamp) {
+  StagedEdit e;
+  e.create = !existing;
+  if (existing) {
+    e.rec = std::move(*existing);
+  } else {
+    e.rec.record_id = record_id;
+    e.rec.registry = registry;
+    e.rec.created_at = s.now();
+  }
+  e.what = std::string("cannot ") + (e.create ? "create" : "edit") + " " + to_string(registry) + " '" +
+           e.rec.record_id + "'";
+  if (set.empty())
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + e.what + ": no property to set");
+  for (const auto& [key, value] : set) {
+    if (key.empty()) return Error::make(ErrorCode::store_invalid, s.path + ": " + e.what + ": an empty property name");
+    Hlc h = stamp();
+    auto it = std::find_if(e.rec.properties.begin(), e.rec.properties.end(),
                            // Captured by name: clang before 16 cannot capture a structured
                            // binding, and scripts/fuzz builds with clang.
                            [&k = key](const auto& p) { return p.first == k; });
     RegistryProperty p{value, h.to_string()};
-    changed[key] = {{"value", value}, {"hlc", p.hlc}};
+    e.changed[key] = {{"value", value}, {"hlc", p.hlc}};
     // The version this edit replaces here: the server tells a concurrent edit (made without
     // seeing the server's current version) from a sequential one by it (docs/sync-protocol.md).
-    if (it != rec.properties.end()) changed[key]["base"] = it->second.hlc;
-    if (it == rec.properties.end()) rec.properties.emplace_back(key, p);
+    if (it != e.rec.properties.end()) e.changed[key]["base"] = it->second.hlc;
+    if (it == e.rec.properties.end()) e.rec.properties.emplace_back(key, p);
     else it->second = p;
   }
-  std::sort(rec.properties.begin(), rec.properties.end(),
+  std::sort(e.rec.properties.begin(), e.rec.properties.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });
-  auto name = std::find_if(rec.properties.begin(), rec.properties.end(),
+  auto name = std::find_if(e.rec.properties.begin(), e.rec.properties.end(),
                            [](const auto& p) { return p.first == "name"; });
-  if (name == rec.properties.end() || name->second.value.empty())
-    return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": a record needs a non-empty 'name'");
-  rec.name = name->second.value;
-  rec.updated_at = s.now();
-  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
-  Txn txn(s.db);
-  if (Status st = txn.begin(what); !st) return st.error();
-  if (Status st = write_record(s, rec, what); !st) return st.error();
-  if (Status st = s.put_state("hlc.last", s.hlc->last().to_string()); !st) return st.error();
-  json payload = {{"registry", to_string(rec.registry)}, {"record_id", rec.record_id},
-                  {"create", create}, {"set", changed}};
-  if (auto seq = s.append_outbox("registry", rec.record_id,
+  if (name == e.rec.properties.end() || name->second.value.empty())
+    return Error::make(ErrorCode::store_invalid, s.path + ": " + e.what + ": a record needs a non-empty 'name'");
+  e.rec.name = name->second.value;
+  e.rec.updated_at = s.now();
+  return e;
+}
+
+// Within a transaction: the record, the clock's last HLC, the outbox entry (with the
+// submission it came from, `source`, when it came from one) and the audit row.
+Status write_edit(StoreImpl& s, const StagedEdit& e, const std::string& source) {
+  if (Status st = write_record(s, e.rec, e.what); !st) return st;
+  if (Status st = s.put_state("hlc.last", s.hlc->last().to_string()); !st) return st;
+  json payload = {{"registry", to_string(e.rec.registry)}, {"record_id", e.rec.record_id},
+                  {"create", e.create}, {"set", e.changed}};
+  if (!source.empty()) payload["source"] = source;
+  if (auto seq = s.append_outbox("registry", e.rec.record_id,
                                  payload.dump(-1, ' ', false, json::error_handler_t::replace));
       !seq)
     return seq.error();
-  if (Status st = s.audit(create ? "registry.create" : "registry.edit", rec.record_id,
-                          std::string(to_string(rec.registry)));
-      !st)
-    return st.error();
+  return s.audit(e.create ? "registry.create" : "registry.edit", e.rec.record_id,
+                 source.empty() ? std::string(to_string(e.rec.registry))
+                                : std::string(to_string(e.rec.registry)) + " from " + source);
+}
+
+}  // namespace
+
+Result<RegistryRecord> Store::put_record(const RegistryEdit& edit) {
+  StoreImpl& s = *impl_;
+  std::optional<RegistryRecord> existing;
+  if (!edit.record_id.empty()) {
+    auto found = get_record(edit.record_id);
+    if (!found) return found.error();
+    if (found->registry != edit.registry)
+      return Error::make(ErrorCode::store_invalid, s.path + ": registry record '" + edit.record_id +
+                                              "' is a " + to_string(found->registry) +
+                                              ", not a " + to_string(edit.registry));
+    existing = std::move(found).value();
+  }
+  auto staged = stage_edit(s, std::move(existing), edit.registry, edit.record_id.empty() ? s.uuid.next() : edit.record_id,
+                           edit.set, [&] { return s.hlc->tick(); });
+  if (!staged) return staged.error();
+  const std::string& what = staged->what;
+  if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st.error();
+  Txn txn(s.db);
+  if (Status st = txn.begin(what); !st) return st.error();
+  if (Status st = write_edit(s, *staged, ""); !st) return st.error();
   if (Status st = txn.commit(what); !st) return st.error();
-  return rec;
+  return std::move(staged->rec);
+}
+
+Result<std::optional<StoreImpl::EntityApplied>> StoreImpl::apply_entity(const EntityWrite& w,
+                                                                       const std::string& instance_id) {
+  using Out = std::optional<EntityApplied>;
+  auto registry = registry_from_dataset(w.dataset);
+  if (!registry) return Out();  // an entity list of another application: not a registry here
+  std::string what = "cannot apply the entity of submission '" + instance_id + "'";
+  std::optional<RegistryRecord> existing;
+  auto sel = stmt("SELECT record_id, registry, name, properties, created_at, updated_at "
+                  "FROM registry_records WHERE record_id = ?", what);
+  if (!sel) return sel.error();
+  {
+    Reset r(*sel);
+    (*sel)->bind(1, w.id);
+    int rc = (*sel)->step();
+    if (rc == SQLITE_ROW) existing = read_record(**sel);
+    else if (rc != SQLITE_DONE) return db.error(what, rc);
+  }
+  if (existing && existing->registry != *registry)
+    return Error::make(ErrorCode::entity_invalid, path + ": " + what + ": record '" + w.id + "' is a " +
+                                                      to_string(existing->registry) + ", not a " +
+                                                      to_string(*registry));
+  if (!existing && w.label.empty())
+    return Error::make(ErrorCode::entity_invalid,
+                       path + ": " + what + ": a new " + to_string(*registry) +
+                           " needs a name, and the form's entity label is empty. Nothing was stored.");
+  // The label is the record's name; an empty label on an update leaves the name as it is.
+  std::vector<std::pair<std::string, std::string>> set;
+  if (!w.label.empty()) set.emplace_back("name", w.label);
+  for (const auto& p : w.properties)
+    if (p.first != "name") set.push_back(p);
+  // One HLC for the whole entity: the server, deriving the same entity from the submission,
+  // stamps it with the same one (sent with the submission), so both are one version.
+  Hlc stamp = hlc->tick();
+  auto staged = stage_edit(*this, std::move(existing), *registry, w.id, set, [&] { return stamp; });
+  if (!staged) return staged.error();
+  if (Status st = write_edit(*this, *staged, instance_id); !st) return st.error();
+  return Out(EntityApplied{*registry, w.id, stamp.to_string()});
 }
 
 Result<std::vector<RegistryRecord>> Store::search_records(Registry registry, const std::string& query,

@@ -48,6 +48,21 @@ std::optional<Registry> registry_from_string(std::string_view s) {
   return std::nullopt;
 }
 
+const char* dataset_of(Registry r) {
+  switch (r) {
+    case Registry::Establishment: return "establishments";
+    case Registry::Cooperative: return "cooperatives";
+    case Registry::CraftVillage: return "craft_villages";
+  }
+  return "establishments";
+}
+
+std::optional<Registry> registry_from_dataset(std::string_view s) {
+  for (Registry r : {Registry::Establishment, Registry::Cooperative, Registry::CraftVillage})
+    if (s == dataset_of(r)) return r;
+  return std::nullopt;
+}
+
 // ---------------------------------------------------------------------------------------------
 // [SECTION] Opening
 

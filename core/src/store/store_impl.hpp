@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "khaosat/core/form_info.hpp"
 #include "khaosat/core/store.hpp"
 #include "store/files.hpp"
 #include "store/sqlite.hpp"
@@ -68,6 +69,15 @@ class StoreImpl {
   // Registries (registry.cpp), within an open transaction: merges a pulled record per property
   // by HLC (the greater wins; the clock observes it), creating it when absent. No outbox entry.
   Status merge_pulled(const PulledRecord& pulled);
+  // Within the finalize transaction (docs/storage.md, "Registries from submissions"): creates
+  // or updates the record the submission `instance_id`'s entity names, every property it sets
+  // stamped with one HLC, and appends the registry outbox entry (with "source") before the
+  // submission's. nullopt when the entity list is not a registry this store keeps.
+  struct EntityApplied {
+    Registry registry = Registry::Establishment;
+    std::string record_id, hlc;
+  };
+  Result<std::optional<EntityApplied>> apply_entity(const EntityWrite& w, const std::string& instance_id);
 
   // Submissions (submissions.cpp): attachment links of a draft or a submission.
   Result<std::vector<std::pair<std::string, std::string>>> links(const char* sql,

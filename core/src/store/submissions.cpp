@@ -2,6 +2,7 @@
 // lifecycle (finalized -> sent | rejected).
 #include <nlohmann/json.hpp>
 
+#include "khaosat/core/form_info.hpp"
 #include "khaosat/core/store.hpp"
 #include "base/xml_text.hpp"
 #include "store/instance_meta.hpp"
@@ -207,6 +208,12 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
   SubmissionRecord& rec = out.submission;
   if (Status st = serialize(s, *req.session, std::move(done->instance_xml), draft, rec); !st)
     return st.error();
+  // The registry record the form's entity declaration creates or updates (ODK Entities),
+  // evaluated on the finalized instance; applied in the transaction below.
+  auto entity = entity_write(*req.session);
+  if (!entity)
+    return Error::make(entity.error().code, s.path + ": cannot finalize submission '" + rec.instance_id +
+                                                "': " + entity.error().message + ". Nothing was stored.");
   std::string what = "cannot finalize submission '" + rec.instance_id + "'";
   rec.form_id = key->form_id;
   rec.form_version = key->version;
@@ -258,6 +265,16 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
                   {"form_version", rec.form_version}, {"sha256", rec.sha256},
                   {"deprecated_id", rec.deprecated_id ? json(*rec.deprecated_id) : json(nullptr)},
                   {"attachments", *attachments}};
+  // The entity's registry edit goes into the outbox before the submission that carries it, so
+  // the server has merged the device's edit when it derives the same entity from the submission.
+  if (*entity) {
+    auto applied = s.apply_entity(**entity, rec.instance_id);
+    if (!applied) return applied.error();
+    if (*applied)
+      payload["entity"] = {{"registry", to_string((*applied)->registry)},
+                           {"id", (*applied)->record_id},
+                           {"hlc", (*applied)->hlc}};
+  }
   // Attachment names are whatever the file system allowed: never throw on invalid UTF-8.
   if (auto seq = s.append_outbox("submission", rec.instance_id,
                                  payload.dump(-1, ' ', false, json::error_handler_t::replace));

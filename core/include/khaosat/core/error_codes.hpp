@@ -59,6 +59,7 @@ namespace khaosat::core {
   X(session_model, "session.model", "the node is not part of the form's body")                  \
   X(session_restore, "session.restore", "a saved instance does not fit the form")               \
   X(session_invalid, "session.invalid", "the instance does not validate")                        \
+  X(entity_invalid, "entity.invalid", "a form's entity declaration cannot be applied")            \
   X(store_open, "store.open", "the database cannot be opened")                                   \
   X(store_corrupt, "store.corrupt", "the database file is damaged or not SQLite")                \
   X(store_foreign, "store.foreign", "the database belongs to another application")               \

@@ -41,4 +41,25 @@ struct EntityDeclaration {
 // nullopt when the form declares no entity.
 std::optional<EntityDeclaration> entity_declaration(const Form& form);
 
+// What a filled instance does to its entity list: the declaration evaluated against the
+// instance (docs/storage.md, "Registries from submissions"). The same values on the device at
+// finalize and on the server at ingest, since both evaluate the same instance.
+struct EntityWrite {
+  std::string dataset;
+  std::string id;       // the entity's id (@id's calculate): the record created or updated
+  bool update = false;  // update the entity `id`; false: create it
+  std::string label;    // the label's calculate: the registry record's name
+  // save_to property -> the question's value, in bind order; a question that is not relevant
+  // (absent from the submission) is left out, so the property keeps its value.
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+// nullopt when the form declares no entity, or neither its create nor its update condition
+// holds. Conditions: create_if / update_if when the form has them, else the create="1" /
+// update="1" written; both holding means update (ODK's designers keep them exclusive). An
+// Error (entity.invalid) when an expression fails, or the entity would have no id.
+Result<std::optional<EntityWrite>> entity_write(FormSession& session);
+// The same for a submission's instance XML (the server: ingest of a submission whose device
+// did not apply it), restored into a session of `form`.
+Result<std::optional<EntityWrite>> entity_write(const Form& form, std::string_view instance_xml);
+
 }  // namespace khaosat::core

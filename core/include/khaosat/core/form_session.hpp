@@ -251,6 +251,13 @@ class FormSession {
   };
   Result<Finalized> finalize();
 
+  // Evaluates an XPath expression at the instance's root element, as a calculate bound there
+  // would, and returns its string value (a boolean is "true" / "false"). Reads the instance,
+  // changes nothing. For what the form computes outside the instance's elements, such as the
+  // binds of an entity declaration (form_info.hpp, entity_write). An Error (xpath.syntax,
+  // xpath.eval) names the expression.
+  Result<std::string> evaluate(std::string_view expression);
+
  private:
   explicit FormSession(std::unique_ptr<FormSessionImpl> impl);
   std::unique_ptr<FormSessionImpl> impl_;

@@ -123,6 +123,15 @@ class Store {
   Result<std::vector<RegistryRecord>> search_records(Registry registry, const std::string& query,
                                                      int limit = 50);
   Result<std::int64_t> count_records(Registry registry);
+  // Starts a session of `form` (installed here) from registry record `record_id`, to survey it
+  // again (docs/storage.md, "Registries from submissions"): the form's `record_id` question
+  // (the one its entity's id and update condition read) is set to the record's id, each
+  // question that saves to a property gets the record's current value, and so does the question
+  // that alone makes the entity's label (the name). Finalizing it updates that record. Refused
+  // (store.invalid, naming both): a form without an entity declaration or `record_id`
+  // question, or whose entity list is another registry than the record's.
+  Result<std::unique_ptr<FormSession>> start_from_record(const Form& form, const std::string& record_id,
+                                                         SessionOptions options = {});
 
   // --- Outbox, sync state, audit -----------------------------------------------------------
   Result<std::vector<OutboxEntry>> list_outbox(std::int64_t after_seq = 0, int limit = -1);

@@ -104,6 +104,10 @@ struct SubmissionFilter {
 enum class Registry { Establishment, Cooperative, CraftVillage };
 const char* to_string(Registry r);
 std::optional<Registry> registry_from_string(std::string_view s);
+// The entity list (ODK Entities dataset) a registry is filled from by a form's entity
+// declaration: "establishments", "cooperatives", "craft_villages" (form_info.hpp).
+const char* dataset_of(Registry r);
+std::optional<Registry> registry_from_dataset(std::string_view dataset);
 
 // A property of a registry record with the HLC version of its last write (store_ids.hpp).
 struct RegistryProperty {

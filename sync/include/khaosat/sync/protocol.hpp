@@ -87,6 +87,15 @@ struct PushRecord {
   std::string form_id, form_version, xml;
   std::optional<std::string> deprecated_id;
   std::vector<AttachmentRef> attachments;
+  // The registry edit the device made from this submission's entity declaration (an earlier
+  // record of its outbox): the record and the one HLC it stamped every property with. The
+  // server derives the same entity from the XML and stamps it with this HLC, so the two are one
+  // version (docs/sync-protocol.md, "Registries from submissions"). Absent: the device applied
+  // none (an older client, a form without entity); the server derives it with its own stamp.
+  struct EntityRef {
+    std::string registry, id, hlc;
+  };
+  std::optional<EntityRef> entity;
   // registry
   std::string registry;
   bool create = false;

@@ -8,10 +8,13 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
+#include "khaosat/core/form_session.hpp"
 #include "khaosat/sync/protocol.hpp"
 #include "khaosat/sync/server_storage.hpp"
 
@@ -67,6 +70,13 @@ class SyncServer {
   // records in `answer` how many and by how much.
   void clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer);
   std::string random_hex(std::size_t bytes);
+  // The registry edit a pushed submission's entity declaration makes (server_entities.cpp;
+  // docs/sync-protocol.md, "Registries from submissions"), nullopt when it makes none or its
+  // form cannot be read; `role` is the pushing device's.
+  std::optional<PushRecord> derive_entity(const PushRecord& submission, const DeviceInfo& d);
+  // Published forms with an entity declaration, loaded once per version (a version is immutable);
+  // a null Form for a version without one.
+  std::optional<core::Form> entity_form(const std::string& form_id, const std::string& version);
 
   ServerStorage& storage_;
   ServerOptions options_;
@@ -79,6 +89,8 @@ class SyncServer {
   std::uint32_t clamp_counter_ = 0;
   std::mutex buckets_mutex_;
   std::unordered_map<std::string, Bucket> buckets_;  // by device id (one per enrolled device), and "/v1/enroll"
+  std::mutex forms_mutex_;
+  std::map<std::pair<std::string, std::string>, core::Form> entity_forms_;  // (form id, version)
 };
 
 // SHA-256 of `bytes` as 64 lower-case hex digits (libcrypto): token and code hashes, XML hashes.

@@ -67,6 +67,12 @@ struct CheckedRecord {
   // The pushing device's scope: a registry write that would touch a record of a commune outside
   // it (as stored, or as merged) is rejected by merge_registry. nullptr: everywhere.
   const Scope* scope = nullptr;
+  // Submissions: the registry edit the server derives from the submission's entity declaration
+  // (SyncServer; docs/sync-protocol.md, "Registries from submissions"), merged when the
+  // submission is accepted. Its merge records no registry conflict (the device's own edit, an
+  // earlier record, met any) and writes nothing when it changes nothing.
+  std::optional<PushRecord> entity = std::nullopt;
+  bool derived = false;  // this record is such a derived edit
 };
 
 struct PublishedForm {
@@ -207,6 +213,9 @@ class ServerStorage {
   virtual Status publish_form(const PublishedForm& form) = 0;
   virtual Result<std::vector<PublishedForm>> list_forms() = 0;  // without xform bytes and media
   virtual Result<bool> has_form(const std::string& form_id, const std::string& version) = 0;
+  // A published version with its XForm bytes and media; nullopt when it is not published.
+  virtual Result<std::optional<core::PulledForm>> published_form(const std::string& form_id,
+                                                                 const std::string& version) = 0;
   // An office decision about a submission, logged for the device that sent it.
   virtual Status decide(const core::PulledDecision& decision) = 0;
   virtual Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) = 0;

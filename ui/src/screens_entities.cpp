@@ -1,0 +1,111 @@
+// AppImpl: surveys that fill a registry (ODK Entities; docs/storage.md, "Registries from
+// submissions"). A form whose entity list is a registry with records offers "new or existing":
+// a new record, or one picked with the diacritic-insensitive search, whose survey starts
+// prefilled (Store::start_from_record) and updates it when finalized. The registry's record
+// screen starts the same survey ("Khảo sát cơ sở này").
+#include "app_impl.hpp"
+#include "khaosat/core/form_info.hpp"
+
+namespace khaosat::ui {
+
+namespace {
+
+Str new_label(core::Registry r) {
+  switch (r) {
+    case core::Registry::Establishment: return Str::new_establishment;
+    case core::Registry::CraftVillage: return Str::new_village;
+    case core::Registry::Cooperative: return Str::new_cooperative;
+  }
+  return Str::new_establishment;
+}
+
+Str survey_label(core::Registry r) {
+  switch (r) {
+    case core::Registry::Establishment: return Str::survey_this_establishment;
+    case core::Registry::CraftVillage: return Str::survey_this_village;
+    case core::Registry::Cooperative: return Str::survey_this_cooperative;
+  }
+  return Str::survey_this_establishment;
+}
+
+}  // namespace
+
+std::optional<core::Registry> AppImpl::registry_of(const core::FormRecord& form) {
+  auto loaded = store->load_form(form.form_id, form.version);
+  if (!loaded) return std::nullopt;
+  auto decl = core::entity_declaration(*loaded);
+  if (!decl) return std::nullopt;
+  return core::registry_from_dataset(decl->dataset);
+}
+
+bool AppImpl::offer_pick(const core::FormRecord& form) {
+  auto registry = registry_of(form);
+  if (!registry) return false;
+  auto n = store->count_records(*registry);
+  if (!n || *n == 0) return false;  // nothing to pick: straight to a new record
+  pick = PickState{};
+  pick.form = form;
+  pick.registry = *registry;
+  push(Screen::PickRecord);
+  return true;
+}
+
+void AppImpl::start_from_record(const core::FormRecord& record, const std::string& record_id) {
+  auto form = store->load_form(record.form_id, record.version);
+  if (!form) return show_notice(format(t(Str::error_s), form.error().message.c_str()), colors::kBannerWarn);
+  core::SessionOptions o = session_options();
+  o.language = session_language(core::summarize(*form).languages);
+  auto session = store->start_from_record(*form, record_id, o);
+  if (!session) return show_notice(format(t(Str::error_s), session.error().message.c_str()), colors::kBannerWarn);
+  fill = std::make_unique<FillScreen>(*this, record, std::move(session).value(), "", "");
+  push(Screen::Fill);
+}
+
+void AppImpl::draw_pick_record() {
+  top_bar(pick.form.title);
+  if (button(t(new_label(pick.registry)))) {
+    core::FormRecord form = pick.form;
+    pop();  // back to the form list, not to the picker, once the survey is left
+    start_form(form);
+    return;
+  }
+  text(t(Str::or_pick_existing), colors::kMuted);
+  text_field("##pick", t(Str::search), &pick.query, 0, t(Str::search));
+  if (pick.query != pick.searched) {
+    pick.searched = pick.query;
+    auto found = store->search_records(pick.registry, pick.query, 100);
+    pick.results = found ? std::move(found).value() : std::vector<core::RegistryRecord>{};
+  }
+  begin_scroll("##pick_results");
+  if (pick.results.empty()) text(t(Str::no_match), colors::kMuted);
+  for (const auto& r : pick.results) {
+    std::string detail;
+    for (const auto& [k, p] : r.properties)
+      if (k == "commune" || k == "village") detail += (detail.empty() ? "" : " · ") + p.value;
+    if (row(r.name, detail, &r)) {
+      core::FormRecord form = pick.form;
+      std::string id = r.record_id;
+      end_scroll();
+      pop();
+      start_from_record(form, id);
+      return;
+    }
+  }
+  end_scroll();
+}
+
+void AppImpl::draw_record_survey(const core::RegistryRecord& record) {
+  auto forms = store->list_forms();
+  if (!forms) return;
+  for (const auto& f : *forms) {
+    if (!f.current || registry_of(f) != record.registry) continue;
+    if (button(t(survey_label(record.registry)))) {
+      std::string id = record.record_id;
+      start_from_record(f, id);
+    }
+    return;
+  }
+  text(t(Str::no_form_for_registry), colors::kMuted);
+}
+
+}  // namespace khaosat::ui
