@@ -22,7 +22,8 @@ const char* kSyncHelp =
     "sync: pushes the device's outbox (finalized submissions, registry edits) to the server it\n"
     "is enrolled with, uploads the attachments the server needs, and pulls forms, registry\n"
     "changes and the office's decisions. Prints progress on a terminal (standard error) and a\n"
-    "summary (--json: one JSON object). Exit 0 only when everything is acknowledged and\n"
+    "summary (--json: one JSON object; 'accepted', 'duplicates', 'conflicts', 'rejected' count\n"
+    "every outbox row, 'submissions' the surveys among them). Exit 0 only when everything is acknowledged and\n"
     "pulled; 1 with the reason otherwise. Running it again continues where it stopped.\n\n"
     "enroll: exchanges a one-time code from 'khaosat-server enroll' for this device's id and\n"
     "token, kept in the database (FILE is created when missing).\n\n"
@@ -123,7 +124,11 @@ int run_sync(const SyncArgs& a) {
                       {"attachments", r.totals.attachments_done}, {"pulled", r.totals.changes_pulled},
                       {"bytes_up", r.totals.bytes_up}, {"bytes_down", r.totals.bytes_down},
                       {"requests", r.totals.requests}, {"retries", r.retries},
-                      {"clock_clamped", r.clock_clamped}, {"clock_ahead_ms", r.clock_ahead_ms}}
+                      {"clock_clamped", r.clock_clamped}, {"clock_ahead_ms", r.clock_ahead_ms},
+                      {"submissions", {{"accepted", r.submissions.accepted},
+                                       {"duplicates", r.submissions.duplicates},
+                                       {"conflicts", r.submissions.conflicts},
+                                       {"rejected", r.submissions.rejected}}}}
                      .dump()
               << "\n";
   } else {

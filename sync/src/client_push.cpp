@@ -126,14 +126,18 @@ Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {
     if (it == by_seq.end())
       return Error::make(ErrorCode::sync_server, "the push answer names sequence " + std::to_string(res.seq) +
                                                      ", which was not in the batch");
+    bool submission = it->second->kind == "submission";
+    auto count = [&](std::int64_t& all, std::int64_t& subs) {
+      ++all;
+      if (submission) ++subs;
+    };
     switch (res.status) {
-      case RecordStatus::Accepted: ++report_.accepted; break;
-      case RecordStatus::Duplicate: ++report_.duplicates; break;
-      case RecordStatus::Conflict: ++report_.conflicts; break;
-      case RecordStatus::Rejected: ++report_.rejected; break;
+      case RecordStatus::Accepted: count(report_.accepted, report_.submissions.accepted); break;
+      case RecordStatus::Duplicate: count(report_.duplicates, report_.submissions.duplicates); break;
+      case RecordStatus::Conflict: count(report_.conflicts, report_.submissions.conflicts); break;
+      case RecordStatus::Rejected: count(report_.rejected, report_.submissions.rejected); break;
     }
-    if (it->second->kind == "submission")
-      ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
+    if (submission) ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
   }
   if (Status st = store_.ack_push(ack); !st) return st;
   report_.totals.records_sent += static_cast<std::int64_t>(b.records.size());

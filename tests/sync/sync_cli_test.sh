@@ -88,6 +88,7 @@ expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize --attach photo
 expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize --attach photo.jpg
 expect_rc 0 "$K" sync --db a.db --json
 [[ $(json out.txt "d['accepted']") == 2 ]] || fail "device A: $(cat out.txt)"
+[[ $(json out.txt "d['submissions']['accepted']") == 2 ]] || fail "device A surveys: $(cat out.txt)"
 [[ $(json out.txt "d['attachments']") == 1 ]] || fail "device A attachments: $(cat out.txt)"
 expect_rc 0 "$K" sync --db a.db --json   # again: nothing to do, still complete
 [[ $(json out.txt "d['pushed']") == 0 ]] || fail "second sync pushed again: $(cat out.txt)"

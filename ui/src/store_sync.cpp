@@ -265,9 +265,14 @@ core::Status StoreSync::start_sync() {
       if (!report) {
         error = explain(report.error(), lang);
       } else {
-        state->log(format(catalogue_text(Str::log_done_d_d_d_d, lang), static_cast<int>(report->accepted),
-                          static_cast<int>(report->duplicates), static_cast<int>(report->conflicts),
-                          static_cast<int>(report->rejected)));
+        // Surveys, as the officer counts them; registry edits (a survey's entity, a record
+        // edited in the registry) on a line of their own.
+        const sync::RecordCounts& subs = report->submissions;
+        state->log(format(catalogue_text(Str::log_done_d_d_d_d, lang), static_cast<int>(subs.accepted),
+                          static_cast<int>(subs.duplicates), static_cast<int>(subs.conflicts),
+                          static_cast<int>(subs.rejected)));
+        std::int64_t edits = report->totals.records_sent - (subs.accepted + subs.duplicates + subs.conflicts + subs.rejected);
+        if (edits > 0) state->log(format(catalogue_text(Str::log_registry_edits_d, lang), static_cast<int>(edits)));
         state->log(format(catalogue_text(Str::log_pulled_d, lang), static_cast<int>(report->totals.changes_pulled)));
         if (!report->complete) error = catalogue_text(Str::sync_no_network, lang);
         else {

@@ -40,9 +40,18 @@ struct SyncProgress {
   int requests = 0;
 };
 
+// How the server answered a set of pushed records.
+struct RecordCounts {
+  std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
+};
+
 struct SyncReport {
   SyncProgress totals;
+  // Every outbox row: submissions and registry edits (a survey with an entity declaration is two
+  // rows, its registry edit and the submission).
   std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
+  // The submissions among them: what an officer calls "surveys sent".
+  RecordCounts submissions;
   int retries = 0;
   // Registry edits the server re-stamped because this device's clock was too far ahead, and by
   // how much (the largest): the user should set the phone's date and time.
