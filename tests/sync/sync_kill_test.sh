@@ -36,7 +36,7 @@ XML
 start_server() {
   "$S" serve --data srv "${DB[@]}" --listen "127.0.0.1:${PORT:-0}" > serve.log 2>&1 &
   SERVER_PID=$!
-  for _ in $(seq 100); do grep -q "serving" serve.log && break; sleep 0.1; done
+  for _ in $(seq 300); do grep -q "serving" serve.log && break; sleep 0.1; done
   grep -q "serving" serve.log || die "serve did not start: $(cat serve.log)"
   if [[ -z "${PORT:-}" ]]; then
     URL=$(sed -n 's/.* on \(http:[^ ]*\).*/\1/p' serve.log)

@@ -139,7 +139,10 @@ WalkRunner::State WalkRunner::after_frame() {
         std::string problem;
         const VisibleItem* target = find_tap_target(s.text, &problem);
         if (!target) {
-          if (++waited_ > kFindFrames) fail(problem);
+          // An enrollment or sync runs (a loaded machine, a slow link): what it shows next may be
+          // the target, as for "expect".
+          if (app_.busy()) waited_ = 0;
+          else if (++waited_ > kFindFrames) fail(problem);
           break;
         }
         x_ = (target->x0 + target->x1) / 2;
