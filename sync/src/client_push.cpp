@@ -53,6 +53,21 @@ Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
   return rec;
 }
 
+PushLayout SyncClient::push_layout() {
+  if (layout_) return *layout_;
+  Request r{"GET", "/v1/info", {}, {}, ""};
+  auto a = call(std::move(r), 256);
+  PushLayout layout = PushLayout::Records;
+  if (a && a->status == 200)
+    if (auto j = parse_body(a->body); j && j->is_object())
+      if (auto it = j->find("push_layouts"); it != j->end() && it->is_array())
+        for (const json& x : *it)
+          if (x.is_string() && x.get_ref<const std::string&>() == kXmlTemplatesLayout) layout = PushLayout::XmlTemplates;
+  // An answer (even one without the member) settles it; no answer leaves it for the next push.
+  if (a) layout_ = layout;
+  return layout;
+}
+
 Status SyncClient::push() {
   report_.totals.phase = SyncProgress::Phase::Push;
   auto acked = store_.outbox_acked();
@@ -104,7 +119,7 @@ Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {
   b.first_seq = b.records.front().seq;
   b.last_seq = b.records.back().seq;
   Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", "gzip"}}, ""};
-  r.body = gzip(to_json(b).dump(-1, ' ', false, json::error_handler_t::replace));
+  r.body = gzip(to_json(b, push_layout()).dump(-1, ' ', false, json::error_handler_t::replace));
   std::size_t sent = r.body.size();
   auto a = exchange(std::move(r), sent);
   if (!a) return a.error();

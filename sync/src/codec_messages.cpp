@@ -1,6 +1,7 @@
 // The protocol's messages to JSON and back (protocol.hpp, docs/sync-protocol.md). Writers omit
 // optional members that are empty (bytes matter on a 2G link); readers are strict.
 #include "json_reader.hpp"
+#include "xml_templates.hpp"
 #include "khaosat/core/store_ids.hpp"
 #include "khaosat/sync/protocol.hpp"
 
@@ -101,17 +102,36 @@ void read_properties(ObjectReader& parent, const json* obj, const std::string& m
   }
 }
 
-Result<PushRecord> record_from(const json& j, const std::string& path) {
+// `templates`: the batch's xml_templates (nullptr in the records layout, where a record naming
+// one is refused as an unknown member).
+Result<PushRecord> record_from(const json& j, const std::string& path, XmlTemplateReader* templates) {
   ObjectReader r(j, path);
   PushRecord rec;
   rec.seq = r.integer("seq", 1, INT64_MAX);
   rec.kind = r.str("kind", 64);
   if (rec.kind == "submission") {
-    rec.id = r.str("id");
+    std::int64_t tpl = templates ? r.integer("xml_template", 0, INT64_MAX, false, -1) : -1;
+    if (!templates && j.contains("xml_template"))
+      r.fail("xml_template", "unknown member (the batch has no xml_templates)");
+    std::optional<std::string> id = r.opt_str("id");
+    if (!id && tpl < 0 && !r.failed()) r.fail("id", "missing (expected a string)");
     rec.form_id = r.str("form_id");
     rec.form_version = r.str("form_version");
     rec.deprecated_id = r.opt_str("deprecated_id");
-    rec.xml = r.str("xml", kMaxXmlBytes);
+    if (tpl < 0) rec.xml = r.str("xml", kMaxXmlBytes);
+    else if (j.contains("xml") && !r.failed()) r.fail("xml", "a record names xml_template or holds xml, not both");
+    if (tpl >= 0 && !r.failed()) {
+      std::optional<std::string> id_value;
+      auto xml = templates->take(tpl, path, id_value);
+      if (!xml) return xml.error();
+      rec.xml = std::move(xml).value();
+      if (!id && !id_value)
+        r.fail("id", "missing, and its template names no id_value (expected a string)");
+      else if (!id && id_value->size() > kMaxIdBytes)
+        r.fail("id", "its template's id value has more than 1024 bytes");
+      if (!id) id = std::move(id_value);
+    }
+    if (id) rec.id = std::move(*id);
     if (const json* a = r.array("attachments", false)) {
       for (std::size_t i = 0; i < a->size() && !r.failed(); ++i) {
         ObjectReader x((*a)[i], r.path_of("attachments[" + std::to_string(i) + "]"));
@@ -152,11 +172,18 @@ Result<PushRecord> record_from(const json& j, const std::string& path) {
 
 }  // namespace
 
-json to_json(const PushBatch& b) {
-  json recs = json::array();
+json to_json(const PushBatch& b, PushLayout layout) {
+  std::vector<json> recs;
+  recs.reserve(b.records.size());
   for (const auto& r : b.records) recs.push_back(record_json(r));
-  return {{"device_id", b.device_id}, {"first_seq", b.first_seq}, {"last_seq", b.last_seq},
-          {"records", std::move(recs)}};
+  json out = {{"device_id", b.device_id}, {"first_seq", b.first_seq}, {"last_seq", b.last_seq}};
+  if (layout == PushLayout::XmlTemplates) {
+    json templates;
+    encode_xml_templates(b.records, recs, templates);
+    out[kXmlTemplatesLayout] = std::move(templates);
+  }
+  out["records"] = std::move(recs);
+  return out;
 }
 
 Result<PushBatch> push_batch_from(const json& j) {
@@ -166,6 +193,7 @@ Result<PushBatch> push_batch_from(const json& j) {
   b.first_seq = r.integer("first_seq", 1, INT64_MAX);
   b.last_seq = r.integer("last_seq", 1, INT64_MAX);
   const json* recs = r.array("records");
+  const json* templates = r.array(kXmlTemplatesLayout, false);
   if (auto e = r.finish()) return *e;
   if (b.last_seq < b.first_seq)
     return Error::make(ErrorCode::sync_request, "last_seq " + std::to_string(b.last_seq) +
@@ -178,9 +206,15 @@ Result<PushBatch> push_batch_from(const json& j) {
     return Error::make(ErrorCode::sync_request,
                        "records: " + std::to_string(recs->size()) + " records for the range " +
                            std::to_string(b.first_seq) + ".." + std::to_string(b.last_seq));
+  std::optional<XmlTemplateReader> reader;
+  if (templates) {
+    auto t = XmlTemplateReader::read(*templates);
+    if (!t) return t.error();
+    reader = std::move(t).value();
+  }
   b.records.reserve(recs->size());
   for (std::size_t i = 0; i < recs->size(); ++i) {
-    auto rec = record_from((*recs)[i], "records[" + std::to_string(i) + "]");
+    auto rec = record_from((*recs)[i], "records[" + std::to_string(i) + "]", reader ? &*reader : nullptr);
     if (!rec) return rec.error();
     if (rec->seq != b.first_seq + static_cast<std::int64_t>(i))
       return Error::make(ErrorCode::sync_request,
@@ -188,6 +222,8 @@ Result<PushBatch> push_batch_from(const json& j) {
                              " where the range needs " + std::to_string(b.first_seq + static_cast<std::int64_t>(i)));
     b.records.push_back(std::move(rec).value());
   }
+  if (reader)
+    if (auto e = reader->finish()) return *e;
   return b;
 }
 

@@ -43,6 +43,7 @@ inline Param bytes(std::string_view b) {
 
 class Rows {
  public:
+  static constexpr Oid kByteaOid = 17;  // pg_type.oid of bytea (catalog/pg_type_d.h, a server header)
   explicit Rows(PGresult* r) : r_(r, PQclear) {}
   int size() const { return PQntuples(r_.get()); }
   bool empty() const { return size() == 0; }
@@ -54,6 +55,8 @@ class Rows {
   bool is_null(int row, int col) const { return PQgetisnull(r_.get(), row, col) != 0; }
   // A bytea column (text form "\x...") as its raw bytes.
   std::string bytes(int row, int col) const;
+  // Whether column `col` is a bytea column (its text() is the hex form, bytes() its bytes).
+  bool is_bytea(int col) const { return PQftype(r_.get(), col) == kByteaOid; }
   // Rows changed by an INSERT/UPDATE/DELETE.
   std::int64_t affected() const;
 

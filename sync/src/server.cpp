@@ -220,7 +220,10 @@ Response SyncServer::handle(const Request& r) {
   const bool gz = accepts_gzip(r);
   if (r.path == "/v1/info") {
     if (r.method != "GET") return fail(ErrorCode::sync_method, "/v1/info takes GET");
-    return json_response({{"protocol", kProtocolVersion}, {"server", "khaosat-server 0.1.0"}}, false);
+    return json_response({{"protocol", kProtocolVersion},
+                          {"server", "khaosat-server 0.1.0"},
+                          {"push_layouts", {"records", kXmlTemplatesLayout}}},
+                         false);
   }
   if (r.path == "/v1/enroll") {
     if (r.method != "POST") return fail(ErrorCode::sync_method, "/v1/enroll takes POST");

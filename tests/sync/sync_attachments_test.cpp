@@ -45,8 +45,8 @@ TEST_CASE("sync attachments: a photo cut at 90 % resumes at 90 % and arrives who
   device.transport.on_request = [&](const sync::Request& r) {
     if (r.method == "PUT") offsets.push_back(r.query.at("offset"));
   };
-  // Requests: push, needed, then PUTs at 0, 100000, …; the 10th PUT (offset 900000) is cut.
-  device.transport.fail_before(2 + 10);
+  // Requests: info, push, needed, then PUTs at 0, 100000, …; the 10th PUT (offset 900000) is cut.
+  device.transport.fail_before(3 + 10);
   auto first = device.client->sync();
   REQUIRE_FALSE(first.ok());
   CHECK(first.error().code == core::ErrorCode::sync_transport);

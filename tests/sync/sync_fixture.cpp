@@ -67,7 +67,8 @@ std::string ServerFixture::query(const std::string& sql) {
     std::string out;
     for (int i = 0; i < r->size(); ++i) {
       for (int c = 0; c < r->columns(); ++c) {
-        out += r->is_null(i, c) ? "NULL" : r->text(i, c);
+        // bytea (the XML, form files) as its bytes, as SQLite gives a TEXT or BLOB column.
+        out += r->is_null(i, c) ? "NULL" : r->is_bytea(c) ? r->bytes(i, c) : r->text(i, c);
         out += '|';
       }
       out += '\n';

@@ -102,6 +102,8 @@ struct ServerFixture {
       out += std::string(t) + ":" + query("SELECT * FROM " + std::string(t) + " ORDER BY 1, 2") + "\n";
     return out;
   }
+  // The rows of `sql` on the server database, each column as text followed by '|', each row by
+  // '\n'; NULL as "NULL". Alike on both backends: a PostgreSQL bytea column comes as its bytes.
   std::string query(const std::string& sql);
 };
 

@@ -50,8 +50,8 @@ TEST_CASE("sync push: the answer is lost after the server committed, and the ret
   ServerFixture server;
   Device device(server);
   for (int i = 0; i < 4; ++i) device.submit("shop " + std::to_string(i));
-  // Requests: 1 = the push (answer lost), then the retry.
-  device.transport.drop_answer(1);
+  // Requests: 1 = GET /v1/info (the push layout), 2 = the push (answer lost), then the retry.
+  device.transport.drop_answer(2);
   auto report = device.client->sync();
   REQUIRE_MESSAGE(report.ok(), message_of(report));
   CHECK(report->retries == 1);
@@ -71,7 +71,7 @@ TEST_CASE("sync push: the device restarts after a lost answer and pushes smaller
   o.initial_batch = 8;
   Device device(server, o);
   for (int i = 0; i < 8; ++i) device.submit("shop " + std::to_string(i));
-  device.transport.drop_answer(1);  // the 8-record batch commits, its answer is lost
+  device.transport.drop_answer(2);  // after GET /v1/info: the 8-record batch commits, its answer is lost
   auto report = device.client->sync();
   REQUIRE(report.ok());
   CHECK(server.query("SELECT count(*) FROM submissions") == "8|\n");

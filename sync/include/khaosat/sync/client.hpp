@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "khaosat/core/store.hpp"
@@ -98,6 +99,9 @@ class SyncClient {
   Status upload_one(const AttachmentNeed& need);
   Status pull();
   Result<PushRecord> record_of(const core::OutboxEntry& e);
+  // How this server takes push batches: xml_templates when GET /v1/info lists it, else records
+  // (a server from before that layout; asked once per client).
+  PushLayout push_layout();
   void backoff(int attempt);
   // Worth another attempt: no answer, or the server's own failure (not a refusal).
   static bool retryable(ErrorCode c);
@@ -109,6 +113,7 @@ class SyncClient {
   std::string token_, device_id_;
   int batch_;
   double bytes_per_ms_ = 0;  // measured throughput (0 = not yet)
+  std::optional<PushLayout> layout_;
   std::atomic<bool> cancelled_{false};
   SyncReport report_;
 };
