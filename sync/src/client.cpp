@@ -26,9 +26,11 @@ void SyncClient::progress() {
   if (options_.on_progress) options_.on_progress(report_.totals);
 }
 
-// Full jitter (AWS's "exponential backoff and jitter"): uniform in [0, min(30 s, 0.5 s × 2^n)].
+// Full jitter (AWS's "exponential backoff and jitter"): uniform in [0, min(30 s, 0.25 s × 2^(n-1))].
+// The first retry comes soon (within 250 ms): on a 2G link a reset is mostly the link, not the
+// server, and a link that is up again for 2 s should not spend one of them waiting.
 void SyncClient::backoff(int attempt) {
-  double cap = std::min(30000.0, 500.0 * std::pow(2.0, std::min(attempt, 10)));
+  double cap = std::min(30000.0, 250.0 * std::pow(2.0, std::min(std::max(attempt, 1) - 1, 10)));
   options_.sleep(std::chrono::milliseconds(static_cast<std::int64_t>(cap * options_.random_unit())));
 }
 

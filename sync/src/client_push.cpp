@@ -84,10 +84,11 @@ Status SyncClient::push() {
     auto entries = store_.list_outbox(*acked, batch_);
     if (!entries) return entries.error();
     if (entries->empty()) return core::ok_status();
+    const int tried = std::min<int>(batch_, static_cast<int>(entries->size()));
     Status st = push_batch(*entries);
     if (st) {
       failures = 0;
-      batch_ = std::min(options_.max_batch, batch_ * 2);
+      grow_batch(tried);
       continue;
     }
     ErrorCode c = st.error().code;
@@ -98,9 +99,27 @@ Status SyncClient::push() {
                                 " attempts; run the sync again to continue)");
     }
     ++report_.retries;
-    batch_ = std::max(1, batch_ / 2);
+    // The link broke under this size: remember it, and try half.
+    ceiling_ = tried;
+    good_at_ceiling_ = 0;
+    batch_ = std::max(1, tried / 2);
     backoff(failures);
   }
+}
+
+// Doubling after every success and halving after every failure makes a link that stays up for
+// about one batch alternate between a batch that fits and one that is cut (and resent whole): on
+// a link cut every 2 s, half the time went to batches that could not arrive. So after a failure
+// the client grows by a quarter, and only up to below the size that failed; after 8 successes in
+// a row it forgets that size and doubles again (the link may have got better).
+void SyncClient::grow_batch(int succeeded) {
+  if (ceiling_ > 0 && ++good_at_ceiling_ >= 8) ceiling_ = 0;
+  if (ceiling_ == 0) {
+    batch_ = std::min(options_.max_batch, std::max(batch_, succeeded * 2));
+    return;
+  }
+  int next = succeeded + std::max(1, succeeded / 4);
+  batch_ = std::min({options_.max_batch, std::max(succeeded, std::min(next, ceiling_ - 1))});
 }
 
 Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {

@@ -21,6 +21,7 @@
 //      server with fsync on), step 2 again into PostgreSQL: its ingest rate (null without it).
 // Prints one JSON object.
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include <chrono>
 #include <cstdio>
@@ -41,6 +42,15 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+
+// CPU time (user + system) of this process, all threads: client and server both run here, so on a
+// shared machine this says what the work cost when the wall time also holds waiting for a core.
+double cpu_ms() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  auto ms = [](const timeval& t) { return t.tv_sec * 1000.0 + t.tv_usec / 1000.0; };
+  return ms(u.ru_utime) + ms(u.ru_stime);
+}
 
 template <class T>
 T must(core::Result<T> r, const char* what) {
@@ -186,7 +196,7 @@ double server_ingest(sync::ServerStorage& storage, const std::string& device_db)
 // Step 5: the outbox of `device_db` into a fresh SQLite server over loopback HTTP through a proxy
 // shaping the link; `sync` runs again until one completes (at most 100 runs).
 struct LinkRun {
-  double ms = 0;
+  double ms = 0, cpu_ms = 0;
   int runs = 0, cuts = 0, connections = 0;
   std::int64_t stored = 0;
   bool complete = false;
@@ -210,12 +220,14 @@ LinkRun over_link(const fs::path& dir, const std::string& device_db, test::LinkS
     auto linked = must(sync::HttpTransport::open("http://127.0.0.1:" + std::to_string(proxy.port())), "transport");
     sync::SyncClient client(*device, *linked);
     auto t0 = Clock::now();
+    double c0 = cpu_ms();
     while (out.runs < 100 && !out.complete) {
       ++out.runs;
       auto r = client.sync();
       out.complete = r.ok() && r->complete;
     }
     out.ms = ms_since(t0);
+    out.cpu_ms = cpu_ms() - c0;
     out.cuts = proxy.cuts();
     out.connections = proxy.connections();
   }
@@ -227,8 +239,8 @@ LinkRun over_link(const fs::path& dir, const std::string& device_db, test::LinkS
 
 std::string link_json(const LinkRun& r) {
   char buf[256];
-  std::snprintf(buf, sizeof buf, "{\"ms\": %.0f, \"runs\": %d, \"cuts\": %d, \"connections\": %d, \"stored\": %lld, \"complete\": %s}",
-                r.ms, r.runs, r.cuts, r.connections, static_cast<long long>(r.stored), r.complete ? "true" : "false");
+  std::snprintf(buf, sizeof buf, "{\"ms\": %.0f, \"cpu_ms\": %.0f, \"runs\": %d, \"cuts\": %d, \"connections\": %d, \"stored\": %lld, \"complete\": %s}",
+                r.ms, r.cpu_ms, r.runs, r.cuts, r.connections, static_cast<long long>(r.stored), r.complete ? "true" : "false");
   return buf;
 }
 
@@ -261,17 +273,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto t0 = Clock::now();
+  double c0 = cpu_ms();
   auto report = must(client.sync(), "sync");
-  double sync_ms = ms_since(t0);
+  double sync_ms = ms_since(t0), sync_cpu_ms = cpu_ms() - c0;
   http.stop();
   serving.join();
   std::int64_t stored = must(storage->submissions("wide"), "count").size();
 
   // 2. Server ingest alone.
   auto t1 = Clock::now();
+  double c1 = cpu_ms();
   double ingest_ms = server_ingest(*must(sync::open_sqlite_storage((dir / "server2").string()), "open server 2"),
                                    (dir / "device2.db").string());
-  double direct_ms = ms_since(t1);
+  double direct_ms = ms_since(t1), direct_cpu_ms = cpu_ms() - c1;
   // 4. The same into PostgreSQL.
   const char* pg_url = std::getenv("KHAOSAT_BENCH_PG_URL");
   std::string pg_rate = "null";
@@ -305,12 +319,14 @@ int main(int argc, char** argv) {
   std::int64_t openrosa_up = xml_bytes + 420LL * n, openrosa_down = 350LL * n;
   const auto& t = report.totals;
   std::printf(
-      "{\"submissions\": %d, \"stored_on_server\": %lld, \"complete\": %s, \"sync_ms\": %.1f, \"requests\": %d,\n"
+      "{\"submissions\": %d, \"stored_on_server\": %lld, \"complete\": %s, \"sync_ms\": %.1f, \"sync_cpu_ms\": %.1f,\n"
+      " \"direct_cpu_ms\": %.1f, \"requests\": %d,\n"
       " \"bytes_up\": %lld, \"bytes_down\": %lld, \"bytes_per_record\": %.1f, \"records_per_s\": %.0f,\n"
       " \"server_ingest_ms\": %.1f, \"server_ingest_records_per_s\": %.0f, \"direct_sync_ms\": %.1f,\n"
       " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f,\n"
       " \"pg_ingest_records_per_s\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s}\n",
-      n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, t.requests,
+      n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, sync_cpu_ms, direct_cpu_ms,
+      t.requests,
       static_cast<long long>(t.bytes_up), static_cast<long long>(t.bytes_down),
       static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), ingest_ms,
       n / (ingest_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,

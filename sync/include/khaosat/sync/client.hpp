@@ -65,7 +65,7 @@ struct ClientOptions {
   int max_batch = 5000;
   std::size_t max_batch_bytes = 8u << 20;
   std::size_t chunk_bytes = 256u << 10;
-  int max_retries = 5;                 // consecutive failures before sync() gives up (~15 s at most)
+  int max_retries = 5;                 // consecutive failures before sync() gives up (~8 s of backoff at most)
   std::chrono::milliseconds min_timeout{15000};
   std::function<void(std::chrono::milliseconds)> sleep;  // unset: std::this_thread::sleep_for
   std::function<double()> random_unit;                    // [0, 1) for jitter; unset: std::random_device
@@ -103,6 +103,7 @@ class SyncClient {
   // (a server from before that layout; asked once per client).
   PushLayout push_layout();
   void backoff(int attempt);
+  void grow_batch(int succeeded);  // the next batch size after a batch of `succeeded` records arrived
   // Worth another attempt: no answer, or the server's own failure (not a refusal).
   static bool retryable(ErrorCode c);
   void progress();
@@ -114,6 +115,8 @@ class SyncClient {
   int batch_;
   double bytes_per_ms_ = 0;  // measured throughput (0 = not yet)
   std::optional<PushLayout> layout_;
+  int ceiling_ = 0;          // a batch size that failed on this link (0 = none known)
+  int good_at_ceiling_ = 0;  // successes since then
   std::atomic<bool> cancelled_{false};
   SyncReport report_;
 };
