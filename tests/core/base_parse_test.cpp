@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include "khaosat/core/parse_number.hpp"
+#include "base/text_encoding.hpp"
 #include "base/xml_text.hpp"
 
 using namespace khaosat::core;
@@ -55,4 +56,19 @@ TEST_CASE("base find_non_xml_char: control characters, references to them, bad U
   }
   CHECK_FALSE(find_non_xml_char("&#1;", false).has_value());
   CHECK_FALSE(find_non_xml_char("&amp;#1; &#; &#x; &#12a;").has_value());
+}
+
+TEST_CASE("base invalid_utf8_offset: the first bad byte wherever it falls among ASCII runs") {
+  // ASCII is skipped eight bytes at a time: a bad byte before, inside and after such a run,
+  // and a good multi-byte character at the same places, must be found (or not) the same way.
+  for (std::size_t at = 0; at < 20; ++at) {
+    CAPTURE(at);
+    std::string ascii(at, 'a');
+    CHECK(invalid_utf8_offset(ascii) == std::string_view::npos);
+    CHECK(invalid_utf8_offset(ascii + "\xC3") == at);              // cut short
+    CHECK(invalid_utf8_offset(ascii + "\xFF" + ascii) == at);      // never in UTF-8
+    CHECK(invalid_utf8_offset(ascii + "\xC0\x80xyz") == at);       // overlong
+    CHECK(invalid_utf8_offset(ascii + "\xE1\xBA\xA1" + ascii) == std::string_view::npos);  // a with dot below
+    CHECK(invalid_utf8_offset(ascii + "\xE1\xBA\xA1" + ascii + "\x80") == 2 * at + 3);
+  }
 }

@@ -343,3 +343,19 @@ TEST_CASE("session contract: a jr:count above the cap is capped and says so on t
   CHECK(s.at("/data/r").count == 2);
   CHECK(s.at("/data/r").warning.empty());
 }
+
+TEST_CASE("session contract: warnings() lists what the snapshots warn about, nothing when none does") {
+  Session s(xform(R"X(<data id="cap"><n/><g><r><q/></r></g></data>)X",
+                  R"X(<bind nodeset="/data/n" type="int"/>)X",
+                  R"X(<input ref="/data/n"><label>N</label></input>
+                      <group ref="/data/g"><repeat nodeset="/data/g/r" jr:count="/data/n"><input ref="/data/g/r/q"><label>Q</label></input></repeat></group>)X"));
+  CHECK(s->warnings().empty());
+  s.set("/data/n", "1000000000");
+  auto w = s->warnings();
+  REQUIRE(w.size() == 1);
+  CHECK(w[0].first == "/data/g/r");
+  CHECK(w[0].second == s.at("/data/g/r").warning);
+  CHECK_FALSE(w[0].second.empty());
+  s.set("/data/n", "2");
+  CHECK(s->warnings().empty());
+}

@@ -8,6 +8,7 @@
 #include "support/session_fixture.hpp"
 #include "support/xlsform_fixture.hpp"
 #include "xlsform/compiler.hpp"
+#include "xlsform/compiler_internal.hpp"
 
 using namespace khaosat::core;
 using khaosat::test::compile_error;
@@ -257,4 +258,19 @@ TEST_CASE("xlsform compiler: the default language follows pyxform's rules") {
   xml = khaosat::test::xlsform_xml(mixed);
   CHECK(xml.find("<translation lang=\"English (en)\" default=\"true()\"><text id=\"/data/t:label\"><value>T</value>") != std::string::npos);
   CHECK(xml.find("lang=\"default\"") == std::string::npos);
+}
+
+TEST_CASE("xlsform xml_escape: markup characters and control characters wherever they fall") {
+  using khaosat::core::xlsform::detail::xml_escape;
+  CHECK(xml_escape("") == "");
+  CHECK(xml_escape("plain text, Tiếng Việt") == "plain text, Tiếng Việt");
+  CHECK(xml_escape("a&b<c>d\"e'f") == "a&amp;b&lt;c&gt;d&quot;e'f");
+  CHECK(xml_escape("&") == "&amp;");
+  CHECK(xml_escape("<<") == "&lt;&lt;");
+  CHECK(xml_escape("tab\there\nline\rcr") == "tab\there\nline\rcr");
+  // Characters XML 1.0 cannot hold become U+FFFD, first, last and side by side.
+  CHECK(xml_escape("\x01x\x1f\x1fy\x0b") == "\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBDy\xEF\xBF\xBD");
+  std::string appended = "kept ";
+  khaosat::core::xlsform::detail::xml_escape_into(appended, "1 < 2");
+  CHECK(appended == "kept 1 &lt; 2");
 }

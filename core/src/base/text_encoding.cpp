@@ -2,6 +2,8 @@
 #include "base/text_encoding.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <cstdio>
 
 namespace khaosat::core {
@@ -9,6 +11,14 @@ namespace khaosat::core {
 std::size_t invalid_utf8_offset(std::string_view s) {
   std::size_t i = 0;
   while (i < s.size()) {
+    // ASCII runs eight bytes at a time: most of a form is ASCII markup.
+    while (i + 8 <= s.size()) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i >= s.size()) break;
     auto b = static_cast<unsigned char>(s[i]);
     if (b < 0x80) {
       ++i;

@@ -31,6 +31,9 @@ std::optional<NodeSnapshot> FormSession::node(std::string_view ref) const {
 }
 std::optional<NodeSnapshot> FormSession::node(NodeId id) const { return impl_->node_snapshot(id); }
 std::uint64_t FormSession::revision() const { return impl_->revision(); }
+std::vector<std::pair<std::string, std::string>> FormSession::warnings() const {
+  return impl_->warnings();
+}
 std::vector<std::pair<std::string, Violation>> FormSession::violations() const {
   return impl_->violations();
 }

@@ -77,6 +77,7 @@ class FormSessionImpl : public xpath::Environment {
 
   // --- queries ---
   std::vector<NodeSnapshot> nodes() const;
+  std::vector<std::pair<std::string, std::string>> warnings() const;
   std::optional<NodeSnapshot> node_snapshot(std::string_view ref) const;
   std::optional<NodeSnapshot> node_snapshot(NodeId id) const;
   std::uint64_t revision() const { return revision_; }

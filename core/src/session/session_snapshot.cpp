@@ -215,6 +215,14 @@ std::vector<NodeSnapshot> FormSessionImpl::nodes() const {
   return out;
 }
 
+std::vector<std::pair<std::string, std::string>> FormSessionImpl::warnings() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (count_warnings_.empty()) return out;  // the only warnings a snapshot carries
+  for (NodeSnapshot& n : nodes())
+    if (!n.warning.empty()) out.emplace_back(std::move(n.ref), std::move(n.warning));
+  return out;
+}
+
 std::optional<NodeSnapshot> FormSessionImpl::node_snapshot(std::string_view ref) const {
   std::vector<NodeSnapshot> all = nodes();
   auto find = [&all](std::string_view r) -> std::optional<NodeSnapshot> {

@@ -106,16 +106,18 @@ std::string Compiler::ambiguous_name(const std::string& name,
 Expanded Compiler::expand(const Field& ctx, const std::string& text, std::size_t col,
                           std::string_view rel_prefix, bool expression) {
   Expanded out;
+  if (text.find("${") == std::string::npos) {  // most cells: the text as it is
+    out.text = text;  // origin stays empty: every character comes from where it is
+    return out;
+  }
   // Inside a predicate the context node is the predicate's node, not the question: a relative
   // ${} path must start at current() there (pyxform does this when the expression calls
   // instance(); we do it in every predicate, docs/xlsform.md).
   const std::vector<bool> in_predicate =
       expression ? predicate_mask(text) : std::vector<bool>(text.size(), false);
   auto plain = [&](std::size_t from, std::size_t to) {
-    for (std::size_t k = from; k < to; ++k) {
-      out.text += text[k];
-      out.origin.push_back(k);
-    }
+    out.text.append(text, from, to - from);
+    for (std::size_t k = from; k < to; ++k) out.origin.push_back(k);
   };
   std::size_t i = 0;
   while (i < text.size()) {
@@ -189,8 +191,8 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
     const std::size_t pos = syntax.pos;
     std::string where;
     std::size_t at = 0;  // where the designer's text is quoted from
-    if (pos < e.origin.size()) {
-      at = e.origin[pos];
+    if (pos < e.text.size()) {
+      at = e.origin_at(pos);
       where = " at character " + std::to_string(at + 1);
     } else if (pos != std::string::npos) {
       at = text.size();
@@ -198,9 +200,12 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
     }
     if (f.row) error(f.sheet ? *f.sheet : *survey_, *f.row, col, "expression error" + where + ": " +
                                                  syntax.what + " (in '" + excerpt(text, at) + "')");
-    return e.text;
+    return std::move(e.text);
   }
-  // pulldata('name', ...) and instance('name') need a secondary instance of that name.
+  // pulldata('name', ...) and instance('name') need a secondary instance of that name (only
+  // an expression naming one is lexed again).
+  if (e.text.find("pulldata") == std::string::npos && e.text.find("instance") == std::string::npos)
+    return std::move(e.text);
   auto toks = lex::tokenize(e.text);
   for (std::size_t k = 0; k + 2 < toks.tokens.size(); ++k) {
     const auto& t = toks.tokens[k];
@@ -209,7 +214,7 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
     if (toks.tokens[k + 1].kind == lex::Tok::LParen && toks.tokens[k + 2].kind == lex::Tok::Literal)
       note_instance_need(f, col_base, t.text, toks.tokens[k + 2].text);
   }
-  return e.text;
+  return std::move(e.text);
 }
 
 // A choice_filter: relative ${} paths start at current(), and every bare name (the first step
@@ -241,7 +246,7 @@ std::string Compiler::choice_filter(const Field& f) {
     // an office's existing workbook must still convert, so this is a warning.
     if (f.row)
       warning(f.sheet ? *f.sheet : *survey_, *f.row, column_of(f, "choice_filter"),
-              "at character " + std::to_string(e.origin[t.pos] + 1) + ": '" + t.text +
+              "at character " + std::to_string(e.origin_at(t.pos) + 1) + ": '" + t.text +
                   "' is not a column of the choices sheet (its columns: " + known +
                   "), so the filter matches no choice and the list is always empty");
   }

@@ -35,6 +35,8 @@ std::string lower(std::string_view s);
 // images otherwise.
 const char* media_prefix(const std::string& form);
 std::string xml_escape(std::string_view s);
+// xml_escape(s) appended to `out`.
+void xml_escape_into(std::string& out, std::string_view s);
 // An XML element/attribute name as the writer needs it (at most one "prefix:").
 bool is_xml_name(std::string_view s);
 
@@ -144,10 +146,12 @@ struct Settings {
 };
 
 // An expression expanded from the designer's text: ${name} replaced by paths; `origin[i]` is
-// the index in the original text that output character i came from.
+// the index in the original text that output character i came from (empty when the text had
+// no ${}: each character comes from the same index; origin_at() reads both).
 struct Expanded {
   std::string text;
   std::vector<std::size_t> origin;
+  std::size_t origin_at(std::size_t i) const { return origin.empty() ? i : origin[i]; }
   std::vector<std::pair<std::size_t, std::size_t>> refs;  // [begin, end) of each expanded ${}
 };
 

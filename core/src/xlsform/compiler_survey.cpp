@@ -40,22 +40,33 @@ bool is_xml_name(std::string_view s) {
   return true;
 }
 
-std::string xml_escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
+void xml_escape_into(std::string& out, std::string_view s) {
+  // Most text needs no escape at all: copy the runs between the characters that do, so a
+  // 100,000-row form does not append its labels one character at a time.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '&' && c != '<' && c != '>' && c != '"') continue;
+    if (c == '\t' || c == '\n' || c == '\r') continue;
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
-      case '\t': case '\n': case '\r': out += c; break;
-      default:
-        // XML 1.0 cannot hold other control characters (a cell pasted with one would make the
-        // whole form unreadable): they become U+FFFD, visibly wrong but harmless.
-        if (static_cast<unsigned char>(c) < 0x20) out += "\xEF\xBF\xBD";
-        else out += c;
+      // XML 1.0 cannot hold other control characters (a cell pasted with one would make the
+      // whole form unreadable): they become U+FFFD, visibly wrong but harmless.
+      default: out += "\xEF\xBF\xBD";
     }
   }
+  out.append(s.data() + run, s.size() - run);
+}
+
+std::string xml_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  xml_escape_into(out, s);
   return out;
 }
 
@@ -129,6 +140,7 @@ namespace {
 // Curly quotes pasted from a word processor become plain ones, as pyxform does: in an
 // expression they would otherwise be a syntax error.
 std::string plain_quotes(std::string s) {
+  if (s.find('\xE2') == std::string::npos) return s;  // no curly quote can be in it
   static const std::pair<const char*, const char*> kQuotes[] = {
       {"\u201c", "\""}, {"\u201d", "\""}, {"\u2018", "'"}, {"\u2019", "'"}};
   for (const auto& [from, to] : kQuotes)
@@ -241,8 +253,14 @@ const TypeInfo* type_info(const std::string& canonical) {
 std::string canonical_type(const std::string& lowered) {
   for (const auto& [alias, name] : kAliases)
     if (lowered == alias) return name;
+  auto same_lowered = [&](std::string_view name) {
+    return name.size() == lowered.size() &&
+           std::equal(name.begin(), name.end(), lowered.begin(), [](char a, char b) {
+             return std::tolower(static_cast<unsigned char>(a)) == b;
+           });
+  };
   for (const TypeInfo& ti : kTypes)
-    if (lower(ti.name) == lowered) return ti.name;
+    if (same_lowered(ti.name)) return ti.name;
   return "";
 }
 
@@ -456,10 +474,10 @@ bool Compiler::resolve_type(Field& f, const Row& r, const std::string& raw) {
     }
   }
   for (const auto& [head, type] : kListTypes) {
-    std::string h = std::string(head) + " ";
-    if (!low.starts_with(h)) continue;
+    const std::string_view h(head);
+    if (!low.starts_with(h) || low.size() == h.size() || low[h.size()] != ' ') continue;
     f.type = type;
-    f.list = words.substr(h.size());
+    f.list = words.substr(h.size() + 1);
     break;
   }
   if (f.type.empty()) {

@@ -31,7 +31,14 @@ std::string truthy(const std::string& v) {
 }
 
 std::string attr(std::string_view name, std::string_view value) {
-  return " " + std::string(name) + "=\"" + xml_escape(value) + "\"";
+  std::string out;
+  out.reserve(name.size() + value.size() + 4);
+  out += ' ';
+  out += name;
+  out += "=\"";
+  xml_escape_into(out, value);
+  out += '"';
+  return out;
 }
 
 bool translated(const Texts& t) {
@@ -91,19 +98,24 @@ class XFormWriter {
     bool any = !label.empty();
     if (media) any = any || !media->empty();
     if (!any) return false;
-    if (!itext_.count(id)) itext_order_.push_back(id);
-    for (const auto& lang : c_.langs_) {
-      Values& v = itext_[id][lang];
+    auto [at, added] = itext_index_.try_emplace(id, itext_order_.size());
+    if (added) {
+      itext_order_.push_back(id);
+      itext_.emplace_back(c_.langs_.size());
+    }
+    for (std::size_t l = 0; l < c_.langs_.size(); ++l) {
+      const std::string& lang = c_.langs_[l];
+      Values& v = itext_[at->second][l];
       if (media)
         for (const auto& [m, texts] : *media)
           if (const Cell* cell = cell_for(texts, lang)) {
             v.emplace_back(m, xml_escape(media_prefix(m) + cell->text));
-            used_langs_.insert(lang);
+            used_langs_[l] = true;
           }
       if (label.empty()) continue;
       const Cell* cell = cell_for(label, lang);
       v.emplace_back(form, cell ? text_xml(f, *cell) : "-");
-      if (cell) used_langs_.insert(lang);
+      if (cell) used_langs_[l] = true;
     }
     return true;
   }
@@ -139,15 +151,22 @@ class XFormWriter {
   std::string itext_xml() {
     if (c_.langs_.empty() || itext_order_.empty()) return "";
     std::string x = "<itext>";
-    for (const auto& lang : c_.langs_) {
-      if (!used_langs_.count(lang)) continue;
+    for (std::size_t l = 0; l < c_.langs_.size(); ++l) {
+      const std::string& lang = c_.langs_[l];
+      if (!used_langs_[l]) continue;
       x += "<translation" + attr("lang", lang) +
            (lang == c_.default_lang_ ? " default=\"true()\"" : "") + ">";
-      for (const auto& id : itext_order_) {
-        x += "<text" + attr("id", id) + ">";
-        for (const auto& [form, xml] : itext_[id][lang])
-          x += "<value" + (form.empty() ? std::string() : attr("form", form)) + ">" + xml +
-               "</value>";
+      for (std::size_t t = 0; t < itext_order_.size(); ++t) {
+        x += "<text";
+        x += attr("id", itext_order_[t]);
+        x += '>';
+        for (const auto& [form, xml] : itext_[t][l]) {
+          x += "<value";
+          if (!form.empty()) x += attr("form", form);
+          x += '>';
+          x += xml;
+          x += "</value>";
+        }
         x += "</text>";
       }
       x += "</translation>";
@@ -460,9 +479,13 @@ class XFormWriter {
   }
 
   Compiler& c_;
-  std::map<std::string, std::map<std::string, Values>> itext_;  // id -> lang -> values
-  std::set<std::string> used_langs_;  // languages some text of itext_ is really written in
+  // The itext texts in the order first added: their ids, and per id the values in each of
+  // c_.langs_ (same index).
   std::vector<std::string> itext_order_;
+  std::vector<std::vector<Values>> itext_;
+  std::unordered_map<std::string, std::size_t> itext_index_;  // id -> index in itext_order_
+  std::vector<bool> used_langs_ = std::vector<bool>(c_.langs_.size(), false);  // some text of
+                                                   // itext_ is really written in c_.langs_[i]
   std::set<const Field*> triggered_targets_;
   std::string binds_, body_, model_actions_;
 };

@@ -54,6 +54,11 @@ bool split_row(std::string_view line, std::vector<std::string>& cells) {
   for (std::size_t i = 0; i <= inner.size(); ++i) {
     if (i < inner.size() && !(inner[i] == '|' && (i == 0 || inner[i - 1] != '\\'))) continue;
     std::string cell = clean_cell_text(inner.substr(start, i - start));
+    if (cell.find('\\') == std::string::npos) {  // nothing escaped: the cell as it is
+      cells.push_back(std::move(cell));
+      start = i + 1;
+      continue;
+    }
     std::string unescaped;
     for (std::size_t k = 0; k < cell.size(); ++k) {
       if (cell[k] == '\\' && k + 1 < cell.size() && cell[k + 1] == '|') continue;

@@ -75,6 +75,7 @@ std::string_view py_strip(std::string_view s) {
 
 std::string clean_cell_text(std::string_view text) {
   std::string_view s = py_strip(text);
+  if (s.find('\xC2') == std::string_view::npos) return std::string(s);  // no no-break space
   std::string out;
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {

@@ -195,6 +195,9 @@ class FormSession {
   std::optional<NodeSnapshot> node(NodeId id) const;
   // Changes whenever anything a snapshot shows may have changed (see the opening comment).
   std::uint64_t revision() const;
+  // The nodes whose snapshot carries a warning (NodeSnapshot::warning) as (ref, warning), in
+  // document order: what nodes() would show, without building every snapshot when none has one.
+  std::vector<std::pair<std::string, std::string>> warnings() const;
   // The root-level list of current violations (relevant nodes only), document order.
   std::vector<std::pair<std::string, Violation>> violations() const;
 
