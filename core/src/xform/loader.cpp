@@ -153,16 +153,21 @@ int text_nesting_depth(std::string_view xml, int limit) {
       continue;
     }
     // A start tag: find its '>' outside quotes; "/>" closes it at once.
-    char quote = 0;
+    // Jumps from quote to quote with memchr: a form is mostly start tags with attributes.
     const char* q = p;
-    for (; q < end; ++q) {
-      if (quote) {
-        if (*q == quote) quote = 0;
-      } else if (*q == '"' || *q == '\'') {
-        quote = *q;
-      } else if (*q == '>') {
+    while (q < end) {
+      const char* gt = static_cast<const char*>(std::memchr(q, '>', static_cast<std::size_t>(end - q)));
+      if (!gt) gt = end;
+      const char* dq = static_cast<const char*>(std::memchr(q, '"', static_cast<std::size_t>(gt - q)));
+      const char* sq = static_cast<const char*>(std::memchr(q, '\'', static_cast<std::size_t>((dq ? dq : gt) - q)));
+      const char* open = sq ? sq : dq;
+      if (!open) {
+        q = gt;
         break;
       }
+      const char* close = static_cast<const char*>(
+          std::memchr(open + 1, *open, static_cast<std::size_t>(end - open - 1)));
+      q = close ? close + 1 : end;
     }
     bool self_closing = q > p && q < end && q[-1] == '/';
     if (!self_closing && ++depth > max) {

@@ -1,6 +1,7 @@
 // XPath tokenizer (XPath 1.0 section 3.7).
 #include "xpath/lexer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 
@@ -38,6 +39,7 @@ class Lexer {
 
   LexResult run() {
     LexResult r;
+    r.tokens.reserve(std::min<std::size_t>(s_.size() / 2 + 2, 64));  // no regrowth for most
     while (true) {
       skip_space();
       if (i_ >= s_.size()) break;
