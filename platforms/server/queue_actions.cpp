@@ -1,11 +1,12 @@
 // khaosat-server queue merge|distinct|resolve (server_cli.hpp; docs/office.md "The queue"):
 // the office's decisions on the queue, each recorded append-only with who, when and why
-// (ServerStorage::record_decision checks and applies them).
-#include <algorithm>
+// (ServerStorage::record_decision checks and applies them). The decisions are read as the office
+// endpoints read them (khaosat/sync/queue_actions.hpp).
 #include <chrono>
 #include <iostream>
+#include <optional>
 
-#include "khaosat/core/parse_number.hpp"
+#include "khaosat/sync/queue_actions.hpp"
 #include "queue_common.hpp"
 #include "server_cli.hpp"
 
@@ -67,7 +68,7 @@ int merge(const Args& a) {
   if (a.positional.size() != 3) return usage(kMergeHelp, 2);
   if (a.by.empty()) return fail("queue merge", "--by NAME is required (who decides is recorded)", 2);
   auto d = decision(a, "merge");
-  d.records = {a.positional[1], a.positional[2]};
+  d.records = sync::merge_decision(a.positional[1], a.positional[2]).records;
   auto storage = open_storage(a, "queue merge");
   if (!storage) return 1;
   return record(**storage, "queue merge", d);
@@ -83,27 +84,16 @@ int distinct(const Args& a) {
   if (!storage) return 1;
   auto records = all_records(**storage);
   if (!records) return fail(command, records.error().message);
-  for (const auto& id : ids)
-    if (std::none_of(records->begin(), records->end(), [&](const auto& r) { return r.record_id == id; }))
-      return fail(command, "no registry record '" + id + "' (sync.not_found)");
-  std::vector<office::DuplicateGroup> matched;
-  for (auto& g : office::possible_duplicates(*records))
-    if (std::all_of(ids.begin(), ids.end(), [&](const std::string& id) {
-          return std::find(g.record_ids.begin(), g.record_ids.end(), id) != g.record_ids.end();
-        }))
-      matched.push_back(std::move(g));
-  if (matched.empty()) {
-    std::string list;
-    for (const auto& id : ids) list += (list.empty() ? "" : ", ") + id;
-    return fail(command, "records " + list + " are not a possible duplicate: they share no folded name+commune, "
-                         "tax code or phone (merged records take no part)");
-  }
-  for (const auto& g : matched) {
-    auto d = decision(a, "distinct");
-    d.records = ids;
-    d.choice = g.reason;
-    d.value = g.key;
-    if (int st = record(**storage, command, d); st != 0) return st;
+  auto trail = (*storage)->queue_decisions();
+  if (!trail) return fail(command, trail.error().message);
+  auto decisions = sync::distinct_decisions(*records, ids, *trail);
+  if (!decisions) return fail(command, decisions.error().message + " (" + std::string(decisions.error().code_name()) + ")");
+  for (auto& d : *decisions) {
+    sync::QueueDecision full = decision(a, "distinct");
+    full.records = std::move(d.records);
+    full.choice = std::move(d.choice);
+    full.value = std::move(d.value);
+    if (int st = record(**storage, command, full); st != 0) return st;
   }
   return 0;
 }
@@ -114,31 +104,15 @@ int resolve(const Args& a) {
   if (a.positional.size() != 2) return usage(kResolveHelp, 2);
   if (a.by.empty()) return fail(command, "--by NAME is required (who decides is recorded)", 2);
   if (a.keep.empty() == !a.value_given) return fail(command, "give --keep WHICH or --value TEXT (one of them)", 2);
-  const std::string& id = a.positional[1];
-  auto n = id.size() > 1 ? core::parse_int64(id.substr(1)) : std::nullopt;
-  if (!n || *n <= 0 || (id[0] != 'r' && id[0] != 's'))
-    return fail(command, "'" + id + "' is not a conflict id: r<N> (registry) or s<N> (submission), as 'queue' prints them", 2);
-  bool registry = id[0] == 'r';
-  auto d = decision(a, registry ? "registry_conflict" : "submission_conflict");
-  d.conflict_id = *n;
-  if (registry) {
-    if (a.value_given) {
-      d.choice = "value";
-      d.value = a.value;
-    } else if (a.keep == "kept" || a.keep == "other") {
-      d.choice = a.keep;
-    } else {
-      return fail(command, "a registry conflict takes --keep kept or --keep other (or --value TEXT), not '" + a.keep + "'", 2);
-    }
-  } else {
-    if (a.value_given) return fail(command, "a submission conflict takes --keep stored or --keep other, not --value", 2);
-    if (a.keep != "stored" && a.keep != "other")
-      return fail(command, "a submission conflict takes --keep stored or --keep other, not '" + a.keep + "'", 2);
-    d.choice = a.keep;
-  }
+  auto d = sync::resolve_decision(a.positional[1], a.keep, a.value_given ? std::optional(a.value) : std::nullopt);
+  if (!d) return fail(command, d.error().message, 2);
+  sync::QueueDecision full = decision(a, d->kind.c_str());
+  full.conflict_id = d->conflict_id;
+  full.choice = d->choice;
+  full.value = d->value;
   auto storage = open_storage(a, command);
   if (!storage) return 1;
-  return record(**storage, command, d);
+  return record(**storage, command, full);
 }
 
 }  // namespace

@@ -7,11 +7,15 @@
 //   GET  /v1/office/submission?form_id=F&instance_id=I  one submission: answers, XML, review trail
 //   POST /v1/office/review                              records a review (admin)
 //   GET  /v1/office/queue                               duplicates and conflicts to decide
+//   POST /v1/office/queue/merge|distinct|resolve        records a queue decision (admin), as
+//                                                       khaosat-server queue merge|distinct|resolve
+#include <algorithm>
 #include <map>
 #include <pugixml.hpp>
 #include <set>
 
 #include "khaosat/office/duplicates.hpp"
+#include "khaosat/sync/queue_actions.hpp"
 #include "khaosat/sync/server.hpp"
 #include "storage_common.hpp"
 
@@ -40,6 +44,11 @@ Response json_ok(const Request& req, const json& j) {
 }
 
 Scope scope_of(const DeviceInfo& d) { return Scope{d.role == "admin" && d.communes.empty(), d.communes}; }
+
+// Who made a review or a queue decision, as the trail records it: "NAME (DEVICE_ID)".
+std::string decided_by(const DeviceInfo& d) {
+  return (d.name.empty() ? std::string("device") : d.name) + " (" + d.device_id + ")";
+}
 
 std::string trimmed(std::string_view s) {
   auto b = s.find_first_not_of(" \t\r\n");
@@ -148,7 +157,8 @@ Result<StoredSubmission> find_submission(ServerStorage& storage, const std::stri
 
 Response SyncServer::office(const Request& r, const DeviceInfo& d) {
   const std::string name = r.path.substr(std::string("/v1/office/").size());
-  const bool writes = name == "review";
+  const bool decides = name == "queue/merge" || name == "queue/distinct" || name == "queue/resolve";
+  const bool writes = name == "review" || decides;
   if (name != "submissions" && name != "submission" && name != "queue" && !writes)
     return fail(404, ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md, \"Office\")");
   const std::string method = writes ? "POST" : "GET";
@@ -161,6 +171,7 @@ Response SyncServer::office(const Request& r, const DeviceInfo& d) {
   if (name == "submissions") return office_submissions(r, d);
   if (name == "submission") return office_submission(r, d);
   if (name == "queue") return office_queue(r, d);
+  if (decides) return office_decide(r, d);
   return office_review(r, d);
 }
 
@@ -234,7 +245,7 @@ Response SyncServer::office_review(const Request& r, const DeviceInfo& d) {
     return fail(400, ErrorCode::sync_request, "comment: a rejection needs a reason (the officer sees it)");
   auto s = find_submission(storage_, j["form_id"], review.instance_id, scope_of(d));
   if (!s) return fail(s.error());
-  review.by = (d.name.empty() ? std::string("device") : d.name) + " (" + d.device_id + ")";
+  review.by = decided_by(d);
   if (Status st = storage_.add_review(review); !st) return fail(st.error());
   if (review.state == "rejected") {
     core::PulledDecision decision{review.instance_id, core::SubmissionState::Rejected, review.comment};
@@ -276,7 +287,7 @@ Response SyncServer::office_queue(const Request& r, const DeviceInfo& d) {
   if (!conflicts) return fail(conflicts.error());
   for (const auto& c : *conflicts) {
     if (!c.open || !scope.allows(about[c.record_id].second)) continue;
-    out["conflicts"].push_back({{"id", c.id}, {"record_id", c.record_id}, {"registry", c.registry}, {"property", c.property},
+    out["conflicts"].push_back({{"id", c.id}, {"conflict", registry_conflict_id(c.id)}, {"record_id", c.record_id}, {"registry", c.registry}, {"property", c.property},
                                 {"name", about[c.record_id].first},
                                 {"kept", {{"value", c.kept.value}, {"hlc", c.kept.hlc}}},
                                 {"other", {{"value", c.other.value}, {"hlc", c.other.hlc}}},
@@ -297,11 +308,118 @@ Response SyncServer::office_queue(const Request& r, const DeviceInfo& d) {
       if (s.instance_id == c.instance_id) commune = parse(s.xml, false).commune;
     if (!scope.allows(commune)) continue;
     out["submission_conflicts"].push_back(
-        {{"id", c.id}, {"instance_id", c.instance_id}, {"form_id", c.form_id}, {"commune", commune},
+        {{"id", c.id}, {"conflict", submission_conflict_id(c.id)}, {"instance_id", c.instance_id}, {"form_id", c.form_id}, {"commune", commune},
          {"stored", {{"sha256", c.stored.sha256}, {"device_id", c.stored.device_id}, {"received_at", c.stored.received_at}}},
          {"other", {{"sha256", c.other.sha256}, {"device_id", c.other.device_id}, {"received_at", c.other.received_at}}}});
   }
   return json_ok(r, out);
+}
+
+Response SyncServer::office_decide(const Request& r, const DeviceInfo& d) {
+  const std::string action = r.path.substr(std::string("/v1/office/queue/").size());
+  auto body = json_body(r);
+  if (!body) return fail(body.error());
+  const json& j = *body;
+  if (!j.is_object()) return fail(400, ErrorCode::sync_request, "the body is not a JSON object");
+  const std::vector<std::string> members = action == "merge"      ? std::vector<std::string>{"keep", "merged", "reason"}
+                                           : action == "distinct" ? std::vector<std::string>{"records", "reason"}
+                                                                  : std::vector<std::string>{"conflict", "keep", "value", "reason"};
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find(members.begin(), members.end(), it.key()) == members.end()) {
+      std::string list;
+      for (const auto& m : members) list += (list.empty() ? "" : ", ") + m;
+      return fail(400, ErrorCode::sync_request, it.key().substr(0, 40) + ": unknown member (" + list + ")");
+    }
+  // A string member: nullopt when absent; an Error when present but not a string (or empty).
+  auto text = [&j](const char* m, bool required) -> Result<std::optional<std::string>> {
+    if (!j.contains(m)) {
+      if (required) return Error::make(ErrorCode::sync_request, std::string(m) + ": missing (expected a non-empty string)");
+      return std::optional<std::string>();
+    }
+    if (!j[m].is_string()) return Error::make(ErrorCode::sync_request, std::string(m) + ": expected a string");
+    if (j[m].get<std::string>().size() > 4000) return Error::make(ErrorCode::sync_request, std::string(m) + ": longer than 4,000 bytes");
+    return std::optional<std::string>(j[m].get<std::string>());
+  };
+  auto reason = text("reason", false);
+  if (!reason) return fail(reason.error());
+
+  const Scope scope = scope_of(d);
+  auto records = all_registry_records(storage_);
+  if (!records) return fail(records.error());
+  // A record outside the device's communes is answered as unknown (find_submission's rule).
+  auto in_scope = [&](const std::string& id) -> Status {
+    for (const auto& rec : *records)
+      if (rec.record_id == id && scope.allows(commune_of(rec))) return core::ok_status();
+    return Error::make(ErrorCode::sync_not_found,
+                       "no registry record '" + id.substr(0, 100) + "' in this device's communes (" + scope.describe() + ")");
+  };
+  std::vector<QueueDecision> decisions;
+  if (action == "merge") {
+    auto keep = text("keep", true), merged = text("merged", true);
+    if (!keep || !merged) return fail(!keep ? keep.error() : merged.error());
+    for (const auto& id : {**keep, **merged})
+      if (Status st = in_scope(id); !st) return fail(st.error());
+    decisions.push_back(merge_decision(**keep, **merged));
+  } else if (action == "distinct") {
+    if (!j.contains("records") || !j["records"].is_array() || j["records"].size() < 2 || j["records"].size() > 100)
+      return fail(400, ErrorCode::sync_request, "records: expected an array of 2 to 100 record ids");
+    std::vector<std::string> ids;
+    for (const auto& v : j["records"]) {
+      if (!v.is_string() || v.get<std::string>().empty())
+        return fail(400, ErrorCode::sync_request, "records: expected non-empty strings");
+      ids.push_back(v.get<std::string>());
+      if (Status st = in_scope(ids.back()); !st) return fail(st.error());
+    }
+    auto trail = storage_.queue_decisions();
+    if (!trail) return fail(trail.error());
+    auto made = distinct_decisions(*records, ids, *trail);
+    if (!made) return fail(made.error());
+    decisions = std::move(made).value();
+  } else {
+    auto conflict = text("conflict", true), keep = text("keep", false), value = text("value", false);
+    for (const auto* m : {&conflict, &keep, &value})
+      if (!*m) return fail(m->error());
+    auto made = resolve_decision(**conflict, keep->value_or(""), *value);
+    if (!made) return fail(made.error());
+    // The conflict's commune: its record's, or its submission's.
+    std::optional<std::string> commune;
+    if (made->kind == "registry_conflict") {
+      auto all = storage_.registry_conflicts();
+      if (!all) return fail(all.error());
+      for (const auto& c : *all)
+        if (c.id == made->conflict_id) {
+          commune = "";
+          for (const auto& rec : *records)
+            if (rec.record_id == c.record_id) commune = commune_of(rec);
+        }
+    } else {
+      auto all = storage_.submission_conflicts();
+      if (!all) return fail(all.error());
+      for (const auto& c : *all)
+        if (c.id == made->conflict_id) {
+          auto s = find_submission(storage_, c.form_id, c.instance_id, scope);
+          commune = s ? parse(s->xml, false).commune : std::string("\x01");  // \x01: outside the scope
+        }
+    }
+    if (commune && !scope.allows(*commune))
+      return fail(404, ErrorCode::sync_not_found, "no conflict '" + **conflict + "' in this device's communes (" +
+                                                      scope.describe() + ")");
+    decisions.push_back(std::move(made).value());
+  }
+  json out = json::array();
+  for (auto& decision : decisions) {
+    decision.by = decided_by(d);
+    decision.reason = reason->value_or("");
+    decision.at = now();
+    auto done = storage_.record_decision(decision);
+    if (!done) return fail(done.error());
+    json one = {{"id", done->id},         {"kind", done->kind},     {"records", done->records}, {"choice", done->choice},
+                {"value", done->value},   {"reason", done->reason}, {"by", done->by},           {"at", done->at}};
+    if (done->kind == "registry_conflict") one["conflict"] = registry_conflict_id(done->conflict_id);
+    if (done->kind == "submission_conflict") one["conflict"] = submission_conflict_id(done->conflict_id);
+    out.push_back(std::move(one));
+  }
+  return json_ok(r, {{"decisions", std::move(out)}});
 }
 
 }  // namespace khaosat::sync

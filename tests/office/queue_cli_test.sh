@@ -66,8 +66,8 @@ expect 1 "no registry record 'nobody'" queue merge --data "$D" "$A" nobody --by 
 expect 1 "not a possible duplicate" queue distinct --data "$D" "$A" "$P1" --by Lan
 expect 2 "one of them" queue resolve --data "$D" "$R1" --keep other --value x --by Lan
 expect 2 "not a conflict id" queue resolve --data "$D" x7 --keep other --by Lan
-expect 2 "--keep kept or --keep other" queue resolve --data "$D" "$R1" --keep stored --by Lan
-expect 2 "--keep stored or --keep other" queue resolve --data "$D" "$S1" --value x --by Lan
+expect 2 "keeps 'kept' or 'other'" queue resolve --data "$D" "$R1" --keep stored --by Lan
+expect 2 "keeps 'stored' or 'other'" queue resolve --data "$D" "$S1" --value x --by Lan
 expect 1 "no registry conflict 999" queue resolve --data "$D" r999 --keep other --by Lan
 expect 2 "unknown action 'split'" queue split --data "$D"
 [[ $(decisions) -eq 0 ]] || fail "a refused decision was recorded"

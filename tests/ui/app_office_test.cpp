@@ -1,10 +1,13 @@
 // The office view headless against a real server on loopback (app_sync_fixture.hpp): an
 // officer's app sends a survey; the office's app (enrolled as admin) lists it by form and
 // commune, opens it, reviews it, and the trail on the server names the office's device; a
-// viewer reads without the review buttons; an officer has no office view. The readers of the
-// endpoints' answers refuse what they cannot use with a message naming the member.
+// viewer reads without the review buttons; an officer has no office view. The answers show the
+// form's question and choice labels in the app's language. An admin decides the queue (keep the
+// other value, merge, distinct) with a reason, recorded on the server by its device. The readers
+// of the endpoints' answers refuse what they cannot use with a message naming the member.
 #include "ui/app_sync_fixture.hpp"
 
+#include "khaosat/core/store_ids.hpp"
 #include "ui/src/office_model.hpp"
 
 using namespace khaosat;
@@ -25,6 +28,41 @@ std::string enroll_office(LoopbackServer& server, SyncingApp& app, const std::st
   return app.walk(enroll_walk(server.url, server.code(role),
                               R"w({"expect": "Đã kết nối"}, {"tap": "Đồng bộ ngay"}, {"expect": "Đồng bộ lần cuối"},
                                  {"back": true})w"));
+}
+
+// Writes into the server's storage as devices' pushes would: two establishments of binh_lu with
+// one name and two with one phone (possible duplicates), and two concurrent edits of a fifth
+// one's phone (a registry conflict: 0916 kept, 0915 the other).
+void seed_queue(LoopbackServer& server) {
+  std::map<std::string, std::int64_t> seq;
+  auto edit = [&](const std::string& device, const std::string& id,
+                  std::vector<std::tuple<std::string, std::string, int>> set, std::map<std::string, std::string> base = {}) {
+    if (!seq.count(device)) {
+      std::string secret = sync::sha256_hex("enroll " + device);
+      REQUIRE(server.storage->add_enrollment(secret, {"officer", device, {}, 1LL << 50}).ok());
+      REQUIRE(server.storage->redeem_enrollment(secret, device, device, sync::sha256_hex("t-" + device), 1).ok());
+    }
+    sync::PushRecord r;
+    r.kind = "registry";
+    r.registry = "establishment";
+    r.id = id;
+    for (auto& [k, v, ms] : set) r.set.emplace_back(k, core::RegistryProperty{v, core::Hlc{1700000000000 + ms, 0, device}.to_string()});
+    r.base = std::move(base);
+    r.seq = ++seq[device];
+    sync::PushBatch b{device, r.seq, r.seq, {r}};
+    std::vector<sync::CheckedRecord> checked{{&b.records[0], sync::sha256_hex(""), ""}};
+    auto a = server.storage->push(device, b, checked, 1000 + r.seq);
+    REQUIRE(a.ok());
+    REQUIRE(a->results.at(0).status == sync::RecordStatus::Accepted);
+  };
+  edit("dev1", "e1", {{"name", "Chè Tân Uyên", 1}, {"commune", "binh_lu", 1}});
+  edit("dev1", "e2", {{"name", "CHÈ TÂN UYÊN", 2}, {"commune", "binh_lu", 2}});
+  edit("dev1", "e3", {{"name", "Lò rèn", 3}, {"commune", "binh_lu", 3}, {"phone", "0912111222", 3}});
+  edit("dev1", "e4", {{"name", "Mộc", 4}, {"commune", "binh_lu", 4}, {"phone", "0912111222", 4}});
+  edit("dev1", "e5", {{"name", "Dệt", 5}, {"commune", "binh_lu", 5}, {"phone", "0913", 5}});
+  std::string base = core::Hlc{1700000000005, 0, "dev1"}.to_string();
+  edit("dev2", "e5", {{"phone", "0915", 8}}, {{"phone", base}});
+  edit("dev1", "e5", {{"phone", "0916", 9}}, {{"phone", base}});
 }
 
 }  // namespace
@@ -90,9 +128,9 @@ TEST_CASE("app office: the answers' readers take the server's documents and refu
 
   auto q = ui::read_office_queue(
       R"j({"duplicates":[{"registry":"establishment","reason":"phone","key":"0912","records":["a","b"],"names":["X","Y"]}],
-          "conflicts":[{"record_id":"r","registry":"establishment","property":"phone","name":"X",
+          "conflicts":[{"conflict":"r1","record_id":"r","registry":"establishment","property":"phone","name":"X",
                         "kept":{"value":"1","hlc":"h"},"other":{"value":"2","hlc":"g"},"device_id":"d","at":1}],
-          "submission_conflicts":[{"id":1,"instance_id":"uuid:c","form_id":"f","commune":"binh_lu",
+          "submission_conflicts":[{"id":1,"conflict":"s1","instance_id":"uuid:c","form_id":"f","commune":"binh_lu",
                                    "stored":{"sha256":"s","device_id":"d1","received_at":1},
                                    "other":{"sha256":"t","device_id":"d2","received_at":2}}]})j");
   REQUIRE(q.ok());
@@ -101,6 +139,8 @@ TEST_CASE("app office: the answers' readers take the server's documents and refu
   CHECK(q->conflicts[0].other == "2");
   CHECK(q->submission_conflicts[0].other_device_id == "d2");
   CHECK(q->submission_conflicts[0].stored_at == 1);
+  CHECK(q->conflicts[0].conflict == "r1");
+  CHECK(q->submission_conflicts[0].conflict == "s1");
   auto no_kept = ui::read_office_queue(R"j({"duplicates":[],"conflicts":[{"record_id":"r"}],"submission_conflicts":[]})j");
   REQUIRE_FALSE(no_kept.ok());
   CHECK(no_kept.error().message.find("conflicts[0]") != std::string::npos);
@@ -110,4 +150,59 @@ TEST_CASE("app office: the answers' readers take the server's documents and refu
       "replaced_by":null,"answers":[{"path":"a0/shop","value":"Chè"}],"reviews":[{"state":"x"}]})j");
   REQUIRE_FALSE(d.ok());
   CHECK(d.error().message.find("reviews[0].comment: missing") != std::string::npos);
+}
+
+TEST_CASE("app office: the answers show the form's question and choice labels, in the app's language") {
+  LoopbackServer server;
+  SyncingApp officer;
+  officer_sends(server, officer);
+  SyncingApp office;
+  REQUIRE(enroll_office(server, office, "admin") == "");
+  // Question labels instead of XML names; a select's choice label instead of its value.
+  CHECK(office.walk(R"w([{"tap": "Văn phòng"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "HTX Chè Bình Lư"},
+                        {"expect": "Câu trả lời"}, {"scroll": "Cán bộ khảo sát"}, {"expect": "Nguyễn Văn An"},
+                        {"scroll": "Xã/phường"}, {"expect": "Xã Bình Lư"}, {"scroll": "Tên cơ sở"},
+                        {"scroll": "Loại hình tổ chức"}, {"expect": "Hợp tác xã (HTX)"}])w") == "");
+  CHECK(office.walk(R"([{"expect": "est_name"}])") != "");
+  CHECK(office.walk(R"([{"expect": "legal_form"}])") != "");
+  // In English once the app is.
+  CHECK(office.walk(R"w([{"back": true}, {"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true},
+                        {"tap": "Office"}, {"tap": "HTX Chè Bình Lư"}, {"scroll": "Establishment name"},
+                        {"expect": "HTX Chè Bình Lư"}, {"scroll": "Legal form"}, {"expect": "Cooperative"}])w") == "");
+}
+
+TEST_CASE("app office: an admin decides the queue with a reason: keep the other value, merge, distinct") {
+  LoopbackServer server;
+  seed_queue(server);
+  SyncingApp office;
+  REQUIRE(enroll_office(server, office, "admin") == "");
+  CHECK(office.walk(R"w([{"tap": "Văn phòng"}, {"tap": "Cần xử lý"}, {"expect": "Cần xử lý (3)"}, {"expect": "0916"},
+                        {"expect": "0915"}, {"tap": "Lý do (ghi vào lịch sử)"}, {"type": "Đã gọi điện cho chủ cơ sở"},
+                        {"tap": "Giữ bản kia"}, {"expect": "Đã ghi nhận quyết định."}, {"expect": "Cần xử lý (2)"}])w") == "");
+  auto trail = server.storage->queue_decisions().value();
+  REQUIRE(trail.size() == 1);
+  CHECK(trail[0].kind == "registry_conflict");
+  CHECK(trail[0].choice == "other");
+  CHECK(trail[0].reason == "Đã gọi điện cho chủ cơ sở");
+  auto enrolled = office.store()->enrollment();
+  REQUIRE((enrolled && *enrolled));
+  CHECK(trail[0].by.find((*enrolled)->device_id) != std::string::npos);
+  CHECK(office.walk(R"w([{"tap": "Gộp"}, {"expect": "Cần xử lý (1)"}, {"tap": "Khác nhau"},
+                        {"expect": "Không có gì cần xử lý."}, {"expect": "Cần xử lý (0)"}])w") == "");
+  trail = server.storage->queue_decisions().value();
+  REQUIRE(trail.size() == 3);
+  CHECK(trail[1].kind == "merge");
+  CHECK(trail[1].reason == "");
+  CHECK(trail[2].kind == "distinct");
+}
+
+TEST_CASE("app office: a viewer sees the queue without the decisions") {
+  LoopbackServer server;
+  seed_queue(server);
+  SyncingApp viewer;
+  REQUIRE(enroll_office(server, viewer, "viewer") == "");
+  CHECK(viewer.walk(R"w([{"tap": "Văn phòng"}, {"tap": "Cần xử lý"}, {"expect": "Cần xử lý (3)"}, {"expect": "0915"}])w") == "");
+  CHECK(viewer.walk(R"([{"tap": "Giữ bản kia"}])") != "");
+  CHECK(viewer.walk(R"([{"tap": "Gộp"}])") != "");
+  CHECK(server.storage->queue_decisions().value().empty());
 }

@@ -8,6 +8,7 @@
 
 #include "khaosat/core/store.hpp"
 #include "khaosat/ui/app.hpp"
+#include "khaosat/ui/sync_port.hpp"
 #include "khaosat/ui/theme.hpp"
 #include "khaosat/ui/walk.hpp"
 #include "support/scoped_dir.hpp"
@@ -28,6 +29,7 @@ struct Headless {
   test::ScopedDir dir;
   NoLocation location;
   Offline network;
+  ui::SyncPort* sync = nullptr;  // none: the app without sync
   std::unique_ptr<ui::App> app;
 
   explicit Headless(float width = 360, float height = 800) {
@@ -54,6 +56,7 @@ struct Headless {
     o.services.location = &location;
     o.services.network = &network;
     o.services.paths = ui::StoragePaths{db(), db() + ".settings.json", KHAOSAT_SOURCE_DIR "/forms"};
+    o.sync = sync;
     auto opened = ui::App::open(o);
     REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
     app = std::move(opened).value();
@@ -239,4 +242,38 @@ TEST_CASE("ui: a registry record's screen surveys it with the form of its regist
   h.open();
   CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Registry"},
                    {"tap": "Mộc Tam Đường"}, {"expect": "Survey this establishment"}])w") == "");
+}
+
+// A sync whose server found this device's clock a year ahead and re-stamped 3 registry edits.
+struct ClockAheadSync : ui::SyncPort {
+  bool synced = false;
+  bool enrolled() override { return true; }
+  std::string server_url() override { return "http://127.0.0.1:1"; }
+  core::Status enroll(const std::string&, const std::string&) override { return core::ok_status(); }
+  core::Status start_sync() override {
+    synced = true;
+    return core::ok_status();
+  }
+  ui::SyncProgress progress() override {
+    ui::SyncProgress p;
+    if (synced) {
+      p.last_success_ms = 1765000000000;
+      p.finished = 1;
+      p.clock_clamped = 3;
+      p.clock_ahead_ms = 366LL * 24 * 3600 * 1000 + 5000;
+    }
+    return p;
+  }
+};
+
+TEST_CASE("ui: the sync screen warns when the server found the device's clock ahead, in both languages") {
+  Headless h;
+  ClockAheadSync sync;
+  h.sync = &sync;
+  CHECK(h.walk(R"([{"tap": "Đồng bộ"}, {"tap": "Đồng bộ ngay"},
+                   {"expect": "Đồng hồ của máy này nhanh hơn máy chủ 366 ngày: máy chủ đã ghi lại giờ cho 3 thay đổi"},
+                   {"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Sync"},
+                   {"expect": "This device's clock is 366 days ahead of the server's"}])") == "");
+  CHECK(ui::clock_warning(1, 11 * 60 * 1000 + 1, ui::Lang::En).find("12 minutes ahead") != std::string::npos);
+  CHECK(ui::clock_warning(2, 5 * 3600 * 1000, ui::Lang::Vi).find("5 giờ") != std::string::npos);
 }

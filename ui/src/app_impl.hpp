@@ -126,6 +126,8 @@ class AppImpl {
   void office_open(const std::string& form_id, const std::string& instance_id);
   void office_review(const std::string& state);
   void office_load_queue();
+  void office_label_answers();  // office.answers from office.detail, in the app's language
+  void office_decide(const std::string& action, std::string body);  // POST /v1/office/queue/ACTION
 };
 
 // The <instanceName> of an instance's XML, "" when it has none.

@@ -1,6 +1,9 @@
 // Reading the office endpoints' answers (office_model.hpp).
 #include "office_model.hpp"
 
+#include <algorithm>
+#include <map>
+
 #include <nlohmann/json.hpp>
 
 #include "khaosat/core/json.hpp"
@@ -108,6 +111,8 @@ core::Result<OfficeDetail> read_office_detail(std::string_view text) {
   OfficeDetail d;
   d.summary = submission_of(*j, "", problem);
   Reader r{*j, "", problem};
+  if (j->contains("form_version")) d.form_version = r.str("form_version");
+  if (j->contains("xml")) d.xml = r.str("xml");
   const json& answers = r.arr("answers");
   for (std::size_t i = 0; i < answers.size() && !problem; ++i) {
     Reader a{answers[i], "answers[" + std::to_string(i) + "]", problem};
@@ -161,6 +166,7 @@ core::Result<OfficeQueue> read_office_queue(std::string_view text) {
     }
     Reader d{c, where, problem}, kept{c["kept"], where + ".kept", problem}, other{c["other"], where + ".other", problem};
     OfficeRegistryConflict o;
+    o.conflict = d.str("conflict");
     o.registry = d.str("registry");
     o.record_id = d.str("record_id");
     o.property = d.str("property");
@@ -184,6 +190,7 @@ core::Result<OfficeQueue> read_office_queue(std::string_view text) {
     }
     Reader d{c, where, problem}, stored{c["stored"], where + ".stored", problem}, other{c["other"], where + ".other", problem};
     OfficeSubmissionConflict o;
+    o.conflict = d.str("conflict");
     o.instance_id = d.str("instance_id");
     o.form_id = d.str("form_id");
     o.commune = d.str("commune");
@@ -200,6 +207,80 @@ core::Result<OfficeQueue> read_office_queue(std::string_view text) {
 std::string office_review_body(const std::string& form_id, const std::string& instance_id, const std::string& state,
                                const std::string& comment) {
   return json{{"form_id", form_id}, {"instance_id", instance_id}, {"state", state}, {"comment", comment}}.dump();
+}
+
+std::string office_merge_body(const std::string& keep, const std::string& merged, const std::string& reason) {
+  return json{{"keep", keep}, {"merged", merged}, {"reason", reason}}.dump();
+}
+
+std::string office_distinct_body(const std::vector<std::string>& records, const std::string& reason) {
+  return json{{"records", records}, {"reason", reason}}.dump();
+}
+
+std::string office_resolve_body(const std::string& conflict, const std::string& keep, const std::string& reason) {
+  return json{{"conflict", conflict}, {"keep", keep}, {"reason", reason}}.dump();
+}
+
+namespace {
+// "products[2]/prod_name" -> "products/prod_name": a node's ref as the server's answer paths are.
+std::string without_positions(std::string_view ref) {
+  std::string out;
+  for (std::size_t i = 0; i < ref.size(); ++i) {
+    if (ref[i] == '[') {
+      auto close = ref.find(']', i);
+      if (close == std::string_view::npos) break;
+      i = close;
+      continue;
+    }
+    out += ref[i];
+  }
+  return out;
+}
+}  // namespace
+
+std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::string& language, const std::string& xml,
+                                        const std::vector<std::pair<std::string, std::string>>& answers) {
+  std::map<std::string, std::vector<core::NodeSnapshot>> nodes;  // by path below the root, document order
+  if (form && *form) {
+    core::SessionOptions so;
+    so.language = language;
+    auto session = core::FormSession::restore(*form, xml, so);
+    if (!session) session = core::FormSession::start(*form, so);  // labels without the outputs filled in
+    if (session) {
+      std::string root;
+      for (auto& n : (*session)->nodes()) {
+        if (n.type == core::NodeType::Root) root = n.ref + "/";
+        else if (n.leaf && !root.empty() && n.ref.compare(0, root.size(), root) == 0)
+          nodes[without_positions(std::string_view(n.ref).substr(root.size()))].push_back(std::move(n));
+      }
+    }
+  }
+  std::vector<OfficeAnswer> out;
+  std::map<std::string, std::size_t> seen;
+  for (const auto& [path, value] : answers) {
+    auto slash = path.rfind('/');
+    OfficeAnswer a{path, slash == std::string::npos ? path : path.substr(slash + 1), value};
+    auto it = nodes.find(path);
+    if (it != nodes.end()) {
+      std::size_t k = seen[path]++;
+      const core::NodeSnapshot& n = it->second[std::min(k, it->second.size() - 1)];
+      if (!n.label.empty()) a.label = n.label;
+      if (n.has_choices && !value.empty()) {
+        std::string shown;
+        for (std::size_t b = value.find_first_not_of(' '); b != std::string::npos;) {
+          std::size_t e = std::min(value.find(' ', b), value.size());
+          std::string v = value.substr(b, e - b), label = v;
+          for (const auto& c : n.choices)
+            if (c.value == v && !c.label.empty()) label = c.label;
+          shown += (shown.empty() ? "" : ", ") + label;
+          b = value.find_first_not_of(' ', e);
+        }
+        a.value = shown;
+      }
+    }
+    out.push_back(std::move(a));
+  }
+  return out;
 }
 
 }  // namespace khaosat::ui

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "khaosat/core/form_session.hpp"
 #include "khaosat/core/result.hpp"
 #include "khaosat/core/store_types.hpp"
 
@@ -29,9 +30,22 @@ struct OfficeReview {
 
 struct OfficeDetail {
   OfficeSubmission summary;
+  std::string form_version, xml;                             // "" from a server that sends none
   std::vector<std::pair<std::string, std::string>> answers;  // path below the root, value
   std::vector<OfficeReview> reviews;                         // oldest first
 };
+
+// An answer as the office reads it: the question's label and, for a select, its choices' labels
+// (", " between them), in the form's language the app uses; the XML name and the value as sent
+// where the form does not say (no form on the device, another version, a calculation).
+struct OfficeAnswer {
+  std::string path, label, value;
+};
+// `form` may be null; `language` is one of the form's languages ("" = its default). The
+// submission's `xml` is restored into a session of the form for its labels (with their outputs
+// filled in); the k-th answer at a path inside repeats takes the k-th instance's node.
+std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::string& language, const std::string& xml,
+                                        const std::vector<std::pair<std::string, std::string>>& answers);
 
 struct OfficeDuplicate {
   std::string registry, reason;
@@ -39,11 +53,13 @@ struct OfficeDuplicate {
 };
 
 struct OfficeRegistryConflict {
+  std::string conflict;  // the queue's id: r<N>
   std::string registry, record_id, name, property, kept, other, device_id;
 };
 
 // A survey sent twice under one id with other content: the version the server kept and the other.
 struct OfficeSubmissionConflict {
+  std::string conflict;  // the queue's id: s<N>
   std::string instance_id, form_id, commune;
   std::string stored_device_id, other_device_id;
   std::int64_t stored_at = 0, other_at = 0;
@@ -62,6 +78,10 @@ core::Result<OfficeQueue> read_office_queue(std::string_view json_text);
 // The body of POST /v1/office/review.
 std::string office_review_body(const std::string& form_id, const std::string& instance_id,
                                const std::string& state, const std::string& comment);
+// The bodies of POST /v1/office/queue/merge, /distinct and /resolve.
+std::string office_merge_body(const std::string& keep, const std::string& merged, const std::string& reason);
+std::string office_distinct_body(const std::vector<std::string>& records, const std::string& reason);
+std::string office_resolve_body(const std::string& conflict, const std::string& keep, const std::string& reason);
 
 enum class OfficeTab { Submissions, Queue };
 
@@ -83,8 +103,11 @@ struct OfficeState {
   bool have_detail = false;
   OfficeDetail detail;
   std::string comment;                  // the review comment being typed
+  std::vector<OfficeAnswer> answers;    // detail.answers labelled (label_answers)
+  int answers_lang = -1;                // the app language they are in, -1 = not yet
   bool have_queue = false, queue_asked = false;
   OfficeQueue queue;
+  std::string queue_reason;             // the reason typed for the next queue decision
 };
 
 }  // namespace khaosat::ui

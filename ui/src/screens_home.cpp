@@ -161,6 +161,8 @@ void AppImpl::draw_sync() {
                          : std::string(t(Str::last_sync_never)),
        colors::kMuted);
   text(format(t(Str::outbox_n), counts.outbox), colors::kMuted);
+  if (!p.running && p.clock_clamped > 0)
+    banner(clock_warning(p.clock_clamped, p.clock_ahead_ms, settings.lang), colors::kBannerWarn);
   if (p.running) {
     text(t(Str::sync_running), colors::kPrimary);
     ImGui::ProgressBar(static_cast<float>(p.fraction), ImVec2(-1, dp(24)));

@@ -1,7 +1,8 @@
 // The office view (app_impl.hpp; docs/app.md, "Office"): for a device enrolled as admin or
 // viewer, on the office PC or a phone. Submissions of a form (by commune) with their review
-// state; one submission's answers and review trail, and for an admin the review buttons; the
-// queue: conflicting edits with both values side by side, possible duplicate records. Everything
+// state; one submission's answers (by the form's labels) and review trail, and for an admin the
+// review buttons; the queue: conflicting edits with both values side by side, possible duplicate
+// records, and for an admin the decisions (merge / distinct, keep this one / the other). Everything
 // comes from the server's /v1/office/... endpoints through SyncPort::office_call, on the worker;
 // answers land in `office` on the UI thread, stale ones (an older generation) are dropped.
 #include <algorithm>
@@ -119,6 +120,32 @@ void AppImpl::office_open(const std::string& form_id, const std::string& instanc
     }
     app.office.detail = std::move(d).value();
     app.office.have_detail = true;
+    app.office_label_answers();
+  });
+}
+
+void AppImpl::office_label_answers() {
+  OfficeState& o = office;
+  const OfficeDetail& d = o.detail;
+  // The submission's form version on this device, else the current one (the labels rarely differ).
+  auto form = store->load_form(d.summary.form_id, d.form_version);
+  if (!form)
+    for (const auto& f : o.forms)
+      if (f.form_id == d.summary.form_id) form = store->load_form(f.form_id, f.version);
+  std::string language = form ? session_language(core::summarize(*form).languages) : "";
+  o.answers = label_answers(form ? &*form : nullptr, language, d.xml, d.answers);
+  o.answers_lang = static_cast<int>(settings.lang);
+}
+
+void AppImpl::office_decide(const std::string& action, std::string body) {
+  SyncPort::OfficeCall call;
+  call.method = "POST";
+  call.path = "/v1/office/queue/" + action;
+  call.body = std::move(body);
+  office_request(std::move(call), [](AppImpl& app, std::string) {
+    app.show_notice(app.t(Str::queue_decided), colors::kRowSelected);
+    app.office.queue_reason.clear();
+    app.office_load_queue();
   });
 }
 
@@ -265,11 +292,11 @@ void AppImpl::draw_office_detail() {
            state_color(r.state));
   }
   heading(t(Str::answers));
-  for (const auto& [path, value] : d.answers) {
-    if (value.empty()) continue;
-    auto slash = path.rfind('/');
-    text(slash == std::string::npos ? path : path.substr(slash + 1), colors::kMuted);
-    text(value);
+  if (o.answers_lang != static_cast<int>(settings.lang)) office_label_answers();
+  for (const auto& a : o.answers) {
+    if (a.value.empty()) continue;
+    text(a.label, colors::kMuted);
+    text(a.value);
   }
   end_scroll();
 }
@@ -279,29 +306,67 @@ void AppImpl::draw_office_queue() {
   if (button(t(Str::office_reload), Tone::Secondary) && !o.loading) office_load_queue();
   if (!o.have_queue) return;
   const OfficeQueue& q = o.queue;
+  const bool decides = counts.role == "admin";
   begin_scroll("##office-queue");
   if (q.size() == 0) text(t(Str::queue_empty), colors::kMuted);
+  if (decides && q.size() > 0)
+    text_field("##queue-reason", t(Str::queue_reason), &o.queue_reason, 0, t(Str::queue_reason_hint));
+  // What was tapped, sent after the lists are drawn (the answer replaces them).
+  std::pair<std::string, std::string> chosen;  // action, body
+  const float half = row_button_width(2);
   if (!q.conflicts.empty() || !q.submission_conflicts.empty()) heading(t(Str::conflicts_title));
   for (const auto& c : q.conflicts) {
+    ImGui::PushID(&c);
     text((c.name.empty() ? c.record_id : c.name) + " · " + c.property);
     side_by_side(t(Str::kept_value), c.kept, t(Str::other_value), c.other);
+    if (decides) {
+      if (button(t(Str::queue_keep_this), Tone::Secondary, half))
+        chosen = {"resolve", office_resolve_body(c.conflict, "kept", o.queue_reason)};
+      ImGui::SameLine();
+      if (button(t(Str::queue_keep_other), Tone::Secondary, half))
+        chosen = {"resolve", office_resolve_body(c.conflict, "other", o.queue_reason)};
+    }
+    ImGui::PopID();
     ImGui::Separator();
   }
   for (const auto& c : q.submission_conflicts) {
+    ImGui::PushID(&c);
     text(format(t(Str::conflict_submission_s), c.instance_id.c_str()));
     side_by_side(t(Str::stored_value), format_time(c.stored_at) + "\n" + c.stored_device_id, t(Str::other_value),
                  format_time(c.other_at) + "\n" + c.other_device_id);
+    if (decides) {
+      if (button(t(Str::queue_keep_this), Tone::Secondary, half))
+        chosen = {"resolve", office_resolve_body(c.conflict, "stored", o.queue_reason)};
+      ImGui::SameLine();
+      if (button(t(Str::queue_keep_other), Tone::Secondary, half))
+        chosen = {"resolve", office_resolve_body(c.conflict, "other", o.queue_reason)};
+    }
+    ImGui::PopID();
     ImGui::Separator();
   }
   if (!q.duplicates.empty()) heading(t(Str::duplicates_title));
   for (const auto& g : q.duplicates) {
+    ImGui::PushID(&g);
     std::string names;
-    for (std::size_t i = 0; i < g.names.size(); ++i) names += (i ? "\n" : "") + (g.names[i].empty() ? g.record_ids[i] : g.names[i]);
+    auto name_of = [&g](std::size_t i) { return g.names[i].empty() ? g.record_ids[i] : g.names[i]; };
+    for (std::size_t i = 0; i < g.names.size(); ++i) names += (i ? "\n" : "") + name_of(i);
     text(names);
     text(std::string(t(reason_text(g.reason))) + " · " + g.registry, colors::kMuted);
+    if (decides && g.record_ids.size() >= 2) {
+      // Merge keeps the first record and merges the next into it; a group of three or more
+      // shows again with one record fewer.
+      text(format(t(Str::queue_merge_hint_s), name_of(0).c_str()), colors::kMuted);
+      if (button(t(Str::queue_merge), Tone::Secondary, half))
+        chosen = {"merge", office_merge_body(g.record_ids[0], g.record_ids[1], o.queue_reason)};
+      ImGui::SameLine();
+      if (button(t(Str::queue_distinct), Tone::Secondary, half))
+        chosen = {"distinct", office_distinct_body(g.record_ids, o.queue_reason)};
+    }
+    ImGui::PopID();
     ImGui::Separator();
   }
   end_scroll();
+  if (!chosen.first.empty() && !o.loading) office_decide(chosen.first, std::move(chosen.second));
 }
 
 }  // namespace khaosat::ui

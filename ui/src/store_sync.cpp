@@ -274,6 +274,13 @@ core::Status StoreSync::start_sync() {
         std::int64_t edits = report->totals.records_sent - (subs.accepted + subs.duplicates + subs.conflicts + subs.rejected);
         if (edits > 0) state->log(format(catalogue_text(Str::log_registry_edits_d, lang), static_cast<int>(edits)));
         state->log(format(catalogue_text(Str::log_pulled_d, lang), static_cast<int>(report->totals.changes_pulled)));
+        if (report->clock_clamped > 0)
+          state->log(clock_warning(report->clock_clamped, report->clock_ahead_ms, lang));
+        {
+          std::lock_guard lock(state->mu);
+          state->progress.clock_clamped = report->clock_clamped;
+          state->progress.clock_ahead_ms = report->clock_ahead_ms;
+        }
         if (!report->complete) error = catalogue_text(Str::sync_no_network, lang);
         else {
           std::int64_t now = env.now_ms();
@@ -293,6 +300,15 @@ core::Status StoreSync::start_sync() {
     return {};
   });
   return core::ok_status();
+}
+
+std::string clock_warning(std::int64_t clamped, std::int64_t ahead_ms, Lang lang) {
+  constexpr std::int64_t kMinute = 60 * 1000, kHour = 60 * kMinute, kDay = 24 * kHour;
+  std::string lead = ahead_ms >= 2 * kDay    ? format(catalogue_text(Str::duration_days_d, lang), static_cast<int>(ahead_ms / kDay))
+                     : ahead_ms >= 2 * kHour ? format(catalogue_text(Str::duration_hours_d, lang), static_cast<int>(ahead_ms / kHour))
+                                             : format(catalogue_text(Str::duration_minutes_d, lang),
+                                                      static_cast<int>((ahead_ms + kMinute - 1) / kMinute));
+  return format(catalogue_text(Str::sync_clock_ahead_s_d, lang), lead.c_str(), static_cast<int>(clamped));
 }
 
 }  // namespace khaosat::ui

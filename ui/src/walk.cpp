@@ -181,10 +181,15 @@ WalkRunner::State WalkRunner::after_frame() {
       for (const auto& item : probe.items) seen |= item.visible && item.text.find(s.text) != std::string::npos;
       if (seen) {
         if (++phase_ > 1) next_step();  // one more frame, so the item is settled
+      } else if (app_.busy()) {
+        // The screen is loading (an office answer, a sync): what it will show is to be scrolled.
       } else if (waited_ > 0 && probe.scroll_y >= probe.scroll_max - 0.5f) {
         fail("reached the bottom without seeing \"" + s.text + "\"; visible: " + visible_texts());
       } else {
-        probe.scroll_request = ImGui::GetIO().DisplaySize.y * 0.5f;
+        // Half the region's visible height: a step never jumps over a line (the region may be
+        // much shorter than the screen, under a header).
+        float view = probe.scroll_view_h > 0 ? probe.scroll_view_h : ImGui::GetIO().DisplaySize.y;
+        probe.scroll_request = view * 0.5f;
         ++waited_;
       }
       break;

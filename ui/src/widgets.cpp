@@ -314,6 +314,7 @@ void end_scroll() {
     }
     probe->scroll_y = ImGui::GetScrollY();
     probe->scroll_max = ImGui::GetScrollMaxY();
+    probe->scroll_view_h = ImGui::GetWindowHeight();
   }
   ImGui::EndChild();
 }

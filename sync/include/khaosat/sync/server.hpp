@@ -62,6 +62,7 @@ class SyncServer {
   Response office_submission(const Request& r, const DeviceInfo& d);
   Response office_review(const Request& r, const DeviceInfo& d);
   Response office_queue(const Request& r, const DeviceInfo& d);
+  Response office_decide(const Request& r, const DeviceInfo& d);  // POST /v1/office/queue/ACTION
   Result<DeviceInfo> authenticate(const Request& r);
   // 0 when the device may send this request now (it is counted), else the seconds to wait.
   std::int64_t rate_limit(const std::string& key, int burst, int per_minute);

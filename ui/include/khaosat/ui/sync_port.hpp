@@ -26,8 +26,15 @@ struct SyncProgress {
   std::vector<std::string> log;    // readable lines, oldest first, in the app's language
   std::string last_error;          // "" when the last sync or enrollment succeeded
   std::int64_t last_success_ms = 0;  // 0 = never
+  // The last sync's registry edits the server re-stamped because this device's clock was too far
+  // ahead, and by how much (the largest lead): the officer should set the date and time.
+  std::int64_t clock_clamped = 0, clock_ahead_ms = 0;
   int finished = 0;                // runs finished since start: the screens re-read the store when it moves
 };
+
+// The warning for a clock the server found ahead (SyncProgress::clock_clamped, clock_ahead_ms),
+// the lead in days, hours or minutes: "Đồng hồ của máy này nhanh hơn máy chủ 3 ngày: …".
+std::string clock_warning(std::int64_t clamped, std::int64_t ahead_ms, Lang lang);
 
 class SyncPort {
  public:
