@@ -43,7 +43,7 @@ int review(const Args& a) {
       "                             [--comment TEXT] [--by NAME]\n\n"
       "Records the office's review of a submission in its append-only trail (who, when, the\n"
       "comment). The latest review is the submission's state; 'plan' counts approved ones only.\n"
-      "A rejection is also sent to the device that made the submission at its next sync.\n";
+      "The device that made the submission gets the state and the comment at its next sync.\n";
   if (a.help) return usage(help, 0);
   if (a.positional.size() != 1 || a.state.empty()) return usage(help, 2);
   if (a.state != "approved" && a.state != "rejected" && a.state != "has_issues")
@@ -52,10 +52,6 @@ int review(const Args& a) {
   if (!storage) return 1;
   sync::Review r{a.positional[0], a.state, a.comment, who(a), now_ms()};
   if (core::Status st = (*storage)->add_review(r); !st) return fail("review", st.error().message);
-  if (a.state == "rejected") {
-    core::PulledDecision d{a.positional[0], core::SubmissionState::Rejected, a.comment};
-    if (core::Status st = (*storage)->decide(d); !st) return fail("review", st.error().message);
-  }
   std::cout << "khaosat-server review: " << a.positional[0] << " " << a.state << "\n";
   return 0;
 }

@@ -299,13 +299,32 @@ Result<PushAnswer> push_answer_from(const json& j) {
 
 // --- Pull ---------------------------------------------------------------------------------
 
-json to_json(const PullRequest& r) { return {{"cursor", r.cursor}, {"limit", r.limit}}; }
+json to_json(const PullRequest& r) {
+  json j = {{"cursor", r.cursor}, {"limit", r.limit}};
+  json features = json::array();
+  if (r.features.review) features.push_back("review");
+  if (r.features.merged_into) features.push_back("merged_into");
+  if (!features.empty()) j["features"] = std::move(features);
+  return j;
+}
 
 Result<PullRequest> pull_request_from(const json& j) {
   ObjectReader r(j, "");
   PullRequest p;
   p.cursor = r.str("cursor", 256);
   p.limit = static_cast<int>(r.integer("limit", 1, kMaxPullLimit, false, 500));
+  if (const json* features = r.array("features", false)) {
+    if (features->size() > 64) r.fail("features", "more than 64 names");
+    for (std::size_t i = 0; i < features->size() && !r.failed(); ++i) {
+      const json& f = (*features)[i];
+      if (!f.is_string()) {
+        r.fail("features[" + std::to_string(i) + "]", "expected a string");
+        break;
+      }
+      if (f == "review") p.features.review = true;
+      else if (f == "merged_into") p.features.merged_into = true;
+    }
+  }
   return done(r, std::move(p));
 }
 
@@ -325,16 +344,22 @@ json change_json(const core::PulledRecord& r) {
 }
 
 json change_json(const core::PulledDecision& d) {
-  json j = {{"kind", "decision"}, {"instance_id", d.instance_id}, {"state", core::to_string(d.state)}};
+  json j = {{"kind", "decision"},
+            {"instance_id", d.instance_id},
+            {"state", d.review.empty() ? std::string(core::to_string(d.state)) : d.review}};
   if (!d.reason.empty()) j["reason"] = d.reason;
   return j;
 }
 
-json to_json(const PullAnswer& a) {
+json to_json(const PullAnswer& a, const PullFeatures& features) {
   json changes = json::array();
   for (const auto& f : a.page.forms) changes.push_back(change_json(f));
-  for (const auto& r : a.page.records) changes.push_back(change_json(r));
-  for (const auto& d : a.page.decisions) changes.push_back(change_json(d));
+  for (const auto& r : a.page.records) {
+    changes.push_back(change_json(r));
+    if (!features.merged_into) changes.back().erase("merged_into");
+  }
+  for (const auto& d : a.page.decisions)
+    if (features.review || d.review.empty() || d.review == "rejected") changes.push_back(change_json(d));
   return {{"changes", std::move(changes)}, {"cursor", a.page.cursor}, {"more", a.more}};
 }
 
@@ -376,9 +401,15 @@ Status change_from(const json& j, const std::string& path, core::PullPage& page)
     d.instance_id = r.str("instance_id");
     std::string state = r.str("state", 32);
     d.reason = r.opt_str("reason", 1u << 16).value_or("");
-    if (state == "rejected") d.state = core::SubmissionState::Rejected;
-    else if (state == "sent") d.state = core::SubmissionState::Sent;
-    else if (!r.failed()) r.fail("state", "unknown decision '" + state + "'");
+    // Pulled decisions are the office's: a rejection is its review too.
+    if (state == "rejected" || state == "approved" || state == "has_issues") {
+      d.state = state == "rejected" ? core::SubmissionState::Rejected : core::SubmissionState::Sent;
+      d.review = state;
+    } else if (state == "sent") {
+      d.state = core::SubmissionState::Sent;
+    } else if (!r.failed()) {
+      r.fail("state", "unknown decision '" + state + "'");
+    }
     page.decisions.push_back(std::move(d));
   } else if (!r.failed()) {
     r.fail("kind", "unknown change kind '" + kind + "'");

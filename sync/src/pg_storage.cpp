@@ -334,19 +334,6 @@ Result<bool> PgStorage::form_exists(const std::string& form_id, const std::strin
 
 // --- Office decisions and export -------------------------------------------------------------
 
-Status PgStorage::decide(const core::PulledDecision& d) {
-  std::lock_guard lock(mutex_);
-  std::string what = "cannot record the decision about '" + d.instance_id + "'";
-  Txn txn(db_);
-  if (Status st = txn.begin(what); !st) return st;
-  auto sel = db_.exec("SELECT device_id FROM submissions WHERE instance_id = $1", what, {d.instance_id});
-  if (!sel) return sel.error();
-  if (sel->empty()) return Error::make(ErrorCode::sync_not_found, "no submission '" + d.instance_id + "'");
-  if (Status st = lock_changes(); !st) return st;
-  if (Status st = log_change("decision", d.instance_id, sel->text(0, 0), change_json(d).dump(), 0); !st) return st;
-  return txn.commit(what);
-}
-
 Result<std::vector<StoredSubmission>> PgStorage::submissions(const std::string& form_id) {
   std::lock_guard lock(mutex_);
   const char* what = "cannot read the submissions";

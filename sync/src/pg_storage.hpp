@@ -48,7 +48,6 @@ class PgStorage final : public ServerStorage {
   Result<bool> has_form(const std::string& form_id, const std::string& version) override;
   Result<std::optional<core::PulledForm>> published_form(const std::string& form_id,
                                                          const std::string& version) override;
-  Status decide(const core::PulledDecision& decision) override;
   Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
   Result<std::vector<RegistryState>> registry(core::Registry registry) override;
   Status add_review(const Review& review) override;

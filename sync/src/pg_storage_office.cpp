@@ -12,12 +12,15 @@ Status PgStorage::add_review(const Review& r) {
   if (Status st = check_review(r); !st) return st;
   Txn txn(db_);
   if (Status st = txn.begin(what); !st) return st;
-  auto sel = db_.exec("SELECT 1 FROM submissions WHERE instance_id = $1", what, {r.instance_id});
+  auto sel = db_.exec("SELECT device_id FROM submissions WHERE instance_id = $1", what, {r.instance_id});
   if (!sel) return sel.error();
   if (sel->empty()) return Error::make(ErrorCode::sync_not_found, "no submission '" + r.instance_id + "'");
   if (Status st = db_.run("INSERT INTO reviews (instance_id, state, comment, by_name, at) VALUES ($1, $2, $3, $4, $5)",
                           what, {r.instance_id, r.state, r.comment, r.by, r.at});
       !st)
+    return st;
+  if (Status st = lock_changes(); !st) return st;
+  if (Status st = log_change("decision", r.instance_id, sel->text(0, 0), change_json(decision_of(r)).dump(), r.at); !st)
     return st;
   return txn.commit(what);
 }

@@ -315,6 +315,12 @@ Result<PullAnswer> PgStorage::pull(const std::string& device_id, const std::stri
       auto forms = current_forms();
       if (!forms) return forms.error();
       a.page.forms = std::move(forms).value();
+      // The office's decisions on what this device sent before its first pull (as SQLite).
+      auto d = db_.exec("SELECT body FROM changes WHERE kind = 'decision' AND device_id = $1 AND seq <= $2 "
+                        "ORDER BY seq", what, {device_id, cur->seq});
+      if (!d) return d.error();
+      for (int i = 0; i < d->size(); ++i)
+        if (Status st = add_change(d->text(i, 0), db_.where(), a); !st) return st.error();
     }
     auto r = db_.exec("SELECT record_id, registry, properties, merged_into FROM registry WHERE record_id > $1 "
                       "ORDER BY record_id LIMIT $2", what, {cur->after, limit});

@@ -403,7 +403,7 @@ Response SyncServer::pull(const Request& r, const DeviceInfo& d) {
   records.erase(std::remove_if(records.begin(), records.end(),
                                [&](const core::PulledRecord& rec) { return !scope.allows(commune_of(rec)); }),
                 records.end());
-  return json_response(to_json(*page), accepts_gzip(r));
+  return json_response(to_json(*page, req->features), accepts_gzip(r));
 }
 
 Response SyncServer::needed(const DeviceInfo& d, bool gz) {

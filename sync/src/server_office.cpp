@@ -247,10 +247,6 @@ Response SyncServer::office_review(const Request& r, const DeviceInfo& d) {
   if (!s) return fail(s.error());
   review.by = decided_by(d);
   if (Status st = storage_.add_review(review); !st) return fail(st.error());
-  if (review.state == "rejected") {
-    core::PulledDecision decision{review.instance_id, core::SubmissionState::Rejected, review.comment};
-    if (Status st = storage_.decide(decision); !st) return fail(st.error());
-  }
   return json_ok(r, {{"instance_id", review.instance_id}, {"state", review.state}, {"comment", review.comment},
                   {"by", review.by}, {"at", review.at}});
 }

@@ -348,21 +348,7 @@ Result<bool> SqliteStorage::form_exists(const std::string& form_id, const std::s
   return (*s)->step() == SQLITE_ROW;
 }
 
-// --- Office decisions and export -------------------------------------------------------------
-
-Status SqliteStorage::decide(const core::PulledDecision& d) {
-  Call call(*this);
-  std::string what = "cannot record the decision about '" + d.instance_id + "'";
-  Txn txn(db_);
-  if (Status st = txn.begin(what); !st) return st;
-  auto sel = db_.cached("SELECT device_id FROM submissions WHERE instance_id = ?", what.c_str());
-  if (!sel) return sel.error();
-  (*sel)->bind(d.instance_id);
-  if ((*sel)->step() != SQLITE_ROW) return Error::make(ErrorCode::sync_not_found, "no submission '" + d.instance_id + "'");
-  std::string device = (*sel)->text(0);
-  if (Status st = log_change("decision", d.instance_id, device, change_json(d).dump(), 0); !st) return st;
-  return txn.commit(what);
-}
+// --- Export -----------------------------------------------------------------------------------
 
 Result<std::vector<StoredSubmission>> SqliteStorage::submissions(const std::string& form_id) {
   Call call(*this);

@@ -44,7 +44,6 @@ class SqliteStorage final : public ServerStorage {
   Result<bool> has_form(const std::string& form_id, const std::string& version) override;
   Result<std::optional<core::PulledForm>> published_form(const std::string& form_id,
                                                          const std::string& version) override;
-  Status decide(const core::PulledDecision& decision) override;
   Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
   Result<std::vector<RegistryState>> registry(core::Registry registry) override;
   Result<std::vector<std::string>> check() override;

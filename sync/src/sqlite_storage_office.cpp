@@ -16,14 +16,17 @@ Status SqliteStorage::add_review(const Review& r) {
   if (Status st = check_review(r); !st) return st;
   Txn txn(db_);
   if (Status st = txn.begin(what); !st) return st;
-  auto sel = db_.cached("SELECT 1 FROM submissions WHERE instance_id = ?", what);
+  auto sel = db_.cached("SELECT device_id FROM submissions WHERE instance_id = ?", what);
   if (!sel) return sel.error();
   (*sel)->bind(r.instance_id);
   if ((*sel)->step() != SQLITE_ROW) return Error::make(ErrorCode::sync_not_found, "no submission '" + r.instance_id + "'");
+  std::string device = (*sel)->text(0);
   auto ins = db_.cached("INSERT INTO reviews (instance_id, state, comment, by_name, at) VALUES (?, ?, ?, ?, ?)", what);
   if (!ins) return ins.error();
   (*ins)->bind(r.instance_id, r.state, r.comment, r.by, r.at);
   if (Status st = db_.run(**ins, what); !st) return st;
+  if (Status st = log_change("decision", r.instance_id, device, change_json(decision_of(r)).dump(), r.at); !st)
+    return st;
   return txn.commit(what);
 }
 

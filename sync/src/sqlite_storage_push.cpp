@@ -247,6 +247,16 @@ Result<PullAnswer> SqliteStorage::pull(const std::string& device_id, const std::
       auto forms = current_forms();
       if (!forms) return forms.error();
       a.page.forms = std::move(forms).value();
+      // The office's decisions on what this device sent before its first pull: the log holds
+      // them, but the device starts after them (oldest first: the latest wins on the device).
+      auto d = db_.cached("SELECT body FROM changes WHERE kind = 'decision' AND device_id = ? AND seq <= ? "
+                          "ORDER BY seq", what);
+      if (!d) return d.error();
+      (*d)->bind(device_id, cur->seq);
+      std::vector<std::string> bodies;
+      while ((*d)->step() == SQLITE_ROW) bodies.push_back((*d)->text(0));
+      for (const auto& body : bodies)
+        if (Status st = add_change(body, db_.path(), a); !st) return st.error();
     }
     auto s = db_.cached("SELECT record_id FROM registry WHERE record_id > ? ORDER BY record_id LIMIT ?", what);
     if (!s) return s.error();

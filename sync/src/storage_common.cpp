@@ -364,6 +364,15 @@ CREATE TABLE registry_conflicts (
   return sql;
 }
 
+core::PulledDecision decision_of(const Review& r) {
+  core::PulledDecision d;
+  d.instance_id = r.instance_id;
+  d.state = r.state == "rejected" ? core::SubmissionState::Rejected : core::SubmissionState::Sent;
+  d.reason = r.comment;
+  d.review = r.state;
+  return d;
+}
+
 Status check_review(const Review& r) {
   if (r.state != "approved" && r.state != "rejected" && r.state != "has_issues")
     return Error::make(ErrorCode::sync_request, "review state '" + r.state + "': approved, rejected or has_issues");

@@ -74,6 +74,8 @@ std::string commune_of(const core::PulledRecord& r);
 std::string office_tables_sql(std::string_view key);
 // sync.request for a review state or plan override action the tables' CHECKs would refuse.
 Status check_review(const Review& r);
+// The pull decision an office review logs for the device that sent the submission.
+core::PulledDecision decision_of(const Review& r);
 Status check_plan_override(const PlanOverride& o);
 
 // A JSON array of strings (devices' communes), [] when unreadable.

@@ -103,8 +103,13 @@ TEST_CASE("store migration: every earlier version upgrades to the latest and kee
     REQUIRE(log.ok());
     std::string actions;
     for (const auto& a : *log) actions += a.action + ":" + a.subject + " ";
-    CHECK(actions == "draft.create:draft-1 submission.finalize:uuid:old-1 "
-                     "submission.finalize:uuid:old-2 submission.sent:uuid:old-2 ");
+    // (The fixture writes no audit rows of its own: a version-2 file keeps its empty log, the
+    // upgrade to 3 adds nothing to it.)
+    if (version == 1)
+      CHECK(actions == "draft.create:draft-1 submission.finalize:uuid:old-1 "
+                       "submission.finalize:uuid:old-2 submission.sent:uuid:old-2 ");
+    else
+      CHECK(actions.empty());
     // And the upgraded store works on: the draft restores and finalizes, numbering continues.
     auto restored = s.restore_draft("draft-1");
     REQUIRE_MESSAGE(restored.ok(), message_of(restored));

@@ -127,6 +127,45 @@ TEST_CASE("sync entities: the device's registry edit and the server's derivation
   CHECK(server.storage->registry(core::Registry::Establishment)->size() == 1);
 }
 
+TEST_CASE("sync entities: a record the office merged leaves the device's search and a survey from it opens the survivor") {
+  ServerFixture server;
+  publish_entity_form(server);
+  EntityDevice a(server);
+  auto s1 = a.fresh("Chè Tân Uyên");
+  std::string keep = s1->node("/data/new_record_id")->value;
+  a.survey(std::move(s1), "0912345678");
+  auto s2 = a.fresh("Che Tan Uyen");
+  std::string gone = s2->node("/data/new_record_id")->value;
+  a.survey(std::move(s2), "0912345678");
+  REQUIRE(a.client->sync().ok());
+  CHECK(a.store.store->count_records(core::Registry::Establishment).value() == 2);
+
+  REQUIRE(server.storage->record_decision({0, "merge", {keep, gone}, 0, "", "", "same shop", "lan", 50}).ok());
+  REQUIRE(a.client->sync().ok());
+  auto merged = a.store.store->get_record(gone);
+  REQUIRE(merged.ok());
+  CHECK(merged->merged_into == keep);
+  CHECK(prop(merged->properties, "phone").value == "0912345678");  // kept whole, only marked
+  CHECK(a.store.store->count_records(core::Registry::Establishment).value() == 1);
+  auto found = a.store.store->search_records(core::Registry::Establishment, "tan uyen", 10);
+  REQUIRE(found.ok());
+  REQUIRE(found->size() == 1);
+  CHECK((*found)[0].record_id == keep);
+  // A survey started from the merged record (a list picked before the sync) is about the survivor.
+  auto again = a.store.store->start_from_record(a.form, gone, a.options());
+  REQUIRE_MESSAGE(again.ok(), message_of(again));
+  CHECK((*again)->node("/data/record_id")->value == keep);
+  CHECK((*again)->node("/data/est_name")->value == "Chè Tân Uyên");
+
+  // A device enrolled after the merge gets it in its snapshot.
+  EntityDevice b(server);
+  b.store.set_next_uuid(500000);
+  *b.store.fake.counter = 7777;
+  REQUIRE(b.client->sync().ok());
+  CHECK(b.store.store->get_record(gone)->merged_into == keep);
+  CHECK(b.store.store->count_records(core::Registry::Establishment).value() == 1);
+}
+
 TEST_CASE("sync entities: a submission from a client that applied no entity makes the record on the server") {
   ServerFixture server;
   publish_entity_form(server);

@@ -81,7 +81,7 @@ TEST_CASE("app sync: the saved surveys show a survey the office rejected after r
   }
   // The office rejects it (khaosat-server review --state rejected does this); the device learns
   // it at its next sync, by pull.
-  REQUIRE(server.storage->decide({id, core::SubmissionState::Rejected, "Thiếu ảnh cơ sở sản xuất"}).ok());
+  REQUIRE(server.storage->add_review({id, "rejected", "Thiếu ảnh cơ sở sản xuất", "office-test", 1764979200000}).ok());
   CHECK(a.walk(R"w([{"tap": "Đồng bộ ngay"}, {"expect": "Đã tải về 1 thay đổi"}, {"back": true},
                    {"expect": "1 phiếu bị từ chối"}, {"tap": "Phiếu đã lưu"}, {"expect": "Bị từ chối (1)"},
                    {"expect": "Đã gửi (0)"}, {"expect": "HTX Chè Bình Lư"}, {"expect": "Bị từ chối lúc"},
@@ -96,4 +96,26 @@ TEST_CASE("app sync: the saved surveys show a survey the office rejected after r
   // Each tab lists its own: the drafts tab is empty, and so is the waiting one.
   CHECK(a.walk(R"w([{"tap": "Nháp (0)"}, {"expect": "Không có bản nháp."}, {"tap": "Chờ gửi (0)"},
                    {"expect": "Không có phiếu nào chờ gửi."}])w") == "");
+}
+
+TEST_CASE("app sync: the saved surveys show the office's approval, and its note when it found issues") {
+  LoopbackServer server;
+  SyncingApp a;
+  REQUIRE(a.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");
+  REQUIRE(a.walk(enroll_walk(server.url, server.code(),
+                             R"w({"expect": "Đã kết nối"}, {"tap": "Đồng bộ ngay"}, {"expect": "Xong: 1 nhận"},
+                                {"back": true})w")) == "");
+  std::string id = a.store()->list_submissions()->at(0).instance_id;
+  // Nothing from the office yet.
+  CHECK(a.walk(R"w([{"tap": "Phiếu đã lưu"}, {"tap": "Đã gửi (1)"}, {"expect": "HTX Chè Bình Lư"}])w") == "");
+  CHECK(a.walk(R"([{"expect": "Văn phòng"}])") != "");
+  REQUIRE(server.storage->add_review({id, "has_issues", "Thiếu số điện thoại", "office-test", 1764979200000}).ok());
+  CHECK(a.walk(R"w([{"back": true}, {"tap": "Đồng bộ"}, {"tap": "Đồng bộ ngay"}, {"expect": "Đã tải về 1 thay đổi"},
+                   {"back": true}, {"tap": "Phiếu đã lưu"}, {"tap": "Đã gửi (1)"},
+                   {"expect": "Văn phòng ghi chú cần xem lại: Thiếu số điện thoại"}])w") == "");
+  REQUIRE(server.storage->add_review({id, "approved", "", "office-test", 1764979300000}).ok());
+  CHECK(a.walk(R"w([{"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Sync"},
+                   {"tap": "Sync now"}, {"expect": "Downloaded 1 changes"}, {"back": true}, {"tap": "Saved surveys"},
+                   {"tap": "Sent (1)"}, {"expect": "Approved by the office"}])w") == "");
+  CHECK(a.walk(R"([{"expect": "noted issues"}])") != "");
 }

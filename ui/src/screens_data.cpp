@@ -116,6 +116,11 @@ void AppImpl::draw_submissions() {
                                                           : subs.submission_names[i];
       if (s.deprecated_id) when += "\n" + std::string(t(Str::resent_edit));
       row(name, form_title(*store, s.form_id, s.form_version) + "\n" + when, &s);
+      // The office's review of a sent survey, pulled at the last sync (a rejection is below).
+      if (s.state == core::SubmissionState::Sent && s.review == "approved")
+        text(t(Str::device_review_approved), colors::kOk);
+      else if (s.state == core::SubmissionState::Sent && s.review == "has_issues")
+        text(format(t(Str::device_review_issues_s), s.review_comment.c_str()), colors::kCaution);
       if (s.state == core::SubmissionState::Rejected) {
         // The office's reason, where the officer reads it before going back to the establishment.
         text(format(t(Str::reject_reason_s), s.reject_reason.value_or("").c_str()), colors::kDanger);

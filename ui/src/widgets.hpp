@@ -48,6 +48,7 @@ inline constexpr ImU32 kPrimary = IM_COL32(0, 70, 160, 255);
 inline constexpr ImU32 kTitle = IM_COL32(0, 33, 87, 255);  // screen titles: dark navy, readable in sunlight
 inline constexpr ImU32 kDanger = IM_COL32(170, 20, 20, 255);
 inline constexpr ImU32 kOk = IM_COL32(0, 110, 50, 255);
+inline constexpr ImU32 kCaution = IM_COL32(140, 75, 0, 255);  // dark amber text: "look again", not an error
 inline constexpr ImU32 kBannerWarn = IM_COL32(255, 226, 120, 255);
 inline constexpr ImU32 kRowBg = IM_COL32(240, 243, 248, 255);
 inline constexpr ImU32 kRowSelected = IM_COL32(210, 228, 255, 255);

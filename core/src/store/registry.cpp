@@ -37,6 +37,7 @@ RegistryRecord read_record(store::Stmt& s) {
         r.properties.emplace_back(it.key(), RegistryProperty{text(*it, "value"), text(*it, "hlc")});
   r.created_at = s.integer(4);
   r.updated_at = s.integer(5);
+  r.merged_into = s.optional_text(6).value_or("");
   return r;
 }
 
@@ -50,9 +51,9 @@ json to_json(const RegistryRecord& r) {
 Status write_record(StoreImpl& s, const RegistryRecord& rec, const std::string& what) {
   auto up = s.stmt(
       "INSERT INTO registry_records (record_id, registry, name, name_folded, properties, "
-      "created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (record_id) DO "
-      "UPDATE SET name = excluded.name, name_folded = excluded.name_folded, "
-      "properties = excluded.properties, updated_at = excluded.updated_at",
+      "created_at, updated_at, merged_into) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (record_id) "
+      "DO UPDATE SET name = excluded.name, name_folded = excluded.name_folded, "
+      "properties = excluded.properties, updated_at = excluded.updated_at, merged_into = excluded.merged_into",
       what);
   if (!up) return up.error();
   Reset r(*up);
@@ -63,6 +64,8 @@ Status write_record(StoreImpl& s, const RegistryRecord& rec, const std::string& 
   (*up)->bind(5, to_json(rec).dump(-1, ' ', false, json::error_handler_t::replace));
   (*up)->bind(6, rec.created_at);
   (*up)->bind(7, rec.updated_at);
+  if (rec.merged_into.empty()) (*up)->bind_null(8);
+  else (*up)->bind(8, rec.merged_into);
   if (int rc = (*up)->step(); rc != SQLITE_DONE) return s.db.error(what, rc);
   return ok_status();
 }
@@ -70,7 +73,7 @@ Status write_record(StoreImpl& s, const RegistryRecord& rec, const std::string& 
 }  // namespace
 
 Result<RegistryRecord> Store::get_record(const std::string& record_id) {
-  auto s = impl_->stmt("SELECT record_id, registry, name, properties, created_at, updated_at "
+  auto s = impl_->stmt("SELECT record_id, registry, name, properties, created_at, updated_at, merged_into "
                        "FROM registry_records WHERE record_id = ?",
                        "cannot read a registry record");
   if (!s) return s.error();
@@ -187,7 +190,7 @@ Result<std::optional<StoreImpl::EntityApplied>> StoreImpl::apply_entity(const En
   if (!registry) return Out();  // an entity list of another application: not a registry here
   std::string what = "cannot apply the entity of submission '" + instance_id + "'";
   std::optional<RegistryRecord> existing;
-  auto sel = stmt("SELECT record_id, registry, name, properties, created_at, updated_at "
+  auto sel = stmt("SELECT record_id, registry, name, properties, created_at, updated_at, merged_into "
                   "FROM registry_records WHERE record_id = ?", what);
   if (!sel) return sel.error();
   {
@@ -233,8 +236,8 @@ Result<std::vector<RegistryRecord>> Store::search_records(Registry registry, con
   // whole query come first. (A full scan of the registry's index entries: 10,000 names take a
   // few ms, docs/storage.md.)
   std::string sql =
-      "SELECT record_id, registry, name, properties, created_at, updated_at FROM registry_records "
-      "WHERE registry = ?1";
+      "SELECT record_id, registry, name, properties, created_at, updated_at, merged_into FROM registry_records "
+      "WHERE registry = ?1 AND merged_into IS NULL";
   for (std::size_t i = 0; i < words.size(); ++i)
     sql += " AND instr(name_folded, ?" + std::to_string(i + 4) + ") > 0";
   sql += " ORDER BY substr(name_folded, 1, length(?2)) = ?2 DESC, name_folded, record_id LIMIT ?3";
@@ -252,7 +255,7 @@ Result<std::vector<RegistryRecord>> Store::search_records(Registry registry, con
 }
 
 Result<std::int64_t> Store::count_records(Registry registry) {
-  auto s = impl_->stmt("SELECT count(*) FROM registry_records WHERE registry = ?",
+  auto s = impl_->stmt("SELECT count(*) FROM registry_records WHERE registry = ? AND merged_into IS NULL",
                        "cannot count registry records");
   if (!s) return s.error();
   Reset r(*s);
@@ -267,7 +270,7 @@ Status StoreImpl::merge_pulled(const PulledRecord& pulled) {
                      pulled.record_id + "'";
   if (pulled.record_id.empty())
     return Error::make(ErrorCode::store_invalid, path + ": " + what + ": no record id");
-  auto sel = stmt("SELECT record_id, registry, name, properties, created_at, updated_at "
+  auto sel = stmt("SELECT record_id, registry, name, properties, created_at, updated_at, merged_into "
                   "FROM registry_records WHERE record_id = ?", what);
   if (!sel) return sel.error();
   RegistryRecord rec;
@@ -289,6 +292,12 @@ Status StoreImpl::merge_pulled(const PulledRecord& pulled) {
     rec.created_at = now();
   }
   bool changed = !exists;
+  // Once merged, a record stays merged: a page without the member (a change from before the
+  // merge, replayed) leaves it as it is.
+  if (!pulled.merged_into.empty() && pulled.merged_into != rec.merged_into) {
+    rec.merged_into = pulled.merged_into;
+    changed = true;
+  }
   for (const auto& [key, p] : pulled.properties) {
     auto remote = Hlc::parse(p.hlc);
     if (!remote) return Error::make(ErrorCode::store_invalid, path + ": " + what + ": property '" +

@@ -58,8 +58,17 @@ Result<std::unique_ptr<FormSession>> Store::start_from_record(const Form& form, 
   if (!key) return key.error();
   auto rec = get_record(record_id);
   if (!rec) return rec.error();
+  // A record the office merged into another: the survey is about the survivor (a chain of merges
+  // is followed; a cycle, which no office decision makes, is refused rather than followed).
+  for (int hops = 0; !rec->merged_into.empty(); ++hops) {
+    if (hops == 16)
+      return Error::make(ErrorCode::store_corrupt, s.path + ": registry record '" + record_id +
+                                                       "' is merged into a chain of more than 16 records");
+    rec = get_record(rec->merged_into);
+    if (!rec) return rec.error();
+  }
   std::string what = s.path + ": cannot start form '" + key->form_id + "' from " + to_string(rec->registry) +
-                     " '" + record_id + "'";
+                     " '" + rec->record_id + "'";
   auto decl = entity_declaration(form);
   if (!decl)
     return Error::make(ErrorCode::store_invalid, what + ": the form declares no entity (an entities sheet)");
@@ -75,7 +84,7 @@ Result<std::unique_ptr<FormSession>> Store::start_from_record(const Form& form, 
       break;
     }
   std::string xml = (*session)->instance_xml();
-  if (record_ref.empty() || !set_element(xml, record_ref, record_id))
+  if (record_ref.empty() || !set_element(xml, record_ref, rec->record_id))
     return Error::make(ErrorCode::store_invalid,
                        what + ": the form has no 'record_id' question for its entity's id (docs/forms.md)");
   auto restored = FormSession::restore(form, xml, options);

@@ -146,10 +146,21 @@ INSERT INTO audit (at, actor, action, subject, detail)
   ) ORDER BY at, o, subject;
 )sql";
 
+// Version 3: what the office decided comes back to the device. A submission keeps the office's
+// latest review (approved / has_issues / rejected) with its comment; a registry record the office
+// merged into another names the survivor.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE submissions ADD COLUMN review_state TEXT
+  CHECK (review_state IN ('approved', 'has_issues', 'rejected'));
+ALTER TABLE submissions ADD COLUMN review_comment TEXT;
+ALTER TABLE submissions ADD COLUMN review_at INTEGER;
+ALTER TABLE registry_records ADD COLUMN merged_into TEXT;
+)sql";
+
 struct Migration {
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{kV1}, {kV2}};
+constexpr Migration kMigrations[] = {{kV1}, {kV2}, {kV3}};
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatestVersion);
 
 }  // namespace

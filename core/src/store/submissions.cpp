@@ -23,7 +23,7 @@ std::optional<SubmissionState> state_from(std::string_view s) {
   return std::nullopt;
 }
 
-// Columns 0..9 of every submission query; 10, 11 (XML, JSON) only for get_submission.
+// Columns 0..12 of every submission query; 13, 14 (XML, JSON) only for get_submission.
 SubmissionRecord read_submission(store::Stmt& s, bool full) {
   SubmissionRecord r;
   r.instance_id = s.text(0);
@@ -36,9 +36,12 @@ SubmissionRecord read_submission(store::Stmt& s, bool full) {
   r.reject_reason = s.optional_text(7);
   r.finalized_at = s.integer(8);
   r.state_at = s.integer(9);
+  r.review = s.optional_text(10).value_or("");
+  r.review_comment = s.optional_text(11).value_or("");
+  r.review_at = s.integer(12);
   if (full) {
-    r.instance_xml = s.text(10);
-    r.instance_json = s.text(11);
+    r.instance_xml = s.text(13);
+    r.instance_json = s.text(14);
   }
   return r;
 }
@@ -292,7 +295,8 @@ Result<FinalizeOutcome> Store::finalize(const FinalizeRequest& req) {
 Result<SubmissionRecord> Store::get_submission(const std::string& instance_id) {
   auto s = impl_->stmt(
       "SELECT instance_id, form_id, form_version, state, sha256, deprecated_id, superseded_by, "
-      "reject_reason, finalized_at, state_at, instance_xml, instance_json FROM submissions "
+      "reject_reason, finalized_at, state_at, review_state, review_comment, coalesce(review_at, 0), "
+      "instance_xml, instance_json FROM submissions "
       "JOIN submission_content USING (instance_id) WHERE instance_id = ?",
       "cannot read a submission");
   if (!s) return s.error();
@@ -315,8 +319,8 @@ Result<SubmissionRecord> Store::get_submission(const std::string& instance_id) {
 Result<std::vector<SubmissionRecord>> Store::list_submissions(const SubmissionFilter& f) {
   auto s = impl_->stmt(
       "SELECT instance_id, form_id, form_version, state, sha256, deprecated_id, superseded_by, "
-      "reject_reason, finalized_at, state_at FROM submissions "
-      "WHERE (?1 = '' OR form_id = ?1) AND (?2 IS NULL OR state = ?2) "
+      "reject_reason, finalized_at, state_at, review_state, review_comment, coalesce(review_at, 0) "
+      "FROM submissions WHERE (?1 = '' OR form_id = ?1) AND (?2 IS NULL OR state = ?2) "
       // rowid order is finalize order (submissions are only ever appended), and a plain scan of
       // the table: no index lookup per row (docs/storage.md, figures).
       "AND (?3 OR superseded_by IS NULL) ORDER BY rowid LIMIT ?4",

@@ -55,6 +55,38 @@ Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std
   return s.audit(std::string("submission.") + to_string(to), id, reason);
 }
 
+// Within a transaction: the office's review of a submission this device sent. The review columns
+// take the latest; a rejection also makes the submission `rejected` with the comment as its
+// reason (settle), an approval or "has issues" makes it `sent` again (the office has it: it may be
+// one it rejected before, or one whose push answer was lost). Unknown ids are skipped, as in settle.
+Status review(StoreImpl& s, const PulledDecision& d, const std::string& what) {
+  if (d.review == "rejected") {
+    if (Status st = settle(s, d.instance_id, SubmissionState::Rejected, d.reason, what, From::FinalizedOrSent); !st)
+      return st;
+  } else {
+    auto up = s.stmt("UPDATE submissions SET state = 'sent', reject_reason = NULL, state_at = ?2 "
+                     "WHERE instance_id = ?1 AND state IN ('finalized', 'rejected')", what);
+    if (!up) return up.error();
+    Reset r(*up);
+    (*up)->bind(1, d.instance_id);
+    (*up)->bind(2, s.now());
+    if (Status st = run(s, **up, what); !st) return st;
+    if (sqlite3_changes(s.db.handle()) > 0)
+      if (Status st = s.audit("submission.sent", d.instance_id); !st) return st;
+  }
+  auto up = s.stmt("UPDATE submissions SET review_state = ?2, review_comment = ?3, review_at = ?4 "
+                   "WHERE instance_id = ?1 AND (review_state IS NOT ?2 OR review_comment IS NOT ?3)", what);
+  if (!up) return up.error();
+  Reset r(*up);
+  (*up)->bind(1, d.instance_id);
+  (*up)->bind(2, d.review);
+  (*up)->bind(3, d.reason);
+  (*up)->bind(4, s.now());
+  if (Status st = run(s, **up, what); !st) return st;
+  if (sqlite3_changes(s.db.handle()) == 0) return ok_status();
+  return s.audit("submission.review", d.instance_id, d.reason.empty() ? d.review : d.review + ": " + d.reason);
+}
+
 }  // namespace
 
 Status Store::ack_push(const PushAck& ack) {
@@ -93,8 +125,11 @@ Status Store::apply_pull(const PullPage& page) {
   if (Status st = txn.begin(what); !st) return st;
   for (const PulledRecord& rec : page.records)
     if (Status st = s.merge_pulled(rec); !st) return st;
-  for (const PulledDecision& d : page.decisions)
-    if (Status st = settle(s, d.instance_id, d.state, d.reason, what, From::FinalizedOrSent); !st) return st;
+  for (const PulledDecision& d : page.decisions) {
+    Status st = d.review.empty() ? settle(s, d.instance_id, d.state, d.reason, what, From::FinalizedOrSent)
+                                 : review(s, d, what);
+    if (!st) return st;
+  }
   if (Status st = s.put_state("cursor." + page.cursor_name, page.cursor); !st) return st;
   return txn.commit(what);
 }

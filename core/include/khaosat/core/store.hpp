@@ -42,7 +42,7 @@ class StoreImpl;
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   // Opens (or creates) the database at `path`, checks it, and migrates an older schema forward.
   // Refused, untouched: a file that is not an SQLite database or fails quick_check

@@ -83,6 +83,11 @@ struct SubmissionRecord {
   std::optional<std::string> superseded_by;   // the newer version that replaces this one
   std::optional<std::string> reject_reason;
   std::int64_t finalized_at = 0, state_at = 0;
+  // The office's latest review, pulled from the server: "approved", "has_issues" or "rejected"
+  // (docs/sync-protocol.md, "Pull"), with its comment and when it arrived; empty = none yet.
+  std::string review;
+  std::string review_comment;
+  std::int64_t review_at = 0;
   std::vector<std::pair<std::string, std::string>> attachments;  // (name, sha256)
 };
 
@@ -121,6 +126,9 @@ struct RegistryRecord {
   std::string name;
   std::vector<std::pair<std::string, RegistryProperty>> properties;  // sorted by key
   std::int64_t created_at = 0, updated_at = 0;
+  // The office merged this record into that one: it is left out of searches and counts, and
+  // start_from_record() opens the survivor (docs/storage.md); "" = live.
+  std::string merged_into;
 };
 
 // put_record(): creates a record (empty record_id) or changes the given properties of one;
@@ -168,7 +176,10 @@ struct PulledRecord {
 struct PulledDecision {
   std::string instance_id;
   SubmissionState state = SubmissionState::Sent;  // Sent (accepted) or Rejected
-  std::string reason;
+  std::string reason;  // the office's comment (a rejection's reason)
+  // The office's review: "approved", "has_issues", "rejected", or "" for a decision that is no
+  // review (a server's own answer). approved / has_issues leave the submission sent.
+  std::string review;
 };
 struct PulledForm {
   NamedBytes form;

@@ -159,9 +159,18 @@ Result<PushAnswer> push_answer_from(const nlohmann::json& j);
 Result<AttachmentNeed> attachment_need_from(const nlohmann::json& j, const std::string& where);
 
 // --- Pull ---------------------------------------------------------------------------------
+// What a device understands beyond the first protocol (docs/sync-protocol.md, "Pull"): a device
+// reads pull pages strictly, so the server sends a newer member or value only to a device that
+// names it. Unknown names are ignored (a newer device, an older server).
+struct PullFeatures {
+  bool review = false;       // "review": decisions with state approved / has_issues
+  bool merged_into = false;  // "merged_into": registry records the office merged
+};
+
 struct PullRequest {
   std::string cursor;
   int limit = 500;
+  PullFeatures features;
 };
 
 struct PullAnswer {
@@ -171,7 +180,9 @@ struct PullAnswer {
 
 nlohmann::json to_json(const PullRequest& r);
 Result<PullRequest> pull_request_from(const nlohmann::json& j);
-nlohmann::json to_json(const PullAnswer& a);
+// For a device with `features`: what it does not understand is left out (a decision that is no
+// rejection; merged_into).
+nlohmann::json to_json(const PullAnswer& a, const PullFeatures& features = {true, true});
 Result<PullAnswer> pull_answer_from(const nlohmann::json& j);
 // One change of a pull page as the protocol writes it (the server's change log stores these).
 nlohmann::json change_json(const core::PulledForm& f);

@@ -216,13 +216,13 @@ class ServerStorage {
   // A published version with its XForm bytes and media; nullopt when it is not published.
   virtual Result<std::optional<core::PulledForm>> published_form(const std::string& form_id,
                                                                  const std::string& version) = 0;
-  // An office decision about a submission, logged for the device that sent it.
-  virtual Status decide(const core::PulledDecision& decision) = 0;
   virtual Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) = 0;
   virtual Result<std::vector<RegistryState>> registry(core::Registry registry) = 0;
   // --- Office: review trail and plan overrides (docs/server-storage.md, docs/office.md) ---
   // Both append; nothing is ever updated or deleted. add_review is sync.not_found for an unknown
   // submission; an unknown state or action is sync.request. The lists come in the order recorded.
+  // A review is also logged, in its transaction, as a decision for the device that sent the
+  // submission (pulled at its next sync, docs/sync-protocol.md "Pull").
   virtual Status add_review(const Review& review) = 0;
   virtual Result<std::vector<Review>> reviews() = 0;
   virtual Status add_plan_override(const PlanOverride& override_) = 0;
