@@ -18,7 +18,10 @@
 //      2 s: time, connections, cuts, runs of `sync` (the app runs it again when one gives up),
 //      and whether all arrived once;
 //   4. with KHAOSAT_BENCH_PG_URL (a PostgreSQL database URL: scripts/bench starts a throwaway
-//      server with fsync on), step 2 again into PostgreSQL: its ingest rate (null without it).
+//      server with fsync on), step 2 again into PostgreSQL: its ingest rate (null without it);
+//   6. ENTITY_N (default N) submissions of the same questions in form A's shape (an entity
+//      declaration: each finalize, through Store::finalize, also writes a registry edit, an outbox
+//      row of its own, and the submission names it): steps 1, 2 and 4 again, bytes per submission.
 // Prints one JSON object.
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -30,7 +33,9 @@
 #include <random>
 #include <thread>
 
+#include "khaosat/core/env.hpp"
 #include "khaosat/core/store.hpp"
+#include "khaosat/core/xlsform.hpp"
 #include "khaosat/sync/http.hpp"
 #include "store/store_fixture.hpp"
 #include "sync/tcp_proxy.hpp"
@@ -155,12 +160,104 @@ void prepare_device(const std::string& path, int n) {
   sqlite3_close(db);
 }
 
-sync::PublishedForm wide_form() {
+// The wide form as form A is built (forms/a_establishment.md): the same 30 questions, a hidden
+// new_record_id, and an entity declaration creating an establishment named by f1 with six
+// properties saved from answers (A saves commune, village, legal form, tax code, representative
+// and sector; no commune here: the generated answers are no commune codes, and the server would
+// refuse a record outside the device's communes). Each finalize then also writes the registry edit, an outbox row of its own before
+// the submission, and the submission names it ("entity"): what a batch of form A carries.
+std::string entity_form_md() {
+  static const char* kTypes[] = {"text", "integer", "decimal", "date", "select_one ab"};
+  static const char* kSaveTo[] = {"", "village", "legal_form", "tax_code", "representative", "sector", "phone"};
+  std::string md = "| settings |\n| | form_title | form_id | version |\n| | Wide | wide | 2 |\n\n"
+                   "| survey |\n| | type | name | label | required | default | save_to |\n"
+                   "| | csv-external | establishments | | | | |\n| | hidden | new_record_id | | | uuid() | |\n";
+  for (int i = 1; i <= 30; ++i) {
+    // Six properties from f6, f11, ..., f30 (every fifth question is a choice, the rest vary).
+    const char* save_to = (i % 5 == 1 && i > 1) ? kSaveTo[i / 5] : (i == 30 ? kSaveTo[6] : "");
+    md += "| | " + std::string(kTypes[(i - 1) % 5]) + " | f" + std::to_string(i) + " | f" + std::to_string(i) + " | " +
+          (i <= 5 ? "yes" : "") + " | | " + save_to + " |\n";
+  }
+  md += "\n| choices |\n| | list_name | name | label |\n| | ab | a | A |\n| | ab | b | B |\n\n"
+        "| entities |\n| | list_name | label | entity_id | create_if | update_if |\n"
+        "| | establishments | ${f1} | ${new_record_id} | true() | false() |\n";
+  return md;
+}
+
+// The core::Env of the setup: the real OS, except that SQLite's syncs do nothing (finalizing
+// 20,000 submissions one fsync at a time would measure the disk 20,000 times; the device is
+// opened again with the real Env, fsync on, for the sync itself).
+class NoSyncEnv final : public core::Env {
+ public:
+  std::int64_t now_ms() override { return os_.now_ms(); }
+  int utc_offset_minutes(std::int64_t ms) override { return os_.utc_offset_minutes(ms); }
+  std::int64_t monotonic_ns() override { return os_.monotonic_ns(); }
+  void random_bytes(unsigned char* out, std::size_t n) override { os_.random_bytes(out, n); }
+  core::Result<core::FileInfo> stat(const std::string& p) override { return os_.stat(p); }
+  core::Result<std::unique_ptr<core::SequentialFile>> open_sequential(const std::string& p) override {
+    return os_.open_sequential(p);
+  }
+  core::Result<std::unique_ptr<core::WritableFile>> new_writable(const std::string& p) override {
+    return os_.new_writable(p);
+  }
+  core::Status rename(const std::string& a, const std::string& b) override { return os_.rename(a, b); }
+  core::Status remove(const std::string& p) override { return os_.remove(p); }
+  core::Status sync_dir(const std::string& d) override { return os_.sync_dir(d); }
+  core::Status create_dirs(const std::string& d) override { return os_.create_dirs(d); }
+  core::Result<std::vector<std::string>> list_dir(const std::string& d) override { return os_.list_dir(d); }
+  core::Result<std::string> real_path(const std::string& p) override { return os_.real_path(p); }
+  std::unique_ptr<core::RandomAccessFile> wrap_sqlite_file(const std::string&,
+                                                           std::unique_ptr<core::RandomAccessFile> raw) override {
+    return std::make_unique<File>(std::move(raw));
+  }
+
+ private:
+  struct File final : core::RandomAccessFile {
+    std::unique_ptr<core::RandomAccessFile> f;
+    explicit File(std::unique_ptr<core::RandomAccessFile> raw) : f(std::move(raw)) {}
+    core::Result<std::size_t> read_at(std::uint64_t o, char* out, std::size_t n) override { return f->read_at(o, out, n); }
+    core::Status write_at(std::uint64_t o, std::string_view b) override { return f->write_at(o, b); }
+    core::Status truncate(std::uint64_t n) override { return f->truncate(n); }
+    core::Status sync(bool) override { return core::ok_status(); }
+    core::Result<std::uint64_t> size() override { return f->size(); }
+  };
+  core::Env& os_ = core::Env::default_env();
+};
+
+// N submissions of entity_form_md(), each through FormSession and Store::finalize (so the
+// registry edit, its outbox row and the submission's "entity" are the store's own).
+void prepare_entity_device(const std::string& path, int n) {
+  NoSyncEnv env;
+  core::StoreOptions options;
+  options.env.os = &env;
+  auto store = must(core::Store::open(path, options), "open the device store");
+  std::string md = entity_form_md();
+  must(store->install_form(core::NamedBytes{"wide.md", md}, {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}),
+       "install the entity form");
+  core::Form form = must(store->load_form("wide"), "load the entity form");
+  std::mt19937 rng(20261205);
+  for (int i = 1; i <= n; ++i) {
+    core::SessionOptions so;
+    so.env.uuid = [&] { return store->new_id(); };
+    auto s = must(core::FormSession::start(form, so), "start a session");
+    fill(*s, rng);
+    core::FinalizeRequest req;
+    req.session = s.get();
+    auto done = must(store->finalize(req), "finalize");
+    if (!done.finalized) {
+      std::fprintf(stderr, "bench_sync: a generated entity submission is not valid\n");
+      std::exit(1);
+    }
+  }
+}
+
+sync::PublishedForm wide_form(bool entities = false) {
   sync::PublishedForm f;
   f.form_id = "wide";
-  f.version = "1";
+  f.version = entities ? "2" : "1";  // version 2 declares the entity (one PostgreSQL database takes both)
   f.title = "Wide";
-  f.xform = {"wide.xml", test::wide_form_xml(30)};
+  f.xform = {"wide.xml", entities ? must(core::convert_xlsform_bytes(entity_form_md(), "wide.md"), "compile the entity form")
+                                  : test::wide_form_xml(30)};
   f.sha256 = sync::sha256_hex(f.xform.bytes);
   f.published_at = 1;
   return f;
@@ -181,8 +278,8 @@ struct TimedTransport final : sync::Transport {
 
 // Step 2 (and 4): the device database's outbox into a fresh server on `storage`, through
 // SyncServer::handle directly; the milliseconds spent in the server.
-double server_ingest(sync::ServerStorage& storage, const std::string& device_db) {
-  must(core::Result<core::Ok>(storage.publish_form(wide_form())), "publish");
+double server_ingest(sync::ServerStorage& storage, const std::string& device_db, bool entities = false) {
+  must(core::Result<core::Ok>(storage.publish_form(wide_form(entities))), "publish");
   sync::SyncServer server(storage);
   auto device = must(core::Store::open(device_db), "open the device copy");
   TimedTransport direct(server);
@@ -191,6 +288,46 @@ double server_ingest(sync::ServerStorage& storage, const std::string& device_db)
   direct.server_ms = 0;
   must(client.sync(), "direct sync");
   return direct.server_ms;
+}
+
+// Step 1 (and 6): the outbox of `device_db` into a fresh SQLite server in `server_dir` over
+// loopback HTTP: the sync's wall and CPU time, its report, what the server stored.
+struct HttpRun {
+  double ms = 0, cpu_ms = 0;
+  sync::SyncReport report;
+  std::int64_t stored = 0, registry = 0;
+  int final_batch = 0;
+};
+
+HttpRun http_sync(const fs::path& server_dir, const std::string& device_db, bool entities) {
+  auto storage = must(sync::open_sqlite_storage(server_dir.string()), "open the server");
+  must(core::Result<core::Ok>(storage->publish_form(wide_form(entities))), "publish");
+  sync::SyncServer server(*storage);
+  sync::HttpServer http(server);
+  int port = must(http.bind("127.0.0.1", 0), "bind");
+  std::thread serving([&] { http.run(); });
+  std::string url = "http://127.0.0.1:" + std::to_string(port);
+  HttpRun out;
+  {
+    auto device = must(core::Store::open(device_db), "open the device");
+    auto transport = must(sync::HttpTransport::open(url), "transport");
+    sync::SyncClient client(*device, *transport);
+    if (auto st = client.enroll(url, must(server.create_enrollment({"officer", "bench", {}, 0}), "code")); !st) {
+      std::fprintf(stderr, "bench_sync: enroll: %s\n", st.error().message.c_str());
+      std::exit(1);
+    }
+    auto t0 = Clock::now();
+    double c0 = cpu_ms();
+    out.report = must(client.sync(), "sync");
+    out.ms = ms_since(t0);
+    out.cpu_ms = cpu_ms() - c0;
+    out.final_batch = client.batch_size();
+  }
+  http.stop();
+  serving.join();
+  out.stored = static_cast<std::int64_t>(must(storage->submissions("wide"), "count").size());
+  out.registry = static_cast<std::int64_t>(must(storage->registry(core::Registry::Establishment), "registry").size());
+  return out;
 }
 
 // Step 5: the outbox of `device_db` into a fresh SQLite server over loopback HTTP through a proxy
@@ -258,27 +395,10 @@ int main(int argc, char** argv) {
   double setup_ms = ms_since(t_setup);
 
   // 1. Over HTTP.
-  auto storage = must(sync::open_sqlite_storage((dir / "server").string()), "open the server");
-  must(core::Result<core::Ok>(storage->publish_form(wide_form())), "publish");
-  sync::SyncServer server(*storage);
-  sync::HttpServer http(server);
-  int port = must(http.bind("127.0.0.1", 0), "bind");
-  std::thread serving([&] { http.run(); });
-  std::string url = "http://127.0.0.1:" + std::to_string(port);
-  auto device = must(core::Store::open((dir / "device.db").string()), "open the device");
-  auto transport = must(sync::HttpTransport::open(url), "transport");
-  sync::SyncClient client(*device, *transport);
-  if (auto st = client.enroll(url, must(server.create_enrollment({"officer", "bench", {}, 0}), "code")); !st) {
-    std::fprintf(stderr, "bench_sync: enroll: %s\n", st.error().message.c_str());
-    return 1;
-  }
-  auto t0 = Clock::now();
-  double c0 = cpu_ms();
-  auto report = must(client.sync(), "sync");
-  double sync_ms = ms_since(t0), sync_cpu_ms = cpu_ms() - c0;
-  http.stop();
-  serving.join();
-  std::int64_t stored = must(storage->submissions("wide"), "count").size();
+  HttpRun run = http_sync(dir / "server", (dir / "device.db").string(), false);
+  const sync::SyncReport& report = run.report;
+  double sync_ms = run.ms, sync_cpu_ms = run.cpu_ms;
+  std::int64_t stored = run.stored;
 
   // 2. Server ingest alone.
   auto t1 = Clock::now();
@@ -309,9 +429,48 @@ int main(int argc, char** argv) {
     cut = link_json(over_link(dir / "server-link2", (dir / "link2.db").string(), shape));
   }
 
+  // 6. Form A's shape (entity_form_md): each submission and its entity's registry edit, over
+  // HTTP and into each server alone. ENTITY_N (default N) submissions; 0 skips it.
+  int entity_n = std::getenv("ENTITY_N") ? std::atoi(std::getenv("ENTITY_N")) : n;
+  std::string entities = "null";
+  if (entity_n > 0) {
+    auto te = Clock::now();
+    prepare_entity_device((dir / "entity1.db").string(), entity_n);
+    for (const char* copy : {"entity2.db", "entity3.db"}) {  // with the form's media (its list file)
+      fs::copy_file(dir / "entity1.db", dir / copy);
+      fs::copy(dir / "entity1.db.media", dir / (std::string(copy) + ".media"), fs::copy_options::recursive);
+    }
+    double entity_setup_ms = ms_since(te);
+    HttpRun e = http_sync(dir / "server-entity1", (dir / "entity1.db").string(), true);
+    double c6 = cpu_ms();
+    double e_ingest = server_ingest(*must(sync::open_sqlite_storage((dir / "server-entity2").string()), "open"),
+                                    (dir / "entity2.db").string(), true);
+    double e_direct_cpu = cpu_ms() - c6;
+    std::string e_pg = "null";
+    if (pg_url && *pg_url) {
+      double ms = server_ingest(*must(sync::open_server_storage((dir / "server-entity3").string(), pg_url), "open PostgreSQL"),
+                                (dir / "entity3.db").string(), true);
+      e_pg = std::to_string(static_cast<long long>(entity_n / (ms / 1000)));
+    }
+    const auto& et = e.report.totals;
+    char buf[1024];
+    std::snprintf(buf, sizeof buf,
+                  "{\"submissions\": %d, \"stored_on_server\": %lld, \"registry_records\": %lld, \"complete\": %s, "
+                  "\"sync_ms\": %.1f, \"sync_cpu_ms\": %.1f, \"requests\": %d, \"bytes_up\": %lld, \"bytes_down\": %lld, "
+                  "\"bytes_per_submission\": %.1f, \"server_ingest_ms\": %.1f, \"server_ingest_submissions_per_s\": %.0f, "
+                  "\"direct_cpu_ms\": %.1f, \"pg_ingest_submissions_per_s\": %s, \"setup_ms\": %.0f}",
+                  entity_n, static_cast<long long>(e.stored), static_cast<long long>(e.registry),
+                  e.report.complete ? "true" : "false", e.ms, e.cpu_ms, et.requests,
+                  static_cast<long long>(et.bytes_up), static_cast<long long>(et.bytes_down),
+                  static_cast<double>(et.bytes_up + et.bytes_down) / entity_n, e_ingest, entity_n / (e_ingest / 1000),
+                  e_direct_cpu, e_pg.c_str(), entity_setup_ms);
+    entities = buf;
+  }
+
   // 3. OpenRosa, computed: per submission one POST with a multipart body holding the XML
   // uncompressed (ODK Collect), ~420 bytes of HTTP and multipart headers, and a ~350-byte answer.
   std::int64_t xml_bytes = 0;
+  auto device = must(core::Store::open((dir / "device.db").string()), "open the device");
   for (const auto& s : device->list_submissions().value()) {
     auto full = device->get_submission(s.instance_id).value();
     xml_bytes += static_cast<std::int64_t>(full.instance_xml.size());
@@ -324,14 +483,14 @@ int main(int argc, char** argv) {
       " \"bytes_up\": %lld, \"bytes_down\": %lld, \"bytes_per_record\": %.1f, \"records_per_s\": %.0f,\n"
       " \"server_ingest_ms\": %.1f, \"server_ingest_records_per_s\": %.0f, \"direct_sync_ms\": %.1f,\n"
       " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f,\n"
-      " \"pg_ingest_records_per_s\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s}\n",
+      " \"pg_ingest_records_per_s\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s,\n \"entities\": %s}\n",
       n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, sync_cpu_ms, direct_cpu_ms,
       t.requests,
       static_cast<long long>(t.bytes_up), static_cast<long long>(t.bytes_down),
       static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), ingest_ms,
       n / (ingest_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,
-      static_cast<double>(openrosa_up + openrosa_down) / n, client.batch_size(), setup_ms, pg_rate.c_str(),
-      link_n, shaped.c_str(), cut.c_str());
+      static_cast<double>(openrosa_up + openrosa_down) / n, run.final_batch, setup_ms, pg_rate.c_str(),
+      link_n, shaped.c_str(), cut.c_str(), entities.c_str());
   fs::remove_all(dir);
   return 0;
 }
