@@ -4,19 +4,8 @@
 # prefilled, and finalizing updates that record (no second one); a draft changes nothing; a
 # record of another registry is refused with nothing stored.
 # Usage: data_cli_entities_test.sh KHAOSAT_BINARY SOURCE_DIR
-set -uo pipefail
-K=$(realpath "$1")
 SRC=$(realpath "$2")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_rc() {  # expect_rc CODE CMD...
-  local want=$1; shift
-  "$@" >out.txt 2>err.txt; local rc=$?
-  [[ $rc == "$want" ]] || fail "$* -> exit $rc, wanted $want: $(cat err.txt)"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_setup.sh" "$1"
 records() { "$K" data list records --db d.db --registry "$1" --json; }
 py() { python3 -c "$1"; }
 
@@ -83,5 +72,4 @@ grep -q "no registry record 'nope'" err.txt || fail "unknown record: $(cat err.t
 [[ $("$K" data list submissions --db d.db --json | py "import json,sys; print(len(json.load(sys.stdin)))") == 2 ]] ||
   fail "a refused --record stored a submission"
 
-if ((failures)); then echo "$failures failure(s)"; exit 1; fi
-echo "data_cli_entities: all passed"
+finish "data_cli_entities: all passed"

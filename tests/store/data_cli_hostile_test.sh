@@ -4,18 +4,7 @@
 # stored instance that is not well-formed XML, a folder the database cannot be written in, a NUL
 # in an answer. Every refusal leaves the files as they were.
 # Usage: data_cli_hostile_test.sh KHAOSAT_BINARY
-set -uo pipefail
-K=$(realpath "$1")
-T=$(mktemp -d)
-trap 'chmod -R u+w "$T"; rm -rf "$T"' EXIT
-cd "$T"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_rc() {  # expect_rc CODE CMD...
-  local want=$1; shift
-  "$@" >out.txt 2>err.txt; local rc=$?
-  [[ $rc == "$want" ]] || fail "$* -> exit $rc, wanted $want: $(cat err.txt)"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_setup.sh" "$1"
 sql() { python3 -c "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()" "$@"; }
 sql_value() { python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])" "$@"; }
 
@@ -126,5 +115,4 @@ if [[ -e nul.db ]]; then
 fi
 echo "NUL in a value: $(cat err.txt)"
 
-if (( failures )); then echo "$failures failure(s)"; exit 1; fi
-echo "data CLI hostile inputs: all checks passed"
+finish "data CLI hostile inputs: all checks passed"

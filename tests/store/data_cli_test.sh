@@ -3,18 +3,7 @@
 # check (whole, damaged), refusals, and `data add` killed with SIGKILL at random moments (every
 # id it printed must be stored, the database whole).
 # Usage: data_cli_test.sh KHAOSAT_BINARY
-set -uo pipefail
-K=$(realpath "$1")
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-cd "$T"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_rc() {  # expect_rc CODE CMD...
-  local want=$1; shift
-  "$@" >out.txt 2>err.txt; local rc=$?
-  [[ $rc == "$want" ]] || fail "$* -> exit $rc, wanted $want: $(cat err.txt)"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/cli_setup.sh" "$1"
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 
 cat > form.xml <<'XML'
@@ -129,5 +118,4 @@ while read -r id; do
 done < printed.txt
 echo "data add kill -9: $n printed ids all stored; $(wc -l < listed.txt) stored"
 
-if (( failures )); then echo "$failures failure(s)"; exit 1; fi
-echo "data CLI: all checks passed"
+finish "data CLI: all checks passed"

@@ -113,6 +113,20 @@ TEST_CASE("ui: filling form A in Vietnamese, finalizing, and seeing it among the
   CHECK((*store)->list_drafts()->empty());  // the draft became the submission
 }
 
+TEST_CASE("ui: a saved survey's title drops the separator its instance name joins to an empty part") {
+  // Form A's instance name is concat(name, ' – ', village); the walk leaves the village empty.
+  Headless h;
+  CHECK(h.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");
+  CHECK(h.walk(R"w([{"tap": "Phiếu đã lưu"}, {"expect": "chờ gửi"}])w") == "");
+  int titles = 0;
+  for (const auto& item : h.app->probe().items) {
+    if (item.text.find("HTX Chè Bình Lư") == std::string::npos) continue;
+    ++titles;
+    CHECK(item.text == "HTX Chè Bình Lư");
+  }
+  CHECK(titles == 1);
+}
+
 TEST_CASE("ui: a walk that cannot go on names the step and what was visible") {
   Headless h;
   std::string failure = h.walk(R"w([{"expect": "Điền biểu mẫu"}, {"tap": "Không có nút này"}])w");

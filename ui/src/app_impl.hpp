@@ -130,7 +130,8 @@ class AppImpl {
   void office_decide(const std::string& action, std::string body);  // POST /v1/office/queue/ACTION
 };
 
-// The <instanceName> of an instance's XML, "" when it has none.
+// The <instanceName> of an instance's XML without the spaces and separators at its ends (one
+// joined to an empty part), "" when it has none.
 std::string instance_name_of(std::string_view instance_xml);
 
 }  // namespace khaosat::ui

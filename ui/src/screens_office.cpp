@@ -314,18 +314,22 @@ void AppImpl::draw_office_queue() {
   // What was tapped, sent after the lists are drawn (the answer replaces them).
   std::pair<std::string, std::string> chosen;  // action, body
   const float half = row_button_width(2);
+  // Keep this / Keep the other under a conflict, for an admin; `this_side` names the shown value
+  // in the resolve call ("kept" for a registry field, "stored" for a submission).
+  auto keep_buttons = [&](const std::string& conflict, const char* this_side) {
+    if (!decides) return;
+    if (button(t(Str::queue_keep_this), Tone::Secondary, half))
+      chosen = {"resolve", office_resolve_body(conflict, this_side, o.queue_reason)};
+    ImGui::SameLine();
+    if (button(t(Str::queue_keep_other), Tone::Secondary, half))
+      chosen = {"resolve", office_resolve_body(conflict, "other", o.queue_reason)};
+  };
   if (!q.conflicts.empty() || !q.submission_conflicts.empty()) heading(t(Str::conflicts_title));
   for (const auto& c : q.conflicts) {
     ImGui::PushID(&c);
     text((c.name.empty() ? c.record_id : c.name) + " · " + c.property);
     side_by_side(t(Str::kept_value), c.kept, t(Str::other_value), c.other);
-    if (decides) {
-      if (button(t(Str::queue_keep_this), Tone::Secondary, half))
-        chosen = {"resolve", office_resolve_body(c.conflict, "kept", o.queue_reason)};
-      ImGui::SameLine();
-      if (button(t(Str::queue_keep_other), Tone::Secondary, half))
-        chosen = {"resolve", office_resolve_body(c.conflict, "other", o.queue_reason)};
-    }
+    keep_buttons(c.conflict, "kept");
     ImGui::PopID();
     ImGui::Separator();
   }
@@ -334,13 +338,7 @@ void AppImpl::draw_office_queue() {
     text(format(t(Str::conflict_submission_s), c.instance_id.c_str()));
     side_by_side(t(Str::stored_value), format_time(c.stored_at) + "\n" + c.stored_device_id, t(Str::other_value),
                  format_time(c.other_at) + "\n" + c.other_device_id);
-    if (decides) {
-      if (button(t(Str::queue_keep_this), Tone::Secondary, half))
-        chosen = {"resolve", office_resolve_body(c.conflict, "stored", o.queue_reason)};
-      ImGui::SameLine();
-      if (button(t(Str::queue_keep_other), Tone::Secondary, half))
-        chosen = {"resolve", office_resolve_body(c.conflict, "other", o.queue_reason)};
-    }
+    keep_buttons(c.conflict, "stored");
     ImGui::PopID();
     ImGui::Separator();
   }

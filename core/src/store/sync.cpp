@@ -35,13 +35,14 @@ Status run(StoreImpl& s, store::Stmt& st, const std::string& what) {
 // Within a transaction: a submission still `finalized` becomes `to` (others are left alone, so
 // applying one answer twice is a no-op). From::FinalizedOrSent (a decision pulled from the
 // office): a `sent` one may become `rejected` too: the office reviews what it has received, so its
-// rejection always comes after the push answered `accepted`. Unknown ids are skipped: the
-// server may name instances this device never had (a decision about another device's submission).
-enum class From { Finalized, FinalizedOrSent };
+// rejection always comes after the push answered `accepted`. From::FinalizedOrRejected (an office
+// approval): a `rejected` one may become `sent` again. Unknown ids are skipped: the server may
+// name instances this device never had (a decision about another device's submission).
+enum class From { Finalized, FinalizedOrSent, FinalizedOrRejected };
 Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std::string& reason,
               const std::string& what, From from = From::Finalized) {
   auto up = s.stmt("UPDATE submissions SET state = ?2, reject_reason = ?3, state_at = ?4 "
-                   "WHERE instance_id = ?1 AND (state = 'finalized' OR (?5 AND state = 'sent'))", what);
+                   "WHERE instance_id = ?1 AND state IN ('finalized', ?5)", what);
   if (!up) return up.error();
   Reset r(*up);
   (*up)->bind(1, id);
@@ -49,7 +50,9 @@ Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std
   if (to == SubmissionState::Rejected) (*up)->bind(3, reason);
   else (*up)->bind_null(3);
   (*up)->bind(4, s.now());
-  (*up)->bind(5, std::int64_t{from == From::FinalizedOrSent && to == SubmissionState::Rejected});
+  if (from == From::FinalizedOrSent && to == SubmissionState::Rejected) (*up)->bind(5, std::string_view("sent"));
+  else if (from == From::FinalizedOrRejected) (*up)->bind(5, std::string_view("rejected"));
+  else (*up)->bind_null(5);
   if (Status st = run(s, **up, what); !st) return st;
   if (sqlite3_changes(s.db.handle()) == 0) return ok_status();
   return s.audit(std::string("submission.") + to_string(to), id, reason);
@@ -63,16 +66,8 @@ Status review(StoreImpl& s, const PulledDecision& d, const std::string& what) {
   if (d.review == "rejected") {
     if (Status st = settle(s, d.instance_id, SubmissionState::Rejected, d.reason, what, From::FinalizedOrSent); !st)
       return st;
-  } else {
-    auto up = s.stmt("UPDATE submissions SET state = 'sent', reject_reason = NULL, state_at = ?2 "
-                     "WHERE instance_id = ?1 AND state IN ('finalized', 'rejected')", what);
-    if (!up) return up.error();
-    Reset r(*up);
-    (*up)->bind(1, d.instance_id);
-    (*up)->bind(2, s.now());
-    if (Status st = run(s, **up, what); !st) return st;
-    if (sqlite3_changes(s.db.handle()) > 0)
-      if (Status st = s.audit("submission.sent", d.instance_id); !st) return st;
+  } else if (Status st = settle(s, d.instance_id, SubmissionState::Sent, "", what, From::FinalizedOrRejected); !st) {
+    return st;
   }
   auto up = s.stmt("UPDATE submissions SET review_state = ?2, review_comment = ?3, review_at = ?4 "
                    "WHERE instance_id = ?1 AND (review_state IS NOT ?2 OR review_comment IS NOT ?3)", what);
