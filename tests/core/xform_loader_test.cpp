@@ -581,3 +581,58 @@ TEST_CASE("xform loader: an invalid long expression is quoted once, as an excerp
   CHECK(e.message.find("invalid expression: unexpected ')' at position 160005 in '\u2026") !=
         std::string::npos);
 }
+
+// --- load_compiled_xform: the XLSForm compiler's way in --------------------------------------
+
+// The compiler hands over the trees of the expressions it parsed to check them: the loader
+// takes them as they are (no second parse) and parses only what it was not given.
+TEST_CASE("xform loader: a compiled form takes the expressions it is handed, by their text") {
+  std::string xml = form(R"X(<data id="f"><a/><b/></data>)X",
+                         R"X(<bind nodeset="/data/a" relevant="/data/b = 'x'"/>
+                            <bind nodeset="/data/b" calculate="1 + 2"/>)X",
+                         R"X(<input ref="/data/a"/>)X");
+  auto handed = khaosat::core::xpath::parse("/data/b = 'x'");
+  REQUIRE(handed.ok());
+  ParsedExpressions parsed;
+  parsed.emplace("/data/b = 'x'", handed.value());
+  auto r = load_compiled_xform(xml, "", LoadOptions{}, std::move(parsed));
+  REQUIRE(r.ok());
+  CHECK(find_bind(*r.value(), "/data/a")->relevant == handed.value());  // the same tree
+  REQUIRE(find_bind(*r.value(), "/data/b")->calculate);  // not handed: parsed
+  auto plain = load_ok(xml);
+  CHECK(find_bind(*plain, "/data/a")->relevant != handed.value());
+}
+
+// Parsed in place, the text is overwritten by the XML parser: what the loader reads from the text
+// itself (line numbers, nesting depth) must be read before, and come out as from load_xform.
+TEST_CASE("xform loader: a compiled form loads in place with the same lines and errors") {
+  std::string warn = form(R"X(<data id="f"><a/></data>)X", R"X(<bind nodeset="/data/zz" relevant="true()"/>)X",
+                          R"X(<input ref="/data/nope"><label>x &amp; y</label></input>)X");
+  auto in_place = load_compiled_xform(warn, "", LoadOptions{}, {});
+  REQUIRE(in_place.ok());
+  auto copied = load_ok(warn);
+  CHECK(in_place.value()->warnings == copied->warnings);
+  REQUIRE(in_place.value()->warnings.size() == 2);
+  CHECK(in_place.value()->warnings[1].find("line 10") != std::string::npos);
+  REQUIRE(in_place.value()->body.children.size() == 1);
+  CHECK(in_place.value()->body.children[0].label.parts.at(0).literal == "x & y");
+
+  std::string bad = form(R"X(<data id="f"><a/></data>)X",
+                         R"X(<bind nodeset="/data/a" relevant="1 +"/>)X", "");
+  auto e = load_compiled_xform(bad, "f.xml", LoadOptions{}, {});
+  REQUIRE_FALSE(e.ok());
+  CHECK(e.error().message == load_xform(bad, "f.xml", LoadOptions{}).error().message);
+  CHECK(e.error().message.find("line 8") != std::string::npos);
+
+  std::string broken = "<h:html xmlns:h=\"x\">\n<h:head>\n</h:html>";
+  auto x = load_compiled_xform(broken, "", LoadOptions{}, {});
+  REQUIRE_FALSE(x.ok());
+  CHECK(x.error().message == load_err(broken).message);
+
+  std::string deep;
+  for (int i = 0; i < 600; ++i) deep += "<g>";
+  for (int i = 0; i < 600; ++i) deep += "</g>";
+  auto d = load_compiled_xform(form(R"X(<data id="f">)X" + deep + "</data>", "", ""), "", LoadOptions{}, {});
+  REQUIRE_FALSE(d.ok());
+  CHECK(d.error().message.find("nested more than") != std::string::npos);
+}

@@ -190,4 +190,17 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
 Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,
                                                         const LoadOptions& opts);
 
+// Expressions already parsed, by their exact text: what a compiler that checked them hands the
+// loader, so that no expression of a form is parsed twice.
+using ParsedExpressions = std::unordered_map<std::string, xpath::ExprPtr>;
+
+// load_xform for the text a compiler has just written (the XLSForm compiler, compiler.hpp): the
+// loader takes `xml` and parses it in place (the XML parser's nodes point into it instead of
+// into a copy of the whole text), and takes an expression's tree from `parsed` when its text is
+// there instead of parsing it again. Same FormDef, same errors and warnings as
+// load_xform(xml, path, opts). The ASTs in `parsed` must be xpath::parse's of their keys.
+Result<std::shared_ptr<const FormDef>> load_compiled_xform(std::string xml, const std::string& path,
+                                                            const LoadOptions& opts,
+                                                            ParsedExpressions parsed);
+
 }  // namespace khaosat::core

@@ -685,12 +685,18 @@ std::string FormDef::default_language() const {
   return translations.empty() ? std::string() : translations.front().lang;
 }
 
-Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const std::string& path,
-                                                   const LoadOptions& opts) {
+namespace {
+
+// load_xform, or load_compiled_xform when `in_place` (the text's owner, whose buffer pugixml
+// may overwrite) is given, with `parsed` seeding the expression cache.
+Result<std::shared_ptr<const FormDef>> load_text(std::string_view xml, std::string* in_place,
+                                                 const std::string& path, const LoadOptions& opts,
+                                                 ParsedExpressions parsed) {
   using namespace xform_detail;
   auto form = std::make_shared<FormDef>();
   form->source = path;
   LoadContext ctx(xml, *form, opts);
+  ctx.expr_cache = std::move(parsed);
   if (!path.empty()) {
     auto slash = path.find_last_of('/');
     ctx.form_dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -699,23 +705,46 @@ Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const st
   // A UTF-16 file would otherwise be misread as UTF-8 ("Could not determine tag type").
   if (auto text = utf8_text(xml, ErrorCode::xml); !text)
     return Error::make(ErrorCode::xml, (path.empty() ? std::string() : path + ": ") + text.error().message);
+  // Whatever reads the text itself does so before an in-place parse changes it. The depth is
+  // only reported once pugixml has accepted the document (an XML error comes first).
+  int depth = -1;
+  if (in_place) {
+    ctx.index_lines();
+    depth = text_nesting_depth(xml, kMaxDepth + 1);
+  }
   pugi::xml_document doc;
-  auto parsed = doc.load_buffer(xml.data(), xml.size(), kXmlParseOptions,
-                                pugi::encoding_utf8);
-  if (!parsed) {
-    auto [line, col] = ctx.line_col_of_offset(parsed.offset);
-    std::string msg = std::string("XML error: ") + parsed.description() + " at line " +
+  auto parsed_doc = in_place ? doc.load_buffer_inplace(in_place->data(), in_place->size(),
+                                                       kXmlParseOptions, pugi::encoding_utf8)
+                             : doc.load_buffer(xml.data(), xml.size(), kXmlParseOptions,
+                                               pugi::encoding_utf8);
+  if (!parsed_doc) {
+    auto [line, col] = ctx.line_col_of_offset(parsed_doc.offset);
+    std::string msg = std::string("XML error: ") + parsed_doc.description() + " at line " +
                       std::to_string(line) + ", column " + std::to_string(col);
     if (!path.empty()) msg = path + ": " + msg;
     return Error::make(ErrorCode::xml, std::move(msg));
   }
   if (!doc.document_element()) return Error::make(ErrorCode::xml, "the document has no root element");
-  if (text_nesting_depth(xml, kMaxDepth + 1) > kMaxDepth)
+  if (depth < 0) depth = text_nesting_depth(xml, kMaxDepth + 1);
+  if (depth > kMaxDepth)
     return Error::make(ErrorCode::form_structure, (path.empty() ? std::string() : path + ": ") +
                                              "elements are nested more than " +
                                              std::to_string(kMaxDepth) + " levels deep");
   if (auto st = load_document(ctx, doc); !st.ok()) return st.error();
   return std::shared_ptr<const FormDef>(std::move(form));
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const std::string& path,
+                                                   const LoadOptions& opts) {
+  return load_text(xml, nullptr, path, opts, {});
+}
+
+Result<std::shared_ptr<const FormDef>> load_compiled_xform(std::string xml, const std::string& path,
+                                                            const LoadOptions& opts,
+                                                            ParsedExpressions parsed) {
+  return load_text(xml, &xml, path, opts, std::move(parsed));
 }
 
 Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,

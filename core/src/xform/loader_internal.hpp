@@ -53,11 +53,15 @@ struct LoadContext {
   std::unordered_set<std::string> instance_paths; // every element/attribute path of the primary
                                                   // instance, predicates-free: "/data/a/@x"
   std::unordered_map<std::string, std::string> bind_nodeset_by_id;  // <bind id> -> nodeset
-  std::unordered_map<std::string, xpath::ExprPtr> expr_cache;        // source text -> AST
+  ParsedExpressions expr_cache;  // source text -> AST (seeded by load_compiled_xform)
 
   // 1-based line of a node, from its byte offset in the source.
   int line_of(const pugi::xml_node& n) const;
   int line_of_offset(std::ptrdiff_t offset) const;
+  // Builds the line index now: before the text is parsed in place (which overwrites it).
+  void index_lines() const {
+    if (line_starts_.empty()) build_line_index();
+  }
   std::pair<int, int> line_col_of_offset(std::ptrdiff_t offset) const;
 
   // Parse an expression once per distinct text. `where` names the element / attribute for the

@@ -71,7 +71,8 @@ std::string Compiler::run() {
 
 Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
                                      std::vector<std::string>* warnings,
-                                     std::vector<NeededFile>* files) {
+                                     std::vector<NeededFile>* files,
+                                     ParsedExpressions* parsed) {
   detail::Compiler c(wb, source_path);
   c.survey_ = wb.sheet("survey");
   // pyxform takes a workbook's only sheet as the survey, whatever its name.
@@ -107,6 +108,7 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   }
   if (warnings) *warnings = c.warnings();
   if (files) *files = c.files();
+  if (parsed) *parsed = std::move(c.parsed());
   return xml;
 }
 
@@ -180,15 +182,19 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         std::string* xml_out) {
   std::vector<std::string> warnings;
   std::vector<NeededFile> files;
-  auto xml = xlsform_to_xform(wb, source_path, &warnings, &files);
+  ParsedExpressions parsed;
+  auto xml = xlsform_to_xform(wb, source_path, &warnings, &files, &parsed);
   if (!xml) return xml.error();
   // Loaded with every missing attachment blank, so that each one is told in the workbook's
-  // terms (the row that needs it), and all of them at once.
+  // terms (the row that needs it), and all of them at once. The loader parses the text in
+  // place: the caller's copy, if it wants one, is taken first.
   LoadOptions lo = opts;
   lo.missing_blank = true;
-  auto def = load_xform(xml.value(), source_path, lo);
+  std::string kept;
+  if (xml_out) kept = xml.value();
+  auto def = load_compiled_xform(std::move(xml.value()), source_path, lo, std::move(parsed));
   if (!def) return def;
-  if (xml_out) *xml_out = std::move(xml.value());
+  if (xml_out) *xml_out = std::move(kept);
   // The loader's result is ours alone until we return it: completing it in place is safe.
   auto mut = std::const_pointer_cast<FormDef>(def.value());
   std::vector<std::string> missing;

@@ -5,7 +5,9 @@
 // How: the survey is checked row by row, then written as ODK XForm XML exactly as pyxform would
 // write it (instance, binds, itext, inline secondary instances for choice_filter, body) and that
 // XML is loaded by the XForm loader. So one loader builds every FormDef, and the XML is what
-// `khaosat form convert` will write.
+// `khaosat form convert` will write. The loader gets the text to parse in place and the trees
+// of the expressions the compiler parsed to check them (load_compiled_xform): nothing is
+// parsed twice.
 //
 // Errors: every mistake in the workbook is reported at once, one line each, naming sheet, row
 // and column ("survey sheet, row 7, column 'type' (B): unknown type 'txt'"), in one Error with
@@ -35,10 +37,13 @@ struct NeededFile {
 // The ODK XForm XML of `wb`, or every mistake found. `source_path` is used for messages and for
 // the default form_id (the file name without extension). `warnings`, when given, receives what
 // pyxform would warn about (each naming sheet, row and column); they never refuse the form.
-// `files`, when given, receives every file the form names (not looked for here).
+// `files`, when given, receives every file the form names (not looked for here). `parsed`, when
+// given, receives the tree of every expression the compiler parsed to check it, by its text in
+// the XML (for load_compiled_xform, so that the loader does not parse them again).
 Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
                                      std::vector<std::string>* warnings = nullptr,
-                                     std::vector<NeededFile>* files = nullptr);
+                                     std::vector<NeededFile>* files = nullptr,
+                                     ParsedExpressions* parsed = nullptr);
 
 // xlsform_to_xform, then the XForm loader with `opts`, exactly as for an .xml form at
 // `source_path`: attachments (pulldata() CSVs, *_from_file, csv-/xml-external) are looked up in

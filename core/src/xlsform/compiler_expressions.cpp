@@ -185,8 +185,12 @@ std::string Compiler::expr(const Field& f, const std::string& text, std::string_
                            std::string_view rel_prefix) {
   const std::size_t col = column_of(f, col_base);
   Expanded e = expand(f, text, col, rel_prefix, true);
+  // Each distinct text is parsed once; the trees go to the loader with the XML (parsed()).
+  auto known = parsed_.find(e.text);
   xpath::SyntaxError syntax;
-  auto parsed = xpath::parse(e.text, &syntax);
+  auto parsed = known != parsed_.end() ? Result<xpath::ExprPtr>(known->second)
+                                       : xpath::parse(e.text, &syntax);
+  if (parsed.ok() && known == parsed_.end()) parsed_.emplace(e.text, parsed.value());
   if (!parsed.ok()) {
     const std::size_t pos = syntax.pos;
     std::string where;

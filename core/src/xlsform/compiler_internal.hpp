@@ -178,6 +178,8 @@ class Compiler {
   const std::vector<std::string>& errors() const { return errors_; }
   const std::vector<std::string>& warnings() const { return warnings_; }
   const std::vector<NeededFile>& files() const { return files_; }
+  // Every expression expr() parsed without error, by its text as written in the XML.
+  ParsedExpressions& parsed() { return parsed_; }
 
   // [compiler.cpp]
   void check_headers(const Sheet* s);
@@ -266,6 +268,7 @@ class Compiler {
   std::optional<EntitySpec> entity_;           // the entities sheet's declaration, if any
   std::vector<NeededFile> files_;              // note_file(), in form order
   std::unordered_set<std::string> file_seen_;  // their srcs
+  ParsedExpressions parsed_;                   // expr()'s trees, by expanded text
 
  private:
   void add_field(std::unique_ptr<Field> f, std::vector<Field*>& open);
