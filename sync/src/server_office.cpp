@@ -14,6 +14,7 @@
 #include <pugixml.hpp>
 #include <set>
 
+#include "khaosat/core/instance_name.hpp"
 #include "khaosat/office/duplicates.hpp"
 #include "khaosat/sync/queue_actions.hpp"
 #include "khaosat/sync/server.hpp"
@@ -87,7 +88,7 @@ Parsed parse(const std::string& xml, bool answers) {
   p.commune = trimmed(commune.text().as_string());
   pugi::xml_node meta = root.child("meta");
   if (!meta) meta = root.child("orx:meta");
-  p.name = trimmed(meta.child("instanceName").text().as_string());
+  p.name = core::tidy_instance_name(meta.child("instanceName").text().as_string());
   if (answers) leaves(root, "", p);
   return p;
 }

@@ -9,6 +9,7 @@
 
 #include <imgui.h>
 
+#include "khaosat/core/instance_name.hpp"
 #include "khaosat/core/json.hpp"
 
 namespace khaosat::ui {
@@ -296,23 +297,7 @@ std::string instance_name_of(std::string_view xml) {
   for (auto [from, to] : kEntities)
     for (auto p = s.find(from); p != std::string::npos; p = s.find(from, p + 1))
       s.replace(p, std::strlen(from), to);
-  // A name joined from parts (concat(name, ' – ', village)) ends in its separator when a part is
-  // empty: spaces and the separators around the name are no part of it.
-  const std::string_view kEdges[] = {" ", "\t", "\n", "\r", "-", ",", ":", "\u2013", "\u2014", "\u00b7"};
-  for (bool trimmed = true; trimmed && !s.empty();) {
-    trimmed = false;
-    for (std::string_view e : kEdges) {
-      if (s.size() >= e.size() && s.compare(s.size() - e.size(), e.size(), e) == 0) {
-        s.erase(s.size() - e.size());
-        trimmed = true;
-      }
-      if (s.compare(0, e.size(), e) == 0) {
-        s.erase(0, e.size());
-        trimmed = true;
-      }
-    }
-  }
-  return s;
+  return core::tidy_instance_name(s);
 }
 
 }  // namespace khaosat::ui
