@@ -8,7 +8,8 @@
 # Then the office: a second app enrolled as admin syncs, opens the office view, finds the survey
 # and rejects it with a reason (enroll.json + office_sync.json + office_reject.json); the officer's
 # app syncs, shows the reason, edits and resends it (officer_resend.json); the office approves
-# the edit (office_approve.json). The server must hold the edit naming the rejected survey, and
+# the edit (office_approve.json), and the officer's saved surveys show it approved
+# (officer_reviewed.json). The server must hold the edit naming the rejected survey, and
 # both reviews made by the admin device.
 # Usage: xvfb_sync_walk_test.sh KHAOSAT_APP KHAOSAT_SERVER WxH SCREENSHOT_DIR
 set -euo pipefail
@@ -75,6 +76,8 @@ join "$tmp/resend.json" "" "$walks/officer_resend.json"
 run_app "$tmp/device.db" "$tmp/resend.json"
 join "$tmp/approve.json" "" "$walks/office_approve.json"
 run_app "$tmp/office.db" "$tmp/approve.json"
+join "$tmp/reviewed.json" "" "$walks/officer_reviewed.json"
+run_app "$tmp/device.db" "$tmp/reviewed.json"
 # The server: the edit names the rejected survey; both reviews were recorded with the admin
 # device that made them ("NAME (DEVICE_ID)").
 q() { sqlite3 "$tmp/server/server.db" "$1"; }
@@ -86,7 +89,7 @@ reviews=$(q "SELECT group_concat(state, ',') FROM (SELECT r.state FROM reviews r
              ON r.by_name = d.name || ' (' || d.device_id || ')' WHERE d.role = 'admin' ORDER BY r.id)")
 [[ $reviews == "rejected,approved" ]] || { echo "the server's review trail from the office's app is '$reviews', expected rejected,approved"; exit 1; }
 for name in "$device-office-list" "$device-office-open" "$device-office-rejected" "$device-office-queue" \
-            "$device-rejected" "$device-resent" "$device-office-approved"; do
+            "$device-rejected" "$device-resent" "$device-office-approved" "$device-reviewed"; do
   [[ -f "$shots/$name.png" ]] || { echo "missing screenshot $shots/$name.png"; exit 1; }
 done
 echo "sync and office walk passed at $size against $url; screenshots in $shots"

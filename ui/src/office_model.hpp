@@ -102,6 +102,7 @@ struct OfficeState {
   std::string open_id;                  // the submission shown, "" = the list
   bool have_detail = false;
   OfficeDetail detail;
+  bool detail_from_top = false;         // the detail was just loaded: show it from its top
   std::string comment;                  // the review comment being typed
   std::vector<OfficeAnswer> answers;    // detail.answers labelled (label_answers)
   int answers_lang = -1;                // the app language they are in, -1 = not yet

@@ -120,6 +120,7 @@ void AppImpl::office_open(const std::string& form_id, const std::string& instanc
     }
     app.office.detail = std::move(d).value();
     app.office.have_detail = true;
+    app.office.detail_from_top = true;
     app.office_label_answers();
   });
 }
@@ -266,6 +267,10 @@ void AppImpl::draw_office_detail() {
   const OfficeDetail& d = o.detail;
   const OfficeSubmission& s = d.summary;
   begin_scroll("##office-detail-scroll");
+  if (o.detail_from_top) {  // another survey: from its top, not where the last one was scrolled to
+    ImGui::SetScrollY(0);
+    o.detail_from_top = false;
+  }
   heading(s.name.empty() ? s.instance_id : s.name);
   text(std::string(t(state_text(s.state))) + (s.comment.empty() ? "" : ": " + s.comment), state_color(s.state));
   text((s.commune.empty() ? "" : s.commune + " · ") + format(t(Str::received_at_s), format_time(s.received_at).c_str()),
@@ -274,14 +279,10 @@ void AppImpl::draw_office_detail() {
   if (!s.deprecated_id.empty()) text(format(t(Str::edit_of_s), s.deprecated_id.c_str()), colors::kMuted);
   if (counts.role == "admin") {
     text_field("##review-comment", t(Str::review_comment), &o.comment, 0, t(Str::review_comment_hint));
-    float w = row_button_width(3);
-    std::string chosen;
-    if (button(t(Str::approve), Tone::Primary, w)) chosen = "approved";
-    ImGui::SameLine();
-    if (button(t(Str::mark_issues), Tone::Secondary, w)) chosen = "has_issues";
-    ImGui::SameLine();
-    if (button(t(Str::reject), Tone::Danger, w)) chosen = "rejected";
-    if (!chosen.empty() && !o.loading) office_review(chosen);
+    static const char* const kStates[] = {"approved", "has_issues", "rejected"};
+    int tapped = button_row({{t(Str::approve), Tone::Primary}, {t(Str::mark_issues), Tone::Secondary},
+                             {t(Str::reject), Tone::Danger}});
+    if (tapped >= 0 && !o.loading) office_review(kStates[tapped]);
   } else {
     text(t(Str::viewer_only), colors::kMuted);
   }
@@ -313,16 +314,12 @@ void AppImpl::draw_office_queue() {
     text_field("##queue-reason", t(Str::queue_reason), &o.queue_reason, 0, t(Str::queue_reason_hint));
   // What was tapped, sent after the lists are drawn (the answer replaces them).
   std::pair<std::string, std::string> chosen;  // action, body
-  const float half = row_button_width(2);
   // Keep this / Keep the other under a conflict, for an admin; `this_side` names the shown value
   // in the resolve call ("kept" for a registry field, "stored" for a submission).
   auto keep_buttons = [&](const std::string& conflict, const char* this_side) {
     if (!decides) return;
-    if (button(t(Str::queue_keep_this), Tone::Secondary, half))
-      chosen = {"resolve", office_resolve_body(conflict, this_side, o.queue_reason)};
-    ImGui::SameLine();
-    if (button(t(Str::queue_keep_other), Tone::Secondary, half))
-      chosen = {"resolve", office_resolve_body(conflict, "other", o.queue_reason)};
+    int tapped = button_row({{t(Str::queue_keep_this)}, {t(Str::queue_keep_other)}});
+    if (tapped >= 0) chosen = {"resolve", office_resolve_body(conflict, tapped == 0 ? this_side : "other", o.queue_reason)};
   };
   if (!q.conflicts.empty() || !q.submission_conflicts.empty()) heading(t(Str::conflicts_title));
   for (const auto& c : q.conflicts) {
@@ -354,11 +351,9 @@ void AppImpl::draw_office_queue() {
       // Merge keeps the first record and merges the next into it; a group of three or more
       // shows again with one record fewer.
       text(format(t(Str::queue_merge_hint_s), name_of(0).c_str()), colors::kMuted);
-      if (button(t(Str::queue_merge), Tone::Secondary, half))
-        chosen = {"merge", office_merge_body(g.record_ids[0], g.record_ids[1], o.queue_reason)};
-      ImGui::SameLine();
-      if (button(t(Str::queue_distinct), Tone::Secondary, half))
-        chosen = {"distinct", office_distinct_body(g.record_ids, o.queue_reason)};
+      int tapped = button_row({{t(Str::queue_merge)}, {t(Str::queue_distinct)}});
+      if (tapped == 0) chosen = {"merge", office_merge_body(g.record_ids[0], g.record_ids[1], o.queue_reason)};
+      if (tapped == 1) chosen = {"distinct", office_distinct_body(g.record_ids, o.queue_reason)};
     }
     ImGui::PopID();
     ImGui::Separator();

@@ -177,6 +177,13 @@ WalkRunner::State WalkRunner::after_frame() {
       else if (phase_ > 2) next_step();
       break;
     case WalkStep::Kind::ScrollTo: {
+      // A scroll requested on one frame moves the region's items on the next (ImGui applies a
+      // window's scroll when it begins): judge that frame's items, not the unmoved ones, or two
+      // requests add up to a whole region's height and jump over lines.
+      if (phase_ < 0) {
+        ++phase_;
+        break;
+      }
       bool seen = false;
       for (const auto& item : probe.items) seen |= item.visible && item.text.find(s.text) != std::string::npos;
       if (seen) {
@@ -191,6 +198,7 @@ WalkRunner::State WalkRunner::after_frame() {
         float view = probe.scroll_view_h > 0 ? probe.scroll_view_h : ImGui::GetIO().DisplaySize.y;
         probe.scroll_request = view * 0.5f;
         ++waited_;
+        phase_ = -1;  // skip the frame that applies it
       }
       break;
     }

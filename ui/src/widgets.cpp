@@ -114,7 +114,22 @@ bool button(std::string_view label, Tone tone, float width) {
   ImGui::PushStyleColor(ImGuiCol_Text, fg);
   std::string l(label);
   float w = width > 0 ? width : ImGui::GetContentRegionAvail().x;
-  bool pressed = ImGui::Button(l.c_str(), ImVec2(w, touch_height()));
+  const ImVec2 pad = ImGui::GetStyle().FramePadding;
+  std::string shown = l.substr(0, l.find("##"));
+  bool pressed;
+  if (ImGui::CalcTextSize(shown.c_str()).x <= w - 2 * pad.x) {
+    pressed = ImGui::Button(l.c_str(), ImVec2(w, touch_height()));
+  } else {
+    // Too long for one line at this width (a form's title on a phone): a taller button with
+    // the label wrapped, so none of it is cut off.
+    ImVec2 text = ImGui::CalcTextSize(shown.c_str(), nullptr, false, w - 2 * pad.x);
+    ImVec2 p = ImGui::GetCursorScreenPos();
+    float h = std::max(touch_height(), text.y + 2 * pad.y);
+    pressed = ImGui::Button(("##" + l).c_str(), ImVec2(w, h));
+    ImGui::GetWindowDrawList()->AddText(ImGui::GetFont(), ImGui::GetFontSize(),
+                                        ImVec2(p.x + pad.x, p.y + (h - text.y) / 2), fg, shown.c_str(), nullptr,
+                                        w - 2 * pad.x);
+  }
   ImGui::PopStyleColor(4);
   record_item(label, ItemKind::Button);
   return pressed;
@@ -215,19 +230,31 @@ float row_button_width(int count) {
   return (ImGui::GetContentRegionAvail().x - spacing * (count - 1)) / count;
 }
 
-int tab_buttons(const std::vector<std::string>& labels, int selected) {
-  int n = static_cast<int>(labels.size());
+int button_row(const std::vector<RowButton>& buttons) {
+  int n = static_cast<int>(buttons.size());
   float widest = 0;
-  for (const auto& l : labels) widest = std::max(widest, ImGui::CalcTextSize(l.c_str()).x);
+  for (const auto& b : buttons) {
+    std::string label(b.label);
+    widest = std::max(widest, ImGui::CalcTextSize(label.c_str(), nullptr, true).x);
+  }
   widest += 2 * ImGui::GetStyle().FramePadding.x;
   int per_row = n;
   while (per_row > 1 && row_button_width(per_row) < widest) per_row = per_row > 2 ? 2 : 1;
   float w = row_button_width(per_row);
+  int tapped = -1;
   for (int i = 0; i < n; ++i) {
     if (i % per_row) ImGui::SameLine();
-    if (button(labels[i], i == selected ? Tone::Primary : Tone::Secondary, w)) selected = i;
+    if (button(buttons[i].label, buttons[i].tone, w)) tapped = i;
   }
-  return selected;
+  return tapped;
+}
+
+int tab_buttons(const std::vector<std::string>& labels, int selected) {
+  std::vector<RowButton> buttons;
+  for (std::size_t i = 0; i < labels.size(); ++i)
+    buttons.push_back({labels[i], static_cast<int>(i) == selected ? Tone::Primary : Tone::Secondary});
+  int tapped = button_row(buttons);
+  return tapped < 0 ? selected : tapped;
 }
 
 // [SECTION] text fields ----------------------------------------------------------------------

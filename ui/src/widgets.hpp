@@ -67,8 +67,9 @@ void screen_title(std::string_view s);
 void banner(std::string_view s, ImU32 background);
 
 enum class Tone { Primary, Secondary, Danger };
-// A button at least 48 dp tall; width 0 = the whole available width. `label` may carry an
-// ImGui "##id" suffix, which is not shown. True on the frame it is tapped.
+// A button at least 48 dp tall; width 0 = the whole available width. A label too long for the
+// width wraps onto more lines (the button grows taller). `label` may carry an ImGui "##id"
+// suffix, which is not shown. True on the frame it is tapped.
 bool button(std::string_view label, Tone tone = Tone::Primary, float width = 0);
 // A list row with a title and a grey detail line below it, full width.
 bool row(std::string_view title, std::string_view detail, const void* id);
@@ -88,10 +89,18 @@ bool text_field(const char* id, std::string_view label, std::string* buffer, int
 void begin_scroll(const char* id, float reserve_bottom = 0);
 void end_scroll();
 
-// Buttons side by side sharing the width: call with the count, then button_in_row() each.
+// The width of each of `count` buttons side by side sharing the available width.
 float row_button_width(int count);
-// Tabs as touch buttons, the selected one filled: in one row when every label fits, else two
-// per row, else one. Returns the selected index (changed on the frame one is tapped).
+// Buttons sharing the width, wrapped so that no label is cut off: in one row when every label
+// fits its share, else two per row, else one per row. Returns the index of the one tapped on
+// this frame, -1 when none.
+struct RowButton {
+  std::string_view label;
+  Tone tone = Tone::Secondary;
+};
+int button_row(const std::vector<RowButton>& buttons);
+// Tabs as touch buttons laid out as button_row, the selected one filled. Returns the selected
+// index (changed on the frame one is tapped).
 int tab_buttons(const std::vector<std::string>& labels, int selected);
 
 }  // namespace khaosat::ui
