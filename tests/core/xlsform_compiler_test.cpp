@@ -274,3 +274,43 @@ TEST_CASE("xlsform xml_escape: markup characters and control characters wherever
   khaosat::core::xlsform::detail::xml_escape_into(appended, "1 < 2");
   CHECK(appended == "kept 1 &lt; 2");
 }
+
+// load_form gives the workbook up to the compiler: its cells are freed before the compiled form
+// is loaded (issue 9: the working set of a big form), and the form is the same.
+TEST_CASE("xlsform compiler: a workbook given up is freed before the load, the form is the same") {
+  const std::string md = R"(
+| survey |
+|        | type    | name | label | relevant  | calculation |
+|        | integer | a    | A     |           |             |
+|        | integer | b    | B     | ${a} > 1  |             |
+|        | calculate | c  |       |           | ${a} + ${b} |
+| settings |
+|          | form_id |
+|          | given   |
+)";
+  auto kept = xlsform::read_markdown(md, "t.md");
+  auto given = xlsform::read_markdown(md, "t.md");
+  REQUIRE(kept.ok());
+  REQUIRE(given.ok());
+  const LoadOptions opts{{}, true};
+  std::string xml_kept, xml_given;
+  auto a = xlsform::compile_xlsform(kept.value(), "t.md", opts, &xml_kept);
+  auto b = xlsform::compile_xlsform(std::move(given.value()), "t.md", opts, &xml_given);
+  REQUIRE_MESSAGE(a.ok(), error_of(a));
+  REQUIRE_MESSAGE(b.ok(), error_of(b));
+  CHECK(given.value().sheets.empty());
+  CHECK_FALSE(kept.value().sheets.empty());
+  CHECK(xml_given == xml_kept);
+  CHECK(b.value()->id == "given");
+  CHECK(b.value()->warnings == a.value()->warnings);
+  REQUIRE(b.value()->binds.size() == a.value()->binds.size());
+  for (std::size_t i = 0; i < a.value()->binds.size(); ++i) {
+    CHECK(b.value()->binds[i].nodeset == a.value()->binds[i].nodeset);
+    CHECK(bool(b.value()->binds[i].relevant) == bool(a.value()->binds[i].relevant));
+    CHECK(bool(b.value()->binds[i].calculate) == bool(a.value()->binds[i].calculate));
+  }
+  // What locate_in_survey needs is kept apart from the workbook.
+  auto names = xlsform::survey_names(kept.value());
+  Error e = xlsform::locate_in_survey(names, "t.md", Error::make(ErrorCode::form_cycle, "cycle: /data/b, /data/c"));
+  CHECK(e.message == "t.md: cycle: /data/b, /data/c\n  survey sheet: 'b' (row 5), 'c' (row 6)");
+}

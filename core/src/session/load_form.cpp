@@ -42,9 +42,11 @@ Result<Form> load_form(const std::string& path, const FormLoadOptions& options) 
   if (xlsform::is_xlsform_path(path)) {
     auto wb = xlsform::read_workbook(path, lo.files());
     if (!wb) return wb.error();
-    // Only the workbook knows the survey rows a plan error's paths come from.
-    return finish(xlsform::compile_xlsform(wb.value(), path, lo), [&](const Error& e) {
-      return xlsform::locate_in_survey(wb.value(), path, e);
+    // Only the workbook knows the survey rows a plan error's paths come from: they are kept,
+    // the rest of the workbook is freed before the compiled form is loaded.
+    auto names = xlsform::survey_names(wb.value());
+    return finish(xlsform::compile_xlsform(std::move(wb.value()), path, lo), [&](const Error& e) {
+      return xlsform::locate_in_survey(names, path, e);
     });
   }
   return finish(load_xform_file(path, lo));
@@ -59,11 +61,12 @@ Result<XlsformConversion> convert_and_load_xlsform(const std::string& path,
   auto wb = xlsform::read_workbook(path, lo.files());
   if (!wb) return wb.error();
   XlsformConversion out;
-  auto form = finish(xlsform::compile_xlsform(wb.value(), path, lo, &out.xml),
-                     [&](const Error& e) { return xlsform::locate_in_survey(wb.value(), path, e); });
+  out.itemsets_csv = xlsform::itemsets_csv(wb.value());
+  auto names = xlsform::survey_names(wb.value());
+  auto form = finish(xlsform::compile_xlsform(std::move(wb.value()), path, lo, &out.xml),
+                     [&](const Error& e) { return xlsform::locate_in_survey(names, path, e); });
   if (!form) return form.error();
   out.form = std::move(form.value());
-  out.itemsets_csv = xlsform::itemsets_csv(wb.value());
   return out;
 }
 

@@ -37,6 +37,9 @@ Status load_translation(LoadContext& ctx, pugi::xml_node tr) {
   Translation t;
   t.lang = tr.attribute("lang").value();
   t.is_default = is_default_attr(tr.attribute("default"));
+  std::size_t count = 0;  // sized once: a big form's itext would be rehashed a dozen times
+  for (auto text = tr.first_child(); text; text = text.next_sibling()) ++count;
+  t.texts.reserve(count);
   for (auto text : tr.children()) {
     if (text.type() != pugi::node_element || local_name(text.name()) != "text") continue;
     auto id = text.attribute("id");

@@ -54,6 +54,12 @@ void Compiler::note_media(const Sheet& s, const Row& r, const Media& media) {
 }
 
 std::string Compiler::run() {
+  // One entry per survey row in each: sized once instead of rehashed all along a big form.
+  const std::size_t rows = survey_->rows.size();
+  by_path_.reserve(rows);
+  by_lower_path_.reserve(rows);
+  by_name_.reserve(rows);
+  parsed_.reserve(rows);
   check_headers(survey_);
   check_headers(wb_.sheet("choices"));
   check_headers(wb_.sheet("settings"));
@@ -112,15 +118,27 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
   return xml;
 }
 
-Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e) {
-  static const std::regex kPath("(/[A-Za-z_][A-Za-z0-9_.-]*)+");
+SurveyNames survey_names(const Workbook& wb) {
+  SurveyNames out;
   const Sheet* survey = wb.sheet("survey");
+  if (!survey) return out;
+  detail::RowReader rr(*survey);
+  out.rows.reserve(survey->rows.size());
+  for (const Row& r : survey->rows) out.rows.emplace_back(rr.get(r, "name"), r.number);
+  return out;
+}
+
+Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e) {
+  return locate_in_survey(survey_names(wb), source_path, e);
+}
+
+Error locate_in_survey(const SurveyNames& survey, const std::string& source_path, const Error& e) {
+  static const std::regex kPath("(/[A-Za-z_][A-Za-z0-9_.-]*)+");
   std::string rows;
-  if (survey) {
-    detail::RowReader rr(*survey);
+  if (!survey.rows.empty()) {
     // name -> its first row, built once: a message naming many paths costs one pass.
     std::unordered_map<std::string, int> row_of;
-    for (const Row& r : survey->rows) row_of.emplace(rr.get(r, "name"), r.number);
+    for (const auto& [name, number] : survey.rows) row_of.emplace(name, number);
     std::unordered_set<std::string> seen;
     for (std::sregex_iterator it(e.message.begin(), e.message.end(), kPath), end; it != end; ++it) {
       std::string path = it->str();
@@ -176,23 +194,62 @@ void warn_missing_media(const std::vector<NeededFile>& files, const std::vector<
 
 }  // namespace
 
+namespace {
+
+// What one compilation hands the loader.
+struct Compiled {
+  std::string xml;
+  std::vector<std::string> warnings;
+  std::vector<NeededFile> files;
+  ParsedExpressions parsed;
+};
+
+Result<Compiled> compile(const Workbook& wb, const std::string& source_path) {
+  Compiled c;
+  auto xml = xlsform_to_xform(wb, source_path, &c.warnings, &c.files, &c.parsed);
+  if (!xml) return xml.error();
+  c.xml = std::move(xml.value());
+  return c;
+}
+
+Result<std::shared_ptr<const FormDef>> load_compiled(Compiled c, const std::string& source_path,
+                                                     const LoadOptions& opts, std::string* xml_out);
+
+}  // namespace
+
 Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
                                                         const LoadOptions& opts,
                                                         std::string* xml_out) {
-  std::vector<std::string> warnings;
-  std::vector<NeededFile> files;
-  ParsedExpressions parsed;
-  auto xml = xlsform_to_xform(wb, source_path, &warnings, &files, &parsed);
-  if (!xml) return xml.error();
+  auto c = compile(wb, source_path);
+  if (!c) return c.error();
+  return load_compiled(std::move(c.value()), source_path, opts, xml_out);
+}
+
+Result<std::shared_ptr<const FormDef>> compile_xlsform(Workbook&& wb,
+                                                        const std::string& source_path,
+                                                        const LoadOptions& opts,
+                                                        std::string* xml_out) {
+  auto c = compile(wb, source_path);
+  { Workbook given_up = std::move(wb); }  // freed here, before the load
+  if (!c) return c.error();
+  return load_compiled(std::move(c.value()), source_path, opts, xml_out);
+}
+
+namespace {
+
+Result<std::shared_ptr<const FormDef>> load_compiled(Compiled c, const std::string& source_path,
+                                                     const LoadOptions& opts, std::string* xml_out) {
+  std::vector<std::string>& warnings = c.warnings;
+  const std::vector<NeededFile>& files = c.files;
   // Loaded with every missing attachment blank, so that each one is told in the workbook's
   // terms (the row that needs it), and all of them at once. The loader parses the text in
   // place: the caller's copy, if it wants one, is taken first.
   LoadOptions lo = opts;
   lo.missing_blank = true;
   std::string kept;
-  if (xml_out) kept = xml.value();
-  auto def = load_compiled_xform(std::move(xml.value()), source_path, lo, std::move(parsed));
+  if (xml_out) kept = c.xml;
+  auto def = load_compiled_xform(std::move(c.xml), source_path, lo, std::move(c.parsed));
   if (!def) return def;
   if (xml_out) *xml_out = std::move(kept);
   // The loader's result is ours alone until we return it: completing it in place is safe.
@@ -223,6 +280,8 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
   mut->warnings.insert(mut->warnings.begin(), warnings.begin(), warnings.end());
   return def;
 }
+
+}  // namespace
 
 bool is_xlsform_path(const std::string& path) {
   auto dot = path.find_last_of('.');

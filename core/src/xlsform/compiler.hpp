@@ -57,12 +57,28 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const LoadOptions& opts,
                                                         std::string* xml_out = nullptr);
 
+// compile_xlsform of a workbook the caller gives up: its cells are freed as soon as the form is
+// compiled, before the XForm is loaded (the cells of a 100,000-row survey are about 50 MB the
+// load need not carry). `wb` is left empty. Same result as compile_xlsform(const Workbook&...).
+Result<std::shared_ptr<const FormDef>> compile_xlsform(Workbook&& wb,
+                                                        const std::string& source_path,
+                                                        const LoadOptions& opts,
+                                                        std::string* xml_out = nullptr);
+
 // pyxform's itemsets.csv of `wb` (xlsform_itemsets_csv in khaosat/core/xlsform.hpp).
 std::string itemsets_csv(const Workbook& wb);
+
+// The survey sheet's rows by question name (each name's first row), all locate_in_survey needs
+// of a workbook: kept when the workbook itself is given up (compile_xlsform(Workbook&&...)).
+struct SurveyNames {
+  std::vector<std::pair<std::string, int>> rows;  // (name, row number), in sheet order
+};
+SurveyNames survey_names(const Workbook& wb);
 
 // A mistake only the engine finds once the form is loaded (a calculation cycle, found when the
 // dependency plan is built) told in the workbook's terms: the file, and the survey row of each
 // question the message names ("survey sheet: 'a' (row 4), 'b' (row 5)").
+Error locate_in_survey(const SurveyNames& survey, const std::string& source_path, const Error& e);
 Error locate_in_survey(const Workbook& wb, const std::string& source_path, const Error& e);
 
 // True when `path` names a workbook read_workbook understands (.xlsx, .xlsm, .xls, .md, .csv).
