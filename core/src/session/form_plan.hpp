@@ -64,10 +64,13 @@ struct FormPlan {
   std::vector<Computation> comps;
   std::vector<std::string> languages;
   std::string default_language;
-  int def_of(std::string_view path) const {
-    auto it = by_path.find(std::string(path));
+  // The definition of an instance path, or -1. A std::string is looked up as it is (a copy of
+  // each path looked up was a malloc per node at session start and in the plan).
+  int def_of(const std::string& path) const {
+    auto it = by_path.find(path);
     return it == by_path.end() ? -1 : it->second;
   }
+  int def_of(std::string_view path) const { return def_of(std::string(path)); }
 };
 
 // Builds the plan; fails on a calculation cycle or a body/model mismatch ODK cannot run.

@@ -275,9 +275,33 @@ bool read_step(std::string_view text, std::size_t& i, std::string& step) {
 
 }  // namespace
 
+namespace {
+
+// An absolute path of plain names ("/data/g/q": no predicate, '.', axis, '@' or space) is its
+// own resolution: the common case (every bind and ref the XLSForm compiler writes) skips the
+// step-by-step walk.
+bool is_plain_absolute_path(std::string_view t) {
+  if (t.size() < 2 || t.front() != '/' || t.back() == '/') return false;
+  char prev = 0;
+  for (char c : t) {
+    auto u = static_cast<unsigned char>(c);
+    bool name_char = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9') ||
+                     u == '_' || u == '-' || u >= 0x80;
+    if (c == '/' ? prev == '/' : !name_char) return false;
+    prev = c;
+  }
+  return true;
+}
+
+}  // namespace
+
 bool resolve_path(std::string_view text, std::string_view context, std::string& out) {
   std::string_view t = trim(text);
   if (t.empty()) return false;
+  if (is_plain_absolute_path(t)) {
+    out.assign(t);
+    return true;
+  }
   std::vector<std::string> steps;
   std::size_t i = 0;
   if (t.front() == '/') {

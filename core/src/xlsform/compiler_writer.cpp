@@ -486,7 +486,7 @@ class XFormWriter {
   std::unordered_map<std::string, std::size_t> itext_index_;  // id -> index in itext_order_
   std::vector<bool> used_langs_ = std::vector<bool>(c_.langs_.size(), false);  // some text of
                                                    // itext_ is really written in c_.langs_[i]
-  std::set<const Field*> triggered_targets_;
+  std::unordered_set<const Field*> triggered_targets_;
   std::string binds_, body_, model_actions_;
 };
 
