@@ -13,6 +13,10 @@
 #include "khaosat/sync/http.hpp"
 #include "server_cli.hpp"
 
+#ifndef KHAOSAT_FORMS_DIR
+#define KHAOSAT_FORMS_DIR "forms"
+#endif
+
 namespace khaosat::server_cli {
 namespace {
 
@@ -69,6 +73,7 @@ int serve(const Args& a) {
   auto storage = open_storage(a, "serve");
   if (!storage) return 1;
   sync::ServerOptions options;
+  options.plan_tables_dir = KHAOSAT_FORMS_DIR;  // plan_rules.csv and communes.csv, as `plan` reads them
   for (auto [text, name, out] : {std::tuple{&a.rate_burst, "--rate-burst", &options.rate_burst},
                                  std::tuple{&a.rate_per_minute, "--rate-per-minute", &options.rate_per_minute}}) {
     if (text->empty()) continue;

@@ -8,6 +8,7 @@
 
 #include "khaosat/office/plan.hpp"
 #include "khaosat/office/plan_xlsx.hpp"
+#include "khaosat/sync/office_plan.hpp"
 #include "output_file.hpp"
 #include "server_cli.hpp"
 
@@ -75,36 +76,6 @@ int plan_override(const Args& a) {
   return 0;
 }
 
-// Every need of the year's approved submissions of forms A, B and C (not those an edit replaced).
-core::Result<std::vector<office::Need>> approved_needs(sync::ServerStorage& storage, int year) {
-  auto reviews = storage.reviews();
-  if (!reviews) return reviews.error();
-  std::map<std::string, std::string> state;
-  for (const auto& r : *reviews) state[r.instance_id] = r.state;
-  std::vector<office::Need> out;
-  std::vector<std::vector<sync::StoredSubmission>> forms;
-  std::set<std::string> replaced;  // an edited submission names the one it replaces (deprecatedID)
-  for (const char* form : {"lc_establishment", "lc_craft_village", "lc_coop_needs"}) {
-    auto subs = storage.submissions(form);
-    if (!subs) return subs.error();
-    for (const auto& s : *subs)
-      if (s.deprecated_id) replaced.insert(*s.deprecated_id);
-    forms.push_back(std::move(subs).value());
-  }
-  for (const auto& subs : forms) {
-    for (const auto& s : subs) {
-      if (replaced.count(s.instance_id)) continue;
-      auto it = state.find(s.instance_id);
-      if (it == state.end() || it->second != "approved") continue;
-      auto needs = office::read_needs(s.form_id, s.instance_id, s.xml);
-      if (!needs) return needs.error();
-      if (needs->year != year) continue;
-      for (auto& n : needs->needs) out.push_back(std::move(n));
-    }
-  }
-  return out;
-}
-
 int plan(const Args& a) {
   const char* help =
       "usage: khaosat-server plan --data DIR --year Y --budget SOURCE=AMOUNT... [--rules FILE]\n"
@@ -148,7 +119,7 @@ int plan(const Args& a) {
   };
   auto storage = open_storage(a, "plan");
   if (!storage) return 1;
-  auto needs = approved_needs(**storage, *year);
+  auto needs = sync::approved_needs(**storage, *year);
   if (!needs) return plan_fail("plan", needs.error());
   auto stored = (*storage)->plan_overrides();
   if (!stored) return fail("plan", stored.error().message);

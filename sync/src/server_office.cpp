@@ -9,6 +9,8 @@
 //   GET  /v1/office/queue                               duplicates and conflicts to decide
 //   POST /v1/office/queue/merge|distinct|resolve        records a queue decision (admin), as
 //                                                       khaosat-server queue merge|distinct|resolve
+//   POST /v1/office/plan                                the year's plan within a budget, as
+//                                                       khaosat-server plan --format json
 #include <algorithm>
 #include <map>
 #include <pugixml.hpp>
@@ -16,6 +18,7 @@
 
 #include "khaosat/core/instance_name.hpp"
 #include "khaosat/office/duplicates.hpp"
+#include "khaosat/sync/office_plan.hpp"
 #include "khaosat/sync/queue_actions.hpp"
 #include "khaosat/sync/server.hpp"
 #include "storage_common.hpp"
@@ -31,17 +34,22 @@ Response fail(int status, ErrorCode c, std::string message) {
 }
 Response fail(const Error& e) { return error_response(http_status_of(e.code), e); }
 
-// The answer, gzip-compressed when the request accepts it (a queue or a form's list can be long).
-Response json_ok(const Request& req, const json& j) {
+// A JSON answer's text, gzip-compressed when the request accepts it (a queue, a form's list or
+// a plan can be long).
+Response json_text_ok(const Request& req, std::string text) {
   Response r;
   r.headers["content-type"] = "application/json";
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
+  r.body = std::move(text);
   auto enc = req.headers.find("accept-encoding");
   if (enc != req.headers.end() && enc->second.find("gzip") != std::string::npos) {
     r.body = gzip(r.body);
     r.headers["content-encoding"] = "gzip";
   }
   return r;
+}
+
+Response json_ok(const Request& req, const json& j) {
+  return json_text_ok(req, j.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 Scope scope_of(const DeviceInfo& d) { return Scope{d.role == "admin" && d.communes.empty(), d.communes}; }
@@ -160,9 +168,10 @@ Response SyncServer::office(const Request& r, const DeviceInfo& d) {
   const std::string name = r.path.substr(std::string("/v1/office/").size());
   const bool decides = name == "queue/merge" || name == "queue/distinct" || name == "queue/resolve";
   const bool writes = name == "review" || decides;
-  if (name != "submissions" && name != "submission" && name != "queue" && !writes)
+  const bool plans = name == "plan" && !options_.plan_tables_dir.empty();  // reads, with a body
+  if (name != "submissions" && name != "submission" && name != "queue" && !writes && !plans)
     return fail(404, ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md, \"Office\")");
-  const std::string method = writes ? "POST" : "GET";
+  const std::string method = writes || plans ? "POST" : "GET";
   if (r.method != method) return fail(405, ErrorCode::sync_method, r.path + " takes " + method);
   if (d.role != "admin" && !(d.role == "viewer" && !writes)) {
     std::string why = d.role == "viewer" ? " (viewers only read)" : " (the office's endpoints are for admin and viewer devices)";
@@ -173,6 +182,7 @@ Response SyncServer::office(const Request& r, const DeviceInfo& d) {
   if (name == "submission") return office_submission(r, d);
   if (name == "queue") return office_queue(r, d);
   if (decides) return office_decide(r, d);
+  if (plans) return office_plan(r, d);
   return office_review(r, d);
 }
 
@@ -417,6 +427,37 @@ Response SyncServer::office_decide(const Request& r, const DeviceInfo& d) {
     out.push_back(std::move(one));
   }
   return json_ok(r, {{"decisions", std::move(out)}});
+}
+
+Response SyncServer::office_plan(const Request& r, const DeviceInfo& d) {
+  auto body = json_body(r);
+  if (!body) return fail(body.error());
+  const json& j = *body;
+  if (!j.is_object()) return fail(400, ErrorCode::sync_request, "the body is not a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "year" && it.key() != "budget")
+      return fail(400, ErrorCode::sync_request, it.key() + ": unknown member (year, budget)");
+  if (!j.contains("year") || !j["year"].is_number_integer() || j["year"].get<std::int64_t>() < 2000 ||
+      j["year"].get<std::int64_t>() > 2100)
+    return fail(400, ErrorCode::sync_request, "year: expected a year from 2000 to 2100");
+  if (!j.contains("budget") || !j["budget"].is_object())
+    return fail(400, ErrorCode::sync_request, "budget: expected an object {SOURCE: AMOUNT} (national, provincial, other)");
+  std::map<std::string, double> budget;
+  for (auto it = j["budget"].begin(); it != j["budget"].end(); ++it) {
+    if (!office::is_source(it.key()))
+      return fail(400, ErrorCode::sync_request, "budget." + it.key().substr(0, 40) +
+                                                    ": not a funding source (national, provincial or other)");
+    if (!it.value().is_number() || !(it.value().get<double>() >= 0) || it.value().get<double>() > 1e12)
+      return fail(400, ErrorCode::sync_request, "budget." + it.key() + ": expected an amount in million VND, 0 or more");
+    budget[it.key()] = it.value().get<double>();
+  }
+  const std::string& dir = options_.plan_tables_dir;
+  auto tables = read_plan_tables(dir + "/plan_rules.csv", dir + "/communes.csv");
+  if (!tables) return fail(500, ErrorCode::sync_storage, "the server's plan tables: " + tables.error().message);
+  const Scope scope = scope_of(d);
+  auto plan = plan_from_storage(storage_, static_cast<int>(j["year"].get<std::int64_t>()), budget, *tables, &scope);
+  if (!plan) return fail(plan.error());
+  return json_text_ok(r, office::plan_json(*plan));  // the bytes `khaosat-server plan --format json` writes
 }
 
 }  // namespace khaosat::sync

@@ -96,6 +96,37 @@ assert n["override"]["reason"] == "Vùng lũ / flood area"
 PY
 check_plan "$T/plan3.json" || fail "the plan with an override breaks a promise"
 
+# The same plan from the app's office view: POST /v1/office/plan on `serve` answers the bytes
+# `plan --format json` writes to an admin of the whole province; a viewer of one commune gets
+# that commune's needs only; an officer is refused.
+mkfifo "$T/serve.out"
+SERVER serve --data "$D" --listen 127.0.0.1:0 > "$T/serve.out" 2> "$T/serve.err" &
+SERVE_PID=$!
+exec 3< "$T/serve.out"
+read -r line <&3 || fail "serve did not start: $(cat "$T/serve.err")"
+URL=${line##* on }
+token() {  # token ROLE [--commune C]: a device enrolled over HTTP
+  local code
+  code=$(SERVER enroll --data "$D" --role "$@" --name "plan test")
+  curl -sf -X POST "$URL/v1/enroll" -d "{\"code\": \"$code\", \"device_name\": \"plan test\"}" |
+    "$PY" -c 'import json, sys; print(json.load(sys.stdin)["token"])'
+}
+plan_body='{"year": 2027, "budget": {"provincial": 6000, "national": 4000, "other": 1500}}'
+post_plan() { curl -s -o "$2" -w '%{http_code}' -X POST "$URL/v1/office/plan" -H "Authorization: Bearer $1" -d "$plan_body"; }
+[[ $(post_plan "$(token admin)" "$T/plan-http.json") == 200 ]] || fail "POST /v1/office/plan: $(cat "$T/plan-http.json")"
+cmp "$T/plan3.json" "$T/plan-http.json" || fail "POST /v1/office/plan differs from plan --format json"
+COMMUNE=$("$PY" -c 'import json, sys; print(json.load(open(sys.argv[1]))["needs"][0]["commune"])' "$T/plan3.json")
+[[ $(post_plan "$(token viewer --commune "$COMMUNE")" "$T/plan-viewer.json") == 200 ]] || fail "a viewer's plan: $(cat "$T/plan-viewer.json")"
+"$PY" - "$T/plan-viewer.json" "$COMMUNE" <<'PY' || fail "a viewer's plan holds needs of other communes"
+import json, sys
+needs = json.load(open(sys.argv[1]))["needs"]
+assert needs and all(n["commune"] == sys.argv[2] for n in needs), [n["commune"] for n in needs]
+PY
+[[ $(post_plan "$(token officer --commune "$COMMUNE")" "$T/plan-officer.json") == 403 ]] || fail "an officer got a plan"
+kill "$SERVE_PID"; wait "$SERVE_PID" 2>/dev/null || true
+SERVE_PID=""
+exec 3<&-
+
 # XLSX: read back with openpyxl; the same plan twice (a second apart) gives the same bytes.
 SERVER plan --data "$D" --year 2027 "${B[@]}" -o "$T/plan.xlsx"
 sleep 1.1

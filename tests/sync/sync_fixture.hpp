@@ -65,7 +65,9 @@ struct ServerFixture {
     auto s = sync::open_server_storage(data, url);
     REQUIRE_MESSAGE(s.ok(), message_of(s));
     storage = std::move(s.value());
-    server = std::make_unique<sync::SyncServer>(*storage);
+    sync::ServerOptions options;
+    options.plan_tables_dir = KHAOSAT_FORMS_DIR;  // the shipped plan_rules.csv and communes.csv
+    server = std::make_unique<sync::SyncServer>(*storage, options);
     publish(survey_form_xml());
   }
   ~ServerFixture() {

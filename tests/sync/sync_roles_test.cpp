@@ -172,6 +172,10 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
     CHECK(status_of(office_get("/v1/office/submission", {{"form_id", "survey"}, {"instance_id", "uuid:other"}})) ==
           (!office ? forbidden : e.everywhere ? "200" : "404 sync.not_found"));
     CHECK(status_of(office_get("/v1/office/queue", {})) == (office ? "200" : forbidden));
+    // The plan reads (a POST for its body): admin and viewer, over their communes' needs.
+    auto planned = server.server->handle(post("/v1/office/plan", a.token, R"({"year": 2027, "budget": {"national": 100}})"));
+    CHECK(status_of(planned) == (office ? "200" : forbidden));
+    if (office) CHECK(body_of(planned)["sources"][0]["source"] == "national");
     auto reviewed = [&](const std::string& id) {
       json b = {{"form_id", "survey"}, {"instance_id", id}, {"state", "has_issues"}, {"comment", p}};
       return status_of(server.server->handle(post("/v1/office/review", a.token, b.dump())));

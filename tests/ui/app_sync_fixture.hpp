@@ -44,7 +44,9 @@ struct LoopbackServer {
     auto s = sync::open_sqlite_storage((dir.path() / "server").string());
     REQUIRE_MESSAGE(s.ok(), (s.ok() ? "" : s.error().message));
     storage = std::move(s).value();
-    server = std::make_unique<sync::SyncServer>(*storage);
+    sync::ServerOptions options;
+    options.plan_tables_dir = KHAOSAT_SOURCE_DIR "/forms";
+    server = std::make_unique<sync::SyncServer>(*storage, options);
     publish_builtin_forms();
     http = std::make_unique<sync::HttpServer>(*server);
     auto port = http->bind("127.0.0.1", 0);

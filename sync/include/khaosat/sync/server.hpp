@@ -37,6 +37,10 @@ struct ServerOptions {
   // whose clock is wrong: it is re-stamped with the server's time, or it would win every later
   // edit of that property until the real time caught up (docs/sync-protocol.md, "Clocks").
   std::int64_t max_clock_ahead_ms = 10 * 60 * 1000;
+  // The folder of the plan's tables, plan_rules.csv and communes.csv (khaosat-server passes its
+  // forms folder), read at each POST /v1/office/plan so that a table the office edited applies
+  // at once. Empty: that endpoint answers 404 sync.not_found.
+  std::string plan_tables_dir;
 };
 
 class SyncServer {
@@ -63,6 +67,7 @@ class SyncServer {
   Response office_review(const Request& r, const DeviceInfo& d);
   Response office_queue(const Request& r, const DeviceInfo& d);
   Response office_decide(const Request& r, const DeviceInfo& d);  // POST /v1/office/queue/ACTION
+  Response office_plan(const Request& r, const DeviceInfo& d);    // POST /v1/office/plan
   Result<DeviceInfo> authenticate(const Request& r);
   // 0 when the device may send this request now (it is counted), else the seconds to wait.
   std::int64_t rate_limit(const std::string& key, int burst, int per_minute);

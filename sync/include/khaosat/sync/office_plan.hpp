@@ -1,0 +1,35 @@
+// The annual plan from the server's storage (docs/office.md, "The plan"), as `khaosat-server
+// plan` and POST /v1/office/plan make it: the needs of the year's approved current submissions
+// of forms A, B and C, the office's overrides, and the rules and communes tables, handed to
+// office::make_plan. Reads the storage only; thread-safe as the storage is.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "khaosat/office/plan.hpp"
+#include "khaosat/sync/server_storage.hpp"
+
+namespace khaosat::sync {
+
+// The tables a plan is scored with: the rules (forms/plan_rules.csv or the office's copy) and
+// the communes' area attributes (forms/communes.csv).
+struct PlanTables {
+  office::Rules rules;
+  std::map<std::string, office::Commune> communes;
+};
+
+// Reads and parses both tables (plan.input naming the file and line of a bad one).
+Result<PlanTables> read_plan_tables(const std::string& rules_path, const std::string& communes_path);
+
+// Every need of the year's approved submissions of forms A, B and C (not those an edit
+// replaced), within `scope` (a need's commune; nullptr: the whole province), in the storage's order.
+Result<std::vector<office::Need>> approved_needs(ServerStorage& storage, int year, const Scope* scope = nullptr);
+
+// The plan of `year` within `budget` (source -> million VND) over approved_needs and every stored
+// override.
+Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
+                                       const PlanTables& tables, const Scope* scope = nullptr);
+
+}  // namespace khaosat::sync

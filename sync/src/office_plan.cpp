@@ -1,0 +1,68 @@
+// The plan from the server's storage (office_plan.hpp).
+#include "khaosat/sync/office_plan.hpp"
+
+#include <set>
+
+#include "khaosat/core/env.hpp"
+
+namespace khaosat::sync {
+
+namespace {
+constexpr std::size_t kMaxTableBytes = 16u << 20;  // as khaosat-server plan
+}
+
+Result<PlanTables> read_plan_tables(const std::string& rules_path, const std::string& communes_path) {
+  core::Env& env = core::Env::default_env();
+  auto rules_text = env.read_file(rules_path, kMaxTableBytes);
+  if (!rules_text) return Error::make(ErrorCode::plan_input, rules_text.error().message);
+  auto rules = office::parse_rules(*rules_text, rules_path);
+  if (!rules) return rules.error();
+  auto communes_text = env.read_file(communes_path, kMaxTableBytes);
+  if (!communes_text) return communes_text.error();
+  auto communes = office::parse_communes(*communes_text, communes_path);
+  if (!communes) return communes.error();
+  return PlanTables{std::move(rules).value(), std::move(communes).value()};
+}
+
+Result<std::vector<office::Need>> approved_needs(ServerStorage& storage, int year, const Scope* scope) {
+  auto reviews = storage.reviews();
+  if (!reviews) return reviews.error();
+  std::map<std::string, std::string> state;
+  for (const auto& r : *reviews) state[r.instance_id] = r.state;
+  std::vector<office::Need> out;
+  std::vector<std::vector<StoredSubmission>> forms;
+  std::set<std::string> replaced;  // an edited submission names the one it replaces (deprecatedID)
+  for (const char* form : {"lc_establishment", "lc_craft_village", "lc_coop_needs"}) {
+    auto subs = storage.submissions(form);
+    if (!subs) return subs.error();
+    for (const auto& s : *subs)
+      if (s.deprecated_id) replaced.insert(*s.deprecated_id);
+    forms.push_back(std::move(subs).value());
+  }
+  for (const auto& subs : forms) {
+    for (const auto& s : subs) {
+      if (replaced.count(s.instance_id)) continue;
+      auto it = state.find(s.instance_id);
+      if (it == state.end() || it->second != "approved") continue;
+      auto needs = office::read_needs(s.form_id, s.instance_id, s.xml);
+      if (!needs) return needs.error();
+      if (needs->year != year) continue;
+      for (auto& n : needs->needs)
+        if (!scope || scope->allows(n.commune)) out.push_back(std::move(n));
+    }
+  }
+  return out;
+}
+
+Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
+                                       const PlanTables& tables, const Scope* scope) {
+  auto needs = approved_needs(storage, year, scope);
+  if (!needs) return needs.error();
+  auto stored = storage.plan_overrides();
+  if (!stored) return stored.error();
+  std::vector<office::Override> overrides;
+  for (const auto& o : *stored) overrides.push_back({o.need_id, o.action, o.reason, o.by, o.at});
+  return office::make_plan(year, *needs, tables.rules, budget, overrides, &tables.communes);
+}
+
+}  // namespace khaosat::sync
