@@ -65,6 +65,35 @@ void seed_queue(LoopbackServer& server) {
   edit("dev1", "e5", {{"phone", "0916", 9}}, {{"phone", base}});
 }
 
+// Writes into the server's storage, as an officer's push and an office review would: an approved
+// form C registration of 2027 with three needs of the provincial fund: ranked 1 (200 million),
+// ranked 2 (300 million), and one already funded by the state (listed apart).
+void seed_plan(LoopbackServer& server) {
+  std::string secret = sync::sha256_hex("enroll coop");
+  REQUIRE(server.storage->add_enrollment(secret, {"officer", "coop", {}, 1LL << 50}).ok());
+  REQUIRE(server.storage->redeem_enrollment(secret, "coop", "coop", sync::sha256_hex("t-coop"), 1).ok());
+  auto need = [](const char* type, const char* amount, const char* rank, const char* other) {
+    return std::string("<needs><support_type>") + type + "</support_type><funding_source>provincial</funding_source>"
+           "<amount_requested>" + amount + "</amount_requested><counterpart>50</counterpart><rank>" + rank +
+           "</rank><other_state_funding>" + other + "</other_state_funding></needs>";
+  };
+  sync::PushRecord r;
+  r.kind = "submission";
+  r.id = "uuid:coop-2027";
+  r.form_id = "lc_coop_needs";
+  r.form_version = "2026120601";
+  r.xml = "<data id=\"lc_coop_needs\" version=\"2026120601\"><reg_date>2027-03-02</reg_date><commune>binh_lu</commune>"
+          "<coop_name>HTX Chè Bình Lư</coop_name>" + need("training", "200", "1", "no") + need("equipment", "300", "2", "no") +
+          need("training", "80", "3", "yes") + "<meta><instanceID>uuid:coop-2027</instanceID></meta></data>";
+  r.seq = 1;
+  sync::PushBatch b{"coop", 1, 1, {r}};
+  std::vector<sync::CheckedRecord> checked{{&b.records[0], sync::sha256_hex(r.xml), ""}};
+  auto a = server.storage->push("coop", b, checked, 1000);
+  REQUIRE(a.ok());
+  REQUIRE(a->results.at(0).status == sync::RecordStatus::Accepted);
+  REQUIRE(server.storage->add_review({"uuid:coop-2027", "approved", "", "Văn phòng", 2000}).ok());
+}
+
 // The buttons of the last frame whose label, wrapped to the button's width, does not fit in it
 // (ImGui clips it), or that reach past the 360 px screen; "" when none.
 std::string cut_buttons(SyncingApp& app) {
@@ -226,4 +255,31 @@ TEST_CASE("app office: a viewer sees the queue without the decisions") {
   CHECK(viewer.walk(R"([{"tap": "Giữ bản kia"}])") != "");
   CHECK(viewer.walk(R"([{"tap": "Gộp"}])") != "");
   CHECK(server.storage->queue_decisions().value().empty());
+}
+
+TEST_CASE("app office: the plan tab makes the year's plan within the budget typed and explains each need") {
+  LoopbackServer server;
+  seed_plan(server);
+  SyncingApp office;
+  REQUIRE(enroll_office(server, office, "viewer") == "");  // a viewer reads the plan too
+  // A budget that is not a number: said, nothing asked.
+  // (The received list loads first: a tap while it loads may land where a line moves.)
+  CHECK(office.walk(R"w([{"tap": "Văn phòng"}, {"expect": "Chưa có phiếu nào"}, {"tap": "Kế hoạch"}, {"tap": "Năm kế hoạch"}, {"type": "2027"},
+                        {"tap": "Ngân sách khuyến công địa phương (triệu đồng)"}, {"type": "-5"}, {"tap": "Lập kế hoạch"},
+                        {"expect": "Hãy nhập năm (2000–2100) và ít nhất một ngân sách"}])w") == "");
+  CHECK(office.walk(R"w([{"tap": "Ngân sách khuyến công địa phương (triệu đồng)"}, {"type": "250"}, {"tap": "Lập kế hoạch"},
+                        {"expect": "Năm 2027 · bảng tiêu chí"}, {"expect": "Khuyến công địa phương"},
+                        {"expect": "Ngân sách 250 · đã cấp 200 triệu đồng"}, {"scroll": "#2 HTX Chè Bình Lư"},
+                        {"expect": "#1 HTX Chè Bình Lư"}, {"expect": "training · 200 triệu"}, {"expect": "Được cấp"},
+                        {"expect": "equipment · 300 triệu"}, {"expect": "Không cấp"},
+                        {"scroll": "Không đủ điều kiện hoặc đã có nguồn nhà nước khác"}, {"scroll": "training · 80 triệu"}])w") == "");
+  CHECK(cut_buttons(office) == "");
+  // A tap opens a need's explanation: its decision and the points of each criterion.
+  CHECK(office.walk(R"w([{"expect": "Tap a need"}])w") != "");
+  CHECK(office.walk(R"w([{"scroll": "#1 HTX Chè Bình Lư"}, {"tap": "#1 HTX Chè Bình Lư"}, {"expect": "fits the budget in rank order"},
+                        {"expect": "counterpart.per_10pct"}])w") == "");
+  // In English once the app is.
+  CHECK(office.walk(R"w([{"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Office"},
+                        {"tap": "Plan"}, {"tap": "Make the plan"}, {"expect": "Provincial khuyến công"},
+                        {"expect": "Budget 250 · funded 200 million VND"}, {"scroll": "Ranked needs"}])w") == "");
 }

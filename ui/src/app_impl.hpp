@@ -121,6 +121,8 @@ class AppImpl {
   void draw_office();
   void draw_office_detail();
   void draw_office_queue();
+  void draw_office_plan();         // screens_office_plan.cpp
+  void draw_office_plan_result();
   void office_request(SyncPort::OfficeCall call, std::function<void(AppImpl&, std::string)> on_answer);
   void office_load_list();
   void office_open(const std::string& form_id, const std::string& instance_id);
@@ -128,6 +130,7 @@ class AppImpl {
   void office_load_queue();
   void office_label_answers();  // office.answers from office.detail, in the app's language
   void office_decide(const std::string& action, std::string body);  // POST /v1/office/queue/ACTION
+  void office_make_plan();  // POST /v1/office/plan with the year and budgets typed
 };
 
 // The <instanceName> of an instance's XML without the spaces and separators at its ends (one

@@ -38,6 +38,18 @@ struct Reader {
     if (it == j.end() || !it->is_number_integer()) return fail(name, "expected an integer"), 0;
     return it->get<std::int64_t>();
   }
+  double amount(const char* name) {
+    if (problem) return 0;
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_number()) return fail(name, "expected a number"), 0;
+    return it->get<double>();
+  }
+  bool flag(const char* name) {
+    if (problem) return false;
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_boolean()) return fail(name, "expected true or false"), false;
+    return it->get<bool>();
+  }
   const json& arr(const char* name) {
     static const json empty = json::array();
     if (problem) return empty;
@@ -202,6 +214,83 @@ core::Result<OfficeQueue> read_office_queue(std::string_view text) {
   }
   if (problem) return *problem;
   return q;
+}
+
+core::Result<OfficePlan> read_office_plan(std::string_view text) {
+  auto j = parse(text);
+  if (!j) return j.error();
+  std::optional<core::Error> problem;
+  Reader r{*j, "", problem};
+  OfficePlan p;
+  p.year = r.num("year");
+  p.rules_version = r.str("rules_version");
+  const json& sources = r.arr("sources");
+  for (std::size_t i = 0; i < sources.size() && !problem; ++i) {
+    std::string where = "sources[" + std::to_string(i) + "]";
+    if (!sources[i].is_object()) {
+      problem = bad(where, "not an object");
+      break;
+    }
+    Reader x{sources[i], where, problem};
+    p.sources.push_back({x.str("source"), x.amount("budget"), x.amount("funded_total"), x.num("cut_rank")});
+  }
+  const json& needs = r.arr("needs");
+  for (std::size_t i = 0; i < needs.size() && !problem; ++i) {
+    std::string where = "needs[" + std::to_string(i) + "]";
+    if (!needs[i].is_object()) {
+      problem = bad(where, "not an object");
+      break;
+    }
+    Reader x{needs[i], where, problem};
+    OfficePlanNeed n;
+    n.id = x.str("id");
+    n.submission = x.str("submission");
+    n.form = x.str("form");
+    n.applicant = x.str("applicant");
+    n.commune = x.str("commune");
+    n.activity = x.str("activity");
+    n.source = x.str("source");
+    n.amount = x.amount("amount");
+    n.score = x.num("score");
+    n.rank = x.num("rank");
+    n.eligible = x.flag("eligible");
+    n.duplicate_funded = x.flag("duplicate_funded");
+    n.funded = x.flag("funded");
+    n.decision = x.str("decision");
+    const json& ex = x.arr("explanation");
+    for (std::size_t k = 0; k < ex.size() && !problem; ++k) {
+      std::string at = where + ".explanation[" + std::to_string(k) + "]";
+      if (!ex[k].is_object()) {
+        problem = bad(at, "not an object");
+        break;
+      }
+      Reader e{ex[k], at, problem};
+      OfficePlanPoints pts;
+      pts.criterion = e.str("criterion");
+      pts.points = e.num("points");
+      pts.why = e.str("why");
+      n.explanation.push_back(std::move(pts));
+    }
+    if (auto o = needs[i].find("override"); o != needs[i].end() && !problem) {
+      if (!o->is_object()) {
+        problem = bad(where + ".override", "not an object");
+        break;
+      }
+      Reader e{*o, where + ".override", problem};
+      n.override_action = e.str("action");
+      n.override_reason = e.str("reason");
+      n.override_by = e.str("by");
+    }
+    p.needs.push_back(std::move(n));
+  }
+  if (problem) return *problem;
+  return p;
+}
+
+std::string office_plan_body(int year, const std::vector<std::pair<std::string, double>>& budget) {
+  json b = json::object();
+  for (const auto& [source, amount] : budget) b[source] = amount;
+  return json{{"year", year}, {"budget", b}}.dump();
 }
 
 std::string office_review_body(const std::string& form_id, const std::string& instance_id, const std::string& state,

@@ -83,7 +83,35 @@ std::string office_merge_body(const std::string& keep, const std::string& merged
 std::string office_distinct_body(const std::vector<std::string>& records, const std::string& reason);
 std::string office_resolve_body(const std::string& conflict, const std::string& keep, const std::string& reason);
 
-enum class OfficeTab { Submissions, Queue };
+// The plan as POST /v1/office/plan answers it (docs/office.md, "Output"): amounts in million VND.
+struct OfficePlanSource {
+  std::string source;  // national, provincial, other
+  double budget = 0, funded_total = 0;
+  std::int64_t cut_rank = 0;
+};
+struct OfficePlanPoints {
+  std::string criterion, why;
+  std::int64_t points = 0;
+};
+struct OfficePlanNeed {
+  std::string id, submission, form, applicant, commune, activity, source, decision;
+  double amount = 0;
+  std::int64_t score = 0, rank = 0;
+  bool eligible = true, duplicate_funded = false, funded = false;
+  std::vector<OfficePlanPoints> explanation;
+  std::string override_action, override_reason, override_by;  // "" when none
+};
+struct OfficePlan {
+  std::int64_t year = 0;
+  std::string rules_version;
+  std::vector<OfficePlanSource> sources;
+  std::vector<OfficePlanNeed> needs;  // eligible by source then rank, then the ineligible
+};
+core::Result<OfficePlan> read_office_plan(std::string_view json_text);
+// The body of POST /v1/office/plan; `budget` holds only the sources given.
+std::string office_plan_body(int year, const std::vector<std::pair<std::string, double>>& budget);
+
+enum class OfficeTab { Submissions, Queue, Plan };
 
 // The office screen's state (screens_office.cpp). `generation` grows with every request so an
 // answer that arrives after the officer moved on is dropped.
@@ -109,6 +137,12 @@ struct OfficeState {
   bool have_queue = false, queue_asked = false;
   OfficeQueue queue;
   std::string queue_reason;             // the reason typed for the next queue decision
+  // The plan tab: the year and each source's budget as typed (kSources order), the last plan
+  // made, and the need whose explanation is open.
+  std::string plan_year, plan_budget[3];
+  bool have_plan = false;
+  OfficePlan plan;
+  std::string plan_open;
 };
 
 }  // namespace khaosat::ui

@@ -2,9 +2,10 @@
 // viewer, on the office PC or a phone. Submissions of a form (by commune) with their review
 // state; one submission's answers (by the form's labels) and review trail, and for an admin the
 // review buttons; the queue: conflicting edits with both values side by side, possible duplicate
-// records, and for an admin the decisions (merge / distinct, keep this one / the other). Everything
-// comes from the server's /v1/office/... endpoints through SyncPort::office_call, on the worker;
-// answers land in `office` on the UI thread, stale ones (an older generation) are dropped.
+// records, and for an admin the decisions (merge / distinct, keep this one / the other); the
+// plan (screens_office_plan.cpp). Everything comes from the server's /v1/office/... endpoints
+// through SyncPort::office_call, on the worker; answers land in `office` on the UI thread, stale
+// ones (an older generation) are dropped.
 #include <algorithm>
 
 #include <imgui.h>
@@ -201,8 +202,10 @@ void AppImpl::draw_office() {
   }
   std::vector<std::string> tabs = {t(Str::office_received),
                                    o.have_queue ? format(t(Str::office_queue_n), static_cast<int>(o.queue.size()))
-                                                : std::string(t(Str::office_queue))};
-  OfficeTab tab = tab_buttons(tabs, o.tab == OfficeTab::Queue ? 1 : 0) == 1 ? OfficeTab::Queue : OfficeTab::Submissions;
+                                                : std::string(t(Str::office_queue)),
+                                   t(Str::office_plan)};
+  const OfficeTab kTabs[] = {OfficeTab::Submissions, OfficeTab::Queue, OfficeTab::Plan};
+  OfficeTab tab = kTabs[tab_buttons(tabs, static_cast<int>(o.tab))];
   if (tab != o.tab) {
     o.tab = tab;
     o.error.clear();
@@ -214,6 +217,10 @@ void AppImpl::draw_office() {
   if (o.tab == OfficeTab::Queue) {
     if (!o.queue_asked && !o.loading) office_load_queue();
     draw_office_queue();
+    return;
+  }
+  if (o.tab == OfficeTab::Plan) {
+    draw_office_plan();
     return;
   }
   if (o.forms.empty()) {
