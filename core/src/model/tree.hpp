@@ -25,6 +25,13 @@
 
 namespace khaosat::core {
 
+// Hashes a std::string key by its characters, so that an unordered container declared with it
+// and std::equal_to<> is looked up by a string_view without copying it into a std::string.
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+
 enum class NodeKind : std::uint8_t { Document, Element, Attribute, Text };
 
 class Tree;
@@ -103,10 +110,6 @@ class Tree {
  private:
   Node* alloc(NodeKind kind);
   std::deque<Node> nodes_;
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   // Node-based, so views into it stay valid; looked up by string_view without a copy.
   std::unordered_set<std::string, StringHash, std::equal_to<>> strings_;
   Node* doc_;

@@ -192,7 +192,7 @@ Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,
 
 // Expressions already parsed, by their exact text: what a compiler that checked them hands the
 // loader, so that no expression of a form is parsed twice.
-using ParsedExpressions = std::unordered_map<std::string, xpath::ExprPtr>;
+using ParsedExpressions = std::unordered_map<std::string, xpath::ExprPtr, StringHash, std::equal_to<>>;
 
 // load_xform for the text a compiler has just written (the XLSForm compiler, compiler.hpp): the
 // loader takes `xml` and parses it in place (the XML parser's nodes point into it instead of

@@ -61,8 +61,7 @@ Error LoadContext::error_at(ErrorCode code, const pugi::xml_node& n,
 }
 
 Result<xpath::ExprPtr> LoadContext::expr(std::string_view text, const std::string& where) {
-  std::string key(text);
-  if (auto it = expr_cache.find(key); it != expr_cache.end()) return it->second;
+  if (auto it = expr_cache.find(text); it != expr_cache.end()) return it->second;
   auto parsed = xpath::parse(text);
   if (!parsed.ok()) {
     // The parser's message quotes the expression (a bounded excerpt), so it is not repeated.
@@ -70,7 +69,7 @@ Result<xpath::ExprPtr> LoadContext::expr(std::string_view text, const std::strin
     if (!form.source.empty()) msg = form.source + ": " + msg;
     return Error::make(ErrorCode::form_expression, std::move(msg));
   }
-  expr_cache.emplace(std::move(key), parsed.value());
+  expr_cache.emplace(std::string(text), parsed.value());
   return parsed.value();
 }
 
@@ -507,7 +506,7 @@ Status load_bind(LoadContext& ctx, pugi::xml_node el) {
   for (const Mip& m : kMips) {
     auto a = el.attribute(m.name);
     if (!a) continue;
-    auto e = ctx.expr(a.value(), bind_where(b, m.name));
+    auto e = ctx.expr_lazy(a.value(), [&] { return bind_where(b, m.name); });
     if (!e.ok()) return e.error();
     b.*(m.field) = std::move(e.value());
   }

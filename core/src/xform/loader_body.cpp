@@ -119,19 +119,21 @@ Status BodyLoader::reference(pugi::xml_node el, const std::string& context, std:
 Status BodyLoader::text(pugi::xml_node el, Text& out, const std::string& where) {
   if (auto ref = el.attribute("ref")) {
     std::string id, dynamic;
-    std::string w = where + " <" + el.name() + " ref> (line " + std::to_string(ctx_.line_of(el)) + ")";
+    auto w = [&] {  // built only for an error: most labels are jr:itext('id')
+      return where + " <" + el.name() + " ref> (line " + std::to_string(ctx_.line_of(el)) + ")";
+    };
     if (split_itext_call(ref.value(), id, dynamic)) {
       if (!id.empty()) {
         out.itext_id = std::move(id);
         return ok_status();
       }
-      auto e = ctx_.expr(dynamic, w);
+      auto e = ctx_.expr_lazy(dynamic, w);
       if (!e.ok()) return e.error();
       out.itext_expr = std::move(e.value());
       return ok_status();
     }
     // <label ref="/data/x"/>: the text is the value the expression gives.
-    auto e = ctx_.expr(ref.value(), w);
+    auto e = ctx_.expr_lazy(ref.value(), w);
     if (!e.ok()) return e.error();
     out.parts.push_back(TextPart{{}, std::move(e.value())});
     return ok_status();

@@ -67,6 +67,13 @@ struct LoadContext {
   // Parse an expression once per distinct text. `where` names the element / attribute for the
   // error message: "<bind nodeset=\"/data/a\"> attribute 'relevant' (line 12)".
   Result<xpath::ExprPtr> expr(std::string_view text, const std::string& where);
+  // The same, with the location made by `where()` only if the text has to be parsed (a compiled
+  // form's expressions are in the cache already: no message is built for them).
+  template <typename Where>
+  Result<xpath::ExprPtr> expr_lazy(std::string_view text, Where&& where) {
+    if (auto it = expr_cache.find(text); it != expr_cache.end()) return it->second;
+    return expr(text, where());
+  }
 
   // Errors that name a node: "<code>: <what> (line N)".
   Error error_at(ErrorCode code, const pugi::xml_node& n, const std::string& what) const;
