@@ -65,14 +65,12 @@ int plan_override(const Args& a) {
       "plan's need id (INSTANCE_ID#N). Overrides are kept in order; the latest per need wins.\n";
   if (a.help) return usage(help, 0);
   if (a.positional.size() != 1 || a.pin == a.exclude) return usage(help, 2);
-  if (a.reason.empty()) return fail("plan-override", "plan.input: --reason TEXT is required (it is shown in the plan)", 2);
-  if (a.positional[0].find('#') == std::string::npos)
-    return fail("plan-override", "plan.input: a need id is INSTANCE_ID#N (as the plan shows it), not '" + a.positional[0] + "'", 2);
+  auto o = sync::plan_override_of(a.positional[0], a.pin ? "pin" : "exclude", a.reason, who(a), now_ms());
+  if (!o) return plan_fail("plan-override", o.error());
   auto storage = open_storage(a, "plan-override");
   if (!storage) return 1;
-  sync::PlanOverride o{a.positional[0], a.pin ? "pin" : "exclude", a.reason, who(a), now_ms()};
-  if (core::Status st = (*storage)->add_plan_override(o); !st) return fail("plan-override", st.error().message);
-  std::cout << "khaosat-server plan-override: " << o.need_id << " " << o.action << "\n";
+  if (core::Status st = (*storage)->add_plan_override(*o); !st) return fail("plan-override", st.error().message);
+  std::cout << "khaosat-server plan-override: " << o->need_id << " " << o->action << "\n";
   return 0;
 }
 

@@ -65,4 +65,15 @@ Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const s
   return office::make_plan(year, *needs, tables.rules, budget, overrides, &tables.communes);
 }
 
+Result<PlanOverride> plan_override_of(const std::string& need_id, const std::string& action, const std::string& reason,
+                                      const std::string& by, std::int64_t at) {
+  auto bad = [](std::string m) { return Error::make(ErrorCode::plan_input, std::move(m)); };
+  if (need_id.find('#') == std::string::npos || need_id.size() > 200)
+    return bad("a need id is INSTANCE_ID#N (as the plan shows it), not '" + need_id.substr(0, 200) + "'");
+  if (action != "pin" && action != "exclude") return bad("an override is pin or exclude, not '" + action.substr(0, 40) + "'");
+  if (reason.find_first_not_of(" \t\r\n") == std::string::npos) return bad("a reason is required (it is shown in the plan)");
+  if (reason.size() > 4000) return bad("a reason is at most 4,000 bytes");
+  return PlanOverride{need_id, action, reason, by, at};
+}
+
 }  // namespace khaosat::sync

@@ -11,6 +11,8 @@
 //                                                       khaosat-server queue merge|distinct|resolve
 //   POST /v1/office/plan                                the year's plan within a budget, as
 //                                                       khaosat-server plan --format json
+//   POST /v1/office/plan/override                       pins or excludes a need (admin), as
+//                                                       khaosat-server plan-override
 #include <algorithm>
 #include <map>
 #include <pugixml.hpp>
@@ -162,12 +164,39 @@ Result<StoredSubmission> find_submission(ServerStorage& storage, const std::stri
                                                     scope.describe() + ")");
 }
 
+// POST /v1/office/plan/override {"need_id", "action": "pin" | "exclude", "reason"} (admin): the
+// override recorded as `khaosat-server plan-override` records it, by the device; the need's
+// submission must be one of forms A, B or C in the device's communes.
+Response plan_override(ServerStorage& storage, const Request& r, const DeviceInfo& d, std::int64_t now) {
+  auto body = json_body(r);
+  if (!body) return fail(body.error());
+  const json& j = *body;
+  if (!j.is_object()) return fail(400, ErrorCode::sync_request, "the body is not a JSON object");
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (it.key() != "need_id" && it.key() != "action" && it.key() != "reason")
+      return fail(400, ErrorCode::sync_request, it.key() + ": unknown member (need_id, action, reason)");
+  for (const char* m : {"need_id", "action", "reason"})
+    if (!j.contains(m) || !j[m].is_string()) return fail(400, ErrorCode::sync_request, std::string(m) + ": expected a string");
+  auto o = plan_override_of(j["need_id"], j["action"], j["reason"], decided_by(d), now);
+  if (!o) return fail(400, ErrorCode::sync_request, o.error().message);
+  const std::string instance_id = o->need_id.substr(0, o->need_id.find('#'));
+  const Scope scope = scope_of(d);
+  bool found = false;
+  for (const char* form : {"lc_establishment", "lc_craft_village", "lc_coop_needs"})
+    if (!found) found = find_submission(storage, form, instance_id, scope).ok();
+  if (!found)
+    return fail(404, ErrorCode::sync_not_found, "no submission '" + instance_id.substr(0, 100) + "' of forms A, B or C in this "
+                                                "device's communes (" + scope.describe() + ")");
+  if (Status st = storage.add_plan_override(*o); !st) return fail(st.error());
+  return json_ok(r, {{"need_id", o->need_id}, {"action", o->action}, {"reason", o->reason}, {"by", o->by}, {"at", o->at}});
+}
+
 }  // namespace
 
 Response SyncServer::office(const Request& r, const DeviceInfo& d) {
   const std::string name = r.path.substr(std::string("/v1/office/").size());
   const bool decides = name == "queue/merge" || name == "queue/distinct" || name == "queue/resolve";
-  const bool writes = name == "review" || decides;
+  const bool writes = name == "review" || decides || name == "plan/override";
   const bool plans = name == "plan" && !options_.plan_tables_dir.empty();  // reads, with a body
   if (name != "submissions" && name != "submission" && name != "queue" && !writes && !plans)
     return fail(404, ErrorCode::sync_not_found, "no endpoint '" + r.path.substr(0, 200) + "' (docs/sync-protocol.md, \"Office\")");
@@ -183,6 +212,7 @@ Response SyncServer::office(const Request& r, const DeviceInfo& d) {
   if (name == "queue") return office_queue(r, d);
   if (decides) return office_decide(r, d);
   if (plans) return office_plan(r, d);
+  if (name == "plan/override") return plan_override(storage_, r, d, now());
   return office_review(r, d);
 }
 

@@ -257,6 +257,30 @@ TEST_CASE("app office: a viewer sees the queue without the decisions") {
   CHECK(server.storage->queue_decisions().value().empty());
 }
 
+TEST_CASE("app office: an admin pins a need from the plan with a reason, recorded as plan-override records it") {
+  LoopbackServer server;
+  seed_plan(server);
+  SyncingApp office;
+  REQUIRE(enroll_office(server, office, "admin") == "");
+  CHECK(office.walk(R"w([{"tap": "Văn phòng"}, {"expect": "Chưa có phiếu nào"}, {"tap": "Kế hoạch"}, {"tap": "Năm kế hoạch"},
+                        {"type": "2027"}, {"tap": "Ngân sách khuyến công địa phương (triệu đồng)"}, {"type": "250"},
+                        {"tap": "Lập kế hoạch"}, {"scroll": "#2 HTX Chè Bình Lư"}, {"tap": "#2 HTX Chè Bình Lư"},
+                        {"scroll": "Ghim (cấp trước)"}, {"tap": "Ghim (cấp trước)"},
+                        {"expect": "Hãy ghi lý do ghim hoặc loại nhu cầu này."}])w") == "");
+  CHECK(server.storage->plan_overrides()->empty());
+  CHECK(office.walk(R"w([{"tap": "Lý do ghim hoặc loại (hiện trong kế hoạch)"}, {"type": "Vùng bị lũ 2026"},
+                        {"tap": "Ghim (cấp trước)"}, {"expect": "Đã ghi nhận; kế hoạch đã được lập lại."},
+                        {"scroll": "Văn phòng ghim: Vùng bị lũ 2026"}])w") == "");
+  auto overrides = server.storage->plan_overrides().value();
+  REQUIRE(overrides.size() == 1);
+  CHECK(overrides[0].need_id == "uuid:coop-2027#2");
+  CHECK(overrides[0].action == "pin");
+  CHECK(overrides[0].reason == "Vùng bị lũ 2026");
+  auto enrolled = office.store()->enrollment();
+  REQUIRE((enrolled && *enrolled));
+  CHECK(overrides[0].by.find((*enrolled)->device_id) != std::string::npos);
+}
+
 TEST_CASE("app office: the plan tab makes the year's plan within the budget typed and explains each need") {
   LoopbackServer server;
   seed_plan(server);
@@ -278,6 +302,9 @@ TEST_CASE("app office: the plan tab makes the year's plan within the budget type
   CHECK(office.walk(R"w([{"expect": "Tap a need"}])w") != "");
   CHECK(office.walk(R"w([{"scroll": "#1 HTX Chè Bình Lư"}, {"tap": "#1 HTX Chè Bình Lư"}, {"expect": "fits the budget in rank order"},
                         {"expect": "counterpart.per_10pct"}])w") == "");
+  bool pin_drawn = false;  // a viewer: no pin or exclude, on or off the screen
+  for (const auto& item : office.app->probe().items) pin_drawn |= item.text == "Ghim (cấp trước)";
+  CHECK_FALSE(pin_drawn);
   // In English once the app is.
   CHECK(office.walk(R"w([{"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Office"},
                         {"tap": "Plan"}, {"tap": "Make the plan"}, {"expect": "Provincial khuyến công"},

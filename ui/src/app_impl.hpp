@@ -131,6 +131,7 @@ class AppImpl {
   void office_label_answers();  // office.answers from office.detail, in the app's language
   void office_decide(const std::string& action, std::string body);  // POST /v1/office/queue/ACTION
   void office_make_plan();  // POST /v1/office/plan with the year and budgets typed
+  void office_plan_override(const std::string& need_id, const std::string& action);  // then the plan again
 };
 
 // The <instanceName> of an instance's XML without the spaces and separators at its ends (one

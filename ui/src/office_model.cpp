@@ -293,6 +293,10 @@ std::string office_plan_body(int year, const std::vector<std::pair<std::string, 
   return json{{"year", year}, {"budget", b}}.dump();
 }
 
+std::string office_plan_override_body(const std::string& need_id, const std::string& action, const std::string& reason) {
+  return json{{"need_id", need_id}, {"action", action}, {"reason", reason}}.dump();
+}
+
 std::string office_review_body(const std::string& form_id, const std::string& instance_id, const std::string& state,
                                const std::string& comment) {
   return json{{"form_id", form_id}, {"instance_id", instance_id}, {"state", state}, {"comment", comment}}.dump();

@@ -110,6 +110,8 @@ struct OfficePlan {
 core::Result<OfficePlan> read_office_plan(std::string_view json_text);
 // The body of POST /v1/office/plan; `budget` holds only the sources given.
 std::string office_plan_body(int year, const std::vector<std::pair<std::string, double>>& budget);
+// The body of POST /v1/office/plan/override (action: pin or exclude).
+std::string office_plan_override_body(const std::string& need_id, const std::string& action, const std::string& reason);
 
 enum class OfficeTab { Submissions, Queue, Plan };
 
@@ -143,6 +145,7 @@ struct OfficeState {
   bool have_plan = false;
   OfficePlan plan;
   std::string plan_open;
+  std::string plan_reason;  // the reason typed for the next pin or exclusion (admin)
 };
 
 }  // namespace khaosat::ui

@@ -77,7 +77,23 @@ void AppImpl::office_make_plan() {
     }
     app.office.plan = std::move(p).value();
     app.office.have_plan = true;
-    app.office.plan_open.clear();
+  });
+}
+
+void AppImpl::office_plan_override(const std::string& need_id, const std::string& action) {
+  OfficeState& o = office;
+  if (o.plan_reason.find_first_not_of(" \t\r\n") == std::string::npos) {
+    o.error = t(Str::plan_override_needs_reason);
+    return;
+  }
+  SyncPort::OfficeCall call;
+  call.method = "POST";
+  call.path = "/v1/office/plan/override";
+  call.body = office_plan_override_body(need_id, action, o.plan_reason);
+  office_request(std::move(call), [](AppImpl& app, std::string) {
+    app.show_notice(app.t(Str::plan_override_saved), colors::kRowSelected);
+    app.office.plan_reason.clear();
+    app.office_make_plan();  // the need stays open in the new plan (plan_open is its id)
   });
 }
 
@@ -111,6 +127,7 @@ void AppImpl::draw_office_plan_result() {
     heading(t(source_name(s.source)));
     text(format(t(Str::plan_source_totals_s_s), amount_text(s.budget).c_str(), amount_text(s.funded_total).c_str()));
   }
+  std::pair<std::string, std::string> chosen;  // need id, action: sent after the lists are drawn
   bool any_ranked = false, any_apart = false;
   for (const auto& n : p.needs) (n.eligible ? any_ranked : any_apart) = true;
   if (!any_ranked && !any_apart) text(t(Str::plan_none), colors::kMuted);
@@ -130,6 +147,10 @@ void AppImpl::draw_office_plan_result() {
     text(n.decision, n.funded ? colors::kOk : colors::kMuted);
     for (const auto& x : n.explanation)
       text((x.points >= 0 ? "+" : "") + std::to_string(x.points) + " · " + x.criterion + (x.why.empty() ? "" : ": " + x.why));
+    if (counts.role != "admin") return;
+    text_field("##plan-reason", t(Str::plan_override_reason), &o.plan_reason, 0, t(Str::plan_override_reason));
+    int tapped = button_row({{t(Str::plan_pin)}, {t(Str::plan_exclude)}});
+    if (tapped >= 0 && !o.loading) chosen = {n.id, tapped == 0 ? "pin" : "exclude"};
   };
   if (any_ranked) {
     heading(t(Str::plan_ranked));
@@ -142,6 +163,7 @@ void AppImpl::draw_office_plan_result() {
     for (const auto& n : p.needs)
       if (!n.eligible) need_row(n);
   }
+  if (!chosen.first.empty()) office_plan_override(chosen.first, chosen.second);
 }
 
 }  // namespace khaosat::ui

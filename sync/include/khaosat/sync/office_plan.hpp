@@ -32,4 +32,10 @@ Result<std::vector<office::Need>> approved_needs(ServerStorage& storage, int yea
 Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
                                        const PlanTables& tables, const Scope* scope = nullptr);
 
+// An override as `khaosat-server plan-override` and POST /v1/office/plan/override take it:
+// plan.input when the need id is not INSTANCE_ID#N (as the plan shows it), the action is not
+// pin or exclude, or the reason is blank (the plan shows it).
+Result<PlanOverride> plan_override_of(const std::string& need_id, const std::string& action, const std::string& reason,
+                                      const std::string& by, std::int64_t at);
+
 }  // namespace khaosat::sync
