@@ -7,17 +7,7 @@
 # explanation and scrolls to the needs listed apart (office_plan.json, @FIRST@ and
 # @PROVINCIAL_FUNDED@ filled in from that plan). Screenshots @DEVICE@-office-plan*.png.
 # Usage: xvfb_plan_walk_test.sh KHAOSAT_APP KHAOSAT_SERVER WxH SCREENSHOT_DIR
-set -euo pipefail
-app=$1 server=$2 size=$3 shots=$4
-walks=$(cd "$(dirname "$0")/walks" && pwd)
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-rm -rf "$shots"; mkdir -p "$shots"
+source "$(dirname "$0")/xvfb_server.sh" "$@"
 
 "$server" demo-data --data "$tmp/server" --seed 3 --year 2027 >/dev/null
 code=$("$server" enroll --data "$tmp/server" --role admin --name "xvfb plan $size")
@@ -25,15 +15,7 @@ code=$("$server" enroll --data "$tmp/server" --role admin --name "xvfb plan $siz
   --format json -o "$tmp/plan.json"
 first=$(jq -r '[.needs[] | select(.rank == 1)][0] | "#1 " + .applicant' "$tmp/plan.json")
 funded=$(jq -r '.sources[] | select(.source == "provincial") | .funded_total' "$tmp/plan.json")
-mkfifo "$tmp/serve.out"
-"$server" serve --data "$tmp/server" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pid=$!
-exec 3<"$tmp/serve.out"
-read -r line <&3 || { echo "khaosat-server serve did not start: $(cat "$tmp/serve.err")"; exit 1; }
-url=${line##* on }
-
-device=phone
-[[ ${size%x*} -ge 600 ]] && device=desktop
+serve "$tmp/server"
 jq -s --arg url "$url" --arg code "$code" --arg device "$device" --arg first "$first" --arg funded "$funded" \
   'add | walk(if type == "string"
               then gsub("@SERVER_URL@"; $url) | gsub("@ENROLL_CODE@"; $code) | gsub("@DEVICE@"; $device)

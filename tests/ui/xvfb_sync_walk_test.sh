@@ -12,32 +12,11 @@
 # (officer_reviewed.json). The server must hold the edit naming the rejected survey, and
 # both reviews made by the admin device.
 # Usage: xvfb_sync_walk_test.sh KHAOSAT_APP KHAOSAT_SERVER WxH SCREENSHOT_DIR
-set -euo pipefail
-app=$1 server=$2 size=$3 shots=$4
-walks=$(cd "$(dirname "$0")/walks" && pwd)
-tmp=$(mktemp -d)
-pid=""
-cleanup() {
-  if [[ -n $pid ]]; then kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; fi
-  rm -rf "$tmp"
-}
-trap cleanup EXIT
-rm -rf "$shots"; mkdir -p "$shots"
+source "$(dirname "$0")/xvfb_server.sh" "$@"
 
 "$server" init --data "$tmp/server" >/dev/null
 code=$("$server" enroll --data "$tmp/server" --role officer --commune binh_lu --name "xvfb walk $size")  # the walk's commune
-# serve prints "khaosat-server: serving DIR on http://HOST:PORT" once it listens; reading that
-# line through a FIFO waits exactly as long as it takes (EOF if the server dies first).
-mkfifo "$tmp/serve.out"
-"$server" serve --data "$tmp/server" --listen 127.0.0.1:0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
-pid=$!
-exec 3<"$tmp/serve.out"
-read -r line <&3 || { echo "khaosat-server serve did not start: $(cat "$tmp/serve.err")"; exit 1; }
-url=${line##* on }
-[[ $url == http://127.0.0.1:* ]] || { echo "unexpected serve output: $line"; exit 1; }
-
-device=phone
-[[ ${size%x*} -ge 600 ]] && device=desktop
+serve "$tmp/server"
 # join OUT CODE WALK...: the walks joined into OUT, placeholders filled in.
 join() {
   local out=$1 code=$2
