@@ -84,7 +84,9 @@ class PgStorage final : public ServerStorage {
   Status lock_changes();
   Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
                     const std::string& body, std::int64_t now);
-  Result<std::optional<core::PulledRecord>> load_record(const std::string& record_id);
+  // `pushed`, when given, gets the record's pushed marks (storage_common.hpp).
+  Result<std::optional<core::PulledRecord>> load_record(const std::string& record_id,
+                                                        PushedBy* pushed = nullptr);
   Result<core::PulledForm> load_form(const std::string& form_id, const std::string& version);
   Result<std::vector<core::PulledForm>> current_forms();
   Result<std::int64_t> high_water();

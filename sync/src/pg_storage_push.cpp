@@ -211,21 +211,23 @@ Result<RecordResult> PgStorage::finish_submission(const CheckedRecord& c, const 
   return verdict(rec.seq, RecordStatus::Accepted);
 }
 
-Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::string& record_id) {
+Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::string& record_id,
+                                                                  PushedBy* pushed) {
   auto r = db_.exec("SELECT registry, properties, merged_into FROM registry WHERE record_id = $1",
                     "cannot read the registry", {record_id});
   if (!r) return r.error();
   if (r->empty()) return std::optional<core::PulledRecord>();
-  return std::optional<core::PulledRecord>(record_from_columns(record_id, r->text(0, 0), r->text(0, 1), r->text(0, 2)));
+  return std::optional<core::PulledRecord>(record_from_columns(record_id, r->text(0, 0), r->text(0, 1), r->text(0, 2), pushed));
 }
 
 // Runs under the change log's lock (push took it): no other writer merges meanwhile.
 Result<RecordResult> PgStorage::apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {
   const PushRecord& rec = *c.record;
   const char* what = "cannot merge a registry record";
-  auto existing = load_record(rec.id);
+  PushedBy pushed;
+  auto existing = load_record(rec.id, &pushed);
   if (!existing) return existing.error();
-  Merged m = merge_registry(std::move(existing).value(), c);
+  Merged m = merge_registry(std::move(existing).value(), std::move(pushed), c, device_id);
   if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
   // A derived entity edit the device's own edit already brought: nothing to write or log.
   if (c.derived && !m.changed) return verdict(rec.seq, RecordStatus::Accepted);
@@ -234,7 +236,7 @@ Result<RecordResult> PgStorage::apply_registry(const std::string& device_id, con
                           "ON CONFLICT (record_id) DO UPDATE SET properties = excluded.properties, "
                           "updated_at = excluded.updated_at",
                           what, {merged.record_id, std::string_view(core::to_string(merged.registry)),
-                                 properties_json(merged.properties).dump(), now});
+                                 properties_json(merged.properties, m.pushed).dump(), now});
       !st)
     return st.error();
   for (const RegistryConflict& c : m.conflicts)
@@ -244,7 +246,8 @@ Result<RecordResult> PgStorage::apply_registry(const std::string& device_id, con
                                    c.other.hlc, device_id, now});
         !st)
       return st.error();
-  if (Status st = log_change("registry", merged.record_id, std::nullopt, change_json(merged).dump(), now); !st)
+  if (Status st = log_change("registry", merged.record_id, std::nullopt, stored_change_json(merged, m.pushed).dump(), now);
+      !st)
     return st.error();
   return verdict(rec.seq, RecordStatus::Accepted);
 }
@@ -325,8 +328,11 @@ Result<PullAnswer> PgStorage::pull(const std::string& device_id, const std::stri
     auto r = db_.exec("SELECT record_id, registry, properties, merged_into FROM registry WHERE record_id > $1 "
                       "ORDER BY record_id LIMIT $2", what, {cur->after, limit});
     if (!r) return r.error();
-    for (int i = 0; i < r->size(); ++i)
-      a.page.records.push_back(record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3)));
+    for (int i = 0; i < r->size(); ++i) {
+      PushedBy pushed;
+      auto rec = record_from_columns(r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), &pushed);
+      if (leave_out_own(rec, pushed, device_id)) a.page.records.push_back(std::move(rec));
+    }
     bool last_page = r->size() < limit;
     a.page.cursor = last_page ? "v1.log." + std::to_string(cur->seq)
                               : "v1.snap." + std::to_string(cur->seq) + "." + r->text(r->size() - 1, 0);
@@ -350,7 +356,7 @@ Result<PullAnswer> PgStorage::pull(const std::string& device_id, const std::stri
       a.page.forms.push_back(std::move(f).value());
       continue;
     }
-    if (Status st = add_change(r->text(i, 3), db_.where(), a); !st) return st.error();
+    if (Status st = add_change(r->text(i, 3), db_.where(), a, device_id); !st) return st.error();
   }
   a.page.cursor = "v1.log." + std::to_string(last);
   a.more = r->size() == limit;

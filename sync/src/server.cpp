@@ -321,7 +321,8 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
                                 std::to_string(d.last_seq + 1)),
                 {{"expected_seq", d.last_seq + 1}});
   PushAnswer clamps;
-  clamp_clocks(*batch, d.last_seq, clamps);
+  std::set<std::pair<std::int64_t, std::string>> restamped;
+  clamp_clocks(*batch, d.last_seq, clamps, restamped);
   const Scope scope = scope_of(d);
   std::vector<CheckedRecord> checked;
   for (const PushRecord& rec : batch->records) {
@@ -337,6 +338,8 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
       if (!core::registry_from_string(rec.registry)) c.precheck_reason = "unknown registry '" + rec.registry + "'";
       else if (d.role == "cooperative" && rec.registry != "cooperative")
         c.precheck_reason = "a cooperative device writes cooperative records only, not a " + rec.registry + " record";
+      for (const auto& [key, p] : rec.set)
+        if (restamped.count({rec.seq, key})) c.restamped.push_back(key);
     } else {
       c.precheck_reason = "unknown record kind '" + rec.kind + "'";
     }
@@ -355,16 +358,18 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
   return json_response(to_json(*answer), accepts_gzip(r));
 }
 
-void SyncServer::clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer) {
+void SyncServer::clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer,
+                              std::set<std::pair<std::int64_t, std::string>>& restamped_keys) {
   const std::int64_t server_now = now();
   std::map<std::string, std::string> restamped;  // the device's HLC -> the server's, in this batch
+  // True when `hlc` was re-stamped.
   auto clamp = [&](std::string& hlc) {
     if (auto known = restamped.find(hlc); known != restamped.end()) {
       hlc = known->second;
-      return;
+      return true;
     }
     auto h = core::Hlc::parse(hlc);
-    if (!h || h->wall_ms - server_now <= options_.max_clock_ahead_ms) return;
+    if (!h || h->wall_ms - server_now <= options_.max_clock_ahead_ms) return false;
     answer.clamped++;
     answer.clock_ahead_ms = std::max(answer.clock_ahead_ms, h->wall_ms - server_now);
     std::lock_guard<std::mutex> lock(clamp_mutex_);
@@ -378,11 +383,13 @@ void SyncServer::clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnsw
     std::string to = core::Hlc{clamp_wall_, clamp_counter_, h->node}.to_string();
     restamped[hlc] = to;
     hlc = to;
+    return true;
   };
   for (PushRecord& rec : batch.records) {
     if (rec.seq <= after_seq) continue;
     if (rec.kind == "registry")
-      for (auto& [key, p] : rec.set) clamp(p.hlc);
+      for (auto& [key, p] : rec.set)
+        if (clamp(p.hlc)) restamped_keys.emplace(rec.seq, key);
     // A submission's entity names the stamp of the registry edit its device made from it (an
     // earlier record): the server's derivation must carry the same re-stamp, not the wrong clock.
     if (rec.kind == "submission" && rec.entity) clamp(rec.entity->hlc);

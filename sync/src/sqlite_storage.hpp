@@ -69,7 +69,9 @@ class SqliteStorage final : public ServerStorage {
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,
                     const std::string& body, std::int64_t now);
-  Result<std::optional<core::PulledRecord>> load_record(const std::string& record_id);
+  // `pushed`, when given, gets the record's pushed marks (storage_common.hpp).
+  Result<std::optional<core::PulledRecord>> load_record(const std::string& record_id,
+                                                        PushedBy* pushed = nullptr);
   Result<std::vector<core::PulledForm>> current_forms();
   Result<core::PulledForm> load_form(const std::string& form_id, const std::string& version);
   Result<std::optional<AttachmentNeed>> attachment_state_locked(const std::string& sha256);

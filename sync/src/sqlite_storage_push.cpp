@@ -132,20 +132,22 @@ Result<RecordResult> SqliteStorage::apply_submission(const std::string& device_i
   return verdict(rec.seq, RecordStatus::Accepted);
 }
 
-Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::string& record_id) {
+Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::string& record_id,
+                                                                      PushedBy* pushed) {
   auto s = db_.cached("SELECT registry, properties, merged_into FROM registry WHERE record_id = ?", "cannot read the registry");
   if (!s) return s.error();
   (*s)->bind(record_id);
   if ((*s)->step() != SQLITE_ROW) return std::optional<core::PulledRecord>();
-  return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1), (*s)->text(2)));
+  return std::optional<core::PulledRecord>(record_from_columns(record_id, (*s)->text(0), (*s)->text(1), (*s)->text(2), pushed));
 }
 
 Result<RecordResult> SqliteStorage::apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now) {
   const PushRecord& rec = *c.record;
   const char* what = "cannot merge a registry record";
-  auto existing = load_record(rec.id);
+  PushedBy pushed;
+  auto existing = load_record(rec.id, &pushed);
   if (!existing) return existing.error();
-  Merged m = merge_registry(std::move(existing).value(), c);
+  Merged m = merge_registry(std::move(existing).value(), std::move(pushed), c, device_id);
   if (!m.rejected.empty()) return verdict(rec.seq, RecordStatus::Rejected, m.rejected);
   // A derived entity edit the device's own edit already brought: nothing to write or log.
   if (c.derived && !m.changed) return verdict(rec.seq, RecordStatus::Accepted);
@@ -155,7 +157,7 @@ Result<RecordResult> SqliteStorage::apply_registry(const std::string& device_id,
                        "updated_at = excluded.updated_at", what);
   if (!up) return up.error();
   (*up)->bind(merged.record_id, std::string_view(core::to_string(merged.registry)),
-              properties_json(merged.properties).dump(), now);
+              properties_json(merged.properties, m.pushed).dump(), now);
   if (Status st = db_.run(**up, what); !st) return st.error();
   for (const RegistryConflict& c : m.conflicts) {
     auto ins = db_.cached("INSERT INTO registry_conflicts (record_id, registry, property, kept_value, kept_hlc, "
@@ -164,7 +166,8 @@ Result<RecordResult> SqliteStorage::apply_registry(const std::string& device_id,
     (*ins)->bind(c.record_id, c.registry, c.property, c.kept.value, c.kept.hlc, c.other.value, c.other.hlc, device_id, now);
     if (Status st = db_.run(**ins, what); !st) return st.error();
   }
-  if (Status st = log_change("registry", merged.record_id, std::nullopt, change_json(merged).dump(), now); !st)
+  if (Status st = log_change("registry", merged.record_id, std::nullopt, stored_change_json(merged, m.pushed).dump(), now);
+      !st)
     return st.error();
   return verdict(rec.seq, RecordStatus::Accepted);
 }
@@ -264,9 +267,10 @@ Result<PullAnswer> SqliteStorage::pull(const std::string& device_id, const std::
     std::vector<std::string> ids;
     while ((*s)->step() == SQLITE_ROW) ids.push_back((*s)->text(0));
     for (const auto& id : ids) {
-      auto r = load_record(id);
+      PushedBy pushed;
+      auto r = load_record(id, &pushed);
       if (!r) return r.error();
-      if (*r) a.page.records.push_back(std::move(**r));
+      if (*r && leave_out_own(**r, pushed, device_id)) a.page.records.push_back(std::move(**r));
     }
     bool last_page = static_cast<int>(ids.size()) < limit;
     a.page.cursor = last_page ? "v1.log." + std::to_string(cur->seq)
@@ -296,7 +300,7 @@ Result<PullAnswer> SqliteStorage::pull(const std::string& device_id, const std::
       a.page.forms.push_back(std::move(f).value());
       continue;
     }
-    if (Status st = add_change(body, db_.path(), a); !st) return st.error();
+    if (Status st = add_change(body, db_.path(), a, device_id); !st) return st.error();
   }
   a.page.cursor = "v1.log." + std::to_string(last);
   a.more = n == limit;

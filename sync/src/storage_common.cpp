@@ -70,24 +70,101 @@ bool append_results(const std::string& results_text, std::int64_t from, std::int
   return true;
 }
 
-json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props) {
+json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props,
+                     const PushedBy& pushed) {
   json j = json::object();
-  for (const auto& [k, p] : props) j[k] = {{"value", p.value}, {"hlc", p.hlc}};
+  for (const auto& [k, p] : props) {
+    j[k] = {{"value", p.value}, {"hlc", p.hlc}};
+    if (auto by = pushed.find(k); by != pushed.end()) j[k]["pushed"] = pushed_mark(p.hlc, by->second);
+  }
   return j;
 }
 
+namespace {
+
+// The HLC's node, "" when it is no HLC.
+std::string node_of(const std::string& hlc) {
+  auto h = core::Hlc::parse(hlc);
+  return h ? h->node : std::string();
+}
+
+// The pushed marks of a stored `properties` object (or a change's), erased when `erase`.
+PushedBy take_pushed(json& props, bool erase) {
+  PushedBy out;
+  if (!props.is_object()) return out;
+  for (auto it = props.begin(); it != props.end(); ++it) {
+    if (!it->is_object()) continue;
+    auto m = it->find("pushed");
+    if (m == it->end()) continue;
+    if (m->is_boolean() && m->get<bool>()) out[it.key()] = node_of(it->value("hlc", std::string()));
+    else if (m->is_string() && !m->get<std::string>().empty()) out[it.key()] = m->get<std::string>();
+    if (erase) it->erase(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+json pushed_mark(const std::string& hlc, const std::string& device_id) {
+  if (node_of(hlc) == device_id) return true;
+  return device_id;
+}
+
 core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
-                                       const std::string& properties, const std::string& merged_into) {
+                                       const std::string& properties, const std::string& merged_into,
+                                       PushedBy* pushed) {
   core::PulledRecord r;
   r.record_id = record_id;
   r.merged_into = merged_into;
   r.registry = core::registry_from_string(registry).value_or(core::Registry::Establishment);
   auto props = core::parse_json(properties, core::kMaxStoredJsonDepth);
-  if (props && props->is_object())
+  if (props && props->is_object()) {
     for (auto it = props->begin(); it != props->end(); ++it)
       r.properties.emplace_back(it.key(), core::RegistryProperty{it->value("value", std::string()),
                                                                  it->value("hlc", std::string())});
+    if (pushed) *pushed = take_pushed(*props, false);
+  }
   return r;
+}
+
+PushedBy still_pushed(const core::PulledRecord& before, const PushedBy& pushed,
+                                   const core::PulledRecord& after) {
+  PushedBy out;
+  for (const auto& [k, p] : before.properties) {
+    auto by = pushed.find(k);
+    if (by == pushed.end()) continue;
+    for (const auto& [k2, q] : after.properties)
+      if (k2 == k && q.value == p.value && q.hlc == p.hlc) out[k] = by->second;
+  }
+  return out;
+}
+
+json stored_change_json(const core::PulledRecord& r, const PushedBy& pushed) {
+  json j = change_json(r);
+  for (const auto& [k, by] : pushed)
+    if (auto it = j["properties"].find(k); it != j["properties"].end())
+      (*it)["pushed"] = pushed_mark(it->value("hlc", std::string()), by);
+  return j;
+}
+
+bool leave_out_own(core::PulledRecord& r, const PushedBy& pushed, const std::string& device_id) {
+  if (pushed.empty() || device_id.empty()) return true;
+  std::vector<std::pair<std::string, core::RegistryProperty>> kept;
+  const std::pair<std::string, core::RegistryProperty>* commune = nullptr;
+  for (const auto& kp : r.properties) {
+    auto by = pushed.find(kp.first);
+    bool own = by != pushed.end() && by->second == device_id;
+    if (!own) kept.push_back(kp);
+    else if (kp.first == "commune") commune = &kp;
+  }
+  if (kept.size() == r.properties.size()) return true;
+  if (kept.empty() && r.merged_into.empty()) return false;
+  if (commune) {
+    kept.push_back(*commune);
+    std::sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  }
+  r.properties = std::move(kept);
+  return true;
 }
 
 // Per property, the greater HLC wins (ties cannot happen: the HLC ends with the device id).
@@ -105,10 +182,21 @@ std::string commune_of(const core::PulledRecord& r) {
   return "";
 }
 
-Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedRecord& c) {
+Merged merge_registry(std::optional<core::PulledRecord> existing, PushedBy pushed,
+                      const CheckedRecord& c, const std::string& device_id) {
   const PushRecord& rec = *c.record;
   auto registry = core::registry_from_string(rec.registry);
   Merged m;
+  m.pushed = std::move(pushed);
+  // Whether the device holds `p` as it is now taken: what it sent (its own edit, or one made
+  // before its enrollment under its local node), not re-stamped.
+  auto as_pushed = [&](const std::string& key) {
+    return !c.derived && std::find(c.restamped.begin(), c.restamped.end(), key) == c.restamped.end();
+  };
+  auto mark = [&](const std::string& key, bool on) {
+    if (on) m.pushed[key] = device_id;
+    else m.pushed.erase(key);
+  };
   if (existing) {
     m.record = std::move(*existing);
     if (m.record.registry != *registry) {
@@ -124,12 +212,14 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
     m.record.record_id = rec.id;
     m.record.registry = *registry;
     m.changed = true;
+    m.pushed.clear();
   }
   auto& props = m.record.properties;
   for (const auto& [key, p] : rec.set) {
     auto it = std::find_if(props.begin(), props.end(), [&k = key](const auto& q) { return q.first == k; });
     if (it == props.end()) {
       props.emplace_back(key, p);
+      mark(key, as_pushed(key));
       m.changed = true;
       continue;
     }
@@ -153,7 +243,13 @@ Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedR
       conflict.other = newer ? it->second : p;
       m.conflicts.push_back(std::move(conflict));
     }
-    if (newer) it->second = p;
+    if (newer) {
+      it->second = p;
+      mark(key, as_pushed(key));
+    } else if (it->second.hlc == p.hlc && it->second.value == p.value && as_pushed(key) &&
+               !m.pushed.count(key)) {
+      mark(key, true);  // the device sent again what is stored (a derivation came first)
+    }
   }
   std::sort(props.begin(), props.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
   if (std::string now = commune_of(m.record); c.scope && !c.scope->allows(now))
@@ -206,13 +302,18 @@ Error bad_cursor(const std::string& c) {
                      "cursor: '" + c.substr(0, 80) + "' is not a cursor this server gave; send \"\" to start over");
 }
 
-core::Status add_change(const std::string& body, const std::string& where, PullAnswer& a) {
+core::Status add_change(const std::string& body, const std::string& where, PullAnswer& a,
+                        const std::string& device_id) {
   auto j = core::parse_json(body, core::kMaxStoredJsonDepth);
   if (!j) return Error::make(ErrorCode::sync_storage, where + ": a change log entry is unreadable");
+  PushedBy pushed;
+  if (j->is_object())
+    if (auto props = j->find("properties"); props != j->end()) pushed = take_pushed(*props, true);
   json page = {{"changes", json::array({*j})}, {"cursor", ""}, {"more", false}};
   auto one = pull_answer_from(page);
   if (!one) return Error::make(ErrorCode::sync_storage, where + ": a change log entry: " + one.error().message);
-  for (auto& r : one->page.records) a.page.records.push_back(std::move(r));
+  for (auto& r : one->page.records)
+    if (leave_out_own(r, pushed, device_id)) a.page.records.push_back(std::move(r));
   for (auto& d : one->page.decisions) a.page.decisions.push_back(std::move(d));
   return core::ok_status();
 }

@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,10 +43,33 @@ nlohmann::json results_json(const std::vector<RecordResult>& rs);
 bool append_results(const std::string& results_text, std::int64_t from, std::int64_t to,
                     std::vector<RecordResult>& out);
 
-// A registry record's `properties`: {key: {value, hlc}}.
-nlohmann::json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props);
+// Per property of a stored registry record, the device that pushed its value and HLC exactly as
+// they are stored (not re-stamped, not derived by the server): that device holds them, so pull
+// leaves them out of what it sends that device (docs/server-storage.md, "registry").
+using PushedBy = std::map<std::string, std::string>;
+// A registry record's `properties`: {key: {value, hlc}}, with the marks of `pushed`: `"pushed":
+// true` when the device is the HLC's node (an edit made after enrollment), else `"pushed": "<device
+// id>"` (an edit made before the device was enrolled, stamped with its local node).
+nlohmann::json properties_json(const std::vector<std::pair<std::string, core::RegistryProperty>>& props,
+                               const PushedBy& pushed = {});
+// A property's mark in the JSON above.
+nlohmann::json pushed_mark(const std::string& hlc, const std::string& device_id);
+// Reads a record as stored; the keys marked pushed go to `pushed` when given.
 core::PulledRecord record_from_columns(const std::string& record_id, const std::string& registry,
-                                       const std::string& properties, const std::string& merged_into = "");
+                                       const std::string& properties, const std::string& merged_into = "",
+                                       PushedBy* pushed = nullptr);
+// The pushed marks of `before` (its `pushed`) that still hold in `after`: the same value and
+// HLC (the office's queue rewrites a record: what it did not change keeps its marks).
+PushedBy still_pushed(const core::PulledRecord& before, const PushedBy& pushed,
+                                   const core::PulledRecord& after);
+// A registry change as the change log stores it: change_json(r) with the pushed marks above
+// (add_change reads them and leaves them out of the page).
+nlohmann::json stored_change_json(const core::PulledRecord& r, const PushedBy& pushed);
+// Leaves out of `r`, pulled by `device_id`, the properties that device pushed exactly as they
+// are (`pushed`): it holds them already. When something else is left (a
+// property, merged_into), `commune` stays too, so the pull's scope check reads the record's
+// commune. False when nothing is left to send: the record is left out of the page.
+bool leave_out_own(core::PulledRecord& r, const PushedBy& pushed, const std::string& device_id);
 // Merges a pushed registry record into what is stored (per property, the greater HLC wins), or
 // the reason it is rejected (the id belongs to another registry; the stored or the merged record
 // is in a commune outside the pushing device's scope, `c.scope`).
@@ -53,12 +78,16 @@ struct Merged {
   std::string rejected;
   std::vector<RegistryConflict> conflicts;  // device_id and at left for the caller
   bool changed = false;  // a property was added, or got another value or version
+  PushedBy pushed;  // the merged record's pushed marks (properties_json)
 };
 // Per property, the later HLC wins (HLCs carry the device id, so ties cannot happen). A
 // property whose stored version is neither the edit's own nor the edit's base, with another
 // value, was edited concurrently: a conflict.
-// A derived edit (c.derived) records no conflict.
-Merged merge_registry(std::optional<core::PulledRecord> existing, const CheckedRecord& c);
+// A derived edit (c.derived) records no conflict. `pushed`: the stored record's pushed marks;
+// a property the merge takes from a record `device_id` pushed, as it sent it (not re-stamped:
+// c.restamped), is marked as `device_id`'s; one it takes from a derived edit is not.
+Merged merge_registry(std::optional<core::PulledRecord> existing, PushedBy pushed,
+                      const CheckedRecord& c, const std::string& device_id);
 // push's work for one submission: `apply` (the storage's own), then, when it was accepted and
 // carries a derived entity edit, `merge` of that edit. The submission's verdict is the answer;
 // the derived edit's own (a commune outside the scope) is not.
@@ -92,7 +121,9 @@ struct Cursor {
 std::optional<Cursor> parse_cursor(const std::string& c);
 Error bad_cursor(const std::string& c);
 // Adds a registry/decision change log entry's body to the page; `where` names the database.
-core::Status add_change(const std::string& body, const std::string& where, PullAnswer& a);
+// A registry change loses what `device_id` pushed itself (leave_out_own), or is left out whole.
+core::Status add_change(const std::string& body, const std::string& where, PullAnswer& a,
+                        const std::string& device_id = "");
 
 // The data folder's files.
 core::Status make_dir(const std::string& dir);

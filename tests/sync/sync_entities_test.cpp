@@ -200,6 +200,11 @@ TEST_CASE("sync entities: a submission from a client that applied no entity make
   REQUIRE(replay.status == 200);
   CHECK(body_of(replay)["replayed"] == true);
   CHECK(server.dump() == before);
+  // The device itself pulls it too: the server stamped it, the device never had it.
+  REQUIRE(a.client->sync().ok());
+  auto mine = a.store.store->get_record(id);
+  REQUIRE_MESSAGE(mine.ok(), message_of(mine));
+  CHECK(mine->name == "Dệt Pắc Ta");
   // Another device pulls the record.
   EntityDevice b(server);
   b.store.set_next_uuid(500000);

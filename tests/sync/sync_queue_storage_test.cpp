@@ -142,14 +142,21 @@ TEST_CASE("sync storage: queue merge keeps both records and every linked submiss
   CHECK(d.server.dump() == was);
   CHECK(d.decisions() == 1);
 
-  // Devices learn it: from the log (pulled before) and in a new device's snapshot.
-  auto after = d.server.storage->pull("dev1", before->page.cursor, 100);
+  // Devices learn it: from the log (pulled before) and in a new device's snapshot. dev1, which
+  // pushed every property, gets the mark alone (its own edits do not come back to it).
+  auto own = d.server.storage->pull("dev1", before->page.cursor, 100);
+  REQUIRE(own.ok());
+  REQUIRE(own->page.records.size() == 1);
+  CHECK(own->page.records[0].record_id == "est-b");
+  CHECK(own->page.records[0].merged_into == "est-a");
+  CHECK(own->page.records[0].properties.empty());
+  auto after = d.server.storage->pull("dev9", before->page.cursor, 100);
   REQUIRE(after.ok());
   REQUIRE(after->page.records.size() == 1);
   CHECK(after->page.records[0].record_id == "est-b");
   CHECK(after->page.records[0].merged_into == "est-a");
   CHECK(value_of(after->page.records[0], "tax_code") == "123");
-  auto snap = d.server.storage->pull("dev1", "", 100);
+  auto snap = d.server.storage->pull("dev9", "", 100);
   REQUIRE(snap.ok());
   REQUIRE(find(snap->page.records, "est-b"));
   CHECK(find(snap->page.records, "est-b")->merged_into == "est-a");

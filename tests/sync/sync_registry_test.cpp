@@ -3,6 +3,7 @@
 // sequential edits (made after pulling the current version) leave none.
 #include <chrono>
 #include <cstdlib>
+#include <map>
 
 #include "sync/sync_fixture.hpp"
 
@@ -131,6 +132,103 @@ TEST_CASE("sync registry: a device clock a year ahead is re-stamped, reported, a
   auto conflicts = server.storage->registry_conflicts();
   REQUIRE(conflicts.ok());
   CHECK(conflicts->empty());
+}
+
+}  // namespace
+}  // namespace khaosat::test
+
+namespace khaosat::test {
+namespace {
+
+// What a pull of `cursor` by `d` holds: record id -> its properties' keys (",name,phone,") and
+// merged_into ("->ID"), and the next cursor.
+struct Pulled {
+  std::map<std::string, std::string> records;
+  std::string cursor;
+};
+Pulled pull_as(ServerFixture& server, const std::string& token, const std::string& cursor) {
+  auto r = server.server->handle(post("/v1/pull", token, nlohmann::json{{"cursor", cursor},
+                                                                              {"features", {"merged_into"}}}.dump()));
+  REQUIRE(r.status == 200);
+  nlohmann::json j = body_of(r);
+  Pulled out;
+  out.cursor = j["cursor"].get<std::string>();
+  for (const auto& c : j["changes"]) {
+    if (c["kind"] != "registry") continue;
+    std::string keys = ",";
+    for (auto it = c["properties"].begin(); it != c["properties"].end(); ++it) keys += it.key() + ",";
+    if (c.contains("merged_into")) keys += "->" + c["merged_into"].get<std::string>();
+    out.records[c["id"].get<std::string>()] += keys;
+  }
+  return out;
+}
+Pulled pull_as(ServerFixture& server, Device& d, const std::string& cursor) { return pull_as(server, d.token(), cursor); }
+
+TEST_CASE("sync registry: a device's own edits do not come back to it on pull, everything else does") {
+  ServerFixture server;
+  Device a(server), b(server);
+  b.store.set_next_uuid(500000);
+  *b.store.fake.counter = 7777;
+  auto rec = a.store.store->put_record(
+      {core::Registry::Establishment, "", {{"name", "Chè Tân Uyên"}, {"phone", "0912"}, {"commune", "105"}}});
+  REQUIRE(rec.ok());
+  auto other = a.store.store->put_record({core::Registry::Establishment, "", {{"name", "Dệt Sìn Hồ"}}});
+  REQUIRE(other.ok());
+  REQUIRE(a.client->sync().ok());
+  // A's snapshot and A's log: nothing of its own. B's snapshot and log: all of it.
+  CHECK(pull_as(server, a, "").records.empty());
+  CHECK(pull_as(server, a, "v1.log.0").records.empty());
+  CHECK(pull_as(server, b, "").records[rec->record_id] == ",commune,name,phone,");
+  CHECK(pull_as(server, b, "v1.log.0").records[rec->record_id] == ",commune,name,phone,");
+  REQUIRE(b.client->sync().ok());
+  CHECK(b.store.store->get_record(rec->record_id)->properties.size() == 3);
+
+  // B's later edit of the phone reaches A, with the commune (the pull's scope check reads it)
+  // but not A's own name; A converges on B's phone.
+  std::string after_a = pull_as(server, a, "v1.log.0").cursor;
+  *b.store.fake.now += 10000;
+  REQUIRE(b.store.store->put_record({core::Registry::Establishment, rec->record_id, {{"phone", "0913"}}}).ok());
+  REQUIRE(b.client->sync().ok());
+  CHECK(pull_as(server, a, after_a).records[rec->record_id] == ",commune,phone,");
+  CHECK(pull_as(server, a, "").records[rec->record_id] == ",commune,phone,");
+  REQUIRE(a.client->sync().ok());
+  CHECK(value_of(a.store.store->get_record(rec->record_id).value(), "phone") == "0913");
+  CHECK(hlc_of(a.store.store->get_record(rec->record_id).value(), "phone") ==
+        hlc_of(b.store.store->get_record(rec->record_id).value(), "phone"));
+
+  // The office merges A's other record: the merge reaches A, without A's own properties.
+  after_a = pull_as(server, a, after_a).cursor;
+  REQUIRE(server.storage->record_decision({0, "merge", {rec->record_id, other->record_id}, 0, "", "", "same", "lan", 50})
+              .ok());
+  CHECK(pull_as(server, a, after_a).records[other->record_id] == ",->" + rec->record_id);
+  CHECK(pull_as(server, b, after_a).records[other->record_id] == ",name,->" + rec->record_id);
+  REQUIRE(a.client->sync().ok());
+  CHECK(a.store.store->get_record(other->record_id)->merged_into == rec->record_id);
+}
+
+TEST_CASE("sync registry: edits a device made before it was enrolled do not come back to it either") {
+  ServerFixture server;
+  StoreFixture early;
+  early.install();
+  // Stamped with the store's own node: the server's device id does not exist yet.
+  auto rec = early.store->put_record({core::Registry::Establishment, "", {{"name", "Chè Tân Uyên"}, {"commune", "105"}}});
+  REQUIRE(rec.ok());
+  LoopbackTransport transport(*server.server);
+  sync::ClientOptions options;
+  options.sleep = [](std::chrono::milliseconds) {};
+  options.random_unit = [] { return 0.5; };
+  sync::SyncClient client(*early.store, transport, options);
+  REQUIRE(client.enroll("loopback:", server.code()).ok());
+  std::string token = early.store->enrollment().value()->token;
+  REQUIRE(client.sync().ok());
+  CHECK(pull_as(server, token, "").records.empty());
+  CHECK(pull_as(server, token, "v1.log.0").records.empty());
+  Device b(server);
+  b.store.set_next_uuid(500000);
+  *b.store.fake.counter = 7777;
+  CHECK(pull_as(server, b, "").records[rec->record_id] == ",commune,name,");
+  REQUIRE(b.client->sync().ok());
+  CHECK(value_of(b.store.store->get_record(rec->record_id).value(), "name") == "Chè Tân Uyên");
 }
 
 }  // namespace

@@ -11,8 +11,10 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/sync/protocol.hpp"
@@ -73,8 +75,9 @@ class SyncServer {
   std::int64_t rate_limit(const std::string& key, int burst, int per_minute);
   std::int64_t now() const;
   // Re-stamps the batch's registry edits that are too far ahead (ServerOptions::max_clock_ahead_ms);
-  // records in `answer` how many and by how much.
-  void clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer);
+  // records in `answer` how many and by how much, and in `restamped` which (seq, property).
+  void clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer,
+                    std::set<std::pair<std::int64_t, std::string>>& restamped);
   std::string random_hex(std::size_t bytes);
   // The registry edit a pushed submission's entity declaration makes (server_entities.cpp;
   // docs/sync-protocol.md, "Registries from submissions"), nullopt when it makes none or its

@@ -73,6 +73,9 @@ struct CheckedRecord {
   // earlier record, met any) and writes nothing when it changes nothing.
   std::optional<PushRecord> entity = std::nullopt;
   bool derived = false;  // this record is such a derived edit
+  // Registry records: the properties whose HLC the server re-stamped (a clock too far ahead):
+  // their stored version is not the one the device holds, so pull sends it back.
+  std::vector<std::string> restamped = {};
 };
 
 struct PublishedForm {
