@@ -352,12 +352,12 @@ std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::strin
   std::map<std::string, std::size_t> seen;
   for (const auto& [path, value] : answers) {
     auto slash = path.rfind('/');
-    OfficeAnswer a{path, slash == std::string::npos ? path : path.substr(slash + 1), value};
+    OfficeAnswer a{path, slash == std::string::npos ? path : path.substr(slash + 1), value, true};
     auto it = nodes.find(path);
     if (it != nodes.end()) {
       std::size_t k = seen[path]++;
       const core::NodeSnapshot& n = it->second[std::min(k, it->second.size() - 1)];
-      if (!n.label.empty()) a.label = n.label;
+      if (!n.label.empty()) a.label = n.label, a.technical = false;
       if (n.has_choices && !value.empty()) {
         std::string shown;
         for (std::size_t b = value.find_first_not_of(' '); b != std::string::npos;) {

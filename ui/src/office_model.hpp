@@ -40,6 +40,9 @@ struct OfficeDetail {
 // where the form does not say (no form on the device, another version, a calculation).
 struct OfficeAnswer {
   std::string path, label, value;
+  // No question of the form labels it (its metadata: start, end, deviceid, instanceID; a
+  // calculation without a label; a path the form no longer has): shown apart, on request.
+  bool technical = false;
 };
 // `form` may be null; `language` is one of the form's languages ("" = its default). The
 // submission's `xml` is restored into a session of the form for its labels (with their outputs
@@ -136,6 +139,7 @@ struct OfficeState {
   std::string comment;                  // the review comment being typed
   std::vector<OfficeAnswer> answers;    // detail.answers labelled (label_answers)
   int answers_lang = -1;                // the app language they are in, -1 = not yet
+  bool show_technical = false;          // the answers no question labels, shown (OfficeAnswer)
   bool have_queue = false, queue_asked = false;
   OfficeQueue queue;
   std::string queue_reason;             // the reason typed for the next queue decision

@@ -108,6 +108,7 @@ void AppImpl::office_load_list() {
 void AppImpl::office_open(const std::string& form_id, const std::string& instance_id) {
   OfficeState& o = office;
   o.open_id = instance_id;
+  o.show_technical = false;
   o.have_detail = false;
   o.comment.clear();
   SyncPort::OfficeCall call;
@@ -301,10 +302,28 @@ void AppImpl::draw_office_detail() {
   }
   heading(t(Str::answers));
   if (o.answers_lang != static_cast<int>(settings.lang)) office_label_answers();
+  // The questions' answers first; what no question labels (metadata, unlabelled calculations)
+  // under a button, by its XML name, for whoever needs it.
+  int technical = 0;
   for (const auto& a : o.answers) {
     if (a.value.empty()) continue;
+    if (a.technical) {
+      ++technical;
+      continue;
+    }
     text(a.label, colors::kMuted);
     text(a.value);
+  }
+  if (technical > 0) {
+    ImGui::Spacing();
+    if (button(format(t(o.show_technical ? Str::technical_hide_d : Str::technical_show_d), technical), Tone::Secondary))
+      o.show_technical = !o.show_technical;
+    if (o.show_technical)
+      for (const auto& a : o.answers)
+        if (a.technical && !a.value.empty()) {
+          text(a.label, colors::kMuted);
+          text(a.value);
+        }
   }
   end_scroll();
 }
