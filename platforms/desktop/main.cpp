@@ -114,12 +114,15 @@ khaosat::core::Result<std::string> read_font(const std::string& given) {
           "\ninstall Debian's fonts-noto-core (scripts/setup) or pass --font FILE");
 }
 
-long rss_kib(const char* field) {
-  std::ifstream status("/proc/self/status");
-  for (std::string line; std::getline(status, line);)
+// A "Field:   N kB" line of a /proc/self file (status, smaps_rollup), in KiB; 0 when absent.
+long proc_kib(const char* file, const char* field) {
+  std::ifstream in(file);
+  for (std::string line; std::getline(in, line);)
     if (line.rfind(field, 0) == 0) return std::strtol(line.c_str() + std::strlen(field), nullptr, 10);
   return 0;
 }
+
+long rss_kib(const char* field) { return proc_kib("/proc/self/status", field); }
 
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -269,7 +272,13 @@ int main(int argc, char** argv) {
     out << "{\"first_frame_ms\": " << first_frame_ms << ", \"frames\": " << frame_ms.size()
         << ", \"last120_median_ms\": " << pct(0.5) << ", \"last120_p95_ms\": " << pct(0.95)
         << ", \"last120_max_ms\": " << (tail.empty() ? 0 : tail.back()) << ", \"rss_kib\": " << rss_kib("VmRSS:")
-        << ", \"peak_rss_kib\": " << rss_kib("VmHWM:") << "}\n";
+        << ", \"peak_rss_kib\": " << rss_kib("VmHWM:")
+        // What RSS is made of: the app's own memory (anonymous pages: heap, stacks, the GL
+        // driver's buffers) beside the files mapped in (libLLVM, Mesa, SDL, ...) and shared memory.
+        << ", \"rss_anon_kib\": " << rss_kib("RssAnon:") << ", \"rss_file_kib\": " << rss_kib("RssFile:")
+        << ", \"rss_shmem_kib\": " << rss_kib("RssShmem:")
+        << ", \"pss_kib\": " << proc_kib("/proc/self/smaps_rollup", "Pss:")
+        << ", \"private_dirty_kib\": " << proc_kib("/proc/self/smaps_rollup", "Private_Dirty:") << "}\n";
     std::cout << out.str();
   }
   return exit_code;
