@@ -67,10 +67,12 @@ for name, r in (("1,000-question form, a question page", big_page), ("1,000-ques
           f"max {r['last120_max_ms']:.2f} ms (target <= 16 ms); RSS {r['rss_kib'] / 1024:.0f} MiB, "
           f"peak {r['peak_rss_kib'] / 1024:.0f} MiB (target <= 80 MB)")
     # RSS counts every page mapped in: most of it is llvmpipe (libLLVM, swrast_dri.so), which a
-    # phone's GPU driver does not load. RssAnon (heap, stacks, driver buffers) is the app's own.
+    # phone's GPU driver does not load. RssAnon is mostly the app's own (heap, stacks, buffers) but
+    # also holds the libraries' relocated data pages (libLLVM's ~8 MiB): docs/app.md, "Speed".
     print(f"{'':42s} RSS = anon {r['rss_anon_kib'] / 1024:.1f} + file {r['rss_file_kib'] / 1024:.1f} + shmem "
           f"{r['rss_shmem_kib'] / 1024:.1f} MiB; private dirty {r['private_dirty_kib'] / 1024:.1f} MiB, "
           f"PSS {r['pss_kib'] / 1024:.1f} MiB")
 print(f"{'the home screen, no form open':42s} RSS {warm['rss_kib'] / 1024:.0f} MiB = anon "
       f"{warm['rss_anon_kib'] / 1024:.1f} + file {warm['rss_file_kib'] / 1024:.1f} + shmem "
-      f"{warm['rss_shmem_kib'] / 1024:.1f} MiB; private dirty {warm['private_dirty_kib'] / 1024:.1f} MiB")
+      f"{warm['rss_shmem_kib'] / 1024:.1f} MiB; private dirty {warm['private_dirty_kib'] / 1024:.1f} MiB, "
+      f"PSS {warm['pss_kib'] / 1024:.1f} MiB")
