@@ -64,6 +64,8 @@ class PgStorage final : public ServerStorage {
  private:
   class Queue;  // the queue's QueueTables over this connection (pg_storage_queue.cpp)
   friend class Queue;
+  template <class Storage>
+  friend Result<PushedBy> stored_pushed_marks(Storage&, const core::PulledRecord&);  // storage_common.hpp
   Status create_schema();
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);

@@ -41,25 +41,16 @@ class PgStorage::Queue final : public QueueTables {
   }
 
   Status write_properties(const core::PulledRecord& r, std::int64_t now) override {
-    auto marks = pushed_marks(r);
+    auto marks = stored_pushed_marks(s_, r);
     if (!marks) return marks.error();
     return db_.run("UPDATE registry SET properties = $1, updated_at = $2 WHERE record_id = $3",
                    "cannot write the registry record", {properties_json(r.properties, *marks).dump(), now, r.record_id});
   }
 
   Status log_record(const core::PulledRecord& r, std::int64_t now) override {
-    auto marks = pushed_marks(r);
+    auto marks = stored_pushed_marks(s_, r);
     if (!marks) return marks.error();
     return s_.log_change("registry", r.record_id, std::nullopt, stored_change_json(r, *marks).dump(), now);
-  }
-
-  // The stored record's pushed marks that hold for `r` (storage_common.hpp, still_pushed).
-  Result<PushedBy> pushed_marks(const core::PulledRecord& r) {
-    PushedBy pushed;
-    auto stored = s_.load_record(r.record_id, &pushed);
-    if (!stored) return stored.error();
-    if (!*stored) return PushedBy();
-    return still_pushed(**stored, pushed, r);
   }
 
   Result<std::optional<RegistryConflict>> registry_conflict(std::int64_t id) override {

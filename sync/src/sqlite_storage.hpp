@@ -60,6 +60,8 @@ class SqliteStorage final : public ServerStorage {
  private:
   class Queue;  // the queue's QueueTables over this connection (sqlite_storage_queue.cpp)
   friend class Queue;
+  template <class Storage>
+  friend Result<PushedBy> stored_pushed_marks(Storage&, const core::PulledRecord&);  // storage_common.hpp
 
   // Refuses (untouched) a file that is not a khaosat server database or is newer.
   Status check_identity();

@@ -62,6 +62,16 @@ core::PulledRecord record_from_columns(const std::string& record_id, const std::
 // HLC (the office's queue rewrites a record: what it did not change keeps its marks).
 PushedBy still_pushed(const core::PulledRecord& before, const PushedBy& pushed,
                                    const core::PulledRecord& after);
+// still_pushed against the record `storage` holds for r's id (no record: no marks). `Storage`
+// is either backend (SqliteStorage, PgStorage: load_record(id, PushedBy*)).
+template <class Storage>
+Result<PushedBy> stored_pushed_marks(Storage& storage, const core::PulledRecord& r) {
+  PushedBy pushed;
+  auto stored = storage.load_record(r.record_id, &pushed);
+  if (!stored) return stored.error();
+  if (!*stored) return PushedBy();
+  return still_pushed(**stored, pushed, r);
+}
 // A registry change as the change log stores it: change_json(r) with the pushed marks above
 // (add_change reads them and leaves them out of the page).
 nlohmann::json stored_change_json(const core::PulledRecord& r, const PushedBy& pushed);

@@ -17,14 +17,8 @@ cleanup() {
   pg_test_db_drop
 }
 trap cleanup EXIT
+source "$(dirname "$0")/../support/expect.sh"
 cd "$T"
-failures=0
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
-expect_rc() {  # expect_rc CODE CMD...
-  local want=$1; shift
-  "$@" >out.txt 2>err.txt; local rc=$?
-  [[ $rc == "$want" ]] || fail "$* -> exit $rc, wanted $want: $(cat err.txt) $(cat out.txt)"
-}
 json() { python3 -c "import json,sys; d=json.load(open('$1')); print($2)"; }
 
 cat > form.xml <<'XML'
@@ -142,5 +136,4 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
 expect_rc 1 "$K" sync --db b.db
 grep -q "sync.transport" err.txt || fail "no server: $(cat err.txt)"
 
-[[ $failures == 0 ]] && echo "sync_cli_test: ok"
-exit $((failures > 0))
+finish "sync_cli_test: ok"
