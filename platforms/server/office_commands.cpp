@@ -19,8 +19,6 @@
 namespace khaosat::server_cli {
 namespace {
 
-constexpr std::uint64_t kMaxTableBytes = 16u << 20;
-
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch()).count();
@@ -96,15 +94,8 @@ int plan(const Args& a) {
   if (format == "xlsx" && (a.out.empty() || a.out == "-"))
     return fail("plan", "plan.input: an XLSX plan needs -o FILE.xlsx", 2);
   std::string rules_path = a.rules.empty() ? std::string(KHAOSAT_FORMS_DIR) + "/plan_rules.csv" : a.rules;
-  auto rules_text = cli::read_input(rules_path, kMaxTableBytes);
-  if (!rules_text) return fail("plan", "plan.input: " + rules_text.error().message, 2);
-  auto rules = office::parse_rules(*rules_text, rules_path);
-  if (!rules) return plan_fail("plan", rules.error());
-  std::string communes_path = std::string(KHAOSAT_FORMS_DIR) + "/communes.csv";
-  auto communes_text = cli::read_input(communes_path, kMaxTableBytes);
-  if (!communes_text) return fail("plan", communes_text.error().message);
-  auto communes = office::parse_communes(*communes_text, communes_path);
-  if (!communes) return plan_fail("plan", communes.error());
+  auto tables = sync::read_plan_tables(rules_path, std::string(KHAOSAT_FORMS_DIR) + "/communes.csv");
+  if (!tables) return plan_fail("plan", tables.error());
 
   // KHAOSAT_PLAN_TIMINGS=1: each phase's wall time on standard error (scripts/bench office).
   bool timings = std::getenv("KHAOSAT_PLAN_TIMINGS") != nullptr;
@@ -119,12 +110,10 @@ int plan(const Args& a) {
   if (!storage) return 1;
   auto needs = sync::approved_needs(**storage, *year);
   if (!needs) return plan_fail("plan", needs.error());
-  auto stored = (*storage)->plan_overrides();
-  if (!stored) return fail("plan", stored.error().message);
-  std::vector<office::Override> overrides;
-  for (const auto& o : *stored) overrides.push_back({o.need_id, o.action, o.reason, o.by, o.at});
+  auto overrides = sync::plan_overrides(**storage);
+  if (!overrides) return fail("plan", overrides.error().message);
   lap("read");
-  office::Plan p = office::make_plan(*year, *needs, *rules, budget, overrides, &*communes);
+  office::Plan p = office::make_plan(*year, *needs, tables->rules, budget, *overrides, &tables->communes);
   lap("rank");
   if (timings) std::fprintf(stderr, "plan-needs %zu\n", p.needs.size());
 

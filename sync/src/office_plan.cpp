@@ -58,11 +58,17 @@ Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const s
                                        const PlanTables& tables, const Scope* scope) {
   auto needs = approved_needs(storage, year, scope);
   if (!needs) return needs.error();
+  auto overrides = plan_overrides(storage);
+  if (!overrides) return overrides.error();
+  return office::make_plan(year, *needs, tables.rules, budget, *overrides, &tables.communes);
+}
+
+Result<std::vector<office::Override>> plan_overrides(ServerStorage& storage) {
   auto stored = storage.plan_overrides();
   if (!stored) return stored.error();
-  std::vector<office::Override> overrides;
-  for (const auto& o : *stored) overrides.push_back({o.need_id, o.action, o.reason, o.by, o.at});
-  return office::make_plan(year, *needs, tables.rules, budget, overrides, &tables.communes);
+  std::vector<office::Override> out;
+  for (const auto& o : *stored) out.push_back({o.need_id, o.action, o.reason, o.by, o.at});
+  return out;
 }
 
 Result<PlanOverride> plan_override_of(const std::string& need_id, const std::string& action, const std::string& reason,

@@ -27,6 +27,9 @@ Result<PlanTables> read_plan_tables(const std::string& rules_path, const std::st
 // replaced), within `scope` (a need's commune; nullptr: the whole province), in the storage's order.
 Result<std::vector<office::Need>> approved_needs(ServerStorage& storage, int year, const Scope* scope = nullptr);
 
+// Every override stored (khaosat-server plan-override, POST /v1/office/plan/override), in order.
+Result<std::vector<office::Override>> plan_overrides(ServerStorage& storage);
+
 // The plan of `year` within `budget` (source -> million VND) over approved_needs and every stored
 // override.
 Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
