@@ -100,7 +100,9 @@ check_plan "$T/plan3.json" || fail "the plan with an override breaks a promise"
 # `plan --format json` writes to an admin of the whole province; a viewer of one commune gets
 # that commune's needs only; an officer is refused.
 mkfifo "$T/serve.out"
-SERVER serve --data "$D" --listen 127.0.0.1:0 > "$T/serve.out" 2> "$T/serve.err" &
+# Started directly, not through the SERVER function: a function in the background is a subshell,
+# and killing SERVE_PID would leave the server running.
+"$SERVER_BIN" serve --data "$D" --listen 127.0.0.1:0 "${DB[@]}" > "$T/serve.out" 2> "$T/serve.err" &
 SERVE_PID=$!
 exec 3< "$T/serve.out"
 read -r line <&3 || fail "serve did not start: $(cat "$T/serve.err")"
