@@ -1,9 +1,9 @@
-// khaosat-app: the desktop app (SDL2 + OpenGL 3 window over khaosat_ui), and the scripted walks
-// that test it as a person would (docs/app.md).
+// khaosat-app: the desktop app (an SDL2 window over khaosat_ui, drawn with OpenGL 3 or SDL's
+// software renderer), and the scripted walks that test it as a person would (docs/app.md).
 //
 // Usage: khaosat-app [--walk WALK.json --screenshots DIR] [--size WxH] [--db FILE]
 //                    [--forms DIR] [--font FILE] [--location "lat lon alt acc"] [--photos DIR]
-//                    [--offline] [--dp X] [--stats]
+//                    [--offline] [--dp X] [--renderer gl|software|auto] [--stats]
 #include <SDL.h>
 #include <imgui.h>
 #include <backends/imgui_impl_sdl.h>
@@ -21,8 +21,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "desktop_services.hpp"
 #include "desktop_window.hpp"
+#include "renderer_choice.hpp"
 #include "thread_worker.hpp"
 #include "khaosat/sync/http.hpp"
 #include "khaosat/ui/app.hpp"
@@ -35,13 +38,18 @@ namespace {
 constexpr const char* kUsage =
     "usage: khaosat-app [--walk WALK.json --screenshots DIR] [--size WxH] [--db FILE]\n"
     "                   [--forms DIR] [--font FILE] [--location \"lat lon alt acc\"] [--photos DIR]\n"
-    "                   [--offline] [--dp X] [--stats]\n"
+    "                   [--offline] [--dp X] [--renderer gl|software|auto] [--stats]\n"
     "Opens the survey app. --walk runs a scripted walk (docs/app.md) and exits: 0 when every\n"
     "step passed, 1 naming the step that failed; --screenshots DIR receives its PNG screenshots.\n"
+    "--renderer: how the app draws. gl = OpenGL 3; software = SDL's software renderer (no OpenGL\n"
+    "loaded: ~70 MiB less memory where OpenGL is itself a software rasterizer such as Mesa's\n"
+    "llvmpipe); auto (the default; KHAOSAT_RENDERER overrides it) = OpenGL unless it is a\n"
+    "software rasterizer, found out once by a probe and remembered in khaosat-renderer.txt beside\n"
+    "the settings file (delete it to probe again).\n"
     "--stats prints start-up time, frame times and memory as JSON on exit (scripts/bench app).\n";
 
 struct Args {
-  std::string walk, shots, db, forms, font, location, photos, settings;
+  std::string walk, shots, db, forms, font, location, photos, settings, renderer;
   int width = 420, height = 800;
   bool offline = false, stats = false, size_given = false;
   float dp = 0;
@@ -64,6 +72,10 @@ bool parse_args(int argc, char** argv, Args* a, std::string* error) {
     else if (s == "--location") { if (!value(&a->location)) return false; }
     else if (s == "--photos") { if (!value(&a->photos)) return false; }
     else if (s == "--settings") { if (!value(&a->settings)) return false; }
+    else if (s == "--renderer") {
+      if (!value(&a->renderer)) return false;
+      if (!khaosat::desktop::parse_renderer(a->renderer)) { *error = "--renderer takes gl, software or auto"; return false; }
+    }
     else if (s == "--offline") a->offline = true;
     else if (s == "--stats") a->stats = true;
     else if (s == "--dp") {
@@ -124,6 +136,23 @@ long proc_kib(const char* file, const char* field) {
 
 long rss_kib(const char* field) { return proc_kib("/proc/self/status", field); }
 
+// The OpenGL and Mesa libraries mapped into this process (/proc/self/maps), by file name: none
+// on the software path; libLLVM, the DRI driver and libGL's pieces on OpenGL under llvmpipe.
+std::vector<std::string> gl_libraries_mapped() {
+  std::vector<std::string> names;
+  std::ifstream in("/proc/self/maps");
+  for (std::string line; std::getline(in, line);) {
+    auto slash = line.rfind('/');
+    if (slash == std::string::npos) continue;
+    std::string name = line.substr(slash + 1);
+    bool gl = name.rfind("libGL", 0) == 0 || name.rfind("libEGL", 0) == 0 || name.rfind("libLLVM", 0) == 0 ||
+              name.rfind("libgallium", 0) == 0 || name.find("_dri.so") != std::string::npos ||
+              name.rfind("libglapi", 0) == 0;
+    if (gl && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  return names;
+}
+
 double ms_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -157,11 +186,6 @@ int main(int argc, char** argv) {
       }
     }
   }
-  auto font = read_font(args.font);
-  if (!font) {
-    std::cerr << "khaosat-app: " << font.error().message << "\n";
-    return 2;
-  }
   std::string data_dir = desktop::default_data_dir();
   if (args.db.empty()) {
     std::error_code ec;
@@ -169,6 +193,28 @@ int main(int argc, char** argv) {
     args.db = data_dir + "/device.db";
   }
   if (args.settings.empty()) args.settings = args.db + ".settings.json";
+  // The drawing path: --renderer, else KHAOSAT_RENDERER, else auto, whose probe (when nothing
+  // is remembered) runs in a child process while this one reads the font.
+  if (args.renderer.empty())
+    if (const char* env = std::getenv("KHAOSAT_RENDERER"); env && *env) {
+      if (!desktop::parse_renderer(env)) {
+        std::cerr << "khaosat-app: KHAOSAT_RENDERER takes gl, software or auto, not '" << env << "'\n";
+        return 2;
+      }
+      args.renderer = env;
+    }
+  auto request = desktop::parse_renderer(args.renderer.empty() ? "auto" : args.renderer);
+  std::optional<desktop::AutoRenderer> auto_renderer;
+  if (*request == desktop::RendererRequest::Auto) {
+    auto_renderer.emplace(
+        (std::filesystem::path(args.settings).parent_path() / "khaosat-renderer.txt").string());
+    auto_renderer->start();
+  }
+  auto font = read_font(args.font);
+  if (!font) {
+    std::cerr << "khaosat-app: " << font.error().message << "\n";
+    return 2;
+  }
   if (args.forms.empty()) {
     const char* env = std::getenv("KHAOSAT_FORMS");
     args.forms = env && *env ? env : KHAOSAT_BUILTIN_FORMS;
@@ -178,7 +224,11 @@ int main(int argc, char** argv) {
   if (args.photos.empty())
     if (const char* home = std::getenv("HOME"); home && *home) args.photos = std::string(home) + "/Pictures";
 
-  auto window = desktop::DesktopWindow::open(args.width, args.height, !steps);
+  desktop::RendererChoice renderer;
+  if (auto_renderer) renderer = auto_renderer->wait();
+  else if (*request == desktop::RendererRequest::Gl) renderer = {desktop::RendererKind::Gl, "asked for"};
+  else renderer = {desktop::RendererKind::Software, "asked for"};
+  auto window = desktop::DesktopWindow::open(args.width, args.height, !steps, renderer.kind);
   if (!window) {
     std::cerr << "khaosat-app: " << window.error().message << "\n";
     return 1;
@@ -206,6 +256,7 @@ int main(int argc, char** argv) {
   options.services.paths = ui::StoragePaths{args.db, args.settings, args.forms};
   options.dp = win.dp(steps ? (args.dp > 0 ? args.dp : 1) : args.dp);
   ui::apply_style(options.dp);
+  win.adapt_style();
   auto app = ui::App::open(options);
   if (!app) {
     std::cerr << "khaosat-app: " << app.error().message << "\n";
@@ -278,7 +329,11 @@ int main(int argc, char** argv) {
         << ", \"rss_anon_kib\": " << rss_kib("RssAnon:") << ", \"rss_file_kib\": " << rss_kib("RssFile:")
         << ", \"rss_shmem_kib\": " << rss_kib("RssShmem:")
         << ", \"pss_kib\": " << proc_kib("/proc/self/smaps_rollup", "Pss:")
-        << ", \"private_dirty_kib\": " << proc_kib("/proc/self/smaps_rollup", "Private_Dirty:") << "}\n";
+        << ", \"private_dirty_kib\": " << proc_kib("/proc/self/smaps_rollup", "Private_Dirty:")
+        << ", \"renderer\": " << nlohmann::json(desktop::renderer_name(renderer.kind)).dump()
+        << ", \"renderer_probe_ms\": " << renderer.probe_ms << ", \"renderer_probe_waited_ms\": " << renderer.waited_ms
+        << ", \"renderer_why\": " << nlohmann::json(renderer.why).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+        << ", \"gl_libraries\": " << nlohmann::json(gl_libraries_mapped()).dump() << "}\n";
     std::cout << out.str();
   }
   return exit_code;

@@ -41,7 +41,7 @@ void apply_style(float dp) {
   ImGui::GetStyle() = style;
 }
 
-bool load_font(const std::string& ttf, float pixels) {
+bool load_font(const std::string& ttf, float pixels, bool whole_pixels) {
   ImGuiIO& io = ImGui::GetIO();
   io.Fonts->Clear();
   // TrueType, OpenType (CFF) or a collection: anything else would trip stb_truetype's asserts.
@@ -66,9 +66,9 @@ bool load_font(const std::string& ttf, float pixels) {
   void* data = IM_ALLOC(ttf.size());
   std::memcpy(data, ttf.data(), ttf.size());
   ImFontConfig config;
-  config.OversampleH = 2;
+  config.OversampleH = whole_pixels ? 1 : 2;
   config.OversampleV = 1;
-  config.PixelSnapH = false;
+  config.PixelSnapH = whole_pixels;
   ImFont* font = io.Fonts->AddFontFromMemoryTTF(data, static_cast<int>(ttf.size()), pixels,
                                                 &config, ranges.Data);
   if (!font || !io.Fonts->Build()) {

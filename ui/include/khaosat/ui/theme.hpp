@@ -17,7 +17,11 @@ void apply_style(float dp);
 // Replaces the atlas's fonts with `ttf` (the bytes of a TrueType file, copied) at `pixels`,
 // with Latin, Vietnamese (precomposed and combining marks), punctuation and arrows. Returns
 // false when the bytes are not a font ImGui can read. The caller rebuilds its texture.
-bool load_font(const std::string& ttf, float pixels);
+// By default glyphs are oversampled 2x across and placed at fractional positions, for a
+// renderer that filters the texture (OpenGL); `whole_pixels` bakes them 1:1 and snaps them to
+// whole pixels, so a renderer that copies texels as they are (SDL's software one) draws them
+// as crisp.
+bool load_font(const std::string& ttf, float pixels, bool whole_pixels = false);
 
 // The UTF-8 texts a screen must be able to draw, for tests: true when every code point of
 // `utf8` has a glyph in the current default font.
