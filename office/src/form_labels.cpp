@@ -1,6 +1,8 @@
 // Reading a form's labels, types and choices from its XForm XML (form_labels.hpp).
 #include "khaosat/office/form_labels.hpp"
 
+#include "khaosat/office/plan.hpp"
+
 #include <pugixml.hpp>
 
 #include <set>
@@ -32,9 +34,11 @@ void find_all(const pugi::xml_node& n, std::string_view local, std::vector<pugi:
   }
 }
 
-// The text of the translation in Vietnamese: the language naming "(vi)" or "Việt", else the
-// default one, else the first. Only plain <value> forms (not image/audio).
-Itext read_itext(const pugi::xml_node& model) {
+// The text of the translation in `lang` (vi: the language naming "(vi)" or "Việt"; en: "(en)" or
+// "English"), else the default one, else the first. Only plain <value> forms (not image/audio).
+Itext read_itext(const pugi::xml_node& model, const std::string& lang_code) {
+  const std::string code = "(" + lang_code + ")";
+  const char* word = lang_code == "vi" ? "Việt" : lang_code == "en" ? "English" : nullptr;
   Itext out;
   pugi::xml_node itext = child_local(model, "itext");
   if (!itext) return out;
@@ -42,7 +46,7 @@ Itext read_itext(const pugi::xml_node& model) {
   for (pugi::xml_node t = itext.first_child(); t; t = t.next_sibling()) {
     if (!local_is(t, "translation")) continue;
     std::string lang = t.attribute("lang").value();
-    if (!chosen && (lang.find("(vi)") != std::string::npos || lang.find("Việt") != std::string::npos)) chosen = t;
+    if (!chosen && (lang.find(code) != std::string::npos || (word && lang.find(word) != std::string::npos))) chosen = t;
     if (!first) first = t;
     if (!by_default && t.attribute("default")) by_default = t;
   }
@@ -118,7 +122,8 @@ std::string FormLabels::choice(const std::string& path, const std::string& value
   return it == f->choices.end() || it->second.empty() ? value : it->second;
 }
 
-core::Result<FormLabels> read_form_labels(const std::string& form_id, const std::string& xform_xml) {
+core::Result<FormLabels> read_form_labels(const std::string& form_id, const std::string& xform_xml,
+                                          const std::string& lang) {
   pugi::xml_document doc;
   if (!doc.load_buffer(xform_xml.data(), xform_xml.size(), pugi::parse_default, pugi::encoding_utf8))
     return core::Error::make(core::ErrorCode::plan_input, "form " + form_id + ": its XForm XML does not parse");
@@ -143,7 +148,7 @@ core::Result<FormLabels> read_form_labels(const std::string& form_id, const std:
   find_all(doc, "title", titles);
   if (!titles.empty()) out.title = titles.front().text().get();
   const std::string root_name = root.name();
-  Itext itext = read_itext(model);
+  Itext itext = read_itext(model, lang);
 
   std::vector<pugi::xml_node> repeat_nodes;
   find_all(doc, "repeat", repeat_nodes);
@@ -208,6 +213,27 @@ core::Result<FormLabels> read_form_labels(const std::string& form_id, const std:
             text2 = l.text().get();
           }
           f.choices[value] = text2;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+core::Result<std::map<std::string, Text>> activity_labels(const std::map<std::string, std::string>& xforms) {
+  std::map<std::string, Text> out;
+  for (const auto& [form_id, xml] : xforms) {
+    for (const char* lang : {"vi", "en"}) {
+      auto labels = read_form_labels(form_id, xml, lang);
+      if (!labels) return labels.error();
+      for (const FormField& f : labels->fields) {
+        // The activity of a row of the needs repeat (read_needs): need_type in A and B, support_type in C.
+        bool in_needs = f.repeat == "needs" || (f.repeat.size() > 6 && f.repeat.compare(f.repeat.size() - 6, 6, "/needs") == 0);
+        if (!in_needs || (f.name != "need_type" && f.name != "support_type")) continue;
+        for (const auto& [code, text] : f.choices) {
+          Text& t = out[code];
+          std::string& slot = std::string_view(lang) == "vi" ? t.vi : t.en;
+          if (slot.empty()) slot = text;
         }
       }
     }

@@ -87,14 +87,14 @@ Result<SubmissionNeeds> read_needs(const std::string& form_id, const std::string
     std::string other = get(c ? "other_state_funding" : "need_other_state");
     if (other == "yes" || get("need_status") == "ineligible") {
       need.duplicate_funded = true;
-      need.ineligible = "hạng mục đã có ngân sách nhà nước khác hỗ trợ/other state funding for the same item (TT 28/2018/TT-BTC)";
+      need.ineligible = {"hạng mục đã có ngân sách nhà nước khác hỗ trợ (TT 28/2018/TT-BTC)", "other state funding for the same item (TT 28/2018/TT-BTC)"};
     } else if (!is_source(need.source)) {
-      need.ineligible = "không rõ nguồn kinh phí đề nghị/no funding source asked for";
+      need.ineligible = {"không rõ nguồn kinh phí đề nghị", "no funding source asked for"};
     } else if (need.amount <= 0) {
-      need.ineligible = "không có kinh phí đề nghị/no amount requested";
+      need.ineligible = {"không có kinh phí đề nghị", "no amount requested"};
     } else if ((need.source == "national" || need.source == "provincial") &&
                (need.activity == "other" || need.activity == "infrastructure")) {
-      need.ineligible = "nội dung ngoài Điều 4 NĐ 45/2012/not an activity of Decree 45 Art. 4";
+      need.ineligible = {"nội dung ngoài Điều 4 NĐ 45/2012", "not an activity of Decree 45/2012 Art. 4"};
     }
     out.needs.push_back(std::move(need));
   }

@@ -17,13 +17,14 @@ std::int64_t pts(const Rules& r, const char* key) {
   return it == r.points.end() ? 0 : it->second;
 }
 
-std::string label(const Rules& r, const std::string& key) {
-  auto it = r.label_vi.find(key);
-  std::string vi = it == r.label_vi.end() ? "" : it->second;
+// A criterion's label in both languages (the key where the rules table gives none).
+Text label(const Rules& r, const std::string& key) {
+  auto vi = r.label_vi.find(key);
   auto en = r.label_en.find(key);
-  std::string s = vi.empty() ? key : vi;
-  if (en != r.label_en.end() && !en->second.empty()) s += " / " + en->second;
-  return s;
+  Text t{vi == r.label_vi.end() || vi->second.empty() ? key : vi->second,
+         en == r.label_en.end() || en->second.empty() ? std::string() : en->second};
+  if (t.en.empty()) t.en = t.vi;
+  return t;
 }
 
 std::int64_t counterpart_tenths(const Need& n) {
@@ -34,9 +35,12 @@ std::int64_t counterpart_tenths(const Need& n) {
 
 void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>* communes) {
   const Need& n = p.need;
-  auto add = [&](const std::string& key, std::int64_t v, std::string why, std::int64_t* group) {
+  // One criterion's points and why: its label, then the fact in each language.
+  auto add = [&](const std::string& key, std::int64_t v, const std::string& vi, const std::string& en,
+                 std::int64_t* group) {
     if (v == 0) return;
-    p.explanation.push_back({key, v, label(r, key) + ": " + why});
+    Text l = label(r, key);
+    p.explanation.push_back({key, v, {l.vi + ": " + vi, l.en + ": " + en}});
     p.score += v;
     if (group) *group += v;
   };
@@ -49,59 +53,73 @@ void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>*
   if (c) {
     // An attribute the commune table marks unknown is not scored, and not taken for "no" either:
     // when it ranks above the criterion that applied, the explanation says so (0 points).
-    std::string unknown;
-    auto note = [&](const char* attribute, const char* words) {
-      if (c->is_unknown(attribute)) unknown += (unknown.empty() ? "" : ", ") + std::string(words);
+    Text unknown;
+    auto note = [&](const char* attribute, const char* vi, const char* en) {
+      if (!c->is_unknown(attribute)) return;
+      unknown.vi += (unknown.vi.empty() ? "" : ", ") + std::string(vi);
+      unknown.en += (unknown.en.empty() ? "" : ", ") + std::string(en);
     };
+    const std::string& name = c->label_vi;
     bool applied = false;
     if ((c->highland || c->border) && pts(r, "area.highland_border") != 0) {
+      std::string source = " (" + (c->highland ? c->highland_source : c->border_source) + ")";
       add("area.highland_border", pts(r, "area.highland_border"),
-          "xã/commune " + c->label_vi + (c->highland ? " vùng cao/highland" : "") + (c->border ? " biên giới/border" : "") +
-              " (" + (c->highland ? c->highland_source : c->border_source) + ")",
+          name + ":" + (c->highland ? " vùng cao" : "") + (c->highland && c->border ? "," : "") +
+              (c->border ? " biên giới" : "") + source,
+          name + ":" + (c->highland ? " highland" : "") + (c->highland && c->border ? "," : "") +
+              (c->border ? " border" : "") + source,
           &p.area);
       applied = true;
     } else if (pts(r, "area.highland_border") != 0) {
-      note("highland", "vùng cao/highland");
-      note("border", "biên giới/border");
+      note("highland", "vùng cao", "highland");
+      note("border", "biên giới", "border");
     }
     if (!applied && c->ntm && pts(r, "area.ntm") != 0) {
-      add("area.ntm", pts(r, "area.ntm"), "xã/commune " + c->label_vi + " NTM (" + c->ntm_source + ")", &p.area);
+      add("area.ntm", pts(r, "area.ntm"), name + ": đạt chuẩn NTM (" + c->ntm_source + ")",
+          name + ": new-rural standard met (" + c->ntm_source + ")", &p.area);
       applied = true;
     } else if (!applied && pts(r, "area.ntm") != 0) {
-      note("ntm", "NTM");
+      note("ntm", "NTM", "new-rural");
     }
     if (!applied && c->difficult && pts(r, "area.difficult") != 0) {
-      add("area.difficult", pts(r, "area.difficult"),
-          "xã/commune " + c->label_vi + " đặc biệt khó khăn/difficult (" + c->difficult_source + ")", &p.area);
+      add("area.difficult", pts(r, "area.difficult"), name + " (" + c->difficult_source + ")",
+          name + " (" + c->difficult_source + ")", &p.area);
     } else if (!applied && pts(r, "area.difficult") != 0) {
-      note("difficult", "đặc biệt khó khăn/difficult");
+      note("difficult", "đặc biệt khó khăn", "difficult");
     }
     if (!unknown.empty())
-      p.explanation.push_back({kAreaUnknown, 0,
-                               "xã/commune " + c->label_vi + ": chưa rõ " + unknown +
-                                   " (communes.csv: unknown), chưa tính điểm, ưu tiên địa bàn có thể cao hơn / "
-                                   "unknown in communes.csv, not scored: the area priority may be higher"});
+      p.explanation.push_back(
+          {kAreaUnknown, 0,
+           {name + ": chưa rõ " + unknown.vi +
+                " (communes.csv: unknown), chưa tính điểm, ưu tiên địa bàn có thể cao hơn",
+            name + ": " + unknown.en +
+                " unknown in communes.csv, not scored: the area priority may be higher"}});
   }
-  if (n.local_material_pct && *n.local_material_pct > 50)
-    add("sector.local_materials", pts(r, "sector.local_materials"),
-        format_amount(*n.local_material_pct) + " % > 50 %", &p.sector);
-  if (n.workers && *n.workers >= 50)
-    add("sector.workers_50", pts(r, "sector.workers_50"), std::to_string(*n.workers) + " >= 50", &p.sector);
-  if (n.export_contract) add("sector.export", pts(r, "sector.export"), "có hợp đồng xuất khẩu/export contract", &p.sector);
-  if (n.ocop_3star) add("sector.ocop_3star", pts(r, "sector.ocop_3star"), "OCOP >= 3★", &p.sector);
+  if (n.local_material_pct && *n.local_material_pct > 50) {
+    std::string v = format_amount(*n.local_material_pct) + " % > 50 %";
+    add("sector.local_materials", pts(r, "sector.local_materials"), v, v, &p.sector);
+  }
+  if (n.workers && *n.workers >= 50) {
+    std::string v = std::to_string(*n.workers) + " >= 50";
+    add("sector.workers_50", pts(r, "sector.workers_50"), v + " lao động", v + " workers", &p.sector);
+  }
+  if (n.export_contract)
+    add("sector.export", pts(r, "sector.export"), "có hợp đồng xuất khẩu", "export contract", &p.sector);
+  if (n.ocop_3star) add("sector.ocop_3star", pts(r, "sector.ocop_3star"), "OCOP >= 3★", "OCOP >= 3★", &p.sector);
   if (n.outstanding)
-    add("sector.outstanding", pts(r, "sector.outstanding"), "sản phẩm CNNT tiêu biểu/outstanding product", &p.sector);
-  if (std::int64_t t = counterpart_tenths(n); t > 0)
-    add("counterpart.per_10pct", pts(r, "counterpart.per_10pct") * t,
-        format_amount(n.counterpart) + " / (" + format_amount(n.counterpart) + " + " + format_amount(n.amount) +
-            ") = " + std::to_string(t * 10) + "+ % × " + std::to_string(pts(r, "counterpart.per_10pct")),
-        nullptr);
+    add("sector.outstanding", pts(r, "sector.outstanding"), "sản phẩm CNNT tiêu biểu", "outstanding product", &p.sector);
+  if (std::int64_t t = counterpart_tenths(n); t > 0) {
+    std::string v = format_amount(n.counterpart) + " / (" + format_amount(n.counterpart) + " + " +
+                    format_amount(n.amount) + ") = " + std::to_string(t * 10) + "+ % × " +
+                    std::to_string(pts(r, "counterpart.per_10pct"));
+    add("counterpart.per_10pct", pts(r, "counterpart.per_10pct") * t, v, v, nullptr);
+  }
   if (n.own_rank >= 1) {
     std::int64_t v = std::max<std::int64_t>(0, pts(r, "own_rank.first") - (n.own_rank - 1) * pts(r, "own_rank.step"));
-    add("own_rank.first", v, "thứ tự/rank " + std::to_string(n.own_rank), nullptr);
+    add("own_rank.first", v, "xếp thứ " + std::to_string(n.own_rank), "ranked " + std::to_string(n.own_rank), nullptr);
   }
   if (n.support_received)
-    add("support_received", pts(r, "support_received"), "đã được hỗ trợ/support received before", nullptr);
+    add("support_received", pts(r, "support_received"), "đã được hỗ trợ", "support received before", nullptr);
 }
 
 // true when a ranks before b.
@@ -129,6 +147,12 @@ bool before(const PlannedNeed& a, const PlannedNeed& b, const Rules& r) {
 }
 
 }  // namespace
+
+std::string Text::joined() const {
+  if (en.empty() || en == vi) return vi;
+  if (vi.empty()) return en;
+  return vi + " / " + en;
+}
 
 std::string format_amount(double v) {
   std::int64_t u = std::llround(v * 1000.0);
@@ -161,7 +185,7 @@ Plan make_plan(int year, const std::vector<Need>& needs, const Rules& rules, con
     score(p, rules, communes);
     if (auto it = last.find(n.id); it != last.end()) p.override = it->second;
     if (!n.ineligible.empty()) {
-      p.decision = "không đủ điều kiện/ineligible: " + n.ineligible;
+      p.decision = {"không đủ điều kiện: " + n.ineligible.vi, "ineligible: " + n.ineligible.en};
       apart.push_back(std::move(p));
     } else {
       eligible.push_back(std::move(p));
@@ -193,36 +217,37 @@ Plan make_plan(int year, const std::vector<Need>& needs, const Rules& rules, con
       if (p.need.source == s) mine.push_back(&p);
     for (PlannedNeed* p : mine) p->rank = ++rank;
     // Pinned needs first (in rank order), then the rest in rank order; excluded never.
-    auto fund = [&](PlannedNeed& p, const char* why) {
+    auto fund = [&](PlannedNeed& p, const Text& why) {
       std::int64_t a = units(p.need.amount);
       if (!has_budget) {
-        p.decision = "không có ngân sách cho nguồn này/no budget given for this source";
+        p.decision = {"không có ngân sách cho nguồn này", "no budget given for this source"};
       } else if (a <= left) {
         p.funded = true;
         left -= a;
         funded += a;
         p.decision = why;
       } else {
-        p.decision = "vượt phần ngân sách còn lại/does not fit the remaining budget (" + format_amount(left / 1000.0) + ")";
+        std::string left_text = " (" + format_amount(left / 1000.0) + ")";
+        p.decision = {"vượt phần ngân sách còn lại" + left_text, "does not fit the remaining budget" + left_text};
         if (sp.cut_rank == 0) sp.cut_rank = p.rank;
       }
     };
     for (PlannedNeed* p : mine)
-      if (p->override && p->override->action == "pin") fund(*p, "ưu tiên theo quyết định của văn phòng/pinned by the office");
+      if (p->override && p->override->action == "pin") fund(*p, {"ưu tiên theo quyết định của văn phòng", "pinned by the office"});
     for (PlannedNeed* p : mine) {
       if (p->override && p->override->action == "pin") continue;
       if (p->override && p->override->action == "exclude") {
-        p->decision = "loại theo quyết định của văn phòng/excluded by the office";
+        p->decision = {"loại theo quyết định của văn phòng", "excluded by the office"};
         continue;
       }
-      fund(*p, "trong ngân sách theo thứ tự/fits the budget in rank order");
+      fund(*p, {"trong ngân sách theo thứ tự", "fits the budget in rank order"});
     }
     sp.funded_total = funded / 1000.0;
     if (has_budget) plan.sources.push_back(sp);
   }
   // Needs without a known source (form data outside the code list) stay unfunded.
   for (PlannedNeed& p : eligible)
-    if (!is_source(p.need.source)) p.decision = "không rõ nguồn kinh phí/no funding source";
+    if (!is_source(p.need.source)) p.decision = {"không rõ nguồn kinh phí", "no funding source"};
   plan.needs = std::move(eligible);
   for (PlannedNeed& p : apart) plan.needs.push_back(std::move(p));
   return plan;
@@ -349,6 +374,12 @@ std::string plan_json(const Plan& plan) {
     o.str(n.commune);
     o.key(3, false, "activity");
     o.str(n.activity);
+    auto activity = plan.activity_labels.find(n.activity);
+    bool labelled = activity != plan.activity_labels.end();
+    o.key(3, false, "activity_vi");
+    o.str(labelled && !activity->second.vi.empty() ? activity->second.vi : n.activity);
+    o.key(3, false, "activity_en");
+    o.str(labelled && !activity->second.en.empty() ? activity->second.en : n.activity);
     o.key(3, false, "source");
     o.str(n.source);
     o.key(3, false, "amount");
@@ -368,7 +399,11 @@ std::string plan_json(const Plan& plan) {
     o.key(3, false, "funded");
     o.s += p.funded ? "true" : "false";
     o.key(3, false, "decision");
-    o.str(p.decision);
+    o.str(p.decision.joined());
+    o.key(3, false, "decision_vi");
+    o.str(p.decision.vi);
+    o.key(3, false, "decision_en");
+    o.str(p.decision.en);
     o.key(3, false, "explanation");
     o.s += '[';
     bool ex_first = true;
@@ -382,7 +417,11 @@ std::string plan_json(const Plan& plan) {
       o.key(5, false, "points");
       o.s += std::to_string(x.points);
       o.key(5, false, "why");
-      o.str(x.why);
+      o.str(x.why.joined());
+      o.key(5, false, "why_vi");
+      o.str(x.why.vi);
+      o.key(5, false, "why_en");
+      o.str(x.why.en);
       o.indent(4);
       o.s += '}';
     }

@@ -100,14 +100,17 @@ Status write_plan_xlsx(const Plan& plan, const std::string& path) {
     worksheet_write_string(ws, r, 3, n.form.c_str(), nullptr);
     worksheet_write_string(ws, r, 4, n.applicant.c_str(), wrap);
     worksheet_write_string(ws, r, 5, n.commune.c_str(), nullptr);
-    worksheet_write_string(ws, r, 6, n.activity.c_str(), nullptr);
+    auto activity = plan.activity_labels.find(n.activity);
+    const std::string& activity_text =
+        activity == plan.activity_labels.end() || activity->second.vi.empty() ? n.activity : activity->second.vi;
+    worksheet_write_string(ws, r, 6, activity_text.c_str(), wrap);
     worksheet_write_number(ws, r, 7, amount(n.amount), money);
     worksheet_write_number(ws, r, 8, amount(n.counterpart), money);
     if (n.own_rank > 0) worksheet_write_number(ws, r, 9, static_cast<double>(n.own_rank), nullptr);
     worksheet_write_number(ws, r, 10, static_cast<double>(p.score), nullptr);
     worksheet_write_string(ws, r, 11, n.ineligible.empty() ? "có" : "không", nullptr);
     worksheet_write_string(ws, r, 12, p.funded ? "có" : "không", nullptr);
-    worksheet_write_string(ws, r, 13, p.decision.c_str(), wrap);
+    worksheet_write_string(ws, r, 13, p.decision.joined().c_str(), wrap);
     if (p.override) {
       std::string o = p.override->action + ": " + p.override->reason + " (" + p.override->by + ")";
       worksheet_write_string(ws, r, 14, o.c_str(), wrap);
@@ -128,7 +131,7 @@ Status write_plan_xlsx(const Plan& plan, const std::string& path) {
       worksheet_write_string(ex, r, 0, p.need.id.c_str(), nullptr);
       worksheet_write_string(ex, r, 1, x.criterion.c_str(), nullptr);
       worksheet_write_number(ex, r, 2, static_cast<double>(x.points), nullptr);
-      worksheet_write_string(ex, r, 3, x.why.c_str(), wrap);
+      worksheet_write_string(ex, r, 3, x.why.joined().c_str(), wrap);
       ++r;
     }
   worksheet_set_column(ex, 0, 0, 28, nullptr);

@@ -112,8 +112,11 @@ int plan(const Args& a) {
   if (!needs) return plan_fail("plan", needs.error());
   auto overrides = sync::plan_overrides(**storage);
   if (!overrides) return fail("plan", overrides.error().message);
+  auto labels = sync::activity_labels(**storage);
+  if (!labels) return plan_fail("plan", labels.error());
   lap("read");
   office::Plan p = office::make_plan(*year, *needs, tables->rules, budget, *overrides, &tables->communes);
+  p.activity_labels = std::move(labels).value();
   lap("rank");
   if (timings) std::fprintf(stderr, "plan-needs %zu\n", p.needs.size());
 

@@ -54,13 +54,33 @@ Result<std::vector<office::Need>> approved_needs(ServerStorage& storage, int yea
   return out;
 }
 
+Result<std::map<std::string, office::Text>> activity_labels(ServerStorage& storage) {
+  auto forms = storage.list_forms();  // by form id, then the order of publication
+  if (!forms) return forms.error();
+  std::map<std::string, std::string> newest;  // form id -> version
+  for (const auto& f : *forms)
+    if (f.form_id == "lc_establishment" || f.form_id == "lc_craft_village" || f.form_id == "lc_coop_needs")
+      newest[f.form_id] = f.version;
+  std::map<std::string, std::string> xforms;
+  for (const auto& [form_id, version] : newest) {
+    auto form = storage.published_form(form_id, version);
+    if (!form) return form.error();
+    if (*form) xforms[form_id] = std::move((*form)->form.bytes);
+  }
+  return office::activity_labels(xforms);
+}
+
 Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
                                        const PlanTables& tables, const Scope* scope) {
   auto needs = approved_needs(storage, year, scope);
   if (!needs) return needs.error();
   auto overrides = plan_overrides(storage);
   if (!overrides) return overrides.error();
-  return office::make_plan(year, *needs, tables.rules, budget, *overrides, &tables.communes);
+  auto labels = activity_labels(storage);
+  if (!labels) return labels.error();
+  office::Plan plan = office::make_plan(year, *needs, tables.rules, budget, *overrides, &tables.communes);
+  plan.activity_labels = std::move(labels).value();
+  return plan;
 }
 
 Result<std::vector<office::Override>> plan_overrides(ServerStorage& storage) {

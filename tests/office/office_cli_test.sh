@@ -62,9 +62,22 @@ for n in needs:
 assert any(x["criterion"].startswith("area.") for n in needs for x in n["explanation"])
 # communes.csv knows no highland commune (unknown for all 38): never scored as highland, and the
 # explanations say that the area priority is unknown.
-assert not any("vùng cao/highland" in x["why"] for n in needs for x in n["explanation"] if x["points"])
-assert any(x["criterion"] == "area.unknown" and x["points"] == 0 and "vùng cao/highland" in x["why"]
+assert not any(x["criterion"] == "area.highland_border" and ": highland" in x["why_en"]
+               for n in needs for x in n["explanation"])
+assert any(x["criterion"] == "area.unknown" and x["points"] == 0 and "vùng cao" in x["why_vi"]
+           and "highland" in x["why_en"] and x["why"] == x["why_vi"] + " / " + x["why_en"]
            for n in needs for x in n["explanation"])
+# Each text in each language (the app shows its language's), the joined one under the old key.
+for n in needs:
+    assert n["decision"] in (n["decision_vi"], n["decision_vi"] + " / " + n["decision_en"]), n["id"]
+    assert n["decision_vi"] and n["decision_en"] and n["decision_vi"] != n["decision_en"], n["id"]
+    for x in n["explanation"]:
+        assert x["why_vi"] and x["why_en"], (n["id"], x)
+        assert " / " not in x["why_vi"].replace(" / (", "") and "xã/commune" not in x["why_vi"], x
+# Activities by the labels the published forms give their codes (forms/*.md, support_activity).
+labels = {n["activity"]: (n["activity_vi"], n["activity_en"]) for n in needs}
+assert labels.get("training") == ("Đào tạo nghề, truyền nghề", "Vocational training, craft transmission"), labels.get("training")
+assert all(vi != code and en != code for code, (vi, en) in labels.items()), labels
 PY
 }
 check_plan "$T/plan1.json" || fail "the plan breaks a promise"

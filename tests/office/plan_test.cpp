@@ -160,7 +160,7 @@ TEST_CASE("office plan: the cut funds in rank order, skips a need that does not 
 TEST_CASE("office plan: ineligible and duplicate-funded needs are listed apart and never funded, even pinned") {
   Need dup = need("dup#1", 1);
   dup.duplicate_funded = true;
-  dup.ineligible = "other state funding";
+  dup.ineligible = {"nguồn nhà nước khác", "other state funding"};
   Need ok = need("ok#1", 1);
   Plan p = make_plan(2027, {dup, ok}, rules(), {{"provincial", 100}},
                      {Override{"dup#1", "pin", "wanted", "office", 1}});
@@ -358,16 +358,18 @@ TEST_CASE("office plan: an unknown area attribute is not scored as no, and the e
   };
   auto unknown_note = [](const PlannedNeed& x) -> std::string {
     for (const Points& e : x.explanation)
-      if (e.criterion == kAreaUnknown) return e.why;
+      if (e.criterion == kAreaUnknown) return e.why.vi + " | " + e.why.en;
     return "";
   };
   const PlannedNeed& u = find("u#1");
   CHECK(u.area == 100);
-  CHECK(unknown_note(u).find("vùng cao/highland, biên giới/border") != std::string::npos);
+  CHECK(unknown_note(u).find("chưa rõ vùng cao, biên giới (") != std::string::npos);
+  CHECK(unknown_note(u).find(": highland, border unknown") != std::string::npos);
   CHECK(unknown_note(u).find("NTM") == std::string::npos);  // ntm is known (no)
   const PlannedNeed& b = find("b#1");
   CHECK(b.area == 0);
-  CHECK(unknown_note(b).find("NTM, đặc biệt khó khăn/difficult") != std::string::npos);
+  CHECK(unknown_note(b).find("NTM, đặc biệt khó khăn (") != std::string::npos);
+  CHECK(unknown_note(b).find("new-rural, difficult unknown") != std::string::npos);
   CHECK(unknown_note(find("h#1")).empty());  // the highest area criterion applied: nothing unknown above it
   for (const PlannedNeed& x : p.needs) {
     std::int64_t sum = 0;
@@ -392,4 +394,54 @@ TEST_CASE("office plan: the commune table reads yes, no, unknown and blank, and 
   CHECK(bad.error().code == ErrorCode::plan_input);
   CHECK(bad.error().message.find("c.csv:3") != std::string::npos);
   CHECK(bad.error().message.find("highland") != std::string::npos);
+}
+
+TEST_CASE("office plan: each explanation line and decision in Vietnamese, in English and joined") {
+  Rules r = rules();
+  r.label_vi["area.highland_border"] = "Địa bàn vùng cao, biên giới";
+  r.label_en["area.highland_border"] = "Highland or border area";
+  r.label_vi["own_rank.first"] = "Thứ tự ưu tiên của đơn vị";  // no English label: the Vietnamese one
+  std::map<std::string, Commune> c = communes();
+  Need n = need("s#1", 10, "provincial", "hi");
+  n.own_rank = 1;
+  Need dup = need("d#1", 5);
+  dup.ineligible = {"đã có nguồn khác", "other funding"};
+  Need other = need("o#1", 1);
+  other.activity = "not_in_forms";
+  Plan p = make_plan(2027, {n, dup, other}, r, {{"provincial", 100}}, {}, &c);
+  const PlannedNeed& x = find(p, "s#1");
+  REQUIRE(x.explanation.size() == 2);
+  CHECK(x.explanation[0].why.vi == "Địa bàn vùng cao, biên giới: Xã Cao: vùng cao (src-h)");
+  CHECK(x.explanation[0].why.en == "Highland or border area: Xã Cao: highland (src-h)");
+  CHECK(x.explanation[0].why.joined() == x.explanation[0].why.vi + " / " + x.explanation[0].why.en);
+  CHECK(x.explanation[1].why.vi == "Thứ tự ưu tiên của đơn vị: xếp thứ 1");
+  CHECK(x.explanation[1].why.en == "Thứ tự ưu tiên của đơn vị: ranked 1");
+  CHECK(x.decision.vi == "trong ngân sách theo thứ tự");
+  CHECK(x.decision.en == "fits the budget in rank order");
+  CHECK(find(p, "d#1").decision.en == "ineligible: other funding");
+  CHECK(Text{"12 %", "12 %"}.joined() == "12 %");
+  CHECK(Text{"", "only en"}.joined() == "only en");
+
+  // JSON: the joined texts under their old keys, each language beside them; the activity's
+  // labels where the forms give them, else its code.
+  p.activity_labels["machinery"] = {"Máy móc, thiết bị", "Machinery"};
+  auto j = nlohmann::json::parse(plan_json(p));
+  const nlohmann::json* s = nullptr;
+  const nlohmann::json* o = nullptr;
+  for (const auto& e : j["needs"]) {
+    if (e["id"] == "s#1") s = &e;
+    if (e["id"] == "o#1") o = &e;
+  }
+  REQUIRE(s);
+  REQUIRE(o);
+  CHECK((*s)["activity"] == "machinery");
+  CHECK((*s)["activity_vi"] == "Máy móc, thiết bị");
+  CHECK((*s)["activity_en"] == "Machinery");
+  CHECK((*s)["decision"] == "trong ngân sách theo thứ tự / fits the budget in rank order");
+  CHECK((*s)["decision_en"] == "fits the budget in rank order");
+  CHECK((*s)["explanation"][0]["why"] == x.explanation[0].why.joined());
+  CHECK((*s)["explanation"][0]["why_vi"] == x.explanation[0].why.vi);
+  CHECK((*s)["explanation"][0]["why_en"] == x.explanation[0].why.en);
+  CHECK((*o)["activity_vi"] == "not_in_forms");
+  CHECK((*o)["activity_en"] == "not_in_forms");
 }

@@ -197,6 +197,31 @@ TEST_CASE("app office: the answers' readers take the server's documents and refu
       "replaced_by":null,"answers":[{"path":"a0/shop","value":"Chè"}],"reviews":[{"state":"x"}]})j");
   REQUIRE_FALSE(d.ok());
   CHECK(d.error().message.find("reviews[0].comment: missing") != std::string::npos);
+
+  // A plan: each text in both languages; from a server that sent only the joined texts, those.
+  const std::string need_head = R"j({"year":2027,"rules_version":"v","sources":[],"needs":[{"id":"s#1","submission":"s",
+      "form":"C","applicant":"HTX","commune":"c","activity":"training","source":"provincial","amount":1,"score":2,
+      "rank":1,"eligible":true,"duplicate_funded":false,"funded":true,)j";
+  auto plan = ui::read_office_plan(need_head + R"j("activity_vi":"Đào tạo","activity_en":"Training",
+      "decision":"có / yes","decision_vi":"có","decision_en":"yes",
+      "explanation":[{"criterion":"k","points":2,"why":"vì / because","why_vi":"vì","why_en":"because"}]}]})j");
+  REQUIRE(plan.ok());
+  REQUIRE(plan->needs.size() == 1);
+  const auto& n = plan->needs[0];
+  CHECK(n.activity_label.in(ui::Lang::Vi) == "Đào tạo");
+  CHECK(n.activity_label.in(ui::Lang::En) == "Training");
+  CHECK(n.decision.in(ui::Lang::En) == "yes");
+  REQUIRE(n.explanation.size() == 1);
+  CHECK(n.explanation[0].why.in(ui::Lang::Vi) == "vì");
+  auto older = ui::read_office_plan(need_head + R"j("decision":"có / yes",
+      "explanation":[{"criterion":"k","points":2,"why":"vì / because"}]}]})j");
+  REQUIRE(older.ok());
+  CHECK(older->needs[0].activity_label.in(ui::Lang::En) == "training");
+  CHECK(older->needs[0].decision.in(ui::Lang::Vi) == "có / yes");
+  CHECK(older->needs[0].explanation[0].why.in(ui::Lang::En) == "vì / because");
+  auto wrong = ui::read_office_plan(need_head + R"j("decision":"x","decision_en":5,"explanation":[]}]})j");
+  REQUIRE_FALSE(wrong.ok());
+  CHECK(wrong.error().message.find("needs[0].decision_en: expected a string") != std::string::npos);
 }
 
 TEST_CASE("app office: the answers show the form's question and choice labels, in the app's language") {
@@ -298,19 +323,26 @@ TEST_CASE("app office: the plan tab makes the year's plan within the budget type
   CHECK(office.walk(R"w([{"tap": "Ngân sách khuyến công địa phương (triệu đồng)"}, {"type": "250"}, {"tap": "Lập kế hoạch"},
                         {"expect": "Năm 2027 · bảng tiêu chí"}, {"expect": "Khuyến công địa phương"},
                         {"expect": "Ngân sách 250 · đã cấp 200 triệu đồng"}, {"scroll": "#2 HTX Chè Bình Lư"},
-                        {"expect": "#1 HTX Chè Bình Lư"}, {"expect": "training · 200 triệu"}, {"expect": "Được cấp"},
+                        {"expect": "#1 HTX Chè Bình Lư"}, {"expect": "Đào tạo nghề, truyền nghề · 200 triệu"}, {"expect": "Được cấp"},
                         {"expect": "equipment · 300 triệu"}, {"expect": "Không cấp"},
-                        {"scroll": "Không đủ điều kiện hoặc đã có nguồn nhà nước khác"}, {"scroll": "training · 80 triệu"}])w") == "");
+                        {"scroll": "Không đủ điều kiện hoặc đã có nguồn nhà nước khác"}, {"scroll": "Đào tạo nghề, truyền nghề · 80 triệu"}])w") == "");
   CHECK(cut_buttons(office) == "");
   // A tap opens a need's explanation: its decision and the points of each criterion.
   CHECK(office.walk(R"w([{"expect": "Tap a need"}])w") != "");
-  CHECK(office.walk(R"w([{"scroll": "#1 HTX Chè Bình Lư"}, {"tap": "#1 HTX Chè Bình Lư"}, {"expect": "fits the budget in rank order"},
-                        {"expect": "counterpart.per_10pct"}])w") == "");
+  // Activities by their labels in the forms (equipment is not in the code list: its code); the
+  // decision and each criterion's line in the app's language only.
+  CHECK(office.walk(R"w([{"scroll": "#1 HTX Chè Bình Lư"}, {"tap": "#1 HTX Chè Bình Lư"}, {"expect": "trong ngân sách theo thứ tự"},
+                        {"expect": "+4 · Vốn đối ứng (mỗi 10 %): 50 / (50 + 200) = 20+ % × 2"}])w") == "");
+  CHECK(office.walk(R"w([{"expect": "fits the budget in rank order"}])w") != "");
+  CHECK(office.walk(R"w([{"expect": "counterpart.per_10pct"}])w") != "");
   bool pin_drawn = false;  // a viewer: no pin or exclude, on or off the screen
   for (const auto& item : office.app->probe().items) pin_drawn |= item.text == "Ghim (cấp trước)";
   CHECK_FALSE(pin_drawn);
   // In English once the app is.
   CHECK(office.walk(R"w([{"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Office"},
                         {"tap": "Plan"}, {"tap": "Make the plan"}, {"expect": "Provincial khuyến công"},
-                        {"expect": "Budget 250 · funded 200 million VND"}, {"scroll": "Ranked needs"}])w") == "");
+                        {"expect": "Budget 250 · funded 200 million VND"}, {"scroll": "Ranked needs"},
+                        {"expect": "Vocational training, craft transmission · 200 million"},
+                        {"expect": "fits the budget in rank order"}])w") == "");  // still open: the plan was made again
+  CHECK(office.walk(R"w([{"expect": "trong ngân sách theo thứ tự"}])w") != "");
 }

@@ -32,6 +32,10 @@ struct Reader {
     if (!it->is_string()) return fail(name, "expected a string"), "";
     return it->get<std::string>();
   }
+  // An optional string: `fallback` when absent (a key a newer server added), else as str().
+  std::string str_or(const char* name, const std::string& fallback) {
+    return problem || j.find(name) == j.end() ? fallback : str(name);
+  }
   std::int64_t num(const char* name) {
     if (problem) return 0;
     auto it = j.find(name);
@@ -249,6 +253,7 @@ core::Result<OfficePlan> read_office_plan(std::string_view text) {
     n.applicant = x.str("applicant");
     n.commune = x.str("commune");
     n.activity = x.str("activity");
+    n.activity_label = {x.str_or("activity_vi", n.activity), x.str_or("activity_en", n.activity)};
     n.source = x.str("source");
     n.amount = x.amount("amount");
     n.score = x.num("score");
@@ -256,7 +261,8 @@ core::Result<OfficePlan> read_office_plan(std::string_view text) {
     n.eligible = x.flag("eligible");
     n.duplicate_funded = x.flag("duplicate_funded");
     n.funded = x.flag("funded");
-    n.decision = x.str("decision");
+    std::string decision = x.str("decision");  // both languages; a server before why_vi/why_en sent only this
+    n.decision = {x.str_or("decision_vi", decision), x.str_or("decision_en", decision)};
     const json& ex = x.arr("explanation");
     for (std::size_t k = 0; k < ex.size() && !problem; ++k) {
       std::string at = where + ".explanation[" + std::to_string(k) + "]";
@@ -268,7 +274,8 @@ core::Result<OfficePlan> read_office_plan(std::string_view text) {
       OfficePlanPoints pts;
       pts.criterion = e.str("criterion");
       pts.points = e.num("points");
-      pts.why = e.str("why");
+      std::string why = e.str("why");
+      pts.why = {e.str_or("why_vi", why), e.str_or("why_en", why)};
       n.explanation.push_back(std::move(pts));
     }
     if (auto o = needs[i].find("override"); o != needs[i].end() && !problem) {

@@ -12,6 +12,7 @@
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/result.hpp"
 #include "khaosat/core/store_types.hpp"
+#include "khaosat/ui/strings.hpp"
 
 namespace khaosat::ui {
 
@@ -92,12 +93,19 @@ struct OfficePlanSource {
   double budget = 0, funded_total = 0;
   std::int64_t cut_rank = 0;
 };
+// A text of the plan in both languages (why_vi / why_en, ...); in() picks the app's.
+struct OfficePlanText {
+  std::string vi, en;
+  const std::string& in(Lang lang) const { return lang == Lang::En ? en : vi; }
+};
 struct OfficePlanPoints {
-  std::string criterion, why;
+  std::string criterion;
+  OfficePlanText why;
   std::int64_t points = 0;
 };
 struct OfficePlanNeed {
-  std::string id, submission, form, applicant, commune, activity, source, decision;
+  std::string id, submission, form, applicant, commune, activity, source;
+  OfficePlanText activity_label, decision;
   double amount = 0;
   std::int64_t score = 0, rank = 0;
   bool eligible = true, duplicate_funded = false, funded = false;

@@ -135,7 +135,8 @@ void AppImpl::draw_office_plan_result() {
   // decision, the points each criterion gave and the office's override below it.
   auto need_row = [&](const OfficePlanNeed& n) {
     std::string title = (n.rank > 0 ? "#" + std::to_string(n.rank) + " " : "") + n.applicant;
-    std::string detail = format(t(Str::plan_need_s_s_d_s), n.activity.c_str(), amount_text(n.amount).c_str(),
+    Lang lang = settings.lang;
+    std::string detail = format(t(Str::plan_need_s_s_d_s), n.activity_label.in(lang).c_str(), amount_text(n.amount).c_str(),
                                 static_cast<int>(n.score), t(n.funded ? Str::plan_funded : Str::plan_not_funded));
     if (n.rank > 0) detail = std::string(t(source_name(n.source))) + " · " + detail;
     if (row(title, detail, &n)) o.plan_open = o.plan_open == n.id ? "" : n.id;
@@ -144,9 +145,11 @@ void AppImpl::draw_office_plan_result() {
                   n.override_reason.c_str(), n.override_by.c_str()),
            colors::kCaution);
     if (o.plan_open != n.id) return;
-    text(n.decision, n.funded ? colors::kOk : colors::kMuted);
-    for (const auto& x : n.explanation)
-      text((x.points >= 0 ? "+" : "") + std::to_string(x.points) + " · " + x.criterion + (x.why.empty() ? "" : ": " + x.why));
+    text(n.decision.in(lang), n.funded ? colors::kOk : colors::kMuted);
+    for (const auto& x : n.explanation) {
+      const std::string& why = x.why.in(lang);
+      text((x.points >= 0 ? "+" : "") + std::to_string(x.points) + " · " + (why.empty() ? x.criterion : why));
+    }
     if (counts.role != "admin") return;
     text_field("##plan-reason", t(Str::plan_override_reason), &o.plan_reason, 0, t(Str::plan_override_reason));
     int tapped = button_row({{t(Str::plan_pin)}, {t(Str::plan_exclude)}});

@@ -1,5 +1,5 @@
 // What a form says about its own fields, read from its XForm XML (as the server publishes it):
-// each leaf's label in the form's Vietnamese translation (the default language, else the first),
+// each leaf's label in the form's Vietnamese (or English) translation (the default language, else the first),
 // its bind type, the choices of a select (value -> Vietnamese label), which groups are repeats,
 // and the order of the fields in the primary instance. For exports and reports, which show
 // Vietnamese headers and choice labels instead of field names and codes.
@@ -36,7 +36,10 @@ struct FormLabels {
   std::string choice(const std::string& path, const std::string& value) const;
 };
 
-// plan.input naming `form_id` when the XML does not parse or has no primary instance.
-core::Result<FormLabels> read_form_labels(const std::string& form_id, const std::string& xform_xml);
+// plan.input naming `form_id` when the XML does not parse or has no primary instance. `lang`
+// ("vi" or "en") picks the translation the labels come from (the default one when the form has
+// no such language).
+core::Result<FormLabels> read_form_labels(const std::string& form_id, const std::string& xform_xml,
+                                          const std::string& lang = "vi");
 
 }  // namespace khaosat::office

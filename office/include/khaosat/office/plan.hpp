@@ -23,6 +23,14 @@ namespace khaosat::office {
 using core::Result;
 using core::Status;
 
+// A text in both of the app's languages. The plan's bilingual outputs (plan_json's "why" and
+// "decision", the XLSX) show joined(); the app shows the one of its language.
+struct Text {
+  std::string vi, en;
+  bool empty() const { return vi.empty() && en.empty(); }
+  std::string joined() const;  // "vi / en", or one of them when they are equal or the other is empty
+};
+
 // The funding sources a need asks for (form code list `funding_source`).
 inline constexpr const char* kSources[] = {"national", "provincial", "other"};
 bool is_source(std::string_view s);
@@ -86,7 +94,7 @@ struct Need {
   std::optional<std::int64_t> workers;
   bool export_contract = false, ocop_3star = false, outstanding = false, support_received = false;
   // Not eligible: listed apart, never funded; the reason is shown.
-  std::string ineligible;    // "" = eligible
+  Text ineligible;           // empty = eligible
   bool duplicate_funded = false;  // the item has other state funding (a kind of ineligible)
 };
 
@@ -100,7 +108,7 @@ struct Override {
 struct Points {
   std::string criterion;
   std::int64_t points = 0;
-  std::string why;               // e.g. "commune Mường Kim: difficult (QĐ 113/QĐ-UBND)"
+  Text why;                      // the criterion's label and the fact: "Xã đặc biệt khó khăn: xã Mường Kim (QĐ 113/QĐ-UBND)"
 };
 // The explanation's 0-point entry of a need whose commune has an unknown area attribute ranking
 // above the area criterion that applied (or when none applied): its area priority may be higher.
@@ -112,7 +120,7 @@ struct PlannedNeed {
   std::vector<Points> explanation;   // sums to score
   std::int64_t rank = 0;             // 1.. among eligible needs of its source; 0 when ineligible
   bool funded = false;
-  std::string decision;              // why funded or not ("fits the remaining budget", ...)
+  Text decision;                     // why funded or not ("fits the budget in rank order", ...)
   std::optional<Override> override;
 };
 
@@ -127,6 +135,9 @@ struct Plan {
   std::string rules_version;
   std::vector<SourcePlan> sources;   // in kSources order, only those with a budget
   std::vector<PlannedNeed> needs;    // eligible needs by source then rank, then the ineligible by id
+  // The support activities' labels (support_activity code -> label), from the published forms
+  // (activity_labels); plan_json writes the code where a label is missing.
+  std::map<std::string, Text> activity_labels;
 };
 
 // Parses "SOURCE=AMOUNT" (plan.input when the source is unknown, repeated, or the amount is not
@@ -147,6 +158,11 @@ struct SubmissionNeeds {
   std::vector<Need> needs;
 };
 Result<SubmissionNeeds> read_needs(const std::string& form_id, const std::string& instance_id, const std::string& xml);
+
+// The labels of the support activities the needs of forms A, B and C name (the choices of
+// need_type, support_type in C, in the needs repeat), in Vietnamese and English, read from the forms' XForm XML (form id -> XML); the first
+// form naming a code gives its label. A form that does not parse is plan.input naming it.
+Result<std::map<std::string, Text>> activity_labels(const std::map<std::string, std::string>& xforms);
 
 // The plan as JSON text (docs/office.md): keys in a fixed order, amounts with at most 3
 // decimals, one-space indentation, a newline at the end; the same plan gives the same bytes.

@@ -30,8 +30,12 @@ Result<std::vector<office::Need>> approved_needs(ServerStorage& storage, int yea
 // Every override stored (khaosat-server plan-override, POST /v1/office/plan/override), in order.
 Result<std::vector<office::Override>> plan_overrides(ServerStorage& storage);
 
+// The support activities' labels from the newest published version of forms A, B and C
+// (office::activity_labels).
+Result<std::map<std::string, office::Text>> activity_labels(ServerStorage& storage);
+
 // The plan of `year` within `budget` (source -> million VND) over approved_needs and every stored
-// override.
+// override, with the activities' labels.
 Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
                                        const PlanTables& tables, const Scope* scope = nullptr);
 
