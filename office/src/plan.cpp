@@ -35,7 +35,8 @@ std::int64_t counterpart_tenths(const Need& n) {
 
 void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>* communes) {
   const Need& n = p.need;
-  // One criterion's points and why: its label, then the fact in each language.
+  // One criterion's points and why: its label, then the fact in each language ("có"/"yes" for a
+  // criterion the label says all of).
   auto add = [&](const std::string& key, std::int64_t v, const std::string& vi, const std::string& en,
                  std::int64_t* group) {
     if (v == 0) return;
@@ -104,10 +105,10 @@ void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>*
     add("sector.workers_50", pts(r, "sector.workers_50"), v + " lao động", v + " workers", &p.sector);
   }
   if (n.export_contract)
-    add("sector.export", pts(r, "sector.export"), "có hợp đồng xuất khẩu", "export contract", &p.sector);
-  if (n.ocop_3star) add("sector.ocop_3star", pts(r, "sector.ocop_3star"), "OCOP >= 3★", "OCOP >= 3★", &p.sector);
+    add("sector.export", pts(r, "sector.export"), "có", "yes", &p.sector);
+  if (n.ocop_3star) add("sector.ocop_3star", pts(r, "sector.ocop_3star"), "có", "yes", &p.sector);
   if (n.outstanding)
-    add("sector.outstanding", pts(r, "sector.outstanding"), "sản phẩm CNNT tiêu biểu", "outstanding product", &p.sector);
+    add("sector.outstanding", pts(r, "sector.outstanding"), "có", "yes", &p.sector);
   if (std::int64_t t = counterpart_tenths(n); t > 0) {
     std::string v = format_amount(n.counterpart) + " / (" + format_amount(n.counterpart) + " + " +
                     format_amount(n.amount) + ") = " + std::to_string(t * 10) + "+ % × " +
@@ -119,7 +120,7 @@ void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>*
     add("own_rank.first", v, "xếp thứ " + std::to_string(n.own_rank), "ranked " + std::to_string(n.own_rank), nullptr);
   }
   if (n.support_received)
-    add("support_received", pts(r, "support_received"), "đã được hỗ trợ", "support received before", nullptr);
+    add("support_received", pts(r, "support_received"), "có", "yes", nullptr);
 }
 
 // true when a ranks before b.
