@@ -308,6 +308,7 @@ TEST_CASE("app office: an admin pins a need from the plan with a reason, recorde
   auto enrolled = office.store()->enrollment();
   REQUIRE((enrolled && *enrolled));
   CHECK(overrides[0].by.find((*enrolled)->device_id) != std::string::npos);
+  CHECK(overrides[0].by.rfind("app test (", 0) == 0);  // the name the office gave the code
 }
 
 TEST_CASE("app office: the plan tab makes the year's plan within the budget typed and explains each need") {

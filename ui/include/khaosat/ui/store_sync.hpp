@@ -33,7 +33,9 @@ struct StoreSyncOptions {
   TransportOpener open_transport;  // required
   core::Env* env = nullptr;        // null: core::Env::default_env()
   sync::ClientOptions client;      // retries, backoff (tests make sleep a no-op)
-  std::string device_name = "khaosat-app";
+  // The name the device enrolls under; "" (the default) takes the name the office gave the code
+  // (khaosat-server enroll --name), which is what the office's trails then show.
+  std::string device_name;
 };
 
 class StoreSync final : public SyncPort {
