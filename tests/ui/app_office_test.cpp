@@ -123,10 +123,16 @@ TEST_CASE("app office: an admin lists the survey by form and commune, opens it a
   SyncingApp office;
   REQUIRE(enroll_office(server, office, "admin") == "");
   CHECK(office.walk(R"w([{"tap": "Văn phòng"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "HTX Chè Bình Lư"},
-                        {"expect": "Chưa duyệt"}, {"tap": "Xã (để trống: mọi xã)"}, {"type": "pac_ta"},
+                        {"expect": "Xã Bình Lư · Chưa duyệt"}, {"tap": "Xã (để trống: mọi xã)"}, {"type": "pac ta"},
                         {"expect": "Chưa có phiếu nào của biểu mẫu này."}, {"tap": "Xã (để trống: mọi xã)"},
-                        {"type": "binh_lu"}, {"expect": "HTX Chè Bình Lư"}, {"tap": "HTX Chè Bình Lư"}, {"expect": "Câu trả lời"},
-                        {"expect": "binh_lu"}])w") == "");
+                        {"type": "lu"}, {"expect": "Chọn xã:"}, {"expect": "Xã Thu Lũm"}, {"tap": "Xã Bình Lư"},
+                        {"expect": "HTX Chè Bình Lư"}, {"tap": "HTX Chè Bình Lư"}, {"expect": "Câu trả lời"},
+                        {"expect": "Xã Bình Lư · "}])w") == "");
+  // The commune by its label, never its code (the list, the survey, its answers).
+  CHECK(office.walk(R"([{"expect": "binh_lu"}])") != "");
+  CHECK(office.walk(R"([{"back": true}, {"expect": "Xã Bình Lư · Chưa duyệt"}])") == "");
+  CHECK(office.walk(R"([{"expect": "binh_lu"}])") != "");
+  CHECK(office.walk(R"([{"tap": "HTX Chè Bình Lư"}, {"expect": "Câu trả lời"}])") == "");
   CHECK(cut_buttons(office) == "");  // at 360 px the review buttons wrap rather than clip their labels
   // A rejection needs a reason: said, and nothing sent.
   CHECK(office.walk(R"w([{"tap": "Từ chối phiếu"}, {"expect": "Hãy ghi lý do từ chối"}])w") == "");

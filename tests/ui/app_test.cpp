@@ -209,6 +209,21 @@ std::string seed_record(const std::string& db, core::Registry registry,
 
 }  // namespace
 
+TEST_CASE("ui: a registry record shows its properties by the form's question and choice labels") {
+  Headless h;
+  seed_record(h.db(), core::Registry::Establishment,
+              {{"name", "HTX Chè Tân Uyên"}, {"commune", "binh_lu"}, {"tax_code", "4200123456"}, {"legal_form", "coop"},
+               {"founded", "2019"}});
+  // The list names the commune by its label; the record, each property by its question.
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"expect": "Xã Bình Lư"}, {"tap": "HTX Chè Tân Uyên"},
+                   {"expect": "Xã/phường"}, {"expect": "Xã Bình Lư"}, {"expect": "Số GCN đăng ký kinh doanh / mã số thuế"},
+                   {"expect": "4200123456"}, {"expect": "Loại hình tổ chức"}, {"expect": "Hợp tác xã (HTX)"},
+                   {"expect": "founded"}])w") == "");  // no question saves to it: its key
+  CHECK(h.walk(R"([{"expect": "binh_lu"}])") != "");
+  CHECK(h.walk(R"([{"expect": "tax_code"}])") != "");
+  CHECK(h.walk(R"([{"expect": "coop"}])") != "");  // "coop" alone: the label contains no such text
+}
+
 TEST_CASE("ui: form A offers a new establishment or one picked in the registry, and starts prefilled from it") {
   Headless h;
   // An empty registry: form A goes straight to a new survey.

@@ -205,6 +205,7 @@ void AppImpl::invalidate() {
   subs.loaded = false;
   reg.searched = "\x01";
   office.forms_loaded = false;
+  communes_lang_ = -1;  // the forms may have changed
 }
 
 void AppImpl::show_notice(std::string text, ImU32 color) {

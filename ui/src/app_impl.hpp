@@ -46,6 +46,8 @@ struct RegistryState {
   std::vector<core::RegistryRecord> results;
   std::int64_t total = 0;
   std::string open_record;  // record id shown in detail, "" = list
+  std::vector<OfficeAnswer> props;  // its properties labelled (record_properties), for props_key
+  std::string props_key;
 };
 
 // Starting a form whose entity fills a registry (screens_entities.cpp): a new record, or one
@@ -74,6 +76,8 @@ class AppImpl {
   OfficeState office;
   PickState pick;
   std::string enroll_url, enroll_code;
+  std::vector<core::Choice> communes_;  // communes(), for the language communes_lang_ (-1 = stale)
+  int communes_lang_ = -1;
   int sync_runs_seen = 0;
 
   core::Env& env() { return options.services.env ? *options.services.env : core::Env::default_env(); }
@@ -102,6 +106,15 @@ class AppImpl {
   bool offer_pick(const core::FormRecord& form);
   void start_from_record(const core::FormRecord& form, const std::string& record_id);
   void draw_pick_record();
+  // Communes by their labels, in the app's language: the choices of the commune question of the
+  // device's current forms (the first that has one), which is how the forms name them; what the
+  // app shows wherever a record or a submission names a commune by its code.
+  const std::vector<core::Choice>& communes();
+  std::string commune_label(const std::string& code) { return choice_label(communes(), code); }
+  // A record's properties by the question labels of the form that fills its registry (its
+  // entity's save_to), coded values by their choice labels; a property no question saves to
+  // keeps its key (technical = true).
+  std::vector<OfficeAnswer> record_properties(const core::RegistryRecord& record);
   // The record screen's "Survey this establishment" (village, cooperative) button.
   void draw_record_survey(const core::RegistryRecord& record);
 
@@ -120,6 +133,10 @@ class AppImpl {
   bool office_role();  // enrolled as admin or viewer
   void draw_office();
   void draw_office_detail();
+  // The commune filter of the received list; false while the officer picks among the communes
+  // typed (the picker is drawn instead of the list).
+  bool draw_office_commune_filter();
+  void draw_office_list();  // the received surveys of the form and commune picked
   void draw_office_queue();
   void draw_office_plan();         // screens_office_plan.cpp
   void draw_office_plan_result();

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "khaosat/core/json.hpp"
+#include "khaosat/core/store_ids.hpp"
 
 namespace khaosat::ui {
 
@@ -365,7 +366,9 @@ std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::strin
       std::size_t k = seen[path]++;
       const core::NodeSnapshot& n = it->second[std::min(k, it->second.size() - 1)];
       if (!n.label.empty()) a.label = n.label, a.technical = false;
-      if (n.has_choices && !value.empty()) {
+      if (n.type == core::NodeType::Select1 && !value.empty()) {
+        a.value = choice_label(n.choices, value);  // one value, spaces and all (a text where a code was)
+      } else if (n.has_choices && !value.empty()) {
         std::string shown;
         for (std::size_t b = value.find_first_not_of(' '); b != std::string::npos;) {
           std::size_t e = std::min(value.find(' ', b), value.size());
@@ -380,6 +383,33 @@ std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::strin
     }
     out.push_back(std::move(a));
   }
+  return out;
+}
+
+std::vector<core::Choice> question_choices(const core::Form& form, const std::string& language, std::string_view name) {
+  core::SessionOptions so;
+  so.language = language;
+  auto session = core::FormSession::start(form, so);
+  if (!session) return {};
+  for (auto& n : (*session)->nodes()) {
+    if (!n.leaf || !n.has_choices) continue;
+    auto slash = n.ref.rfind('/');
+    if (std::string_view(n.ref).substr(slash == std::string::npos ? 0 : slash + 1) == name) return std::move(n.choices);
+  }
+  return {};
+}
+
+std::string choice_label(const std::vector<core::Choice>& choices, const std::string& value) {
+  for (const auto& c : choices)
+    if (c.value == value && !c.label.empty()) return c.label;
+  return value;
+}
+
+std::vector<const core::Choice*> match_choices(const std::vector<core::Choice>& choices, std::string_view typed) {
+  std::string want = core::fold_for_search(typed);
+  std::vector<const core::Choice*> out;
+  for (const auto& c : choices)
+    if (core::fold_for_search(c.label).find(want) != std::string::npos) out.push_back(&c);
   return out;
 }
 

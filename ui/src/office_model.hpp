@@ -51,6 +51,16 @@ struct OfficeAnswer {
 std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::string& language, const std::string& xml,
                                         const std::vector<std::pair<std::string, std::string>>& answers);
 
+// The choices of the form's first select question named `name` (its XML name, e.g. "commune"),
+// with their labels in `language` ("" = the form's default): how the app names coded values the
+// form defines, such as communes, outside the form. Empty when the form has no such question.
+std::vector<core::Choice> question_choices(const core::Form& form, const std::string& language, std::string_view name);
+// The label of `value` among `choices`; `value` itself when no choice labels it.
+std::string choice_label(const std::vector<core::Choice>& choices, const std::string& value);
+// The choices whose label contains `typed`, diacritic- and case-insensitively (fold_for_search),
+// in choice order (pointers into `choices`); every choice for an empty `typed`.
+std::vector<const core::Choice*> match_choices(const std::vector<core::Choice>& choices, std::string_view typed);
+
 struct OfficeDuplicate {
   std::string registry, reason;
   std::vector<std::string> record_ids, names;
@@ -133,8 +143,9 @@ struct OfficeState {
   std::vector<core::FormRecord> forms;  // current versions, from the device store
   bool forms_loaded = false;
   int form = 0;                         // index into forms
-  std::string commune_typed;            // the commune field as typed
-  std::string commune, listed_commune = "\x01";  // the filter committed, and the one listed
+  std::string commune_typed;            // the commune field as typed, or the label picked
+  std::string commune, listed_commune = "\x01";  // the filter committed (a code), and the one listed
+  int commune_lang = -1;                // the app language commune_typed's label is in
   int listed_form = -1;
   int generation = 0;
   bool loading = false;

@@ -151,9 +151,16 @@ void AppImpl::draw_registry() {
       text(format(t(Str::error_s), record.error().message.c_str()), colors::kDanger);
     } else {
       heading(record->name);
-      for (const auto& [key, prop] : record->properties) {
-        text(key, colors::kMuted);
-        text(prop.value);
+      std::string key = record->record_id + "\x02" + std::to_string(record->updated_at) + "\x02" +
+                        std::to_string(static_cast<int>(settings.lang));
+      if (reg.props_key != key) {  // labelling starts a session of the form: once, not every frame
+        reg.props = record_properties(*record);
+        reg.props_key = key;
+      }
+      for (const auto& p : reg.props) {
+        if (p.value.empty() || p.path == "name") continue;  // the name is the heading
+        text(p.label, colors::kMuted);
+        text(p.value);
       }
       text(format(t(Str::updated_s), format_time(record->updated_at).c_str()), colors::kMuted);
       draw_record_survey(*record);
@@ -189,7 +196,8 @@ void AppImpl::draw_registry() {
   for (const auto& r : reg.results) {
     std::string detail;
     for (const auto& [k, p] : r.properties)
-      if (k == "commune" || k == "village" || k == "district") detail += (detail.empty() ? "" : " · ") + p.value;
+      if (k == "commune" || k == "village" || k == "district")
+        detail += (detail.empty() ? "" : " · ") + (k == "commune" ? commune_label(p.value) : p.value);
     if (row(r.name, detail, &r)) reg.open_record = r.record_id;
   }
   end_scroll();

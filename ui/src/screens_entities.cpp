@@ -81,7 +81,8 @@ void AppImpl::draw_pick_record() {
   for (const auto& r : pick.results) {
     std::string detail;
     for (const auto& [k, p] : r.properties)
-      if (k == "commune" || k == "village") detail += (detail.empty() ? "" : " · ") + p.value;
+      if (k == "commune" || k == "village")
+        detail += (detail.empty() ? "" : " · ") + (k == "commune" ? commune_label(p.value) : p.value);
     if (row(r.name, detail, &r)) {
       core::FormRecord form = pick.form;
       std::string id = r.record_id;
@@ -92,6 +93,57 @@ void AppImpl::draw_pick_record() {
     }
   }
   end_scroll();
+}
+
+const std::vector<core::Choice>& AppImpl::communes() {
+  if (communes_lang_ == static_cast<int>(settings.lang)) return communes_;
+  communes_lang_ = static_cast<int>(settings.lang);
+  communes_.clear();
+  auto forms = store->list_forms();
+  if (!forms) return communes_;
+  for (const auto& f : *forms) {
+    if (!f.current) continue;
+    auto form = store->load_form(f.form_id, f.version);
+    if (!form) continue;
+    communes_ = question_choices(*form, session_language(core::summarize(*form).languages), "commune");
+    if (!communes_.empty()) break;
+  }
+  return communes_;
+}
+
+std::vector<OfficeAnswer> AppImpl::record_properties(const core::RegistryRecord& record) {
+  std::optional<core::Form> form;
+  std::optional<core::EntityDeclaration> decl;
+  if (auto forms = store->list_forms())
+    for (const auto& f : *forms) {
+      if (!f.current || registry_of(f) != record.registry) continue;
+      if (auto loaded = store->load_form(f.form_id, f.version)) {
+        decl = core::entity_declaration(*loaded);
+        form = std::move(loaded).value();
+      }
+      break;
+    }
+  // The answers label_answers() reads: each property at the path of the question that saves
+  // to it (below the root), else at its key, which no question has.
+  std::vector<std::pair<std::string, std::string>> answers;
+  for (const auto& [key, prop] : record.properties) {
+    std::string path = key;
+    if (decl)
+      for (const auto& s : decl->save_to)
+        if (s.property == key) {
+          auto below = s.ref.find('/', 1);
+          path = below == std::string::npos ? s.ref : s.ref.substr(below + 1);
+        }
+    answers.emplace_back(path, prop.value);
+  }
+  std::string language = form ? session_language(core::summarize(*form).languages) : "";
+  auto out = label_answers(form ? &*form : nullptr, language, "", answers);
+  for (std::size_t i = 0; i < out.size(); ++i)
+    if (out[i].technical) {
+      out[i].label = record.properties[i].first;
+      if (out[i].label == "commune") out[i].value = commune_label(out[i].value);
+    }
+  return out;
 }
 
 void AppImpl::draw_record_survey(const core::RegistryRecord& record) {

@@ -11,6 +11,7 @@
 #include <imgui.h>
 
 #include "app_impl.hpp"
+#include "khaosat/core/store_ids.hpp"
 
 namespace khaosat::ui {
 
@@ -242,14 +243,25 @@ void AppImpl::draw_office() {
     o.form = picked;
     o.open_id.clear();
   }
-  if (text_field("##commune", t(Str::office_commune), &o.commune_typed, 0, t(Str::office_commune)))
-    o.commune = o.commune_typed.find_first_not_of(' ') == std::string::npos ? "" : o.commune_typed;
+  if (draw_office_commune_filter()) draw_office_list();
+  if (wide) {
+    ImGui::EndChild();
+    ImGui::SameLine();
+    ImGui::BeginChild("##office-detail", ImVec2(0, 0));
+    if (o.open_id.empty()) text(t(Str::office_pick), colors::kMuted);
+    else draw_office_detail();
+    ImGui::EndChild();
+  }
+}
+
+void AppImpl::draw_office_list() {
+  OfficeState& o = office;
   if ((o.listed_form != o.form || o.listed_commune != o.commune) && !o.loading) office_load_list();
   begin_scroll("##office-subs");
   if (!o.loading && o.error.empty() && o.list.empty()) text(t(Str::office_none), colors::kMuted);
   for (const auto& s : o.list) {
     std::string title = s.name.empty() ? s.instance_id : s.name;
-    std::string detail = (s.commune.empty() ? "" : s.commune + " · ") + t(state_text(s.state)) + " · " +
+    std::string detail = (s.commune.empty() ? "" : commune_label(s.commune) + " · ") + t(state_text(s.state)) + " · " +
                          format(t(Str::received_at_s), format_time(s.received_at).c_str());
     if (!s.replaced_by.empty()) detail += "\n" + format(t(Str::replaced_by_s), s.replaced_by.c_str());
     else if (!s.deprecated_id.empty()) detail += "\n" + format(t(Str::edit_of_s), s.deprecated_id.c_str());
@@ -259,14 +271,41 @@ void AppImpl::draw_office() {
     }
   }
   end_scroll();
-  if (wide) {
-    ImGui::EndChild();
-    ImGui::SameLine();
-    ImGui::BeginChild("##office-detail", ImVec2(0, 0));
-    if (o.open_id.empty()) text(t(Str::office_pick), colors::kMuted);
-    else draw_office_detail();
-    ImGui::EndChild();
+}
+
+bool AppImpl::draw_office_commune_filter() {
+  OfficeState& o = office;
+  // The commune by its label (the server filters by its code): typed, accents optional, and
+  // picked among the communes it matches; a single match, or a label typed whole, is taken at once.
+  auto blank = [](const std::string& s) { return s.find_first_not_of(' ') == std::string::npos; };
+  auto take = [&o, this](const core::Choice& c) {
+    o.commune = c.value;
+    o.commune_typed = c.label;
+    o.commune_lang = static_cast<int>(settings.lang);
+  };
+  if (!o.commune.empty() && o.commune_lang >= 0 && o.commune_lang != static_cast<int>(settings.lang))
+    take({o.commune, commune_label(o.commune)});  // the label picked, in the language now used
+  if (text_field("##commune", t(Str::office_commune), &o.commune_typed, 0, t(Str::office_commune_hint))) {
+    auto found = match_choices(communes(), o.commune_typed);
+    o.commune_lang = -1;  // not a label picked, until one is
+    if (blank(o.commune_typed)) o.commune.clear();
+    else if (found.size() == 1) take(*found[0]);
+    else
+      for (const core::Choice* c : found)
+        if (core::fold_for_search(c->label) == core::fold_for_search(o.commune_typed)) take(*c);
   }
+  if (blank(o.commune_typed) || (!o.commune.empty() && o.commune_typed == commune_label(o.commune))) return true;
+  text(t(Str::office_pick_commune), colors::kMuted);
+  begin_scroll("##office-communes");
+  auto found = match_choices(communes(), o.commune_typed);
+  if (found.empty()) text(t(Str::no_match), colors::kMuted);
+  for (const core::Choice* c : found)
+    if (choice_row(c->label, false, false, c)) {
+      take(*c);
+      break;
+    }
+  end_scroll();
+  return false;
 }
 
 void AppImpl::draw_office_detail() {
@@ -281,7 +320,7 @@ void AppImpl::draw_office_detail() {
   }
   heading(s.name.empty() ? s.instance_id : s.name);
   text(std::string(t(state_text(s.state))) + (s.comment.empty() ? "" : ": " + s.comment), state_color(s.state));
-  text((s.commune.empty() ? "" : s.commune + " · ") + format(t(Str::received_at_s), format_time(s.received_at).c_str()),
+  text((s.commune.empty() ? "" : commune_label(s.commune) + " · ") + format(t(Str::received_at_s), format_time(s.received_at).c_str()),
        colors::kMuted);
   if (!s.replaced_by.empty()) text(format(t(Str::replaced_by_s), s.replaced_by.c_str()), colors::kMuted);
   if (!s.deprecated_id.empty()) text(format(t(Str::edit_of_s), s.deprecated_id.c_str()), colors::kMuted);
