@@ -123,8 +123,6 @@ TEST_CASE("xform loader: binds") {
   CHECK_FALSE(a->calculate);
   CHECK(a->constraint_msg == "too big");
   CHECK(a->constraint_msg_itext.empty());
-  CHECK(a->attributes.at("odk:extra") == "1");
-  CHECK(a->attributes.at("type") == "xsd:int");
   CHECK(a->line == 8);
   const Bind* b = find_bind(*f, "/data/b");  // relative to the root element
   REQUIRE(b);
@@ -229,7 +227,6 @@ TEST_CASE("xform loader: body controls") {
   CHECK(c[0].type == ControlType::Input);
   CHECK(c[0].ref == "/data/a");
   CHECK(c[0].appearance == "multiline");
-  CHECK(c[0].attributes.at("appearance") == "multiline");
   REQUIRE(c[0].label.parts.size() == 2);
   CHECK(c[0].label.parts[0].literal == "A ");
   CHECK(c[0].label.parts[1].expr);

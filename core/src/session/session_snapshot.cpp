@@ -80,11 +80,7 @@ std::string FormSessionImpl::text_form(const Text& t, int state, const std::stri
 namespace {
 
 MediaType media_type_of(const Control& c) {
-  std::string accept = c.mediatype;
-  if (accept.empty()) {
-    auto a = c.attributes.find("accept");
-    if (a != c.attributes.end()) accept = a->second;
-  }
+  const std::string& accept = c.mediatype.empty() ? c.accept : c.mediatype;
   auto starts = [&accept](std::string_view p) { return accept.rfind(p, 0) == 0; };
   if (starts("image")) return MediaType::Image;
   if (starts("audio")) return MediaType::Audio;
@@ -109,11 +105,7 @@ void FormSessionImpl::fill_control(NodeSnapshot& n, const Control& c, int state)
   }
   if (c.type == ControlType::Upload) {
     n.media_type = media_type_of(c);
-    n.accept = c.mediatype;
-    if (n.accept.empty()) {
-      auto a = c.attributes.find("accept");
-      if (a != c.attributes.end()) n.accept = a->second;
-    }
+    n.accept = c.mediatype.empty() ? c.accept : c.mediatype;
   }
 }
 

@@ -32,7 +32,6 @@ struct Bind {
   std::string required_msg_itext;
   std::string preload;         // jr:preload ("uid", "timestamp", "property", "date"...)
   std::string preload_params;  // jr:preloadParams ("start", "end", "deviceid"...)
-  std::map<std::string, std::string> attributes;  // every attribute as written (odk:*, etc.)
   int line = 0;                // source position, for messages
 };
 
@@ -82,7 +81,7 @@ struct Control {
   std::string ref;         // absolute instance path ("" for a group without ref)
   Text label, hint;
   std::string appearance;
-  std::map<std::string, std::string> attributes;  // every attribute as written
+  std::string accept;      // accept="..." as written (an upload without mediatype), or ""
   // select1 / select / rank
   std::vector<Item> items;
   std::optional<Itemset> itemset;

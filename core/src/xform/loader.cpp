@@ -110,16 +110,6 @@ pugi::xml_attribute attribute_ns(pugi::xml_node n, std::string_view ns, std::str
   return {};
 }
 
-std::map<std::string, std::string> attributes_of(pugi::xml_node n) {
-  std::map<std::string, std::string> out;
-  for (auto a : n.attributes()) {
-    std::string_view name = a.name();
-    if (name == "xmlns" || name.starts_with("xmlns:")) continue;
-    out.emplace(a.name(), a.value());
-  }
-  return out;
-}
-
 int text_nesting_depth(std::string_view xml, int limit) {
   // Runs after pugixml accepted the document, so the markup is well formed: count start and end
   // tags, stepping over comments, CDATA, processing instructions and quoted attribute values
@@ -498,7 +488,6 @@ Status load_bind(LoadContext& ctx, pugi::xml_node el) {
                                 ") matches no node of the primary instance");
   }
   b.type = bind_type(el.attribute("type").value());
-  b.attributes = attributes_of(el);
   struct Mip { const char* name; xpath::ExprPtr Bind::*field; };
   static const Mip kMips[] = {{"relevant", &Bind::relevant},   {"required", &Bind::required},
                               {"readonly", &Bind::readonly},   {"constraint", &Bind::constraint},
@@ -603,7 +592,6 @@ void ensure_instance_id(LoadContext& ctx) {
   Bind b;
   b.nodeset = ctx.root_path + "/" + std::string(meta->name) + "/" + name;
   b.preload = "uid";
-  b.attributes = {{"nodeset", b.nodeset}, {"jr:preload", "uid"}};
   ctx.instance_paths.insert(ctx.root_path + "/" + std::string(meta->name));
   ctx.instance_paths.insert(b.nodeset);
   ctx.form.binds.push_back(std::move(b));

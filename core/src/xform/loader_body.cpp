@@ -195,7 +195,7 @@ Status BodyLoader::control(pugi::xml_node el, const ControlKind& kind, Control& 
                            const std::string& context, bool in_repeat) {
   c.type = kind.type;
   c.line = ctx_.line_of(el);
-  c.attributes = attributes_of(el);
+  c.accept = el.attribute("accept").value();
   c.appearance = el.attribute("appearance").value();
   bool has_ref = false;
   XFORM_TRY(reference(el, context, c.ref, has_ref));

@@ -99,8 +99,6 @@ pugi::xml_attribute attribute_ns(pugi::xml_node n, std::string_view ns, std::str
 inline pugi::xml_attribute plain_attribute(pugi::xml_node n, const char* name) {
   return n.attribute(name);
 }
-// Every attribute of `n` as written, without xmlns declarations.
-std::map<std::string, std::string> attributes_of(pugi::xml_node n);
 
 // The deepest element nesting under `n`, counted without recursion; stops counting at `limit`.
 // The loader's tree walks are recursive, so documents nested deeper than kMaxDepth are
