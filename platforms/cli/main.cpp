@@ -1,5 +1,8 @@
 // khaosat: the command-line tool. Dispatches to the command groups (form ...).
 #include <cstring>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #include <iostream>
 #include <string>
 #include <vector>
@@ -24,6 +27,15 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 int main(int argc, char** argv) {
+#if defined(__GLIBC__)
+  // No fastbins in glibc's allocator. Loading a large form makes and frees millions of small
+  // blocks between larger ones (a 100,000-row XLSForm: the compiler's rows, the XML, the
+  // loader's tables); with fastbins, every large allocation and every free that leaves a free
+  // block of 64 KiB or more first consolidates them (malloc_consolidate), about 8 % of a
+  // 100,000-row `form check` (docs/limits.md, issue 9). The thread cache still serves the
+  // small blocks; the other commands measured the same either way.
+  mallopt(M_MXFAST, 0);
+#endif
   std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty() || args[0] == "-h" || args[0] == "--help" || args[0] == "help") {
     print_usage(args.empty() ? std::cerr : std::cout);
