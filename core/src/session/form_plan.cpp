@@ -97,19 +97,26 @@ class Builder {
   }
 
  private:
+  // "/data/g" + "/" + "q" in one allocation.
+  static std::string child_path(const std::string& path, std::string_view name) {
+    std::string out;
+    out.reserve(path.size() + 1 + name.size());
+    out.append(path).append(1, '/').append(name);
+    return out;
+  }
+
   int add_def(const Node* el, int parent, const std::string& path) {
-    int existing = plan_->def_of(path);
-    bool is_template = el->attribute("jr:template") != nullptr;
-    if (existing >= 0) {
+    // One lookup: the path's definition, added now if it is new.
+    int index = static_cast<int>(plan_->defs.size());
+    if (auto [it, added] = plan_->by_path.try_emplace(path, index); !added) {
+      int existing = it->second;
       NodeDef& d = plan_->defs[existing];
-      if (is_template) d.template_node = el;
+      if (el->attribute("jr:template") != nullptr) d.template_node = el;
       // Children that only this copy has still get definitions.
-      for (const Node* c : el->children) add_def(c, existing, path + "/" + std::string(c->name));
+      for (const Node* c : el->children) add_def(c, existing, child_path(path, c->name));
       return existing;
     }
-    int index = static_cast<int>(plan_->defs.size());
     plan_->defs.emplace_back();
-    plan_->by_path.emplace(path, index);
     {
       NodeDef& d = plan_->defs.back();
       d.parent = parent;
@@ -118,7 +125,7 @@ class Builder {
       d.template_node = el;
     }
     if (parent >= 0) plan_->defs[parent].children.push_back(index);
-    for (const Node* c : el->children) add_def(c, index, path + "/" + std::string(c->name));
+    for (const Node* c : el->children) add_def(c, index, child_path(path, c->name));
     return index;
   }
 

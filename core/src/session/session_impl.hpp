@@ -98,6 +98,8 @@ class FormSessionImpl : public xpath::Environment {
  private:
   // building
   int add_state(Node* n, int def, int parent);
+  // States for `n` (of definition `def`) and every node below it, all made by Copier::copy
+  // (session.cpp), which leaves each element's definition in its tag.
   void adopt_subtree(Node* n, int def, int parent_state, bool first_load);
   Node* instantiate(int def);  // a fresh copy of a repeat instance (or subtree) from the template
   void apply_defaults(int state);
