@@ -5,10 +5,13 @@
 // form's question and choice labels in the app's language. An admin decides the queue (keep the
 // other value, merge, distinct) with a reason, recorded on the server by its device. The readers
 // of the endpoints' answers refuse what they cannot use with a message naming the member.
+#include <ctime>
+
 #include "ui/app_sync_fixture.hpp"
 
 #include "khaosat/core/store_ids.hpp"
 #include "ui/src/office_model.hpp"
+#include "ui/src/value_format.hpp"
 
 using namespace khaosat;
 using namespace khaosat::test;
@@ -138,8 +141,8 @@ TEST_CASE("app office: an admin lists the survey by form and commune, opens it a
   CHECK(office.walk(R"w([{"tap": "Từ chối phiếu"}, {"expect": "Hãy ghi lý do từ chối"}])w") == "");
   CHECK(server.storage->reviews()->empty());
   CHECK(office.walk(R"w([{"tap": "Nhận xét"}, {"type": "Đủ thông tin"}, {"tap": "Duyệt phiếu"},
-                        {"expect": "Đã ghi nhận: Đã duyệt"}, {"expect": "Lịch sử duyệt"}, {"expect": "Đã duyệt: Đủ thông tin"},
-                        {"back": true}, {"expect": "Đã duyệt"}])w") == "");
+                        {"expect": "Đã ghi nhận: Đã duyệt"}, {"expect": "Lịch sử duyệt"},
+                        {"expect": "Đã duyệt: Đủ thông tin · app test"}])w") == "");
   auto reviews = server.storage->reviews();
   REQUIRE(reviews->size() == 1);
   CHECK((*reviews)[0].state == "approved");
@@ -147,6 +150,9 @@ TEST_CASE("app office: an admin lists the survey by form and commune, opens it a
   auto enrolled = office.store()->enrollment();
   REQUIRE((enrolled && *enrolled));
   CHECK((*reviews)[0].by.find((*enrolled)->device_id) != std::string::npos);
+  // The trail names the device by the name the office gave it, without its id.
+  CHECK(office.walk(R"([{"expect": ")" + (*enrolled)->device_id + R"("}])") != "");
+  CHECK(office.walk(R"([{"back": true}, {"expect": "Đã duyệt"}])") == "");
   // The queue is empty, and says so.
   CHECK(office.walk(R"w([{"tap": "Cần xử lý"}, {"expect": "Không có gì cần xử lý."}, {"expect": "Cần xử lý (0)"}])w") == "");
 }
@@ -241,6 +247,17 @@ TEST_CASE("app office: the answers show the form's question and choice labels, i
                         {"expect": "Câu trả lời"}, {"scroll": "Cán bộ khảo sát"}, {"scroll": "Nguyễn Văn An"},
                         {"scroll": "Xã/phường"}, {"expect": "Xã Bình Lư"}, {"scroll": "Tên cơ sở"},
                         {"scroll": "Loại hình tổ chức"}, {"scroll": "Hợp tác xã (HTX)"}])w") == "");
+  // A date as dd/mm/yyyy and a location as "lat, lon (± accuracy m)", as the officer's screens show them.
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);  // the survey date defaults to today (TZ as ctest sets it)
+  char today[16];
+  std::strftime(today, sizeof today, "%d/%m/%Y", &tm);
+  CHECK(office.walk(std::string(R"w([{"scroll": "Ngày khảo sát"}, {"expect": ")w") + today +
+                    R"w("}, {"scroll": "Tọa độ GPS"}, {"expect": "22.3862, 103.499"}, {"expect": "(± 8 m)"}])w") == "");
+  CHECK(office.walk(R"([{"expect": "22.3862 103.499"}])") != "");
+  std::strftime(today, sizeof today, "%Y-%m-%d", &tm);
+  CHECK(office.walk(std::string(R"([{"expect": ")") + today + R"("}])") != "");
   CHECK(office.walk(R"([{"expect": "est_name"}])") != "");
   CHECK(office.walk(R"([{"expect": "legal_form"}])") != "");
   // The form's metadata (no question labels it) waits under a button, by its XML name.
@@ -352,4 +369,20 @@ TEST_CASE("app office: the plan tab makes the year's plan within the budget type
                         {"expect": "Vocational training, craft transmission · 200 million"},
                         {"expect": "fits the budget in rank order"}])w") == "");  // still open: the plan was made again
   CHECK(office.walk(R"w([{"expect": "trong ngân sách theo thứ tự"}])w") != "");
+}
+
+TEST_CASE("app office: answers read as people read them: dates dd/mm/yyyy, a location as lat, lon (± accuracy m)") {
+  CHECK(ui::date_for_people("2026-12-06") == "06/12/2026");
+  CHECK(ui::date_for_people("06/12/2026") == "06/12/2026");  // not ISO: unchanged
+  CHECK(ui::date_time_for_people("2026-12-06T08:05:09.000+07:00") == "06/12/2026 08:05");
+  CHECK(ui::date_time_for_people("yesterday") == "yesterday");
+  CHECK(ui::time_for_people("08:30:00.000+07:00") == "08:30");
+  CHECK(ui::geopoint_for_people("22.3862 103.499 1250.0 8.0") == "22.3862, 103.499 (± 8 m)");
+  CHECK(ui::geopoint_for_people("22.3862 103.499") == "22.3862, 103.499");
+  CHECK(ui::geopoint_for_people("22.3862 103.499 0 0") == "22.3862, 103.499");
+  CHECK(ui::geopoint_for_people("") == "");
+  CHECK(ui::value_for_people(core::DataType::String, "2026-12-06") == "2026-12-06");
+  CHECK(ui::value_for_people(core::DataType::Date, "2026-12-06") == "06/12/2026");
+  CHECK(ui::device_name("Văn phòng Sở (0193a1b2-0000-7000-8000-000000000001)") == "Văn phòng Sở");
+  CHECK(ui::device_name("khaosat-app") == "khaosat-app");
 }

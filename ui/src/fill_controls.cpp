@@ -11,6 +11,7 @@
 #include "app_impl.hpp"
 #include "fill_screen.hpp"
 #include "khaosat/core/store_ids.hpp"
+#include "value_format.hpp"
 
 namespace khaosat::ui {
 
@@ -25,14 +26,6 @@ std::vector<std::string> split_spaces(const std::string& s) {
 std::string base_name(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-// "2026-11-25" -> "25/11/2026"; anything else unchanged.
-std::string date_for_people(const std::string& iso) {
-  int y, m, d;
-  if (iso.size() >= 10 && std::sscanf(iso.c_str(), "%4d-%2d-%2d", &y, &m, &d) == 3)
-    return format("%02d/%02d/%04d", d, m, y);
-  return iso;
 }
 
 // "25/11/2026", "25-11-2026", "25.11.2026" or "2026-11-25" -> "2026-11-25"; "" when not a date.
@@ -57,8 +50,7 @@ std::string display_value(const core::NodeSnapshot& node) {
         if (c.value == v) out += (out.empty() ? "" : ", ") + c.label;
     return out.empty() ? node.value : out;
   }
-  if (node.data_type == core::DataType::Date) return date_for_people(node.value);
-  return node.value;
+  return value_for_people(node.data_type, node.value);
 }
 
 std::string& FillScreen::buffer(const core::NodeSnapshot& node, const std::string& shown) {
@@ -221,7 +213,7 @@ void FillScreen::draw_choices(const core::NodeSnapshot& node) {
 }
 
 void FillScreen::draw_geopoint(const core::NodeSnapshot& node) {
-  if (!node.value.empty()) text(node.value, colors::kPrimary);
+  if (!node.value.empty()) text(geopoint_for_people(node.value), colors::kPrimary);
   if (button(app_.t(Str::get_location))) {
     LocationService* loc = app_.options.services.location;
     auto fix = loc ? loc->current_fix() : std::nullopt;

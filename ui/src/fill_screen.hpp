@@ -23,7 +23,8 @@ namespace khaosat::ui {
 
 class AppImpl;
 
-// A value as the officer reads it: choice labels for selects, dd/mm/yyyy for dates.
+// A value as the officer reads it: choice labels for selects, else value_for_people (dd/mm/yyyy
+// for dates, "lat, lon (± accuracy m)" for a location).
 std::string display_value(const core::NodeSnapshot& node);
 
 class FillScreen {

@@ -8,6 +8,7 @@
 
 #include "khaosat/core/json.hpp"
 #include "khaosat/core/store_ids.hpp"
+#include "value_format.hpp"
 
 namespace khaosat::ui {
 
@@ -366,7 +367,9 @@ std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::strin
       std::size_t k = seen[path]++;
       const core::NodeSnapshot& n = it->second[std::min(k, it->second.size() - 1)];
       if (!n.label.empty()) a.label = n.label, a.technical = false;
-      if (n.type == core::NodeType::Select1 && !value.empty()) {
+      if (!n.has_choices) {
+        a.value = value_for_people(n.data_type, value);  // as the officer's own screens show it
+      } else if (n.type == core::NodeType::Select1 && !value.empty()) {
         a.value = choice_label(n.choices, value);  // one value, spaces and all (a text where a code was)
       } else if (n.has_choices && !value.empty()) {
         std::string shown;
@@ -397,6 +400,12 @@ std::vector<core::Choice> question_choices(const core::Form& form, const std::st
     if (std::string_view(n.ref).substr(slash == std::string::npos ? 0 : slash + 1) == name) return std::move(n.choices);
   }
   return {};
+}
+
+std::string device_name(const std::string& by) {
+  auto open = by.rfind(" (");
+  if (open == std::string::npos || open == 0 || by.empty() || by.back() != ')') return by;
+  return by.substr(0, open);
 }
 
 std::string choice_label(const std::vector<core::Choice>& choices, const std::string& value) {

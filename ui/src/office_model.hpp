@@ -61,6 +61,10 @@ std::string choice_label(const std::vector<core::Choice>& choices, const std::st
 // in choice order (pointers into `choices`); every choice for an empty `typed`.
 std::vector<const core::Choice*> match_choices(const std::vector<core::Choice>& choices, std::string_view typed);
 
+// Who the server says acted ("name (device uuid)", docs/sync-protocol.md): the name the office
+// gave the device; `by` unchanged when it has no such form.
+std::string device_name(const std::string& by);
+
 struct OfficeDuplicate {
   std::string registry, reason;
   std::vector<std::string> record_ids, names;

@@ -336,7 +336,7 @@ void AppImpl::draw_office_detail() {
   if (!d.reviews.empty()) {
     heading(t(Str::review_history));
     for (const auto& r : d.reviews)
-      text(format_time(r.at) + " · " + t(state_text(r.state)) + (r.comment.empty() ? "" : ": " + r.comment) + " · " + r.by,
+      text(format_time(r.at) + " · " + t(state_text(r.state)) + (r.comment.empty() ? "" : ": " + r.comment) + " · " + device_name(r.by),
            state_color(r.state));
   }
   heading(t(Str::answers));

@@ -142,7 +142,7 @@ void AppImpl::draw_office_plan_result() {
     if (row(title, detail, &n)) o.plan_open = o.plan_open == n.id ? "" : n.id;
     if (!n.override_action.empty())
       text(format(t(n.override_action == "pin" ? Str::plan_pinned_s_s : Str::plan_excluded_s_s),
-                  n.override_reason.c_str(), n.override_by.c_str()),
+                  n.override_reason.c_str(), device_name(n.override_by).c_str()),
            colors::kCaution);
     if (o.plan_open != n.id) return;
     text(n.decision.in(lang), n.funded ? colors::kOk : colors::kMuted);
