@@ -11,6 +11,7 @@
 #include "khaosat/ui/sync_port.hpp"
 #include "khaosat/ui/theme.hpp"
 #include "khaosat/ui/walk.hpp"
+#include "support/clock_env.hpp"
 #include "support/scoped_dir.hpp"
 
 using namespace khaosat;
@@ -30,6 +31,7 @@ struct Headless {
   NoLocation location;
   Offline network;
   ui::SyncPort* sync = nullptr;  // none: the app without sync
+  core::Env* env = nullptr;       // none: the OS's clock
   std::unique_ptr<ui::App> app;
 
   explicit Headless(float width = 360, float height = 800) {
@@ -57,6 +59,7 @@ struct Headless {
     o.services.network = &network;
     o.services.paths = ui::StoragePaths{db(), db() + ".settings.json", KHAOSAT_SOURCE_DIR "/forms"};
     o.sync = sync;
+    o.services.env = env;
     auto opened = ui::App::open(o);
     REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
     app = std::move(opened).value();
@@ -305,4 +308,46 @@ TEST_CASE("ui: the sync screen warns when the server found the device's clock ah
                    {"expect": "This device's clock is 366 days ahead of the server's"}])") == "");
   CHECK(ui::clock_warning(1, 11 * 60 * 1000 + 1, ui::Lang::En).find("12 minutes ahead") != std::string::npos);
   CHECK(ui::clock_warning(2, 5 * 3600 * 1000, ui::Lang::Vi).find("5 giờ") != std::string::npos);
+}
+
+TEST_CASE("ui: an answer survives the app being killed in the middle of a survey") {
+  Headless h;
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cán bộ khảo sát *"},
+                   {"type": "Lò Thị Mai"}, {"expect": "Cán bộ khảo sát"}])w") == "");
+  // Killed now: no "Rời phiếu", nothing more from this app. The draft is already in the store,
+  // as another connection to the database reads it while the app still holds its own.
+  CHECK(only_draft_xml(h.db()).find("Lò Thị Mai") != std::string::npos);
+  h.app.reset();
+  // A new app on the same database finds the draft with the answer, and opens it.
+  CHECK(h.walk(R"w([{"expect": "Bản nháp (1)"}, {"tap": "Bản nháp (1)"}, {"tap": "Sửa"}, {"tap": "Mục lục"},
+                   {"expect": "Lò Thị Mai"}])w") == "");
+}
+
+TEST_CASE("ui: touch inputs: today at local midnight, plus and minus, add a repeat instance, a bad date, a constraint") {
+  test::ScopedTz tz("Asia/Ho_Chi_Minh");
+  test::FixedClockEnv clock(1767286800000);  // 2026-01-01T17:00:00Z: 00:00 on 2 January in Vietnam
+  Headless h;
+  h.env = &clock;
+  // A date typed that is not one: the bad-date message; one after today: the form's constraint
+  // message; then "Hôm nay" puts in the local date, which is not the UTC one.
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Mục lục"}, {"tap": "Ngày khảo sát"},
+                   {"tap": "Ngày khảo sát *"}, {"type": "32/13/2026"}, {"expect": "Không đọc được ngày: 32/13/2026"},
+                   {"tap": "Ngày khảo sát *"}, {"type": "03/01/2026"}, {"expect": "Ngày khảo sát không được sau hôm nay."},
+                   {"tap": "Hôm nay"}])w") == "");
+  CHECK(h.walk(R"([{"expect": "Ngày khảo sát không được sau hôm nay."}])") != "");
+  CHECK(only_draft_xml(h.db()).find("<survey_date>2026-01-02</survey_date>") != std::string::npos);
+  // + twice and - once on an integer.
+  CHECK(h.walk(R"w([{"tap": "Mục lục"}, {"scroll": "Số lao động"}, {"tap": "Số lao động"}, {"tap": "+"}, {"tap": "+"},
+                   {"tap": "-"}])w") == "");
+  CHECK(only_draft_xml(h.db()).find("<workers_total>1</workers_total>") != std::string::npos);
+  // "Thêm" at the repeat's "add another?" makes a second product.
+  CHECK(h.walk(R"w([{"tap": "Mục lục"}, {"scroll": -20000}, {"scroll": "Tên sản phẩm"}, {"tap": "Tên sản phẩm"},
+                   {"tap": "Tên sản phẩm *"},
+                   {"type": "Chè"}, {"tap": "Tiếp ›"}, {"tap": "Tiếp ›"}, {"tap": "Tiếp ›"}, {"tap": "Tiếp ›"},
+                   {"expect": "Thêm Sản phẩm chính?"}, {"expect": "Đã có 1 mục."}, {"tap": "Thêm"},
+                   {"expect": "Tên sản phẩm"}])w") == "");
+  std::string xml = only_draft_xml(h.db());
+  std::size_t products = 0;
+  for (auto at = xml.find("<products>"); at != std::string::npos; at = xml.find("<products>", at + 1)) ++products;
+  CHECK(products == 2);
 }
