@@ -184,6 +184,9 @@ Plan make_plan(int year, const std::vector<Need>& needs, const Rules& rules, con
     PlannedNeed p;
     p.need = n;
     score(p, rules, communes);
+    if (communes)
+      if (auto c = communes->find(n.commune); c != communes->end() && !c->second.label_vi.empty())
+        plan.commune_labels.emplace(n.commune, c->second.label_vi);
     if (auto it = last.find(n.id); it != last.end()) p.override = it->second;
     if (!n.ineligible.empty()) {
       p.decision = {"không đủ điều kiện: " + n.ineligible.vi, "ineligible: " + n.ineligible.en};

@@ -63,7 +63,7 @@ Status write_plan_xlsx(const Plan& plan, const std::string& path) {
                   "Đã bố trí / Funded total", "Thứ hạng cắt / Cut rank", "Năm / Year", "Bộ tiêu chí / Rules"});
   lxw_row_t r = 1;
   for (const SourcePlan& s : plan.sources) {
-    worksheet_write_string(budget, r, 0, s.source.c_str(), nullptr);
+    worksheet_write_string(budget, r, 0, source_label_vi(s.source).c_str(), nullptr);
     worksheet_write_number(budget, r, 1, amount(s.budget), money);
     worksheet_write_number(budget, r, 2, amount(s.funded_total), money);
     worksheet_write_number(budget, r, 3, static_cast<double>(s.cut_rank), nullptr);
@@ -94,12 +94,13 @@ Status write_plan_xlsx(const Plan& plan, const std::string& path) {
   r = 1;
   for (const PlannedNeed& p : plan.needs) {
     const Need& n = p.need;
-    worksheet_write_string(ws, r, 0, n.source.c_str(), nullptr);
+    worksheet_write_string(ws, r, 0, source_label_vi(n.source).c_str(), wrap);
     if (p.rank > 0) worksheet_write_number(ws, r, 1, static_cast<double>(p.rank), nullptr);
     worksheet_write_string(ws, r, 2, n.id.c_str(), nullptr);
     worksheet_write_string(ws, r, 3, n.form.c_str(), nullptr);
     worksheet_write_string(ws, r, 4, n.applicant.c_str(), wrap);
-    worksheet_write_string(ws, r, 5, n.commune.c_str(), nullptr);
+    auto commune = plan.commune_labels.find(n.commune);
+    worksheet_write_string(ws, r, 5, (commune == plan.commune_labels.end() ? n.commune : commune->second).c_str(), wrap);
     auto activity = plan.activity_labels.find(n.activity);
     const std::string& activity_text =
         activity == plan.activity_labels.end() || activity->second.vi.empty() ? n.activity : activity->second.vi;

@@ -16,6 +16,13 @@ bool is_source(std::string_view s) {
   return std::find(std::begin(kSources), std::end(kSources), s) != std::end(kSources);
 }
 
+std::string source_label_vi(std::string_view source) {
+  if (source == "national") return "Khuyến công quốc gia";
+  if (source == "provincial") return "Khuyến công địa phương";
+  if (source == "other") return "Nguồn khác";
+  return std::string(source);
+}
+
 const std::vector<std::string>& criterion_keys() {
   static const std::vector<std::string> keys = {
       "area.highland_border", "area.ntm", "area.difficult",
@@ -75,6 +82,50 @@ Result<Rules> parse_rules(std::string_view text, const std::string& name) {
   }
   if (r.version.empty()) return Error::make(ErrorCode::plan_input, name + ": no version row (key 'version')");
   return r;
+}
+
+std::vector<std::string> order_warnings(const Rules& r) {
+  auto pts = [&](const std::string& k) {
+    auto it = r.points.find(k);
+    return it == r.points.end() ? std::int64_t{0} : it->second;
+  };
+  std::vector<std::string> out;
+  auto tell = [&](const std::string& key, const std::string& what) {
+    out.push_back("'" + key + "' (" + std::to_string(pts(key)) + ") " + what);
+  };
+  // The most each lower tier can add (counterpart: 9 full 10 % steps, since a need asks for more
+  // than 0), and what a step of each tier adds at least. A criterion at 0 is switched off.
+  const std::int64_t support = std::abs(pts("support_received"));
+  const std::int64_t own = std::max<std::int64_t>(0, pts("own_rank.first"));
+  const std::int64_t per10 = std::max<std::int64_t>(0, pts("counterpart.per_10pct"));
+  const std::int64_t below_sector = per10 * 9 + own + support;
+  if (pts("own_rank.step") > 0 && pts("own_rank.step") <= support)
+    tell("own_rank.step", "does not outweigh support_received (" + std::to_string(support) + ")");
+  if (per10 > 0 && per10 <= own + support)
+    tell("counterpart.per_10pct", "does not outweigh own rank and support received together (up to " +
+                                      std::to_string(own + support) + ")");
+  std::int64_t sector = 0;
+  for (const char* k : {"sector.local_materials", "sector.workers_50", "sector.export", "sector.ocop_3star",
+                        "sector.outstanding"}) {
+    if (pts(k) <= 0) continue;
+    sector += pts(k);
+    if (pts(k) <= below_sector)
+      tell(k, "does not outweigh counterpart, own rank and support received together (up to " +
+                  std::to_string(below_sector) + ")");
+  }
+  const std::int64_t below_area = sector + below_sector;
+  const char* areas[] = {"area.highland_border", "area.ntm", "area.difficult"};
+  for (std::size_t i = 0; i < std::size(areas); ++i) {
+    if (pts(areas[i]) <= 0) continue;
+    std::int64_t next = 0;  // the next area criterion that is on
+    std::string next_key;
+    for (std::size_t j = i + 1; j < std::size(areas) && next_key.empty(); ++j)
+      if (pts(areas[j]) > 0) next = pts(areas[j]), next_key = areas[j];
+    if (pts(areas[i]) - next <= below_area)
+      tell(areas[i], "does not outweigh " + (next_key.empty() ? std::string() : "'" + next_key + "' plus ") +
+                         "every sector and lower criterion together (up to " + std::to_string(next + below_area) + ")");
+  }
+  return out;
 }
 
 Result<std::map<std::string, Commune>> parse_communes(std::string_view text, const std::string& name) {

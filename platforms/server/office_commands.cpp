@@ -81,7 +81,9 @@ int plan(const Args& a) {
       "ranked, and funded in rank order within each funding source's budget (SOURCE: national,\n"
       "provincial or other; AMOUNT in million VND); ineligible needs listed apart; overrides\n"
       "shown. XLSX (the default) needs -o FILE; JSON goes to standard output without -o.\n"
-      "Bad rules, budget or year: plan.input, exit 2.\n";
+      "Bad rules, budget or year: plan.input, exit 2. Weights that break TT 46/2012 Art. 2's\n"
+      "priority order (a criterion not outweighing those below it) are warned about on standard\n"
+      "error; the plan is still made.\n";
   if (a.help) return usage(help, 0);
   if (a.year.empty() || a.budget.empty()) return usage(help, 2);
   auto year = core::parse_int(a.year, 2000, 2100);
@@ -96,6 +98,9 @@ int plan(const Args& a) {
   std::string rules_path = a.rules.empty() ? std::string(KHAOSAT_FORMS_DIR) + "/plan_rules.csv" : a.rules;
   auto tables = sync::read_plan_tables(rules_path, std::string(KHAOSAT_FORMS_DIR) + "/communes.csv");
   if (!tables) return plan_fail("plan", tables.error());
+  for (const std::string& w : office::order_warnings(tables->rules))
+    std::cerr << "khaosat-server plan: warning: " << rules_path << ": " << w
+              << ": the plan keeps TT 46/2012 Art. 2's order only when each criterion outweighs those below it\n";
 
   // KHAOSAT_PLAN_TIMINGS=1: each phase's wall time on standard error (scripts/bench office).
   bool timings = std::getenv("KHAOSAT_PLAN_TIMINGS") != nullptr;

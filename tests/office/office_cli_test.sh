@@ -147,15 +147,23 @@ SERVER plan --data "$D" --year 2027 "${B[@]}" -o "$T/plan.xlsx"
 sleep 1.1
 SERVER plan --data "$D" --year 2027 "${B[@]}" --format xlsx -o "$T/plan-again.xlsx"
 cmp "$T/plan.xlsx" "$T/plan-again.xlsx" || fail "two XLSX plans of the same data differ"
-"$PY" - "$T/plan.xlsx" "$T/plan3.json" <<'PY' || fail "the XLSX does not match the JSON"
+"$PY" - "$T/plan.xlsx" "$T/plan3.json" "$(dirname "$0")/../../forms/communes.csv" <<'PY' || fail "the XLSX does not match the JSON"
 import json, sys, openpyxl
 wb = openpyxl.load_workbook(sys.argv[1])
 p = json.load(open(sys.argv[2]))
 assert wb.sheetnames == ["Ngân sách", "Kế hoạch", "Giải thích"], wb.sheetnames
 rows = list(wb["Kế hoạch"].iter_rows(min_row=2, values_only=True))
 assert len(rows) == len(p["needs"]), (len(rows), len(p["needs"]))
+# What the office signs names sources, communes and activities in Vietnamese, not by code.
+SOURCES = {"national": "Khuyến công quốc gia", "provincial": "Khuyến công địa phương", "other": "Nguồn khác"}
+communes = {}
+for line in open(sys.argv[3], encoding="utf-8").read().splitlines()[1:]:
+    cols = line.split(",")
+    communes[cols[0]] = cols[1]
 for row, n in zip(rows, p["needs"]):
-    assert row[2] == n["id"] and row[0] == n["source"], (row, n["id"])
+    assert row[2] == n["id"] and row[0] == SOURCES.get(n["source"], n["source"]), (row, n["id"])
+    assert row[5] == communes[n["commune"]] and row[5].startswith(("Xã ", "Phường ")), (row, n["commune"])
+    assert row[6] == n["activity_vi"] and row[6] != n["activity"], (row, n["activity"])
     assert isinstance(row[7], (int, float)) and abs(row[7] - n["amount"]) < 1e-9, row
     assert row[10] == n["score"] and (row[1] or 0) == n["rank"], row
     assert row[12] == ("có" if n["funded"] else "không"), row
@@ -163,6 +171,7 @@ for row, n in zip(rows, p["needs"]):
         assert n["override"]["reason"] in row[14], row
 budget = {r[0]: r for r in wb["Ngân sách"].iter_rows(min_row=2, values_only=True)}
 for s in p["sources"]:
+    s["source"] = SOURCES[s["source"]]
     assert abs(budget[s["source"]][1] - s["budget"]) < 1e-9 and abs(budget[s["source"]][2] - s["funded_total"]) < 1e-6
 notes = [r[0] for r in wb["Ngân sách"].iter_rows(min_row=2, values_only=True) if r[0] and r[0].startswith("Chú ý")]
 unknown = sum(any(x["criterion"] == "area.unknown" for x in n["explanation"]) for n in p["needs"])

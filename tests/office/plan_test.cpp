@@ -255,6 +255,52 @@ TEST_CASE("office plan: the shipped rules table and commune table load") {
   }
 }
 
+TEST_CASE("office plan: the shipped weights keep TT 46/2012's order, and weights that break it are named") {
+  std::ifstream in(std::string(KHAOSAT_SOURCE_DIR) + "/forms/plan_rules.csv");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto shipped = parse_rules(text.str(), "plan_rules.csv");
+  REQUIRE(shipped.ok());
+  CHECK(order_warnings(*shipped).empty());
+  // The order itself, on needs: one sector criterion beats the most counterpart and the first
+  // own rank; the lowest area beats every sector criterion and all below; support received
+  // only separates needs equal on everything else.
+  std::map<std::string, Commune> c = communes();
+  Need sector = need("sector#1", 10);
+  sector.export_contract = true;
+  sector.support_received = true;
+  Need lower = need("lower#1", 10);
+  lower.counterpart = 95;  // 90 %+
+  lower.own_rank = 1;
+  Need area = need("area#1", 10, "provincial", "dif");
+  area.support_received = true;
+  Need all = need("all#1", 10);
+  all.export_contract = all.ocop_3star = all.outstanding = true;
+  all.workers = 80;
+  all.local_material_pct = 90;
+  all.counterpart = 95;
+  all.own_rank = 1;
+  Plan p = make_plan(2027, {sector, lower, area, all}, *shipped, {{"provincial", 1000}}, {}, &c);
+  std::vector<std::string> order;
+  for (const auto& x : p.needs) order.push_back(x.need.id);
+  CHECK(order == std::vector<std::string>{"area#1", "all#1", "sector#1", "lower#1"});
+
+  // The old proposal (10 per sector criterion, 2 per 10 % counterpart): sector no longer first.
+  Rules r = rules();  // sector 10, counterpart 2 (up to 18) + own rank 6 + support 5 = 29
+  auto w = order_warnings(r);
+  auto has = [&](const std::string& line) { return std::find(w.begin(), w.end(), line) != w.end(); };
+  CHECK(w.size() == 7);  // own rank's step, counterpart, the five sector criteria
+  CHECK(has("'own_rank.step' (2) does not outweigh support_received (5)"));
+  CHECK(has("'counterpart.per_10pct' (2) does not outweigh own rank and support received together (up to 11)"));
+  CHECK(has("'sector.local_materials' (10) does not outweigh counterpart, own rank and support received together (up to 29)"));
+  r.points["sector.local_materials"] = 0;  // switched off: not warned about
+  r.points["area.ntm"] = 250;              // 300 - 250 <= 40 + 29
+  w = order_warnings(r);
+  CHECK(w.size() == 7);
+  CHECK_FALSE(has("'sector.local_materials' (0) does not outweigh counterpart, own rank and support received together (up to 29)"));
+  CHECK(has("'area.highland_border' (300) does not outweigh 'area.ntm' plus every sector and lower criterion together (up to 319)"));
+}
+
 TEST_CASE("office plan: needs are read from forms A, B and C") {
   const char* c_xml =
       "<data id=\"lc_coop_needs\"><reg_date>2026-11-02</reg_date><c1><coop_name>HTX Chè</coop_name>"

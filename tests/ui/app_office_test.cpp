@@ -356,7 +356,7 @@ TEST_CASE("app office: the plan tab makes the year's plan within the budget type
   // Activities by their labels in the forms (equipment is not in the code list: its code); the
   // decision and each criterion's line in the app's language only.
   CHECK(office.walk(R"w([{"scroll": "#1 HTX Chè Bình Lư"}, {"tap": "#1 HTX Chè Bình Lư"}, {"expect": "trong ngân sách theo thứ tự"},
-                        {"expect": "+4 · Vốn đối ứng (mỗi 10 %): 50 / (50 + 200) = 20+ % × 2"}])w") == "");
+                        {"expect": "+20 · Vốn đối ứng (mỗi 10 %): 50 / (50 + 200) = 20+ % × 10"}])w") == "");
   CHECK(office.walk(R"w([{"expect": "fits the budget in rank order"}])w") != "");
   CHECK(office.walk(R"w([{"expect": "counterpart.per_10pct"}])w") != "");
   bool pin_drawn = false;  // a viewer: no pin or exclude, on or off the screen

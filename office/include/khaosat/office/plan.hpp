@@ -34,6 +34,9 @@ struct Text {
 // The funding sources a need asks for (form code list `funding_source`).
 inline constexpr const char* kSources[] = {"national", "provincial", "other"};
 bool is_source(std::string_view s);
+// A source's name as the XLSX the office signs shows it ("Khuyến công địa phương"); the code
+// itself for one outside kSources.
+std::string source_label_vi(std::string_view source);
 
 // One criterion the rules table may give points for. The keys are fixed here (the code knows how
 // to test each); the points, labels and sources are the office's (forms/plan_rules.csv).
@@ -63,6 +66,13 @@ struct Rules {
 // the line of an unknown key, a value that is not an integer, a missing version or a bad tie-break.
 Result<Rules> parse_rules(std::string_view csv, const std::string& name);
 const std::vector<std::string>& criterion_keys();
+
+// Where the weights break TT 46/2012 Art. 2's priority order (areas, highest first, then sector
+// and establishment priorities, counterpart funds, the applicant's own rank, support received):
+// one line per criterion whose points do not outweigh everything below it together, naming it.
+// Empty when the order holds (the shipped table). The plan is still made: the weights are the
+// office's; khaosat-server plan prints these as warnings.
+std::vector<std::string> order_warnings(const Rules& rules);
 
 // The area attributes of one commune (forms/communes.csv). Each attribute column holds `yes`,
 // `no` or `unknown` (blank reads as unknown): an unknown attribute is false here and named in
@@ -138,6 +148,9 @@ struct Plan {
   // The support activities' labels (support_activity code -> label), from the published forms
   // (activity_labels); plan_json writes the code where a label is missing.
   std::map<std::string, Text> activity_labels;
+  // The communes' names (code -> communes.csv label, "Xã Bình Lư") of the needs, when make_plan
+  // was given the commune table.
+  std::map<std::string, std::string> commune_labels;
 };
 
 // Parses "SOURCE=AMOUNT" (plan.input when the source is unknown, repeated, or the amount is not
