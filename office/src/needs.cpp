@@ -63,12 +63,23 @@ Result<SubmissionNeeds> read_needs(const std::string& form_id, const std::string
   base.support_received = field(root, "support_received") == "yes";
   std::vector<pugi::xml_node> ocop;
   collect(root, "ocop_stars", ocop);
+  // A title counts when it was still valid on the submission's date (when both dates are
+  // known): an OCOP certificate 36 months from its decision date (QĐ 148/QĐ-TTg), an
+  // outstanding-product title until 31 December of the third year counting the year of
+  // recognition as the first (TT 26/2014/TT-BCT; docs/forms.md).
+  const bool dated = date.size() >= 10 && core::parse_int(date.substr(0, 4), 1900, 2999).has_value();
   for (const auto& o : ocop) {
     std::string s = o.child_value();
-    if (s == "3" || s == "4" || s == "5") base.ocop_3star = true;
+    if (s != "3" && s != "4" && s != "5") continue;
+    std::string decided = o.parent().child("ocop_cert_date").child_value();
+    auto y = decided.size() >= 10 ? core::parse_int(decided.substr(0, 4), 1900, 2999) : std::nullopt;
+    if (dated && y && date.substr(0, 10) >= std::to_string(*y + 3) + decided.substr(4, 6)) continue;  // expired
+    base.ocop_3star = true;
   }
   std::string outstanding = field(root, "outstanding_level");
   base.outstanding = !outstanding.empty() && outstanding != "none";
+  if (auto titled = core::parse_int(field(root, "outstanding_year"), 1900, 2999); base.outstanding && titled && out.year)
+    base.outstanding = out.year <= *titled + 2;
 
   std::vector<pugi::xml_node> rows;
   collect(root, "needs", rows);

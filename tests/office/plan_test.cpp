@@ -361,6 +361,44 @@ TEST_CASE("office plan: needs are read from forms A, B and C") {
   CHECK(bad.error().code == ErrorCode::plan_input);
 }
 
+TEST_CASE("office plan: an OCOP certificate or outstanding-product title counts only while valid on the survey date") {
+  auto c_needs = [](const std::string& date, const std::string& products) {
+    std::string xml = "<data id=\"lc_coop_needs\"><reg_date>" + date + "</reg_date><c1><commune>x</commune>" + products +
+                      "</c1><c2><needs><support_type>training</support_type><funding_source>provincial</funding_source>"
+                      "<amount_requested>10</amount_requested></needs></c2></data>";
+    auto r = read_needs("lc_coop_needs", "uuid:c", xml);
+    REQUIRE(r.ok());
+    REQUIRE(r->needs.size() == 1);
+    return r->needs[0];
+  };
+  auto product = [](const char* stars, const char* decided) {
+    return std::string("<ocop_products><ocop_stars>") + stars + "</ocop_stars><ocop_cert_date>" + decided +
+           "</ocop_cert_date></ocop_products>";
+  };
+  // 36 months from the decision: 2023-11-02 holds until 2026-11-01.
+  CHECK(c_needs("2026-11-01", product("4", "2023-11-02")).ocop_3star);
+  CHECK_FALSE(c_needs("2026-11-02", product("4", "2023-11-02")).ocop_3star);
+  CHECK(c_needs("2026-11-02", product("4", "2023-11-02") + product("3", "2025-01-01")).ocop_3star);
+  CHECK_FALSE(c_needs("2026-11-02", product("2", "2025-01-01")).ocop_3star);
+  CHECK(c_needs("2026-11-02", product("5", "")).ocop_3star);  // no decision date: not known to have expired
+  CHECK(c_needs("", product("5", "2010-01-01")).ocop_3star);  // no survey date: the same
+
+  auto a_needs = [](const std::string& date, const std::string& year) {
+    std::string xml = "<data><survey_date>" + date + "</survey_date><a0><commune>x</commune></a0><a6><outstanding_level>"
+                      "province</outstanding_level><outstanding_year>" + year + "</outstanding_year></a6><a7><needs>"
+                      "<need_type>training</need_type><funding_source>provincial</funding_source>"
+                      "<amount_requested>10</amount_requested></needs></a7></data>";
+    auto r = read_needs("lc_establishment", "uuid:a", xml);
+    REQUIRE(r.ok());
+    REQUIRE(r->needs.size() == 1);
+    return r->needs[0];
+  };
+  // Until 31 December of the third year, the year of recognition being the first.
+  CHECK(a_needs("2026-12-31", "2024").outstanding);
+  CHECK_FALSE(a_needs("2027-01-01", "2024").outstanding);
+  CHECK(a_needs("2027-01-01", "").outstanding);
+}
+
 TEST_CASE("office plan: the JSON parses, escapes text and replaces bytes that are not UTF-8") {
   Need n = need("s#1", 12.5);
   n.applicant = std::string("HTX \"Chè\" \\ a\x01b\xff") + "ế";
