@@ -4,6 +4,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <string>
 
 #include "khaosat/core/store.hpp"
@@ -350,4 +351,59 @@ TEST_CASE("ui: touch inputs: today at local midnight, plus and minus, add a repe
   std::size_t products = 0;
   for (auto at = xml.find("<products>"); at != std::string::npos; at = xml.find("<products>", at + 1)) ++products;
   CHECK(products == 2);
+}
+
+namespace {
+// The buttons, rows and fields of the last frame shorter than a touch target (48 dp, or one
+// line of text with its padding when that is taller), as "'text' (N px)"; "" when none.
+std::string short_targets(Headless& h) {
+  const float min_h = std::max(ui::kTouchTargetDp, ImGui::GetFontSize() + 2 * ImGui::GetStyle().FramePadding.y);
+  std::string out;
+  for (const auto& item : h.app->probe().items)
+    if (item.kind != ui::ItemKind::Text && item.visible && item.y1 - item.y0 < min_h - 0.5f)
+      out += "'" + item.text + "' (" + std::to_string(static_cast<int>(item.y1 - item.y0)) + " px) ";
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ui: every button, row and field of the main screens is at least a touch target tall at 360x800") {
+  Headless h;
+  seed_record(h.db(), core::Registry::Establishment, {{"name", "HTX Chè Tân Uyên"}, {"commune", "binh_lu"}});
+  const std::pair<const char*, const char*> kScreens[] = {
+      {"home", R"([{"expect": "Điền biểu mẫu"}])"},
+      {"forms", R"([{"tap": "Điền biểu mẫu"}, {"expect": "B. Khảo sát làng nghề"}])"},
+      {"pick or new", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Cơ sở mới"}])"},
+      {"question", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"}, {"expect": "Cán bộ khảo sát"}])"},
+      {"overview", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"}, {"tap": "Mục lục"},
+                      {"expect": "Ngày khảo sát"}])"},
+      {"date", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"}, {"tap": "Mục lục"},
+                  {"tap": "Ngày khảo sát"}, {"expect": "Hôm nay"}])"},
+      {"select", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"}, {"tap": "Mục lục"},
+                    {"tap": "Xã/phường"}, {"expect": "Xã Mường Kim"}])"},
+      {"number", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"}, {"tap": "Mục lục"},
+                    {"scroll": "Số lao động"}, {"tap": "Số lao động"}, {"expect": "Lao động thường xuyên."}])"},
+      {"leave", R"([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"tap": "Cơ sở mới"}, {"tap": "Cán bộ khảo sát *"},
+                   {"type": "Lò Thị Mai"}, {"back": true}, {"expect": "Ở lại"}])"},
+      {"saved surveys", R"([{"tap": "Phiếu đã lưu"}, {"expect": "Nháp ("}])"},
+      {"registry", R"([{"tap": "Danh bạ cơ sở"}, {"expect": "HTX Chè Tân Uyên"}])"},
+      {"record", R"([{"tap": "Danh bạ cơ sở"}, {"tap": "HTX Chè Tân Uyên"}, {"expect": "Khảo sát cơ sở này"}])"},
+      {"settings", R"([{"tap": "Cài đặt"}, {"expect": "English"}])"},
+      {"enroll", R"([{"tap": "Kết nối máy chủ"}, {"expect": "Quay lại"}])"},  // this app has no sync port
+  };
+  for (const auto& [name, walk] : kScreens) {
+    CAPTURE(std::string(name));
+    h.app.reset();  // from home each time
+    REQUIRE(h.walk(walk) == "");
+    CHECK(short_targets(h) == "");
+  }
+}
+
+TEST_CASE("ui: form A is filled to its end and finalized on a 360x640 phone") {
+  Headless h(360, 640);
+  CHECK(h.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");
+  CHECK(short_targets(h) == "");
+  h.app.reset();
+  auto store = core::Store::open(h.db());
+  REQUIRE(store.ok());
+  CHECK(store.value()->list_submissions()->size() == 1);
 }
