@@ -161,6 +161,8 @@ std::string village_criteria_xml(Rng& e) {
   return x + "</result>";
 }
 
+std::string place_of(const std::string& commune);
+
 std::string make_xml(Rng& r, Rng& e, const std::string& form, const std::string& version, const std::string& id,
                      const std::string& commune, std::size_t commune_index, int year) {
   static const char* kLegal[] = {"household_business", "household_business", "sme", "coop", "coop_group", "unregistered"};
@@ -189,7 +191,7 @@ std::string make_xml(Rng& r, Rng& e, const std::string& form, const std::string&
     x += "<b4>" + tag("revenue_y1", std::to_string(e.between(100, 9000))) + tag("workers_total", std::to_string(r.between(10, 150))) + "</b4>";
     x += "<b5>" + tag("n_needs", std::to_string(n)) + needs_xml(r, false, n) + "</b5>" + village_criteria_xml(e);
   } else {
-    x += tag("reg_date", date_in(r, year)) + "<c1>" + tag("coop_name", std::string(r.pick(kCoops)) + " " + commune) +
+    x += tag("reg_date", date_in(r, year)) + "<c1>" + tag("coop_name", std::string(r.pick(kCoops)) + " " + place_of(commune)) +
          tag("coop_code", std::to_string(r.between(100000, 999999))) + tag("commune", commune) +
          tag("sector", e.pick(kSectors)) + tag("revenue_y1", std::to_string(e.between(100, 9000))) +
          tag("workers_total", std::to_string(r.between(5, 90))) +
@@ -201,18 +203,39 @@ std::string make_xml(Rng& r, Rng& e, const std::string& form, const std::string&
   return x;
 }
 
+// The communes of forms/communes.csv: code -> the place's name ("binh_lu" -> "Bình Lư": its
+// label without "Xã " or "Phường "), in the file's order.
+const std::vector<std::pair<std::string, std::string>>& commune_rows() {
+  static const std::vector<std::pair<std::string, std::string>> rows = [] {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto text = cli::read_input(std::string(KHAOSAT_FORMS_DIR) + "/communes.csv", 1u << 20);
+    if (!text) return out;
+    std::size_t pos = text->find('\n');
+    while (pos != std::string::npos && pos + 1 < text->size()) {
+      std::size_t end = text->find('\n', pos + 1);
+      std::string line = text->substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
+      std::size_t comma = line.find(',');
+      std::string code = line.substr(0, comma);
+      std::string label = comma == std::string::npos ? code : line.substr(comma + 1, line.find(',', comma + 1) - comma - 1);
+      for (const char* prefix : {"Xã ", "Phường "})
+        if (label.rfind(prefix, 0) == 0) label = label.substr(std::string(prefix).size());
+      if (!code.empty()) out.emplace_back(code, label.empty() ? code : label);
+      pos = end;
+    }
+    return out;
+  }();
+  return rows;
+}
+
+std::string place_of(const std::string& commune) {
+  for (const auto& [code, place] : commune_rows())
+    if (code == commune) return place;
+  return commune;
+}
+
 std::vector<std::string> commune_codes() {
   std::vector<std::string> out;
-  auto text = cli::read_input(std::string(KHAOSAT_FORMS_DIR) + "/communes.csv", 1u << 20);
-  if (!text) return out;
-  std::size_t pos = text->find('\n');
-  while (pos != std::string::npos && pos + 1 < text->size()) {
-    std::size_t end = text->find('\n', pos + 1);
-    std::string line = text->substr(pos + 1, end == std::string::npos ? std::string::npos : end - pos - 1);
-    std::string code = line.substr(0, line.find(','));
-    if (!code.empty()) out.push_back(code);
-    pos = end;
-  }
+  for (const auto& [code, place] : commune_rows()) out.push_back(code);
   return out;
 }
 
