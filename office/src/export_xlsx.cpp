@@ -12,6 +12,27 @@ namespace {
 
 std::string header(const FormField& f) { return f.label.empty() ? f.name : f.label + " (" + f.name + ")"; }
 
+// A select's answer as the office reads it: the choice's Vietnamese label, several (a
+// select_multiple's space-separated values) joined by "; "; the value as stored when a choice
+// has no label in the form (an external list, a value the form no longer has).
+std::string shown(const FormField& f, const std::string& value) {
+  if (f.choices.empty() || value.empty()) return value;
+  if (auto it = f.choices.find(value); it != f.choices.end()) return it->second.empty() ? value : it->second;
+  std::string out;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    std::size_t end = value.find(' ', i);
+    if (end == std::string::npos) end = value.size();
+    if (end > i) {
+      auto it = f.choices.find(value.substr(i, end - i));
+      if (it == f.choices.end() || it->second.empty()) return value;
+      out += (out.empty() ? "" : "; ") + it->second;
+    }
+    i = end + 1;
+  }
+  return out.empty() ? value : out;
+}
+
 void write_sheet(lxw_workbook* wb, const std::string& name, const ExportSheet& sheet, lxw_format* bold,
                  lxw_format* date, lxw_format* datetime) {
   lxw_worksheet* ws = workbook_add_worksheet(wb, name.c_str());
@@ -47,7 +68,10 @@ void write_sheet(lxw_workbook* wb, const std::string& name, const ExportSheet& s
     }
     for (const FormField* f : sheet.columns) {
       auto it = row.values.find(f->path);
-      if (it != row.values.end()) xlsx::write_typed(ws, r, col, it->second, f->type, date, datetime);
+      if (it != row.values.end()) {
+        if (f->choices.empty()) xlsx::write_typed(ws, r, col, it->second, f->type, date, datetime);
+        else worksheet_write_string(ws, r, col, shown(*f, it->second).c_str(), nullptr);
+      }
       ++col;
     }
     ++r;

@@ -51,6 +51,21 @@ for form, needs_sheet, est_col in [("lc_establishment", "lc_establishment.needs"
     assert len(got) == len(want), (needs_sheet, len(got), len(want))
     assert abs(sum(r[amount] for r in got) - sum(want)) < 1e-6
     assert all(r[1] in data and r[0].startswith(r[1] + "/") for r in got)
+    # Select answers by their choice labels in the form, not by code.
+    kind = head.index("Nội dung hỗ trợ (need_type)")
+    source = head.index("Nguồn kinh phí đề nghị (funding_source)")
+    shown = {}
+    for r in got:
+        shown.setdefault(r[2], []).append(r[kind])
+    codes = {iid: [n.findtext("need_type") for n in ET.fromstring(x).iter("needs")] for iid, x in rows}
+    labels = {"training": "Đào tạo nghề, truyền nghề", "machinery": "Ứng dụng máy móc, thiết bị tiên tiến, chuyển giao công nghệ"}
+    for iid, mine in codes.items():
+        assert len(shown.get(iid, [])) == len(mine), iid
+        for label, code in zip(shown[iid], mine):
+            assert label == labels.get(code, label) and label != code, (iid, label, code)
+    for r in got:
+        assert r[source] in ("Kinh phí khuyến công quốc gia", "Kinh phí khuyến công địa phương (tỉnh)", "Chương trình, nguồn vốn khác"), r[source]
+    assert set(labels) <= {c for mine in codes.values() for c in mine}
 print("export xlsx ok")
 PY
 "$SERVER" export --data "$D" --format xlsx --form lc_craft_village -o "$T/b.xlsx"
