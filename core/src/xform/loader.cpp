@@ -440,6 +440,7 @@ Status load_primary_instance(LoadContext& ctx, pugi::xml_node instance) {
                             "under (add id=\"your_form_id\")");
   if (const Node* v = r->attribute("version")) ctx.form.version = v->value;
   std::string path;
+  ctx.instance_paths.reserve(tree->node_count());  // sized once: no rehash of 100,000 paths
   collect_paths(r, path, ctx.instance_paths);
   ctx.form.instance = std::move(tree);
   return ok_status();
