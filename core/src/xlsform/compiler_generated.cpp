@@ -21,7 +21,7 @@ std::string Compiler::child_path(const Field& parent, const std::string& name) {
 void Compiler::add_repeat_count(Field& repeat, std::vector<Field*>& open) {
   const std::string& rc = repeat.repeat_count;
   if (rc.starts_with("${") && rc.ends_with("}") && rc.find('}') == rc.size() - 1) return;
-  auto f = std::make_unique<Field>();
+  auto f = field_arena_.make();
   f->row = repeat.row;
   f->name = repeat.name + "_count";
   f->type = "calculate";
@@ -65,7 +65,7 @@ void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
                 "in every language; to have them translated, use a plain select with " +
                 (has ? "its 'other' choice" : "a choice 'other' in the list") +
                 " and a text question of your own, relevant when 'other' is selected");
-  auto f = std::make_unique<Field>();
+  auto f = field_arena_.make();
   f->row = select.row;
   f->name = select.name + "_other";
   f->type = "text";
@@ -128,7 +128,7 @@ void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
                   "'-' or '.'");
       continue;
     }
-    auto g = std::make_unique<Field>();
+    auto g = field_arena_.make();
     g->kind = Kind::Group;
     g->type = "begin group";
     g->row = loop.row;
@@ -168,7 +168,7 @@ void Compiler::expand_table_lists(Field& g) {
   if (!table) return;
   g.appearance = "field-list" + rest;
   auto generated = [&](const Row* row, const std::string& name, const std::string& type) {
-    auto f = std::make_unique<Field>();
+    auto f = field_arena_.make();
     f->row = row;
     f->name = name + std::to_string(row->number);
     f->type = type;
@@ -177,7 +177,7 @@ void Compiler::expand_table_lists(Field& g) {
     f->path = child_path(g, f->name);
     return f;
   };
-  std::vector<std::unique_ptr<Field>> out;
+  std::vector<FieldPtr> out;
   if (!g.label.empty() || !g.hint.empty()) {
     auto note = generated(g.row, "generated_table_list_label_", "note");
     note->label = std::move(g.label);

@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <new>
 #include <optional>
 #include <set>
 #include <string>
@@ -104,6 +105,16 @@ const TypeInfo* type_info(const std::string& canonical);
 // The canonical name of a type word (aliases resolved), or "" when unknown.
 std::string canonical_type(const std::string& lowered);
 
+struct Field;
+
+// Fields live in their Compiler's FieldArena (below): a FieldPtr owns its Field's lifetime, not
+// its memory. A 100,000-row survey is 100,000 Fields of about 1 KB each, which glibc's free
+// coalesced one by one (issue 9, docs/limits.md).
+struct FieldDestroy {
+  void operator()(Field* f) const;
+};
+using FieldPtr = std::unique_ptr<Field, FieldDestroy>;
+
 struct Field {
   Kind kind = Kind::Leaf;
   const TypeInfo* info = nullptr;  // leaves only
@@ -124,12 +135,39 @@ struct Field {
   bool dynamic_default = false;
   bool flat = false;               // a group without its own instance node (settings "flat")
   Field* parent = nullptr;
-  std::vector<std::unique_ptr<Field>> children;
+  std::vector<FieldPtr> children;
   std::vector<const Field*> triggered;  // questions whose calculation this one triggers
   // pyxform's legacy "begin loop over LIST": the list, and the rows up to "end loop", which
   // are repeated once per choice (compiler_generated.cpp, expand_loop).
   std::string loop_list;
   std::vector<const Row*> loop_rows;
+};
+
+inline void FieldDestroy::operator()(Field* f) const { f->~Field(); }
+
+// Memory for a compilation's Fields, in blocks of 64: what make() returns stays valid until the
+// arena is destroyed, which must come after every FieldPtr it gave (the Compiler declares it
+// before its Fields). Not thread-safe (one Compiler, one thread).
+class FieldArena {
+ public:
+  FieldArena() = default;
+  FieldArena(const FieldArena&) = delete;
+  FieldArena& operator=(const FieldArena&) = delete;
+  FieldPtr make() {
+    if (used_ == kPerBlock) {
+      blocks_.push_back(std::unique_ptr<Block>(new Block));  // not zeroed: make() constructs
+      used_ = 0;
+    }
+    return FieldPtr(new (blocks_.back()->bytes + sizeof(Field) * used_++) Field());
+  }
+
+ private:
+  static constexpr std::size_t kPerBlock = 64;
+  struct Block {
+    alignas(Field) std::byte bytes[sizeof(Field) * kPerBlock];
+  };
+  std::vector<std::unique_ptr<Block>> blocks_;
+  std::size_t used_ = kPerBlock;
 };
 
 // A copy of a loop's row for one choice: "%(name)s" and "%(label)s" in its texts and
@@ -250,6 +288,7 @@ class Compiler {
   const Sheet* survey_ = nullptr;
   std::unique_ptr<RowReader> sr_;
   Settings settings_;
+  FieldArena field_arena_;  // before every Field: they are destroyed first
   Field root_;
   Field meta_holder_;           // /root/meta: audit goes here (instanceID is written directly)
   Field* meta_ = nullptr;
@@ -271,12 +310,12 @@ class Compiler {
   ParsedExpressions parsed_;                   // expr()'s trees, by expanded text
 
  private:
-  void add_field(std::unique_ptr<Field> f, std::vector<Field*>& open);
+  void add_field(FieldPtr f, std::vector<Field*>& open);
   bool check_name(const Field& f, const Field& parent);
   std::unordered_map<std::string, const Field*> by_path_;        // instance path -> element
   std::unordered_map<std::string, const Field*> by_lower_path_;  // the same, lower case
   std::unordered_map<std::string, const Field*> repeat_names_;
-  std::unique_ptr<Field> make_field(const Row& r, const std::string& raw_type);
+  FieldPtr make_field(const Row& r, const std::string& raw_type);
   bool resolve_type(Field& f, const Row& r, const std::string& raw);
   bool sheet_has_list(const char* sheet, const std::string& list) const;
   void read_columns(Field& f, const Row& r);

@@ -620,8 +620,8 @@ void Compiler::parse_parameters(Field& f) {
     field_error(f, "parameters", "'seed' needs 'randomize=true'");
 }
 
-std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw) {
-  auto f = std::make_unique<Field>();
+FieldPtr Compiler::make_field(const Row& r, const std::string& raw) {
+  auto f = field_arena_.make();
   f->row = &r;
   f->name = sr_->get(r, "name");
   std::string t = collapse_spaces(lower(raw));
@@ -670,7 +670,7 @@ std::unique_ptr<Field> Compiler::make_field(const Row& r, const std::string& raw
   return f;
 }
 
-void Compiler::add_field(std::unique_ptr<Field> f, std::vector<Field*>& open) {
+void Compiler::add_field(FieldPtr f, std::vector<Field*>& open) {
   if (f->info && f->info->no_node) {  // csv-external / xml-external: a secondary instance only
     bool csv = f->type == "csv-external";
     external_instances_.emplace_back(
