@@ -90,6 +90,14 @@ Node* Tree::new_element(std::string_view qname, std::string_view ns) {
   return n;
 }
 
+Node* Tree::new_element_outliving(std::string_view qname, std::string_view ns) {
+  Node* n = alloc(NodeKind::Element);
+  n->name = qname;
+  n->local = split_qname(n->name).second;
+  n->ns = intern(ns);
+  return n;
+}
+
 Node* Tree::new_attribute(std::string_view qname, std::string_view value, std::string_view ns) {
   Node* n = alloc(NodeKind::Attribute);
   n->name = intern(qname);

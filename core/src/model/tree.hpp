@@ -82,6 +82,10 @@ class Tree {
   Node* root() const { return doc_->children.empty() ? nullptr : doc_->children.front(); }
 
   Node* new_element(std::string_view qname, std::string_view ns = {});
+  // new_element with a name whose characters outlive this tree (a session's copy of its form's
+  // template names its elements with the form plan's strings): the name is not interned, so no
+  // hash and no copy per element. `ns` is interned as usual.
+  Node* new_element_outliving(std::string_view qname, std::string_view ns = {});
   Node* new_attribute(std::string_view qname, std::string_view value, std::string_view ns = {});
   Node* text_node(Node* leaf);  // the leaf's text() node, created on first use
 

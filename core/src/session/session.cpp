@@ -155,7 +155,9 @@ struct Copier {
 
   Node* copy(const Node* src, int def, bool blank) {
     const NodeDef& d = plan.defs[def];
-    Node* n = tree.new_element(d.name, src ? src->ns : std::string_view{});
+    // The plan outlives the session's tree (the session holds its form), so the element is
+    // named with the definition's string instead of an interned copy.
+    Node* n = tree.new_element_outliving(d.name, src ? src->ns : std::string_view{});
     n->tag = def;  // the element's definition, until adopt_subtree gives it its state
     const Node* attr_src = src ? src : d.template_node;
     for (const Node* a : attr_src->attributes) {
