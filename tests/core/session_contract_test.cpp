@@ -129,6 +129,17 @@ std::string prompts(const Session& s) {
 
 }  // namespace
 
+TEST_CASE("session contract: an upload without mediatype is typed by its accept attribute") {
+  Session s(xform(R"X(<data id="acc"><doc/><pic/><meta><instanceID/></meta></data>)X",
+                  R"X(<bind nodeset="/data/doc" type="binary"/><bind nodeset="/data/pic" type="binary"/>)X",
+                  R"X(<upload ref="/data/doc" accept=".pdf,.doc"><label>D</label></upload>
+                      <upload ref="/data/pic" accept="image/png"><label>P</label></upload>)X"));
+  CHECK(s.at("/data/doc").accept == ".pdf,.doc");
+  CHECK(s.at("/data/doc").media_type == MediaType::File);
+  CHECK(s.at("/data/pic").accept == "image/png");
+  CHECK(s.at("/data/pic").media_type == MediaType::Image);
+}
+
 TEST_CASE("session contract: pages() asks 'add another?' after a user-counted repeat") {
   Session s(xform(
       R"X(<data id="add"><a/><hh><m><n/><kid><k/></kid></m></hh><fixed><f/></fixed><z/></data>)X",
