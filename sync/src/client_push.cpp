@@ -5,6 +5,7 @@
 
 #include "khaosat/core/json.hpp"
 #include "khaosat/sync/client.hpp"
+#include "laps.hpp"
 
 namespace khaosat::sync {
 
@@ -27,7 +28,7 @@ Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
     rec.form_id = sub->form_id;
     rec.form_version = sub->form_version;
     rec.deprecated_id = sub->deprecated_id;
-    rec.xml = sub->instance_xml;
+    rec.xml = std::move(sub->instance_xml);
     for (const auto& [name, sha] : sub->attachments) {
       auto a = store_.get_attachment(sha);
       if (!a) return a.error();
@@ -72,20 +73,29 @@ Status SyncClient::push() {
   report_.totals.phase = SyncProgress::Phase::Push;
   auto acked = store_.outbox_acked();
   if (!acked) return acked.error();
-  auto all = store_.list_outbox(*acked, -1);
-  if (!all) return all.error();
-  report_.totals.records_total = static_cast<std::int64_t>(all->size());
-  all->clear();
+  auto pending = store_.outbox_count(*acked);
+  if (!pending) return pending.error();
+  report_.totals.records_total = *pending;
   int failures = 0;
   for (;;) {
     if (cancelled_) return Error::make(ErrorCode::sync_incomplete, "the sync was cancelled; run it again to continue");
-    acked = store_.outbox_acked();
-    if (!acked) return acked.error();
-    auto entries = store_.list_outbox(*acked, batch_);
-    if (!entries) return entries.error();
-    if (entries->empty()) return core::ok_status();
-    const int tried = std::min<int>(batch_, static_cast<int>(entries->size()));
-    Status st = push_batch(*entries);
+    Laps lap;
+    // The batch's outbox rows and their submissions from one snapshot, under one lock.
+    std::vector<core::OutboxEntry> entries;
+    PushBatch b;
+    Status read = store_.read_snapshot([&]() -> Status {
+      acked = store_.outbox_acked();
+      if (!acked) return acked.error();
+      auto listed = store_.list_outbox(*acked, batch_);
+      if (!listed) return listed.error();
+      entries = std::move(listed).value();
+      return read_batch(entries, b);
+    });
+    if (!read) return read;
+    lap(report_.push_timings.outbox);
+    if (entries.empty()) return core::ok_status();
+    const int tried = std::min<int>(batch_, static_cast<int>(entries.size()));
+    Status st = push_batch(b, entries);
     if (st) {
       failures = 0;
       grow_batch(tried);
@@ -122,25 +132,38 @@ void SyncClient::grow_batch(int succeeded) {
   batch_ = std::min({options_.max_batch, std::max(succeeded, std::min(next, ceiling_ - 1))});
 }
 
-Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {
-  PushBatch b;
+Status SyncClient::read_batch(const std::vector<core::OutboxEntry>& entries, PushBatch& b) {
   b.device_id = device_id_;
   std::size_t bytes = 0;
-  std::map<std::int64_t, const core::OutboxEntry*> by_seq;
   for (const auto& e : entries) {
     auto rec = record_of(e);
     if (!rec) return rec.error();
     bytes += rec->xml.size() + 256;
     b.records.push_back(std::move(rec).value());
-    by_seq[e.seq] = &e;
     if (bytes > options_.max_batch_bytes) break;
   }
+  if (b.records.empty()) return core::ok_status();
   b.first_seq = b.records.front().seq;
   b.last_seq = b.records.back().seq;
+  return core::ok_status();
+}
+
+Status SyncClient::push_batch(const PushBatch& b, const std::vector<core::OutboxEntry>& entries) {
+  PushTimings& time = report_.push_timings;
+  Laps lap;
+  std::map<std::int64_t, const core::OutboxEntry*> by_seq;
+  for (std::size_t i = 0; i < b.records.size(); ++i) by_seq[entries[i].seq] = &entries[i];
+  const PushLayout layout = push_layout();
+  lap(time.outbox);
   Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", "gzip"}}, ""};
-  r.body = gzip(to_json(b, push_layout()).dump(-1, ' ', false, json::error_handler_t::replace));
+  std::string text = to_json(b, layout).dump(-1, ' ', false, json::error_handler_t::replace);
+  lap(time.encode);
+  r.body = gzip(text);
+  lap(time.compress);
   std::size_t sent = r.body.size();
   auto a = exchange(std::move(r), sent);
+  lap(time.exchange);
+  ++time.batches;
   if (!a) return a.error();
   if (a->status != 200) return error_of(*a);
   auto j = parse_body(a->body);
@@ -173,7 +196,9 @@ Status SyncClient::push_batch(const std::vector<core::OutboxEntry>& entries) {
     }
     if (submission) ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
   }
+  lap(time.answer);
   if (Status st = store_.ack_push(ack); !st) return st;
+  lap(time.ack);
   report_.totals.records_sent += static_cast<std::int64_t>(b.records.size());
   progress();
   return core::ok_status();

@@ -34,7 +34,8 @@ Result<T> done(ObjectReader& r, T value) {
   return value;
 }
 
-json record_json(const PushRecord& r) {
+// `with_xml` false: a submission without its "xml" (the xml_templates layout writes it).
+json record_json(const PushRecord& r, bool with_xml) {
   json j = {{"seq", r.seq}, {"kind", r.kind}};
   if (r.kind == "submission") {
     j["id"] = r.id;
@@ -47,7 +48,7 @@ json record_json(const PushRecord& r) {
       j["attachments"] = std::move(a);
     }
     if (r.entity) j["entity"] = {{"registry", r.entity->registry}, {"id", r.entity->id}, {"hlc", r.entity->hlc}};
-    j["xml"] = r.xml;
+    if (with_xml) j["xml"] = r.xml;
   } else if (r.kind == "registry") {
     j["id"] = r.id;
     j["registry"] = r.registry;
@@ -175,7 +176,7 @@ Result<PushRecord> record_from(const json& j, const std::string& path, XmlTempla
 json to_json(const PushBatch& b, PushLayout layout) {
   std::vector<json> recs;
   recs.reserve(b.records.size());
-  for (const auto& r : b.records) recs.push_back(record_json(r));
+  for (const auto& r : b.records) recs.push_back(record_json(r, layout != PushLayout::XmlTemplates));
   json out = {{"device_id", b.device_id}, {"first_seq", b.first_seq}, {"last_seq", b.last_seq}};
   if (layout == PushLayout::XmlTemplates) {
     json templates;

@@ -15,6 +15,7 @@
 #include <pugixml.hpp>
 
 #include "hex.hpp"
+#include "laps.hpp"
 #include "khaosat/core/parse_number.hpp"
 #include "khaosat/core/store_ids.hpp"
 #include "storage_common.hpp"
@@ -46,17 +47,35 @@ int http_status_of(ErrorCode c) {
   }
 }
 
-Result<json> json_body(const Request& r) {
+namespace {
+
+// json_body, adding the time spent inflating to `inflate` and parsing to `parse`.
+Result<json> json_body_timed(const Request& r, PhaseTime& inflate, PhaseTime& parse) {
   if (r.body.size() > kMaxBodyBytes)
     return Error::make(ErrorCode::sync_too_large, "the body is " + std::to_string(r.body.size()) +
                                                       " bytes, more than the limit of 32 MiB");
+  Laps lap;
   auto enc = r.headers.find("content-encoding");
-  if (enc == r.headers.end() || enc->second.empty() || enc->second == "identity") return parse_body(r.body);
+  if (enc == r.headers.end() || enc->second.empty() || enc->second == "identity") {
+    auto j = parse_body(r.body);
+    lap(parse);
+    return j;
+  }
   if (enc->second != "gzip")
     return Error::make(ErrorCode::sync_request, "Content-Encoding '" + enc->second + "' is not supported (gzip is)");
   auto plain = gunzip(r.body);
+  lap(inflate);
   if (!plain) return plain.error();
-  return parse_body(*plain);
+  auto j = parse_body(*plain);
+  lap(parse);
+  return j;
+}
+
+}  // namespace
+
+Result<json> json_body(const Request& r) {
+  PhaseTime inflate, parse;
+  return json_body_timed(r, inflate, parse);
 }
 
 bool is_role(std::string_view role) {
@@ -306,11 +325,20 @@ Response SyncServer::enroll(const Request& r) {
   return json_response(to_json(EnrollAnswer{d->device_id, token, d->role, d->communes}), false);
 }
 
+ServerPushTimings SyncServer::push_timings() const {
+  std::lock_guard<std::mutex> lock(timings_mutex_);
+  return timings_;
+}
+
 Response SyncServer::push(const Request& r, const DeviceInfo& d) {
-  auto body = json_body(r);
+  ServerPushTimings t;
+  auto body = json_body_timed(r, t.inflate, t.parse);
   if (!body) return fail(body.error());
+  Laps lap;
   auto batch = push_batch_from(*body);
   if (!batch) return fail(batch.error());
+  *body = json();  // the DOM is read: free it now
+  lap(t.decode);
   if (batch->device_id != d.device_id)
     return fail(ErrorCode::sync_forbidden, "the batch is for device " + batch->device_id.substr(0, 64) +
                                                ", but the token is device " + d.device_id + "'s");
@@ -345,7 +373,9 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
     }
     checked.push_back(std::move(c));
   }
+  lap(t.checks);
   auto answer = storage_.push(d.device_id, *batch, checked, now());
+  lap(t.storage);
   if (!answer) {
     if (answer.error().code == ErrorCode::sync_sequence)
       return fail(answer.error(), {{"expected_seq", d.last_seq + 1}});
@@ -355,7 +385,17 @@ Response SyncServer::push(const Request& r, const DeviceInfo& d) {
     answer->clamped = clamps.clamped;
     answer->clock_ahead_ms = clamps.clock_ahead_ms;
   }
-  return json_response(to_json(*answer), accepts_gzip(r));
+  Response out = json_response(to_json(*answer), accepts_gzip(r));
+  lap(t.answer);
+  std::lock_guard<std::mutex> lock(timings_mutex_);
+  for (auto [sum, one] : {std::pair{&timings_.inflate, &t.inflate}, {&timings_.parse, &t.parse},
+                          {&timings_.decode, &t.decode}, {&timings_.checks, &t.checks},
+                          {&timings_.storage, &t.storage}, {&timings_.answer, &t.answer}}) {
+    sum->wall_ms += one->wall_ms;
+    sum->cpu_ms += one->cpu_ms;
+  }
+  ++timings_.batches;
+  return out;
 }
 
 void SyncServer::clamp_clocks(PushBatch& batch, std::int64_t after_seq, PushAnswer& answer,

@@ -61,7 +61,8 @@ void encode_xml_templates(const std::vector<PushRecord>& records, std::vector<js
     if (fresh) {
       if (built.size() == kMaxTemplatesPerBatch) {
         index.erase(it);
-        continue;  // this one keeps its "xml"
+        record_jsons[i]["xml"] = rec.xml;  // this one keeps its XML whole
+        continue;
       }
       Building b;
       b.parts = s.parts;
@@ -77,7 +78,6 @@ void encode_xml_templates(const std::vector<PushRecord>& records, std::vector<js
     }
     ++b.rows;
     json& j = record_jsons[i];
-    j.erase("xml");
     j["xml_template"] = it->second;
     if (b.id_value && s.values[*b.id_value] == rec.id) j.erase("id");
   }

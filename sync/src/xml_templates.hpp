@@ -27,9 +27,9 @@ struct XmlSplit {
 // Views into `xml`, which must outlive the result.
 XmlSplit split_xml(std::string_view xml);
 
-// Writes `records` (as record JSON objects, one per record, in order) and the batch's
-// "xml_templates" member: submissions share at most kMaxTemplatesPerBatch templates; a
-// submission of yet another shape keeps its "xml" whole.
+// Writes `records` (as record JSON objects, one per record, in order, submissions without their
+// "xml") and the batch's "xml_templates" member: submissions share at most
+// kMaxTemplatesPerBatch templates; a submission of yet another shape gets its "xml" whole.
 inline constexpr std::size_t kMaxTemplatesPerBatch = 64;
 void encode_xml_templates(const std::vector<PushRecord>& records, std::vector<nlohmann::json>& record_jsons,
                           nlohmann::json& templates);

@@ -297,7 +297,33 @@ struct HttpRun {
   sync::SyncReport report;
   std::int64_t stored = 0, registry = 0;
   int final_batch = 0;
+  sync::ServerPushTimings server_timings;
 };
+
+// The push's phases on both sides (PushTimings, ServerPushTimings) as a JSON object of [wall ms,
+// CPU ms] pairs, in the order they happen; "http" is the client's exchange less the server's own
+// work (wall: loopback, cpp-httplib on both ends, waiting for a core; CPU: the client thread's
+// share only: the server's HTTP thread is not measured, the bench prints it with the rest).
+std::string phases_json(const HttpRun& r) {
+  const sync::PushTimings& c = r.report.push_timings;
+  const sync::ServerPushTimings& s = r.server_timings;
+  double server_wall = 0;
+  for (const sync::PhaseTime* p : {&s.inflate, &s.parse, &s.decode, &s.checks, &s.storage, &s.answer})
+    server_wall += p->wall_ms;
+  sync::PhaseTime http{c.exchange.wall_ms - server_wall, c.exchange.cpu_ms};
+  std::pair<const char*, const sync::PhaseTime*> phases[] = {
+      {"client_outbox", &c.outbox}, {"client_encode", &c.encode}, {"client_gzip", &c.compress}, {"http", &http},
+      {"server_inflate", &s.inflate}, {"server_parse", &s.parse}, {"server_decode", &s.decode},
+      {"server_checks", &s.checks}, {"server_storage", &s.storage}, {"server_answer", &s.answer},
+      {"client_answer", &c.answer}, {"client_ack", &c.ack}};
+  std::string out = "{";
+  for (const auto& [name, t] : phases) {
+    char buf[128];
+    std::snprintf(buf, sizeof buf, "\"%s\": [%.1f, %.1f], ", name, t->wall_ms, t->cpu_ms);
+    out += buf;
+  }
+  return out + "\"batches\": " + std::to_string(c.batches) + "}";
+}
 
 HttpRun http_sync(const fs::path& server_dir, const std::string& device_db, bool entities) {
   auto storage = must(sync::open_sqlite_storage(server_dir.string()), "open the server");
@@ -323,6 +349,7 @@ HttpRun http_sync(const fs::path& server_dir, const std::string& device_db, bool
     out.cpu_ms = cpu_ms() - c0;
     out.final_batch = client.batch_size();
   }
+  out.server_timings = server.push_timings();
   http.stop();
   serving.join();
   out.stored = static_cast<std::int64_t>(must(storage->submissions("wide"), "count").size());
@@ -483,14 +510,14 @@ int main(int argc, char** argv) {
       " \"bytes_up\": %lld, \"bytes_down\": %lld, \"bytes_per_record\": %.1f, \"records_per_s\": %.0f,\n"
       " \"server_ingest_ms\": %.1f, \"server_ingest_records_per_s\": %.0f, \"direct_sync_ms\": %.1f,\n"
       " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f,\n"
-      " \"pg_ingest_records_per_s\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s,\n \"entities\": %s}\n",
+      " \"pg_ingest_records_per_s\": %s, \"phases\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s,\n \"entities\": %s}\n",
       n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, sync_cpu_ms, direct_cpu_ms,
       t.requests,
       static_cast<long long>(t.bytes_up), static_cast<long long>(t.bytes_down),
       static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), ingest_ms,
       n / (ingest_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,
       static_cast<double>(openrosa_up + openrosa_down) / n, run.final_batch, setup_ms, pg_rate.c_str(),
-      link_n, shaped.c_str(), cut.c_str(), entities.c_str());
+      phases_json(run).c_str(), link_n, shaped.c_str(), cut.c_str(), entities.c_str());
   fs::remove_all(dir);
   return 0;
 }

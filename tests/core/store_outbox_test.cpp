@@ -66,3 +66,30 @@ TEST_CASE("store sync state: cursors persist, the audit log names who did what")
   CHECK(log->back().detail == "wrong commune");
   CHECK(log->back().subject == sub.instance_id);
 }
+
+TEST_CASE("store outbox: a push counts what is left and reads its batch from one snapshot") {
+  khaosat::test::StoreFixture f;
+  f.install();
+  f.finalize(*f.filled("A"));
+  f.finalize(*f.filled("B"));
+  CHECK(f.store->outbox_count(0).value() == 2);
+  CHECK(f.store->outbox_count(1).value() == 1);
+  CHECK(f.store->outbox_count(2).value() == 0);
+  // Another connection adds an outbox entry while the snapshot is open: the reader does not see
+  // it until the snapshot ends.
+  auto other = Store::open(f.db_path, f.options());
+  REQUIRE(other.ok());
+  std::int64_t before = -1, during = -1;
+  Status st = f.store->read_snapshot([&]() -> Status {
+    before = f.store->outbox_count(0).value();
+    REQUIRE((*other)->put_record(RegistryEdit{Registry::CraftVillage, "", {{"name", "Bản Hon"}}}).ok());
+    during = f.store->outbox_count(0).value();
+    return Error::make(ErrorCode::store_invalid, "the reader's own error");
+  });
+  CHECK(before == 2);
+  CHECK(during == 2);
+  REQUIRE_FALSE(st.ok());
+  CHECK(st.error().message == "the reader's own error");
+  CHECK(f.store->outbox_count(0).value() == 3);
+  CHECK(f.store->read_snapshot([] { return ok_status(); }).ok());
+}

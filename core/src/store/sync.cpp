@@ -24,6 +24,16 @@ Result<std::int64_t> Store::outbox_acked() {
   return (*s)->integer(0);
 }
 
+Result<std::int64_t> Store::outbox_count(std::int64_t after_seq) {
+  auto s = impl_->stmt("SELECT count(*) FROM outbox WHERE seq > ?", "cannot read the outbox");
+  if (!s) return s.error();
+  Reset r(*s);
+  (*s)->bind(1, after_seq);
+  int rc = (*s)->step();
+  if (rc != SQLITE_ROW) return impl_->db.error("cannot read the outbox", rc);
+  return (*s)->integer(0);
+}
+
 namespace {
 
 Status run(StoreImpl& s, store::Stmt& st, const std::string& what) {
@@ -83,6 +93,14 @@ Status review(StoreImpl& s, const PulledDecision& d, const std::string& what) {
 }
 
 }  // namespace
+
+Status Store::read_snapshot(const std::function<Status()>& read) {
+  if (Status st = impl_->db.exec("BEGIN", "cannot start a read transaction"); !st) return st;
+  Status st = read();
+  // Nothing was written: ending the transaction cannot lose anything, so its result is moot.
+  sqlite3_exec(impl_->db.handle(), "COMMIT", nullptr, nullptr, nullptr);
+  return st;
+}
 
 Status Store::ack_push(const PushAck& ack) {
   StoreImpl& s = *impl_;

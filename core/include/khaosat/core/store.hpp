@@ -20,6 +20,7 @@
 // the same file (SQLite's locking); a write waits up to 5 s for another writer.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -146,6 +147,13 @@ class Store {
   // --- Sync (docs/sync-protocol.md; sync.cpp) ------------------------------------------------
   // The highest outbox seq acknowledged so far (0 when none): the next push starts after it.
   Result<std::int64_t> outbox_acked();
+  // How many outbox entries come after `after_seq` (what a push has still to send).
+  Result<std::int64_t> outbox_count(std::int64_t after_seq);
+  // Runs `read` in one read transaction: every query it makes sees one snapshot, and the
+  // database is locked once for all of them instead of once per query (the push reads a batch
+  // of outbox entries and their submissions this way). `read` must not write. Its Status is
+  // returned; an Error also when the transaction cannot start.
+  Status read_snapshot(const std::function<Status()>& read);
   // The server's answer to a push, in one FULL-synchronous transaction: outbox entries up to
   // ack.through_seq acknowledged, each named submission sent or rejected. Idempotent.
   Status ack_push(const PushAck& ack);

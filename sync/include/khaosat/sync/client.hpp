@@ -46,8 +46,18 @@ struct RecordCounts {
   std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
 };
 
+// Where this device's push time went (summed over the batches; the bench
+// prints it): reading the outbox rows and their submissions, building the batch's JSON, gzip,
+// the exchange (the request on the wire, the server's whole work, the answer back), reading the
+// answer, and recording the acknowledgement in the store (one transaction, fsync).
+struct PushTimings {
+  PhaseTime outbox, encode, compress, exchange, answer, ack;
+  int batches = 0;
+};
+
 struct SyncReport {
   SyncProgress totals;
+  PushTimings push_timings;
   // Every outbox row: submissions and registry edits (a survey with an entity declaration is two
   // rows, its registry edit and the submission).
   std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
@@ -94,7 +104,10 @@ class SyncClient {
   Result<Response> exchange(Request r, std::size_t expected_bytes);
   Result<Response> call(Request r, std::size_t expected_bytes);
   Status push();
-  Status push_batch(const std::vector<core::OutboxEntry>& entries);
+  // The records of `entries` (in order, up to ClientOptions::max_batch_bytes of XML) into `b`.
+  Status read_batch(const std::vector<core::OutboxEntry>& entries, PushBatch& b);
+  // Sends `b`, whose records are the first of `entries`, and records the answer.
+  Status push_batch(const PushBatch& b, const std::vector<core::OutboxEntry>& entries);
   Status upload_attachments();
   Status upload_one(const AttachmentNeed& need);
   Status pull();

@@ -41,6 +41,13 @@ inline constexpr int kMaxPullLimit = 2000;
 
 // One HTTP exchange without HTTP: what SyncServer::handle takes and returns. Header names are
 // lower case. `query` holds the decoded query parameters.
+// Time spent in one phase of a push, summed over batches: wall milliseconds and the CPU
+// milliseconds of the thread doing it (on a loaded machine the two part; client.hpp's
+// PushTimings, server.hpp's ServerPushTimings).
+struct PhaseTime {
+  double wall_ms = 0, cpu_ms = 0;
+};
+
 struct Request {
   std::string method;  // "GET", "POST", "PUT"
   std::string path;    // "/v1/push"

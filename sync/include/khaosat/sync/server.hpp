@@ -45,6 +45,16 @@ struct ServerOptions {
   std::string plan_tables_dir;
 };
 
+// Where the server's push time went (summed over the batches it applied; the
+// bench prints it): inflating the body, parsing its JSON, reading the batch from it (templates
+// rebuilt into XML), the per-record checks (hash, XML well-formed and in scope, the entity
+// derived again), the storage's transaction (inserts, ledger, commit with its fsync), and the
+// answer's JSON and gzip.
+struct ServerPushTimings {
+  PhaseTime inflate, parse, decode, checks, storage, answer;
+  int batches = 0;
+};
+
 class SyncServer {
  public:
   // `storage` must outlive the server.
@@ -55,6 +65,9 @@ class SyncServer {
   // What `khaosat-server enroll` does: a one-time code ("XXXX-XXXX-XXXX") for the grant; only
   // its hash is stored. Roles: admin, officer, cooperative, viewer.
   Result<std::string> create_enrollment(EnrollmentGrant grant);
+
+  // The push timings so far (every POST /v1/push that reached the storage).
+  ServerPushTimings push_timings() const;
 
  private:
   Response enroll(const Request& r);
@@ -98,6 +111,8 @@ class SyncServer {
   std::uint32_t clamp_counter_ = 0;
   std::mutex buckets_mutex_;
   std::unordered_map<std::string, Bucket> buckets_;  // by device id (one per enrolled device), and "/v1/enroll"
+  mutable std::mutex timings_mutex_;
+  ServerPushTimings timings_;
   std::mutex forms_mutex_;
   std::map<std::pair<std::string, std::string>, core::Form> entity_forms_;  // (form id, version)
 };
