@@ -16,32 +16,17 @@
 #include "khaosat/core/env.hpp"
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/xlsform.hpp"
+#include "support/clock_env.hpp"
 #include "support/scoped_dir.hpp"
 
 using namespace khaosat::core;
 using khaosat::test::message_of;
 using khaosat::test::ScopedDir;
+using khaosat::test::ScopedTz;
+using FixedClock = khaosat::test::FixedClockEnv;  // the clock fixed, the zone the real OS's
 namespace fs = std::filesystem;
 
 namespace {
-
-// Sets TZ for the scope (and restores it), so the platform's zone is Vietnam's.
-class ScopedTz {
- public:
-  explicit ScopedTz(const char* tz) {
-    if (const char* old = std::getenv("TZ")) old_ = old;
-    ::setenv("TZ", tz, 1);
-    ::tzset();
-  }
-  ~ScopedTz() {
-    if (old_) ::setenv("TZ", old_->c_str(), 1);
-    else ::unsetenv("TZ");
-    ::tzset();
-  }
-
- private:
-  std::optional<std::string> old_;
-};
 
 constexpr std::int64_t k1659 = 1767286799000;  // 2026-01-01T16:59:59Z = 23:59:59 in Vietnam
 constexpr std::int64_t k1700 = 1767286800000;  // 2026-01-01T17:00:00Z = 00:00:00 on Jan 2
@@ -62,29 +47,6 @@ std::string value_of(FormSession& s, const char* ref) {
   REQUIRE(n.has_value());
   return n->value;
 }
-
-// An Env whose clock is fixed; the zone stays the real OS's (Env::default_env()).
-class FixedClock final : public Env {
- public:
-  explicit FixedClock(std::int64_t ms) : ms_(ms) {}
-  std::int64_t now_ms() override { return ms_; }
-  int utc_offset_minutes(std::int64_t ms) override { return os().utc_offset_minutes(ms); }
-  std::int64_t monotonic_ns() override { return os().monotonic_ns(); }
-  void random_bytes(unsigned char* out, std::size_t n) override { os().random_bytes(out, n); }
-  Result<FileInfo> stat(const std::string& p) override { return os().stat(p); }
-  Result<std::unique_ptr<SequentialFile>> open_sequential(const std::string& p) override { return os().open_sequential(p); }
-  Result<std::unique_ptr<WritableFile>> new_writable(const std::string& p) override { return os().new_writable(p); }
-  Status rename(const std::string& a, const std::string& b) override { return os().rename(a, b); }
-  Status remove(const std::string& p) override { return os().remove(p); }
-  Status sync_dir(const std::string& d) override { return os().sync_dir(d); }
-  Status create_dirs(const std::string& d) override { return os().create_dirs(d); }
-  Result<std::vector<std::string>> list_dir(const std::string& d) override { return os().list_dir(d); }
-  Result<std::string> real_path(const std::string& p) override { return os().real_path(p); }
-
- private:
-  static Env& os() { return Env::default_env(); }
-  std::int64_t ms_;
-};
 
 }  // namespace
 

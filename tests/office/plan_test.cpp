@@ -62,6 +62,16 @@ Need need(const std::string& id, double amount, const std::string& source = "pro
   return n;
 }
 
+// forms/plan_rules.csv, as shipped.
+Result<Rules> shipped_rules() {
+  std::ifstream in(std::string(KHAOSAT_SOURCE_DIR) + "/forms/plan_rules.csv");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto rules = parse_rules(text.str(), "plan_rules.csv");
+  REQUIRE(rules.ok());
+  return rules;
+}
+
 const PlannedNeed& find(const Plan& p, const std::string& id) {
   auto it = std::find_if(p.needs.begin(), p.needs.end(), [&](const PlannedNeed& x) { return x.need.id == id; });
   REQUIRE(it != p.needs.end());
@@ -233,11 +243,7 @@ TEST_CASE("office plan: bad rules and budgets are plan.input naming the line or 
 }
 
 TEST_CASE("office plan: the shipped rules table and commune table load") {
-  std::ifstream r(std::string(KHAOSAT_SOURCE_DIR) + "/forms/plan_rules.csv");
-  std::stringstream rs;
-  rs << r.rdbuf();
-  auto rules = parse_rules(rs.str(), "plan_rules.csv");
-  REQUIRE(rules.ok());
+  auto rules = shipped_rules();
   CHECK(rules->points.size() == criterion_keys().size());
   std::ifstream c(std::string(KHAOSAT_SOURCE_DIR) + "/forms/communes.csv");
   std::stringstream cs;
@@ -256,11 +262,7 @@ TEST_CASE("office plan: the shipped rules table and commune table load") {
 }
 
 TEST_CASE("office plan: the shipped weights keep TT 46/2012's order, and weights that break it are named") {
-  std::ifstream in(std::string(KHAOSAT_SOURCE_DIR) + "/forms/plan_rules.csv");
-  std::stringstream text;
-  text << in.rdbuf();
-  auto shipped = parse_rules(text.str(), "plan_rules.csv");
-  REQUIRE(shipped.ok());
+  auto shipped = shipped_rules();
   CHECK(order_warnings(*shipped).empty());
   // The order itself, on needs: one sector criterion beats the most counterpart and the first
   // own rank; the lowest area beats every sector criterion and all below; support received
