@@ -29,9 +29,12 @@ void SyncClient::progress() {
 // Full jitter (AWS's "exponential backoff and jitter"): uniform in [0, min(30 s, 0.25 s × 2^(n-1))].
 // The first retry comes soon (within 250 ms): on a 2G link a reset is mostly the link, not the
 // server, and a link that is up again for 2 s should not spend one of them waiting.
-void SyncClient::backoff(int attempt) {
+double SyncClient::backoff(int attempt) {
   double cap = std::min(30000.0, 250.0 * std::pow(2.0, std::min(std::max(attempt, 1) - 1, 10)));
-  options_.sleep(std::chrono::milliseconds(static_cast<std::int64_t>(cap * options_.random_unit())));
+  auto wait = std::chrono::milliseconds(static_cast<std::int64_t>(cap * options_.random_unit()));
+  options_.sleep(wait);
+  report_.backoff_ms += static_cast<double>(wait.count());
+  return static_cast<double>(wait.count());
 }
 
 Result<Response> SyncClient::exchange(Request r, std::size_t expected_bytes) {
@@ -84,8 +87,12 @@ Result<Response> SyncClient::call(Request r, std::size_t expected_bytes) {
     std::optional<std::int64_t> after;
     if (a && a->status == 429)
       if (auto h = a->headers.find("retry-after"); h != a->headers.end()) after = core::parse_int64(h->second);
-    if (after && *after > 0) options_.sleep(std::chrono::seconds(std::min<std::int64_t>(*after, 60)));
-    else backoff(attempt);
+    if (after && *after > 0) {
+      options_.sleep(std::chrono::seconds(std::min<std::int64_t>(*after, 60)));
+      report_.backoff_ms += 1000.0 * static_cast<double>(std::min<std::int64_t>(*after, 60));
+    } else {
+      backoff(attempt);
+    }
   }
 }
 

@@ -95,7 +95,11 @@ Status SyncClient::push() {
     lap(report_.push_timings.outbox);
     if (entries.empty()) return core::ok_status();
     const int tried = std::min<int>(batch_, static_cast<int>(entries.size()));
+    PhaseTime took;
+    Laps attempt;
     Status st = push_batch(b, entries);
+    attempt(took);
+    report_.push_attempts.push_back({static_cast<int>(b.records.size()), st.ok(), took.wall_ms, 0});
     if (st) {
       failures = 0;
       grow_batch(tried);
@@ -109,11 +113,18 @@ Status SyncClient::push() {
                                 " attempts; run the sync again to continue)");
     }
     ++report_.retries;
-    // The link broke under this size: remember it, and try half.
-    ceiling_ = tried;
     good_at_ceiling_ = 0;
-    batch_ = std::max(1, tried / 2);
-    backoff(failures);
+    if (tried > good_max_ || failures >= 2) {
+      // The link broke under a size that never arrived (or twice in a row): remember it, try half.
+      ceiling_ = tried;
+      batch_ = std::max(1, tried / 2);
+      if (failures >= 2) good_max_ = std::min(good_max_, batch_);
+    }
+    // Else a size that arrived before was cut: the link broke in time, not by size (a link cut
+    // every 2 s cuts a one-record request too). Halving for it ratcheted the batch down to one
+    // record per request; the same size goes again.
+    double waited = backoff(failures);
+    report_.push_attempts.back().backoff_ms = waited;
   }
 }
 
@@ -121,8 +132,11 @@ Status SyncClient::push() {
 // about one batch alternate between a batch that fits and one that is cut (and resent whole): on
 // a link cut every 2 s, half the time went to batches that could not arrive. So after a failure
 // the client grows by a quarter, and only up to below the size that failed; after 8 successes in
-// a row it forgets that size and doubles again (the link may have got better).
+// a row it forgets that size and doubles again (the link may have got better). A failure of a size
+// no bigger than one that arrived (good_max_) is the link's timing, not the size: push() sends
+// the same size again, once; a second failure in a row halves as any other.
 void SyncClient::grow_batch(int succeeded) {
+  good_max_ = std::max(good_max_, succeeded);
   if (ceiling_ > 0 && ++good_at_ceiling_ >= 8) ceiling_ = 0;
   if (ceiling_ == 0) {
     batch_ = std::min(options_.max_batch, std::max(batch_, succeeded * 2));

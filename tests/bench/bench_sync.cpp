@@ -364,6 +364,8 @@ struct LinkRun {
   int runs = 0, cuts = 0, connections = 0;
   std::int64_t stored = 0;
   bool complete = false;
+  std::vector<sync::PushAttempt> attempts;  // every push request of every run, in order
+  double backoff_ms = 0;
 };
 
 LinkRun over_link(const fs::path& dir, const std::string& device_db, test::LinkShape shape) {
@@ -389,6 +391,9 @@ LinkRun over_link(const fs::path& dir, const std::string& device_db, test::LinkS
       ++out.runs;
       auto r = client.sync();
       out.complete = r.ok() && r->complete;
+      const sync::SyncReport& report = client.last_report();
+      out.attempts.insert(out.attempts.end(), report.push_attempts.begin(), report.push_attempts.end());
+      out.backoff_ms += report.backoff_ms;
     }
     out.ms = ms_since(t0);
     out.cpu_ms = cpu_ms() - c0;
@@ -401,11 +406,20 @@ LinkRun over_link(const fs::path& dir, const std::string& device_db, test::LinkS
   return out;
 }
 
+// "attempts": each push request as [records, arrived (1/0), ms, backoff ms after it].
 std::string link_json(const LinkRun& r) {
-  char buf[256];
-  std::snprintf(buf, sizeof buf, "{\"ms\": %.0f, \"cpu_ms\": %.0f, \"runs\": %d, \"cuts\": %d, \"connections\": %d, \"stored\": %lld, \"complete\": %s}",
-                r.ms, r.cpu_ms, r.runs, r.cuts, r.connections, static_cast<long long>(r.stored), r.complete ? "true" : "false");
-  return buf;
+  char buf[320];
+  std::snprintf(buf, sizeof buf, "{\"ms\": %.0f, \"cpu_ms\": %.0f, \"runs\": %d, \"cuts\": %d, \"connections\": %d, \"stored\": %lld, \"complete\": %s, "
+                "\"backoff_ms\": %.0f, \"attempts\": [",
+                r.ms, r.cpu_ms, r.runs, r.cuts, r.connections, static_cast<long long>(r.stored), r.complete ? "true" : "false",
+                r.backoff_ms);
+  std::string out = buf;
+  for (std::size_t i = 0; i < r.attempts.size(); ++i) {
+    const sync::PushAttempt& a = r.attempts[i];
+    std::snprintf(buf, sizeof buf, "%s[%d, %d, %.0f, %.0f]", i ? ", " : "", a.records, a.arrived ? 1 : 0, a.ms, a.backoff_ms);
+    out += buf;
+  }
+  return out + "]}";
 }
 
 }  // namespace

@@ -188,5 +188,47 @@ TEST_CASE("sync push: after a batch was cut, the batch size stays below the size
   CHECK(link.broken <= 8);
 }
 
+// A link cut in time, not by size: every third push breaks, whatever it carries (a link cut every
+// 2 s cuts a one-record request as surely as a big one).
+struct CutEveryThird final : sync::Transport {
+  LoopbackTransport& inner;
+  int pushes = 0, broken = 0;
+  std::size_t smallest_late = 1u << 30;  // the smallest batch among the last pushes
+  explicit CutEveryThird(LoopbackTransport& t) : inner(t) {}
+  core::Result<sync::Response> send(const sync::Request& r, std::chrono::milliseconds t) override {
+    if (r.path == "/v1/push") {
+      json b = json::parse(sync::gunzip(r.body).value());
+      if (++pushes > 20) smallest_late = std::min(smallest_late, b["records"].size());
+      if (pushes % 3 == 0) {
+        ++broken;
+        return core::Error::make(core::ErrorCode::sync_transport, "connection reset (test)");
+      }
+    }
+    return inner.send(r, t);
+  }
+};
+
+TEST_CASE("sync push: a link cut in time, not by size, does not shrink the batch to one record") {
+  ServerFixture server;
+  Device device(server);
+  for (int i = 0; i < 600; ++i) device.submit("shop " + std::to_string(i));
+  CutEveryThird link(device.transport);
+  sync::ClientOptions o;
+  o.initial_batch = 8;
+  o.max_batch = 64;
+  o.sleep = [](std::chrono::milliseconds) {};
+  o.random_unit = [] { return 0.5; };
+  o.max_retries = 20;
+  sync::SyncClient client(*device.store.store, link, o);
+  auto report = client.sync();
+  REQUIRE_MESSAGE(report.ok(), message_of(report));
+  CHECK(server.query("SELECT count(*) FROM submissions") == "600|\n");
+  MESSAGE("pushes: " << link.pushes << ", broken: " << link.broken << ", smallest late batch: " << link.smallest_late);
+  // Halving after every cut took 706 pushes, the last ones of one record each; a cut of a size
+  // that arrived before sends it again: 47 pushes, batches of 16-22 at the end.
+  CHECK(link.pushes <= 60);
+  CHECK(link.smallest_late >= 8);
+}
+
 }  // namespace
 }  // namespace khaosat::test

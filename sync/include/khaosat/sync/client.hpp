@@ -18,6 +18,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "khaosat/core/store.hpp"
 #include "khaosat/sync/protocol.hpp"
@@ -55,9 +56,19 @@ struct PushTimings {
   int batches = 0;
 };
 
+// One push request: the records it carried, whether its answer came back (false: cut, timed out
+// or refused as retryable), its wall time, and the backoff the client waited after it.
+struct PushAttempt {
+  int records = 0;
+  bool arrived = false;
+  double ms = 0, backoff_ms = 0;
+};
+
 struct SyncReport {
   SyncProgress totals;
   PushTimings push_timings;
+  std::vector<PushAttempt> push_attempts;  // in order (the link's log: scripts/bench sync)
+  double backoff_ms = 0;                   // all the waiting in backoff, push and other requests
   // Every outbox row: submissions and registry edits (a survey with an entity declaration is two
   // rows, its registry edit and the submission).
   std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
@@ -99,6 +110,8 @@ class SyncClient {
   void cancel() { cancelled_ = true; }
 
   int batch_size() const { return batch_; }
+  // The report of the last sync(), as far as it went (also when it ended in an Error).
+  const SyncReport& last_report() const { return report_; }
 
  private:
   Result<Response> exchange(Request r, std::size_t expected_bytes);
@@ -115,7 +128,7 @@ class SyncClient {
   // How this server takes push batches: xml_templates when GET /v1/info lists it, else records
   // (a server from before that layout; asked once per client).
   PushLayout push_layout();
-  void backoff(int attempt);
+  double backoff(int attempt);  // sleeps; returns the milliseconds it slept
   void grow_batch(int succeeded);  // the next batch size after a batch of `succeeded` records arrived
   // Worth another attempt: no answer, or the server's own failure (not a refusal).
   static bool retryable(ErrorCode c);
@@ -130,6 +143,7 @@ class SyncClient {
   std::optional<PushLayout> layout_;
   int ceiling_ = 0;          // a batch size that failed on this link (0 = none known)
   int good_at_ceiling_ = 0;  // successes since then
+  int good_max_ = 0;         // the largest batch that arrived (lowered after two failures in a row)
   std::atomic<bool> cancelled_{false};
   SyncReport report_;
 };
