@@ -1,6 +1,7 @@
 // Push (docs/sync-protocol.md, "Push"): every submission arrives once; a replayed batch or a
 // retry after a lost answer changes nothing; a gap is refused with what the server expected;
 // same id + same hash is a duplicate, same id + another hash a conflict kept for review.
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "sync/sync_fixture.hpp"
@@ -149,18 +150,20 @@ TEST_CASE("sync push: records the server cannot store are rejected with a reason
 namespace khaosat::test {
 namespace {
 
-// A link that carries at most `max_records` records in one push and breaks under a bigger batch
-// (a 2G link that stays up for about that long).
-struct ShortLivedLink final : sync::Transport {
+// A link that breaks some pushes: `cut(records, n)` says whether the n-th push (from 1),
+// carrying `records` records, is reset. Counts pushes and breaks, and the smallest batch after
+// the 20th push.
+struct CuttingLink final : sync::Transport {
   LoopbackTransport& inner;
-  std::size_t max_records;
+  std::function<bool(std::size_t records, int push)> cut;
   int pushes = 0, broken = 0;
-  ShortLivedLink(LoopbackTransport& t, std::size_t n) : inner(t), max_records(n) {}
+  std::size_t smallest_late = 1u << 30;
+  CuttingLink(LoopbackTransport& t, std::function<bool(std::size_t, int)> c) : inner(t), cut(std::move(c)) {}
   core::Result<sync::Response> send(const sync::Request& r, std::chrono::milliseconds t) override {
     if (r.path == "/v1/push") {
-      ++pushes;
-      json b = json::parse(sync::gunzip(r.body).value());
-      if (b["records"].size() > max_records) {
+      std::size_t records = json::parse(sync::gunzip(r.body).value())["records"].size();
+      if (++pushes > 20) smallest_late = std::min(smallest_late, records);
+      if (cut(records, pushes)) {
         ++broken;
         return core::Error::make(core::ErrorCode::sync_transport, "connection reset (test)");
       }
@@ -169,15 +172,23 @@ struct ShortLivedLink final : sync::Transport {
   }
 };
 
-TEST_CASE("sync push: after a batch was cut, the batch size stays below the size that failed") {
-  ServerFixture server;
-  Device device(server);
-  for (int i = 0; i < 600; ++i) device.submit("shop " + std::to_string(i));
-  ShortLivedLink link(device.transport, 40);
+// Retries without waiting, jitter fixed.
+sync::ClientOptions no_wait_options() {
   sync::ClientOptions o;
   o.sleep = [](std::chrono::milliseconds) {};
   o.random_unit = [] { return 0.5; };
   o.max_retries = 20;
+  return o;
+}
+
+TEST_CASE("sync push: after a batch was cut, the batch size stays below the size that failed") {
+  ServerFixture server;
+  Device device(server);
+  for (int i = 0; i < 600; ++i) device.submit("shop " + std::to_string(i));
+  // A link that carries at most 40 records in one push and breaks under a bigger batch (a 2G
+  // link that stays up for about that long).
+  CuttingLink link(device.transport, [](std::size_t records, int) { return records > 40; });
+  sync::ClientOptions o = no_wait_options();
   sync::SyncClient client(*device.store.store, link, o);
   auto report = client.sync();
   REQUIRE_MESSAGE(report.ok(), message_of(report));
@@ -188,37 +199,16 @@ TEST_CASE("sync push: after a batch was cut, the batch size stays below the size
   CHECK(link.broken <= 8);
 }
 
-// A link cut in time, not by size: every third push breaks, whatever it carries (a link cut every
-// 2 s cuts a one-record request as surely as a big one).
-struct CutEveryThird final : sync::Transport {
-  LoopbackTransport& inner;
-  int pushes = 0, broken = 0;
-  std::size_t smallest_late = 1u << 30;  // the smallest batch among the last pushes
-  explicit CutEveryThird(LoopbackTransport& t) : inner(t) {}
-  core::Result<sync::Response> send(const sync::Request& r, std::chrono::milliseconds t) override {
-    if (r.path == "/v1/push") {
-      json b = json::parse(sync::gunzip(r.body).value());
-      if (++pushes > 20) smallest_late = std::min(smallest_late, b["records"].size());
-      if (pushes % 3 == 0) {
-        ++broken;
-        return core::Error::make(core::ErrorCode::sync_transport, "connection reset (test)");
-      }
-    }
-    return inner.send(r, t);
-  }
-};
-
 TEST_CASE("sync push: a link cut in time, not by size, does not shrink the batch to one record") {
   ServerFixture server;
   Device device(server);
   for (int i = 0; i < 600; ++i) device.submit("shop " + std::to_string(i));
-  CutEveryThird link(device.transport);
-  sync::ClientOptions o;
+  // Every third push breaks, whatever it carries (a link cut every 2 s cuts a one-record request
+  // as surely as a big one).
+  CuttingLink link(device.transport, [](std::size_t, int push) { return push % 3 == 0; });
+  sync::ClientOptions o = no_wait_options();
   o.initial_batch = 8;
   o.max_batch = 64;
-  o.sleep = [](std::chrono::milliseconds) {};
-  o.random_unit = [] { return 0.5; };
-  o.max_retries = 20;
   sync::SyncClient client(*device.store.store, link, o);
   auto report = client.sync();
   REQUIRE_MESSAGE(report.ok(), message_of(report));
