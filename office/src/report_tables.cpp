@@ -179,25 +179,25 @@ Table villages(const Data& d) {
 
 Table ledger(const Data& d) {
   Table t{"ledger", "Sổ hỗ trợ", "Sổ hỗ trợ khuyến công đã nhận", "Support ledger: who received what, when, from which source",
-          "Hỗ trợ đã nhận khai trong phiếu A của năm (trừ phiếu bị từ chối). Kinh phí: triệu đồng. / Support received as "
-          "declared in form A; million VND.",
+          "Hỗ trợ đã nhận khai trong phiếu A, B, C của năm (trừ phiếu bị từ chối). Kinh phí: triệu đồng. / Support "
+          "received as declared in forms A, B and C; million VND.",
           {"Năm (year)", "Xã/phường (commune)", "Cơ sở (recipient)", "Nội dung (activity)", "Kinh phí (amount, triệu đồng)",
            "Nguồn (source)"}, {}, true, {}};
   std::vector<std::pair<std::tuple<int, std::size_t, std::string, std::string>, std::vector<Cell>>> rows;
   std::map<std::string, double> by_source;
   double total = 0;
   for (const auto& s : d.subs) {
-    if (s.form != 'A' || s.rejected()) continue;
+    if (s.rejected()) continue;
     std::string commune = s.get("commune");
     for (const auto& rec : s.all("received")) {
       std::string year = at(rec, "rec_year"), amount = at(rec, "rec_amount");
-      std::string source = d.choice('A', "rec_source", at(rec, "rec_source"));
+      std::string source = d.choice(s.form, "rec_source", at(rec, "rec_source"));
       double a = number(amount);
       total += a;
       by_source[source.empty() ? "(chưa ghi / not given)" : source] += a;
       rows.push_back({{-static_cast<int>(number(year)), commune_pos(d, commune), s.name(), s.row->instance_id},
                       {has_number(year) ? Cell::num(number(year)) : Cell::of(year), Cell::of(d.commune(commune)),
-                       Cell::of(s.name()), Cell::of(d.choice('A', "rec_type", at(rec, "rec_type"))),
+                       Cell::of(s.name()), Cell::of(d.choice(s.form, "rec_type", at(rec, "rec_type"))),
                        has_number(amount) ? Cell::num(a, 1) : Cell::of(amount), Cell::of(source)}});
     }
   }

@@ -5,8 +5,9 @@
 // each with 1 to 3 support needs; most are approved, some have issues or are rejected, and about
 // one need in twenty has other state funding (duplicate-funded). For the reports, the submissions
 // also carry generated GPS points, legal forms, sectors, revenue, OCOP groups and decision dates,
-// support received and village criteria, drawn from a second random stream so the plan of a seed
-// is what it was before they were added. Then registries with a few
+// support received and village criteria, drawn from a second random stream so that adding them
+// changed no other field (support received in B and C, added later, also moves their needs'
+// scores by the rules' support_received points). Then registries with a few
 // possible duplicates and conflicts for the office's queue (demo_queue.cpp). The same seed and
 // year give the same submissions.
 #include <chrono>
@@ -142,6 +143,13 @@ std::string received_xml(Rng& e, int year) {
   return x;
 }
 
+// Support received before, in B and C (A draws its answer from the main stream, as it always
+// did): the answer and the rows from `e`, so the other fields of a seed stay what they were.
+std::string support_received_xml(Rng& e, int year) {
+  if (!e.chance(20)) return tag("support_received", "no");
+  return tag("support_received", "yes") + received_xml(e, year);
+}
+
 std::string village_criteria_xml(Rng& e) {
   static const char* verdicts[] = {"yes", "yes", "yes", "no", "missing"};
   std::string x = "<result>";
@@ -189,7 +197,8 @@ std::string make_xml(Rng& r, Rng& e, const std::string& form, const std::string&
     x += tag("survey_date", date_in(r, year)) + gps_xml(e, commune_index) + "<b1>" + tag("commune", commune) +
          tag("village", "Bản " + std::to_string(r.between(1, 30))) + tag("craft_name", r.pick(kCrafts)) + "</b1>";
     x += "<b4>" + tag("revenue_y1", std::to_string(e.between(100, 9000))) + tag("workers_total", std::to_string(r.between(10, 150))) + "</b4>";
-    x += "<b5>" + tag("n_needs", std::to_string(n)) + needs_xml(r, false, n) + "</b5>" + village_criteria_xml(e);
+    x += "<b5>" + support_received_xml(e, year) + tag("n_needs", std::to_string(n)) + needs_xml(r, false, n) + "</b5>" +
+         village_criteria_xml(e);
   } else {
     x += tag("reg_date", date_in(r, year)) + "<c1>" + tag("coop_name", std::string(r.pick(kCoops)) + " " + place_of(commune)) +
          tag("coop_code", std::to_string(r.between(100000, 999999))) + tag("commune", commune) +
@@ -197,7 +206,7 @@ std::string make_xml(Rng& r, Rng& e, const std::string& form, const std::string&
          tag("workers_total", std::to_string(r.between(5, 90))) +
          tag("local_material_pct", std::to_string(r.between(20, 100))) +
          tag("export_contract", r.chance(10) ? "yes" : "no") + ocop_xml(r, e, year) + "</c1>";
-    x += "<c2>" + tag("n_needs", std::to_string(n)) + needs_xml(r, true, n) + "</c2>";
+    x += "<c2>" + support_received_xml(e, year) + tag("n_needs", std::to_string(n)) + needs_xml(r, true, n) + "</c2>";
   }
   x += "<meta>" + tag("instanceID", id) + "</meta></data>";
   return x;

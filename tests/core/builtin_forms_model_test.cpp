@@ -246,6 +246,31 @@ TEST_CASE("built-in forms: other state funding is kept and marked ineligible in 
   }
 }
 
+TEST_CASE("built-in forms: support already received is asked the same way in A, B and C") {
+  // The plan lowers the rank of a need whose applicant was supported before (docs/forms.md, "One
+  // data model"): the question, its repeat and its funding-source list are the same in each form.
+  for (auto [form, group] : {std::pair{"a_establishment.md", "/data/a7"}, std::pair{"b_craft_village.md", "/data/b5"},
+                             std::pair{"c_coop_needs.md", "/data/c2"}}) {
+    CAPTURE(form);
+    BuiltinForm f(builtin_form_path(form));
+    const std::string g = group, row = g + "/received[1]";
+    CHECK(f.label(g + "/support_received") == "Đã được hỗ trợ khuyến công?");
+    CHECK(f.choices(g + "/support_received") == "yes no");
+    CHECK_FALSE(f.relevant(g + "/received"));
+    f.set(g + "/support_received", "yes");
+    CHECK(f.relevant(row + "/rec_year"));
+    CHECK(f.choices(row + "/rec_source") == "national provincial other");
+    f.set(row + "/rec_type", "training");
+    f.set(row + "/rec_year", "1999");
+    CHECK(f.condition(row + "/rec_year") == "constraint");
+    f.set(row + "/rec_year", "2024");
+    CHECK(f.at(row + "/rec_year").valid);
+    f.lang(kEn);
+    CHECK(f.label(g + "/support_received") == "Support already received?");
+    CHECK(f.label(row + "/rec_source") == "Funding source");
+  }
+}
+
 TEST_CASE("built-in forms: messages cite TT 28/2018/TT-BTC, not the superseded TTLT 26/2014") {
   for (const char* form : kForms) {
     CAPTURE(form);

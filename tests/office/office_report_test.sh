@@ -22,7 +22,8 @@ import sqlite3, sys, datetime, xml.etree.ElementTree as ET
 import openpyxl
 db = sqlite3.connect(sys.argv[1])
 wb = openpyxl.load_workbook(sys.argv[2])
-assert wb.sheetnames[:3] == ["lc_coop_needs", "lc_coop_needs.ocop_products", "lc_coop_needs.needs"], wb.sheetnames
+assert wb.sheetnames[:4] == ["lc_coop_needs", "lc_coop_needs.ocop_products", "lc_coop_needs.received",
+                             "lc_coop_needs.needs"], wb.sheetnames
 for form, needs_sheet, est_col in [("lc_establishment", "lc_establishment.needs", "Tên cơ sở (est_name)"),
                                    ("lc_craft_village", "lc_craft_village.needs", "Tên nghề (craft_name)")]:
     rows = db.execute("SELECT instance_id, xml FROM submissions WHERE form_id = ? ORDER BY instance_id", (form,)).fetchall()
@@ -171,10 +172,12 @@ assert all(isinstance(r[5], datetime.datetime) for r in ocop if r[5] is not None
 vil = rows("Làng nghề")
 assert len(vil) == sum(1 for _, f, _ in kept if f == "lc_craft_village")
 
-# Ledger: every support received in A, and its total.
+# Ledger: every support received in A, B and C, and its total.
 led = rows("Sổ hỗ trợ")
-rec = [r for _, f, x in kept if f == "lc_establishment" for r in x.iter("received")]
+rec = [r for _, f, x in kept for r in x.iter("received")]
 assert len(led) == len(rec) + 1 and len(rec) > 10
+for form in ("lc_craft_village", "lc_coop_needs"):
+    assert any(next(x.iter("received"), None) is not None for _, f, x in kept if f == form), form
 assert abs(led[-1][4] - sum(float(r.findtext("rec_amount")) for r in rec)) < 1e-6
 
 # Quality: the review verdicts and the devices not synced for 14 days before 2027-11-30 (all 5).

@@ -6,6 +6,9 @@
 
 #include <fstream>
 #include <iterator>
+#include <set>
+#include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -33,6 +36,23 @@ std::string filled(const std::string& form, const std::string& script) {
 const Need& nth(const SubmissionNeeds& s, std::size_t i) {
   REQUIRE(i < s.needs.size());
   return s.needs[i];
+}
+
+Rules shipped_rules() {
+  std::ifstream in(std::string(KHAOSAT_SOURCE_DIR) + "/forms/plan_rules.csv");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto rules = parse_rules(text.str(), "plan_rules.csv");
+  REQUIRE(rules.ok());
+  return *rules;
+}
+
+// The points the criterion `key` gave a planned need (0 when it gave none).
+std::int64_t points_of(const PlannedNeed& p, const std::string& key) {
+  std::int64_t sum = 0;
+  for (const Points& x : p.explanation)
+    if (x.criterion == key) sum += x.points;
+  return sum;
 }
 
 }  // namespace
@@ -75,6 +95,7 @@ TEST_CASE("office plan: the built-in forms A, B and C, filled by the engine, giv
   CHECK(b1.own_rank == 1);
   CHECK(b1.workers == 58);
   CHECK(b1.ineligible.empty());  // infrastructure from another programme's funds: in scope
+  CHECK(b1.support_received);  // b5/support_received = yes, with a received row
   CHECK(nth(*b, 1).source == "provincial");
   CHECK(nth(*b, 1).amount == 40);
 
@@ -94,6 +115,34 @@ TEST_CASE("office plan: the built-in forms A, B and C, filled by the engine, giv
   CHECK(c1.local_material_pct == 95);
   CHECK_FALSE(c1.export_contract);
   CHECK(c1.ocop_3star);
+  CHECK(c1.support_received);  // c2/support_received = yes, with a received row
   CHECK(nth(*c, 2).activity == "fair_domestic");
   CHECK(nth(*c, 2).own_rank == 3);
+}
+
+TEST_CASE("office plan: support received lowers the score of needs from forms A, B and C alike") {
+  // The shipped rules give support received its points (negative); every need of a submission
+  // that declares support received carries them, whichever form it came from.
+  Rules rules = shipped_rules();
+  REQUIRE(rules.points.count("support_received") == 1);
+  const std::int64_t received = rules.points.at("support_received");
+  REQUIRE(received != 0);
+  std::vector<Need> needs;
+  for (auto [form_id, form, script] : {std::tuple{"lc_establishment", "a_establishment", "a_establishment.eligible"},
+                                       std::tuple{"lc_craft_village", "b_craft_village", "b_craft_village.meets"},
+                                       std::tuple{"lc_coop_needs", "c_coop_needs", "c_coop_needs.capped"}}) {
+    auto s = read_needs(form_id, std::string("uuid:") + form, filled(form, script));
+    REQUIRE(s.ok());
+    REQUIRE_FALSE(s->needs.empty());
+    needs.insert(needs.end(), s->needs.begin(), s->needs.end());
+  }
+  Plan plan = make_plan(2026, needs, rules, {}, {});
+  std::set<std::string> forms;
+  for (const PlannedNeed& p : plan.needs) {
+    CAPTURE(p.need.id);
+    CHECK(p.need.support_received);
+    CHECK(points_of(p, "support_received") == received);
+    forms.insert(p.need.form);
+  }
+  CHECK(forms == std::set<std::string>{"A", "B", "C"});
 }
