@@ -2,7 +2,8 @@
 // data folder, to try the office side (review, plan) without field work. The built-in forms are
 // published (as `init` does), five officer devices enrolled, and about 500 submissions of forms
 // A, B and C pushed through the storage as devices would, over the 38 communes of forms/communes.csv,
-// each with 1 to 3 support needs; most are approved, some have issues or are rejected, and about
+// each with 1 to 3 support needs (the first 114 one of each form per commune, so every commune
+// has all three); most are approved, some have issues or are rejected, and about
 // one need in twenty has other state funding (duplicate-funded). For the reports, the submissions
 // also carry generated GPS points, legal forms, sectors, revenue, OCOP groups and decision dates,
 // support received and village criteria, drawn from a second random stream so that adding them
@@ -260,11 +261,12 @@ int demo_data(const Args& a) {
       "usage: khaosat-server demo-data --data DIR [--seed N] [--year Y] [--count N]\n\n"
       "Fills an empty (or new) data folder with a generated Lai Chau province: the built-in\n"
       "forms, five devices, about 500 submissions of forms A, B and C over the 38 communes\n"
-      "dated in year Y (default: this year), most approved, some with issues or rejected, a few\n"
-      "needs with other state funding; generated GPS points (not the communes' real positions),\n"
-      "revenue, OCOP products and support received for the reports. Refuses a folder that is\n"
-      "not empty. Same seed, same data.\n"
-      "--count N: N submissions instead of 500 (scripts/bench office uses 6,250: ~10,000 needs).\n";
+      "(each commune has A, B and C) dated in year Y (default: this year), most approved, some\n"
+      "with issues or rejected, a few needs with other state funding; generated GPS points (not\n"
+      "the communes' real positions), revenue, OCOP products and support received for the\n"
+      "reports. Refuses a folder that is not empty. Same seed, same data.\n"
+      "--count N: N submissions instead of 500 (scripts/bench office uses 6,250: ~10,000 needs);\n"
+      "below 114 some communes lack a form.\n";
   if (a.help) return usage(help, 0);
   if (a.data.empty()) return usage(help, 2);
   std::error_code ec;
@@ -329,7 +331,13 @@ int demo_data(const Args& a) {
     batch.device_id = devices[d];
     batch.first_seq = 1;
     for (int i = 0; i < per_device; ++i) {
+      // The first 3 x 38 submissions go round the communes, one of each form per commune, so
+      // every commune has A, B and C whatever the draw (the rest are drawn). The draws are made
+      // either way, so the random stream is the same.
+      const std::size_t g = d * static_cast<std::size_t>(per_device) + static_cast<std::size_t>(i);
+      const bool round = g < 3 * communes.size();
       int k = r.below(100) < 55 ? 0 : r.below(100) < 35 ? 1 : 2;
+      if (round) k = static_cast<int>(g % 3);
       ++counts[k];
       sync::PushRecord rec;
       rec.seq = i + 1;
@@ -338,6 +346,7 @@ int demo_data(const Args& a) {
       rec.form_id = kinds[k];
       rec.form_version = version[kinds[k]];
       auto commune = static_cast<std::size_t>(r.below(static_cast<int>(communes.size())));
+      if (round) commune = g / 3;
       rec.xml = make_xml(r, extras, rec.form_id, rec.form_version, rec.id, communes[commune], commune, year);
       batch.records.push_back(std::move(rec));
     }

@@ -173,6 +173,35 @@ TEST_CASE("built-in forms: one list of support activities, mapped to Decree 45 A
   }
 }
 
+TEST_CASE("built-in forms: the OCOP groups, sub-groups and stars of QĐ 148/QĐ-TTg are the same in A and C") {
+  // Compared on what the lists mean: code, labels, the sub-group's group, the certificate's months.
+  auto list_of = [](const char* form, const char* list) {
+    TableRows rows = choice_rows(form, list);
+    for (auto& r : rows)
+      std::erase_if(r, [](const auto& kv) {
+        return kv.first != "name" && kv.first != "group" && kv.first != "cert_months" &&
+               kv.first.rfind("label::", 0) != 0;
+      });
+    return rows;
+  };
+  TableRows groups = list_of("a_establishment.md", "ocop_group");
+  TableRows sets = list_of("a_establishment.md", "ocop_set");
+  // QĐ 148: 6 groups, 26 sub-groups (domain.md §2), each sub-group under one of the groups.
+  CHECK(groups.size() == 6);
+  CHECK(sets.size() == 26);
+  std::set<std::string> group_names;
+  for (auto& g : groups) group_names.insert(g["name"]);
+  for (auto& x : sets) {
+    CAPTURE(x["name"]);
+    CHECK(group_names.count(x["group"]) == 1);
+    CHECK_FALSE(x["label::Tiếng Việt (vi)"].empty());
+    CHECK_FALSE(x["label::English (en)"].empty());
+  }
+  CHECK(list_of("c_coop_needs.md", "ocop_group") == groups);
+  CHECK(list_of("c_coop_needs.md", "ocop_set") == sets);
+  CHECK(list_of("c_coop_needs.md", "ocop_stars") == list_of("a_establishment.md", "ocop_stars"));
+}
+
 namespace {
 
 // One need of each form, answered the same way: a 600 M machinery purchase, 300 M requested.

@@ -15,6 +15,18 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 "$SERVER" demo-data --data "$D" --seed 7 --year 2027 > /dev/null
 
+# --- demo-data covers the province: every commune of communes.csv has A, B and C submissions ---
+"$PY" - "$D/server.db" "$(dirname "$0")/../../forms/communes.csv" <<'PY' || fail "demo-data leaves communes without A, B or C"
+import csv, sqlite3, sys, xml.etree.ElementTree as ET
+codes = {r["name"] for r in csv.DictReader(open(sys.argv[2], encoding="utf-8"))}
+assert len(codes) == 38, len(codes)
+seen = {"lc_establishment": set(), "lc_craft_village": set(), "lc_coop_needs": set()}
+for form, x in sqlite3.connect(sys.argv[1]).execute("SELECT form_id, xml FROM submissions"):
+    seen[form].add(ET.fromstring(x).findtext(".//commune"))
+for form, got in seen.items():
+    assert got == codes, (form, sorted(codes - got), sorted(got - codes))
+PY
+
 # --- The XLSX export, every form --------------------------------------------------------------
 "$SERVER" export --data "$D" --format xlsx -o "$T/all.xlsx"
 "$PY" - "$D/server.db" "$T/all.xlsx" <<'PY' || fail "the XLSX export does not equal the database"
