@@ -2,6 +2,7 @@
 #include <chrono>
 #include <filesystem>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "khaosat/core/form_info.hpp"
@@ -352,6 +353,18 @@ int export_data(const Args& a) {
   bool csv = a.format == "csv";
   std::string text;
   if (!a.form.empty()) {
+    // A form id the server does not know is a mistake (a typo, the XLSForm's file name instead of
+    // its form_id), not an empty export: say so and name the ids it has.
+    auto forms = (*storage)->list_forms();
+    if (!forms) return fail("export", forms.error().message);
+    std::set<std::string> ids;
+    for (const auto& f : *forms) ids.insert(f.form_id);
+    if (!ids.count(a.form)) {
+      std::string known;
+      for (const auto& id : ids) known += (known.empty() ? "" : ", ") + id;
+      return fail("export", "form '" + a.form + "' is not published here (published: " +
+                                (known.empty() ? "none" : known) + ")", 2);
+    }
     auto subs = (*storage)->submissions(a.form);
     if (!subs) return fail("export", subs.error().message);
     text = export_submissions(*subs, csv);

@@ -136,4 +136,23 @@ kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""
 expect_rc 1 "$K" sync --db b.db
 grep -q "sync.transport" err.txt || fail "no server: $(cat err.txt)"
 
+# check finds damage, names it and exits 1 (the simulation and the kill test rely on its "whole").
+att=$(find srv/attachments -type f -size +1k | head -1)
+if [[ -z "$att" ]]; then fail "no attachment file under srv/attachments"; else
+  cp "$att" att.bak
+  printf 'X' | dd of="$att" bs=1 seek=1000 conv=notrunc status=none
+  expect_rc 1 "$S" check --data srv "${DB[@]}"
+  grep -q "^attachment $(basename "$att"): its file hashes to" out.txt || fail "check on a changed photo: $(cat out.txt)"
+  rm "$att"
+  expect_rc 1 "$S" check --data srv "${DB[@]}" --json
+  [[ $(json out.txt "d['ok']") == False && $(json out.txt "len(d['problems'])") == 1 ]] || fail "check on a lost photo: $(cat out.txt)"
+  cp att.bak "$att"
+  expect_rc 0 "$S" check --data srv "${DB[@]}"
+fi
+if [[ -z "$PG_ADMIN" ]]; then
+  sqlite3 srv/server.db "UPDATE submissions SET xml = replace(xml, 'Chè', 'Che') WHERE rowid = (SELECT min(rowid) FROM submissions)"
+  expect_rc 1 "$S" check --data srv
+  grep -q "^submission uuid:.*: its XML does not hash to its sha256" out.txt || fail "check on a changed submission: $(cat out.txt)"
+fi
+
 finish "sync_cli_test: ok"
