@@ -23,7 +23,7 @@ using tools::FillOptions;
 const char* kFormUsage =
     "usage: khaosat form SUBCOMMAND ...\n\n"
     "subcommands:\n"
-    "  check FORM [--media DIR]...\n"
+    "  check FORM [--media DIR]... [--missing error|blank]\n"
     "      Load FORM and print a summary (id, version, languages, question count), or every\n"
     "      error found. Exit 0 when the form loads, 1 when it does not.\n"
     "  fill FORM [SCRIPT.json] [--media DIR]... [--missing error|blank] [--lang L]\n"
@@ -35,7 +35,7 @@ const char* kFormUsage =
     "      form N more times and reports the timings; --labels adds labels, hints and choice\n"
     "      labels in the current language; --text prints the final answers for people instead\n"
     "      of JSON. Exit 1 when the form does not load.\n"
-    "  convert FORM.xlsx|FORM.md|FORM.csv [-o FORM.xml]\n"
+    "  convert FORM.xlsx|FORM.md|FORM.csv [-o FORM.xml] [--media DIR]...\n"
     "      Compile an XLSForm to ODK XForm XML, as pyxform's xls2xform does, and write it to\n"
     "      stdout (or to -o FILE). Every mistake in the form is reported on stderr, one line\n"
     "      each, naming sheet, row and column. Exit 0 when converted, 1 when the form has\n"
@@ -47,8 +47,17 @@ struct Parsed {
   bool compact = false;
   bool text = false;
   std::string output;  // convert -o
+  std::vector<std::string> options;  // the options given, as written (for what a subcommand takes)
   std::string error;
 };
+
+// The options each subcommand takes: another one is a usage error, not silently ignored
+// (`form check --lang Klingon` said "ok").
+bool takes_option(const std::string& sub, const std::string& option) {
+  if (option == "--media" || option == "--missing") return true;
+  if (sub == "convert") return option == "-o" || option == "--output";
+  return sub == "fill" && option != "-o" && option != "--output";
+}
 
 Parsed parse_args(const std::vector<std::string>& args) {
   Parsed p;
@@ -63,6 +72,7 @@ Parsed parse_args(const std::vector<std::string>& args) {
       return true;
     };
     std::string v;
+    if (a.size() > 1 && a[0] == '-') p.options.push_back(a);
     if (a == "--media") {
       if (next(v)) p.fill.load.media_dirs.push_back(v);
     } else if (a == "--missing") {
@@ -340,6 +350,14 @@ int form_command(std::vector<std::string> args) {
     std::cerr << "khaosat form " << sub << ": " << p.error << "\n";
     return 2;
   }
+  if (sub == "check" || sub == "fill" || sub == "convert")
+    for (const auto& o : p.options)
+      if (!takes_option(sub, o)) {
+        std::cerr << "khaosat form " << sub << ": " << o << " is not an option of `form " << sub << "`"
+                  << (sub != "fill" && takes_option("fill", o) ? " (it is one of `form fill`)" : "")
+                  << "\n\n" << kFormUsage;
+        return 2;
+      }
   if (sub == "check") return check(p);
   if (sub == "fill") return fill(p);
   if (sub == "convert") return convert(p);

@@ -87,6 +87,18 @@ expect_status 1 "unwritable output" -- "$khaosat" form convert "$fixtures/exampl
 expect_status 2 "no form" -- "$khaosat" form convert
 expect_status 2 "two forms" -- "$khaosat" form convert a.md b.md
 expect_status 2 "-o without a value" -- "$khaosat" form convert "$fixtures/example_xls/group.md" -o
+# An option of another subcommand is a usage error that names it, not silently ignored (issue 9:
+# `--lang Klingon` was ignored).
+g="$fixtures/example_xls/group.md"
+expect_status 2 "check --lang" -- "$khaosat" form check "$g" --lang Klingon
+grep -q "^khaosat form check: --lang is not an option of .form check. (it is one of .form fill.)" "$tmp/err" ||
+  fail "check --lang: $(head -c 300 "$tmp/err")"
+expect_status 2 "convert --now" -- "$khaosat" form convert "$g" --now 2026-12-07T00:00:00+07:00
+grep -q -- "--now is not an option of .form convert." "$tmp/err" || fail "convert --now: $(head -c 300 "$tmp/err")"
+expect_status 2 "check -o" -- "$khaosat" form check "$g" -o "$tmp/x.xml"
+expect_status 2 "fill -o" -- "$khaosat" form fill "$g" -o "$tmp/x.json"
+[ -e "$tmp/x.xml" ] || [ -e "$tmp/x.json" ] && fail "a refused command wrote its output"
+expect_status 0 "check --media --missing" -- "$khaosat" form check "$g" --media "$tmp" --missing blank
 expect_status 0 "--help" -- "$khaosat" form convert --help
 grep -q "convert FORM.xlsx|FORM.md|FORM.csv \[-o FORM.xml\]" "$tmp/out" || fail "--help does not describe convert"
 expect_status 0 "top-level --help" -- "$khaosat" --help

@@ -2,7 +2,8 @@
 // province, admin, officer, cooperative, viewer of one commune) against each endpoint, with data
 // of its own commune and of another one. Data of another commune is refused record by record
 // (`rejected` with a reason) and left as it was; an endpoint a role may not call is 403. The
-// office endpoints are read by admins and viewers (their communes) and written by admins only.
+// office endpoints (reviews, plan overrides) are read by admins and viewers (their communes) and
+// written by admins only.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -39,13 +40,14 @@ std::string next_hlc() {
   return std::string(buf) + "test";
 }
 
-sync::PushRecord submission(const std::string& id, const std::string& commune, const std::string& photo = "") {
+sync::PushRecord submission(const std::string& id, const std::string& commune, const std::string& photo = "",
+                            const std::string& form = "survey") {
   sync::PushRecord r;
   r.kind = "submission";
   r.id = id;
-  r.form_id = "survey";
+  r.form_id = form;
   r.form_version = "1";
-  r.xml = "<data id=\"survey\"><a0><commune>" + commune + "</commune></a0><meta><instanceID>" + id +
+  r.xml = "<data id=\"" + form + "\"><a0><commune>" + commune + "</commune></a0><meta><instanceID>" + id +
           "</instanceID></meta></data>";
   if (!photo.empty()) r.attachments.push_back({"photo.jpg", sync::sha256_hex(photo), static_cast<std::int64_t>(photo.size())});
   return r;
@@ -111,6 +113,10 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
   REQUIRE(push_one(server, boss, record("cooperative", "coop-other", kOther, "HTX Pắc Ta")) == "accepted");
   REQUIRE(push_one(server, boss, submission("uuid:other", kOther, other_photo)) == "accepted");
   REQUIRE(push_one(server, boss, submission("uuid:own-commune", kOwn)) == "accepted");
+  // Form C's needs, one per commune, for the plan overrides (only A, B and C have needs).
+  server.publish(survey_form_xml(), "lc_coop_needs", "1");
+  REQUIRE(push_one(server, boss, submission("uuid:need-own", kOwn, "", "lc_coop_needs")) == "accepted");
+  REQUIRE(push_one(server, boss, submission("uuid:need-other", kOther, "", "lc_coop_needs")) == "accepted");
   const std::string est_other = server.query("SELECT properties FROM registry WHERE record_id = 'est-other'");
 
   const std::vector<Expect> matrix = {
@@ -183,6 +189,13 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
     const bool admin = e.role == "admin";
     CHECK(reviewed("uuid:own-commune") == (admin ? "200" : forbidden));
     CHECK(reviewed("uuid:other") == (!admin ? forbidden : e.everywhere ? "200" : "404 sync.not_found"));
+    // POST /v1/office/plan/override: an admin pins its communes' needs; nobody else.
+    auto overridden = [&](const std::string& need) {
+      json b = {{"need_id", need}, {"action", "pin"}, {"reason", "lũ quét " + p}};
+      return status_of(server.server->handle(post("/v1/office/plan/override", a.token, b.dump())));
+    };
+    CHECK(overridden("uuid:need-own#1") == (admin ? "200" : forbidden));
+    CHECK(overridden("uuid:need-other#1") == (!admin ? forbidden : e.everywhere ? "200" : "404 sync.not_found"));
 
     // POST /v1/pull: every role reads, its communes only.
     auto pulled = server.server->handle(post("/v1/pull", a.token, "{\"cursor\":\"\",\"limit\":2000}"));
@@ -203,6 +216,8 @@ TEST_CASE("sync roles: every role against every endpoint, in its own commune and
   // The reviews of the two admins that may: of its commune's survey, and of the other commune's
   // by the whole province's admin; nobody else's.
   CHECK(server.query("SELECT count(*) FROM reviews") == "3|\n");
+  // The overrides likewise: both admins of the own commune's need, the province's of the other's.
+  CHECK(server.query("SELECT count(*) FROM plan_overrides") == "3|\n");
 }
 
 }  // namespace
