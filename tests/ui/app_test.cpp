@@ -13,6 +13,7 @@
 #include "khaosat/ui/theme.hpp"
 #include "khaosat/ui/walk.hpp"
 #include "support/clock_env.hpp"
+#include "store/store_fixture.hpp"
 #include "support/scoped_dir.hpp"
 
 using namespace khaosat;
@@ -226,6 +227,79 @@ TEST_CASE("ui: a registry record shows its properties by the form's question and
   CHECK(h.walk(R"([{"expect": "binh_lu"}])") != "");
   CHECK(h.walk(R"([{"expect": "tax_code"}])") != "");
   CHECK(h.walk(R"([{"expect": "coop"}])") != "");  // "coop" alone: the label contains no such text
+}
+
+TEST_CASE("ui: a registry record's properties follow the order of the form's questions") {
+  Headless h;
+  // Form A asks for the commune, the village, the legal form, the registration number and the
+  // sector in this order; by key the village would come last and the sector before tax_code.
+  seed_record(h.db(), core::Registry::Establishment,
+              {{"name", "Mộc Tam Đường"}, {"village", "Bản Lướt"}, {"tax_code", "4200123456"}, {"legal_form", "coop"},
+               {"commune", "binh_lu"}, {"sector", "c1"}, {"zz_note", "x"}});
+  REQUIRE(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Mộc Tam Đường"}, {"expect": "zz_note"}])w") == "");
+  auto y = [&](const std::string& text) {
+    for (const auto& item : h.app->probe().items)
+      if (item.text == text) return item.y0;
+    FAIL("not visible: " << text);
+    return 0.0f;
+  };
+  CHECK(y("Xã/phường") < y("Bản Lướt"));
+  CHECK(y("Bản Lướt") < y("Hợp tác xã (HTX)"));
+  CHECK(y("Hợp tác xã (HTX)") < y("4200123456"));
+  CHECK(y("4200123456") < y("zz_note"));  // no question saves to it: after the others
+}
+
+namespace {
+
+// Finalizes a survey of the test's entity form (store/store_fixture.hpp, form "est"): a new
+// establishment when `record_id` is empty, else an update of that record. Returns the record id.
+std::string finalize_est(core::Store& store, const std::string& record_id,
+                         std::vector<std::pair<std::string, std::string>> answers) {
+  auto form = store.load_form("est");
+  REQUIRE(form.ok());
+  core::SessionOptions so;
+  so.env.uuid = [&store] { return store.new_id(); };
+  auto s = record_id.empty() ? core::FormSession::start(*form, so) : store.start_from_record(*form, record_id, so);
+  REQUIRE(s.ok());
+  for (const auto& [q, v] : answers) REQUIRE((*s)->answer("/data/" + q, v).ok());
+  std::string id = record_id.empty() ? (*s)->node("/data/new_record_id")->value : record_id;
+  core::FinalizeRequest req;
+  req.session = s->get();
+  auto out = store.finalize(req);
+  REQUIRE_MESSAGE(out.ok(), (out.ok() ? "" : out.error().message));
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("ui: a registry record's history shows the survey that created it and the one that changed a field") {
+  test::ScopedTz tz("Asia/Ho_Chi_Minh");
+  Headless h;
+  {
+    // 23:59 local time on 6 December, then 00:05 on the 7th.
+    auto now = std::make_shared<std::int64_t>(1765040340000);  // 2025-12-06T16:59:00Z
+    core::StoreOptions o;
+    o.env.now_ms = [now] { return *now; };
+    auto store = core::Store::open(h.db(), o);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->install_form(core::NamedBytes{"est.md", test::entity_form_md()},
+                                   {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}).ok());
+    std::string id = finalize_est(**store, "", {{"est_name", "Chè Tân Uyên"}, {"phone", "0912345678"}});
+    *now += 6 * 60000;
+    finalize_est(**store, id, {{"phone", "0987654321"}});
+  }
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Chè Tân Uyên"}, {"scroll": "Lịch sử"},
+                   {"expect": "07/12/2025 00:05 · Cập nhật"}, {"expect": "0912345678 → 0987654321"},
+                   {"expect": "06/12/2025 23:59 · Tạo hồ sơ"}, {"expect": "Establishment · máy này"},
+                   {"expect": "Tên: Chè Tân Uyên"}])w") == "");
+  // A field left empty when the record was made is no change.
+  CHECK(h.walk(R"([{"expect": ": —"}])") != "");
+  // The update lists the field it changed, not the ones saved again unchanged.
+  CHECK(h.walk(R"([{"expect": "Chè Tân Uyên → Chè Tân Uyên"}])") != "");
+  h.app.reset();
+  h.open();
+  CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Registry"}, {"tap": "Chè Tân Uyên"},
+                   {"scroll": "History"}, {"expect": "07/12/2025 00:05 · Updated"}, {"expect": "Establishment · this device"}])w") == "");
 }
 
 TEST_CASE("ui: form A offers a new establishment or one picked in the registry, and starts prefilled from it") {

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The walk that starts form A from a registry record, in the real app under Xvfb: fill form A
 # and finalize it (walks/fill_form_a.json: the establishment enters the registry), open it in the
-# registry browser, "Khảo sát cơ sở này", answer a question and leave (a draft), then the form
-# list's new-or-existing picker with the diacritic-insensitive search (walks/survey_from_registry.json).
+# registry browser and its history (created by that survey), "Khảo sát cơ sở này", answer a
+# question and leave (a draft), then the form list's new-or-existing picker with the
+# diacritic-insensitive search (walks/survey_from_registry.json).
 # Then checks the database: one establishment, and the draft prefilled from it.
 # Usage: xvfb_registry_walk_test.sh KHAOSAT_APP KHAOSAT WxH SCREENSHOT_DIR
 set -euo pipefail
@@ -14,7 +15,7 @@ jq -s add "$here/walks/fill_form_a.json" "$here/walks/survey_from_registry.json"
 LIBGL_ALWAYS_SOFTWARE=1 xvfb-run -a -s "-screen 0 1400x1000x24" \
   "$app" --walk "$tmp/walk.json" --screenshots "$shots" --size "$size" --db "$tmp/device.db" --offline \
   --location "22.3862 103.4990 1250 8" --settings "$tmp/settings.json"
-for f in 10-record 11-survey-from-record 12-new-or-existing; do
+for f in 10-record 10-record-history 11-survey-from-record 12-new-or-existing; do
   head -c 8 "$shots/$f.png" | od -An -tx1 | grep -q '89 50 4e 47' || { echo "$f.png is missing or not a PNG"; exit 1; }
 done
 records=$("$K" data list records --db "$tmp/device.db" --registry establishment --json)

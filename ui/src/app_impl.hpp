@@ -40,14 +40,22 @@ struct SubmissionsState {
   std::string confirm_delete;  // draft id awaiting confirmation
 };
 
+// One change of a registry record as its screen shows it (AppImpl::record_view).
+struct RecordHistoryEntry {
+  std::string when;                // "06/12/2026 08:30 · Cập nhật": local time, created or updated
+  std::string who;                 // the submission's form (or how else it came) · the device
+  std::vector<std::string> lines;  // each field it changed: "Điện thoại: 0912345678 → 0987654321"
+};
+
 struct RegistryState {
   core::Registry registry = core::Registry::Establishment;
   std::string query, searched = "\x01";  // what the results are for
   std::vector<core::RegistryRecord> results;
   std::int64_t total = 0;
   std::string open_record;  // record id shown in detail, "" = list
-  std::vector<OfficeAnswer> props;  // its properties labelled (record_properties), for props_key
-  std::string props_key;
+  std::vector<OfficeAnswer> props;  // its properties labelled, in question order (record_view)
+  std::vector<RecordHistoryEntry> history;  // its history, newest first (record_view)
+  std::string props_key;                    // what props and history are for
 };
 
 // Starting a form whose entity fills a registry (screens_entities.cpp): a new record, or one
@@ -111,10 +119,12 @@ class AppImpl {
   // app shows wherever a record or a submission names a commune by its code.
   const std::vector<core::Choice>& communes();
   std::string commune_label(const std::string& code) { return choice_label(communes(), code); }
-  // A record's properties by the question labels of the form that fills its registry (its
-  // entity's save_to), coded values by their choice labels; a property no question saves to
-  // keeps its key (technical = true).
-  std::vector<OfficeAnswer> record_properties(const core::RegistryRecord& record);
+  // The record screen's content into reg.props and reg.history: the record's properties by the
+  // question labels of the form that fills its registry (its entity's save_to), coded values by
+  // their choice labels, in that form's question order; a property no question saves to keeps
+  // its key (technical = true) and comes after them. Its history (core::record_history), each
+  // change's fields labelled alike. Starts a session of the form: call it once per record shown.
+  void record_view(const core::RegistryRecord& record);
   // The record screen's "Survey this establishment" (village, cooperative) button.
   void draw_record_survey(const core::RegistryRecord& record);
 
@@ -150,6 +160,9 @@ class AppImpl {
   void office_make_plan();  // POST /v1/office/plan with the year and budgets typed
   void office_plan_override(const std::string& need_id, const std::string& action);  // then the plan again
 };
+
+// The title of a form version the store holds, else its id.
+std::string form_title(core::Store& store, const std::string& form_id, const std::string& version);
 
 // The <instanceName> of an instance's XML without the spaces and separators at its ends (one
 // joined to an empty part), "" when it has none.

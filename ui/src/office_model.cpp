@@ -343,6 +343,7 @@ std::string without_positions(std::string_view ref) {
 std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::string& language, const std::string& xml,
                                         const std::vector<std::pair<std::string, std::string>>& answers) {
   std::map<std::string, std::vector<core::NodeSnapshot>> nodes;  // by path below the root, document order
+  std::map<std::string, int> order;  // a path's first node's position in document order
   if (form && *form) {
     core::SessionOptions so;
     so.language = language;
@@ -352,8 +353,11 @@ std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::strin
       std::string root;
       for (auto& n : (*session)->nodes()) {
         if (n.type == core::NodeType::Root) root = n.ref + "/";
-        else if (n.leaf && !root.empty() && n.ref.compare(0, root.size(), root) == 0)
-          nodes[without_positions(std::string_view(n.ref).substr(root.size()))].push_back(std::move(n));
+        else if (n.leaf && !root.empty() && n.ref.compare(0, root.size(), root) == 0) {
+          std::string path = without_positions(std::string_view(n.ref).substr(root.size()));
+          order.emplace(path, static_cast<int>(order.size()));
+          nodes[path].push_back(std::move(n));
+        }
       }
     }
   }
@@ -364,6 +368,7 @@ std::vector<OfficeAnswer> label_answers(const core::Form* form, const std::strin
     OfficeAnswer a{path, slash == std::string::npos ? path : path.substr(slash + 1), value, true};
     auto it = nodes.find(path);
     if (it != nodes.end()) {
+      a.order = order[path];
       std::size_t k = seen[path]++;
       const core::NodeSnapshot& n = it->second[std::min(k, it->second.size() - 1)];
       if (!n.label.empty()) a.label = n.label, a.technical = false;

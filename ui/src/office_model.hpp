@@ -44,6 +44,9 @@ struct OfficeAnswer {
   // No question of the form labels it (its metadata: start, end, deviceid, instanceID; a
   // calculation without a label; a path the form no longer has): shown apart, on request.
   bool technical = false;
+  // The position of its question in the form's document order (the order the form asks its
+  // questions in), -1 when no question of the form is at its path.
+  int order = -1;
 };
 // `form` may be null; `language` is one of the form's languages ("" = its default). The
 // submission's `xml` is restored into a session of the form for its labels (with their outputs

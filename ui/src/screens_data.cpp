@@ -28,11 +28,12 @@ void load_submissions(core::Store& store, SubmissionsState& s) {
   s.loaded = true;
 }
 
+}  // namespace
+
 std::string form_title(core::Store& store, const std::string& form_id, const std::string& version) {
   auto f = store.get_form(form_id, version);
   return f ? f->title : form_id;
 }
-}  // namespace
 
 void AppImpl::draw_submissions() {
   if (!subs.loaded) load_submissions(*store, subs);
@@ -154,7 +155,7 @@ void AppImpl::draw_registry() {
       std::string key = record->record_id + "\x02" + std::to_string(record->updated_at) + "\x02" +
                         std::to_string(static_cast<int>(settings.lang));
       if (reg.props_key != key) {  // labelling starts a session of the form: once, not every frame
-        reg.props = record_properties(*record);
+        record_view(*record);
         reg.props_key = key;
       }
       for (const auto& p : reg.props) {
@@ -164,6 +165,13 @@ void AppImpl::draw_registry() {
       }
       text(format(t(Str::updated_s), format_time(record->updated_at).c_str()), colors::kMuted);
       draw_record_survey(*record);
+      heading(t(Str::history));
+      for (const auto& h : reg.history) {
+        text(h.when);
+        text(h.who, colors::kMuted);
+        for (const auto& line : h.lines) text(line);
+        ImGui::Separator();
+      }
     }
     end_scroll();
     return;

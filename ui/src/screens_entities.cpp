@@ -2,9 +2,14 @@
 // submissions"). A form whose entity list is a registry with records offers "new or existing":
 // a new record, or one picked with the diacritic-insensitive search, whose survey starts
 // prefilled (Store::start_from_record) and updates it when finalized. The registry's record
-// screen starts the same survey ("Khảo sát cơ sở này").
+// screen starts the same survey ("Khảo sát cơ sở này") and shows the record's properties and
+// history (record_view).
+#include <algorithm>
+#include <climits>
+
 #include "app_impl.hpp"
 #include "khaosat/core/form_info.hpp"
+#include "khaosat/core/record_history.hpp"
 
 namespace khaosat::ui {
 
@@ -111,7 +116,7 @@ const std::vector<core::Choice>& AppImpl::communes() {
   return communes_;
 }
 
-std::vector<OfficeAnswer> AppImpl::record_properties(const core::RegistryRecord& record) {
+void AppImpl::record_view(const core::RegistryRecord& record) {
   std::optional<core::Form> form;
   std::optional<core::EntityDeclaration> decl;
   if (auto forms = store->list_forms())
@@ -125,8 +130,7 @@ std::vector<OfficeAnswer> AppImpl::record_properties(const core::RegistryRecord&
     }
   // The answers label_answers() reads: each property at the path of the question that saves
   // to it (below the root), else at its key, which no question has.
-  std::vector<std::pair<std::string, std::string>> answers;
-  for (const auto& [key, prop] : record.properties) {
+  auto path_of = [&](const std::string& key) {
     std::string path = key;
     if (decl)
       for (const auto& s : decl->save_to)
@@ -134,16 +138,64 @@ std::vector<OfficeAnswer> AppImpl::record_properties(const core::RegistryRecord&
           auto below = s.ref.find('/', 1);
           path = below == std::string::npos ? s.ref : s.ref.substr(below + 1);
         }
-    answers.emplace_back(path, prop.value);
-  }
+    return path;
+  };
+  std::vector<std::pair<std::string, std::string>> answers;
+  std::vector<std::string> keys;  // answers[i]'s property key
+  auto add = [&](const std::string& key, const std::string& value) {
+    answers.emplace_back(path_of(key), value);
+    keys.push_back(key);
+  };
+  for (const auto& [key, prop] : record.properties) add(key, prop.value);
+  // The history's values, labelled in the same pass (one session of the form for all of them):
+  // each changed field's old value (when known) and new one, oldest change first.
+  auto history = core::record_history(*store, record.record_id);
+  std::vector<core::RecordChange> changes = history ? std::move(history).value() : std::vector<core::RecordChange>{};
+  for (const auto& c : changes)
+    for (const auto& f : c.fields) {
+      if (!f.changed()) continue;
+      if (f.old_value) add(f.key, *f.old_value);
+      add(f.key, f.new_value);
+    }
   std::string language = form ? session_language(core::summarize(*form).languages) : "";
   auto out = label_answers(form ? &*form : nullptr, language, "", answers);
   for (std::size_t i = 0; i < out.size(); ++i)
     if (out[i].technical) {
-      out[i].label = record.properties[i].first;
-      if (out[i].label == "commune") out[i].value = commune_label(out[i].value);
+      // The name is the entity's label, which no save_to names.
+      out[i].label = keys[i] == "name" ? t(Str::record_name) : keys[i];
+      if (keys[i] == "commune") out[i].value = commune_label(out[i].value);
     }
-  return out;
+  // The properties in the form's question order; those no question saves to after them, by key.
+  std::size_t n = record.properties.size();
+  reg.props.assign(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(n));
+  std::stable_sort(reg.props.begin(), reg.props.end(), [](const OfficeAnswer& a, const OfficeAnswer& b) {
+    return (a.order < 0 ? INT_MAX : a.order) < (b.order < 0 ? INT_MAX : b.order);
+  });
+  // The history, newest first.
+  reg.history.clear();
+  std::size_t next = n;
+  for (const auto& c : changes) {
+    RecordHistoryEntry e;
+    e.when = format_time(c.at) + " · " + t(c.create ? Str::history_created : Str::history_updated);
+    std::string from = !c.form_id.empty() ? form_title(*store, c.form_id, c.form_version)
+                       : c.local           ? std::string(t(Str::history_edited_here))
+                                           : std::string(t(Str::history_from_server));
+    std::string device = c.local ? std::string(t(Str::this_device))
+                                 : format(t(Str::device_s), c.device.substr(0, 8).c_str());
+    e.who = from + " · " + device;
+    for (const auto& f : c.fields) {
+      if (!f.changed()) continue;
+      bool blank = !f.old_value && f.new_value.empty();  // left empty when the record was made
+      const OfficeAnswer* old_value = f.old_value ? &out[next++] : nullptr;
+      const OfficeAnswer& new_value = out[next++];
+      if (blank) continue;
+      std::string shown_new = new_value.value.empty() ? "—" : new_value.value;
+      e.lines.push_back(new_value.label + ": " +
+                        (old_value ? (old_value->value.empty() ? "—" : old_value->value) + " → " : "") + shown_new);
+    }
+    reg.history.push_back(std::move(e));
+  }
+  std::reverse(reg.history.begin(), reg.history.end());
 }
 
 void AppImpl::draw_record_survey(const core::RegistryRecord& record) {
