@@ -84,8 +84,8 @@ void seed_plan(LoopbackServer& server) {
   r.kind = "submission";
   r.id = "uuid:coop-2027";
   r.form_id = "lc_coop_needs";
-  r.form_version = "2026120601";
-  r.xml = "<data id=\"lc_coop_needs\" version=\"2026120601\"><reg_date>2027-03-02</reg_date><commune>binh_lu</commune>"
+  r.form_version = "2026120701";
+  r.xml = "<data id=\"lc_coop_needs\" version=\"2026120701\"><reg_date>2027-03-02</reg_date><commune>binh_lu</commune>"
           "<coop_name>HTX Chè Bình Lư</coop_name>" + need("training", "200", "1", "no") + need("equipment", "300", "2", "no") +
           need("training", "80", "3", "yes") + "<meta><instanceID>uuid:coop-2027</instanceID></meta></data>";
   r.seq = 1;
