@@ -33,69 +33,98 @@ std::int64_t counterpart_tenths(const Need& n) {
   return c * 10 / (c + a);  // full 10 % steps, 0..10
 }
 
+// Gives a need one criterion's points and why: its label, then the fact in each language
+// ("có"/"yes" for a criterion the label says all of); `group` (area or sector) adds them too.
+void give(PlannedNeed& p, const Rules& r, const std::string& key, std::int64_t v, const std::string& vi,
+          const std::string& en, std::int64_t* group) {
+  if (v == 0) return;
+  Text l = label(r, key);
+  p.explanation.push_back({key, v, {l.vi + ": " + vi, l.en + ": " + en}});
+  p.score += v;
+  if (group) *group += v;
+}
+
+// Area: the first criterion that applies, in TT 46/2012 Art. 2's order.
+void score_area(PlannedNeed& p, const Rules& r, const Commune& c) {
+  auto add = [&](const std::string& key, std::int64_t v, const std::string& vi, const std::string& en) {
+    give(p, r, key, v, vi, en, &p.area);
+  };
+  // An attribute the commune table marks unknown is not scored, and not taken for "no" either:
+  // when it ranks above the criterion that applied, the explanation says so (0 points).
+  Text unknown;
+  auto note = [&](const char* attribute, const char* vi, const char* en) {
+    if (!c.is_unknown(attribute)) return;
+    unknown.vi += (unknown.vi.empty() ? "" : ", ") + std::string(vi);
+    unknown.en += (unknown.en.empty() ? "" : ", ") + std::string(en);
+  };
+  const std::string& name = c.label_vi;
+  bool applied = false;
+  // The first area priority: highland, border or ethnic-minority area; the explanation names
+  // each that applies, and the decisions they come from.
+  struct First {
+    bool on;
+    const std::string* source;
+    const char *vi, *en, *attribute;
+  };
+  const First first[] = {{c.highland, &c.highland_source, "vùng cao", "highland", "highland"},
+                         {c.border, &c.border_source, "biên giới", "border", "border"},
+                         {c.ethnic_minority, &c.ethnic_minority_source, "vùng đồng bào DTTS", "ethnic-minority area",
+                          "ethnic_minority"}};
+  if (pts(r, "area.highland_border") != 0) {
+    std::string vi, en, sources;
+    std::vector<const std::string*> seen;  // each decision once
+    for (const First& f : first) {
+      if (!f.on) continue;
+      vi += (vi.empty() ? " " : ", ") + std::string(f.vi);
+      en += (en.empty() ? " " : ", ") + std::string(f.en);
+      if (std::none_of(seen.begin(), seen.end(), [&](const std::string* x) { return *x == *f.source; })) {
+        sources += (sources.empty() ? "" : "; ") + *f.source;
+        seen.push_back(f.source);
+      }
+    }
+    if (!vi.empty()) {
+      add("area.highland_border", pts(r, "area.highland_border"), name + ":" + vi + " (" + sources + ")",
+          name + ":" + en + " (" + sources + ")");
+      applied = true;
+    } else {
+      for (const First& f : first) note(f.attribute, f.vi, f.en);
+    }
+  }
+  if (!applied && c.poor_30a && pts(r, "area.poor_30a") != 0) {
+    add("area.poor_30a", pts(r, "area.poor_30a"), name + ": huyện nghèo (NQ 30a) (" + c.poor_30a_source + ")",
+        name + ": poor district (Resolution 30a) (" + c.poor_30a_source + ")");
+    applied = true;
+  } else if (!applied && pts(r, "area.poor_30a") != 0) {
+    note("poor_30a", "huyện nghèo (NQ 30a)", "poor district (Resolution 30a)");
+  }
+  if (!applied && c.ntm && pts(r, "area.ntm") != 0) {
+    add("area.ntm", pts(r, "area.ntm"), name + ": đạt chuẩn NTM (" + c.ntm_source + ")",
+        name + ": new-rural standard met (" + c.ntm_source + ")");
+    applied = true;
+  } else if (!applied && pts(r, "area.ntm") != 0) {
+    note("ntm", "NTM", "new-rural");
+  }
+  if (!applied && c.difficult && pts(r, "area.difficult") != 0) {
+    add("area.difficult", pts(r, "area.difficult"), name + " (" + c.difficult_source + ")",
+        name + " (" + c.difficult_source + ")");
+  } else if (!applied && pts(r, "area.difficult") != 0) {
+    note("difficult", "đặc biệt khó khăn", "difficult");
+  }
+  if (!unknown.empty())
+    p.explanation.push_back(
+        {kAreaUnknown, 0,
+         {name + ": chưa rõ " + unknown.vi +
+              " (communes.csv: unknown), chưa tính điểm, ưu tiên địa bàn có thể cao hơn",
+          name + ": " + unknown.en +
+              " unknown in communes.csv, not scored: the area priority may be higher"}});
+}
+
 void score(PlannedNeed& p, const Rules& r, const std::map<std::string, Commune>* communes) {
   const Need& n = p.need;
-  // One criterion's points and why: its label, then the fact in each language ("có"/"yes" for a
-  // criterion the label says all of).
   auto add = [&](const std::string& key, std::int64_t v, const std::string& vi, const std::string& en,
-                 std::int64_t* group) {
-    if (v == 0) return;
-    Text l = label(r, key);
-    p.explanation.push_back({key, v, {l.vi + ": " + vi, l.en + ": " + en}});
-    p.score += v;
-    if (group) *group += v;
-  };
-  // Area: the first that applies, in TT 46/2012's order.
-  const Commune* c = nullptr;
-  if (communes) {
-    auto it = communes->find(n.commune);
-    if (it != communes->end()) c = &it->second;
-  }
-  if (c) {
-    // An attribute the commune table marks unknown is not scored, and not taken for "no" either:
-    // when it ranks above the criterion that applied, the explanation says so (0 points).
-    Text unknown;
-    auto note = [&](const char* attribute, const char* vi, const char* en) {
-      if (!c->is_unknown(attribute)) return;
-      unknown.vi += (unknown.vi.empty() ? "" : ", ") + std::string(vi);
-      unknown.en += (unknown.en.empty() ? "" : ", ") + std::string(en);
-    };
-    const std::string& name = c->label_vi;
-    bool applied = false;
-    if ((c->highland || c->border) && pts(r, "area.highland_border") != 0) {
-      std::string source = " (" + (c->highland ? c->highland_source : c->border_source) + ")";
-      add("area.highland_border", pts(r, "area.highland_border"),
-          name + ":" + (c->highland ? " vùng cao" : "") + (c->highland && c->border ? "," : "") +
-              (c->border ? " biên giới" : "") + source,
-          name + ":" + (c->highland ? " highland" : "") + (c->highland && c->border ? "," : "") +
-              (c->border ? " border" : "") + source,
-          &p.area);
-      applied = true;
-    } else if (pts(r, "area.highland_border") != 0) {
-      note("highland", "vùng cao", "highland");
-      note("border", "biên giới", "border");
-    }
-    if (!applied && c->ntm && pts(r, "area.ntm") != 0) {
-      add("area.ntm", pts(r, "area.ntm"), name + ": đạt chuẩn NTM (" + c->ntm_source + ")",
-          name + ": new-rural standard met (" + c->ntm_source + ")", &p.area);
-      applied = true;
-    } else if (!applied && pts(r, "area.ntm") != 0) {
-      note("ntm", "NTM", "new-rural");
-    }
-    if (!applied && c->difficult && pts(r, "area.difficult") != 0) {
-      add("area.difficult", pts(r, "area.difficult"), name + " (" + c->difficult_source + ")",
-          name + " (" + c->difficult_source + ")", &p.area);
-    } else if (!applied && pts(r, "area.difficult") != 0) {
-      note("difficult", "đặc biệt khó khăn", "difficult");
-    }
-    if (!unknown.empty())
-      p.explanation.push_back(
-          {kAreaUnknown, 0,
-           {name + ": chưa rõ " + unknown.vi +
-                " (communes.csv: unknown), chưa tính điểm, ưu tiên địa bàn có thể cao hơn",
-            name + ": " + unknown.en +
-                " unknown in communes.csv, not scored: the area priority may be higher"}});
-  }
+                 std::int64_t* group) { give(p, r, key, v, vi, en, group); };
+  if (communes)
+    if (auto it = communes->find(n.commune); it != communes->end()) score_area(p, r, it->second);
   if (n.local_material_pct && *n.local_material_pct > 50) {
     std::string v = format_amount(*n.local_material_pct) + " % > 50 %";
     add("sector.local_materials", pts(r, "sector.local_materials"), v, v, &p.sector);

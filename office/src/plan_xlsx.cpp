@@ -78,7 +78,7 @@ Status write_plan_xlsx(const Plan& plan, const std::string& path) {
                                 [](const Points& x) { return x.criterion == kAreaUnknown; });
   if (area_unknown) {
     std::string note = "Chú ý: " + std::to_string(area_unknown) +
-                       " nhu cầu ở xã chưa rõ thuộc tính địa bàn (communes.csv ghi unknown: vùng cao, biên giới, NTM...), "
+                       " nhu cầu ở xã chưa rõ thuộc tính địa bàn (communes.csv ghi unknown: vùng cao, biên giới, vùng DTTS, huyện 30a, NTM...), "
                        "chưa tính điểm ưu tiên đó; xem trang Giải thích (area.unknown). / Note: " +
                        std::to_string(area_unknown) +
                        " needs are in communes whose area attributes are unknown: not scored; see Giải thích (area.unknown).";

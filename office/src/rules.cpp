@@ -25,7 +25,7 @@ std::string source_label_vi(std::string_view source) {
 
 const std::vector<std::string>& criterion_keys() {
   static const std::vector<std::string> keys = {
-      "area.highland_border", "area.ntm", "area.difficult",
+      "area.highland_border", "area.poor_30a", "area.ntm", "area.difficult",
       "sector.local_materials", "sector.workers_50", "sector.export", "sector.ocop_3star", "sector.outstanding",
       "counterpart.per_10pct", "own_rank.first", "own_rank.step", "support_received"};
   return keys;
@@ -114,7 +114,7 @@ std::vector<std::string> order_warnings(const Rules& r) {
                   std::to_string(below_sector) + ")");
   }
   const std::int64_t below_area = sector + below_sector;
-  const char* areas[] = {"area.highland_border", "area.ntm", "area.difficult"};
+  const char* areas[] = {"area.highland_border", "area.poor_30a", "area.ntm", "area.difficult"};
   for (std::size_t i = 0; i < std::size(areas); ++i) {
     if (pts(areas[i]) <= 0) continue;
     std::int64_t next = 0;  // the next area criterion that is on
@@ -152,18 +152,19 @@ Result<std::map<std::string, Commune>> parse_communes(std::string_view text, con
     if (c.name.empty()) continue;
     c.label_vi = c_label ? get("label_vi") : c.name;
     // yes / no / unknown; blank (or no such column) is unknown, never "no".
-    for (auto [col, value] : {std::pair<const char*, bool*>{"highland", &c.highland}, {"border", &c.border},
-                              {"ntm", &c.ntm}, {"difficult", &c.difficult}}) {
-      std::string v = get(col);
-      if (v == "yes") *value = true;
+    const std::pair<bool*, std::string*> fields[] = {
+        {&c.highland, &c.highland_source}, {&c.border, &c.border_source}, {&c.ethnic_minority, &c.ethnic_minority_source},
+        {&c.poor_30a, &c.poor_30a_source}, {&c.ntm, &c.ntm_source},       {&c.difficult, &c.difficult_source}};
+    static_assert(std::size(fields) == std::size(kCommuneAttributes));
+    for (std::size_t k = 0; k < std::size(fields); ++k) {
+      const std::string col = kCommuneAttributes[k];
+      std::string v = get(col.c_str());
+      if (v == "yes") *fields[k].first = true;
       else if (v == "unknown" || v.empty()) c.unknown.push_back(col);
       else if (v != "no")
-        return bad(name, i + 1, "column '" + std::string(col) + "' takes yes, no or unknown, not '" + v + "'");
+        return bad(name, i + 1, "column '" + col + "' takes yes, no or unknown, not '" + v + "'");
+      *fields[k].second = get((col + "_source").c_str());
     }
-    c.highland_source = get("highland_source");
-    c.border_source = get("border_source");
-    c.ntm_source = get("ntm_source");
-    c.difficult_source = get("difficult_source");
     out[c.name] = c;
   }
   return out;

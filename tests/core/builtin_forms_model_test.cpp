@@ -58,10 +58,12 @@ TEST_CASE("built-in forms: the commune table holds the 38 units, their codes and
     CHECK_FALSE(c["district"].empty());
     for (const auto& d : words(c["district"])) CHECK(kDistricts.count(d) == 1);
     // Each area attribute: yes / no / unknown (or blank), where it comes from, and how sure we are.
-    for (const char* a : {"difficult", "border", "ntm", "highland"}) {
+    for (const char* a : {"highland", "border", "ethnic_minority", "poor_30a", "ntm", "difficult"}) {
       std::string v = c[a], status = c[std::string(a) + "_status"];
       CHECK((v == "yes" || v == "no" || v == "unknown" || v.empty()));
+      // Unknown: no decision to date (none is made up); the source column says why it is unknown.
       if (v == "unknown") CHECK(status == "M");
+      if (v == "unknown") CHECK(c[std::string(a) + "_date"].empty());
       CHECK((status == "V" || status == "G" || status == "M"));
       if (!v.empty()) CHECK_FALSE(c[std::string(a) + "_source"].empty());
     }

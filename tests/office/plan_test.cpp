@@ -42,10 +42,16 @@ Rules rules() {
 
 std::map<std::string, Commune> communes() {
   std::map<std::string, Commune> c;
-  c["hi"] = Commune{"hi", "Xã Cao", true, false, true, true, "src-h", "", "src-n", "src-d", {}};
-  c["ntm"] = Commune{"ntm", "Xã Mới", false, false, true, true, "", "", "src-n", "src-d", {}};
-  c["dif"] = Commune{"dif", "Xã Khó", false, false, false, true, "", "", "", "src-d", {}};
-  c["none"] = Commune{"none", "Phường", false, false, false, false, "", "", "", "", {}};
+  c["hi"] = Commune{.name = "hi", .label_vi = "Xã Cao", .highland = true, .ntm = true, .difficult = true,
+                    .highland_source = "src-h", .ntm_source = "src-n", .difficult_source = "src-d"};
+  c["em"] = Commune{.name = "em", .label_vi = "Xã Dân Tộc", .ethnic_minority = true, .poor_30a = true,
+                    .ethnic_minority_source = "src-e", .poor_30a_source = "src-p"};
+  c["30a"] = Commune{.name = "30a", .label_vi = "Xã Nghèo", .poor_30a = true, .ntm = true, .poor_30a_source = "src-p",
+                     .ntm_source = "src-n"};
+  c["ntm"] = Commune{.name = "ntm", .label_vi = "Xã Mới", .ntm = true, .difficult = true, .ntm_source = "src-n",
+                     .difficult_source = "src-d"};
+  c["dif"] = Commune{.name = "dif", .label_vi = "Xã Khó", .difficult = true, .difficult_source = "src-d"};
+  c["none"] = Commune{.name = "none", .label_vi = "Phường"};
   return c;
 }
 
@@ -123,6 +129,35 @@ TEST_CASE("office plan: only the highest area priority that applies counts") {
   CHECK(find(p, "d#1").score == 0);
   CHECK(find(p, "a#1").rank == 1);
   CHECK(find(p, "d#1").rank == 4);
+}
+
+TEST_CASE("office plan: an ethnic-minority area is the first area priority, a poor district (30a) the second") {
+  // TT 46/2012 Art. 2: highland, border or ethnic-minority area, then poor district (Resolution
+  // 30a), then new-rural commune, then difficult area.
+  auto c = communes();
+  Rules r = rules();
+  r.points["area.poor_30a"] = 250;
+  Plan p = make_plan(2027, {need("e#1", 1, "provincial", "em"), need("p#1", 1, "provincial", "30a"),
+                            need("n#1", 1, "provincial", "ntm")},
+                     r, {{"provincial", 100}}, {}, &c);
+  const PlannedNeed& e = find(p, "e#1");
+  CHECK(e.score == 300);  // ethnic-minority area (and 30a, not counted: only the highest applies)
+  REQUIRE(e.explanation.size() == 1);
+  CHECK(e.explanation[0].criterion == "area.highland_border");
+  CHECK(e.explanation[0].why.vi == "area.highland_border: Xã Dân Tộc: vùng đồng bào DTTS (src-e)");
+  CHECK(e.explanation[0].why.en == "area.highland_border: Xã Dân Tộc: ethnic-minority area (src-e)");
+  const PlannedNeed& x = find(p, "p#1");
+  CHECK(x.score == 250);  // 30a above new-rural
+  REQUIRE(x.explanation.size() == 1);
+  CHECK(x.explanation[0].criterion == "area.poor_30a");
+  CHECK(x.explanation[0].why.vi == "area.poor_30a: Xã Nghèo: huyện nghèo (NQ 30a) (src-p)");
+  CHECK(x.explanation[0].why.en == "area.poor_30a: Xã Nghèo: poor district (Resolution 30a) (src-p)");
+  CHECK(find(p, "n#1").score == 200);
+  CHECK(e.rank == 1);
+  CHECK(x.rank == 2);
+  // Without points for 30a, the commune falls to its next area criterion.
+  Plan q = make_plan(2027, {need("p#1", 1, "provincial", "30a")}, rules(), {{"provincial", 100}}, {}, &c);
+  CHECK(find(q, "p#1").score == 200);
 }
 
 TEST_CASE("office plan: equal scores follow the tie-breaks in order, then the need id") {
@@ -253,12 +288,21 @@ TEST_CASE("office plan: the shipped rules table and commune table load") {
   CHECK(communes->size() == 38);
   CHECK(communes->at("muong_kim").difficult);
   CHECK_FALSE(communes->at("than_uyen").difficult);
-  // No source lists Lai Châu's highland communes after 1/7/2025 (domain.md): unknown, not "yes".
+  // No source lists Lai Châu's highland or ethnic-minority-area communes after 1/7/2025, nor a
+  // poor district (30a) (domain.md): unknown, not "yes".
   for (const auto& [name, c] : *communes) {
     CAPTURE(name);
     CHECK_FALSE(c.highland);
     CHECK(c.is_unknown("highland"));
+    CHECK_FALSE(c.ethnic_minority);
+    CHECK(c.is_unknown("ethnic_minority"));
+    CHECK_FALSE(c.poor_30a);
+    CHECK(c.is_unknown("poor_30a"));
   }
+  // Every area criterion of TT 46/2012 Art. 2 has points in the shipped rules, in its order.
+  CHECK(rules->points.at("area.highland_border") > rules->points.at("area.poor_30a"));
+  CHECK(rules->points.at("area.poor_30a") > rules->points.at("area.ntm"));
+  CHECK(rules->points.at("area.ntm") > rules->points.at("area.difficult"));
 }
 
 TEST_CASE("office plan: the shipped weights keep TT 46/2012's order, and weights that break it are named") {
@@ -434,11 +478,15 @@ TEST_CASE("office plan: an unknown area attribute is not scored as no, and the e
   std::map<std::string, Commune> c = communes();
   // Highland and border unknown, difficult known: the difficult points, and a note that the
   // higher area priority could not be checked.
-  c["unk"] = Commune{"unk", "Xã Chưa Rõ", false, false, false, true, "", "", "", "src-d", {"highland", "border"}};
+  c["unk"] = Commune{.name = "unk", .label_vi = "Xã Chưa Rõ", .difficult = true, .difficult_source = "src-d",
+                     .unknown = {"highland", "border"}};
   // Nothing known at all: no area points, the note names every attribute.
-  c["blank"] = Commune{"blank", "Xã Trống", false, false, false, false, "", "", "", "", {"highland", "border", "ntm", "difficult"}};
+  c["blank"] = Commune{.name = "blank", .label_vi = "Xã Trống",
+                       .unknown = {"highland", "border", "ethnic_minority", "poor_30a", "ntm", "difficult"}};
+  Rules r = rules();
+  r.points["area.poor_30a"] = 250;
   Plan p = make_plan(2027, {need("u#1", 10, "provincial", "unk"), need("b#1", 10, "provincial", "blank"),
-                            need("h#1", 10, "provincial", "hi")}, rules(), {{"provincial", 100}}, {}, &c);
+                            need("h#1", 10, "provincial", "hi")}, r, {{"provincial", 100}}, {}, &c);
   auto find = [&](const std::string& id) -> const PlannedNeed& {
     return *std::find_if(p.needs.begin(), p.needs.end(), [&](const PlannedNeed& x) { return x.need.id == id; });
   };
@@ -454,8 +502,10 @@ TEST_CASE("office plan: an unknown area attribute is not scored as no, and the e
   CHECK(unknown_note(u).find("NTM") == std::string::npos);  // ntm is known (no)
   const PlannedNeed& b = find("b#1");
   CHECK(b.area == 0);
-  CHECK(unknown_note(b).find("NTM, đặc biệt khó khăn (") != std::string::npos);
-  CHECK(unknown_note(b).find("new-rural, difficult unknown") != std::string::npos);
+  CHECK(unknown_note(b).find("chưa rõ vùng cao, biên giới, vùng đồng bào DTTS, huyện nghèo (NQ 30a), NTM, đặc biệt khó khăn (") !=
+        std::string::npos);
+  CHECK(unknown_note(b).find(": highland, border, ethnic-minority area, poor district (Resolution 30a), new-rural, "
+                             "difficult unknown") != std::string::npos);
   CHECK(unknown_note(find("h#1")).empty());  // the highest area criterion applied: nothing unknown above it
   for (const PlannedNeed& x : p.needs) {
     std::int64_t sum = 0;
@@ -466,8 +516,8 @@ TEST_CASE("office plan: an unknown area attribute is not scored as no, and the e
 }
 
 TEST_CASE("office plan: the commune table reads yes, no, unknown and blank, and refuses anything else") {
-  auto t = parse_communes("name,label_vi,highland,border,ntm,difficult\n"
-                          "a,Xã A,yes,no,unknown,\n", "c.csv");
+  auto t = parse_communes("name,label_vi,highland,border,ntm,difficult,ethnic_minority,ethnic_minority_source,poor_30a\n"
+                          "a,Xã A,yes,no,unknown,,yes,QĐ X,no\n", "c.csv");
   REQUIRE(t.ok());
   const Commune& a = t->at("a");
   CHECK(a.highland);
@@ -475,6 +525,18 @@ TEST_CASE("office plan: the commune table reads yes, no, unknown and blank, and 
   CHECK_FALSE(a.is_unknown("border"));
   CHECK(a.is_unknown("ntm"));
   CHECK(a.is_unknown("difficult"));
+  CHECK(a.ethnic_minority);
+  CHECK(a.ethnic_minority_source == "QĐ X");
+  CHECK_FALSE(a.poor_30a);
+  CHECK_FALSE(a.is_unknown("poor_30a"));
+  // A table without the newer columns: those attributes are unknown, not "no".
+  auto old = parse_communes("name,label_vi,highland\na,Xã A,no\n", "c.csv");
+  REQUIRE(old.ok());
+  CHECK(old->at("a").is_unknown("ethnic_minority"));
+  CHECK(old->at("a").is_unknown("poor_30a"));
+  auto bad30a = parse_communes("name,label_vi,poor_30a\na,Xã A,có\n", "c.csv");
+  REQUIRE_FALSE(bad30a.ok());
+  CHECK(bad30a.error().message.find("poor_30a") != std::string::npos);
   auto bad = parse_communes("name,label_vi,highland\na,Xã A,yes\nb,Xã B,có\n", "c.csv");
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().code == ErrorCode::plan_input);

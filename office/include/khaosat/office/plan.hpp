@@ -40,7 +40,9 @@ std::string source_label_vi(std::string_view source);
 
 // One criterion the rules table may give points for. The keys are fixed here (the code knows how
 // to test each); the points, labels and sources are the office's (forms/plan_rules.csv).
-//   area.highland_border  commune is highland or border (TT 46/2012 Art. 2 first area priority)
+//   area.highland_border  commune is highland, border or in an ethnic-minority area (TT 46/2012
+//                         Art. 2's first area priority; the key kept its first name)
+//   area.poor_30a         commune of a poor district (Resolution 30a; the second)
 //   area.ntm              new-rural commune
 //   area.difficult        economically difficult commune
 //     Areas are a priority order: only the highest area criterion that applies counts.
@@ -74,16 +76,24 @@ const std::vector<std::string>& criterion_keys();
 // office's; khaosat-server plan prints these as warnings.
 std::vector<std::string> order_warnings(const Rules& rules);
 
-// The area attributes of one commune (forms/communes.csv). Each attribute column holds `yes`,
-// `no` or `unknown` (blank reads as unknown): an unknown attribute is false here and named in
-// `unknown`, so the plan can say that it did not score it rather than take it for "no".
+// The area attributes of one commune (forms/communes.csv), in TT 46/2012 Art. 2's order. Each
+// attribute column holds `yes`, `no` or `unknown` (blank, or no such column, reads as unknown):
+// an unknown attribute is false here and named in `unknown`, so the plan can say that it did not
+// score it rather than take it for "no". Every member has a default, so a test may name only
+// the ones it sets (designated initializers).
 struct Commune {
-  std::string name, label_vi;
-  bool highland = false, border = false, ntm = false, difficult = false;
-  std::string highland_source, border_source, ntm_source, difficult_source;
-  std::vector<std::string> unknown;  // of "highland", "border", "ntm", "difficult", in that order
+  std::string name{}, label_vi{};
+  bool highland = false, border = false, ethnic_minority = false, poor_30a = false, ntm = false, difficult = false;
+  std::string highland_source{}, border_source{}, ethnic_minority_source{}, poor_30a_source{}, ntm_source{},
+      difficult_source{};
+  // Of the attribute names (kCommuneAttributes), in that order.
+  std::vector<std::string> unknown{};
   bool is_unknown(std::string_view attribute) const;
 };
+// The attribute columns of communes.csv, in TT 46/2012 Art. 2's order (each with `_source`,
+// `_date` and `_status` columns beside it).
+inline constexpr const char* kCommuneAttributes[] = {"highland", "border", "ethnic_minority", "poor_30a", "ntm",
+                                                     "difficult"};
 // plan.input names the line and column of a value other than yes, no, unknown or blank.
 Result<std::map<std::string, Commune>> parse_communes(std::string_view csv, const std::string& name);
 
