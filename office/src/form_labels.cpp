@@ -108,6 +108,16 @@ void walk_instance(const pugi::xml_node& n, const std::string& path, const std::
   }
 }
 
+// read_form_labels over a parsed XForm (activity_labels reads two languages from one parse).
+core::Result<FormLabels> labels_of(const std::string& form_id, const pugi::xml_document& doc, const std::string& lang);
+
+// Parses `xform_xml` into `doc`; plan.input naming the form when it does not parse.
+core::Status parse_xform(const std::string& form_id, const std::string& xform_xml, pugi::xml_document& doc) {
+  if (!doc.load_buffer(xform_xml.data(), xform_xml.size(), pugi::parse_default, pugi::encoding_utf8))
+    return core::Error::make(core::ErrorCode::plan_input, "form " + form_id + ": its XForm XML does not parse");
+  return core::ok_status();
+}
+
 }  // namespace
 
 const FormField* FormLabels::field(const std::string& path) const {
@@ -125,8 +135,13 @@ std::string FormLabels::choice(const std::string& path, const std::string& value
 core::Result<FormLabels> read_form_labels(const std::string& form_id, const std::string& xform_xml,
                                           const std::string& lang) {
   pugi::xml_document doc;
-  if (!doc.load_buffer(xform_xml.data(), xform_xml.size(), pugi::parse_default, pugi::encoding_utf8))
-    return core::Error::make(core::ErrorCode::plan_input, "form " + form_id + ": its XForm XML does not parse");
+  if (core::Status st = parse_xform(form_id, xform_xml, doc); !st) return st.error();
+  return labels_of(form_id, doc, lang);
+}
+
+namespace {
+
+core::Result<FormLabels> labels_of(const std::string& form_id, const pugi::xml_document& doc, const std::string& lang) {
   std::vector<pugi::xml_node> models, titles;
   find_all(doc, "model", models);
   if (models.empty()) return core::Error::make(core::ErrorCode::plan_input, "form " + form_id + ": no <model> in its XForm");
@@ -220,11 +235,15 @@ core::Result<FormLabels> read_form_labels(const std::string& form_id, const std:
   return out;
 }
 
+}  // namespace
+
 core::Result<std::map<std::string, Text>> activity_labels(const std::map<std::string, std::string>& xforms) {
   std::map<std::string, Text> out;
   for (const auto& [form_id, xml] : xforms) {
+    pugi::xml_document doc;  // parsed once, read in both languages
+    if (core::Status st = parse_xform(form_id, xml, doc); !st) return st.error();
     for (const char* lang : {"vi", "en"}) {
-      auto labels = read_form_labels(form_id, xml, lang);
+      auto labels = labels_of(form_id, doc, lang);
       if (!labels) return labels.error();
       for (const FormField& f : labels->fields) {
         // The activity of a row of the needs repeat (read_needs): need_type in A and B, support_type in C.

@@ -113,16 +113,9 @@ int plan(const Args& a) {
   };
   auto storage = open_storage(a, "plan");
   if (!storage) return 1;
-  auto needs = sync::approved_needs(**storage, *year);
-  if (!needs) return plan_fail("plan", needs.error());
-  auto overrides = sync::plan_overrides(**storage);
-  if (!overrides) return fail("plan", overrides.error().message);
-  auto labels = sync::activity_labels(**storage);
-  if (!labels) return plan_fail("plan", labels.error());
-  lap("read");
-  office::Plan p = office::make_plan(*year, *needs, tables->rules, budget, *overrides, &tables->communes);
-  p.activity_labels = std::move(labels).value();
-  lap("rank");
+  auto planned = sync::plan_from_storage(**storage, *year, budget, *tables, nullptr, lap);
+  if (!planned) return plan_fail("plan", planned.error());
+  const office::Plan& p = *planned;
   if (timings) std::fprintf(stderr, "plan-needs %zu\n", p.needs.size());
 
   if (format == "json") {

@@ -71,15 +71,18 @@ Result<std::map<std::string, office::Text>> activity_labels(ServerStorage& stora
 }
 
 Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
-                                       const PlanTables& tables, const Scope* scope) {
+                                       const PlanTables& tables, const Scope* scope,
+                                       const std::function<void(const char* phase)>& lap) {
   auto needs = approved_needs(storage, year, scope);
   if (!needs) return needs.error();
   auto overrides = plan_overrides(storage);
   if (!overrides) return overrides.error();
   auto labels = activity_labels(storage);
   if (!labels) return labels.error();
+  if (lap) lap("read");
   office::Plan plan = office::make_plan(year, *needs, tables.rules, budget, *overrides, &tables.communes);
   plan.activity_labels = std::move(labels).value();
+  if (lap) lap("rank");
   return plan;
 }
 

@@ -4,6 +4,7 @@
 // office::make_plan. Reads the storage only; thread-safe as the storage is.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,9 +36,11 @@ Result<std::vector<office::Override>> plan_overrides(ServerStorage& storage);
 Result<std::map<std::string, office::Text>> activity_labels(ServerStorage& storage);
 
 // The plan of `year` within `budget` (source -> million VND) over approved_needs and every stored
-// override, with the activities' labels.
+// override, with the activities' labels. `lap`, when given, is called after each phase with its
+// name: "read" (needs, overrides, labels) and "rank" (make_plan); khaosat-server plan times them.
 Result<office::Plan> plan_from_storage(ServerStorage& storage, int year, const std::map<std::string, double>& budget,
-                                       const PlanTables& tables, const Scope* scope = nullptr);
+                                       const PlanTables& tables, const Scope* scope = nullptr,
+                                       const std::function<void(const char* phase)>& lap = {});
 
 // An override as `khaosat-server plan-override` and POST /v1/office/plan/override take it:
 // plan.input when the need id is not INSTANCE_ID#N (as the plan shows it), the action is not
