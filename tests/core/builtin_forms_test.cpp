@@ -14,6 +14,7 @@
 #include "core/builtin_forms_fixture.hpp"
 #include "khaosat/core/form_info.hpp"
 #include "khaosat/core/store_types.hpp"
+#include "khaosat/core/xlsform.hpp"
 #include "khaosat/tools/fill_script.hpp"
 
 using namespace khaosat::core;
@@ -233,5 +234,132 @@ TEST_CASE("built-in forms: the step scripts given to ODK's engine run as expecte
           "support.");
     CHECK(violations["/data/c1/members_women"] ==
           "constraint: Women members cannot exceed the total members.");
+  }
+}
+
+namespace {
+
+// The fields of a snapshot a UI or entity_write reads, for comparing two snapshots of one node.
+std::string describe(const NodeSnapshot& n) {
+  std::string out = n.ref + " id=" + std::to_string(n.id) + " rel=" + std::to_string(n.relevant) +
+                    " req=" + std::to_string(n.required) + " ro=" + std::to_string(n.readonly) +
+                    " valid=" + std::to_string(n.valid) + " value=" + n.value + " label=" + n.label +
+                    " hint=" + n.hint + " violation=" + (n.violation ? n.violation->message : "-") + " choices=";
+  for (const Choice& c : n.choices) out += c.value + ":" + c.label + ",";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("built-in forms: the entity of a submission's XML is the entity of its full restore") {
+  // entity_write(form, xml) (the server's derivation) restores the instance to evaluate only and
+  // reads each question's snapshot alone (node(ref)); the reference is a full restore, and each
+  // property checked against the whole snapshot (nodes()). For each step script: the instance as
+  // filled (a new record), and the same naming a record (an update), with the form's lists and
+  // without them (the server loads a published form with its lists blank).
+  struct Script {
+    const char* form;
+    const char* name;
+  };
+  for (const Script& sc : {Script{"a_establishment", "a_establishment.eligible"}, Script{"a_establishment", "a_establishment.review"},
+                           Script{"b_craft_village", "b_craft_village.meets"}, Script{"b_craft_village", "b_craft_village.missing"},
+                           Script{"c_coop_needs", "c_coop_needs.capped"}, Script{"c_coop_needs", "c_coop_needs.ineligible"}}) {
+    const std::string script = sc.name;
+    CAPTURE(script);
+    std::string filled = run_script(sc.form, sc.name)["instanceXML"];
+    std::vector<std::string> instances{filled};
+    if (auto at = filled.find("<record_id/>"); at != std::string::npos)
+      instances.push_back(filled.substr(0, at) + "<record_id>0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b</record_id>" +
+                          filled.substr(at + 12));
+    CHECK(instances.size() == 2);
+    for (bool blank_lists : {false, true}) {
+      FormLoadOptions lo;
+      lo.missing_blank = blank_lists;
+      std::string md = builtin_form_path(std::string(sc.form) + ".md");
+      // No list beside the published name: the server's form (SyncServer::entity_form).
+      auto xml_text = convert_xlsform(md);
+      REQUIRE(xml_text.ok());
+      auto form = blank_lists ? load_form_xml(xml_text.value(), "/nonexistent/published.xml", lo) : load_form(md);
+      REQUIRE_MESSAGE(form.ok(), (form.ok() ? "" : form.error().message));
+      for (const std::string& xml : instances) {
+        CAPTURE(blank_lists);
+        auto full = FormSession::restore(*form, xml);
+        REQUIRE(full.ok());
+        auto want = entity_write(**full);
+        auto got = entity_write(*form, xml);
+        REQUIRE(want.ok());
+        REQUIRE(got.ok());
+        REQUIRE(want->has_value());
+        REQUIRE(got->has_value());
+        const EntityWrite& w = **want;
+        const EntityWrite& g = **got;
+        CHECK(g.dataset == w.dataset);
+        CHECK(g.id == w.id);
+        CHECK(g.update == w.update);
+        CHECK(g.label == w.label);
+        CHECK(g.properties == w.properties);
+        CHECK(g.update == (xml != filled));
+        // Each property as the whole snapshot shows its question; every leaf's node(ref) as nodes().
+        std::map<std::string, NodeSnapshot> all;
+        for (NodeSnapshot& n : (*full)->nodes()) all.emplace(n.ref, n);
+        std::vector<std::pair<std::string, std::string>> from_nodes;
+        const auto decl = entity_declaration(*form);
+        REQUIRE(decl);
+        for (const auto& s : decl->save_to)
+          if (auto it = all.find(s.ref); it != all.end() && it->second.relevant)
+            from_nodes.emplace_back(s.property, it->second.value);
+        CHECK(g.properties == from_nodes);
+        CHECK(from_nodes.size() >= 3);
+        for (const auto& [ref, n] : all) {
+          if (!n.leaf) continue;
+          auto one = (*full)->node(ref);
+          REQUIRE_MESSAGE(one.has_value(), ref);
+          CHECK(describe(*one) == describe(n));
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("entity of a submission's XML: relevance and calculations recomputed as a full restore does") {
+  // A hand-written instance whose stored values the form does not agree with: a calculated label
+  // left stale and a saved question stored although it is not relevant. The entity reads what
+  // the form computes (label "HTX Chè", no phone), on both paths.
+  const std::string md =
+      "| settings |\n| | form_id | version |\n| | tiny | 1 |\n\n"
+      "| survey |\n| | type | name | label | relevant | calculation | save_to |\n"
+      "| | csv-external | cooperatives | | | | |\n"
+      "| | hidden | new_record_id | | | | |\n"
+      "| | text | name | Name | | | |\n"
+      "| | select_one yn | has_phone | Phone? | | | |\n"
+      "| | text | phone | Phone | ${has_phone} = 'yes' | | phone |\n"
+      "| | text | rep | Representative | | | representative |\n"
+      "| | calculate | shown | | | concat('HTX ', ${name}) | |\n\n"
+      "| choices |\n| | list_name | name | label |\n| | yn | yes | Yes |\n| | yn | no | No |\n\n"
+      "| entities |\n| | list_name | label | entity_id | create_if | update_if |\n"
+      "| | cooperatives | ${shown} | ${new_record_id} | ${name} != '' | false() |\n";
+  auto xform = convert_xlsform_bytes(md, "tiny.md");
+  REQUIRE_MESSAGE(xform.ok(), (xform.ok() ? "" : xform.error().message));
+  FormLoadOptions lo;
+  lo.missing_blank = true;
+  auto form = load_form_xml(*xform, "/nonexistent/tiny.xml", lo);
+  REQUIRE_MESSAGE(form.ok(), (form.ok() ? "" : form.error().message));
+  const std::string xml =
+      "<data id=\"tiny\" version=\"1\"><new_record_id>0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b</new_record_id>"
+      "<name>Chè</name><has_phone>no</has_phone><phone>0912 345 678</phone><rep>Lò Văn A</rep>"
+      "<shown>stale</shown><meta><instanceID>uuid:1</instanceID><entity dataset=\"cooperatives\" id=\"\" "
+      "create=\"1\"><label/></entity></meta></data>";
+  auto full = FormSession::restore(*form, xml);
+  REQUIRE_MESSAGE(full.ok(), (full.ok() ? "" : full.error().message));
+  auto want = entity_write(**full);
+  auto got = entity_write(*form, xml);
+  REQUIRE(want.ok());
+  REQUIRE(got.ok());
+  REQUIRE(want->has_value());
+  REQUIRE(got->has_value());
+  for (const EntityWrite* w : {&**want, &**got}) {
+    CHECK(w->id == "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
+    CHECK(w->label == "HTX Chè");
+    CHECK(w->properties == std::vector<std::pair<std::string, std::string>>{{"representative", "Lò Văn A"}});
   }
 }

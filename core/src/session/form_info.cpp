@@ -1,5 +1,6 @@
 #include "khaosat/core/form_info.hpp"
 
+#include "session/session_impl.hpp"
 #include "xform/form_def.hpp"
 
 namespace khaosat::core {
@@ -37,10 +38,16 @@ Error entity_error(const EntityDeclaration& d, const std::string& what) {
                                                     "): " + what);
 }
 
-}  // namespace
+// What entity_write reads of a session: FormSession's evaluate() and node(), or the same of a
+// FormSessionImpl restored to evaluate only (ImplReader).
+struct ImplReader {
+  FormSessionImpl& impl;
+  Result<std::string> evaluate(std::string_view expression) { return impl.evaluate_text(expression); }
+  std::optional<NodeSnapshot> node(std::string_view ref) const { return impl.node_snapshot(ref); }
+};
 
-Result<std::optional<EntityWrite>> entity_write(FormSession& session) {
-  auto d = entity_declaration(session.form());
+template <class Session>
+Result<std::optional<EntityWrite>> write_of(const std::optional<EntityDeclaration>& d, Session& session) {
   if (!d) return std::optional<EntityWrite>();
   auto text = [&](const std::string& expr, const char* what) -> Result<std::string> {
     auto v = session.evaluate(expr);
@@ -92,11 +99,21 @@ Result<std::optional<EntityWrite>> entity_write(FormSession& session) {
   return std::optional<EntityWrite>(std::move(w));
 }
 
+}  // namespace
+
+Result<std::optional<EntityWrite>> entity_write(FormSession& session) {
+  return write_of(entity_declaration(session.form()), session);
+}
+
 Result<std::optional<EntityWrite>> entity_write(const Form& form, std::string_view instance_xml) {
-  if (!entity_declaration(form)) return std::optional<EntityWrite>();
-  auto session = FormSession::restore(form, instance_xml);
-  if (!session) return session.error();
-  return entity_write(**session);
+  auto d = entity_declaration(form);
+  if (!d) return std::optional<EntityWrite>();
+  // The declaration reads values and relevance only: no readonly, required or constraint flag
+  // is computed for it (FormSessionImpl::restore, evaluate_only).
+  auto impl = FormSessionImpl::restore(form, instance_xml, {}, true);
+  if (!impl) return impl.error();
+  ImplReader reader{**impl};
+  return write_of(d, reader);
 }
 
 }  // namespace khaosat::core

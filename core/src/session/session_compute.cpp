@@ -11,7 +11,9 @@ namespace khaosat::core {
 
 void FormSessionImpl::enqueue(int comp, int state) {
   NodeState& s = states_[state];
-  int kind = static_cast<int>(plan_.comps[comp].kind);
+  const CompKind k = plan_.comps[comp].kind;
+  if (evaluate_only_ && (k == CompKind::Readonly || k == CompKind::Required || k == CompKind::Constraint)) return;
+  int kind = static_cast<int>(k);
   if (s.queued[kind] || !s.live) return;
   s.queued[kind] = true;
   queue_.emplace(plan_.comps[comp].topo, state);
@@ -268,7 +270,9 @@ void FormSessionImpl::compute(int comp, int state) {
       break;
     }
     case CompKind::Choices: {
-      std::vector<Choice> cs = evaluate_choices(state);
+      // Evaluate-only (restore()): the choices' values hide or show a select's value; their
+      // labels only a snapshot shows, and jr:choice-name() evaluates its own.
+      std::vector<Choice> cs = evaluate_choices(state, !evaluate_only_);
       NodeState& st = states_[state];
       bool same = cs.size() == st.choices.size();
       for (std::size_t i = 0; same && i < cs.size(); ++i)

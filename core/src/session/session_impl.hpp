@@ -17,6 +17,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <queue>
 #include <unordered_map>
 #include <string>
@@ -56,6 +57,13 @@ class FormSessionImpl : public xpath::Environment {
   // Builds the instance from the template (or from a restored instance root) and runs every
   // computation. `restored` is null for a new instance.
   Status initialize(const Node* restored);
+  // A saved instance (FormSession::restore). `evaluate_only`: for reading values and evaluating
+  // expressions only (the server's entity derivation, entity_write of a submission's XML): the
+  // readonly, required and constraint flags are never computed and itemset choices get no
+  // labels (none of them changes a value or a relevance, so what evaluate() and a snapshot's
+  // value and relevance show is the same); the session must not be validated, finalized or shown.
+  static Result<std::unique_ptr<FormSessionImpl>> restore(Form form, std::string_view instance_xml,
+                                                          SessionOptions options, bool evaluate_only);
 
   // --- Environment (XPath) ---
   Node* instance(std::string_view id) override;
@@ -203,6 +211,7 @@ class FormSessionImpl : public xpath::Environment {
   // a "calculation cycle" error instead.
   static constexpr std::uint16_t kMaxChangesPerRun = 1000;
   bool initializing_ = false;
+  bool evaluate_only_ = false;  // see restore(): no readonly, required, constraint, choice labels
   std::vector<char> value_changed_source_;  // per def: a control with xforms-value-changed actions
   static constexpr int kMaxValueChangedDepth = 16;
   // Identity and change tracking for UIs (FormSession::revision, NodeSnapshot::id).

@@ -158,6 +158,13 @@ Node* import_element(Tree& t, const pugi::xml_node& e) {
 
 Result<std::unique_ptr<FormSession>> FormSession::restore(Form form, std::string_view xml,
                                                           SessionOptions options) {
+  auto impl = FormSessionImpl::restore(std::move(form), xml, std::move(options), false);
+  if (!impl) return impl.error();
+  return std::unique_ptr<FormSession>(new FormSession(std::move(impl).value()));
+}
+
+Result<std::unique_ptr<FormSessionImpl>> FormSessionImpl::restore(Form form, std::string_view xml,
+                                                                  SessionOptions options, bool evaluate_only) {
   if (!form || !form->plan) return Error::make(ErrorCode::session, "the form is not loaded");
   pugi::xml_document doc;
   pugi::xml_parse_result r = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default);
@@ -178,8 +185,9 @@ Result<std::unique_ptr<FormSession>> FormSession::restore(Form form, std::string
   Node* n = import_element(restored, root);
   restored.append_child(restored.document(), n);
   auto impl = std::make_unique<FormSessionImpl>(std::move(form), std::move(options));
+  impl->evaluate_only_ = evaluate_only;
   if (Status st = impl->initialize(n); !st) return st.error();
-  return std::unique_ptr<FormSession>(new FormSession(std::move(impl)));
+  return impl;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -216,6 +216,21 @@ std::vector<std::pair<std::string, std::string>> FormSessionImpl::warnings() con
 }
 
 std::optional<NodeSnapshot> FormSessionImpl::node_snapshot(std::string_view ref) const {
+  // A leaf (a question, a calculate): its snapshot alone, as nodes() makes it, instead of every
+  // node's (labels, choices, violations) to keep one: the entity derivation reads a few answers
+  // of every submission the server ingests this way. A ref that names a same-name sibling
+  // ("/data/q[2]" outside a repeat: nodes() shows the first) takes the whole walk below.
+  if (int s = find_state(ref); s >= 0) {
+    const NodeDef& d = plan_.defs[states_[s].def];
+    std::string canonical = ref_of(s);
+    if (d.leaf && !d.attribute && states_[s].live &&
+        (canonical == ref || ref.find('[') == std::string_view::npos)) {
+      const int parent = states_[s].parent;
+      std::vector<NodeSnapshot> one;
+      emit_snapshot(s, canonical, parent >= 0 && effective_readonly(parent), one);
+      return std::move(one.front());
+    }
+  }
   std::vector<NodeSnapshot> all = nodes();
   auto find = [&all](std::string_view r) -> std::optional<NodeSnapshot> {
     for (NodeSnapshot& n : all)
