@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <ctime>
 #include <filesystem>
+#include <functional>
 #include <thread>
 
 #include "khaosat/core/form_info.hpp"
@@ -109,6 +110,8 @@ struct SyncingApp {
   desktop::ThreadWorker worker;
   std::unique_ptr<ui::StoreSync> store_sync;
   std::unique_ptr<ui::App> app;
+  // Wraps each transport a sync opens (set before the sync starts; called on the worker thread).
+  std::function<std::unique_ptr<sync::Transport>(std::unique_ptr<sync::Transport>)> wrap_transport;
 
   ImGuiContext* context = nullptr;
 
@@ -129,10 +132,11 @@ struct SyncingApp {
     ui::StoreSyncOptions so;
     so.database = db();
     so.worker = &worker;
-    so.open_transport = [](const std::string& url) -> core::Result<std::unique_ptr<sync::Transport>> {
+    so.open_transport = [this](const std::string& url) -> core::Result<std::unique_ptr<sync::Transport>> {
       auto t = sync::HttpTransport::open(url);
       if (!t) return t.error();
-      return std::unique_ptr<sync::Transport>(std::move(t).value());
+      auto out = std::unique_ptr<sync::Transport>(std::move(t).value());
+      return wrap_transport ? wrap_transport(std::move(out)) : std::move(out);
     };
     so.client.sleep = [](std::chrono::milliseconds) {};  // retries without waiting
     so.client.max_retries = 2;

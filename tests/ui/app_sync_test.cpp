@@ -3,10 +3,77 @@
 // sync::SyncClient through StoreSync on a ThreadWorker, as the desktop app does, and the walks
 // act on what is visible. Nothing here waits on the clock: a walk's expect waits while the app
 // reports background work (App::busy()).
+#include <condition_variable>
+#include <mutex>
+
 #include "ui/app_sync_fixture.hpp"
 
 using namespace khaosat;
 using namespace khaosat::test;
+
+namespace {
+
+// Holds every pull request until opened: a sync waits in its pull phase, its push done, for
+// the screen to be looked at. Opened when it goes out of scope too, so a failed check does not
+// leave the sync's thread waiting.
+struct Gate {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock lock(mu);
+    cv.wait(lock, [this] { return open; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mu);
+      open = true;
+    }
+    cv.notify_all();
+  }
+};
+struct PullGate : sync::Transport {
+  std::unique_ptr<sync::Transport> inner;
+  std::shared_ptr<Gate> gate;
+  PullGate(std::unique_ptr<sync::Transport> t, std::shared_ptr<Gate> g) : inner(std::move(t)), gate(std::move(g)) {}
+  core::Result<sync::Response> send(const sync::Request& r, std::chrono::milliseconds timeout) override {
+    if (r.path == "/v1/pull") gate->wait();
+    return inner->send(r, timeout);
+  }
+};
+struct OpenAtExit {
+  std::shared_ptr<Gate> gate;
+  ~OpenAtExit() { gate->release(); }
+};
+
+}  // namespace
+
+TEST_CASE("app sync: while a sync runs, its bar shows the fraction, the surveys sent and the bytes, and the log each step") {
+  LoopbackServer server;
+  SyncingApp a;
+  REQUIRE(a.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");
+  REQUIRE(a.walk(enroll_walk(server.url, server.code(), R"({"expect": "Chưa đồng bộ lần nào"})")) == "");
+  auto gate = std::make_shared<Gate>();
+  OpenAtExit opens{gate};
+  a.wrap_transport = [gate](std::unique_ptr<sync::Transport> t) -> std::unique_ptr<sync::Transport> {
+    return std::make_unique<PullGate>(std::move(t), gate);
+  };
+  // Pushed (form A's registry edit and the survey: 2 outbox rows), held in the pull request: the
+  // push is the first 80% of the bar.
+  CHECK(a.walk(R"([{"tap": "Đồng bộ ngay"}, {"expect": "Đang đồng bộ…"}, {"expect": "Phiếu đã gửi: 2/2"},
+                   {"expect": "80%"}, {"expect": "Đã truyền: "}, {"expect": " lên, "},
+                   {"expect": "Bắt đầu đồng bộ: 2 phiếu chờ gửi"}, {"expect": "Đã gửi 2/2"}])") == "");
+  ui::SyncProgress p = a.store_sync->progress();
+  CHECK(p.running);
+  CHECK(p.fraction == doctest::Approx(0.8));
+  CHECK(p.records_sent == 2);
+  CHECK(p.bytes_up > 0);
+  CHECK(p.bytes_down > 0);
+  gate->release();
+  CHECK(a.walk(R"([{"expect": "Xong: 1 nhận"}, {"expect": "Đã gửi 2/2"}, {"expect": "Chờ gửi: 0 phiếu"}])") == "");
+  CHECK(a.walk(R"([{"expect": "80%"}])") != "");  // the bar goes once the sync is over
+  CHECK(a.walk(R"([{"expect": "Đã truyền: "}])") != "");
+}
 
 TEST_CASE("app sync: a survey filled before enrolling is kept, enrolled, synced, and shown as sent") {
   LoopbackServer server;

@@ -398,6 +398,28 @@ TEST_CASE("ui: an answer survives the app being killed in the middle of a survey
                    {"expect": "Lò Thị Mai"}])w") == "");
 }
 
+TEST_CASE("ui: a dateTime question takes a local date and time by touch, and Now near local midnight") {
+  test::ScopedTz tz("Asia/Ho_Chi_Minh");
+  test::FixedClockEnv clock(1796576460000);  // 2026-12-06T17:01:00Z: 00:01 on 7 December in Vietnam
+  Headless h;
+  h.env = &clock;
+  {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    REQUIRE((*store)->install_form(core::NamedBytes{"dt.md", "| settings |\n| | form_title | form_id | version |\n"
+                                                            "| | Giờ đến | dt | 1 |\n\n| survey |\n| | type | name | label |\n"
+                                                            "| | dateTime | visit | Lúc đến |\n"}).ok());
+  }
+  // Now: the local date and time, not UTC's 6 December 17:01.
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "Giờ đến"}, {"expect": "Lúc đến"}, {"expect": "Lúc đến · giờ"},
+                   {"tap": "Bây giờ"}])w") == "");
+  CHECK(only_draft_xml(h.db()).find("<visit>2026-12-07T00:01:00.000+07:00</visit>") != std::string::npos);
+  // A date and a time typed apart, one before midnight; a bad time is named.
+  CHECK(h.walk(R"w([{"tap": "Lúc đến"}, {"type": "06/12/2026"}, {"tap": "Lúc đến · giờ"}, {"type": "25:10"},
+                   {"expect": "Không đọc được giờ: 25:10"}, {"tap": "Lúc đến · giờ"}, {"type": "23:45"}])w") == "");
+  CHECK(only_draft_xml(h.db()).find("<visit>2026-12-06T23:45:00.000+07:00</visit>") != std::string::npos);
+}
+
 TEST_CASE("ui: touch inputs: today at local midnight, plus and minus, add a repeat instance, a bad date, a constraint") {
   test::ScopedTz tz("Asia/Ho_Chi_Minh");
   test::FixedClockEnv clock(1767286800000);  // 2026-01-01T17:00:00Z: 00:00 on 2 January in Vietnam
@@ -480,4 +502,63 @@ TEST_CASE("ui: form A is filled to its end and finalized on a 360x640 phone") {
   auto store = core::Store::open(h.db());
   REQUIRE(store.ok());
   CHECK(store.value()->list_submissions()->size() == 1);
+}
+
+namespace {
+// The height of the first visible item whose text contains `text`, 0 when none.
+float item_height(Headless& h, const std::string& text) {
+  for (const auto& item : h.app->probe().items)
+    if (item.visible && item.text.find(text) != std::string::npos) return item.y1 - item.y0;
+  return 0;
+}
+// What the desktop platform does when App::font_pixels() changes: the atlas again at that size.
+void reload_font(float pixels) {
+  auto font = core::Env::default_env().read_file("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", 64 << 20);
+  REQUIRE(font.ok());
+  REQUIRE(ui::load_font(*font, pixels));
+  unsigned char* data;
+  int w, hh;
+  ImGui::GetIO().Fonts->GetTexDataAsAlpha8(&data, &w, &hh);
+}
+bool is_black(const ImVec4& c) { return c.x == 0 && c.y == 0 && c.z == 0 && c.w == 1; }
+}  // namespace
+
+TEST_CASE("ui: the text size scales the font and the rows, high contrast the colours, and both outlive a restart") {
+  Headless h;
+  REQUIRE(h.walk(R"([{"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở"}])") == "");
+  CHECK(h.app->font_pixels() == 18);
+  float normal = item_height(h, "A. Khảo sát cơ sở");
+  REQUIRE(normal > 0);
+  CHECK_FALSE(is_black(ImGui::GetStyle().Colors[ImGuiCol_Border]));
+  CHECK(ImGui::GetStyle().FrameBorderSize == 1);
+  REQUIRE(h.walk(R"w([{"back": true}, {"tap": "Cài đặt"}, {"tap": "Rất lớn"}, {"tap": "Tương phản cao (dễ đọc dưới nắng)"},
+                      {"frames": 2}])w") == "");
+  CHECK(h.app->font_pixels() == 27);
+  CHECK(h.app->settings().high_contrast);
+  CHECK(is_black(ImGui::GetStyle().Colors[ImGuiCol_Border]));
+  CHECK(is_black(ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]));
+  CHECK(ImGui::GetStyle().FrameBorderSize == 2);
+  reload_font(h.app->font_pixels());
+  REQUIRE(h.walk(R"([{"back": true}, {"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở"}])") == "");
+  float large = item_height(h, "A. Khảo sát cơ sở");
+  CHECK(large > normal * 1.3f);  // a two-line row grows with its text
+  CHECK(ImGui::GetFontSize() == 27);
+
+  // A restart on the same database and settings file: the platform starts from the plain style
+  // and the font the app asks for.
+  h.app.reset();
+  ui::apply_style(1);
+  reload_font(18);
+  h.open();
+  CHECK(h.app->settings().text_scale == doctest::Approx(1.5));
+  CHECK(h.app->settings().high_contrast);
+  CHECK(h.app->font_pixels() == 27);
+  REQUIRE(h.walk(R"([{"frames": 1}])") == "");
+  CHECK(is_black(ImGui::GetStyle().Colors[ImGuiCol_Border]));
+  CHECK(ImGui::GetStyle().FrameBorderSize == 2);
+  // Turned off again: the usual colours.
+  REQUIRE(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "Tương phản cao (dễ đọc dưới nắng)"}, {"frames": 2}])w") == "");
+  CHECK_FALSE(is_black(ImGui::GetStyle().Colors[ImGuiCol_Border]));
+  CHECK(ImGui::GetStyle().FrameBorderSize == 1);
+  reload_font(18);
 }

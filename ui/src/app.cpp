@@ -86,12 +86,15 @@ void AppImpl::load_settings() {
     parse_lang(it->get<std::string>(), &settings.lang);
   if (auto it = json->find("text_scale"); it != json->end() && it->is_number())
     settings.text_scale = std::clamp(it->get<float>(), 0.75f, 2.0f);
+  if (auto it = json->find("high_contrast"); it != json->end() && it->is_boolean())
+    settings.high_contrast = it->get<bool>();
 }
 
 void AppImpl::save_settings() {
   const std::string& path = options.services.paths.settings;
   if (path.empty()) return;
-  nlohmann::json j{{"lang", std::string(to_string(settings.lang))}, {"text_scale", settings.text_scale}};
+  nlohmann::json j{{"lang", std::string(to_string(settings.lang))}, {"text_scale", settings.text_scale},
+                   {"high_contrast", settings.high_contrast}};
   if (auto st = env().write_file_durably(path, j.dump(2) + "\n"); !st)
     show_notice(format(t(Str::error_s), st.error().message.c_str()), colors::kBannerWarn);
 }
@@ -101,6 +104,11 @@ void AppImpl::save_settings() {
 void AppImpl::frame() {
   widgets.dp = options.dp;
   widgets.lang = settings.lang;
+  widgets.high_contrast = settings.high_contrast;
+  if (applied_contrast != static_cast<int>(settings.high_contrast)) {  // at the first frame and on a change
+    apply_style(options.dp, settings.high_contrast);
+    applied_contrast = static_cast<int>(settings.high_contrast);
+  }
   widgets.probe = &probe;
   widgets.main_region_taken = false;
   set_wctx(&widgets);

@@ -87,6 +87,7 @@ class AppImpl {
   std::vector<core::Choice> communes_;  // communes(), for the language communes_lang_ (-1 = stale)
   int communes_lang_ = -1;
   int sync_runs_seen = 0;
+  int applied_contrast = -1;  // the high-contrast setting the ImGui style has (-1: not applied yet)
 
   core::Env& env() { return options.services.env ? *options.services.env : core::Env::default_env(); }
   const char* t(Str key) const { return catalogue_text(key, settings.lang); }

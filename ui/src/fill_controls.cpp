@@ -174,11 +174,51 @@ void FillScreen::draw_date_time(const core::NodeSnapshot& node) {
       answer(node.ref, format("%02d:%02d:00.000", tm.tm_hour, tm.tm_min) + zone);
     return;
   }
-  std::string& buf = buffer(node, node.value);
-  if (text_field("##datetime", label_, &buf, 0, "2026-11-25T08:30:00")) answer(node.ref, buf);
-  if (button(app_.t(Str::now), Tone::Secondary))
-    answer(node.ref, format("%04d-%02d-%02dT%02d:%02d:%02d.000", tm.tm_year + 1900, tm.tm_mon + 1,
-                            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) + zone);
+  draw_date_and_time(node, tm, zone);
+}
+
+// A dateTime as the date (dd/mm/yyyy) and the time (HH:MM) typed apart, both local: the value
+// is written once both read, with the zone of that local time; "Bây giờ" puts in the local now.
+// A walk knows the date field by the question's label, the time field by "LABEL · giờ".
+void FillScreen::draw_date_and_time(const core::NodeSnapshot& node, const std::tm& now, const std::string& zone) {
+  std::string shown = date_time_for_people(node.value);  // "25/11/2026 08:30" when it reads
+  auto space = shown.find(' ');
+  bool readable = space != std::string::npos && shown != node.value;
+  std::string& date = buffer(node, readable ? shown.substr(0, space) : "");
+  std::string& time = times_[node.id];
+  if (readable && time_shown_[node.id] != node.value) time = shown.substr(space + 1), time_shown_[node.id] = node.value;
+  auto commit = [&] {
+    std::string iso = parse_date(date);
+    int h, m;
+    bool time_ok = std::sscanf(time.c_str(), "%d:%d", &h, &m) == 2 && h >= 0 && h < 24 && m >= 0 && m < 60;
+    if (date.empty() && time.empty()) return answer(node.ref, "");
+    if (!date.empty() && iso.empty()) return void(error_ = format(app_.t(Str::bad_date), date.c_str()));
+    if (!time.empty() && !time_ok) return void(error_ = format(app_.t(Str::bad_time), time.c_str()));
+    if (iso.empty() || !time_ok) return;  // the other half is still to come
+    // The zone of that local time (not of now: a zone may have changed its offset since).
+    int y, mo, d;
+    std::sscanf(iso.c_str(), "%d-%d-%d", &y, &mo, &d);
+    std::tm t{};
+    t.tm_year = y - 1900, t.tm_mon = mo - 1, t.tm_mday = d, t.tm_hour = h, t.tm_min = m;
+    std::int64_t local_ms = static_cast<std::int64_t>(timegm(&t)) * 1000;
+    core::Env& env = app_.env();
+    int offset = env.utc_offset_minutes(local_ms - std::int64_t{env.utc_offset_minutes(local_ms)} * 60000);
+    answer(node.ref, iso + format("T%02d:%02d:00.000%c%02d:%02d", h, m, offset < 0 ? '-' : '+', std::abs(offset) / 60,
+                                  std::abs(offset) % 60));
+  };
+  if (text_field("##date", label_, &date, 0, app_.t(Str::date_format_hint))) commit();
+  text(app_.t(Str::date_format_hint), colors::kMuted);
+  if (text_field("##time", label_ + " · " + app_.t(Str::time_word), &time, 0, "08:30")) commit();
+  text(app_.t(Str::time_format_hint), colors::kMuted);
+  float w = row_button_width(2);
+  if (button(app_.t(Str::now), Tone::Secondary, w))
+    answer(node.ref, format("%04d-%02d-%02dT%02d:%02d:%02d.000", now.tm_year + 1900, now.tm_mon + 1, now.tm_mday,
+                            now.tm_hour, now.tm_min, now.tm_sec) + zone);
+  ImGui::SameLine();
+  if (button(app_.t(Str::clear), Tone::Secondary, w)) {
+    time.clear();
+    answer(node.ref, "");
+  }
 }
 
 void FillScreen::draw_choices(const core::NodeSnapshot& node) {

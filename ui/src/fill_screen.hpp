@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <ctime>
 #include <memory>
 #include <set>
 #include <string>
@@ -67,6 +68,7 @@ class FillScreen {
   void draw_choices(const core::NodeSnapshot& node);
   void draw_geopoint(const core::NodeSnapshot& node);
   void draw_photo(const core::NodeSnapshot& node);
+  void draw_date_and_time(const core::NodeSnapshot& node, const std::tm& now, const std::string& zone);
   void draw_remove_instance(const std::string& ref);
   void answer(const std::string& ref, const std::string& value);
   void answer_values(const std::string& ref, const std::vector<std::string>& values);
@@ -93,6 +95,8 @@ class FillScreen {
   std::unordered_map<core::NodeId, std::string> searches_;   // choice filters, per node
   std::unordered_map<core::NodeId, bool> picking_photo_;
   std::vector<std::string> photo_files_;  // candidates, read when the picker opens
+  // dateTime questions: the time half as typed, and the value it was last taken from.
+  std::unordered_map<core::NodeId, std::string> times_, time_shown_;
   std::string page_context_;      // "A2. Sản xuất › Sản phẩm chính 2" above the question
   std::string page_remove_ref_;   // the uncontrolled repeat instance the page is in, or ""
   bool scroll_top_ = false;

@@ -183,6 +183,7 @@ void AppImpl::record_view(const core::RegistryRecord& record) {
     std::string device = c.local ? std::string(t(Str::this_device))
                                  : format(t(Str::device_s), c.device.substr(0, 8).c_str());
     e.who = from + " · " + device;
+    std::vector<std::pair<int, std::string>> lines;  // by question order, the name first
     for (const auto& f : c.fields) {
       if (!f.changed()) continue;
       bool blank = !f.old_value && f.new_value.empty();  // left empty when the record was made
@@ -190,9 +191,13 @@ void AppImpl::record_view(const core::RegistryRecord& record) {
       const OfficeAnswer& new_value = out[next++];
       if (blank) continue;
       std::string shown_new = new_value.value.empty() ? "—" : new_value.value;
-      e.lines.push_back(new_value.label + ": " +
-                        (old_value ? (old_value->value.empty() ? "—" : old_value->value) + " → " : "") + shown_new);
+      int order = f.key == "name" ? -1 : new_value.order < 0 ? INT_MAX : new_value.order;
+      lines.emplace_back(order, new_value.label + ": " +
+                                    (old_value ? (old_value->value.empty() ? "—" : old_value->value) + " → " : "") +
+                                    shown_new);
     }
+    std::stable_sort(lines.begin(), lines.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (auto& l : lines) e.lines.push_back(std::move(l.second));
     reg.history.push_back(std::move(e));
   }
   std::reverse(reg.history.begin(), reg.history.end());

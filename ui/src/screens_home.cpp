@@ -119,6 +119,11 @@ void AppImpl::draw_settings() {
       save_settings();
     }
   }
+  heading(t(Str::display));
+  if (choice_row(t(Str::high_contrast), settings.high_contrast, true, "contrast")) {
+    settings.high_contrast = !settings.high_contrast;
+    save_settings();
+  }
   heading(t(Str::server));
   text(options.sync && options.sync->enrolled() ? options.sync->server_url() : t(Str::not_enrolled),
        colors::kMuted);
@@ -150,6 +155,17 @@ void AppImpl::draw_enroll() {
   end_scroll();
 }
 
+namespace {
+// "840 B", "12,5 KB", "3,2 MB" (a decimal comma in Vietnamese, a point in English).
+std::string byte_size(std::int64_t bytes, Lang lang) {
+  std::string s = bytes < 1024          ? format("%d B", static_cast<int>(bytes))
+                : bytes < 1024 * 1024   ? format("%.1f KB", static_cast<double>(bytes) / 1024)
+                                        : format("%.1f MB", static_cast<double>(bytes) / (1024 * 1024));
+  if (lang == Lang::Vi) std::replace(s.begin(), s.end(), '.', ',');
+  return s;
+}
+}  // namespace
+
 void AppImpl::draw_sync() {
   load_counts();
   top_bar(t(Str::sync));
@@ -165,11 +181,18 @@ void AppImpl::draw_sync() {
     banner(clock_warning(p.clock_clamped, p.clock_ahead_ms, settings.lang), colors::kBannerWarn);
   if (p.running) {
     text(t(Str::sync_running), colors::kPrimary);
-    ImGui::ProgressBar(static_cast<float>(p.fraction), ImVec2(-1, dp(24)));
+    // The bar's percentage is its overlay, recorded like a text (a walk can expect "90%").
+    std::string percent = format("%d%%", static_cast<int>(p.fraction * 100 + 0.5));
+    ImGui::ProgressBar(static_cast<float>(p.fraction), ImVec2(-1, dp(24)), percent.c_str());
+    record_item(percent, ItemKind::Text);
     if (p.records_total > 0)
       text(format(t(Str::sync_records_d_d), static_cast<int>(p.records_sent), static_cast<int>(p.records_total)));
     if (p.attachments_total > 0)
       text(format(t(Str::sync_files_d_d), static_cast<int>(p.attachments_done), static_cast<int>(p.attachments_total)));
+    if (p.bytes_up + p.bytes_down > 0)
+      text(format(t(Str::sync_bytes_s_s), byte_size(p.bytes_up, settings.lang).c_str(),
+                  byte_size(p.bytes_down, settings.lang).c_str()),
+           colors::kMuted);
   } else {
     if (!p.last_error.empty()) text(p.last_error, colors::kDanger);
     if (button(p.last_error.empty() ? t(Str::sync_now) : t(Str::retry))) {

@@ -188,6 +188,7 @@ core::Status StoreSync::start_sync() {
     state_->progress.fraction = 0;
     state_->progress.records_sent = state_->progress.records_total = 0;
     state_->progress.attachments_done = state_->progress.attachments_total = 0;
+    state_->progress.bytes_up = state_->progress.bytes_down = 0;
     state_->progress.last_error.clear();
   }
   auto state = state_;
@@ -236,6 +237,8 @@ core::Status StoreSync::start_sync() {
           state->progress.records_total = p.records_total;
           state->progress.attachments_done = p.attachments_done;
           state->progress.attachments_total = p.attachments_total;
+          state->progress.bytes_up = p.bytes_up;
+          state->progress.bytes_down = p.bytes_down;
         }
         if (p.records_total > 0 && p.records_sent != *last_sent) {
           *last_sent = p.records_sent;

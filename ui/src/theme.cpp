@@ -10,7 +10,7 @@
 
 namespace khaosat::ui {
 
-void apply_style(float dp) {
+void apply_style(float dp, bool high_contrast) {
   ImGuiStyle style;
   ImGui::StyleColorsLight(&style);
   style.WindowPadding = ImVec2(12 * dp, 10 * dp);
@@ -38,6 +38,14 @@ void apply_style(float dp) {
   c[ImGuiCol_ScrollbarBg] = ImVec4(0, 0, 0, 0);
   c[ImGuiCol_ScrollbarGrab] = ImVec4(0.6f, 0.6f, 0.65f, 1);
   c[ImGuiCol_TextSelectedBg] = ImVec4(0.6f, 0.75f, 1, 1);
+  if (high_contrast) {
+    const ImVec4 black(0, 0, 0, 1);
+    c[ImGuiCol_Text] = c[ImGuiCol_TextDisabled] = c[ImGuiCol_Border] = c[ImGuiCol_Separator] = black;
+    c[ImGuiCol_ScrollbarGrab] = black;
+    c[ImGuiCol_FrameBgHovered] = c[ImGuiCol_FrameBgActive] = ImVec4(1, 1, 0.85f, 1);
+    style.FrameBorderSize = 2 * dp;
+    style.ScrollbarSize = 8 * dp;
+  }
   ImGui::GetStyle() = style;
 }
 

@@ -53,8 +53,10 @@ void record_item(std::string_view label, ItemKind kind) {
 
 // [SECTION] text -----------------------------------------------------------------------------
 
+ImU32 ink(ImU32 color) { return wctx().high_contrast && color == colors::kMuted ? colors::kText : color; }
+
 void text(std::string_view s, ImU32 color) {
-  ImGui::PushStyleColor(ImGuiCol_Text, color);
+  ImGui::PushStyleColor(ImGuiCol_Text, ink(color));
   ImGui::PushTextWrapPos(0.0f);
   ImGui::TextUnformatted(s.data(), s.data() + s.size());
   ImGui::PopTextWrapPos();
@@ -165,7 +167,7 @@ bool row(std::string_view title, std::string_view detail, const void* id) {
   float fs = ImGui::GetFontSize();
   dl->AddText(font, fs, o, colors::kText, title.data(), title.data() + title.size(), w);
   if (!detail.empty())
-    dl->AddText(font, fs, ImVec2(o.x, o.y + t.y), colors::kMuted, detail.data(),
+    dl->AddText(font, fs, ImVec2(o.x, o.y + t.y), ink(colors::kMuted), detail.data(),
                 detail.data() + detail.size(), w);
   record_item(title, ItemKind::Button);
   if (!detail.empty()) record_item(detail, ItemKind::Text);

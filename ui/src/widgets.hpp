@@ -30,6 +30,7 @@ struct WidgetContext {
   Probe* probe = nullptr;
   std::unordered_map<ImGuiID, KineticState> kinetic;
   bool main_region_taken = false;  // the first scroll region of a frame is the "main" one
+  bool high_contrast = false;      // the setting: muted (grey) text is drawn black
 };
 
 // The context of the frame being built (set by App::frame()).
@@ -56,6 +57,9 @@ inline constexpr ImU32 kRowSelected = IM_COL32(210, 228, 255, 255);
 
 // Records the last ImGui item in the probe under `text`.
 void record_item(std::string_view text, ItemKind kind);
+
+// The colour to draw `color` in: kMuted is kText in high contrast.
+ImU32 ink(ImU32 color);
 
 // Wrapped text over the available width.
 void text(std::string_view s, ImU32 color = colors::kText);

@@ -24,6 +24,7 @@ class SyncPort;
 struct Settings {
   Lang lang = Lang::Vi;
   float text_scale = 1.0f;  // 0.85, 1.0, 1.25, 1.5
+  bool high_contrast = false;  // black on white, no grey: for reading in the sun
 };
 
 struct AppOptions {

@@ -23,6 +23,7 @@ struct SyncProgress {
   double fraction = 0;             // 0..1 while running
   std::int64_t records_sent = 0, records_total = 0;          // outbox rows acknowledged / to push
   std::int64_t attachments_done = 0, attachments_total = 0;  // files uploaded / needed
+  std::int64_t bytes_up = 0, bytes_down = 0;  // sent and received on the wire (compressed) in this run
   std::vector<std::string> log;    // readable lines, oldest first, in the app's language
   std::string last_error;          // "" when the last sync or enrollment succeeded
   std::int64_t last_success_ms = 0;  // 0 = never

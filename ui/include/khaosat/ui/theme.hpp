@@ -11,8 +11,10 @@ namespace khaosat::ui {
 inline constexpr float kBaseTextDp = 18.0f;
 inline constexpr float kTouchTargetDp = 48.0f;
 
-// Colours and spacing for `dp` pixels per density-independent pixel.
-void apply_style(float dp);
+// Colours and spacing for `dp` pixels per density-independent pixel. `high_contrast` (the
+// setting): black text, borders and separators, thicker frames, no grey text. The app applies it
+// again whenever the setting changes (App::frame).
+void apply_style(float dp, bool high_contrast = false);
 
 // Replaces the atlas's fonts with `ttf` (the bytes of a TrueType file, copied) at `pixels`,
 // with Latin, Vietnamese (precomposed and combining marks), punctuation and arrows. Returns
