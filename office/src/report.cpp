@@ -2,9 +2,12 @@
 #include "khaosat/office/report.hpp"
 
 #include <cstdio>
+#include <map>
+#include <string_view>
 
 #include <pugixml.hpp>
 
+#include "khaosat/core/parse_number.hpp"
 #include "report_data.hpp"
 
 namespace khaosat::office {
@@ -120,12 +123,33 @@ Report make_report(const ReportInput& input) {
   std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", input.as_of_year % 10000, input.as_of_month % 100, input.as_of_day % 100);
   r.as_of = buf;
   int counts[3] = {0, 0, 0}, approved = 0;
+  std::map<std::string, CommuneMarker> markers;
   for (const auto& s : d.subs) {
     ++counts[s.form - 'A'];
     if (s.row->state == "approved") ++approved;
+    if (s.rejected()) continue;
+    const std::string& commune = s.get("commune");
+    CommuneMarker& m = markers[commune];
+    m.establishments += s.form == 'A';
+    m.villages += s.form == 'B';
+    if (auto n = core::parse_int(s.get("n_needs"), 0, 1000)) m.needs += *n;
     double lat = 0, lon = 0;
-    if (s.form != 'C' && !s.rejected() && parse_geopoint(s.get("gps"), lat, lon))
-      r.points.push_back({lat, lon, s.form == 'A' ? "establishment" : "craft_village", s.name(), d.commune(s.get("commune"))});
+    if (s.form != 'C' && parse_geopoint(s.get("gps"), lat, lon)) {
+      r.points.push_back({lat, lon, s.form == 'A' ? "establishment" : "craft_village", s.name(), d.commune(commune)});
+      m.lat += lat;  // summed here, divided below
+      m.lon += lon;
+      ++m.located;
+    }
+  }
+  for (auto& [code, m] : markers) {
+    if (m.located == 0) continue;
+    m.code = code;
+    m.name = d.commune(code);
+    for (const char* prefix : {"Xã ", "Phường "})
+      if (m.name.rfind(prefix, 0) == 0) m.name = m.name.substr(std::string_view(prefix).size());
+    m.lat /= m.located;
+    m.lon /= m.located;
+    r.markers.push_back(std::move(m));
   }
   r.summary = {{"Phiếu A – cơ sở / establishments", std::to_string(counts[0])},
                {"Phiếu B – làng nghề / craft villages", std::to_string(counts[1])},

@@ -72,6 +72,7 @@ th{background:var(--head)}td.n{text-align:right;white-space:nowrap}
 tr.total td{font-weight:bold;background:#f2f5f8}
 svg{max-width:100%;height:auto;display:block;margin:6px 0}
 svg text{font-family:inherit;font-size:11px;fill:var(--ink)}
+.commune-label{font-size:10px;paint-order:stroke;stroke:#fff;stroke-width:3px;stroke-linejoin:round}
 section{margin-top:28px}
 @page{size:A4;margin:12mm 10mm}
 @media print{body{max-width:none;padding:0;font-size:11px}section.report{break-before:page;margin-top:0}
@@ -167,7 +168,13 @@ std::string bar_chart(const Chart& c) {
 
 // The located submissions on a plain lon/lat frame (no basemap: nothing is fetched, and only
 // the GPS points the office really has are drawn).
-std::string map_svg(const std::vector<MapPoint>& points) {
+std::string coord(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6f", v);
+  return buf;
+}
+
+std::string map_svg(const std::vector<MapPoint>& points, const std::vector<CommuneMarker>& markers) {
   if (points.empty())
     return "<p class=\"note\">Chưa có phiếu nào có tọa độ GPS, nên chưa vẽ bản đồ. / No located submission yet: no map.</p>\n";
   double lat0 = 90, lat1 = -90, lon0 = 180, lon1 = -180;
@@ -204,9 +211,62 @@ std::string map_svg(const std::vector<MapPoint>& points) {
     s += "<circle cx=\"" + fmt(x(p.lon)) + "\" cy=\"" + fmt(y(p.lat)) + "\" r=\"" + (a ? "3" : "4.5") + "\" fill=\"" +
          (a ? "#1f6fb2" : "#d9822b") + "\" fill-opacity=\"0.8\"><title>" + esc(p.name + " – " + p.commune) + "</title></circle>";
   }
+  // Each commune with located records: a marker at their mean position, labelled with its name
+  // and counts (A establishments, B villages, needs), the label haloed to stay readable on points.
+  // Labels go to the first of four places beside the marker (right, then left, above or below
+  // it) that stays inside the frame and clear of the labels placed before; widths are estimated
+  // from the characters (no font metrics here), so a close pair may still touch.
+  struct Box {
+    double x0, y0, x1, y1;
+    bool hits(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
+  };
+  std::vector<Box> placed;
+  const double frame_right = left + (lon1 - lon0) * kx * scale;
+  for (const auto& m : markers) {
+    std::string counts = "A " + std::to_string(m.establishments) + " · B " + std::to_string(m.villages) + " · NC " +
+                         std::to_string(m.needs);
+    double cx = x(m.lon), cy = y(m.lat);
+    auto chars = [](const std::string& t) {
+      return static_cast<double>(std::count_if(t.begin(), t.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
+    };
+    const double width = std::max(chars(m.name) * 6.0, chars(counts) * 5.0), height = 22;
+    struct Place {
+      double dx, dy;  // the text's anchor point from the marker; dx < 0: the text ends there
+    };
+    const Place places[] = {{7, -2}, {-7, -2}, {7, -14}, {7, 14}, {-7, -14}, {-7, 14}};
+    auto box_at = [&](const Place& pl) {
+      double x0 = pl.dx > 0 ? cx + pl.dx : cx + pl.dx - width, y0 = cy + pl.dy - 10;
+      return Box{x0, y0, x0 + width, y0 + height};
+    };
+    Place chosen = places[0];
+    for (const Place& pl : places) {
+      Box b = box_at(pl);
+      if (b.x0 < left || b.x1 > frame_right) continue;
+      if (std::any_of(placed.begin(), placed.end(), [&](const Box& o) { return o.hits(b); })) continue;
+      chosen = pl;
+      break;
+    }
+    placed.push_back(box_at(chosen));
+    const std::string anchor = chosen.dx > 0 ? "" : " text-anchor=\"end\"";
+    const double tx = cx + chosen.dx, ty = cy + chosen.dy;
+    s += "<g class=\"commune-marker\" data-commune=\"" + esc(m.code) + "\" data-establishments=\"" +
+         std::to_string(m.establishments) + "\" data-villages=\"" + std::to_string(m.villages) + "\" data-needs=\"" +
+         std::to_string(m.needs) + "\" data-lat=\"" + coord(m.lat) + "\" data-lon=\"" + coord(m.lon) + "\"><title>" +
+         esc(m.name + ": " + std::to_string(m.establishments) + " cơ sở / establishments, " + std::to_string(m.villages) +
+             " làng nghề / villages, " + std::to_string(m.needs) + " nhu cầu / needs (" + std::to_string(m.located) +
+             " phiếu có GPS / located)") +
+         "</title><rect x=\"" + fmt(cx - 4) + "\" y=\"" + fmt(cy - 4) + "\" width=\"8\" height=\"8\" fill=\"#1c2733\" "
+         "stroke=\"#fff\" stroke-width=\"1.5\" transform=\"rotate(45 " + fmt(cx) + " " + fmt(cy) + ")\"/>"
+         "<text class=\"commune-label\" x=\"" + fmt(tx) + "\" y=\"" + fmt(ty) + "\"" + anchor + "><tspan font-weight=\"600\">" +
+         esc(m.name) + "</tspan><tspan x=\"" + fmt(tx) + "\" dy=\"11\" font-size=\"9.5\">" + counts + "</tspan></text></g>";
+  }
   s += "</svg>\n<p class=\"note\"><span style=\"color:#1f6fb2\">●</span> cơ sở (phiếu A) / establishment &nbsp; "
-       "<span style=\"color:#d9822b\">●</span> làng nghề (phiếu B) / craft village. Chỉ vẽ tọa độ GPS thực của phiếu; "
-       "không có nền bản đồ. / Only the submissions' real GPS points; no basemap.</p>\n";
+       "<span style=\"color:#d9822b\">●</span> làng nghề (phiếu B) / craft village &nbsp; "
+       "<span style=\"color:#1c2733\">◆</span> xã/phường tại vị trí trung bình các phiếu có GPS của xã: A số cơ sở, "
+       "B số làng nghề, NC số nhu cầu (phiếu A, B, C; trừ phiếu bị từ chối) / commune at the mean position of its "
+       "located records: A establishments, B villages, NC needs (forms A, B, C; rejected left out). Chỉ vẽ tọa độ GPS "
+       "thực của phiếu; không có nền bản đồ, không có ranh giới xã. / Only the submissions' real GPS points; no basemap, "
+       "no commune boundaries.</p>\n";
   return s;
 }
 
@@ -245,7 +305,7 @@ std::string report_html(const Report& report) {
   for (const auto& t : report.tables) {
     s += "<section class=\"report\" id=\"" + t.id + "\"><h2>" + esc(t.title_vi) + "</h2><p class=\"en\">" + esc(t.title_en) +
          "</p><p class=\"note\">" + esc(t.note) + "</p>\n";
-    if (t.id == "coverage") s += "<h3>Bản đồ vị trí khảo sát / Map of the located surveys</h3>\n" + map_svg(report.points);
+    if (t.id == "coverage") s += "<h3>Bản đồ vị trí khảo sát / Map of the located surveys</h3>\n" + map_svg(report.points, report.markers);
     for (const auto& c : t.charts) s += bar_chart(c);
     s += table_html(t) + "</section>\n";
   }

@@ -256,6 +256,52 @@ assert p.rows["t-coverage"] == 39
 assert p.svgs >= 7 and p.circles > 200, (p.svgs, p.circles)
 print("html dom ok")
 PY
+# The map labels each commune that has located records: a marker at the mean of their GPS points
+# with the commune's counts of establishments (A), villages (B) and needs (A, B, C), rejected
+# submissions left out, as the database holds them.
+"$PY" - "$D/server.db" "$T/dom.html" <<'PY' || fail "the map's commune markers do not equal the database"
+import sqlite3, sys, html.parser, collections, xml.etree.ElementTree as ET
+db = sqlite3.connect(sys.argv[1])
+state = {}
+for iid, s in db.execute("SELECT instance_id, state FROM reviews ORDER BY id"):
+    state[iid] = s
+want = collections.defaultdict(lambda: {"a": 0, "b": 0, "needs": 0, "pts": []})
+for iid, form, x in db.execute("SELECT instance_id, form_id, xml FROM submissions"):
+    if state.get(iid) == "rejected":
+        continue
+    e = ET.fromstring(x)
+    if not (e.findtext(".//survey_date") or e.findtext(".//reg_date") or "").startswith("2027"):
+        continue
+    w = want[e.findtext(".//commune")]
+    w["a"] += form == "lc_establishment"
+    w["b"] += form == "lc_craft_village"
+    w["needs"] += int(e.findtext(".//n_needs") or 0)
+    gps = e.findtext(".//gps")
+    if gps and form != "lc_coop_needs":
+        w["pts"].append(tuple(map(float, gps.split()[:2])))
+class P(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__(); self.markers = {}; self.cur = None; self.texts = collections.defaultdict(str)
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "g" and a.get("class") == "commune-marker":
+            self.markers[a["data-commune"]] = a; self.cur = a["data-commune"]
+    def handle_endtag(self, tag):
+        if tag == "g": self.cur = None
+    def handle_data(self, d):
+        if self.cur: self.texts[self.cur] += d
+p = P(); p.feed(open(sys.argv[2], encoding="utf-8").read())
+located = {c: w for c, w in want.items() if w["pts"]}
+assert set(p.markers) == set(located) and len(located) >= 30, (sorted(set(located) ^ set(p.markers)), len(located))
+for c, w in located.items():
+    m = p.markers[c]
+    assert (int(m["data-establishments"]), int(m["data-villages"]), int(m["data-needs"])) == (w["a"], w["b"], w["needs"]), (c, m, w)
+    lat = sum(q[0] for q in w["pts"]) / len(w["pts"]); lon = sum(q[1] for q in w["pts"]) / len(w["pts"])
+    assert abs(float(m["data-lat"]) - lat) < 1e-5 and abs(float(m["data-lon"]) - lon) < 1e-5, (c, m, lat, lon)
+    label = p.texts[c]
+    assert f"{w['a']}" in label and f"{w['needs']}" in label, (c, label)
+print("map markers ok:", len(p.markers), "communes")
+PY
 # Chart labels are read in full (long sector and commune names wrap, never cut): in Chromium each
 # label stays inside its chart, left of the bars and clear of the next label, and the labels of the
 # sector chart are the table's sectors, whole. The workbook wraps text cells in wide columns.

@@ -70,12 +70,22 @@ struct MapPoint {
   std::string name, commune;          // commune: its Vietnamese name
 };
 
+// One commune on the map: where its located records are (the mean of their GPS points) and what
+// it holds, from the year's submissions not rejected. Only communes with a located record.
+struct CommuneMarker {
+  std::string code, name;             // name: the Vietnamese one, without "Xã " / "Phường "
+  double lat = 0, lon = 0;
+  int located = 0;                    // the located records of forms A and B the mean is over
+  int establishments = 0, villages = 0, needs = 0;  // A and B submissions, needs of A, B and C (n_needs)
+};
+
 struct Report {
   int year = 0;
   std::string as_of;                  // YYYY-MM-DD
   std::vector<std::pair<std::string, std::string>> summary;  // headline figures: label, value
   std::vector<Table> tables;          // in the order above
   std::vector<MapPoint> points;       // the located submissions of forms A and B (real GPS only)
+  std::vector<CommuneMarker> markers; // by commune code
 };
 
 // The year's submissions: survey date (A, B) or registration date (C) in `year`. Statistics
