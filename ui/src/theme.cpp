@@ -46,6 +46,12 @@ void apply_style(float dp, bool high_contrast) {
     style.FrameBorderSize = 2 * dp;
     style.ScrollbarSize = 8 * dp;
   }
+  // How shapes are antialiased is the renderer's choice (the desktop's software path turns
+  // lines' off), not the theme's: kept when the style is applied again (a setting changed).
+  const ImGuiStyle& current = ImGui::GetStyle();
+  style.AntiAliasedLines = current.AntiAliasedLines;
+  style.AntiAliasedLinesUseTex = current.AntiAliasedLinesUseTex;
+  style.AntiAliasedFill = current.AntiAliasedFill;
   ImGui::GetStyle() = style;
 }
 

@@ -13,7 +13,8 @@ inline constexpr float kTouchTargetDp = 48.0f;
 
 // Colours and spacing for `dp` pixels per density-independent pixel. `high_contrast` (the
 // setting): black text, borders and separators, thicker frames, no grey text. The app applies it
-// again whenever the setting changes (App::frame).
+// again whenever the setting changes (App::frame); the antialiasing flags the renderer set are
+// kept.
 void apply_style(float dp, bool high_contrast = false);
 
 // Replaces the atlas's fonts with `ttf` (the bytes of a TrueType file, copied) at `pixels`,
