@@ -185,4 +185,14 @@ TEST_CASE("app sync: the saved surveys show the office's approval, and its note 
                    {"tap": "Sync now"}, {"expect": "Downloaded 1 changes"}, {"back": true}, {"tap": "Saved surveys"},
                    {"tap": "Sent (1)"}, {"expect": "Approved by the office"}])w") == "");
   CHECK(a.walk(R"([{"expect": "noted issues"}])") != "");
+  // The review is inside the survey's row (its card), not under it.
+  const ui::VisibleItem *card = nullptr, *review = nullptr;
+  for (const auto& item : a.app->probe().items) {
+    if (item.text == "HTX Chè Bình Lư") card = &item;
+    if (item.text == "Approved by the office") review = &item;
+  }
+  REQUIRE(card);
+  REQUIRE(review);
+  CHECK(review->y0 >= card->y0);
+  CHECK(review->y1 <= card->y1);
 }

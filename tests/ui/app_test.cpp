@@ -12,6 +12,7 @@
 #include "khaosat/ui/sync_port.hpp"
 #include "khaosat/ui/theme.hpp"
 #include "khaosat/ui/walk.hpp"
+#include "../../ui/src/value_format.hpp"
 #include "support/clock_env.hpp"
 #include "store/store_fixture.hpp"
 #include "support/scoped_dir.hpp"
@@ -187,7 +188,7 @@ TEST_CASE("ui: removing a repeat instance asks first") {
 TEST_CASE("ui: English from the settings, kept in the settings file") {
   Headless h;
   CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"expect": "Text size"}, {"back": true},
-                   {"expect": "Fill a form"}, {"tap": "Fill a form"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Survey officer"}])w") == "");
+                   {"expect": "Fill a form"}, {"tap": "Fill a form"}, {"tap": "A. Rural industrial"}, {"expect": "Survey officer"}])w") == "");
   CHECK(read(h.db() + ".settings.json").find("\"en\"") != std::string::npos);
 }
 
@@ -561,4 +562,26 @@ TEST_CASE("ui: the text size scales the font and the rows, high contrast the col
   CHECK_FALSE(is_black(ImGui::GetStyle().Colors[ImGuiCol_Border]));
   CHECK(ImGui::GetStyle().FrameBorderSize == 1);
   reload_font(18);
+}
+
+TEST_CASE("ui: a form's title shows in the app's language only, and a screen's title is centred on the back button") {
+  CHECK(ui::title_for_people("A. Khảo sát cơ sở (Establishment survey)", ui::Lang::Vi) == "A. Khảo sát cơ sở");
+  CHECK(ui::title_for_people("A. Khảo sát cơ sở (Establishment survey)", ui::Lang::En) == "A. Establishment survey");
+  CHECK(ui::title_for_people("Khảo sát (đợt 2)", ui::Lang::En) == "Khảo sát (đợt 2)");  // no English in the bracket
+  CHECK(ui::title_for_people("Survey (2026)", ui::Lang::Vi) == "Survey (2026)");         // no Vietnamese before it
+  Headless h;
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở công nghiệp nông thôn, chủ thể OCOP"}])w") == "");
+  CHECK(h.walk(R"([{"expect": "Rural industrial"}])") != "");
+  // The title's middle and the back button's are on one line (within a pixel).
+  auto middle = [&](const std::string& text) {
+    for (const auto& item : h.app->probe().items)
+      if (item.text == text) return (item.y0 + item.y1) / 2;
+    FAIL("not visible: " << text);
+    return 0.0f;
+  };
+  CHECK(std::abs(middle("Chọn biểu mẫu") - middle("‹ Quay lại")) <= 1.0f);
+  CHECK(h.walk(R"w([{"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Fill a form"},
+                   {"expect": "A. Rural industrial establishment / OCOP producer survey"}])w") == "");
+  CHECK(h.walk(R"([{"expect": "Khảo sát cơ sở"}])") != "");
+  CHECK(std::abs(middle("Choose a form") - middle("‹ Back")) <= 1.0f);
 }

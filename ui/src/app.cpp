@@ -227,10 +227,9 @@ void AppImpl::top_bar(std::string_view title) {
     float w = ImGui::CalcTextSize(label).x + 2 * ImGui::GetStyle().FramePadding.x;
     if (button(label, Tone::Secondary, w)) back();
     ImGui::SameLine();
-    // Centred on the button's text: ImGui already lowers text on a line after a button by the
-    // frame padding (its baseline offset), so only the rest of the button's extra height is added.
-    ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (touch_height() - ImGui::GetFontSize()) / 2 -
-                         ImGui::GetStyle().FramePadding.y);
+    // Centred on the button's text. The cursor is at the button's top: screen_title draws at the
+    // cursor itself, without the baseline offset ImGui gives a text item after a button.
+    ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (touch_height() - ImGui::GetFontSize()) / 2);
   }
   screen_title(title);
   ImGui::Separator();

@@ -15,6 +15,7 @@
 #include "khaosat/ui/sync_port.hpp"
 #include "fill_screen.hpp"
 #include "office_model.hpp"
+#include "value_format.hpp"
 #include "widgets.hpp"
 
 namespace khaosat::ui {
@@ -162,8 +163,8 @@ class AppImpl {
   void office_plan_override(const std::string& need_id, const std::string& action);  // then the plan again
 };
 
-// The title of a form version the store holds, else its id.
-std::string form_title(core::Store& store, const std::string& form_id, const std::string& version);
+// The title of a form version the store holds in `lang` (title_for_people), else its id.
+std::string form_title(core::Store& store, const std::string& form_id, const std::string& version, Lang lang);
 
 // The <instanceName> of an instance's XML without the spaces and separators at its ends (one
 // joined to an empty part), "" when it has none.

@@ -208,7 +208,7 @@ void FillScreen::draw_top(bool wide) {
   dl->AddRectFilled(ImVec2(p.x, y), ImVec2(p.x + bar_w * f, y + dp(5)), colors::kOk, dp(2));
   ImGui::SetCursorScreenPos(ImVec2(ImGui::GetWindowPos().x + ImGui::GetStyle().WindowPadding.x,
                                    p.y + touch_height() + ImGui::GetStyle().ItemSpacing.y));
-  if (wide) text(form_.title, colors::kPrimary);
+  if (wide) text(title_for_people(form_.title, app_.settings.lang), colors::kPrimary);
   ImGui::Separator();
 }
 

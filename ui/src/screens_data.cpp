@@ -30,9 +30,9 @@ void load_submissions(core::Store& store, SubmissionsState& s) {
 
 }  // namespace
 
-std::string form_title(core::Store& store, const std::string& form_id, const std::string& version) {
+std::string form_title(core::Store& store, const std::string& form_id, const std::string& version, Lang lang) {
   auto f = store.get_form(form_id, version);
-  return f ? f->title : form_id;
+  return f ? title_for_people(f->title, lang) : form_id;
 }
 
 void AppImpl::draw_submissions() {
@@ -81,11 +81,11 @@ void AppImpl::draw_submissions() {
     if (subs.drafts.empty()) text(t(Str::no_drafts), colors::kMuted);
     for (std::size_t i = 0; i < subs.drafts.size(); ++i) {
       const auto& d = subs.drafts[i];
-      std::string title = subs.draft_names[i].empty() ? form_title(*store, d.form_id, d.form_version)
+      std::string title = subs.draft_names[i].empty() ? form_title(*store, d.form_id, d.form_version, settings.lang)
                                                       : subs.draft_names[i];
       ImGui::PushID(static_cast<int>(i));
       text(title);
-      text(form_title(*store, d.form_id, d.form_version) + " · " +
+      text(form_title(*store, d.form_id, d.form_version, settings.lang) + " · " +
                format(t(Str::updated_s), format_time(d.updated_at).c_str()),
            colors::kMuted);
       float bw = row_button_width(2);
@@ -113,15 +113,20 @@ void AppImpl::draw_submissions() {
                          : s.state == core::SubmissionState::Sent
                              ? format_time(s.finalized_at) + " · " + t(Str::state_sent)
                              : format(t(Str::rejected_at_s), format_time(s.state_at).c_str());
-      std::string name = subs.submission_names[i].empty() ? form_title(*store, s.form_id, s.form_version)
+      std::string name = subs.submission_names[i].empty() ? form_title(*store, s.form_id, s.form_version, settings.lang)
                                                           : subs.submission_names[i];
       if (s.deprecated_id) when += "\n" + std::string(t(Str::resent_edit));
-      row(name, form_title(*store, s.form_id, s.form_version) + "\n" + when, &s);
-      // The office's review of a sent survey, pulled at the last sync (a rejection is below).
-      if (s.state == core::SubmissionState::Sent && s.review == "approved")
-        text(t(Str::device_review_approved), colors::kOk);
-      else if (s.state == core::SubmissionState::Sent && s.review == "has_issues")
-        text(format(t(Str::device_review_issues_s), s.review_comment.c_str()), colors::kCaution);
+      // The office's review of a sent survey, pulled at the last sync, inside its row (a
+      // rejection is below it, with its button).
+      std::string review;
+      ImU32 review_color = colors::kOk;
+      if (s.state == core::SubmissionState::Sent && s.review == "approved") {
+        review = t(Str::device_review_approved);
+      } else if (s.state == core::SubmissionState::Sent && s.review == "has_issues") {
+        review = format(t(Str::device_review_issues_s), s.review_comment.c_str());
+        review_color = colors::kCaution;
+      }
+      row(name, form_title(*store, s.form_id, s.form_version, settings.lang) + "\n" + when, &s, review, review_color);
       if (s.state == core::SubmissionState::Rejected) {
         // The office's reason, where the officer reads it before going back to the establishment.
         text(format(t(Str::reject_reason_s), s.reject_reason.value_or("").c_str()), colors::kDanger);

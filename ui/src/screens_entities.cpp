@@ -67,7 +67,7 @@ void AppImpl::start_from_record(const core::FormRecord& record, const std::strin
 }
 
 void AppImpl::draw_pick_record() {
-  top_bar(pick.form.title);
+  top_bar(title_for_people(pick.form.title, settings.lang));
   if (button(t(new_label(pick.registry)))) {
     core::FormRecord form = pick.form;
     pop();  // back to the form list, not to the picker, once the survey is left
@@ -177,7 +177,7 @@ void AppImpl::record_view(const core::RegistryRecord& record) {
   for (const auto& c : changes) {
     RecordHistoryEntry e;
     e.when = format_time(c.at) + " · " + t(c.create ? Str::history_created : Str::history_updated);
-    std::string from = !c.form_id.empty() ? form_title(*store, c.form_id, c.form_version)
+    std::string from = !c.form_id.empty() ? form_title(*store, c.form_id, c.form_version, settings.lang)
                        : c.local           ? std::string(t(Str::history_edited_here))
                                            : std::string(t(Str::history_from_server));
     std::string device = c.local ? std::string(t(Str::this_device))

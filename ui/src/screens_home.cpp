@@ -85,7 +85,7 @@ void AppImpl::draw_forms() {
       std::string detail = format(t(Str::version_s), f.version.c_str());
       if (f.current) detail += std::string(" · ") + t(Str::current_version);
       ImGui::PushID((f.form_id + "\n" + f.version).c_str());  // the list is re-read each frame
-      bool tapped = row(f.title, detail, nullptr);
+      bool tapped = row(title_for_people(f.title, settings.lang), detail, nullptr);
       ImGui::PopID();
       if (tapped) {
         if (!offer_pick(f)) start_form(f);

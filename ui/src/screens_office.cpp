@@ -237,7 +237,7 @@ void AppImpl::draw_office() {
   }
   if (wide) ImGui::BeginChild("##office-list", ImVec2(ImGui::GetContentRegionAvail().x * 0.42f, 0));
   std::vector<std::string> form_labels;
-  for (const auto& f : o.forms) form_labels.push_back(f.title);
+  for (const auto& f : o.forms) form_labels.push_back(title_for_people(f.title, settings.lang));
   int picked = tab_buttons(form_labels, o.form);
   if (picked != o.form) {
     o.form = picked;

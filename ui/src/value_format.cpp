@@ -1,6 +1,7 @@
 // Answers as people read them (value_format.hpp).
 #include "value_format.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <sstream>
@@ -61,6 +62,22 @@ std::string value_for_people(core::DataType type, const std::string& value) {
     case core::DataType::Geopoint: return geopoint_for_people(value);
     default: return value;
   }
+}
+
+std::string title_for_people(std::string_view title, Lang lang) {
+  std::string s(title);
+  if (s.size() < 4 || s.back() != ')') return s;
+  std::size_t open = s.rfind(" (");
+  if (open == std::string::npos || open == 0) return s;
+  std::string vi = s.substr(0, open), en = s.substr(open + 2, s.size() - open - 3);
+  auto ascii = [](const std::string& x) {
+    return std::all_of(x.begin(), x.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  };
+  if (en.empty() || !ascii(en) || ascii(vi) || en.find('(') != std::string::npos) return s;
+  if (lang == Lang::Vi) return vi;
+  // "A. ": a short label before the first ". " names the form in both languages.
+  std::size_t dot = vi.find(". ");
+  return dot != std::string::npos && dot <= 3 ? vi.substr(0, dot + 2) + en : en;
 }
 
 }  // namespace khaosat::ui

@@ -155,13 +155,14 @@ bool row_frame(const void* id, float text_height, bool selected, ImVec2* origin)
 }
 }  // namespace
 
-bool row(std::string_view title, std::string_view detail, const void* id) {
+bool row(std::string_view title, std::string_view detail, const void* id, std::string_view note, ImU32 note_color) {
   float w = ImGui::GetContentRegionAvail().x - dp(20);
   ImVec2 t = ImGui::CalcTextSize(title.data(), title.data() + title.size(), false, w);
   ImVec2 d = detail.empty() ? ImVec2(0, 0)
                             : ImGui::CalcTextSize(detail.data(), detail.data() + detail.size(), false, w);
+  ImVec2 n = note.empty() ? ImVec2(0, 0) : ImGui::CalcTextSize(note.data(), note.data() + note.size(), false, w);
   ImVec2 o;
-  bool pressed = row_frame(id, t.y + d.y, false, &o);
+  bool pressed = row_frame(id, t.y + d.y + n.y, false, &o);
   ImDrawList* dl = ImGui::GetWindowDrawList();
   ImFont* font = ImGui::GetFont();
   float fs = ImGui::GetFontSize();
@@ -169,8 +170,11 @@ bool row(std::string_view title, std::string_view detail, const void* id) {
   if (!detail.empty())
     dl->AddText(font, fs, ImVec2(o.x, o.y + t.y), ink(colors::kMuted), detail.data(),
                 detail.data() + detail.size(), w);
+  if (!note.empty())
+    dl->AddText(font, fs, ImVec2(o.x, o.y + t.y + d.y), note_color, note.data(), note.data() + note.size(), w);
   record_item(title, ItemKind::Button);
   if (!detail.empty()) record_item(detail, ItemKind::Text);
+  if (!note.empty()) record_item(note, ItemKind::Text);
   ImGui::Dummy(ImVec2(0, dp(2)));
   return pressed;
 }

@@ -75,8 +75,10 @@ enum class Tone { Primary, Secondary, Danger };
 // width wraps onto more lines (the button grows taller). `label` may carry an ImGui "##id"
 // suffix, which is not shown. True on the frame it is tapped.
 bool button(std::string_view label, Tone tone = Tone::Primary, float width = 0);
-// A list row with a title and a grey detail line below it, full width.
-bool row(std::string_view title, std::string_view detail, const void* id);
+// A list row with a title and a grey detail line below it, full width; `note`, when not empty,
+// is one more line inside the row in `note_color` (the office's review of a saved survey).
+bool row(std::string_view title, std::string_view detail, const void* id, std::string_view note = {},
+         ImU32 note_color = colors::kOk);
 // A fixed-height two-line row (title, muted detail), each line clipped: long lists use it with
 // ImGuiListClipper. list_row_height() is its height including spacing.
 bool list_row(std::string_view title, std::string_view detail, const void* id, bool selected);
