@@ -44,7 +44,9 @@ const std::map<std::string, std::string> kHelp = {
      "       khaosat data list records --db FILE --registry NAME [--search TEXT] [--json]\n\n"
      "Lists installed forms, drafts, submissions (every version, oldest first), the outbox, or\n"
      "the records of a registry (establishment, cooperative or craft_village) with each\n"
-     "property's value and version (HLC); --search keeps records whose name holds every word\n"
+     "property's value and version (HLC) and its open conflicts (two edits of a property made\n"
+     "without seeing each other, as the last sync brought them from the office's queue);\n"
+     "--search keeps records whose name holds every word\n"
      "of TEXT, without regard to diacritics ('che tan uyen' finds 'Chè Tân Uyên').\n"
      "--json prints a JSON array (each submission with its instance_id, state, sha256,\n"
      "deprecated_id and superseded_by); --form ID keeps one form's drafts or submissions.\n"},
@@ -224,10 +226,20 @@ int list(core::Store& s, const Args& a) {
     for (const auto& r : *recs) {
       json props = json::object();
       for (const auto& [k, p] : r.properties) props[k] = {{"value", p.value}, {"hlc", p.hlc}};
+      auto conflicts = s.record_conflicts(r.record_id);
+      if (!conflicts) return fail("list", conflicts.error());
+      json open = json::array();
+      for (const auto& c : *conflicts)
+        open.push_back({{"conflict", c.conflict_id}, {"property", c.property}, {"kept", c.kept_value},
+                        {"other", c.other_value}});
       out.push_back({{"record_id", r.record_id}, {"registry", core::to_string(r.registry)}, {"name", r.name},
-                     {"properties", props}, {"created_at", iso(r.created_at)}, {"updated_at", iso(r.updated_at)}});
+                     {"properties", props}, {"conflicts", open}, {"created_at", iso(r.created_at)},
+                     {"updated_at", iso(r.updated_at)}});
       text << r.record_id << "  " << r.name << "\n";
       for (const auto& [k, p] : r.properties) text << "    " << k << " = " << p.value << "  (" << p.hlc << ")\n";
+      for (const auto& c : *conflicts)
+        text << "    conflict " << c.conflict_id << ": " << c.property << " = " << c.kept_value << ", or "
+             << c.other_value << " (an edit made without seeing it; the office decides)\n";
     }
   } else {
     std::cerr << "khaosat data list: cannot list '" << what

@@ -305,6 +305,7 @@ json to_json(const PullRequest& r) {
   json features = json::array();
   if (r.features.review) features.push_back("review");
   if (r.features.merged_into) features.push_back("merged_into");
+  if (r.features.conflicts) features.push_back("conflicts");
   if (!features.empty()) j["features"] = std::move(features);
   return j;
 }
@@ -324,6 +325,7 @@ Result<PullRequest> pull_request_from(const json& j) {
       }
       if (f == "review") p.features.review = true;
       else if (f == "merged_into") p.features.merged_into = true;
+      else if (f == "conflicts") p.features.conflicts = true;
     }
   }
   return done(r, std::move(p));
@@ -341,6 +343,12 @@ json change_json(const core::PulledRecord& r) {
   json j = {{"kind", "registry"}, {"registry", core::to_string(r.registry)}, {"id", r.record_id},
             {"properties", std::move(props)}};
   if (!r.merged_into.empty()) j["merged_into"] = r.merged_into;
+  if (r.conflicts_known) {
+    json cs = json::array();
+    for (const auto& c : r.conflicts)
+      cs.push_back({{"id", c.conflict_id}, {"property", c.property}, {"kept", c.kept_value}, {"other", c.other_value}});
+    j["conflicts"] = std::move(cs);
+  }
   return j;
 }
 
@@ -358,6 +366,7 @@ json to_json(const PullAnswer& a, const PullFeatures& features) {
   for (const auto& r : a.page.records) {
     changes.push_back(change_json(r));
     if (!features.merged_into) changes.back().erase("merged_into");
+    if (!features.conflicts) changes.back().erase("conflicts");
   }
   for (const auto& d : a.page.decisions)
     if (features.review || d.review.empty() || d.review == "rejected") changes.push_back(change_json(d));
@@ -393,6 +402,20 @@ Status change_from(const json& j, const std::string& path, core::PullPage& page)
     rec.record_id = r.str("id");
     read_properties(r, r.object("properties"), "properties", rec.properties);
     rec.merged_into = r.opt_str("merged_into").value_or("");
+    if (const json* cs = r.array("conflicts", false)) {
+      rec.conflicts_known = true;
+      if (cs->size() > kMaxConflictsPerRecord) r.fail("conflicts", "more than " + std::to_string(kMaxConflictsPerRecord));
+      for (std::size_t i = 0; i < cs->size() && !r.failed(); ++i) {
+        ObjectReader c((*cs)[i], r.path_of("conflicts[" + std::to_string(i) + "]"));
+        core::RecordConflict rc;
+        rc.conflict_id = c.str("id", 64);
+        rc.property = c.str("property", 256);
+        rc.kept_value = c.str("kept", 1u << 16);
+        rc.other_value = c.str("other", 1u << 16);
+        if (auto e = c.finish()) return *e;
+        rec.conflicts.push_back(std::move(rc));
+      }
+    }
     auto reg = core::registry_from_string(registry);
     if (!r.failed() && !reg) r.fail("registry", "unknown registry '" + registry + "'");
     if (reg) rec.registry = *reg;

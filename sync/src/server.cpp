@@ -18,6 +18,7 @@
 #include "laps.hpp"
 #include "khaosat/core/parse_number.hpp"
 #include "khaosat/core/store_ids.hpp"
+#include "khaosat/sync/queue_actions.hpp"
 #include "storage_common.hpp"
 
 namespace khaosat::sync {
@@ -450,6 +451,20 @@ Response SyncServer::pull(const Request& r, const DeviceInfo& d) {
   records.erase(std::remove_if(records.begin(), records.end(),
                                [&](const core::PulledRecord& rec) { return !scope.allows(commune_of(rec)); }),
                 records.end());
+  // Each record with its open conflicts as they are now (the office queue's, unresolved), for a
+  // device that asks: a conflict met or resolved logs the record again, so the device's list
+  // follows (docs/sync-protocol.md, "Pull").
+  if (req->features.conflicts && !records.empty()) {
+    auto all = storage_.registry_conflicts();
+    if (!all) return fail(all.error());
+    std::map<std::string, std::vector<core::RecordConflict>> open;
+    for (const RegistryConflict& c : *all)
+      if (c.open) open[c.record_id].push_back({registry_conflict_id(c.id), c.property, c.kept.value, c.other.value});
+    for (auto& rec : records) {
+      rec.conflicts_known = true;
+      if (auto it = open.find(rec.record_id); it != open.end()) rec.conflicts = it->second;
+    }
+  }
   return json_response(to_json(*page, req->features), accepts_gzip(r));
 }
 

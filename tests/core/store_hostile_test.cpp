@@ -132,7 +132,8 @@ TEST_CASE("store hostile: every refusal comes before the first write, the file s
       {{"dropped table", "store.corrupt", "table 'audit' is missing"}, "DROP TABLE audit"},
       {{"dropped index", "store.corrupt", "index 'drafts_by_form' is missing"},
        "DROP INDEX drafts_by_form"},
-      {{"changed table", "store.corrupt", "table 'sync_state' is not as schema version 3 defines it"},
+      {{"changed table", "store.corrupt",
+        "table 'sync_state' is not as schema version " + std::to_string(Store::kSchemaVersion) + " defines it"},
        "DROP TABLE sync_state; CREATE TABLE sync_state (key TEXT PRIMARY KEY)"},
       {{"old version, missing table", "store.corrupt", "not what its version (1) defines: table 'outbox' is missing"},
        "DROP TABLE audit; DROP TABLE outbox; PRAGMA user_version = 1"},
@@ -237,7 +238,8 @@ TEST_CASE("store hostile: check reports every table, index and column the schema
   CHECK(all.find("schema: index 'audit_by_subject' is missing") != std::string::npos);
   CHECK(all.find("schema: index 'submissions_by_form' is missing") != std::string::npos);
   CHECK(all.find("schema: index 'registry_by_name' is missing") != std::string::npos);
-  CHECK(all.find("schema: table 'registry_records' is not as schema version 3 defines it") !=
+  CHECK(all.find("schema: table 'registry_records' is not as schema version " +
+                 std::to_string(Store::kSchemaVersion) + " defines it") !=
         std::string::npos);
   // And the data is still there to read.
   CHECK((*s)->list_submissions().value().size() == 1);

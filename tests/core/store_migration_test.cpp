@@ -62,7 +62,8 @@ void make_database(const std::string& path, int version, const std::string& form
   add_sub("uuid:old-2", "sent", 3000);
   exec(db, "INSERT INTO outbox (seq, kind, subject, payload, created_at) VALUES "
            "(1, 'submission', 'uuid:old-1', '{}', 2000), (2, 'submission', 'uuid:old-2', '{}', 3000)");
-  exec(db, "INSERT INTO registry_records VALUES ('rec-1', 'establishment', 'Chè Tân Uyên', "
+  exec(db, "INSERT INTO registry_records (record_id, registry, name, name_folded, properties, created_at, "
+           "updated_at) VALUES ('rec-1', 'establishment', 'Chè Tân Uyên', "
            "'che tan uyen', '{\"name\":{\"value\":\"Chè Tân Uyên\",\"hlc\":\"000000000fa0-0000-dev\"}}', 4000, 4000)");
   exec(db, "INSERT INTO sync_state VALUES ('device_id', 'dev-old'), ('outbox.next_seq', '3'), "
            "('hlc.last', '000000000fa0-0000-dev-old'), ('cursor.registry', 'c-7')");

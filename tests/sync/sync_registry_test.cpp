@@ -61,6 +61,28 @@ TEST_CASE("sync registry: concurrent edits of a property converge and leave one 
   REQUIRE(a.client->sync().ok());
   REQUIRE(b.client->sync().ok());
   CHECK(server.storage->registry_conflicts()->size() == 1);
+
+  // Each device holds the open conflict with the record, as the office's queue names it
+  // (`khaosat data list records` and the app show it) ...
+  const std::string id = "r" + std::to_string(c.id);
+  for (Device* d : {&a, &b}) {
+    auto open = d->store.store->record_conflicts(rec->record_id);
+    REQUIRE_MESSAGE(open.ok(), message_of(open));
+    REQUIRE(open->size() == 1);
+    CHECK((*open)[0].conflict_id == id);
+    CHECK((*open)[0].property == "phone");
+    CHECK((*open)[0].kept_value == "0916");
+    CHECK((*open)[0].other_value == "0915");
+  }
+  // ... until the office resolves it: the record's next pull clears it, on both.
+  auto decided = server.storage->record_decision({0, "registry_conflict", {}, c.id, "other", "", "called them", "Lan", 70});
+  REQUIRE_MESSAGE(decided.ok(), message_of(decided));
+  REQUIRE(a.client->sync().ok());
+  REQUIRE(b.client->sync().ok());
+  for (Device* d : {&a, &b}) {
+    CHECK(d->store.store->record_conflicts(rec->record_id)->empty());
+    CHECK(value_of(d->store.store->get_record(rec->record_id).value(), "phone") == "0915");
+  }
 }
 
 TEST_CASE("sync registry: a base that is not an HLC is refused with its place named") {

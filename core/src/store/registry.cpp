@@ -70,7 +70,48 @@ Status write_record(StoreImpl& s, const RegistryRecord& rec, const std::string& 
   return ok_status();
 }
 
+// The record's open conflicts become the pulled ones (the server sends the whole list).
+Status replace_conflicts(StoreImpl& s, const PulledRecord& pulled, const std::string& what) {
+  auto del = s.stmt("DELETE FROM record_conflicts WHERE record_id = ?", what);
+  if (!del) return del.error();
+  {
+    Reset r(*del);
+    (*del)->bind(1, pulled.record_id);
+    if (int rc = (*del)->step(); rc != SQLITE_DONE) return s.db.error(what, rc);
+  }
+  auto ins = s.stmt("INSERT OR REPLACE INTO record_conflicts (record_id, conflict_id, property, kept_value, "
+                    "other_value) VALUES (?, ?, ?, ?, ?)", what);
+  if (!ins) return ins.error();
+  for (const RecordConflict& c : pulled.conflicts) {
+    if (c.conflict_id.empty() || c.property.empty())
+      return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": a conflict without an id or property");
+    Reset r(*ins);
+    (*ins)->bind(1, pulled.record_id);
+    (*ins)->bind(2, c.conflict_id);
+    (*ins)->bind(3, c.property);
+    (*ins)->bind(4, c.kept_value);
+    (*ins)->bind(5, c.other_value);
+    if (int rc = (*ins)->step(); rc != SQLITE_DONE) return s.db.error(what, rc);
+  }
+  return ok_status();
+}
+
 }  // namespace
+
+Result<std::vector<RecordConflict>> Store::record_conflicts(const std::string& record_id) {
+  const std::string what = "cannot read the conflicts of registry record '" + record_id + "'";
+  auto s = impl_->stmt("SELECT conflict_id, property, kept_value, other_value FROM record_conflicts "
+                       "WHERE record_id = ? ORDER BY property, length(conflict_id), conflict_id", what);
+  if (!s) return s.error();
+  Reset r(*s);
+  (*s)->bind(1, record_id);
+  std::vector<RecordConflict> out;
+  int rc;
+  while ((rc = (*s)->step()) == SQLITE_ROW)
+    out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), (*s)->text(3)});
+  if (rc != SQLITE_DONE) return impl_->db.error(what, rc);
+  return out;
+}
 
 Result<RegistryRecord> Store::get_record(const std::string& record_id) {
   auto s = impl_->stmt("SELECT record_id, registry, name, properties, created_at, updated_at, merged_into "
@@ -319,6 +360,8 @@ Status StoreImpl::merge_pulled(const PulledRecord& pulled) {
       changed = true;
     }
   }
+  if (pulled.conflicts_known)
+    if (Status st = replace_conflicts(*this, pulled, what); !st) return st;
   if (!changed) return ok_status();
   std::sort(rec.properties.begin(), rec.properties.end(),
             [](const auto& a, const auto& b) { return a.first < b.first; });

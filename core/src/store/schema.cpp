@@ -157,10 +157,23 @@ ALTER TABLE submissions ADD COLUMN review_at INTEGER;
 ALTER TABLE registry_records ADD COLUMN merged_into TEXT;
 )sql";
 
+// Version 4: the open conflicts of registry records, as the server's office queue holds them
+// (pulled with the record; replaced as a whole on each pull of the record).
+constexpr const char* kV4 = R"sql(
+CREATE TABLE record_conflicts (
+  record_id   TEXT NOT NULL,
+  conflict_id TEXT NOT NULL,
+  property    TEXT NOT NULL,
+  kept_value  TEXT NOT NULL,
+  other_value TEXT NOT NULL,
+  PRIMARY KEY (record_id, conflict_id)
+) WITHOUT ROWID;
+)sql";
+
 struct Migration {
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{kV1}, {kV2}, {kV3}};
+constexpr Migration kMigrations[] = {{kV1}, {kV2}, {kV3}, {kV4}};
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatestVersion);
 
 }  // namespace

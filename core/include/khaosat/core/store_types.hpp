@@ -166,12 +166,24 @@ struct PushAck {
 // apply_pull(): one page of server changes (docs/sync-protocol.md, "Pull"), applied with the
 // cursor that follows it. Registry records merge per property: a pulled property replaces the
 // local one when its HLC is greater (store_ids.hpp); pulled changes never enter the outbox.
+// An open conflict of a registry record, as the server's office queue holds it: two edits of
+// one property made without seeing each other; `kept` is the value the record has, `other` the
+// one that lost the merge. The office resolves it; until then devices show it with the record.
+struct RecordConflict {
+  std::string conflict_id;  // the office queue's id ("r12")
+  std::string property;
+  std::string kept_value, other_value;
+};
 struct PulledRecord {
   Registry registry = Registry::Establishment;
   std::string record_id;
   std::vector<std::pair<std::string, RegistryProperty>> properties;
   // The office merged this record into that one (docs/sync-protocol.md, "Pull"); "" = live.
   std::string merged_into;
+  // The record's open conflicts when the page was read, replacing what the device had
+  // (`conflicts_known`: a server that does not send them leaves the device's list as it is).
+  bool conflicts_known = false;
+  std::vector<RecordConflict> conflicts;
 };
 struct PulledDecision {
   std::string instance_id;

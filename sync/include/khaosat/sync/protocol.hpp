@@ -38,6 +38,7 @@ inline constexpr std::int64_t kMaxAttachmentBytes = std::int64_t{1} << 30;
 inline constexpr std::size_t kMaxXmlBytes = 16u << 20;
 inline constexpr std::size_t kMaxIdBytes = 1024;
 inline constexpr int kMaxPullLimit = 2000;
+inline constexpr std::size_t kMaxConflictsPerRecord = 1000;  // open conflicts sent with a pulled record
 
 // One HTTP exchange without HTTP: what SyncServer::handle takes and returns. Header names are
 // lower case. `query` holds the decoded query parameters.
@@ -172,6 +173,7 @@ Result<AttachmentNeed> attachment_need_from(const nlohmann::json& j, const std::
 struct PullFeatures {
   bool review = false;       // "review": decisions with state approved / has_issues
   bool merged_into = false;  // "merged_into": registry records the office merged
+  bool conflicts = false;    // "conflicts": each registry record with its open conflicts
 };
 
 struct PullRequest {
