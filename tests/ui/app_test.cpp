@@ -303,6 +303,47 @@ TEST_CASE("ui: a registry record's history shows the survey that created it and 
                    {"scroll": "History"}, {"expect": "07/12/2025 00:05 · Updated"}, {"expect": "Establishment · this device"}])w") == "");
 }
 
+TEST_CASE("ui: a registry record's open conflicts show both values by their labels until the office decides") {
+  Headless h;
+  std::string id;
+  auto pull = [&](std::vector<core::RecordConflict> conflicts, const std::string& cursor) {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    auto rec = (*store)->get_record(id);
+    REQUIRE(rec.ok());
+    core::PullPage page;
+    page.cursor_name = "registry";
+    page.cursor = cursor;
+    core::PulledRecord r;
+    r.registry = rec->registry;
+    r.record_id = id;
+    r.properties = rec->properties;
+    r.conflicts_known = true;
+    r.conflicts = std::move(conflicts);
+    page.records.push_back(std::move(r));
+    REQUIRE((*store)->apply_pull(page).ok());
+  };
+  {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    REQUIRE((*store)->install_form(core::NamedBytes{"est.md", test::entity_form_md()},
+                                   {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}).ok());
+    id = finalize_est(**store, "", {{"est_name", "Rèn Nà Tăm"}, {"phone", "0916"}, {"commune", "muong_kim"}});
+  }
+  pull({{"r7", "commune", "muong_kim", "pac_ta"}, {"r8", "phone", "0916", "0915"}}, "c1");
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Rèn Nà Tăm"}, {"expect": "Chờ văn phòng quyết định"},
+                   {"expect": "Commune: Mường Kim hay Pắc Ta"}, {"expect": "Phone: 0916 hay 0915"}])w") == "");
+  // The office resolved one: the screen follows the next pull without leaving it.
+  pull({{"r8", "phone", "0916", "0915"}}, "c2");
+  CHECK(h.walk(R"w([{"expect": "Phone: 0916 hay 0915"}])w") == "");
+  CHECK(h.walk(R"w([{"expect": "Commune: Mường Kim hay Pắc Ta"}])w") != "");
+  pull({}, "c3");
+  CHECK(h.walk(R"w([{"expect": "Chờ văn phòng quyết định"}])w") != "");
+  pull({{"r9", "phone", "0916", ""}}, "c4");
+  CHECK(h.walk(R"w([{"back": true}, {"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Registry"}, {"tap": "Rèn Nà Tăm"},
+                   {"expect": "Waiting for the office to decide"}, {"expect": "Phone: 0916 or —"}])w") == "");
+}
+
 TEST_CASE("ui: form A offers a new establishment or one picked in the registry, and starts prefilled from it") {
   Headless h;
   // An empty registry: form A goes straight to a new survey.

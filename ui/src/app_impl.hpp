@@ -56,6 +56,7 @@ struct RegistryState {
   std::string open_record;  // record id shown in detail, "" = list
   std::vector<OfficeAnswer> props;  // its properties labelled, in question order (record_view)
   std::vector<RecordHistoryEntry> history;  // its history, newest first (record_view)
+  std::vector<std::string> conflicts;       // its open conflicts, labelled (record_view)
   std::string props_key;                    // what props and history are for
 };
 
@@ -125,8 +126,9 @@ class AppImpl {
   // question labels of the form that fills its registry (its entity's save_to), coded values by
   // their choice labels, in that form's question order; a property no question saves to keeps
   // its key (technical = true) and comes after them. Its history (core::record_history), each
-  // change's fields labelled alike. Starts a session of the form: call it once per record shown.
-  void record_view(const core::RegistryRecord& record);
+  // change's fields labelled alike, and so are its open conflicts (as the last pull brought
+  // them). Starts a session of the form: call it once per record shown.
+  void record_view(const core::RegistryRecord& record, const std::vector<core::RecordConflict>& conflicts);
   // The record screen's "Survey this establishment" (village, cooperative) button.
   void draw_record_survey(const core::RegistryRecord& record);
 

@@ -157,11 +157,21 @@ void AppImpl::draw_registry() {
       text(format(t(Str::error_s), record.error().message.c_str()), colors::kDanger);
     } else {
       heading(record->name);
+      // Its open conflicts change without the record (a pull that brings only the office's
+      // resolution): they are part of what the labelled view is for.
+      auto conflicts = store->record_conflicts(record->record_id);
+      std::vector<core::RecordConflict> open = conflicts ? std::move(conflicts).value() : std::vector<core::RecordConflict>{};
       std::string key = record->record_id + "\x02" + std::to_string(record->updated_at) + "\x02" +
                         std::to_string(static_cast<int>(settings.lang));
+      for (const auto& c : open) key += "\x02" + c.conflict_id;
       if (reg.props_key != key) {  // labelling starts a session of the form: once, not every frame
-        record_view(*record);
+        record_view(*record, open);
         reg.props_key = key;
+      }
+      if (!reg.conflicts.empty()) {
+        heading(t(Str::record_conflicts));
+        text(t(Str::record_conflicts_note), colors::kMuted);
+        for (const auto& line : reg.conflicts) text(line, colors::kCaution);
       }
       for (const auto& p : reg.props) {
         if (p.value.empty() || p.path == "name") continue;  // the name is the heading

@@ -116,7 +116,7 @@ const std::vector<core::Choice>& AppImpl::communes() {
   return communes_;
 }
 
-void AppImpl::record_view(const core::RegistryRecord& record) {
+void AppImpl::record_view(const core::RegistryRecord& record, const std::vector<core::RecordConflict>& conflicts) {
   std::optional<core::Form> form;
   std::optional<core::EntityDeclaration> decl;
   if (auto forms = store->list_forms())
@@ -157,6 +157,11 @@ void AppImpl::record_view(const core::RegistryRecord& record) {
       if (f.old_value) add(f.key, *f.old_value);
       add(f.key, f.new_value);
     }
+  // The open conflicts' two values, labelled alike (after the history's).
+  for (const auto& c : conflicts) {
+    add(c.property, c.kept_value);
+    add(c.property, c.other_value);
+  }
   std::string language = form ? session_language(core::summarize(*form).languages) : "";
   auto out = label_answers(form ? &*form : nullptr, language, "", answers);
   for (std::size_t i = 0; i < out.size(); ++i)
@@ -201,6 +206,14 @@ void AppImpl::record_view(const core::RegistryRecord& record) {
     reg.history.push_back(std::move(e));
   }
   std::reverse(reg.history.begin(), reg.history.end());
+  reg.conflicts.clear();
+  for (std::size_t i = 0; i < conflicts.size(); ++i) {
+    const OfficeAnswer& kept = out[next + 2 * i];
+    const OfficeAnswer& other = out[next + 2 * i + 1];
+    auto shown = [](const std::string& v) { return v.empty() ? std::string("—") : v; };
+    reg.conflicts.push_back(format(t(Str::record_conflict_sss), kept.label.c_str(), shown(kept.value).c_str(),
+                                   shown(other.value).c_str()));
+  }
 }
 
 void AppImpl::draw_record_survey(const core::RegistryRecord& record) {
