@@ -1,4 +1,7 @@
 // The outbox (same transaction as the change, contiguous numbering), sync state, audit log.
+#include <map>
+#include <tuple>
+
 #include <nlohmann/json.hpp>
 
 #include "core/store_fixture.hpp"
@@ -92,4 +95,45 @@ TEST_CASE("store outbox: a push counts what is left and reads its batch from one
   CHECK(st.error().message == "the reader's own error");
   CHECK(f.store->outbox_count(0).value() == 3);
   CHECK(f.store->read_snapshot([] { return ok_status(); }).ok());
+}
+
+TEST_CASE("store ack: a push answer for hundreds of submissions marks each sent once, with its audit row") {
+  // ack_push settles the sent ones a chunk at a time (two statements per chunk); 405 is one full
+  // chunk and a short last one whose padding repeats an id.
+  khaosat::test::StoreFixture f;
+  f.install();
+  std::vector<std::string> ids;
+  for (int i = 0; i < 405; ++i) ids.push_back(f.finalize(*f.filled("N" + std::to_string(i))).instance_id);
+  auto entries = f.store->list_outbox();
+  REQUIRE(entries.ok());
+  REQUIRE(entries->size() == 405);
+  PushAck ack;
+  ack.through_seq = entries->back().seq;
+  for (const std::string& id : ids) ack.submissions.push_back({id, id == ids[3], id == ids[3] ? "wrong commune" : ""});
+  REQUIRE(f.store->ack_push(ack).ok());
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    auto s = f.store->get_submission(ids[i]);
+    REQUIRE(s.ok());
+    CHECK(s->state == (i == 3 ? SubmissionState::Rejected : SubmissionState::Sent));
+  }
+  auto count = [&] {
+    std::map<std::string, int> sent;
+    int rejected = 0, acks = 0;
+    for (const auto& a : f.store->audit_log().value()) {
+      if (a.action == "submission.sent") ++sent[a.subject];
+      if (a.action == "submission.rejected" && a.subject == ids[3] && a.detail == "wrong commune") ++rejected;
+      if (a.action == "outbox.ack") ++acks;
+    }
+    return std::make_tuple(sent, rejected, acks);
+  };
+  auto [sent, rejected, acks] = count();
+  CHECK(sent.size() == 404);
+  for (const auto& [id, n] : sent) CHECK_MESSAGE(n == 1, id);
+  CHECK(sent.count(ids[3]) == 0);
+  CHECK(rejected == 1);
+  CHECK(acks == 1);
+  CHECK(f.store->outbox_acked().value() == ack.through_seq);
+  // The same answer again (a retry after a lost acknowledgement) changes nothing.
+  REQUIRE(f.store->ack_push(ack).ok());
+  CHECK(count() == std::make_tuple(sent, rejected, acks));
 }

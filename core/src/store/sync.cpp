@@ -68,6 +68,41 @@ Status settle(StoreImpl& s, const std::string& id, SubmissionState to, const std
   return s.audit(std::string("submission.") + to_string(to), id, reason);
 }
 
+// Within a transaction: settle(id, Sent) for many ids, a chunk of kSentChunk at a time in two
+// statements (the audit rows of those still `finalized`, then their state) instead of two per
+// submission: the push acknowledges thousands at once. Each chunk's statement is the same text
+// (the last chunk repeats its first id), so it is prepared once.
+constexpr std::size_t kSentChunk = 400;  // + 2 other parameters: under SQLite's old limit of 999
+Status settle_sent(StoreImpl& s, const std::vector<const std::string*>& ids, const std::string& what) {
+  static const std::string in_list = [] {  // ?3 .. ?(kSentChunk + 2)
+    std::string l = "(";
+    for (std::size_t i = 0; i < kSentChunk; ++i) l += (i ? ",?" : "?") + std::to_string(i + 3);
+    return l + ")";
+  }();
+  static const std::string audit_sql =
+      "INSERT INTO audit (at, actor, action, subject, detail) SELECT ?1, ?2, 'submission.sent', instance_id, '' "
+      "FROM submissions WHERE state = 'finalized' AND instance_id IN " + in_list + " ORDER BY rowid";
+  static const std::string update_sql =
+      "UPDATE submissions SET state = 'sent', reject_reason = NULL, state_at = ?1 "
+      "WHERE state = 'finalized' AND instance_id IN " + in_list;
+  const std::int64_t now = s.now();
+  for (std::size_t at = 0; at < ids.size(); at += kSentChunk) {
+    for (const std::string* sql : {&audit_sql, &update_sql}) {
+      auto st = s.stmt(sql->c_str(), what);
+      if (!st) return st.error();
+      Reset r(*st);
+      (*st)->bind(1, now);
+      if (sql == &audit_sql) (*st)->bind(2, s.options.actor);
+      for (std::size_t i = 0; i < kSentChunk; ++i) {
+        const std::size_t k = at + i < ids.size() ? at + i : at;
+        (*st)->bind(static_cast<int>(i + 3), *ids[k]);
+      }
+      if (Status done = run(s, **st, what); !done) return done;
+    }
+  }
+  return ok_status();
+}
+
 // Within a transaction: the office's review of a submission this device sent. The review columns
 // take the latest; a rejection also makes the submission `rejected` with the comment as its
 // reason (settle), an approval or "has issues" makes it `sent` again (the office has it: it may be
@@ -109,10 +144,15 @@ Status Store::ack_push(const PushAck& ack) {
   if (Status st = s.set_sync(StoreImpl::Sync::Full); !st) return st;
   Txn txn(s.db);
   if (Status st = txn.begin(what); !st) return st;
+  std::vector<const std::string*> sent;
   for (const SubmissionVerdict& v : ack.submissions) {
-    SubmissionState to = v.rejected ? SubmissionState::Rejected : SubmissionState::Sent;
-    if (Status st = settle(s, v.instance_id, to, v.reason, what); !st) return st;
+    if (!v.rejected) {
+      sent.push_back(&v.instance_id);
+      continue;
+    }
+    if (Status st = settle(s, v.instance_id, SubmissionState::Rejected, v.reason, what); !st) return st;
   }
+  if (Status st = settle_sent(s, sent, what); !st) return st;
   auto up = s.stmt("UPDATE outbox SET acked_at = ? WHERE seq <= ? AND acked_at IS NULL", what);
   if (!up) return up.error();
   {
