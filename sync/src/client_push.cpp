@@ -1,6 +1,7 @@
 // SyncClient: pushing the outbox in batches whose size follows the link (client.hpp,
 // docs/sync-protocol.md "Push" and "Client behaviour").
 #include <algorithm>
+#include <future>
 #include <map>
 
 #include "khaosat/core/json.hpp"
@@ -69,6 +70,42 @@ PushLayout SyncClient::push_layout() {
   return layout;
 }
 
+// One batch on its way: its outbox rows and records (read on the client's thread) and its gzip
+// body, which a worker thread builds (JSON, then gzip) while the batch before it is in flight.
+struct SyncClient::Prepared {
+  std::vector<core::OutboxEntry> entries;
+  PushBatch batch;
+  int tried = 0;               // the batch size asked of the outbox (ceiling of the records)
+  PhaseTime encode, compress;  // the worker's time, added to the report once body is taken
+  // The request body; valid() once started. Last: destroyed first, it waits for the worker
+  // before anything the worker touches goes.
+  std::future<std::string> body;
+};
+
+Status SyncClient::prepare(std::int64_t after_seq, int size, Prepared& p) {
+  Laps lap;
+  Status read = store_.read_snapshot([&]() -> Status {
+    auto listed = store_.list_outbox(after_seq, size);
+    if (!listed) return listed.error();
+    p.entries = std::move(listed).value();
+    return read_batch(p.entries, p.batch);
+  });
+  lap(report_.push_timings.outbox);
+  if (!read) return read;
+  p.tried = std::min<int>(size, static_cast<int>(p.entries.size()));
+  if (p.batch.records.empty()) return core::ok_status();
+  // The worker reads only p.batch (and writes only p.encode and p.compress) until body is taken.
+  p.body = std::async(std::launch::async, [&p, layout = push_layout(), level = options_.gzip_level] {
+    Laps w;
+    std::string text = to_json(p.batch, layout).dump(-1, ' ', false, json::error_handler_t::replace);
+    w(p.encode);
+    std::string gz = gzip(text, level);
+    w(p.compress);
+    return gz;
+  });
+  return core::ok_status();
+}
+
 Status SyncClient::push() {
   report_.totals.phase = SyncProgress::Phase::Push;
   auto acked = store_.outbox_acked();
@@ -77,34 +114,34 @@ Status SyncClient::push() {
   if (!pending) return pending.error();
   report_.totals.records_total = *pending;
   int failures = 0;
+  // The batch after the one in flight, read and being encoded at the size a success gives it
+  // (batch_after()): it starts where the batch in flight ends, so it is sent only if that one was
+  // acknowledged whole; after a failure it is dropped and the outbox read again from what is acked.
+  std::unique_ptr<Prepared> next;
   for (;;) {
     if (cancelled_) return Error::make(ErrorCode::sync_incomplete, "the sync was cancelled; run it again to continue");
-    Laps lap;
-    // The batch's outbox rows and their submissions from one snapshot, under one lock.
-    std::vector<core::OutboxEntry> entries;
-    PushBatch b;
-    Status read = store_.read_snapshot([&]() -> Status {
+    std::unique_ptr<Prepared> cur = std::move(next);
+    if (!cur) {
       acked = store_.outbox_acked();
       if (!acked) return acked.error();
-      auto listed = store_.list_outbox(*acked, batch_);
-      if (!listed) return listed.error();
-      entries = std::move(listed).value();
-      return read_batch(entries, b);
-    });
-    if (!read) return read;
-    lap(report_.push_timings.outbox);
-    if (entries.empty()) return core::ok_status();
-    const int tried = std::min<int>(batch_, static_cast<int>(entries.size()));
+      cur = std::make_unique<Prepared>();
+      if (Status st = prepare(*acked, batch_, *cur); !st) return st;
+    }
+    if (cur->batch.records.empty()) return core::ok_status();
+    const int tried = cur->tried;
+    next = std::make_unique<Prepared>();
+    if (Status st = prepare(cur->batch.last_seq, batch_after(tried), *next); !st) return st;
     PhaseTime took;
     Laps attempt;
-    Status st = push_batch(b, entries);
+    Status st = push_batch(*cur);
     attempt(took);
-    report_.push_attempts.push_back({static_cast<int>(b.records.size()), st.ok(), took.wall_ms, 0});
+    report_.push_attempts.push_back({static_cast<int>(cur->batch.records.size()), st.ok(), took.wall_ms, 0});
     if (st) {
       failures = 0;
       grow_batch(tried);
       continue;
     }
+    next.reset();  // waits for its worker
     ErrorCode c = st.error().code;
     bool retry = retryable(c);
     if (!retry || ++failures > options_.max_retries) {
@@ -135,15 +172,18 @@ Status SyncClient::push() {
 // a row it forgets that size and doubles again (the link may have got better). A failure of a size
 // no bigger than one that arrived (good_max_) is the link's timing, not the size: push() sends
 // the same size again, once; a second failure in a row halves as any other.
+int SyncClient::batch_after(int succeeded) const {
+  const int ceiling = ceiling_ > 0 && good_at_ceiling_ + 1 >= 8 ? 0 : ceiling_;
+  if (ceiling == 0) return std::min(options_.max_batch, std::max(batch_, succeeded * 2));
+  int next = succeeded + std::max(1, succeeded / 4);
+  return std::min({options_.max_batch, std::max(succeeded, std::min(next, ceiling - 1))});
+}
+
 void SyncClient::grow_batch(int succeeded) {
+  const int next = batch_after(succeeded);
   good_max_ = std::max(good_max_, succeeded);
   if (ceiling_ > 0 && ++good_at_ceiling_ >= 8) ceiling_ = 0;
-  if (ceiling_ == 0) {
-    batch_ = std::min(options_.max_batch, std::max(batch_, succeeded * 2));
-    return;
-  }
-  int next = succeeded + std::max(1, succeeded / 4);
-  batch_ = std::min({options_.max_batch, std::max(succeeded, std::min(next, ceiling_ - 1))});
+  batch_ = next;
 }
 
 Status SyncClient::read_batch(const std::vector<core::OutboxEntry>& entries, PushBatch& b) {
@@ -162,18 +202,20 @@ Status SyncClient::read_batch(const std::vector<core::OutboxEntry>& entries, Pus
   return core::ok_status();
 }
 
-Status SyncClient::push_batch(const PushBatch& b, const std::vector<core::OutboxEntry>& entries) {
+Status SyncClient::push_batch(Prepared& p) {
   PushTimings& time = report_.push_timings;
-  Laps lap;
-  std::map<std::int64_t, const core::OutboxEntry*> by_seq;
-  for (std::size_t i = 0; i < b.records.size(); ++i) by_seq[entries[i].seq] = &entries[i];
-  const PushLayout layout = push_layout();
-  lap(time.outbox);
+  const PushBatch& b = p.batch;
   Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", "gzip"}}, ""};
-  std::string text = to_json(b, layout).dump(-1, ' ', false, json::error_handler_t::replace);
-  lap(time.encode);
-  r.body = gzip(text);
-  lap(time.compress);
+  Laps lap;
+  r.body = p.body.get();  // waits for the worker only when it is still encoding
+  time.encode.wall_ms += p.encode.wall_ms;
+  time.encode.cpu_ms += p.encode.cpu_ms;
+  time.compress.wall_ms += p.compress.wall_ms;
+  time.compress.cpu_ms += p.compress.cpu_ms;
+  lap(time.wait);
+  std::map<std::int64_t, const core::OutboxEntry*> by_seq;
+  for (std::size_t i = 0; i < b.records.size(); ++i) by_seq[p.entries[i].seq] = &p.entries[i];
+  lap(time.outbox);
   std::size_t sent = r.body.size();
   auto a = exchange(std::move(r), sent);
   lap(time.exchange);

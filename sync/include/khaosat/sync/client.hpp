@@ -52,7 +52,9 @@ struct RecordCounts {
 // the exchange (the request on the wire, the server's whole work, the answer back), reading the
 // answer, and recording the acknowledgement in the store (one transaction, fsync).
 struct PushTimings {
-  PhaseTime outbox, encode, compress, exchange, answer, ack;
+  // encode and compress run on a worker thread while the batch before is in flight; wait is
+  // the client thread's wait for them (push() in client_push.cpp).
+  PhaseTime outbox, encode, compress, wait, exchange, answer, ack;
   int batches = 0;
 };
 
@@ -91,6 +93,9 @@ struct ClientOptions {
   std::function<void(std::chrono::milliseconds)> sleep;  // unset: std::this_thread::sleep_for
   std::function<double()> random_unit;                    // [0, 1) for jitter; unset: std::random_device
   std::function<void(const SyncProgress&)> on_progress;  // after every request
+  // zlib's level for push bodies (1 fastest .. 9 smallest). 5: the 20,000-record bench's bodies
+  // at 99.5 bytes a record (6: 96.9) for half of level 6's CPU (docs/sync-protocol.md, "Push").
+  int gzip_level = 5;
 };
 
 class SyncClient {
@@ -119,8 +124,12 @@ class SyncClient {
   Status push();
   // The records of `entries` (in order, up to ClientOptions::max_batch_bytes of XML) into `b`.
   Status read_batch(const std::vector<core::OutboxEntry>& entries, PushBatch& b);
-  // Sends `b`, whose records are the first of `entries`, and records the answer.
-  Status push_batch(const PushBatch& b, const std::vector<core::OutboxEntry>& entries);
+  struct Prepared;
+  // Reads the batch of up to `size` outbox rows after `after_seq` into `p` and starts building
+  // its body on a worker thread (client_push.cpp).
+  Status prepare(std::int64_t after_seq, int size, Prepared& p);
+  // Sends `p` and records the answer (the acknowledgement in the store).
+  Status push_batch(Prepared& p);
   Status upload_attachments();
   Status upload_one(const AttachmentNeed& need);
   Status pull();
@@ -130,6 +139,7 @@ class SyncClient {
   PushLayout push_layout();
   double backoff(int attempt);  // sleeps; returns the milliseconds it slept
   void grow_batch(int succeeded);  // the next batch size after a batch of `succeeded` records arrived
+  int batch_after(int succeeded) const;  // what grow_batch(succeeded) will make it, unchanged
   // Worth another attempt: no answer, or the server's own failure (not a refusal).
   static bool retryable(ErrorCode c);
   void progress();
