@@ -193,13 +193,34 @@ Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,
 // loader, so that no expression of a form is parsed twice.
 using ParsedExpressions = std::unordered_map<std::string, xpath::ExprPtr, StringHash, std::equal_to<>>;
 
+// Parts of the model a compiler built itself instead of writing them into the XML it hands
+// load_compiled_xform (the XLSForm compiler when nobody asks for the XML: compiler.hpp). Each
+// part given stands for that part of the document, which the XML then leaves out: `binds` for
+// the model's <bind>s (in document order), `translations` for <itext>, `body` for the controls
+// of <h:body> with `body_actions` for the actions inside them (in body order, after the
+// model's). They must be what the loader would have read from the XML
+// (tests/core/xlsform_direct_test.cpp compares the two on every fixture).
+struct BuiltModel {
+  std::optional<std::vector<Bind>> binds;
+  std::optional<std::vector<Translation>> translations;
+  std::optional<std::vector<Control>> body;
+  std::vector<Action> body_actions;
+};
+
 // load_xform for the text a compiler has just written (the XLSForm compiler, compiler.hpp): the
 // loader takes `xml` and parses it in place (the XML parser's nodes point into it instead of
 // into a copy of the whole text), and takes an expression's tree from `parsed` when its text is
 // there instead of parsing it again. Same FormDef, same errors and warnings as
 // load_xform(xml, path, opts). The ASTs in `parsed` must be xpath::parse's of their keys.
+//
+// `built` parts are checked as the XML's would be. Where the loader would have more to say
+// about them than it can without the XML (a bind on no node of the primary instance is a
+// warning naming its line; an entity declaration reads its binds from the XML), it refuses
+// them: the result is an error and *refused is set, and the caller loads the whole XML instead.
 Result<std::shared_ptr<const FormDef>> load_compiled_xform(std::string xml, const std::string& path,
                                                             const LoadOptions& opts,
-                                                            ParsedExpressions parsed);
+                                                            ParsedExpressions parsed,
+                                                            BuiltModel built = {},
+                                                            bool* refused = nullptr);
 
 }  // namespace khaosat::core

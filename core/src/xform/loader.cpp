@@ -446,6 +446,8 @@ Status load_primary_instance(LoadContext& ctx, pugi::xml_node instance) {
   return ok_status();
 }
 
+}  // namespace
+
 // -------------------------------------------------------------------------------------------
 // [SECTION] Binds
 // -------------------------------------------------------------------------------------------
@@ -455,6 +457,8 @@ std::string bind_type(std::string_view written) {
   if (t == "integer") t = "int";
   return t;
 }
+
+namespace {
 
 std::string bind_where(const Bind& b, const char* attr) {
   return "<bind nodeset=\"" + b.nodeset + "\"> attribute '" + attr + "' (line " +
@@ -546,12 +550,13 @@ void read_entity_binds(pugi::xml_node model, EntityDecl& d) {
   }
 }
 
-void load_entity(LoadContext& ctx, pugi::xml_node model) {
+Status load_entity(LoadContext& ctx, pugi::xml_node model) {
   Node* root = const_cast<Tree&>(*ctx.form.instance).root();
   Node* meta = child_named(root, "meta");
   Node* entity = meta ? child_named(meta, "entity") : nullptr;
   auto version = attribute_ns(model, kEntitiesNs, "entities-version");
-  if (!entity) return;
+  if (!entity) return ok_status();
+  if (ctx.built && ctx.built->binds) return ctx.refuse();  // its binds are read from the XML
   EntityDecl d;
   for (const Node* a : entity->attributes) {
     if (a->local == "dataset") d.dataset = a->value;
@@ -564,6 +569,16 @@ void load_entity(LoadContext& ctx, pugi::xml_node model) {
   d.path = "/" + std::string(root->local) + "/" + std::string(meta->local) + "/" + std::string(entity->local);
   read_entity_binds(model, d);
   ctx.form.entity = std::move(d);
+  return ok_status();
+}
+
+// The compiler's binds (BuiltModel), checked as load_bind checks the XML's: one on no node of
+// the primary instance would be a warning naming its line, which a built bind does not have.
+Status take_built_binds(LoadContext& ctx) {
+  for (const Bind& b : *ctx.built->binds)
+    if (!ctx.instance_paths.count(b.nodeset)) return ctx.refuse();
+  ctx.form.binds = std::move(*ctx.built->binds);
+  return ok_status();
 }
 
 // Like ODK Web Forms, a primary instance without meta/instanceID gets one, bound to
@@ -612,6 +627,25 @@ pugi::xml_node child_local(pugi::xml_node n, std::string_view local) {
   return {};
 }
 
+// The compiler's body (BuiltModel), checked as BodyLoader checks the XML's: a control or an
+// action on no node of the primary instance would be a warning naming its line.
+bool built_refs_known(const LoadContext& ctx, const Control& c) {
+  if (!c.ref.empty() && !ctx.instance_paths.count(c.ref)) return false;
+  return std::all_of(c.children.begin(), c.children.end(),
+                     [&](const Control& ch) { return built_refs_known(ctx, ch); });
+}
+
+Status take_built_body(LoadContext& ctx) {
+  BuiltModel& built = *ctx.built;
+  for (const Control& c : *built.body)
+    if (!built_refs_known(ctx, c)) return ctx.refuse();
+  for (const Action& a : built.body_actions)
+    if (!ctx.instance_paths.count(a.ref)) return ctx.refuse();
+  ctx.form.body.children = std::move(*built.body);
+  for (Action& a : built.body_actions) ctx.form.actions.push_back(std::move(a));
+  return ok_status();
+}
+
 // -------------------------------------------------------------------------------------------
 // [SECTION] Entry points
 // -------------------------------------------------------------------------------------------
@@ -649,17 +683,24 @@ Status load_document(LoadContext& ctx, const pugi::xml_document& doc) {
   auto keep = [&errors](Status st) {
     if (!st.ok()) errors.push_back(st.error());
   };
-  for (auto c : model.children())
-    if (c.type() == pugi::node_element && local_name(c.name()) == "bind")
-      keep(load_bind(ctx, c));
+  if (ctx.built && ctx.built->binds) {
+    XFORM_TRY(take_built_binds(ctx));
+  } else {
+    for (auto c : model.children())
+      if (c.type() == pugi::node_element && local_name(c.name()) == "bind")
+        keep(load_bind(ctx, c));
+  }
   ensure_instance_id(ctx);
-  load_entity(ctx, model);
-  keep(load_itext(ctx, model));
+  XFORM_TRY(load_entity(ctx, model));
+  if (ctx.built && ctx.built->translations) form.translations = std::move(*ctx.built->translations);
+  else keep(load_itext(ctx, model));
   keep(load_model_actions(ctx, model));
 
   form.body.type = ControlType::Group;
   form.body.ref.clear();
-  if (pugi::xml_node body = child_local(html, "body")) {
+  if (ctx.built && ctx.built->body) {
+    XFORM_TRY(take_built_body(ctx));
+  } else if (pugi::xml_node body = child_local(html, "body")) {
     form.body.line = ctx.line_of(body);
     keep(load_body(ctx, body));
   }
@@ -702,12 +743,14 @@ namespace {
 // may overwrite) is given, with `parsed` seeding the expression cache.
 Result<std::shared_ptr<const FormDef>> load_text(std::string_view xml, std::string* in_place,
                                                  const std::string& path, const LoadOptions& opts,
-                                                 ParsedExpressions parsed) {
+                                                 ParsedExpressions parsed, BuiltModel* built,
+                                                 bool* refused) {
   using namespace xform_detail;
   auto form = std::make_shared<FormDef>();
   form->source = path;
   LoadContext ctx(xml, *form, opts);
   ctx.expr_cache = std::move(parsed);
+  ctx.built = built;
   if (!path.empty()) {
     auto slash = path.find_last_of('/');
     ctx.form_dir = slash == std::string::npos ? "." : path.substr(0, slash);
@@ -741,7 +784,10 @@ Result<std::shared_ptr<const FormDef>> load_text(std::string_view xml, std::stri
     return Error::make(ErrorCode::form_structure, (path.empty() ? std::string() : path + ": ") +
                                              "elements are nested more than " +
                                              std::to_string(kMaxDepth) + " levels deep");
-  if (auto st = load_document(ctx, doc); !st.ok()) return st.error();
+  if (auto st = load_document(ctx, doc); !st.ok()) {
+    if (refused) *refused = ctx.refused;
+    return st.error();
+  }
   return std::shared_ptr<const FormDef>(std::move(form));
 }
 
@@ -749,13 +795,14 @@ Result<std::shared_ptr<const FormDef>> load_text(std::string_view xml, std::stri
 
 Result<std::shared_ptr<const FormDef>> load_xform(std::string_view xml, const std::string& path,
                                                    const LoadOptions& opts) {
-  return load_text(xml, nullptr, path, opts, {});
+  return load_text(xml, nullptr, path, opts, {}, nullptr, nullptr);
 }
 
 Result<std::shared_ptr<const FormDef>> load_compiled_xform(std::string xml, const std::string& path,
                                                             const LoadOptions& opts,
-                                                            ParsedExpressions parsed) {
-  return load_text(xml, &xml, path, opts, std::move(parsed));
+                                                            ParsedExpressions parsed,
+                                                            BuiltModel built, bool* refused) {
+  return load_text(xml, &xml, path, opts, std::move(parsed), &built, refused);
 }
 
 Result<std::shared_ptr<const FormDef>> load_xform_file(const std::string& path,

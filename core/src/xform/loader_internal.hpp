@@ -54,6 +54,13 @@ struct LoadContext {
                                                   // instance, predicates-free: "/data/a/@x"
   std::unordered_map<std::string, std::string> bind_nodeset_by_id;  // <bind id> -> nodeset
   ParsedExpressions expr_cache;  // source text -> AST (seeded by load_compiled_xform)
+  BuiltModel* built = nullptr;   // parts the compiler built (load_compiled_xform), or null
+  bool refused = false;          // a built part could not be taken: load the whole XML instead
+  // Marks the built parts refused; the error only stops the load (the caller loads the XML).
+  Error refuse() {
+    refused = true;
+    return Error::make(ErrorCode::form_structure, "the compiler's built model was refused");
+  }
 
   // 1-based line of a node, from its byte offset in the source.
   int line_of(const pugi::xml_node& n) const;
@@ -126,6 +133,8 @@ inline constexpr unsigned kXmlParseOptions =
 // If `text` is jr:itext('id') / jr:itext("id") returns the id; if it is jr:itext(expr) returns
 // the inner expression in `dynamic`. Returns false when `text` is not a jr:itext call.
 bool split_itext_call(std::string_view text, std::string& id, std::string& dynamic);
+// A bind's type attribute as the FormDef keeps it: without prefix, "integer" as "int".
+std::string bind_type(std::string_view written);
 
 // --- paths ---------------------------------------------------------------------------------
 

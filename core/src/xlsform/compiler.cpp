@@ -75,11 +75,31 @@ std::string Compiler::run() {
 
 }  // namespace detail
 
+namespace {
+
+// xlsform_to_xform; with `built`, the itext and the binds are built into it instead of written
+// in the XML (Compiler::direct_). *direct_failed when that could not be done (the caller
+// compiles again without).
+Result<std::string> to_xform(const Workbook& wb, const std::string& source_path,
+                             std::vector<std::string>* warnings, std::vector<NeededFile>* files,
+                             ParsedExpressions* parsed, BuiltModel* built, bool* direct_failed);
+
+}  // namespace
+
 Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& source_path,
                                      std::vector<std::string>* warnings,
                                      std::vector<NeededFile>* files,
                                      ParsedExpressions* parsed) {
+  return to_xform(wb, source_path, warnings, files, parsed, nullptr, nullptr);
+}
+
+namespace {
+
+Result<std::string> to_xform(const Workbook& wb, const std::string& source_path,
+                             std::vector<std::string>* warnings, std::vector<NeededFile>* files,
+                             ParsedExpressions* parsed, BuiltModel* built, bool* direct_failed) {
   detail::Compiler c(wb, source_path);
+  c.direct_ = built != nullptr;
   c.survey_ = wb.sheet("survey");
   // pyxform takes a workbook's only sheet as the survey, whatever its name.
   if (!c.survey_ && wb.sheets.size() == 1) c.survey_ = &wb.sheets.front();
@@ -112,11 +132,23 @@ Result<std::string> xlsform_to_xform(const Workbook& wb, const std::string& sour
       for (const auto& e : errors) msg += "\n  " + e;
     return Error::make(ErrorCode::xlsform, std::move(msg));
   }
+  if (c.direct_failed_) {
+    *direct_failed = true;
+    return xml;
+  }
   if (warnings) *warnings = c.warnings();
   if (files) *files = c.files();
   if (parsed) *parsed = std::move(c.parsed());
+  if (built) {
+    built->translations = std::move(c.translations_);
+    built->binds = std::move(c.built_binds_);
+    built->body = std::move(c.built_body_.children);
+    built->body_actions = std::move(c.built_actions_);
+  }
   return xml;
 }
+
+}  // namespace
 
 SurveyNames survey_names(const Workbook& wb) {
   SurveyNames out;
@@ -202,18 +234,36 @@ struct Compiled {
   std::vector<std::string> warnings;
   std::vector<NeededFile> files;
   ParsedExpressions parsed;
+  bool direct = false;  // the itext and the binds are in `built`, not in `xml`
+  BuiltModel built;
 };
 
-Result<Compiled> compile(const Workbook& wb, const std::string& source_path) {
+// `direct`: the itext and the binds built into the model rather than written as XML and read
+// back (when nobody asks for the XML: `form check`, `form fill`, the store). Same FormDef either
+// way (tests/core/xlsform_direct_test.cpp compares them on every fixture).
+Result<Compiled> compile(const Workbook& wb, const std::string& source_path, bool direct) {
   Compiled c;
+  if (direct) {
+    bool failed = false;
+    auto xml = to_xform(wb, source_path, &c.warnings, &c.files, &c.parsed, &c.built, &failed);
+    if (!failed) {
+      if (!xml) return xml.error();
+      c.xml = std::move(xml.value());
+      c.direct = true;
+      return c;
+    }
+    c = Compiled();
+  }
   auto xml = xlsform_to_xform(wb, source_path, &c.warnings, &c.files, &c.parsed);
   if (!xml) return xml.error();
   c.xml = std::move(xml.value());
   return c;
 }
 
+// `refused`: set when the loader refused the built model (the caller compiles the XML way).
 Result<std::shared_ptr<const FormDef>> load_compiled(Compiled c, const std::string& source_path,
-                                                     const LoadOptions& opts, std::string* xml_out);
+                                                     const LoadOptions& opts, std::string* xml_out,
+                                                     bool* refused);
 
 }  // namespace
 
@@ -221,25 +271,39 @@ Result<std::shared_ptr<const FormDef>> compile_xlsform(const Workbook& wb,
                                                         const std::string& source_path,
                                                         const LoadOptions& opts,
                                                         std::string* xml_out) {
-  auto c = compile(wb, source_path);
+  auto c = compile(wb, source_path, xml_out == nullptr);
   if (!c) return c.error();
-  return load_compiled(std::move(c.value()), source_path, opts, xml_out);
+  bool refused = false;
+  auto def = load_compiled(std::move(c.value()), source_path, opts, xml_out, &refused);
+  if (!refused) return def;
+  c = compile(wb, source_path, false);
+  if (!c) return c.error();
+  return load_compiled(std::move(c.value()), source_path, opts, xml_out, nullptr);
 }
 
 Result<std::shared_ptr<const FormDef>> compile_xlsform(Workbook&& wb,
                                                         const std::string& source_path,
                                                         const LoadOptions& opts,
                                                         std::string* xml_out) {
-  auto c = compile(wb, source_path);
+  auto c = compile(wb, source_path, xml_out == nullptr);
   { Workbook given_up = std::move(wb); }  // freed here, before the load
   if (!c) return c.error();
-  return load_compiled(std::move(c.value()), source_path, opts, xml_out);
+  // The compiler does not build what the loader would refuse (Compiler::direct_failed_), so
+  // there is no compiling again here, where the workbook is gone: a refusal is a bug, told as one.
+  bool refused = false;
+  auto def = load_compiled(std::move(c.value()), source_path, opts, xml_out, &refused);
+  if (refused)
+    return Error::make(ErrorCode::xlsform, source_path + ": the compiled form's model was refused "
+                       "by the loader (a bug: please report it); `khaosat form convert` writes "
+                       "the XForm, which loads");
+  return def;
 }
 
 namespace {
 
 Result<std::shared_ptr<const FormDef>> load_compiled(Compiled c, const std::string& source_path,
-                                                     const LoadOptions& opts, std::string* xml_out) {
+                                                     const LoadOptions& opts, std::string* xml_out,
+                                                     bool* refused) {
   std::vector<std::string>& warnings = c.warnings;
   const std::vector<NeededFile>& files = c.files;
   // Loaded with every missing attachment blank, so that each one is told in the workbook's
@@ -249,7 +313,8 @@ Result<std::shared_ptr<const FormDef>> load_compiled(Compiled c, const std::stri
   lo.missing_blank = true;
   std::string kept;
   if (xml_out) kept = c.xml;
-  auto def = load_compiled_xform(std::move(c.xml), source_path, lo, std::move(c.parsed));
+  auto def = load_compiled_xform(std::move(c.xml), source_path, lo, std::move(c.parsed),
+                                 c.direct ? std::move(c.built) : BuiltModel(), refused);
   if (!def) return def;
   if (xml_out) *xml_out = std::move(kept);
   // The loader's result is ours alone until we return it: completing it in place is safe.

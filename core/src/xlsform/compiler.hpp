@@ -4,10 +4,13 @@
 //
 // How: the survey is checked row by row, then written as ODK XForm XML exactly as pyxform would
 // write it (instance, binds, itext, inline secondary instances for choice_filter, body) and that
-// XML is loaded by the XForm loader. So one loader builds every FormDef, and the XML is what
-// `khaosat form convert` will write. The loader gets the text to parse in place and the trees
-// of the expressions the compiler parsed to check them (load_compiled_xform): nothing is
-// parsed twice.
+// XML is loaded by the XForm loader; the XML is what `khaosat form convert` writes. When nobody
+// asks for the XML (compile_xlsform without xml_out), the itext, the binds and the body are
+// built as the FormDef's parts instead of written and read back (BuiltModel, form_def.hpp), and
+// only the instances and the model's actions go through XML: the same FormDef, which
+// tests/core/xlsform_direct_test.cpp checks on every fixture. The loader gets the text to parse
+// in place and the trees of the expressions the compiler parsed to check them
+// (load_compiled_xform): nothing is parsed twice.
 //
 // Errors: every mistake in the workbook is reported at once, one line each, naming sheet, row
 // and column ("survey sheet, row 7, column 'type' (B): unknown type 'txt'"), in one Error with

@@ -38,6 +38,12 @@ const char* media_prefix(const std::string& form);
 std::string xml_escape(std::string_view s);
 // xml_escape(s) appended to `out`.
 void xml_escape_into(std::string& out, std::string_view s);
+// What the XForm loader reads back from xml_escape(s) written as element text (`attribute`
+// false) or as an attribute value (true): control characters XML cannot hold are U+FFFD, and
+// the XML parser's end-of-line handling makes "\r\n" and "\r" one "\n" in text, and "\r\n",
+// "\r", "\n" and "\t" one space each in an attribute. For the parts of a FormDef the compiler
+// builds itself (Compiler::direct_itext_), so that they equal the loader's.
+std::string xml_read_back(std::string_view s, bool attribute);
 // An XML element/attribute name as the writer needs it (at most one "prefix:").
 bool is_xml_name(std::string_view s);
 
@@ -308,6 +314,18 @@ class Compiler {
   std::vector<NeededFile> files_;              // note_file(), in form order
   std::unordered_set<std::string> file_seen_;  // their srcs
   ParsedExpressions parsed_;                   // expr()'s trees, by expanded text
+  // The itext, the binds and the body built here as the FormDef's (xform/form_def.hpp, BuiltModel)
+  // instead of written as XML for the loader to read back (compile_xlsform without xml_out:
+  // `form check`, `form fill`, the store): the writer leaves <itext> and <bind>s out of the XML
+  // and fills translations_ and built_binds_. direct_failed_ when the loader would have more to
+  // say than reading them (an expression that does not parse, a bind id, an entity): the
+  // compilation is then done again the XML way, so that the loader reports it as it always has.
+  bool direct_ = false;
+  bool direct_failed_ = false;
+  std::vector<Translation> translations_;
+  std::vector<Bind> built_binds_;
+  Control built_body_;                  // the body's controls (its children)
+  std::vector<Action> built_actions_;   // the body's actions, in body order
 
  private:
   void add_field(FieldPtr f, std::vector<Field*>& open);

@@ -63,6 +63,27 @@ void xml_escape_into(std::string& out, std::string_view s) {
   out.append(s.data() + run, s.size() - run);
 }
 
+std::string xml_read_back(std::string_view s, bool attribute) {
+  if (std::none_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; }))
+    return std::string(s);
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20) {
+      out += s[i];
+    } else if (c == '\r') {
+      out += attribute ? ' ' : '\n';
+      if (i + 1 < s.size() && s[i + 1] == '\n') ++i;
+    } else if (c == '\n' || c == '\t') {
+      out += attribute ? ' ' : s[i];
+    } else {
+      out += "\xEF\xBF\xBD";
+    }
+  }
+  return out;
+}
+
 std::string xml_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size());

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <set>
 
+#include "xform/loader_internal.hpp"
 #include "xlsform/compiler_internal.hpp"
 
 namespace khaosat::core::xlsform::detail {
@@ -67,8 +68,17 @@ class XFormWriter {
   // [SECTION] Itext
   // -------------------------------------------------------------------------------------------
 
-  // One text's values per language: (form, xml) with form "" for the plain text.
-  using Values = std::vector<std::pair<std::string, std::string>>;
+  using Attrs = std::vector<std::pair<std::string, std::string>>;
+
+  // One text's values per language: its form ("" for the plain text) and its content, as XML
+  // for the document, or as the loader's text parts when the compiler builds the translations
+  // itself (Compiler::direct_itext_).
+  struct Value {
+    std::string form;
+    std::string xml;
+    std::vector<TextPart> parts;
+  };
+  using Values = std::vector<Value>;
 
   // The cell for `lang`: its own, or the unqualified one for the default language.
   const Cell* cell_for(const Texts& t, const std::string& lang) const {
@@ -92,12 +102,85 @@ class XFormWriter {
     return out;
   }
 
+  // text_xml's content as the loader reads it back (load_text_parts): literal text and one part
+  // per <output value>, its expression taken from the compiler's trees or parsed here once.
+  std::vector<TextPart> text_parts(const Field* f, const Cell& cell) {
+    std::vector<TextPart> out;
+    auto literal = [&out](std::string_view s) {
+      if (!s.empty()) out.push_back(TextPart{xml_read_back(s, false), nullptr});
+    };
+    if (!f) {
+      literal(cell.text);
+      return out;
+    }
+    Expanded e = c_.expand(*f, cell.text, cell.col);
+    std::string_view text(e.text);
+    std::size_t i = 0;
+    for (const auto& [begin, end] : e.refs) {
+      literal(text.substr(i, begin - i));
+      out.push_back(TextPart{{}, output_expr(xml_read_back(text.substr(begin, end - begin), true))});
+      i = end;
+    }
+    literal(text.substr(i));
+    return out;
+  }
+
+  xpath::ExprPtr output_expr(std::string text) {
+    if (auto it = c_.parsed_.find(text); it != c_.parsed_.end()) return it->second;
+    auto parsed = xpath::parse(text);
+    if (!parsed.ok()) {
+      c_.direct_failed_ = true;
+      return nullptr;
+    }
+    c_.parsed_.emplace(std::move(text), parsed.value());
+    return parsed.value();
+  }
+
+  Value literal_value(std::string form, const std::string& text) {
+    Value v{std::move(form), {}, {}};
+    if (!c_.direct_) v.xml = xml_escape(text);
+    else if (!text.empty()) v.parts.push_back(TextPart{xml_read_back(text, false), nullptr});
+    return v;
+  }
+
+  // add_itext's values put straight into the translations (Compiler::direct_), as the loader
+  // reads write_itext's XML: every id in every language, a form given twice the last one.
+  void add_built_itext(const std::string& id, const Texts& label, const Media* media,
+                       const Field* f, const char* form) {
+    if (built_tr_.empty()) {
+      built_tr_.resize(c_.langs_.size());
+      for (std::size_t l = 0; l < c_.langs_.size(); ++l) {
+        built_tr_[l].lang = xml_read_back(c_.langs_[l], true);
+        built_tr_[l].is_default = c_.langs_[l] == c_.default_lang_;
+      }
+    }
+    const std::string key = xml_read_back(id, true);
+    for (std::size_t l = 0; l < c_.langs_.size(); ++l) {
+      const std::string& lang = c_.langs_[l];
+      auto& forms = built_tr_[l].texts[key];
+      if (media)
+        for (const auto& [m, texts] : *media)
+          if (const Cell* cell = cell_for(texts, lang)) {
+            forms[xml_read_back(m, true)] = literal_value("", media_prefix(m) + cell->text).parts;
+            used_langs_[l] = true;
+          }
+      if (label.empty()) continue;
+      const Cell* cell = cell_for(label, lang);
+      forms[xml_read_back(form, true)] = cell ? text_parts(f, *cell) : literal_value("", "-").parts;
+      if (cell) used_langs_[l] = true;
+    }
+  }
+
   // Stores `label` (+ media) under `id` in every language. Returns false when there is nothing.
   bool add_itext(const std::string& id, const Texts& label, const Media* media, const Field* f,
                  const char* form = "") {
     bool any = !label.empty();
     if (media) any = any || !media->empty();
     if (!any) return false;
+    if (c_.direct_) {
+      add_built_itext(id, label, media, f, form);
+      return true;
+    }
     auto [at, added] = itext_index_.try_emplace(id, itext_order_.size());
     if (added) {
       itext_order_.push_back(id);
@@ -109,12 +192,14 @@ class XFormWriter {
       if (media)
         for (const auto& [m, texts] : *media)
           if (const Cell* cell = cell_for(texts, lang)) {
-            v.emplace_back(m, xml_escape(media_prefix(m) + cell->text));
+            v.push_back(literal_value(m, media_prefix(m) + cell->text));
             used_langs_[l] = true;
           }
       if (label.empty()) continue;
       const Cell* cell = cell_for(label, lang);
-      v.emplace_back(form, cell ? text_xml(f, *cell) : "-");
+      if (!cell) v.push_back(literal_value(form, "-"));
+      else if (c_.direct_) v.push_back(Value{form, {}, text_parts(f, *cell)});
+      else v.push_back(Value{form, text_xml(f, *cell), {}});
       if (cell) used_langs_[l] = true;
     }
     return true;
@@ -135,14 +220,36 @@ class XFormWriter {
     return std::string("<") + el + ">" + text_xml(&f, t.begin()->second) + "</" + el + ">";
   }
 
-  std::string message_attr(const Field& f, const Texts& t, const char* name) {
-    if (t.empty()) return "";
+  // text_el's <label>/<hint> as BodyLoader::text reads it; the same calls in the same order.
+  Text built_text(const char* el, const Field& f, const Texts& t, const Media* media,
+                  const Texts* guidance = nullptr) {
+    Text out;
+    bool has_media = media && !media->empty();
+    bool has_guidance = guidance && !guidance->empty();
+    if (t.empty() && !has_media && !has_guidance) return out;
+    if (c_.itext_ && (translated(t) || has_media || has_guidance)) {
+      std::string id = f.path + ":" + el;
+      add_itext(id, t, media, &f);
+      if (has_guidance) add_itext(id, *guidance, nullptr, &f, "guidance");
+      std::string ref = xml_read_back("jr:itext('" + id + "')", true), itext_id, dynamic;
+      if (!xform_detail::split_itext_call(ref, itext_id, dynamic)) out.parts.push_back(TextPart{{}, output_expr(ref)});
+      else if (!itext_id.empty()) out.itext_id = std::move(itext_id);
+      else out.itext_expr = output_expr(dynamic);
+      return out;
+    }
+    out.parts = text_parts(&f, t.begin()->second);
+    return out;
+  }
+
+  void message_attr(Attrs& a, const Field& f, const Texts& t, const char* name) {
+    if (t.empty()) return;
     if (c_.itext_ && translated(t)) {
       std::string id = f.path + ":" + name;
       add_itext(id, t, nullptr, &f);
-      return attr(name, "jr:itext('" + id + "')");
+      a.emplace_back(name, "jr:itext('" + id + "')");
+      return;
     }
-    return attr(name, t.begin()->second.text);
+    a.emplace_back(name, t.begin()->second.text);
   }
 
   // pyxform's translations: only the languages some itext text is written in (a workbook with
@@ -160,11 +267,11 @@ class XFormWriter {
         x += "<text";
         x += attr("id", itext_order_[t]);
         x += '>';
-        for (const auto& [form, xml] : itext_[t][l]) {
+        for (const Value& v : itext_[t][l]) {
           x += "<value";
-          if (!form.empty()) x += attr("form", form);
+          if (!v.form.empty()) x += attr("form", v.form);
           x += '>';
-          x += xml;
+          x += v.xml;
           x += "</value>";
         }
         x += "</text>";
@@ -172,6 +279,13 @@ class XFormWriter {
       x += "</translation>";
     }
     x += "</itext>";
+  }
+
+  // write_itext's translations as the loader would read them (load_translation), built here:
+  // the same languages, ids and forms (a form given twice: the last one), the values moved.
+  void build_translations() {
+    for (std::size_t l = 0; l < built_tr_.size(); ++l)
+      if (used_langs_[l]) c_.translations_.push_back(std::move(built_tr_[l]));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -239,58 +353,116 @@ class XFormWriter {
     return c_.expand(f, v, c_.column_index(col)).text;
   }
 
-  std::string bind_expr(const Field& f, const char* name, const std::string& v,
-                        std::string_view col) {
-    return v.empty() ? "" : attr(name, c_.expr(f, v, col));
+  void bind_expr(Attrs& a, const Field& f, const char* name, const std::string& v,
+                 std::string_view col) {
+    if (!v.empty()) a.emplace_back(name, c_.expr(f, v, col));
   }
 
   // relevant, and for a question in flat groups (which have no node to carry it) theirs too.
-  std::string relevant_attr(const Field& f) {
+  void relevant_attr(Attrs& a, const Field& f) {
     std::vector<std::string> parts;
     for (const Field* p = f.parent; p && p->flat; p = p->parent)
       if (!p->relevant.empty()) parts.insert(parts.begin(), c_.expr(*p, p->relevant, "relevant"));
     if (!f.relevant.empty()) parts.push_back(c_.expr(f, f.relevant, "relevant"));
-    if (parts.empty() || f.flat) return "";
-    if (parts.size() == 1) return attr("relevant", parts.front());
+    if (parts.empty() || f.flat) return;
+    if (parts.size() == 1) {
+      a.emplace_back("relevant", std::move(parts.front()));
+      return;
+    }
     std::string all;
     for (const auto& p : parts) all += (all.empty() ? "(" : " and (") + p + ")";
-    return attr("relevant", all);
+    a.emplace_back("relevant", std::move(all));
+  }
+
+  // A <bind nodeset=path> with `attrs` in this order: written, or built as the loader would read
+  // it (Compiler::direct_).
+  void emit_bind(const std::string& path, const Attrs& attrs) {
+    if (c_.direct_) {
+      c_.built_binds_.push_back(built_bind(path, attrs));
+      return;
+    }
+    binds_ += "<bind";
+    binds_ += attr("nodeset", path);
+    for (const auto& [k, v] : attrs) binds_ += attr(k, v);
+    binds_ += "/>";
+  }
+
+  // What the loader's load_bind makes of the <bind> emit_bind would write (every attribute read
+  // back as the XML parser gives it). Where the loader would do more than read (a bind id, a
+  // nodeset it cannot resolve, an expression that does not parse) the direct build gives up
+  // (Compiler::direct_failed_) and the form is compiled the XML way.
+  Bind built_bind(const std::string& path, const Attrs& attrs) {
+    Bind b;
+    auto get = [&attrs](std::string_view name) -> const std::string* {
+      for (const auto& [k, v] : attrs)
+        if (k == name) return &v;
+      return nullptr;
+    };
+    if (get("id") || !xform_detail::resolve_path(xml_read_back(path, true), "", b.nodeset)) {
+      c_.direct_failed_ = true;
+      return b;
+    }
+    if (const std::string* t = get("type")) b.type = xform_detail::bind_type(xml_read_back(*t, true));
+    struct Mip { const char* name; xpath::ExprPtr Bind::*field; };
+    static const Mip kMips[] = {{"relevant", &Bind::relevant},   {"required", &Bind::required},
+                                {"readonly", &Bind::readonly},   {"constraint", &Bind::constraint},
+                                {"calculate", &Bind::calculate}};
+    for (const Mip& m : kMips)
+      if (const std::string* v = get(m.name)) b.*(m.field) = output_expr(xml_read_back(*v, true));
+    auto message = [&](const char* name, std::string& literal, std::string& itext_id) {
+      const std::string* v = get(name);
+      if (!v) return;
+      std::string text = xml_read_back(*v, true), id, dynamic;
+      if (xform_detail::split_itext_call(text, id, dynamic) && !id.empty()) itext_id = std::move(id);
+      else literal = std::move(text);
+    };
+    message("jr:constraintMsg", b.constraint_msg, b.constraint_msg_itext);
+    message("jr:requiredMsg", b.required_msg, b.required_msg_itext);
+    if (const std::string* v = get("jr:preload")) b.preload = xml_read_back(*v, true);
+    if (const std::string* v = get("jr:preloadParams")) b.preload_params = xml_read_back(*v, true);
+    return b;
   }
 
   void write_bind(const Field& f) {
-    std::string b;
+    Attrs b;
     const TypeInfo* ti = f.info;
     if (ti && *ti->bind_type) {
       std::string type = ti->bind_type;
       if (f.type == "range")
         for (const char* k : {"start", "end", "step"})
           if (f.params.count(k) && is_decimal_text(f.params.at(k))) type = "decimal";
-      b += attr("type", type);
+      b.emplace_back("type", std::move(type));
     }
     if (!f.other_of.empty()) {
-      b += attr("relevant", f.relevant);  // pyxform's literal "selected(../x, 'other')"
+      b.emplace_back("relevant", f.relevant);  // pyxform's literal "selected(../x, 'other')"
     } else {
-      b += relevant_attr(f);
+      relevant_attr(b, f);
     }
-    b += bind_expr(f, "required", truthy(f.required), "required");
-    b += bind_expr(f, "constraint", f.constraint, "constraint");
-    if (f.type == "phone number" && f.constraint.empty()) b += attr("constraint", "regex(., '^\\d*$')");
+    bind_expr(b, f, "required", truthy(f.required), "required");
+    bind_expr(b, f, "constraint", f.constraint, "constraint");
+    if (f.type == "phone number" && f.constraint.empty()) b.emplace_back("constraint", "regex(., '^\\d*$')");
     if (!triggered_targets_.count(&f))
-      b += bind_expr(f, "calculate", f.calculation, f.count_of ? "repeat_count" : "calculation");
+      bind_expr(b, f, "calculate", f.calculation, f.count_of ? "repeat_count" : "calculation");
     std::string ro = f.type == "note" ? "true()" : truthy(f.read_only);
-    b += bind_expr(f, "readonly", ro, "read_only");
-    b += message_attr(f, f.constraint_msg, "jr:constraintMsg");
-    b += message_attr(f, f.required_msg, "jr:requiredMsg");
-    if (ti && *ti->preload) b += attr("jr:preload", ti->preload) + attr("jr:preloadParams", ti->preload_params);
+    bind_expr(b, f, "readonly", ro, "read_only");
+    message_attr(b, f, f.constraint_msg, "jr:constraintMsg");
+    message_attr(b, f, f.required_msg, "jr:requiredMsg");
+    if (ti && *ti->preload) {
+      b.emplace_back("jr:preload", ti->preload);
+      b.emplace_back("jr:preloadParams", ti->preload_params);
+    }
     if (f.type == "image" && f.params.count("max-pixels"))
-      b += attr("orx:max-pixels", f.params.at("max-pixels"));
-    if (f.type == "audio" && f.params.count("quality")) b += attr("odk:quality", f.params.at("quality"));
+      b.emplace_back("orx:max-pixels", f.params.at("max-pixels"));
+    if (f.type == "audio" && f.params.count("quality")) b.emplace_back("odk:quality", f.params.at("quality"));
     if (f.params.count("allow-mock-accuracy"))
-      b += attr("odk:allow-mock-accuracy", f.params.at("allow-mock-accuracy"));
+      b.emplace_back("odk:allow-mock-accuracy", f.params.at("allow-mock-accuracy"));
     if (f.type == "audit")
-      for (const auto& [k, v] : f.params) b += attr("odk:" + k, v);
-    for (const auto& [k, v] : f.bind_attrs) b += attr(k, refs(f, v, "bind"));
-    if ((!b.empty() || f.kind == Kind::Leaf) && !f.flat) binds_ += "<bind" + attr("nodeset", f.path) + b + "/>";
+      for (const auto& [k, v] : f.params) b.emplace_back("odk:" + k, v);
+    // Attributes the designer names (bind::x) may be any the loader reads (an id, a namespace
+    // the form redeclares): those forms are loaded from their XML.
+    if (!f.bind_attrs.empty() && c_.direct_) c_.direct_failed_ = true;
+    for (const auto& [k, v] : f.bind_attrs) b.emplace_back(k, refs(f, v, "bind"));
+    if ((!b.empty() || f.kind == Kind::Leaf) && !f.flat) emit_bind(f.path, b);
     if (f.dynamic_default && !in_repeat(f)) {  // in a repeat: on the <repeat>, see write_body
       std::string set = "<setvalue event=\"odk-instance-first-load\"" + attr("ref", f.path) +
                         attr("value", c_.expr(f, f.default_value, "default")) + "/>";
@@ -335,7 +507,12 @@ class XFormWriter {
     return id;
   }
 
-  void write_itemset(const Field& f) {
+  struct ItemsetSpec {
+    std::string nodeset, value, label;
+    bool itext = false;  // labels by jr:itext(itextId)
+  };
+
+  ItemsetSpec itemset_spec(const Field& f) {
     std::string id = list_instance_id(f);
     std::string nodeset = "instance('" + id + "')/root/item";
     if (!f.choice_filter.empty()) nodeset += "[" + c_.choice_filter(f) + "]";
@@ -350,9 +527,31 @@ class XFormWriter {
     if (f.params.count("value")) value = f.params.at("value");
     if (f.params.count("label")) label = f.params.at("label");
     bool itext = !f.type.ends_with("_from_file") && list_uses_itext(f.list);
-    body_ += "<itemset" + attr("nodeset", nodeset) + "><value" + attr("ref", value) + "/>" +
-             (itext ? std::string("<label ref=\"jr:itext(itextId)\"/>") : "<label" + attr("ref", label) + "/>") +
+    return {std::move(nodeset), std::move(value), std::move(label), itext};
+  }
+
+  void write_itemset(const Field& f) {
+    ItemsetSpec s = itemset_spec(f);
+    body_ += "<itemset" + attr("nodeset", s.nodeset) + "><value" + attr("ref", s.value) + "/>" +
+             (s.itext ? std::string("<label ref=\"jr:itext(itextId)\"/>") : "<label" + attr("ref", s.label) + "/>") +
              "</itemset>";
+  }
+
+  // write_itemset's <itemset> as BodyLoader::itemset reads it.
+  Itemset built_itemset(const Field& f) {
+    ItemsetSpec s = itemset_spec(f);
+    Itemset is;
+    is.nodeset_text = xml_read_back(s.nodeset, true);
+    is.nodeset = output_expr(is.nodeset_text);
+    is.value = output_expr(xml_read_back(s.value, true));
+    std::string label = s.itext ? std::string("jr:itext(itextId)") : xml_read_back(s.label, true);
+    std::string id, dynamic;
+    if (xform_detail::split_itext_call(label, id, dynamic)) {
+      is.label_is_itext = true;
+      label = id.empty() ? dynamic : "'" + id + "'";
+    }
+    is.label = output_expr(label);
+    return is;
   }
 
   // pyxform's osm question: one <tag key="NAME"><label>LABEL</label></tag> per row of its list
@@ -433,6 +632,130 @@ class XFormWriter {
     body_ += "</" + el + ">";
   }
 
+  // write_body's controls as BodyLoader reads them (Compiler::direct_), into `parent`; their
+  // actions (BodyLoader's load_body_action) into c_.built_actions_. The same calls in the same
+  // order as write_body, so that errors, itext ids and secondary instances come out the same.
+  void build_body(const Field& f, Control& parent) {
+    std::string a = body_attrs(f);
+    // Attributes the designer names (body::x) may be any the loader reads (accept, a second
+    // appearance): those forms are loaded from their XML.
+    if (!f.body_attrs.empty()) c_.direct_failed_ = true;
+    auto appearance = [&](Control& c) { c.appearance = xml_read_back(f.appearance, true); };
+    if (f.kind == Kind::Group) {
+      Control g;
+      g.type = ControlType::Group;
+      if (!f.flat) g.ref = built_ref(f.path);
+      appearance(g);
+      g.label = built_text("label", f, f.label, &f.media);
+      for (const auto& ch : f.children) build_body(*ch, g);
+      parent.children.push_back(std::move(g));
+      return;
+    }
+    if (f.kind == Kind::Repeat) {
+      Control g;
+      g.type = ControlType::Group;
+      g.ref = built_ref(f.path);
+      g.label = built_text("label", f, f.label, &f.media);
+      Control r;
+      r.type = ControlType::Repeat;
+      r.ref = g.ref;
+      appearance(r);
+      if (!f.repeat_count.empty())
+        r.repeat_count = output_expr(xml_read_back(c_.expr(f, f.repeat_count, "repeat_count"), true));
+      for (const auto& ch : f.children) build_new_repeat_defaults(*ch);
+      for (const auto& ch : f.children) build_body(*ch, r);
+      g.children.push_back(std::move(r));
+      parent.children.push_back(std::move(g));
+      return;
+    }
+    const TypeInfo* ti = f.info;
+    if (!ti || !*ti->control) return;
+    Control c;
+    std::string_view control = ti->control;
+    control = control.substr(control.find(':') == std::string_view::npos ? 0 : control.find(':') + 1);
+    static const std::pair<std::string_view, ControlType> kTypes[] = {
+        {"input", ControlType::Input},   {"select1", ControlType::Select1},
+        {"select", ControlType::Select}, {"range", ControlType::Range},
+        {"rank", ControlType::Rank},     {"trigger", ControlType::Trigger},
+        {"upload", ControlType::Upload}};
+    auto kind = std::find_if(std::begin(kTypes), std::end(kTypes),
+                             [&](const auto& k) { return k.first == control; });
+    if (kind == std::end(kTypes)) {
+      c_.direct_failed_ = true;
+      return;
+    }
+    c.type = kind->second;
+    c.ref = built_ref(f.path);
+    if (c.type == ControlType::Upload) c.mediatype = xml_read_back(ti->mediatype, true);
+    if (f.type == "range") {
+      auto p = [&](const char* k, const char* d) { return f.params.count(k) ? f.params.at(k) : d; };
+      c.range_start = xml_read_back(p("start", "1"), true);
+      c.range_end = xml_read_back(p("end", "10"), true);
+      c.range_step = xml_read_back(p("step", "1"), true);
+      // Not numbers: the loader's error, from the XML.
+      for (const std::string* v : {&c.range_start, &c.range_end, &c.range_step})
+        if (!is_range_number(*v)) c_.direct_failed_ = true;
+    } else if (c.type == ControlType::Range) {
+      c_.direct_failed_ = true;  // a range control without its bounds: the loader's error
+    }
+    if (f.type.ends_with("_external") && !f.choice_filter.empty()) c_.choice_filter(f);
+    appearance(c);
+    c.label = built_text("label", f, f.label, &f.media);
+    c.hint = built_text("hint", f, f.hint, nullptr, &f.guidance);
+    if (f.type != "osm" && !f.list.empty() && !f.type.ends_with("_external"))
+      c.itemset = built_itemset(f);
+    for (const Field* t : f.triggered) {
+      Action act;
+      act.events = {"xforms-value-changed"};
+      act.ref = built_ref(t->path);
+      if (!t->calculation.empty()) {
+        std::string value = xml_read_back(c_.expr(*t, t->calculation, "calculation"), true);
+        if (!xform_detail::is_blank(value)) act.value = output_expr(value);
+      }
+      act.trigger_ref = c.ref;
+      c_.built_actions_.push_back(std::move(act));
+    }
+    parent.children.push_back(std::move(c));
+  }
+
+  // A ref as the loader resolves it; one it could not resolve is its error, from the XML.
+  std::string built_ref(const std::string& path) {
+    std::string out;
+    if (!xform_detail::resolve_path(xml_read_back(path, true), "", out)) c_.direct_failed_ = true;
+    return out;
+  }
+
+  // The loader's range bounds: an optional '-', digits, and an optional fraction.
+  static bool is_range_number(std::string_view v) {
+    std::size_t i = 0;
+    if (i < v.size() && v[i] == '-') ++i;
+    auto digits = [&] {
+      std::size_t start = i;
+      while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+      return i > start;
+    };
+    if (!digits()) return false;
+    if (i < v.size() && v[i] == '.') {
+      ++i;
+      if (!digits()) return false;
+    }
+    return i == v.size();
+  }
+
+  // write_new_repeat_defaults's setvalues as actions.
+  void build_new_repeat_defaults(const Field& f) {
+    if (f.kind == Kind::Leaf && f.dynamic_default) {
+      Action act;
+      act.events = {"odk-instance-first-load", "odk-new-repeat"};
+      act.ref = built_ref(f.path);
+      std::string value = xml_read_back(c_.expr(f, f.default_value, "default"), true);
+      if (!xform_detail::is_blank(value)) act.value = output_expr(value);
+      c_.built_actions_.push_back(std::move(act));
+    }
+    if (f.kind == Kind::Group)
+      for (const auto& ch : f.children) build_new_repeat_defaults(*ch);
+  }
+
   // Dynamic defaults inside a repeat: one setvalue on the <repeat>, for the instances there at
   // first load and each new one, as pyxform writes it.
   void write_new_repeat_defaults(const Field& f) {
@@ -486,6 +809,7 @@ class XFormWriter {
   std::unordered_map<std::string, std::size_t> itext_index_;  // id -> index in itext_order_
   std::vector<bool> used_langs_ = std::vector<bool>(c_.langs_.size(), false);  // some text of
                                                    // itext_ is really written in c_.langs_[i]
+  std::vector<Translation> built_tr_;  // add_built_itext's, one per c_.langs_ (direct_)
   std::unordered_set<const Field*> triggered_targets_;
   std::string binds_, body_, model_actions_;
 };
@@ -493,14 +817,24 @@ class XFormWriter {
 std::string XFormWriter::write() {
   const Settings& s = c_.settings_;
   const std::string& root = s.root_name;
+  // What the loader would refuse to take built (BuiltModel): an entity (its binds are read from
+  // the XML; a survey group named meta may hold one too), namespaces the settings redeclare.
+  if (c_.direct_ && (c_.entity_ || !s.namespaces.empty() ||
+                     std::any_of(c_.root_.children.begin(), c_.root_.children.end(),
+                                 [](const FieldPtr& f) { return f->name == "meta"; })))
+    c_.direct_failed_ = true;
   collect_triggers(c_.root_);
+  if (c_.direct_) c_.built_binds_.reserve(c_.survey_->rows.size() + c_.meta_->children.size() + 2);
   // Body first: it decides which lists and attachments become secondary instances.
-  for (const auto& ch : c_.root_.children) write_body(*ch);
+  if (c_.direct_)
+    for (const auto& ch : c_.root_.children) build_body(*ch, c_.built_body_);
+  else
+    for (const auto& ch : c_.root_.children) write_body(*ch);
   for (const auto& ch : c_.root_.children) write_bind(*ch);
   for (const auto& ch : c_.meta_->children) write_bind(*ch);
   if (!s.omit_instance_id)
-    binds_ += "<bind" + attr("nodeset", c_.meta_->path + "/instanceID") +
-              " type=\"string\" readonly=\"true()\" jr:preload=\"uid\"/>";
+    emit_bind(c_.meta_->path + "/instanceID",
+              {{"type", "string"}, {"readonly", "true()"}, {"jr:preload", "uid"}});
   if (!s.instance_name.empty()) {
     // Checked like any expression, its mistakes placed in the settings sheet.
     Field ctx;
@@ -508,8 +842,7 @@ std::string XFormWriter::write() {
     ctx.sheet = c_.wb_.sheet("settings");
     ctx.parent = &c_.root_;
     ctx.path = c_.meta_->path + "/instanceName";
-    binds_ += "<bind" + attr("nodeset", ctx.path) + " type=\"string\"" +
-              attr("calculate", c_.expr(ctx, s.instance_name, "instance_name")) + "/>";
+    emit_bind(ctx.path, {{"type", "string"}, {"calculate", c_.expr(ctx, s.instance_name, "instance_name")}});
   }
   binds_ += c_.entity_binds_xml();
   std::string inst;
@@ -536,7 +869,8 @@ std::string XFormWriter::write() {
       " odk:xforms-version=\"1.0.0\">";
   // The big parts are appended to the one document, never joined into temporaries first (the
   // XML of a 100,000-row survey is 40 MB: each temporary was a copy of most of it).
-  write_itext(x);
+  if (c_.direct_) build_translations();
+  else write_itext(x);
   x.reserve(x.size() + inst.size() + secondary.size() + binds_.size() + model_actions_.size() +
             body_.size() + 1024);
   x += "<instance><" + root + attr("id", s.form_id) +
