@@ -3,7 +3,7 @@
 // from a registry record (docs/storage.md, "Registries from submissions").
 #include <nlohmann/json.hpp>
 
-#include "core/store_fixture.hpp"
+#include "core/entity_fixture.hpp"
 #include "khaosat/core/form_info.hpp"
 
 using namespace khaosat::core;
@@ -12,32 +12,7 @@ using khaosat::test::message_of;
 
 namespace {
 
-
-struct EntityFixture : khaosat::test::StoreFixture {
-  Form form;
-  EntityFixture() {
-    auto f = store->install_form(NamedBytes{"est.md", khaosat::test::entity_form_md()},
-                                 {NamedBytes{"establishments.csv", "name,label,__version\n"}});
-    REQUIRE_MESSAGE(f.ok(), message_of(f));
-    auto loaded = store->load_form("est");
-    REQUIRE(loaded.ok());
-    form = *loaded;
-  }
-  SessionOptions options() {
-    SessionOptions so;
-    so.env.uuid = [this] { return store->new_id(); };
-    return so;
-  }
-  std::unique_ptr<FormSession> fresh() {
-    auto s = FormSession::start(form, options());
-    REQUIRE(s.ok());
-    return std::move(s.value());
-  }
-  void answer(FormSession& s, const std::string& q, const std::string& v) {
-    auto st = s.answer("/data/" + q, v);
-    REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
-  }
-};
+using khaosat::test::EntityFixture;
 
 std::string prop(const RegistryRecord& r, const std::string& key, bool hlc = false) {
   for (const auto& [k, p] : r.properties)

@@ -1,6 +1,6 @@
 // A registry record's history (record_history.hpp): the submissions that created and changed
 // it, in order, each field's value before and after, and a version pulled from another device.
-#include "core/store_fixture.hpp"
+#include "core/entity_fixture.hpp"
 #include "khaosat/core/record_history.hpp"
 
 using namespace khaosat::core;
@@ -9,26 +9,7 @@ using khaosat::test::message_of;
 
 namespace {
 
-struct HistoryFixture : khaosat::test::StoreFixture {
-  Form form;
-  HistoryFixture() {
-    auto f = store->install_form(NamedBytes{"est.md", khaosat::test::entity_form_md()},
-                                 {NamedBytes{"establishments.csv", "name,label,__version\n"}});
-    REQUIRE_MESSAGE(f.ok(), message_of(f));
-    auto loaded = store->load_form("est");
-    REQUIRE(loaded.ok());
-    form = *loaded;
-  }
-  SessionOptions options() {
-    SessionOptions so;
-    so.env.uuid = [this] { return store->new_id(); };
-    return so;
-  }
-  void answer(FormSession& s, const std::string& q, const std::string& v) {
-    auto st = s.answer("/data/" + q, v);
-    REQUIRE_MESSAGE(st.ok(), (st.ok() ? "" : st.error().message));
-  }
-};
+using HistoryFixture = khaosat::test::EntityFixture;
 
 const RecordChange::Field* field(const RecordChange& c, const std::string& key) {
   for (const auto& f : c.fields)

@@ -48,23 +48,6 @@ std::string describe(pugi::xml_node el) {
   return s;
 }
 
-// ODK's range bounds: an optional '-', digits, and an optional fraction ("-2", "0.5").
-bool is_numeric(std::string_view v) {
-  std::size_t i = 0;
-  if (i < v.size() && v[i] == '-') ++i;
-  auto digits = [&] {
-    std::size_t start = i;
-    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
-    return i > start;
-  };
-  if (!digits()) return false;
-  if (i < v.size() && v[i] == '.') {
-    ++i;
-    if (!digits()) return false;
-  }
-  return i == v.size();
-}
-
 bool is_true_expr(std::string_view v) {
   v = trim(v);
   return v == "true()" || v == "true";
@@ -211,7 +194,7 @@ Status BodyLoader::control(pugi::xml_node el, const ControlKind& kind, Control& 
         auto a = el.attribute(attr);
         if (!a)
           return ctx_.error_at(ErrorCode::form_body, el, describe(el) + " has no '" + attr + "' attribute");
-        if (!is_numeric(a.value()))
+        if (!is_range_bound(a.value()))
           return ctx_.error_at(ErrorCode::form_body, el,
                                describe(el) + " attribute '" + attr + "' is not a number: '" +
                                    a.value() + "'");
@@ -274,6 +257,23 @@ Status BodyLoader::children(pugi::xml_node el, Control& parent, const std::strin
 }
 
 }  // namespace
+
+// ODK's range bounds: an optional '-', digits, and an optional fraction ("-2", "0.5").
+bool is_range_bound(std::string_view v) {
+  std::size_t i = 0;
+  if (i < v.size() && v[i] == '-') ++i;
+  auto digits = [&] {
+    std::size_t start = i;
+    while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
+    return i > start;
+  };
+  if (!digits()) return false;
+  if (i < v.size() && v[i] == '.') {
+    ++i;
+    if (!digits()) return false;
+  }
+  return i == v.size();
+}
 
 Status load_body(LoadContext& ctx, pugi::xml_node body) {
   BodyLoader loader(ctx);

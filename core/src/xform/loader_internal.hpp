@@ -142,6 +142,9 @@ std::string bind_type(std::string_view written);
 // predicates stripped, "." and ".." folded, "./a" and "a" made absolute. Returns false when the
 // text is not a plain location path (a function call, a union ...).
 bool resolve_path(std::string_view text, std::string_view context, std::string& out);
+// ODK's range bounds: an optional '-', digits, and an optional fraction ("-2", "0.5"); what the
+// loader accepts for a range's start, end and step (the XLSForm compiler's direct build too).
+bool is_range_bound(std::string_view v);
 
 // --- the loader's aspects ----------------------------------------------------------------------
 

@@ -694,7 +694,7 @@ class XFormWriter {
       c.range_step = xml_read_back(p("step", "1"), true);
       // Not numbers: the loader's error, from the XML.
       for (const std::string* v : {&c.range_start, &c.range_end, &c.range_step})
-        if (!is_range_number(*v)) c_.direct_failed_ = true;
+        if (!xform_detail::is_range_bound(*v)) c_.direct_failed_ = true;
     } else if (c.type == ControlType::Range) {
       c_.direct_failed_ = true;  // a range control without its bounds: the loader's error
     }
@@ -723,23 +723,6 @@ class XFormWriter {
     std::string out;
     if (!xform_detail::resolve_path(xml_read_back(path, true), "", out)) c_.direct_failed_ = true;
     return out;
-  }
-
-  // The loader's range bounds: an optional '-', digits, and an optional fraction.
-  static bool is_range_number(std::string_view v) {
-    std::size_t i = 0;
-    if (i < v.size() && v[i] == '-') ++i;
-    auto digits = [&] {
-      std::size_t start = i;
-      while (i < v.size() && v[i] >= '0' && v[i] <= '9') ++i;
-      return i > start;
-    };
-    if (!digits()) return false;
-    if (i < v.size() && v[i] == '.') {
-      ++i;
-      if (!digits()) return false;
-    }
-    return i == v.size();
   }
 
   // write_new_repeat_defaults's setvalues as actions.
