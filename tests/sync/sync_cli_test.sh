@@ -117,6 +117,7 @@ expect_rc 2 "$S" serve --data srv "${DB[@]}" --tls-cert tls.pem
 expect_rc 1 "$S" serve --data srv "${DB[@]}" --tls-cert tls.pem --tls-key nothing.key
 grep -q "nothing.key" err.txt || fail "serve with a missing key: $(cat err.txt)"
 kill "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+: > serve.log  # emptied before the server starts: the wait below must not read the HTTP server's line
 "$S" serve --data srv "${DB[@]}" --listen 127.0.0.1:0 --tls-cert tls.pem --tls-key tls.key > serve.log 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 50); do grep -q "serving" serve.log && break; sleep 0.1; done

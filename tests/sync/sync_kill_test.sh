@@ -34,6 +34,9 @@ cat > form.xml <<'XML'
 XML
 
 start_server() {
+  # Emptied here, before the server starts: its own `> serve.log` happens in the child, after the
+  # wait below may already have read the previous server's "serving" (and then found it gone).
+  : > serve.log
   "$S" serve --data srv "${DB[@]}" --listen "127.0.0.1:${PORT:-0}" > serve.log 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 300); do grep -q "serving" serve.log && break; sleep 0.1; done
