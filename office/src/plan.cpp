@@ -90,25 +90,30 @@ void score_area(PlannedNeed& p, const Rules& r, const Commune& c) {
       for (const First& f : first) note(f.attribute, f.vi, f.en);
     }
   }
-  if (!applied && c.poor_30a && pts(r, "area.poor_30a") != 0) {
-    add("area.poor_30a", pts(r, "area.poor_30a"), name + ": huyện nghèo (NQ 30a) (" + c.poor_30a_source + ")",
-        name + ": poor district (Resolution 30a) (" + c.poor_30a_source + ")");
-    applied = true;
-  } else if (!applied && pts(r, "area.poor_30a") != 0) {
-    note("poor_30a", "huyện nghèo (NQ 30a)", "poor district (Resolution 30a)");
-  }
-  if (!applied && c.ntm && pts(r, "area.ntm") != 0) {
-    add("area.ntm", pts(r, "area.ntm"), name + ": đạt chuẩn NTM (" + c.ntm_source + ")",
-        name + ": new-rural standard met (" + c.ntm_source + ")");
-    applied = true;
-  } else if (!applied && pts(r, "area.ntm") != 0) {
-    note("ntm", "NTM", "new-rural");
-  }
-  if (!applied && c.difficult && pts(r, "area.difficult") != 0) {
-    add("area.difficult", pts(r, "area.difficult"), name + " (" + c.difficult_source + ")",
-        name + " (" + c.difficult_source + ")");
-  } else if (!applied && pts(r, "area.difficult") != 0) {
-    note("difficult", "đặc biệt khó khăn", "difficult");
+  // The next area priorities, in order: the first that applies scores; each one above it that
+  // is unknown in communes.csv is named as unknown.
+  struct Tier {
+    const char* criterion;
+    bool on;
+    const std::string& source;
+    const char *vi, *en;                          // after the commune's name, before the source
+    const char *attribute, *note_vi, *note_en;    // when unknown
+  };
+  const Tier tiers[] = {
+      {"area.poor_30a", c.poor_30a, c.poor_30a_source, ": huyện nghèo (NQ 30a)", ": poor district (Resolution 30a)",
+       "poor_30a", "huyện nghèo (NQ 30a)", "poor district (Resolution 30a)"},
+      {"area.ntm", c.ntm, c.ntm_source, ": đạt chuẩn NTM", ": new-rural standard met", "ntm", "NTM", "new-rural"},
+      {"area.difficult", c.difficult, c.difficult_source, "", "", "difficult", "đặc biệt khó khăn", "difficult"}};
+  for (const Tier& t : tiers) {
+    if (applied) break;
+    const auto v = pts(r, t.criterion);
+    if (v == 0) continue;
+    if (t.on) {
+      add(t.criterion, v, name + t.vi + " (" + t.source + ")", name + t.en + " (" + t.source + ")");
+      applied = true;
+    } else {
+      note(t.attribute, t.note_vi, t.note_en);
+    }
   }
   if (!unknown.empty())
     p.explanation.push_back(
