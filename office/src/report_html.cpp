@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "khaosat/office/map_labels.hpp"
 #include "khaosat/office/report.hpp"
 
 namespace khaosat::office {
@@ -213,52 +214,39 @@ std::string map_svg(const std::vector<MapPoint>& points, const std::vector<Commu
   }
   // Each commune with located records: a marker at their mean position, labelled with its name
   // and counts (A establishments, B villages, needs), the label haloed to stay readable on points.
-  // Labels go to the first of four places beside the marker (right, then left, above or below
-  // it) that stays inside the frame and clear of the labels placed before; widths are estimated
-  // from the characters (no font metrics here), so a close pair may still touch.
-  struct Box {
-    double x0, y0, x1, y1;
-    bool hits(const Box& o) const { return x0 < o.x1 && o.x0 < x1 && y0 < o.y1 && o.y0 < y1; }
-  };
-  std::vector<Box> placed;
-  const double frame_right = left + (lon1 - lon0) * kx * scale;
+  const double frame_right = left + (lon1 - lon0) * kx * scale, frame_bottom = top + (lat1 - lat0) * scale;
+  std::vector<MapLabelInput> inputs;
   for (const auto& m : markers) {
     std::string counts = "A " + std::to_string(m.establishments) + " · B " + std::to_string(m.villages) + " · NC " +
                          std::to_string(m.needs);
-    double cx = x(m.lon), cy = y(m.lat);
-    auto chars = [](const std::string& t) {
-      return static_cast<double>(std::count_if(t.begin(), t.end(), [](char ch) { return (ch & 0xC0) != 0x80; }));
-    };
-    const double width = std::max(chars(m.name) * 6.0, chars(counts) * 5.0), height = 22;
-    struct Place {
-      double dx, dy;  // the text's anchor point from the marker; dx < 0: the text ends there
-    };
-    const Place places[] = {{7, -2}, {-7, -2}, {7, -14}, {7, 14}, {-7, -14}, {-7, 14}};
-    auto box_at = [&](const Place& pl) {
-      double x0 = pl.dx > 0 ? cx + pl.dx : cx + pl.dx - width, y0 = cy + pl.dy - 10;
-      return Box{x0, y0, x0 + width, y0 + height};
-    };
-    Place chosen = places[0];
-    for (const Place& pl : places) {
-      Box b = box_at(pl);
-      if (b.x0 < left || b.x1 > frame_right) continue;
-      if (std::any_of(placed.begin(), placed.end(), [&](const Box& o) { return o.hits(b); })) continue;
-      chosen = pl;
-      break;
-    }
-    placed.push_back(box_at(chosen));
-    const std::string anchor = chosen.dx > 0 ? "" : " text-anchor=\"end\"";
-    const double tx = cx + chosen.dx, ty = cy + chosen.dy;
+    inputs.push_back({x(m.lon), y(m.lat), m.name, counts});
+  }
+  const std::vector<MapLabel> labels =
+      place_map_labels(inputs, {static_cast<double>(left), static_cast<double>(top), frame_right, frame_bottom});
+  for (std::size_t i = 0; i < markers.size(); ++i) {
+    const auto& m = markers[i];
+    const auto& in = inputs[i];
+    const MapLabel& l = labels[i];
+    const double cx = in.x, cy = in.y;
+    // Text hugs the side facing the marker (end-anchored when the label sits left of it): the
+    // estimated width is an upper bound, so the text never ends up away from its marker.
+    const bool to_left = l.box.x1 <= cx;
+    const double tx = to_left ? l.box.x1 - 1 : l.box.x0 + 1, ty = l.box.y0 + kLabelAscent;
+    const std::string anchor = to_left ? " text-anchor=\"end\"" : "";
     s += "<g class=\"commune-marker\" data-commune=\"" + esc(m.code) + "\" data-establishments=\"" +
          std::to_string(m.establishments) + "\" data-villages=\"" + std::to_string(m.villages) + "\" data-needs=\"" +
          std::to_string(m.needs) + "\" data-lat=\"" + coord(m.lat) + "\" data-lon=\"" + coord(m.lon) + "\"><title>" +
          esc(m.name + ": " + std::to_string(m.establishments) + " cơ sở / establishments, " + std::to_string(m.villages) +
              " làng nghề / villages, " + std::to_string(m.needs) + " nhu cầu / needs (" + std::to_string(m.located) +
              " phiếu có GPS / located)") +
-         "</title><rect x=\"" + fmt(cx - 4) + "\" y=\"" + fmt(cy - 4) + "\" width=\"8\" height=\"8\" fill=\"#1c2733\" "
+         "</title>";
+    if (l.leader)
+      s += "<line class=\"leader\" x1=\"" + fmt(cx) + "\" y1=\"" + fmt(cy) + "\" x2=\"" + fmt(l.leader_x) + "\" y2=\"" +
+           fmt(l.leader_y) + "\" stroke=\"#5a6b7b\" stroke-width=\"0.8\"/>";
+    s += "<rect x=\"" + fmt(cx - 4) + "\" y=\"" + fmt(cy - 4) + "\" width=\"8\" height=\"8\" fill=\"#1c2733\" "
          "stroke=\"#fff\" stroke-width=\"1.5\" transform=\"rotate(45 " + fmt(cx) + " " + fmt(cy) + ")\"/>"
          "<text class=\"commune-label\" x=\"" + fmt(tx) + "\" y=\"" + fmt(ty) + "\"" + anchor + "><tspan font-weight=\"600\">" +
-         esc(m.name) + "</tspan><tspan x=\"" + fmt(tx) + "\" dy=\"11\" font-size=\"9.5\">" + counts + "</tspan></text></g>";
+         esc(m.name) + "</tspan><tspan x=\"" + fmt(tx) + "\" dy=\"11\" font-size=\"9.5\">" + in.counts + "</tspan></text></g>";
   }
   s += "</svg>\n<p class=\"note\"><span style=\"color:#1f6fb2\">●</span> cơ sở (phiếu A) / establishment &nbsp; "
        "<span style=\"color:#d9822b\">●</span> làng nghề (phiếu B) / craft village &nbsp; "

@@ -345,6 +345,55 @@ assert long_cells and all(c.alignment.wrap_text for c in long_cells), "long sect
 assert ws.column_dimensions["B"].width >= 40, ws.column_dimensions["B"].width
 print("chart labels ok:", len(labels), "labels, longest", max(len(l["text"]) for l in labels), "characters")
 PY
+# The map's commune labels as Chromium draws them: no label covers another label, another
+# commune's marker or a leader line; every label stays inside the map; a label away from its marker
+# has a leader line from the marker towards the label, one beside it has none.
+{ sed 's#</body></html>##' "$HTML"
+  cat <<'JS'
+<script>
+const svg = document.getElementById('map'), vb = svg.viewBox.baseVal, out = {labels: [], w: vb.width, h: vb.height};
+for (const g of svg.querySelectorAll('g.commune-marker')) {
+  const b = g.querySelector('text.commune-label').getBBox(), r = g.querySelector('rect'), l = g.querySelector('line.leader');
+  const cx = r.x.baseVal.value + r.width.baseVal.value / 2, cy = r.y.baseVal.value + r.height.baseVal.value / 2;
+  out.labels.push({code: g.dataset.commune, x0: b.x, y0: b.y, x1: b.x + b.width, y1: b.y + b.height, cx: cx, cy: cy,
+                   leader: l ? [l.x1.baseVal.value, l.y1.baseVal.value, l.x2.baseVal.value, l.y2.baseVal.value] : null});
+}
+const pre = document.createElement('pre'); pre.id = 'probe'; pre.textContent = JSON.stringify(out);
+document.body.appendChild(pre);
+</script></body></html>
+JS
+} > "$T/r1/mapprobe.html"
+"$CHROME" "${CH[@]}" --dump-dom "file://$T/r1/mapprobe.html" > "$T/mapprobe.html" 2> "$T/chrome5.err" || fail "chromium: $(tail -5 "$T/chrome5.err")"
+"$PY" - "$T/mapprobe.html" <<'PY' || fail "map labels overlap, leave the map or lack their leader lines"
+import html, json, math, re, sys
+d = json.loads(html.unescape(re.search(r'<pre id="probe">(.*?)</pre>', open(sys.argv[1], encoding="utf-8").read(), re.S).group(1)))
+L = d["labels"]
+assert len(L) >= 30, len(L)
+hit = lambda a, b: a["x0"] < b["x1"] and b["x0"] < a["x1"] and a["y0"] < b["y1"] and b["y0"] < a["y1"]
+marker = lambda m: {"x0": m["cx"] - 6, "y0": m["cy"] - 6, "x1": m["cx"] + 6, "y1": m["cy"] + 6}
+def through(seg, b):   # the segment passes through the box's interior (sampled)
+    return any(b["x0"] + 0.5 < seg[0] + (seg[2] - seg[0]) * t / 100 < b["x1"] - 0.5 and
+               b["y0"] + 0.5 < seg[1] + (seg[3] - seg[1]) * t / 100 < b["y1"] - 0.5 for t in range(1, 100))
+leaders = 0
+for a in L:
+    assert a["x0"] >= 0 and a["y0"] >= 0 and a["x1"] <= d["w"] and a["y1"] <= d["h"], ("outside the map", a)
+    for b in L:
+        if b is a: continue
+        assert not hit(a, b), ("labels overlap", a["code"], b["code"])
+        assert not hit(a, marker(b)), ("label covers a marker", a["code"], b["code"])
+        assert not (b["leader"] and through(b["leader"], a)), ("leader line through a label", b["code"], a["code"])
+    gap = math.hypot(max(a["x0"] - a["cx"], 0, a["cx"] - a["x1"]), max(a["y0"] - a["cy"], 0, a["cy"] - a["y1"]))
+    if a["leader"]:
+        leaders += 1
+        x1, y1, x2, y2 = a["leader"]
+        assert abs(x1 - a["cx"]) < 0.2 and abs(y1 - a["cy"]) < 0.2, ("leader does not start at its marker", a)
+        # It ends on the label's estimated box, which holds the drawn text: within reach of the text.
+        far = math.hypot(max(a["x0"] - x2, 0, x2 - a["x1"]), max(a["y0"] - y2, 0, y2 - a["y1"]))
+        assert far < 30, ("leader ends away from its label", a, far)
+    else:
+        assert gap < 10, ("label away from its marker without a leader line", a, gap)
+print("map labels ok:", len(L), "labels,", leaders, "with leader lines")
+PY
 "$CHROME" "${CH[@]}" --window-size=1100,1500 --screenshot="$T/report.png" "file://$HTML" 2> "$T/chrome2.err" > /dev/null \
   || fail "chromium screenshot: $(tail -5 "$T/chrome2.err")"
 [[ $(head -c 8 "$T/report.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] || fail "no PNG screenshot"
