@@ -80,7 +80,8 @@ class Dumper {
                 " calculate=" + ex(b.calculate));
     line(2, "constraint_msg=" + q(b.constraint_msg) + " itext=" + q(b.constraint_msg_itext) +
                 " required_msg=" + q(b.required_msg) + " itext=" + q(b.required_msg_itext));
-    line(2, "preload=" + q(b.preload) + " params=" + q(b.preload_params));
+    line(2, "preload=" + q(b.preload) + " params=" + q(b.preload_params) +
+                " max_pixels=" + std::to_string(b.max_pixels));
   }
 
   void control(int depth, const Control& c) {

@@ -140,6 +140,27 @@ TEST_CASE("session contract: an upload without mediatype is typed by its accept 
   CHECK(s.at("/data/pic").media_type == MediaType::Image);
 }
 
+TEST_CASE("session contract: an image upload carries its bind's orx:max-pixels") {
+  Session s(xform(R"X(<data id="mp"><pic/><big/><doc/><bad/><meta><instanceID/></meta></data>)X",
+                  R"X(<bind nodeset="/data/pic" type="binary" orx:max-pixels="1024"/>
+                      <bind nodeset="/data/big" type="binary"/>
+                      <bind nodeset="/data/doc" type="binary" orx:max-pixels="640"/>
+                      <bind nodeset="/data/bad" type="binary" orx:max-pixels="12px"/>)X",
+                  R"X(<upload ref="/data/pic" mediatype="image/*"><label>P</label></upload>
+                      <upload ref="/data/big" mediatype="image/*"><label>B</label></upload>
+                      <upload ref="/data/doc" mediatype="application/*"><label>D</label></upload>
+                      <upload ref="/data/bad" mediatype="image/*"><label>X</label></upload>)X"));
+  CHECK(s.at("/data/pic").max_pixels == 1024);
+  CHECK(s.at("/data/big").max_pixels == 0);   // no limit
+  CHECK(s.at("/data/doc").max_pixels == 0);   // not an image: nothing to scale
+  CHECK(s.at("/data/bad").max_pixels == 0);   // ignored, with a warning
+  std::string warnings;
+  for (const std::string& w : summarize(s.form).warnings) warnings += w + "\n";
+  CAPTURE(warnings);
+  CHECK(warnings.find("<bind nodeset=\"/data/bad\"> attribute 'orx:max-pixels' (line 9) is not a whole "
+                      "number of pixels: '12px'; ignored") != std::string::npos);
+}
+
 TEST_CASE("session contract: pages() asks 'add another?' after a user-counted repeat") {
   Session s(xform(
       R"X(<data id="add"><a/><hh><m><n/><kid><k/></kid></m></hh><fixed><f/></fixed><z/></data>)X",

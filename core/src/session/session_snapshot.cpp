@@ -136,6 +136,7 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
   }
   const Control* c = d.control ? d.control : d.repeat;
   if (c) fill_control(n, *c, state);
+  if (n.media_type == MediaType::Image && d.bind) n.max_pixels = d.bind->max_pixels;
   out.push_back(std::move(n));
   if (d.leaf) return;
   std::size_t cursor = 0;

@@ -32,6 +32,7 @@ struct Bind {
   std::string required_msg_itext;
   std::string preload;         // jr:preload ("uid", "timestamp", "property", "date"...)
   std::string preload_params;  // jr:preloadParams ("start", "end", "deviceid"...)
+  int max_pixels = 0;          // orx:max-pixels of an image: its longer side at most; 0 = any
   int line = 0;                // source position, for messages
 };
 

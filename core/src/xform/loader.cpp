@@ -510,6 +510,12 @@ Status load_bind(LoadContext& ctx, pugi::xml_node el) {
                b.required_msg_itext);
   b.preload = attribute_ns(el, kJavaRosaNs, "preload").value();
   b.preload_params = attribute_ns(el, kJavaRosaNs, "preloadParams").value();
+  if (auto mp = attribute_ns(el, kOpenRosaNs, "max-pixels")) {
+    int v = max_pixels_value(mp.value());
+    if (v >= 0) b.max_pixels = v;
+    else ctx.form.warnings.push_back(bind_where(b, "orx:max-pixels") + " is not a whole number of pixels: '" +
+                                     mp.value() + "'; ignored");
+  }
   if (auto id = el.attribute("id")) ctx.bind_nodeset_by_id.emplace(id.value(), b.nodeset);
   ctx.form.binds.push_back(std::move(b));
   return ok_status();

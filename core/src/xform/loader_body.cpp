@@ -275,6 +275,12 @@ bool is_range_bound(std::string_view v) {
   return i == v.size();
 }
 
+int max_pixels_value(std::string_view v) {
+  if (v.empty() || v.size() > 10 || v.find_first_not_of("0123456789") != std::string_view::npos) return -1;
+  long long n = std::stoll(std::string(v));
+  return n <= 1000000000 ? static_cast<int>(n) : -1;
+}
+
 Status load_body(LoadContext& ctx, pugi::xml_node body) {
   BodyLoader loader(ctx);
   return loader.children(body, ctx.form.body, ctx.root_path, false);

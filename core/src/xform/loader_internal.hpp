@@ -145,6 +145,10 @@ bool resolve_path(std::string_view text, std::string_view context, std::string& 
 // ODK's range bounds: an optional '-', digits, and an optional fraction ("-2", "0.5"); what the
 // loader accepts for a range's start, end and step (the XLSForm compiler's direct build too).
 bool is_range_bound(std::string_view v);
+// An image bind's orx:max-pixels as the FormDef keeps it: whole digits up to 1,000,000,000
+// ("0" keeps 0, no limit); -1 when the text is anything else (the loader warns and ignores it,
+// the XLSForm compiler's direct build leaves such a form to the loader).
+int max_pixels_value(std::string_view v);
 
 // --- the loader's aspects ----------------------------------------------------------------------
 

@@ -420,6 +420,11 @@ class XFormWriter {
     message("jr:requiredMsg", b.required_msg, b.required_msg_itext);
     if (const std::string* v = get("jr:preload")) b.preload = xml_read_back(*v, true);
     if (const std::string* v = get("jr:preloadParams")) b.preload_params = xml_read_back(*v, true);
+    if (const std::string* v = get("orx:max-pixels")) {
+      int n = xform_detail::max_pixels_value(xml_read_back(*v, true));
+      if (n >= 0) b.max_pixels = n;
+      else c_.direct_failed_ = true;  // the loader's warning says what is wrong
+    }
     return b;
   }
 

@@ -165,6 +165,7 @@ struct NodeSnapshot {
   std::string range_start, range_end, range_step;  // range: as written in the form
   MediaType media_type = MediaType::None;          // upload: what it takes
   std::string accept;                               // upload: mediatype/accept as written
+  int max_pixels = 0;  // upload of an image: its bind's orx:max-pixels (longer side), 0 = any
 };
 
 struct SessionOptions {
