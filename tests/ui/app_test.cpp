@@ -3,8 +3,11 @@
 #include <doctest/doctest.h>
 
 #include <imgui.h>
+#include <stb_image.h>
+#include <stb_image_write.h>
 
 #include <algorithm>
+#include <map>
 #include <string>
 
 #include "khaosat/core/store.hpp"
@@ -27,12 +30,17 @@ struct NoLocation : ui::LocationService {
 struct Offline : ui::NetworkService {
   bool online() override { return false; }
 };
+struct PickedPhotos : ui::PhotoService {
+  std::vector<std::string> files;
+  std::vector<std::string> candidates() override { return files; }
+};
 
 // One ImGui context and one App over a fresh store, at a phone's 360x800.
 struct Headless {
   test::ScopedDir dir;
   NoLocation location;
   Offline network;
+  PickedPhotos photos;
   ui::SyncPort* sync = nullptr;  // none: the app without sync
   core::Env* env = nullptr;       // none: the OS's clock
   std::unique_ptr<ui::App> app;
@@ -60,6 +68,7 @@ struct Headless {
     ui::AppOptions o;
     o.services.location = &location;
     o.services.network = &network;
+    o.services.photo = &photos;
     o.services.paths = ui::StoragePaths{db(), db() + ".settings.json", KHAOSAT_SOURCE_DIR "/forms"};
     o.sync = sync;
     o.services.env = env;
@@ -625,4 +634,74 @@ TEST_CASE("ui: a form's title shows in the app's language only, and a screen's t
                    {"expect": "A. Rural industrial establishment / OCOP producer survey"}])w") == "");
   CHECK(h.walk(R"([{"expect": "Khảo sát cơ sở"}])") != "");
   CHECK(std::abs(middle("Choose a form") - middle("‹ Back")) <= 1.0f);
+}
+
+namespace {
+// The attachments of the only draft, by name: the stored file's bytes.
+std::map<std::string, std::string> draft_attachments(const std::string& db) {
+  auto store = core::Store::open(db);
+  REQUIRE(store.ok());
+  auto drafts = (*store)->list_drafts();
+  REQUIRE(drafts.ok());
+  REQUIRE(drafts->size() == 1);
+  auto draft = (*store)->get_draft((*drafts)[0].draft_id);
+  REQUIRE(draft.ok());
+  std::map<std::string, std::string> out;
+  for (const auto& [name, sha] : draft->attachments) {
+    auto file = (*store)->get_attachment(sha);
+    REQUIRE(file.ok());
+    auto bytes = core::Env::default_env().read_file(file->path, 64 << 20);
+    REQUIRE(bytes.ok());
+    out[name] = *bytes;
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("ui: a photo larger than its question's max-pixels is stored scaled down, a small one as it is, a damaged one not at all") {
+  Headless h;
+  {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    REQUIRE((*store)->install_form(core::NamedBytes{"ph.md", "| settings |\n| | form_title | form_id | version |\n"
+                                                            "| | Ảnh thử | ph | 1 |\n\n| survey |\n"
+                                                            "| | type | name | label | parameters |\n"
+                                                            "| | image | big | Ảnh lớn | max-pixels=1024 |\n"
+                                                            "| | image | small | Ảnh nhỏ | max-pixels=1024 |\n"}).ok());
+  }
+  // A 3000x2000 PNG, a 640x480 JPEG, and that JPEG cut short, as a camera folder would hold them.
+  auto write = [&](const std::string& name, int w, int h_px, bool png) {
+    std::vector<unsigned char> px(static_cast<std::size_t>(w) * h_px * 3);
+    for (std::size_t i = 0; i < px.size(); ++i) px[i] = static_cast<unsigned char>(i * 7 % 251);
+    std::string path = (h.dir.path() / name).string();
+    REQUIRE((png ? stbi_write_png(path.c_str(), w, h_px, 3, px.data(), w * 3)
+                 : stbi_write_jpg(path.c_str(), w, h_px, 3, px.data(), 90)) != 0);
+    return path;
+  };
+  std::string big = write("big.png", 3000, 2000, true);
+  std::string small = write("small.jpg", 640, 480, false);
+  std::string small_bytes = read(small);
+  std::string cut = (h.dir.path() / "cut.jpg").string();
+  REQUIRE(core::Env::default_env().write_file_durably(cut, small_bytes.substr(0, small_bytes.size() / 2)).ok());
+  h.photos.files = {big, cut, small};
+
+  CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "Ảnh thử"}, {"expect": "Ảnh lớn"}, {"tap": "Chọn ảnh"},
+                   {"tap": "big.png"}, {"expect": "Ảnh: big.png"}])w") == "");
+  auto stored = draft_attachments(h.db());
+  REQUIRE(stored.count("big.png"));
+  int w = 0, hh = 0, n = 0;
+  const std::string& png = stored["big.png"];
+  REQUIRE(stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(png.data()), static_cast<int>(png.size()), &w, &hh, &n));
+  CHECK(w == 1024);
+  CHECK(hh == 683);
+  CHECK(png.substr(0, 4) == "\x89PNG");
+
+  CHECK(h.walk(R"w([{"tap": "Tiếp ›"}, {"expect": "Ảnh nhỏ"}, {"tap": "Chọn ảnh"}, {"tap": "small.jpg"},
+                   {"expect": "Ảnh: small.jpg"}, {"tap": "Chọn ảnh"}, {"tap": "cut.jpg"},
+                   {"expect": "Ảnh cut.jpg bị hỏng hoặc không trọn vẹn; chưa lưu gì."}, {"expect": "Ảnh: small.jpg"}])w") == "");
+  stored = draft_attachments(h.db());
+  CHECK(stored.size() == 2);
+  CHECK(stored["small.jpg"] == small_bytes);  // the same bytes, so the same sha256
+  CHECK(stored.count("cut.jpg") == 0);
+  CHECK(only_draft_xml(h.db()).find("<small>small.jpg</small>") != std::string::npos);
 }

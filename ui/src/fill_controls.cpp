@@ -11,6 +11,7 @@
 #include "app_impl.hpp"
 #include "fill_screen.hpp"
 #include "khaosat/core/store_ids.hpp"
+#include "photo_fit.hpp"
 #include "value_format.hpp"
 
 namespace khaosat::ui {
@@ -284,21 +285,38 @@ void FillScreen::draw_photo(const core::NodeSnapshot& node) {
     if (!node.value.empty() && button(app_.t(Str::clear), Tone::Secondary)) answer(node.ref, "");
     return;
   }
-  const std::vector<std::string> files = photo_files_;
-  if (files.empty()) text(app_.t(Str::no_photos), colors::kMuted);
-  for (const auto& path : files) {
-    std::string name = base_name(path);
-    if (!row(name, "", &path)) continue;
+  if (photo_files_.empty()) text(app_.t(Str::no_photos), colors::kMuted);
+  // A row's id is its path's address in photo_files_, the same from frame to frame while the
+  // picker is open (an address in a copy made each frame would change, and ImGui would never see
+  // a press and its release on one row: no pick would ever land).
+  for (const std::string& listed : photo_files_) {
+    if (!row(base_name(listed), "", &listed)) continue;
+    const std::string path = listed, name = base_name(listed);
+    picking = false;
+    // Read and fitted to the question's max-pixels before anything is saved: a file that is no
+    // picture, or a damaged one, changes nothing.
+    auto bytes = app_.env().read_file(path, kPhotoMaxFileBytes);
+    if (!bytes) {
+      error_ = format(app_.t(Str::error_s), bytes.error().message.c_str());
+      break;
+    }
+    FittedPhoto photo = fit_photo(*bytes, node.max_pixels);
+    if (photo.problem != PhotoProblem::None) {
+      Str what = photo.problem == PhotoProblem::NotAPicture ? Str::photo_not_picture_s
+                 : photo.problem == PhotoProblem::Damaged   ? Str::photo_damaged_s
+                                                            : Str::photo_too_large_s;
+      error_ = format(app_.t(what), name.c_str());
+      break;
+    }
     dirty_ = true;
     autosave();  // an attachment belongs to a draft: make sure there is one
     if (draft_id_.empty()) return;
     core::AttachmentInput in;
     in.name = name;
-    in.path = path;
+    in.bytes = std::move(photo.bytes);
     auto attached = app_.store->attach_to_draft(draft_id_, in);
     if (!attached) error_ = format(app_.t(Str::error_s), attached.error().message.c_str());
     else answer(node.ref, name);
-    picking = false;
     break;
   }
 }
