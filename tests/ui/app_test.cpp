@@ -464,6 +464,14 @@ TEST_CASE("ui: a dateTime question takes a local date and time by touch, and Now
   // Now: the local date and time, not UTC's 6 December 17:01.
   CHECK(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "Giờ đến"}, {"expect": "Lúc đến"}, {"expect": "Lúc đến · giờ"},
                    {"tap": "Bây giờ"}])w") == "");
+  // Each field under its caption, not above the next field's: caption, field, caption, field.
+  std::vector<std::string> order;
+  for (const auto& item : h.app->probe().items)
+    if (item.text == "Ngày (ngày/tháng/năm)" || item.text == "Lúc đến" || item.text == "Giờ (giờ:phút, 24 giờ)" ||
+        item.text == "Lúc đến · giờ" || item.text == "Ngày/tháng/năm, ví dụ 25/11/2026")
+      order.push_back(item.kind == ui::ItemKind::Field ? "[" + item.text + "]" : item.text);
+  CHECK(order == std::vector<std::string>{"Lúc đến", "Ngày (ngày/tháng/năm)", "[Lúc đến]", "Giờ (giờ:phút, 24 giờ)",
+                                          "[Lúc đến · giờ]"});
   CHECK(only_draft_xml(h.db()).find("<visit>2026-12-07T00:01:00.000+07:00</visit>") != std::string::npos);
   // A date and a time typed apart, one before midnight; a bad time is named.
   CHECK(h.walk(R"w([{"tap": "Lúc đến"}, {"type": "06/12/2026"}, {"tap": "Lúc đến · giờ"}, {"type": "25:10"},
@@ -587,8 +595,20 @@ TEST_CASE("ui: the text size scales the font and the rows, high contrast the col
   CHECK(h.app->font_pixels() == 27);
   CHECK(h.app->settings().high_contrast);
   CHECK(is_black(ImGui::GetStyle().Colors[ImGuiCol_Border]));
-  CHECK(is_black(ImGui::GetStyle().Colors[ImGuiCol_TextDisabled]));
+  // An empty field's example stays distinguishable from a value: dark grey, not black.
+  const ImVec4 example = ImGui::GetStyle().Colors[ImGuiCol_TextDisabled];
+  CHECK_FALSE(is_black(example));
+  CHECK(example.x <= 0.35f);
   CHECK(ImGui::GetStyle().FrameBorderSize == 2);
+  CHECK(ImGui::GetStyle().FrameRounding > 0);  // antialiased lines join a rounded border
+  // Without antialiased lines (the desktop's software path) thick borders go square.
+  ImGui::GetStyle().AntiAliasedLines = false;
+  ui::apply_style(1, true);
+  CHECK(ImGui::GetStyle().FrameRounding == 0);
+  ui::apply_style(1, false);
+  CHECK(ImGui::GetStyle().FrameRounding > 0);
+  ImGui::GetStyle().AntiAliasedLines = true;
+  ui::apply_style(1, true);
   reload_font(h.app->font_pixels());
   REQUIRE(h.walk(R"([{"back": true}, {"tap": "Điền biểu mẫu"}, {"expect": "A. Khảo sát cơ sở"}])") == "");
   float large = item_height(h, "A. Khảo sát cơ sở");

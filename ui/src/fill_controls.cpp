@@ -163,7 +163,7 @@ void FillScreen::draw_date_time(const core::NodeSnapshot& node) {
   std::string zone = format("%c%02d:%02d", offset < 0 ? '-' : '+', std::abs(offset) / 60, std::abs(offset) % 60);
   if (node.data_type == core::DataType::Time) {
     std::string& buf = buffer(node, node.value.substr(0, std::min<std::size_t>(5, node.value.size())));
-    if (text_field("##time", label_, &buf, 0, "08:30")) {
+    if (text_field("##time", label_, &buf, 0, app_.t(Str::time_example))) {
       int h, m;
       if (buf.empty()) answer(node.ref, "");
       else if (std::sscanf(buf.c_str(), "%d:%d", &h, &m) == 2 && h >= 0 && h < 24 && m >= 0 && m < 60)
@@ -207,10 +207,11 @@ void FillScreen::draw_date_and_time(const core::NodeSnapshot& node, const std::t
     answer(node.ref, iso + format("T%02d:%02d:00.000%c%02d:%02d", h, m, offset < 0 ? '-' : '+', std::abs(offset) / 60,
                                   std::abs(offset) % 60));
   };
-  if (text_field("##date", label_, &date, 0, app_.t(Str::date_format_hint))) commit();
-  text(app_.t(Str::date_format_hint), colors::kMuted);
-  if (text_field("##time", label_ + " · " + app_.t(Str::time_word), &time, 0, "08:30")) commit();
-  text(app_.t(Str::time_format_hint), colors::kMuted);
+  // Each field under its caption: a format line below a field read as the caption of the next.
+  text(app_.t(Str::date_caption), colors::kMuted);
+  if (text_field("##date", label_, &date, 0, app_.t(Str::date_example))) commit();
+  text(app_.t(Str::time_caption), colors::kMuted);
+  if (text_field("##time", label_ + " · " + app_.t(Str::time_word), &time, 0, app_.t(Str::time_example))) commit();
   float w = row_button_width(2);
   if (button(app_.t(Str::now), Tone::Secondary, w))
     answer(node.ref, format("%04d-%02d-%02dT%02d:%02d:%02d.000", now.tm_year + 1900, now.tm_mon + 1, now.tm_mday,

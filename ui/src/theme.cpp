@@ -38,17 +38,24 @@ void apply_style(float dp, bool high_contrast) {
   c[ImGuiCol_ScrollbarBg] = ImVec4(0, 0, 0, 0);
   c[ImGuiCol_ScrollbarGrab] = ImVec4(0.6f, 0.6f, 0.65f, 1);
   c[ImGuiCol_TextSelectedBg] = ImVec4(0.6f, 0.75f, 1, 1);
+  // How shapes are antialiased is the renderer's choice (the desktop's software path turns
+  // lines' off), not the theme's: kept when the style is applied again (a setting changed).
+  const ImGuiStyle& current = ImGui::GetStyle();
   if (high_contrast) {
     const ImVec4 black(0, 0, 0, 1);
-    c[ImGuiCol_Text] = c[ImGuiCol_TextDisabled] = c[ImGuiCol_Border] = c[ImGuiCol_Separator] = black;
+    c[ImGuiCol_Text] = c[ImGuiCol_Border] = c[ImGuiCol_Separator] = black;
+    // An empty field's example (ImGui draws it in TextDisabled): dark grey, 7:1 on white, so
+    // that it still reads in the sun but is not taken for a value typed in black.
+    c[ImGuiCol_TextDisabled] = ImVec4(0.33f, 0.33f, 0.33f, 1);
     c[ImGuiCol_ScrollbarGrab] = black;
     c[ImGuiCol_FrameBgHovered] = c[ImGuiCol_FrameBgActive] = ImVec4(1, 1, 0.85f, 1);
     style.FrameBorderSize = 2 * dp;
     style.ScrollbarSize = 8 * dp;
+    // Without antialiased lines ImGui strokes a thick border as one quad per segment, unjoined:
+    // a rounded corner's short segments leave gaps (seen on the software path's screenshots).
+    // Square corners join.
+    if (!current.AntiAliasedLines) style.FrameRounding = 0;
   }
-  // How shapes are antialiased is the renderer's choice (the desktop's software path turns
-  // lines' off), not the theme's: kept when the style is applied again (a setting changed).
-  const ImGuiStyle& current = ImGui::GetStyle();
   style.AntiAliasedLines = current.AntiAliasedLines;
   style.AntiAliasedLinesUseTex = current.AntiAliasedLinesUseTex;
   style.AntiAliasedFill = current.AntiAliasedFill;
