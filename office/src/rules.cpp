@@ -93,6 +93,14 @@ std::vector<std::string> order_warnings(const Rules& r) {
   auto tell = [&](const std::string& key, const std::string& what) {
     out.push_back("'" + key + "' (" + std::to_string(pts(key)) + ") " + what);
   };
+  // A priority criterion below 0 turns its priority around: needs that meet it rank lower
+  // (support_received is the one meant to lower a need, so its sign is free).
+  for (const char* k : {"area.highland_border", "area.poor_30a", "area.ntm", "area.difficult", "sector.local_materials",
+                        "sector.workers_50", "sector.export", "sector.ocop_3star", "sector.outstanding",
+                        "counterpart.per_10pct", "own_rank.first", "own_rank.step"})
+    if (pts(k) < 0)
+      tell(k, "is below 0: needs that meet it rank lower than those that do not, against TT 46/2012 Art. 2 "
+              "(0 switches a criterion off)");
   // The most each lower tier can add (counterpart: 9 full 10 % steps, since a need asks for more
   // than 0), and what a step of each tier adds at least. A criterion at 0 is switched off.
   const std::int64_t support = std::abs(pts("support_received"));

@@ -4,6 +4,7 @@
 // PostgreSQL database (--database URL).
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <map>
@@ -11,6 +12,7 @@
 #include <thread>
 
 #include "khaosat/sync/http.hpp"
+#include "office_data.hpp"
 #include "server_cli.hpp"
 
 #ifndef KHAOSAT_FORMS_DIR
@@ -73,7 +75,10 @@ int serve(const Args& a) {
   auto storage = open_storage(a, "serve");
   if (!storage) return 1;
   sync::ServerOptions options;
-  options.plan_tables_dir = KHAOSAT_FORMS_DIR;  // plan_rules.csv and communes.csv, as `plan` reads them
+  // plan_rules.csv and communes.csv, from where `plan` reads them: the office's in DIR, or the shipped.
+  auto tables = office_tables_dir(a.data);
+  if (!tables) return fail("serve", tables.error().message, 2);
+  options.plan_tables_dir = *tables;
   for (auto [text, name, out] : {std::tuple{&a.rate_burst, "--rate-burst", &options.rate_burst},
                                  std::tuple{&a.rate_per_minute, "--rate-per-minute", &options.rate_per_minute}}) {
     if (text->empty()) continue;
@@ -136,6 +141,15 @@ std::optional<std::unique_ptr<sync::ServerStorage>> open_storage(const Args& a, 
     fail(command, "--data DIR is required (the server's data folder)", 2);
     return std::nullopt;
   }
+  // Only init and demo-data make a data folder: elsewhere a mistyped --data would otherwise leave
+  // a new empty server behind and answer from it (an empty plan, an override recorded nowhere).
+  // With --database the data is in PostgreSQL and the folder holds only attachment files.
+  std::error_code ec;
+  if (a.database.empty() && command != "init" && command != "demo-data" && !std::filesystem::is_directory(a.data, ec)) {
+    fail(command, "--data " + a.data + ": no such folder (a server's data folder is made by 'khaosat-server init --data " +
+                      a.data + "')", 2);
+    return std::nullopt;
+  }
   auto s = sync::open_server_storage(a.data, a.database);
   if (!s) {
     fail(command, s.error().message + " (" + std::string(s.error().code_name()) + ")", 1);
@@ -144,10 +158,57 @@ std::optional<std::unique_ptr<sync::ServerStorage>> open_storage(const Args& a, 
   return std::move(s).value();
 }
 
+namespace {
+
+// What each command takes besides --data, --database and --help: its options, and how many
+// words (INSTANCE_ID, FORM, ...) at most; queue's actions check their own words.
+struct Takes {
+  std::vector<std::string> options;
+  std::size_t words;
+};
+
+const std::map<std::string, Takes>& command_options() {
+  static const std::map<std::string, Takes> table = {
+      {"serve", {{"--listen", "--tls-cert", "--tls-key", "--rate-burst", "--rate-per-minute"}, 0}},
+      {"init", {{"--forms"}, 0}},
+      {"publish", {{"--media"}, 1}},
+      {"enroll", {{"--role", "--commune", "--communes", "--name"}, 0}},
+      {"devices", {{"--json", "--revoke"}, 0}},
+      {"export", {{"--form", "--registry", "--format", "-o", "--out"}, 0}},
+      {"check", {{"--json"}, 0}},
+      {"review", {{"--state", "--comment", "--by"}, 1}},
+      {"plan", {{"--year", "--budget", "--rules", "--format", "-o", "--out"}, 0}},
+      {"plan-override", {{"--pin", "--exclude", "--reason", "--by"}, 1}},
+      {"demo-data", {{"--seed", "--year", "--count"}, 0}},
+      {"queue", {{"--json", "--all", "--by", "--reason", "--keep", "--value"}, static_cast<std::size_t>(-1)}},
+      {"report", {{"--year", "-o", "--out", "--as-of"}, 0}},
+  };
+  return table;
+}
+
+}  // namespace
+
+// Why the parsed options do not fit `command` (an option of another command, a stray word), or "".
+std::string misplaced(const std::string& command, const Args& a) {
+  auto it = command_options().find(command);
+  if (it == command_options().end()) return "";
+  const Takes& t = it->second;
+  for (const auto& o : a.given) {
+    if (o == "--data" || o == "--database" || o == "-h" || o == "--help") continue;
+    if (std::find(t.options.begin(), t.options.end(), o) == t.options.end())
+      return o + " is not an option of '" + command + "'";
+  }
+  if (a.help || a.positional.size() <= t.words) return "";
+  const std::string& stray = a.positional[t.words];
+  return "unexpected '" + stray + "' ('" + command + "' takes " + (t.words ? "one word" : "no word") +
+         " besides its options)";
+}
+
 Args parse(const std::vector<std::string>& args) {
   Args a;
   for (std::size_t i = 0; i < args.size() && a.error.empty(); ++i) {
     const std::string& s = args[i];
+    if (s.size() > 1 && s[0] == '-') a.given.push_back(s);
     auto value = [&](std::string& out) {
       if (i + 1 >= args.size()) a.error = s + " needs a value";
       else out = args[++i];
@@ -181,8 +242,12 @@ Args parse(const std::vector<std::string>& args) {
     else if (s == "--value") { value(a.value); a.value_given = true; }
     else if (s == "--all") a.all = true;
     else if (s == "--budget") {
+      // --budget SOURCE=AMOUNT... : one or more, as the usage writes it (or the option repeated).
       value(v);
       if (a.error.empty()) a.budget.push_back(v);
+      while (a.error.empty() && i + 1 < args.size() && !args[i + 1].empty() && args[i + 1][0] != '-' &&
+             args[i + 1].find('=') != std::string::npos)
+        a.budget.push_back(args[++i]);
     } else if (s == "--pin") a.pin = true;
     else if (s == "--exclude") a.exclude = true;
     else if (s == "--revoke") value(a.revoke);
@@ -223,5 +288,7 @@ int main(int argc, char** argv) {
   }
   Args a = parse({args.begin() + 1, args.end()});
   if (!a.error.empty()) return fail(args[0], a.error + " (see 'khaosat-server " + args[0] + " --help')", 2);
+  if (std::string why = misplaced(args[0], a); !why.empty())
+    return fail(args[0], why + " (see 'khaosat-server " + args[0] + " --help')", 2);
   return it->second(a);
 }

@@ -1,6 +1,7 @@
 // khaosat-server review, plan-override, plan (server_cli.hpp; docs/office.md): the provincial
 // office's side over the server's storage. demo-data is in demo_data.cpp.
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -9,6 +10,7 @@
 #include "khaosat/office/plan.hpp"
 #include "khaosat/office/plan_xlsx.hpp"
 #include "khaosat/sync/office_plan.hpp"
+#include "office_data.hpp"
 #include "output_file.hpp"
 #include "server_cli.hpp"
 
@@ -67,6 +69,18 @@ int plan_override(const Args& a) {
   if (!o) return plan_fail("plan-override", o.error());
   auto storage = open_storage(a, "plan-override");
   if (!storage) return 1;
+  // The need's submission must be one of forms A, B or C here (as the app's endpoint checks):
+  // an override of a mistyped id would be kept and never show in any plan.
+  const std::string instance_id = o->need_id.substr(0, o->need_id.find('#'));
+  bool found = false;
+  for (const char* form : {"lc_establishment", "lc_craft_village", "lc_coop_needs"}) {
+    auto subs = (*storage)->submissions(form);
+    if (!subs) return fail("plan-override", subs.error().message);
+    for (const auto& s : *subs) found = found || s.instance_id == instance_id;
+  }
+  if (!found)
+    return fail("plan-override", "sync.not_found: no submission '" + instance_id.substr(0, 100) +
+                                     "' of forms A, B or C in " + a.data + " (a need id is INSTANCE_ID#N, as the plan lists it)", 2);
   if (core::Status st = (*storage)->add_plan_override(*o); !st) return fail("plan-override", st.error().message);
   std::cout << "khaosat-server plan-override: " << o->need_id << " " << o->action << "\n";
   return 0;
@@ -77,7 +91,8 @@ int plan(const Args& a) {
       "usage: khaosat-server plan --data DIR --year Y --budget SOURCE=AMOUNT... [--rules FILE]\n"
       "                           [--format xlsx|json] [-o FILE]\n\n"
       "The annual khuyen cong plan (docs/office.md): every need of the year's approved submissions\n"
-      "of forms A, B and C, scored by the rules table (default: the shipped forms/plan_rules.csv),\n"
+      "of forms A, B and C, scored by the rules table (default: DIR/plan_rules.csv, which init copies\n"
+      "from the shipped forms/plan_rules.csv for the office to edit),\n"
       "ranked, and funded in rank order within each funding source's budget (SOURCE: national,\n"
       "provincial or other; AMOUNT in million VND); ineligible needs listed apart; overrides\n"
       "shown. XLSX (the default) needs -o FILE; JSON goes to standard output without -o.\n"
@@ -95,9 +110,15 @@ int plan(const Args& a) {
   if (format != "xlsx" && format != "json") return fail("plan", "plan.input: --format takes xlsx or json", 2);
   if (format == "xlsx" && (a.out.empty() || a.out == "-"))
     return fail("plan", "plan.input: an XLSX plan needs -o FILE.xlsx", 2);
-  std::string rules_path = a.rules.empty() ? std::string(KHAOSAT_FORMS_DIR) + "/plan_rules.csv" : a.rules;
-  auto tables = sync::read_plan_tables(rules_path, std::string(KHAOSAT_FORMS_DIR) + "/communes.csv");
+  auto tables_dir = office_tables_dir(a.data);
+  if (!tables_dir) return plan_fail("plan", tables_dir.error());
+  std::string rules_path = a.rules.empty() ? *tables_dir + "/plan_rules.csv" : a.rules;
+  const std::string communes_path = *tables_dir + "/communes.csv";
+  auto tables = sync::read_plan_tables(rules_path, communes_path);
   if (!tables) return plan_fail("plan", tables.error());
+  // The plan never goes over what it reads: the server's database, the rules, the communes.
+  std::vector<std::string> inputs = {rules_path, communes_path};
+  if (!a.data.empty()) inputs.push_back((std::filesystem::path(a.data) / "server.db").string());
   for (const std::string& w : office::order_warnings(tables->rules))
     std::cerr << "khaosat-server plan: warning: " << rules_path << ": " << w
               << ": the plan keeps TT 46/2012 Art. 2's order only when each criterion outweighs those below it\n";
@@ -117,6 +138,9 @@ int plan(const Args& a) {
   if (!planned) return plan_fail("plan", planned.error());
   const office::Plan& p = *planned;
   if (timings) std::fprintf(stderr, "plan-needs %zu\n", p.needs.size());
+  if (p.needs.empty())
+    std::cerr << "khaosat-server plan: warning: no need in an approved submission of " << *year
+              << ": the plan is empty (see 'khaosat-server queue' and 'review' for what waits for approval)\n";
 
   if (format == "json") {
     std::string text = office::plan_json(p);
@@ -125,11 +149,13 @@ int plan(const Args& a) {
       std::cout << text;
       return 0;
     }
-    if (core::Status st = cli::write_output(a.out, text, {rules_path}); !st) return fail("plan", st.error().message);
+    if (core::Status st = cli::write_output(a.out, text, inputs); !st) return fail("plan", st.error().message);
     lap("write");
     return 0;
   }
-  if (core::Status st = office::write_plan_xlsx(p, a.out); !st) return fail("plan", st.error().message);
+  if (core::Status st = write_xlsx_output(a.out, inputs, [&](const std::string& path) { return office::write_plan_xlsx(p, path); });
+      !st)
+    return fail("plan", st.error().message);
   lap("xlsx");
   return 0;
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -16,8 +17,42 @@
 
 namespace khaosat::server_cli {
 
-core::Result<std::map<std::string, office::Commune>> load_communes(std::vector<std::string>* order) {
-  std::string path = std::string(KHAOSAT_FORMS_DIR) + "/communes.csv";
+namespace {
+namespace fs = std::filesystem;
+constexpr const char* kOfficeTables[] = {"plan_rules.csv", "communes.csv"};
+}  // namespace
+
+core::Result<std::string> office_tables_dir(const std::string& data) {
+  if (data.empty()) return std::string(KHAOSAT_FORMS_DIR);
+  std::error_code ec;
+  std::vector<std::string> have, missing;
+  for (const char* name : kOfficeTables) (fs::exists(fs::path(data) / name, ec) ? have : missing).push_back(name);
+  if (have.empty()) return std::string(KHAOSAT_FORMS_DIR);
+  if (!missing.empty())
+    return core::Error::make(core::ErrorCode::plan_input,
+                             data + " has the office's " + have[0] + " but not " + missing[0] +
+                                 ": the plan reads both from one place (copy " + missing[0] + " from " +
+                                 KHAOSAT_FORMS_DIR + " into " + data + ", or remove " + have[0] + " to use the shipped tables)");
+  return data;
+}
+
+core::Status install_office_tables(const std::string& data, std::vector<std::string>* installed) {
+  std::error_code ec;
+  for (const char* name : kOfficeTables) if (fs::exists(fs::path(data) / name, ec)) return core::ok_status();
+  for (const char* name : kOfficeTables) {
+    auto bytes = cli::read_input(std::string(KHAOSAT_FORMS_DIR) + "/" + name, 1u << 22);
+    if (!bytes) return bytes.error();
+    const std::string to = (fs::path(data) / name).string();
+    if (core::Status st = cli::write_output(to, *bytes, {}); !st) return st;
+    if (installed) installed->push_back(to);
+  }
+  return core::ok_status();
+}
+
+core::Result<std::map<std::string, office::Commune>> load_communes(const std::string& data, std::vector<std::string>* order) {
+  auto dir = office_tables_dir(data);
+  if (!dir) return dir.error();
+  std::string path = *dir + "/communes.csv";
   auto text = cli::read_input(path, 1u << 20);
   if (!text) return text.error();
   auto communes = office::parse_communes(*text, path);

@@ -103,7 +103,7 @@ int report(const Args& a) {
   auto forms = load_form_data(**storage, "");
   if (!forms) return fail("report", forms.error().message);
   in.forms = std::move(forms).value();
-  auto communes = load_communes(&in.commune_order);
+  auto communes = load_communes(a.data, &in.commune_order);
   if (!communes) return fail("report", communes.error().message);
   in.communes = std::move(communes).value();
   auto devices = (*storage)->list_devices();

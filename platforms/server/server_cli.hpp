@@ -27,6 +27,7 @@ struct Args {
   std::string keep, value;
   bool value_given = false, all = false;
   bool json = false, help = false;
+  std::vector<std::string> given;  // the options given, as typed (--data, -o, ...), for main's check
   std::string error;
 };
 

@@ -113,6 +113,10 @@ int init(const Args& a) {
     if (!f) return fail("init", path + ": " + f.error().message);
     std::cout << "published " << f->form_id << " version " << f->version << " (" << fs::path(path).filename().string() << ")\n";
   }
+  // The tables the office edits (docs/office.md "Changing the rules"), never over its edits.
+  std::vector<std::string> installed;
+  if (core::Status st = install_office_tables(a.data, &installed); !st) return fail("init", st.error().message);
+  for (const auto& path : installed) std::cout << "copied " << path << " (the office's table to edit)\n";
   std::cout << "khaosat-server: " << a.data << " is ready (" << forms.size() << " forms)\n";
   return 0;
 }
@@ -179,13 +183,19 @@ int enroll(const Args& a) {
                  "its communes (docs/sync-protocol.md, \"Roles and communes\"). On the device:\n"
                  "  khaosat sync enroll --db FILE --server URL --code CODE\n"
                  "Only the code's SHA-256 is stored. Each --commune must be in the commune table\n"
-                 "(--communes FILE, default the built-in forms/communes.csv; first column 'name').\n") +
+                 "(--communes FILE, default the office's DIR/communes.csv, else the built-in\n"
+                 "forms/communes.csv; first column 'name').\n") +
                      kDatabaseHelp, 0);
   if (a.role.empty()) return fail("enroll", "--role is required (admin, officer, cooperative or viewer)", 2);
   if (!sync::is_role(a.role))
     return fail("enroll", "unknown role '" + a.role + "' (admin, officer, cooperative or viewer)", 2);
   if (!a.communes.empty()) {
-    std::string table = a.communes_file.empty() ? std::string(KHAOSAT_FORMS_DIR) + "/communes.csv" : a.communes_file;
+    std::string table = a.communes_file;
+    if (table.empty()) {
+      auto dir = office_tables_dir(a.data);
+      if (!dir) return fail("enroll", dir.error().message, 2);
+      table = *dir + "/communes.csv";
+    }
     auto codes = commune_codes(table);
     if (!codes) return fail("enroll", codes.error().message, 2);
     for (const auto& c : a.communes)
@@ -340,7 +350,7 @@ int export_data(const Args& a) {
       if (!st) return fail("export", st.error().message);
       return 0;
     }
-    auto communes = load_communes();
+    auto communes = load_communes(a.data);
     if (!communes) return fail("export", communes.error().message);
     std::string text = office::export_geojson(*forms, *communes);
     if (a.out.empty() || a.out == "-") {

@@ -98,7 +98,13 @@ PY
 )"
 SERVER review --data "$D" "$FUNDED" --state rejected --comment "Hồ sơ trùng / duplicate" --by "Lan" > /dev/null
 SERVER plan-override --data "$D" "$UNFUNDED" --pin --reason "Vùng lũ / flood area" --by "Minh" > /dev/null
+# The office's own tables: init (through demo-data) copied plan_rules.csv and communes.csv into the
+# data folder; an edit there reaches `plan` and (below) the app's plan tab.
+[[ -f "$D/plan_rules.csv" && -f "$D/communes.csv" ]] || fail "init did not copy the office's tables into $D"
+sed -i 's/^version,[^,]*/version,office-edit-1/' "$D/plan_rules.csv"
 SERVER plan --data "$D" --year 2027 "${B[@]}" --format json -o "$T/plan3.json"
+"$PY" -c 'import json, sys; v = json.load(open(sys.argv[1]))["rules_version"]; assert v == "office-edit-1", v' "$T/plan3.json" \
+  || fail "plan does not read the office's DIR/plan_rules.csv"
 "$PY" - "$T/plan3.json" "$FUNDED" "$UNFUNDED" <<'PY' || fail "review or override not applied"
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -201,4 +207,63 @@ set +e
 SERVER review --data "$D" "uuid:nobody" --state approved 2> "$T/err"; rc=$?
 set -e
 [[ $rc -ne 0 ]] || fail "a review of an unknown submission was accepted"
+# --budget SOURCE=AMOUNT... : several after one --budget (the usage's form) = the option repeated.
+SERVER plan --data "$D" --year 2027 --budget provincial=6000 national=4000 other=1500 --format json -o "$T/plan-multi.json"
+cmp "$T/plan3.json" "$T/plan-multi.json" || fail "--budget a=1 b=2 c=3 differs from --budget repeated"
+
+# A stray word or another command's option is refused, not ignored.
+expect_usage() {  # expect_usage PATTERN ARGS...
+  local pattern=$1; shift
+  set +e
+  SERVER "$@" > /dev/null 2> "$T/err"
+  local rc=$?
+  set -e
+  [[ $rc -eq 2 ]] || fail "$*: exit $rc, not 2"
+  grep -q -- "$pattern" "$T/err" || fail "$*: the message does not say '$pattern': $(cat "$T/err")"
+}
+expect_usage "unexpected 'junk'" plan --data "$D" --year 2027 --budget national=5 junk --format json
+expect_usage "--communes is not an option of 'plan'" plan --data "$D" --year 2027 --budget national=5 --communes x.csv
+expect_usage "--seed is not an option of 'report'" report --data "$D" --year 2027 --seed 9 -o "$T/rep"
+expect_usage "--budget is not an option of 'queue'" queue --data "$D" --budget national=5
+[[ ! -e "$T/rep" ]] || fail "a refused report wrote something"
+
+# A mistyped --data is refused, and no empty server is left behind (SQLite: the folder is the
+# server; with --database the data is in PostgreSQL).
+for cmd in "plan --year 2027 --budget national=5 --format json" "queue" "export --form lc_establishment" \
+           "plan-override uuid:x#1 --pin --reason r" "review uuid:x --state approved" "devices" "check"; do
+  set +e
+  # shellcheck disable=SC2086
+  "$SERVER_BIN" $cmd --data "$T/typo" > /dev/null 2> "$T/err"
+  rc=$?
+  set -e
+  [[ $rc -ne 0 ]] || fail "$cmd on a missing --data folder: exit 0"
+  grep -q -e "no such folder" -e "not a khaosat-server data folder" "$T/err" || fail "$cmd: the message does not say the folder is missing: $(cat "$T/err")"
+  [[ ! -e "$T/typo" ]] || fail "$cmd made $T/typo"
+done
+
+# An override of a need that is not here is refused (the app's endpoint answers 404 for it).
+expect_usage "sync.not_found" plan-override --data "$D" "uuid:does-not-exist#1" --pin --reason "typo" --by "Minh"
+
+# Warnings: a priority weight below 0 turns its priority around; a year with no approved need.
+sed 's/^sector.export,[0-9]*/sector.export,-100/' "$D/plan_rules.csv" > "$T/neg.csv"
+SERVER plan --data "$D" --year 2027 "${B[@]}" --rules "$T/neg.csv" --format json > /dev/null 2> "$T/err"
+grep -q "'sector.export' (-100) is below 0" "$T/err" || fail "no warning for a negative weight: $(cat "$T/err")"
+SERVER plan --data "$D" --year 2031 "${B[@]}" --format json > "$T/empty.json" 2> "$T/err"
+grep -q "the plan is empty" "$T/err" || fail "no warning for an empty plan: $(cat "$T/err")"
+
+# The plan never writes over what it reads: the database, its rules, the commune table.
+DBSUM=$(sha256sum "$D/plan_rules.csv" "$D/communes.csv" $([[ -z "$PG_ADMIN" ]] && echo "$D/server.db"))
+for out in "$D/plan_rules.csv" "$D/communes.csv" $([[ -z "$PG_ADMIN" ]] && echo "$D/server.db"); do
+  for fmt in json xlsx; do
+    set +e
+    SERVER plan --data "$D" --year 2027 "${B[@]}" --format "$fmt" -o "$out" 2> "$T/err"
+    rc=$?
+    set -e
+    [[ $rc -ne 0 ]] || fail "plan --format $fmt -o $out: exit 0"
+    grep -q "refusing to write over it" "$T/err" || fail "plan -o $out: $(cat "$T/err")"
+  done
+done
+[[ "$DBSUM" == "$(sha256sum "$D/plan_rules.csv" "$D/communes.csv" $([[ -z "$PG_ADMIN" ]] && echo "$D/server.db"))" ]] \
+  || fail "a refused plan changed an input"
+SERVER check --data "$D" > /dev/null || fail "the data folder is not whole after the refusals"
 echo "office.cli: ok"
