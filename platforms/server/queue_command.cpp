@@ -3,11 +3,14 @@
 // submissions pushed twice with other content. Open items only, or with --all the decided ones
 // too and the decisions' trail. The actions (merge, distinct, resolve) are in queue_actions.cpp.
 #include <ctime>
+#include <map>
+#include <set>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
 #include "khaosat/office/duplicates.hpp"
+#include "office_data.hpp"
 #include "queue_common.hpp"
 #include "server_cli.hpp"
 
@@ -30,7 +33,21 @@ json version_json(const sync::SubmissionVersion& v) {
   return {{"sha256", v.sha256}, {"device_id", v.device_id}, {"received_at", v.received_at}};
 }
 
+// What a clerk needs to tell two records apart without an export: the name, the commune (its
+// label from the office's commune table), the phone and the tax code, as the record holds them.
+struct RecordSummary {
+  std::string name, commune, phone, tax_code;
+  std::string text() const {
+    std::string out = name.empty() ? "(no name)" : name;
+    if (!commune.empty()) out += " · " + commune;
+    if (!phone.empty()) out += " · phone " + phone;
+    if (!tax_code.empty()) out += " · tax code " + tax_code;
+    return out;
+  }
+};
+
 struct Queue {
+  std::map<std::string, RecordSummary> summaries;  // by record id, for the duplicates' records
   std::vector<office::DuplicateGroup> groups;
   std::vector<bool> group_open;
   std::vector<sync::RegistryConflict> conflicts;
@@ -43,8 +60,14 @@ void print_json(const Queue& q, bool all) {
   for (std::size_t i = 0; i < q.groups.size(); ++i) {
     const auto& g = q.groups[i];
     if (!all && !q.group_open[i]) continue;
+    json about = json::array();
+    for (const auto& id : g.record_ids) {
+      auto it = q.summaries.find(id);
+      const RecordSummary r = it == q.summaries.end() ? RecordSummary{} : it->second;
+      about.push_back({{"id", id}, {"name", r.name}, {"commune", r.commune}, {"phone", r.phone}, {"tax_code", r.tax_code}});
+    }
     out["duplicates"].push_back({{"registry", g.registry}, {"reason", g.reason}, {"key", g.key},
-                                 {"records", g.record_ids}, {"open", bool(q.group_open[i])}});
+                                 {"records", g.record_ids}, {"about", about}, {"open", bool(q.group_open[i])}});
   }
   for (const auto& c : q.conflicts) {
     if (!all && !c.open) continue;
@@ -86,6 +109,10 @@ void print_text(const Queue& q, bool all) {
     std::cout << "  " << g.registry << " " << g.reason << " '" << g.key << "':";
     for (const auto& id : g.record_ids) std::cout << " " << id;
     std::cout << (q.group_open[i] ? "" : done) << "\n";
+    for (const auto& id : g.record_ids) {
+      auto it = q.summaries.find(id);
+      std::cout << "      " << id << "  " << (it == q.summaries.end() ? RecordSummary{} : it->second).text() << "\n";
+    }
   }
   std::cout << "registry conflicts: " << count(q.conflicts, [&](std::size_t i) { return q.conflicts[i].open; }) << "\n";
   for (const auto& c : q.conflicts) {
@@ -153,6 +180,24 @@ int queue(const Args& a) {
   auto marks = distinct_marks(q.decisions);
   q.groups = office::possible_duplicates(*records);
   for (const auto& g : q.groups) q.group_open.push_back(!office::judged_distinct(g, marks));
+  // Commune labels when the commune table reads (a code is shown as it is otherwise).
+  std::map<std::string, office::Commune> communes;
+  if (auto c = load_communes(a.data)) communes = std::move(c).value();
+  std::set<std::string> wanted;
+  for (const auto& g : q.groups) wanted.insert(g.record_ids.begin(), g.record_ids.end());
+  for (const auto& r : *records) {
+    if (!wanted.count(r.record_id)) continue;
+    RecordSummary& sum = q.summaries[r.record_id];
+    for (const auto& [key, p] : r.properties) {
+      if (key == "name") sum.name = p.value;
+      else if (key == "phone") sum.phone = p.value;
+      else if (key == "tax_code") sum.tax_code = p.value;
+      else if (key == "commune") {
+        auto it = communes.find(p.value);
+        sum.commune = it == communes.end() || it->second.label_vi.empty() ? p.value : it->second.label_vi;
+      }
+    }
+  }
   auto conflicts = (*storage)->registry_conflicts();
   if (!conflicts) return fail("queue", conflicts.error().message);
   q.conflicts = std::move(conflicts).value();

@@ -40,10 +40,30 @@ assert s["id"].startswith("s") and s["open"]
 assert s["stored"]["sha256"] != s["other"]["sha256"] and s["stored"]["device_id"] != s["other"]["device_id"]
 assert s["stored"]["received_at"] > 0 and s["other"]["received_at"] > 0
 assert "decisions" not in q
+# Each duplicate's records come with what tells them apart: name, commune (its label), phone, tax code.
+import re
+for g in q["duplicates"]:
+    assert [r["id"] for r in g["about"]] == g["records"], g
+    for r in g["about"]:
+        assert r["name"] and r["commune"].startswith(("Xã ", "Phường ")), r
+        digits = lambda v: re.sub(r"\D", "", v)
+        if g["reason"] == "phone":
+            assert digits(r["phone"]).endswith(g["key"][1:]), (g["key"], r)
+        if g["reason"] == "tax_code":
+            assert digits(r["tax_code"]) == g["key"], (g["key"], r)
 PY
 SERVER queue --data "$D" > "$T/text"
 grep -q "possible duplicates: 3" "$T/text" && grep -q "registry conflicts: 2" "$T/text" &&
   grep -q "submission conflicts: 1" "$T/text" || fail "queue's text: $(cat "$T/text")"
+"$PY" - "$T/q.json" "$T/text" <<'PY' || fail "queue's text does not show each duplicate record's name and commune"
+import json, sys
+q = json.load(open(sys.argv[1]))
+text = open(sys.argv[2], encoding="utf-8").read().splitlines()
+for g in q["duplicates"]:
+    for r in g["about"]:
+        line = next(l for l in text if l.strip().startswith(r["id"] + "  "))
+        assert r["name"] in line and r["commune"] in line, (line, r)
+PY
 field() { "$PY" -c "import json,sys; q=json.load(open('$T/q.json')); print($1)"; }
 A=$(field "next(g for g in q['duplicates'] if g['reason']=='name+commune')['records'][0]")
 B=$(field "next(g for g in q['duplicates'] if g['reason']=='name+commune')['records'][1]")
