@@ -553,6 +553,47 @@ TEST_CASE("ui: every button, row and field of the main screens is at least a tou
   }
 }
 
+TEST_CASE("ui: at 360x800 no text is cut: a long title wraps, overview rows end in an ellipsis after a word") {
+  Headless h;
+  // A survey that left the village empty (form A's instance name allows it).
+  seed_record(h.db(), core::Registry::Establishment,
+              {{"name", "HTX Chè Tân Uyên"}, {"commune", "binh_lu"}, {"village", ""}});
+  REQUIRE(h.walk(R"w([{"tap": "Điền biểu mẫu"}, {"tap": "A. Khảo sát cơ sở"}, {"expect": "Cơ sở mới"}])w") == "");
+  const std::string title = "A. Khảo sát cơ sở công nghiệp nông thôn, chủ thể OCOP";
+  int seen = 0;
+  for (const auto& item : h.app->probe().items) {
+    if (item.text == title) {
+      ++seen;
+      CHECK(item.x1 <= 360);
+      CHECK(ImGui::CalcTextSize(title.c_str()).x > item.x1 - item.x0);  // too long for one line here...
+      CHECK(item.y1 - item.y0 >= 2 * ImGui::GetFontSize());              // ...so on two
+    }
+    // The record's detail line: the commune, with no separator before a missing village.
+    if (item.text.find("Xã Bình Lư") != std::string::npos && item.kind == ui::ItemKind::Text) {
+      ++seen;
+      CHECK(item.text == "Xã Bình Lư");
+    }
+  }
+  CHECK(seen == 2);
+  REQUIRE(h.walk(R"w([{"tap": "Cơ sở mới"}, {"tap": "Mục lục"}, {"scroll": "Chủ cơ sở đồng ý"}])w") == "");
+  const std::string consent = "Chủ cơ sở đồng ý cung cấp thông tin cho công tác khuyến công.";
+  const std::string ellipsis = "\u2026";
+  seen = 0;
+  for (const auto& item : h.app->probe().items) {
+    if (!item.visible || item.drawn.empty()) continue;
+    CAPTURE(item.text);
+    CAPTURE(item.drawn);
+    CHECK(ImGui::CalcTextSize(item.drawn.c_str()).x <= item.x1 - item.x0);
+    REQUIRE(item.drawn.size() > ellipsis.size());
+    std::string kept = item.drawn.substr(0, item.drawn.size() - ellipsis.size());
+    CHECK(item.drawn.substr(kept.size()) == ellipsis);
+    CHECK(item.text.compare(0, kept.size(), kept) == 0);
+    CHECK(item.text[kept.size()] == ' ');  // cut between words
+    seen += item.text == consent;
+  }
+  CHECK(seen == 1);
+}
+
 TEST_CASE("ui: form A is filled to its end and finalized on a 360x640 phone") {
   Headless h(360, 640);
   CHECK(h.walk(read(KHAOSAT_TESTS_DIR "/ui/walks/fill_form_a.json")) == "");

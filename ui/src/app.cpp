@@ -229,7 +229,9 @@ void AppImpl::top_bar(std::string_view title) {
     ImGui::SameLine();
     // Centred on the button's text. The cursor is at the button's top: screen_title draws at the
     // cursor itself, without the baseline offset ImGui gives a text item after a button.
-    ImGui::SetCursorPosY(ImGui::GetCursorPosY() + (touch_height() - ImGui::GetFontSize()) / 2);
+    // A title wrapped to two lines or more starts higher, or at the button's top.
+    float h = screen_title_height(title, ImGui::GetContentRegionAvail().x - std::max(1.0f, dp(1.0f)));
+    ImGui::SetCursorPosY(ImGui::GetCursorPosY() + std::max(0.0f, (touch_height() - h) / 2));
   }
   screen_title(title);
   ImGui::Separator();

@@ -86,7 +86,7 @@ void AppImpl::draw_pick_record() {
   for (const auto& r : pick.results) {
     std::string detail;
     for (const auto& [k, p] : r.properties)
-      if (k == "commune" || k == "village")
+      if ((k == "commune" || k == "village") && !p.value.empty())  // an empty village: no dangling " · "
         detail += (detail.empty() ? "" : " · ") + (k == "commune" ? commune_label(p.value) : p.value);
     if (row(r.name, detail, &r)) {
       core::FormRecord form = pick.form;

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cfloat>
 #include <cmath>
 
 #include <imgui_internal.h>
@@ -39,6 +40,32 @@ float touch_height() {
   return std::max(dp(kTouchTargetDp), ImGui::GetFontSize() + 2 * ImGui::GetStyle().FramePadding.y);
 }
 
+std::string fit_line(std::string_view s, float width) {
+  if (ImGui::CalcTextSize(s.data(), s.data() + s.size()).x <= width) return std::string(s);
+  static constexpr std::string_view kEllipsis = "\u2026";
+  auto fits = [&](std::size_t n) {
+    std::string cut = std::string(s.substr(0, n)) + std::string(kEllipsis);
+    return ImGui::CalcTextSize(cut.c_str()).x <= width;
+  };
+  // The longest run of whole words that fits with the ellipsis; without one, whole characters.
+  std::size_t best = std::string_view::npos;
+  for (std::size_t i = s.find(' '); i != std::string_view::npos; i = s.find(' ', i + 1)) {
+    std::size_t end = i;
+    while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == ',' || s[end - 1] == ':')) --end;
+    if (end == 0 || !fits(end)) break;
+    best = end;
+  }
+  if (best == std::string_view::npos) {
+    best = 0;
+    for (std::size_t i = 1; i <= s.size(); ++i) {
+      if (i < s.size() && (static_cast<unsigned char>(s[i]) & 0xC0) == 0x80) continue;  // inside a character
+      if (!fits(i)) break;
+      best = i;
+    }
+  }
+  return std::string(s.substr(0, best)) + std::string(kEllipsis);
+}
+
 void record_item(std::string_view label, ItemKind kind) {
   Probe* probe = wctx().probe;
   if (!probe) return;
@@ -48,7 +75,7 @@ void record_item(std::string_view label, ItemKind kind) {
   bool visible = ImGui::IsItemVisible() && a.y >= clip.Min.y - 1 && b.y <= clip.Max.y + 1 &&
                  b.x > 0 && a.y < display.y && b.y > 0;
   probe->building.push_back(VisibleItem{std::string(shown(label)), kind, a.x, a.y, b.x, b.y,
-                                        visible, ImGui::GetItemID()});
+                                        visible, ImGui::GetItemID(), {}});
 }
 
 // [SECTION] text -----------------------------------------------------------------------------
@@ -70,19 +97,29 @@ void heading(std::string_view s) {
   ImGui::Separator();
 }
 
+namespace {
+constexpr float kTitleScale = 1.15f;
+}
+
+float screen_title_height(std::string_view s, float width) {
+  const float size = ImGui::GetFontSize() * kTitleScale;
+  ImVec2 extent = ImGui::GetFont()->CalcTextSizeA(size, FLT_MAX, width, s.data(), s.data() + s.size());
+  return extent.y - (size - ImGui::GetFontSize());  // one line: the font's own height
+}
+
 void screen_title(std::string_view s) {
   ImFont* font = ImGui::GetFont();
-  const float size = ImGui::GetFontSize() * 1.15f, bold = std::max(1.0f, dp(1.0f));
+  const float size = ImGui::GetFontSize() * kTitleScale, bold = std::max(1.0f, dp(1.0f));
   ImVec2 p = ImGui::GetCursorScreenPos();
-  float w = ImGui::GetContentRegionAvail().x;
-  ImVec2 extent = font->CalcTextSizeA(size, w, 0.0f, s.data(), s.data() + s.size());
+  float w = ImGui::GetContentRegionAvail().x - bold;
+  // Wrapped at words when longer than the line (a form's title on a phone), never cut.
+  ImVec2 extent = font->CalcTextSizeA(size, FLT_MAX, w, s.data(), s.data() + s.size());
   // Centred on the line the font's own height gives, like the text it replaces.
   p.y -= (size - ImGui::GetFontSize()) / 2;
   ImDrawList* dl = ImGui::GetWindowDrawList();
-  ImVec4 clip(p.x, p.y, p.x + w, p.y + extent.y);
-  dl->AddText(font, size, p, colors::kTitle, s.data(), s.data() + s.size(), 0.0f, &clip);
-  dl->AddText(font, size, ImVec2(p.x + bold, p.y), colors::kTitle, s.data(), s.data() + s.size(), 0.0f, &clip);
-  ImGui::Dummy(ImVec2(std::min(w, extent.x + bold), ImGui::GetFontSize()));
+  dl->AddText(font, size, p, colors::kTitle, s.data(), s.data() + s.size(), w);
+  dl->AddText(font, size, ImVec2(p.x + bold, p.y), colors::kTitle, s.data(), s.data() + s.size(), w);
+  ImGui::Dummy(ImVec2(std::min(w, extent.x) + bold, screen_title_height(s, w)));
   record_item(s, ItemKind::Text);
 }
 
@@ -193,13 +230,14 @@ bool list_row(std::string_view title, std::string_view detail, const void* id, b
   ImDrawList* dl = ImGui::GetWindowDrawList();
   dl->AddRectFilled(p, ImVec2(p.x + w, p.y + h), selected ? colors::kRowSelected : colors::kRowBg, dp(6));
   float pad = dp(8), fs = ImGui::GetFontSize();
-  ImVec4 clip(p.x + pad, p.y, p.x + w - pad, p.y + h);
-  dl->AddText(ImGui::GetFont(), fs, ImVec2(p.x + pad, p.y + pad), colors::kText, title.data(),
-              title.data() + title.size(), 0, &clip);
-  dl->AddText(ImGui::GetFont(), fs, ImVec2(p.x + pad, p.y + pad + fs), colors::kMuted, detail.data(),
-              detail.data() + detail.size(), 0, &clip);
+  // One line each, so that every row has the clipper's height: a long label ends in "…" at a word.
+  std::string t = fit_line(title, w - 2 * pad), d = fit_line(detail, w - 2 * pad);
+  dl->AddText(ImGui::GetFont(), fs, ImVec2(p.x + pad, p.y + pad), colors::kText, t.c_str());
+  dl->AddText(ImGui::GetFont(), fs, ImVec2(p.x + pad, p.y + pad + fs), ink(colors::kMuted), d.c_str());
   record_item(title, ItemKind::Button);
+  if (Probe* probe = wctx().probe; probe && t != title) probe->building.back().drawn = t;
   record_item(detail, ItemKind::Text);
+  if (Probe* probe = wctx().probe; probe && d != detail) probe->building.back().drawn = d;
   return pressed;
 }
 

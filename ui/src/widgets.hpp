@@ -65,8 +65,11 @@ ImU32 ink(ImU32 color);
 void text(std::string_view s, ImU32 color = colors::kText);
 void heading(std::string_view s);
 // A screen's title beside the back button: larger, bold (the one font drawn twice, a pixel apart:
-// Noto Sans ships no bold face in the atlas) and dark, so it reads in sunlight. One line, clipped.
+// Noto Sans ships no bold face in the atlas) and dark, so it reads in sunlight. Wrapped at words
+// when longer than its line, never cut.
 void screen_title(std::string_view s);
+// The height screen_title takes for `s` wrapped to `width` (the font's height for one line).
+float screen_title_height(std::string_view s, float width);
 // A full-width coloured strip with a message (offline banner, saved notice, errors).
 void banner(std::string_view s, ImU32 background);
 
@@ -79,8 +82,10 @@ bool button(std::string_view label, Tone tone = Tone::Primary, float width = 0);
 // is one more line inside the row in `note_color` (the office's review of a saved survey).
 bool row(std::string_view title, std::string_view detail, const void* id, std::string_view note = {},
          ImU32 note_color = colors::kOk);
-// A fixed-height two-line row (title, muted detail), each line clipped: long lists use it with
-// ImGuiListClipper. list_row_height() is its height including spacing.
+// `s` as it fits on one line `width` wide: whole, or cut after a word and ended with "…".
+std::string fit_line(std::string_view s, float width);
+// A fixed-height two-line row (title, muted detail), each line cut by fit_line: long lists use it
+// with ImGuiListClipper. list_row_height() is its height including spacing.
 bool list_row(std::string_view title, std::string_view detail, const void* id, bool selected);
 float list_row_height();
 // A select choice: a large row with a radio mark (single) or a check box (multiple).

@@ -19,6 +19,7 @@ struct VisibleItem {
   float x0 = 0, y0 = 0, x1 = 0, y1 = 0;  // screen pixels
   bool visible = false;  // inside the screen and not scrolled out of its region
   unsigned id = 0;       // the widget's ImGui id
+  std::string drawn;  // when the text is cut short to fit its line: what is drawn ("…" at a word's end)
 };
 
 struct Probe {
