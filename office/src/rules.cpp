@@ -193,9 +193,21 @@ Status add_budget(std::map<std::string, double>& budget, std::string_view arg) {
   if (budget.count(source)) return Error::make(ErrorCode::plan_input, "--budget: '" + source + "' is given twice");
   std::string amount(arg.substr(eq + 1));
   auto v = csv::parse_decimal(amount);
-  if (!v || !std::isfinite(*v) || *v < 0 || *v > 1e12)
-    return Error::make(ErrorCode::plan_input, "--budget " + source + ": the amount must be a number of million VND >= 0, not '" +
-                                                  amount + "'");
+  const std::string what = "--budget " + source + ": ";
+  if (!v || !std::isfinite(*v))
+    return Error::make(ErrorCode::plan_input, what + "the amount must be a number of million VND, not '" + amount + "'");
+  if (*v < 0) return Error::make(ErrorCode::plan_input, what + "the amount cannot be negative ('" + amount + "')");
+  if (*v > 1e12)
+    return Error::make(ErrorCode::plan_input, what + "'" + amount +
+                                                  "' million VND is too large (at most 1000000000000, a million billion VND)");
+  // Amounts are million VND; the forms record them to 1,000 VND (three decimals). A finer budget is a typo.
+  if (auto dot = amount.find('.'); dot != std::string::npos) {
+    std::size_t end = amount.find_first_not_of("0123456789", dot + 1);
+    std::size_t decimals = (end == std::string::npos ? amount.size() : end) - dot - 1;
+    if (decimals > 3)
+      return Error::make(ErrorCode::plan_input, what + "'" + amount +
+                                                    "' has more than three decimals (amounts are million VND, to 1,000 VND)");
+  }
   budget[source] = *v;
   return core::ok_status();
 }

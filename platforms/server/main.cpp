@@ -165,6 +165,7 @@ namespace {
 struct Takes {
   std::vector<std::string> options;
   std::size_t words;
+  std::vector<std::string> formats = {};  // what --format takes, for a command that has it
 };
 
 const std::map<std::string, Takes>& command_options() {
@@ -174,10 +175,10 @@ const std::map<std::string, Takes>& command_options() {
       {"publish", {{"--media"}, 1}},
       {"enroll", {{"--role", "--commune", "--communes", "--name"}, 0}},
       {"devices", {{"--json", "--revoke"}, 0}},
-      {"export", {{"--form", "--registry", "--format", "-o", "--out"}, 0}},
+      {"export", {{"--form", "--registry", "--format", "-o", "--out"}, 0, {"json", "csv", "xlsx", "geojson"}}},
       {"check", {{"--json"}, 0}},
       {"review", {{"--state", "--comment", "--by"}, 1}},
-      {"plan", {{"--year", "--budget", "--rules", "--format", "-o", "--out"}, 0}},
+      {"plan", {{"--year", "--budget", "--rules", "--format", "-o", "--out"}, 0, {"xlsx", "json"}}},
       {"plan-override", {{"--pin", "--exclude", "--reason", "--by"}, 1}},
       {"demo-data", {{"--seed", "--year", "--count"}, 0}},
       {"queue", {{"--json", "--all", "--by", "--reason", "--keep", "--value"}, static_cast<std::size_t>(-1)}},
@@ -197,6 +198,12 @@ std::string misplaced(const std::string& command, const Args& a) {
     if (o == "--data" || o == "--database" || o == "-h" || o == "--help") continue;
     if (std::find(t.options.begin(), t.options.end(), o) == t.options.end())
       return o + " is not an option of '" + command + "'";
+  }
+  if (a.format_given && std::find(t.formats.begin(), t.formats.end(), a.format) == t.formats.end()) {
+    std::string takes;
+    for (std::size_t i = 0; i < t.formats.size(); ++i)
+      takes += (i ? (i + 1 == t.formats.size() ? "' or '" : "', '") : "'") + t.formats[i];
+    return "--format of '" + command + "' takes " + takes + "', not '" + a.format + "'";
   }
   if (a.help || a.positional.size() <= t.words) return "";
   const std::string& stray = a.positional[t.words];
@@ -260,8 +267,6 @@ Args parse(const std::vector<std::string>& args) {
     else if (s.size() > 1 && s[0] == '-') a.error = "unknown option '" + s + "'";
     else a.positional.push_back(s);
   }
-  if (a.error.empty() && a.format != "json" && a.format != "csv" && a.format != "xlsx" && a.format != "geojson")
-    a.error = "--format takes 'json', 'csv', 'xlsx' or 'geojson', not '" + a.format + "'";
   return a;
 }
 

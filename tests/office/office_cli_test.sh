@@ -226,6 +226,10 @@ expect_usage "--communes is not an option of 'plan'" plan --data "$D" --year 202
 expect_usage "--seed is not an option of 'report'" report --data "$D" --year 2027 --seed 9 -o "$T/rep"
 expect_usage "--budget is not an option of 'queue'" queue --data "$D" --budget national=5
 [[ ! -e "$T/rep" ]] || fail "a refused report wrote something"
+# --format names what this command writes (plan: xlsx or json; export has csv and geojson too).
+expect_usage "takes 'xlsx' or 'json', not 'pdf'" plan --data "$D" --year 2027 --budget national=5 --format pdf -o "$T/p.pdf"
+expect_usage "takes 'json', 'csv', 'xlsx' or 'geojson', not 'pdf'" export --data "$D" --form lc_establishment --format pdf
+[[ ! -e "$T/p.pdf" ]] || fail "a refused plan wrote something"
 
 # A mistyped --data is refused, and no empty server is left behind (SQLite: the folder is the
 # server; with --database the data is in PostgreSQL).

@@ -275,6 +275,23 @@ TEST_CASE("office plan: bad rules and budgets are plan.input naming the line or 
     REQUIRE_FALSE(st.ok());
     CHECK(st.error().code == ErrorCode::plan_input);
   }
+  // Each refusal says what is wrong with the amount, not one message for all.
+  const std::pair<const char*, const char*> says[] = {
+      {"national=-1", "cannot be negative"},
+      {"national=5000000000000", "too large"},
+      {"national=0.0001", "more than three decimals"},
+      {"national=abc", "must be a number"}};
+  for (const auto& [arg, why] : says) {
+    CAPTURE(arg);
+    std::map<std::string, double> fresh;
+    auto st = add_budget(fresh, arg);
+    REQUIRE_FALSE(st.ok());
+    CHECK(st.error().message.find(why) != std::string::npos);
+    CHECK(fresh.empty());
+  }
+  std::map<std::string, double> fine;
+  CHECK(add_budget(fine, "national=0.001").ok());
+  CHECK(add_budget(fine, "other=1000000000000").ok());
 }
 
 TEST_CASE("office plan: the shipped rules table and commune table load") {
