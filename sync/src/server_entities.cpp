@@ -21,6 +21,7 @@ std::optional<core::Form> SyncServer::entity_form(const std::string& form_id, co
   // answers. A form whose label reads a secondary instance sees it empty here.
   core::FormLoadOptions options;
   options.missing_blank = true;
+  options.beside_path = false;  // the name is the published file's, not a folder of the server's
   auto form = core::load_form_xml((*published)->form.bytes, (*published)->form.name, options);
   if (!form) return std::nullopt;
   core::Form kept = core::entity_declaration(*form) ? *form : core::Form();

@@ -223,6 +223,21 @@ TEST_CASE("env files: jr:// attachments stay inside the form's media folders") {
     REQUIRE_FALSE(zero.ok());
     CHECK(zero.error().message.find("zero.csv") != std::string::npos);
   }
+  SUBCASE("a form named by a database or a server's published file looks only in its media folders") {
+    // The store names a form "DB (form 'id')", the server by its file name: nothing in the
+    // database's folder or the server's working directory is the form's.
+    dir.write("form/beside.csv", "name,label\nb,BESIDE\n");
+    std::string xml = form_with_instance("jr://file-csv/beside.csv");
+    std::string named = (dir.path() / "form" / "device.db (form 'ext')").string();
+    CHECK(load_form_xml(xml, named, lo).ok());  // a form file's own folder is searched first
+    FormLoadOptions only_media = lo;
+    only_media.beside_path = false;
+    auto form = load_form_xml(xml, named, only_media);
+    REQUIRE_FALSE(form.ok());
+    CHECK(form.error().code == ErrorCode::form_attachment);
+    CHECK(form.error().message.find("beside.csv") != std::string::npos);
+    CHECK(load_form_xml(form_with_instance("jr://file-csv/ok.csv"), named, only_media).ok());
+  }
   SUBCASE("inside the folders, a file and a symlink within it load") {
     fs::create_symlink(fs::path(media) / "ok.csv", fs::path(media) / "alias.csv");
     CHECK(load_form(dir.write("form/f.xml", form_with_instance("jr://file-csv/ok.csv")), lo).ok());

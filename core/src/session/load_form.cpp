@@ -14,6 +14,7 @@ LoadOptions loader_options(const FormLoadOptions& options) {
   LoadOptions lo;
   lo.media_dirs = options.media_dirs;
   lo.missing_blank = options.missing_blank;
+  lo.beside_path = options.beside_path;
   lo.env = options.env;
   return lo;
 }

@@ -308,6 +308,7 @@ Result<Form> Store::load_form(const std::string& form_id, const std::string& ver
   FormLoadOptions lo;
   lo.env = &impl_->os();
   lo.media_dirs.push_back(form_media_dir(*impl_, rec->sha256));
+  lo.beside_path = false;  // the path names the database: nothing beside it is the form's
   auto form = load_form_xml(xml, impl_->path + " (form '" + form_id + "')", lo);
   if (!form) return form.error();
   impl_->forms.emplace(rec->sha256, *form);

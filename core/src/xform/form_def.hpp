@@ -181,6 +181,7 @@ struct LoadOptions {
   std::vector<std::string> media_dirs;  // searched in order after the form's own directory
   bool missing_blank = false;           // a missing attachment becomes an empty instance
   Env* env = nullptr;                   // files are read through it; null: Env::default_env()
+  bool beside_path = true;              // the path's folder is searched first (false: only media_dirs)
   Env& files() const { return env ? *env : Env::default_env(); }
 };
 

@@ -757,7 +757,7 @@ Result<std::shared_ptr<const FormDef>> load_text(std::string_view xml, std::stri
   LoadContext ctx(xml, *form, opts);
   ctx.expr_cache = std::move(parsed);
   ctx.built = built;
-  if (!path.empty()) {
+  if (!path.empty() && opts.beside_path) {
     auto slash = path.find_last_of('/');
     ctx.form_dir = slash == std::string::npos ? "." : path.substr(0, slash);
     if (ctx.form_dir.empty()) ctx.form_dir = "/";

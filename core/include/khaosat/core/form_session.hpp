@@ -53,6 +53,9 @@ struct FormLoadOptions {
   bool missing_blank = false;           // a missing attachment loads as an empty instance
   Env* env = nullptr;                   // the form and its attachments are read through it
                                         // (bounded: env.hpp); null: Env::default_env()
+  bool beside_path = true;              // load_form_xml: look in the path's folder first; false
+                                        // when the path only names the form in messages (a form
+                                        // from a database): then only media_dirs are searched
 };
 
 // Loads an ODK XForm (.xml) from disk and checks it completely (expressions, references,
