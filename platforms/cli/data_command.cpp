@@ -201,7 +201,7 @@ int list(core::Store& s, const Args& a) {
       out.push_back(submission_json(sub));
       text << sub.instance_id << "  " << sub.form_id << "  " << core::to_string(sub.state) << "  "
            << iso(sub.finalized_at) << (sub.superseded_by ? "  replaced by " + *sub.superseded_by : "")
-           << "\n";
+           << (sub.reject_reason ? "  " + *sub.reject_reason : "") << "\n";
     }
   } else if (what == "outbox") {
     auto entries = s.list_outbox();

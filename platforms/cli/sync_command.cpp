@@ -1,5 +1,6 @@
 // `khaosat sync ...`: enrolling a device database with a server, and syncing it
-// (docs/sync-protocol.md). Exit 0 only when everything was acknowledged and pulled.
+// (docs/sync-protocol.md). Exit 0 only when everything was acknowledged and pulled; 3 when it
+// was but the server refused records (they never reach the office: the officer must know).
 #include <unistd.h>
 
 #include <iostream>
@@ -23,8 +24,11 @@ const char* kSyncHelp =
     "is enrolled with, uploads the attachments the server needs, and pulls forms, registry\n"
     "changes and the office's decisions. Prints progress on a terminal (standard error) and a\n"
     "summary (--json: one JSON object; 'accepted', 'duplicates', 'conflicts', 'rejected' count\n"
-    "every outbox row, 'submissions' the surveys among them). Exit 0 only when everything is acknowledged and\n"
-    "pulled; 1 with the reason otherwise. Running it again continues where it stopped.\n\n"
+    "every outbox row, 'submissions' the surveys among them, 'refusals' the rejected rows with\n"
+    "the server's reason). Exit 0 when everything is acknowledged and\n"
+    "pulled; 3 when it is, but the server refused records: they never reach the office, stay on this\n"
+    "device as 'rejected' with the server's reason (printed, and in 'khaosat data list submissions');\n"
+    "1 with the reason when the sync could not finish. Running it again continues where it stopped.\n\n"
     "enroll: exchanges a one-time code from 'khaosat-server enroll' for this device's id and\n"
     "token, kept in the database (FILE is created when missing).\n\n"
     "URL is https://HOST:PORT; the server's certificate is checked against the system's CAs\n"
@@ -119,7 +123,9 @@ int run_sync(const SyncArgs& a) {
   if (!report) return fail("", report.error());
   const auto& r = *report;
   if (a.json) {
-    std::cout << json{{"complete", r.complete}, {"pushed", r.totals.records_sent}, {"accepted", r.accepted},
+    json refusals = json::array();
+    for (const auto& f : r.refusals) refusals.push_back({{"kind", f.kind}, {"id", f.subject}, {"reason", f.reason}});
+    std::cout << json{{"complete", r.complete}, {"refusals", refusals}, {"pushed", r.totals.records_sent}, {"accepted", r.accepted},
                       {"duplicates", r.duplicates}, {"conflicts", r.conflicts}, {"rejected", r.rejected},
                       {"attachments", r.totals.attachments_done}, {"pulled", r.totals.changes_pulled},
                       {"bytes_up", r.totals.bytes_up}, {"bytes_down", r.totals.bytes_down},
@@ -142,7 +148,20 @@ int run_sync(const SyncArgs& a) {
     std::cerr << "khaosat sync: warning: this device's clock is " << (r.clock_ahead_ms + 59999) / 60000
               << " minutes ahead of the server's; the server re-stamped " << r.clock_clamped
               << " registry edit(s) with its own time. Set the device's date and time.\n";
-  return r.complete ? 0 : 1;
+  if (!r.complete) return 1;
+  if (r.rejected == 0) return 0;
+  std::cerr << "khaosat sync: the server refused " << r.rejected << " record(s) (" << r.submissions.rejected
+            << " survey(s)); they stay on this device as rejected and will not be sent again:\n";
+  std::size_t shown = 0;
+  for (const auto& f : r.refusals) {
+    if (++shown > 10) break;
+    std::cerr << "  " << (f.kind == "submission" ? "survey " : "registry edit ") << f.subject << ": "
+              << (f.reason.empty() ? "no reason given" : f.reason) << "\n";
+  }
+  if (r.rejected > 10)
+    std::cerr << "  ... and " << r.rejected - 10 << " more ('khaosat data list submissions --db " << a.db
+              << "' lists the surveys with their reasons)\n";
+  return 3;
 }
 
 }  // namespace

@@ -55,18 +55,22 @@ Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
   return rec;
 }
 
-PushLayout SyncClient::push_layout() {
+Result<PushLayout> SyncClient::push_layout() {
   if (layout_) return *layout_;
   Request r{"GET", "/v1/info", {}, {}, ""};
   auto a = call(std::move(r), 256);
+  // No answer after call()'s own retries: the link is down, and the push would only fail too (it
+  // used to go on with the default layout, and each of the push's retries asked again with retries
+  // of its own: max_retries squared attempts, some 20 minutes of backoff on a dead link).
+  if (!a) return a.error();
   PushLayout layout = PushLayout::Records;
   if (a && a->status == 200)
     if (auto j = parse_body(a->body); j && j->is_object())
       if (auto it = j->find("push_layouts"); it != j->end() && it->is_array())
         for (const json& x : *it)
           if (x.is_string() && x.get_ref<const std::string&>() == kXmlTemplatesLayout) layout = PushLayout::XmlTemplates;
-  // An answer (even one without the member) settles it; no answer leaves it for the next push.
-  if (a) layout_ = layout;
+  // An answer (even one without the member) settles it.
+  layout_ = layout;
   return layout;
 }
 
@@ -95,7 +99,7 @@ Status SyncClient::prepare(std::int64_t after_seq, int size, Prepared& p) {
   p.tried = std::min<int>(size, static_cast<int>(p.entries.size()));
   if (p.batch.records.empty()) return core::ok_status();
   // The worker reads only p.batch (and writes only p.encode and p.compress) until body is taken.
-  p.body = std::async(std::launch::async, [&p, layout = push_layout(), level = options_.gzip_level] {
+  p.body = std::async(std::launch::async, [&p, layout = layout_.value_or(PushLayout::Records), level = options_.gzip_level] {
     Laps w;
     std::string text = to_json(p.batch, layout).dump(-1, ' ', false, json::error_handler_t::replace);
     w(p.encode);
@@ -113,6 +117,8 @@ Status SyncClient::push() {
   auto pending = store_.outbox_count(*acked);
   if (!pending) return pending.error();
   report_.totals.records_total = *pending;
+  if (*pending > 0)
+    if (auto layout = push_layout(); !layout) return layout.error();
   int failures = 0;
   // The batch after the one in flight, read and being encoded at the size a success gives it
   // (batch_after()): it starts where the batch in flight ends, so it is sent only if that one was
@@ -248,7 +254,11 @@ Status SyncClient::push_batch(Prepared& p) {
       case RecordStatus::Accepted: count(report_.accepted, report_.submissions.accepted); break;
       case RecordStatus::Duplicate: count(report_.duplicates, report_.submissions.duplicates); break;
       case RecordStatus::Conflict: count(report_.conflicts, report_.submissions.conflicts); break;
-      case RecordStatus::Rejected: count(report_.rejected, report_.submissions.rejected); break;
+      case RecordStatus::Rejected:
+        count(report_.rejected, report_.submissions.rejected);
+        if (report_.refusals.size() < SyncReport::kMaxRefusalsKept)
+          report_.refusals.push_back({it->second->kind, it->second->subject, res.reason});
+        break;
     }
     if (submission) ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
   }

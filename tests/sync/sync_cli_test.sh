@@ -86,6 +86,18 @@ expect_rc 0 "$K" sync --db a.db --json
 [[ $(json out.txt "d['attachments']") == 1 ]] || fail "device A attachments: $(cat out.txt)"
 expect_rc 0 "$K" sync --db a.db --json   # again: nothing to do, still complete
 [[ $(json out.txt "d['pushed']") == 0 ]] || fail "second sync pushed again: $(cat out.txt)"
+# A survey the server refuses (a form it never published): exit 3, the survey and the server's
+# reason named; kept on the device as rejected with that reason; the next sync has nothing to do.
+sed 's/id="shop" version="3"/id="unpublished" version="1"/' form.xml > unpublished.xml
+expect_rc 0 "$K" data add --db a.db unpublished.xml fill.json --finalize --attach photo.jpg
+REFUSED=$(cat out.txt)
+expect_rc 3 "$K" sync --db a.db
+grep -q "refused 1 record" err.txt && grep -q "survey $REFUSED: .*unpublished" err.txt \
+  || fail "a refused survey is not named with its reason: $(cat err.txt)"
+expect_rc 0 "$K" data list submissions --db a.db
+grep "$REFUSED" out.txt | grep -q "rejected  .*unpublished" || fail "list submissions: $(cat out.txt)"
+expect_rc 0 "$K" sync --db a.db --json
+[[ $(json out.txt "d['pushed']") == 0 && $(json out.txt "d['refusals']") == "[]" ]] || fail "after a refusal: $(cat out.txt)"
 expect_rc 0 "$K" sync --db b.db
 expect_rc 0 "$K" data list forms --db b.db --json
 python3 -c "import json; f=json.load(open('out.txt')); assert any(x['form_id']=='shop' for x in f), f" || fail "B did not get the form"
@@ -105,6 +117,14 @@ expect_rc 2 "$S" queue --data srv "${DB[@]}" extra
 expect_rc 0 "$S" devices --data srv "${DB[@]}" --json
 [[ $(json out.txt "len(d)") == 2 ]] || fail "devices: $(cat out.txt)"
 DEV_A=$(json out.txt "[x['device_id'] for x in d if x['name']=='phone A'][0]")
+# On a terminal, a progress bar on standard error (redrawn with '\r'); not when it is a file.
+expect_rc 0 "$K" sync --db a.db
+grep -q $'\r' err.txt && fail "progress written to a file: $(cat -A err.txt | head -3)"
+expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize
+script -qec "'$K' sync --db a.db" /dev/null > tty.txt 2>&1 || fail "sync on a terminal: $(cat tty.txt)"
+grep -q $'\r\[#*\.*\] push  [0-9]*/1 records' tty.txt || fail "no progress bar on a terminal: $(cat -A tty.txt | head -5)"
+grep -q $'\r\[##############################\] done  1/1 records' tty.txt \
+  || fail "the progress bar does not end full and done: $(cat -A tty.txt | head -5)"
 expect_rc 0 "$S" devices --data srv "${DB[@]}" --revoke "$DEV_A"
 expect_rc 0 "$K" data add --db a.db form.xml fill.json --finalize
 expect_rc 1 "$K" sync --db a.db

@@ -24,7 +24,7 @@ TEST_CASE("only: two servers on one database given the same batch at once apply 
   device.transport.on_request = [&](const sync::Request& r) {
     // The first push holds all 10; the client's retries after a failure send smaller batches.
     if (r.path == "/v1/push" && pushed.path.empty()) pushed = r;
-    device.transport.fail_before(1);  // capture the push (and the client's retries): none arrives
+    if (r.path == "/v1/push") device.transport.fail_before(1);  // capture the push (and the retries): none arrives
   };
   REQUIRE_FALSE(device.client->sync().ok());
   REQUIRE(pushed.path == "/v1/push");
@@ -62,7 +62,8 @@ TEST_CASE("only: two devices pushing the same instance at once store it once and
   a.submit("one");
   sync::Request pa;
   a.transport.on_request = [&](const sync::Request& r) {
-    if (r.path == "/v1/push") pa = r;
+    if (r.path != "/v1/push") return;  // the client's other requests arrive
+    pa = r;
     a.transport.fail_before(1);  // none arrives (the client retries)
   };
   REQUIRE_FALSE(a.client->sync().ok());
@@ -107,7 +108,8 @@ TEST_CASE("only: a server restarted on the same database keeps devices, submissi
   device.submit("shop 3");
   sync::Request pushed;
   device.transport.on_request = [&](const sync::Request& r) {
-    if (r.path == "/v1/push") pushed = r;
+    if (r.path != "/v1/push") return;
+    pushed = r;
     device.transport.fail_before(1);  // none arrives (the client retries)
   };
   REQUIRE_FALSE(device.client->sync().ok());

@@ -76,6 +76,13 @@ struct SyncReport {
   std::int64_t accepted = 0, duplicates = 0, conflicts = 0, rejected = 0;
   // The submissions among them: what an officer calls "surveys sent".
   RecordCounts submissions;
+  // The rejected rows with the server's reason, the first kMaxRefusalsKept of them (`rejected`
+  // counts them all): what `khaosat sync` shows an officer.
+  struct Refusal {
+    std::string kind, subject, reason;  // kind: "submission" or "registry"; subject: instance or record id
+  };
+  static constexpr std::size_t kMaxRefusalsKept = 100;
+  std::vector<Refusal> refusals;
   int retries = 0;
   // Registry edits the server re-stamped because this device's clock was too far ahead, and by
   // how much (the largest): the user should set the phone's date and time.
@@ -136,7 +143,7 @@ class SyncClient {
   Result<PushRecord> record_of(const core::OutboxEntry& e);
   // How this server takes push batches: xml_templates when GET /v1/info lists it, else records
   // (a server from before that layout; asked once per client).
-  PushLayout push_layout();
+  Result<PushLayout> push_layout();  // asks the server once (GET /v1/info); an error: no answer
   double backoff(int attempt);  // sleeps; returns the milliseconds it slept
   void grow_batch(int succeeded);  // the next batch size after a batch of `succeeded` records arrived
   int batch_after(int succeeded) const;  // what grow_batch(succeeded) will make it, unchanged
