@@ -1,5 +1,6 @@
 // `khaosat data ...`: the device database from the command line (list, show, export, check,
 // add). Every subcommand takes --db FILE; list/show/export/check open it read-only.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -44,7 +45,9 @@ const std::map<std::string, std::string> kHelp = {
      "       khaosat data list records --db FILE --registry NAME [--search TEXT] [--json]\n\n"
      "Lists installed forms, drafts, submissions (every version, oldest first), the outbox, or\n"
      "the records of a registry (establishment, cooperative or craft_village) with each\n"
-     "property's value and version (HLC) and its open conflicts (two edits of a property made\n"
+     "property's value, version (HLC) and who wrote it ('by this device', or by the name and\n"
+     "communes the office enrolled another device under, once a sync brought them; --json 'by',\n"
+     "null when not known) and its open conflicts (two edits of a property made\n"
      "without seeing each other, as the last sync brought them from the office's queue);\n"
      "--search keeps records whose name holds every word\n"
      "of TEXT, without regard to diacritics ('che tan uyen' finds 'Chè Tân Uyên').\n"
@@ -165,6 +168,44 @@ core::Result<std::unique_ptr<core::Store>> open_store(const Args& a, bool read_o
   return core::Store::open(a.db, o);
 }
 
+// Who wrote a registry property's version (its HLC's node), as this device knows them: "this
+// device", the name the office enrolled another device under with its communes (pulled with the
+// versions it wrote: docs/sync-protocol.md, "Device names"), or "" when not known. Memoized per node.
+class Writers {
+ public:
+  explicit Writers(core::Store& s) : s_(s) {
+    if (auto id = s.device_id()) self_.push_back(*id);
+    if (auto en = s.enrollment(); en && *en) self_.push_back((*en)->device_id);
+  }
+  std::string of(const std::string& hlc) {
+    auto h = core::Hlc::parse(hlc);
+    if (!h) return "";
+    auto [it, fresh] = names_.try_emplace(h->node);
+    if (!fresh) return it->second;
+    if (std::find(self_.begin(), self_.end(), h->node) != self_.end()) return it->second = "this device";
+    auto known = s_.known_device(h->node);
+    if (!known || !*known || (*known)->name.empty()) return it->second;
+    std::string communes;
+    for (const auto& c : (*known)->communes) communes += (communes.empty() ? "" : ", ") + c;
+    return it->second = (*known)->name + (communes.empty() ? "" : " (" + communes + ")");
+  }
+  // "  (HLC)", or "  (HLC) by WRITER" when the writer is known.
+  std::string text(const std::string& hlc) {
+    std::string by = of(hlc);
+    return "  (" + hlc + ")" + (by.empty() ? "" : " by " + by);
+  }
+  // A property as JSON: value, hlc, and by (the writer, or null).
+  json property(const core::RegistryProperty& p) {
+    std::string by = of(p.hlc);
+    return {{"value", p.value}, {"hlc", p.hlc}, {"by", by.empty() ? json(nullptr) : json(by)}};
+  }
+
+ private:
+  core::Store& s_;
+  std::vector<std::string> self_;
+  std::map<std::string, std::string> names_;
+};
+
 // --- list ------------------------------------------------------------------------------------
 
 int list(core::Store& s, const Args& a) {
@@ -223,9 +264,10 @@ int list(core::Store& s, const Args& a) {
     }
     auto recs = s.search_records(*reg, a.search, 1 << 30);
     if (!recs) return fail("list", recs.error());
+    Writers writers(s);
     for (const auto& r : *recs) {
       json props = json::object();
-      for (const auto& [k, p] : r.properties) props[k] = {{"value", p.value}, {"hlc", p.hlc}};
+      for (const auto& [k, p] : r.properties) props[k] = writers.property(p);
       auto conflicts = s.record_conflicts(r.record_id);
       if (!conflicts) return fail("list", conflicts.error());
       json open = json::array();
@@ -236,7 +278,7 @@ int list(core::Store& s, const Args& a) {
                      {"properties", props}, {"conflicts", open}, {"created_at", iso(r.created_at)},
                      {"updated_at", iso(r.updated_at)}});
       text << r.record_id << "  " << r.name << "\n";
-      for (const auto& [k, p] : r.properties) text << "    " << k << " = " << p.value << "  (" << p.hlc << ")\n";
+      for (const auto& [k, p] : r.properties) text << "    " << k << " = " << p.value << writers.text(p.hlc) << "\n";
       for (const auto& c : *conflicts)
         text << "    conflict " << c.conflict_id << ": " << c.property << " = " << c.kept_value << ", or "
              << c.other_value << " (an edit made without seeing it; the office decides)\n";
@@ -297,14 +339,15 @@ int show(core::Store& s, const Args& a) {
   }
   auto rec = s.get_record(id);
   if (rec) {
+    Writers writers(s);
     json props = json::object();
-    for (const auto& [k, p] : rec->properties) props[k] = {{"value", p.value}, {"hlc", p.hlc}};
+    for (const auto& [k, p] : rec->properties) props[k] = writers.property(p);
     json j = {{"record_id", rec->record_id}, {"registry", core::to_string(rec->registry)},
               {"name", rec->name}, {"properties", props}, {"updated_at", iso(rec->updated_at)}};
     if (a.json) std::cout << dump(j) << "\n";
     else {
       std::cout << core::to_string(rec->registry) << " " << rec->record_id << ": " << rec->name << "\n";
-      for (const auto& [k, p] : rec->properties) std::cout << "  " << k << " = " << p.value << "  (" << p.hlc << ")\n";
+      for (const auto& [k, p] : rec->properties) std::cout << "  " << k << " = " << p.value << writers.text(p.hlc) << "\n";
     }
     return 0;
   }

@@ -138,7 +138,7 @@ Status SyncClient::pull() {
     auto cursor = store_.cursor("server");
     if (!cursor) return cursor.error();
     Request r{"POST", "/v1/pull", {}, {{"content-type", "application/json"}, {"content-encoding", "gzip"}}, ""};
-    r.body = gzip(to_json(PullRequest{*cursor, 500, PullFeatures{true, true, true}}).dump());
+    r.body = gzip(to_json(PullRequest{*cursor, 500, PullFeatures{true, true, true, true}}).dump());
     auto a = call(std::move(r), 1u << 20);
     if (!a) return a.error();
     if (a->status != 200) return error_of(*a);

@@ -306,6 +306,7 @@ json to_json(const PullRequest& r) {
   if (r.features.review) features.push_back("review");
   if (r.features.merged_into) features.push_back("merged_into");
   if (r.features.conflicts) features.push_back("conflicts");
+  if (r.features.devices) features.push_back("devices");
   if (!features.empty()) j["features"] = std::move(features);
   return j;
 }
@@ -326,6 +327,7 @@ Result<PullRequest> pull_request_from(const json& j) {
       if (f == "review") p.features.review = true;
       else if (f == "merged_into") p.features.merged_into = true;
       else if (f == "conflicts") p.features.conflicts = true;
+      else if (f == "devices") p.features.devices = true;
     }
   }
   return done(r, std::move(p));
@@ -370,7 +372,14 @@ json to_json(const PullAnswer& a, const PullFeatures& features) {
   }
   for (const auto& d : a.page.decisions)
     if (features.review || d.review.empty() || d.review == "rejected") changes.push_back(change_json(d));
-  return {{"changes", std::move(changes)}, {"cursor", a.page.cursor}, {"more", a.more}};
+  json j = {{"changes", std::move(changes)}, {"cursor", a.page.cursor}, {"more", a.more}};
+  if (features.devices && !a.page.devices.empty()) {
+    json devices = json::array();
+    for (const auto& d : a.page.devices)
+      devices.push_back({{"id", d.device_id}, {"name", d.name}, {"communes", d.communes}});
+    j["devices"] = std::move(devices);
+  }
+  return j;
 }
 
 namespace {
@@ -450,6 +459,24 @@ Result<PullAnswer> pull_answer_from(const json& j) {
   const json* changes = r.array("changes");
   a.page.cursor = r.str("cursor", 256);
   a.more = r.boolean("more");
+  if (const json* ds = r.array("devices", false)) {
+    if (ds->size() > kMaxPullDevices) r.fail("devices", "more than " + std::to_string(kMaxPullDevices));
+    for (std::size_t i = 0; i < ds->size() && !r.failed(); ++i) {
+      ObjectReader d((*ds)[i], r.path_of("devices[" + std::to_string(i) + "]"));
+      core::KnownDevice kd;
+      kd.device_id = d.str("id", kMaxIdBytes);
+      kd.name = d.str("name", 1024);
+      if (const json* c = d.array("communes"))
+        for (std::size_t k = 0; k < c->size() && !d.failed(); ++k) {
+          if (!(*c)[k].is_string() || (*c)[k].get_ref<const std::string&>().size() > 256)
+            d.fail("communes[" + std::to_string(k) + "]", "expected a string of at most 256 bytes");
+          else kd.communes.push_back((*c)[k].get<std::string>());
+        }
+      if (!d.failed() && kd.device_id.empty()) d.fail("id", "empty");
+      if (auto e = d.finish()) return *e;
+      a.page.devices.push_back(std::move(kd));
+    }
+  }
   if (auto e = r.finish()) return *e;
   for (std::size_t i = 0; i < changes->size(); ++i)
     if (Status st = change_from((*changes)[i], "changes[" + std::to_string(i) + "]", a.page); !st)

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <set>
 #include <pugixml.hpp>
 
 #include "hex.hpp"
@@ -463,6 +464,21 @@ Response SyncServer::pull(const Request& r, const DeviceInfo& d) {
     for (auto& rec : records) {
       rec.conflicts_known = true;
       if (auto it = open.find(rec.record_id); it != open.end()) rec.conflicts = it->second;
+    }
+  }
+  // The devices that wrote the record versions of the page, by the names the office enrolled them
+  // under, for a device that asks: its history of a record then names who changed it
+  // (docs/sync-protocol.md, "Device names"). Only writers of what the device may see are named.
+  if (req->features.devices && !records.empty()) {
+    std::set<std::string> writers;
+    for (const auto& rec : records)
+      for (const auto& [key, p] : rec.properties)
+        if (auto h = core::Hlc::parse(p.hlc); h && h->node != d.device_id) writers.insert(h->node);
+    if (!writers.empty()) {
+      auto all = storage_.list_devices();
+      if (!all) return fail(all.error());
+      for (const DeviceInfo& w : *all)
+        if (writers.count(w.device_id)) page->page.devices.push_back({w.device_id, w.name, w.communes});
     }
   }
   return json_response(to_json(*page, req->features), accepts_gzip(r));

@@ -113,6 +113,14 @@ TEST_CASE("store golden: every released schema version opens, upgrades and keeps
     auto after = s.check();
     REQUIRE(after.ok());
     CHECK(after->ok());
+    // Other devices' names (version 5): none known after an upgrade, a pull names them.
+    CHECK_FALSE(s.known_device("dev-2").value().has_value());
+    PullPage named;
+    named.cursor_name = "server";
+    named.cursor = "c-1";
+    named.devices = {{"dev-2", "Lò Văn A", {"muong_kim"}}};
+    REQUIRE(s.apply_pull(named).ok());
+    CHECK(s.known_device("dev-2").value()->name == "Lò Văn A");
   }
   CHECK(versions == Store::kSchemaVersion);
 }

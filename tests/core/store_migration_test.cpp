@@ -129,6 +129,15 @@ TEST_CASE("store migration: every earlier version upgrades to the latest and kee
     REQUIRE(rec.ok());
     for (const auto& [k, p] : rec->properties)
       if (k == "phone") CHECK(p.hlc > "000000000fa0-0000-dev-old");
+    // Version 5: no other device is known after the upgrade; the next pull names them.
+    CHECK_FALSE(s.known_device("dev-2").value().has_value());
+    PullPage named;
+    named.cursor_name = "registry";
+    named.cursor = "c-8";
+    named.devices = {{"dev-2", "Lò Văn A", {"muong_kim"}}};
+    REQUIRE(s.apply_pull(named).ok());
+    REQUIRE(s.known_device("dev-2").value().has_value());
+    CHECK(s.known_device("dev-2").value()->name == "Lò Văn A");
   }
 }
 

@@ -82,4 +82,22 @@ grep -q "conflict r12: phone = 0988777666, or 0912345678" out.txt || fail "list 
 [[ $(records establishment | py "import json,sys; c = json.load(sys.stdin)[0]['conflicts']; print(c[0]['conflict'], c[0]['other'])") == "r12 0912345678" ]] ||
   fail "list records --json: $(records establishment)"
 
+# Who wrote each property: this device, or another device by the name the office enrolled it
+# under (known_devices, written here as a pull writes it: docs/storage.md); a writer this device
+# was never told of has no name ('by' null).
+[[ $(records establishment | py "import json,sys; print(json.load(sys.stdin)[0]['properties']['name']['by'])") == "this device" ]] ||
+  fail "list records --json by: $(records establishment)"
+sqlite3 d.db "UPDATE registry_records SET properties = json_set(properties, '$.phone.hlc', '0190b2d45f7e-0001-0190b2d4-aaaa',
+                '$.name.hlc', '0190b2d45f7e-0002-0190b2d4-bbbb') WHERE record_id = '$ID'"
+[[ $(records establishment | py "import json,sys; p = json.load(sys.stdin)[0]['properties']; print(p['phone']['by'], p['name']['by'])") == "None None" ]] ||
+  fail "list records --json by, writers not known: $(records establishment)"
+sqlite3 d.db "INSERT INTO known_devices VALUES ('0190b2d4-aaaa', 'Lò Văn A', '[\"binh_lu\"]', 1)"
+expect_rc 0 "$K" data list records --db d.db --registry establishment
+grep -q "phone = 0988777666  (0190b2d45f7e-0001-0190b2d4-aaaa) by Lò Văn A (binh_lu)" out.txt || fail "list records text by: $(cat out.txt)"
+grep -q "name = HTX Chè Bình Lư  (0190b2d45f7e-0002-0190b2d4-bbbb)$" out.txt || fail "list records text, writer not known: $(cat out.txt)"
+[[ $(records establishment | py "import json,sys; print(json.load(sys.stdin)[0]['properties']['phone']['by'])") == "Lò Văn A (binh_lu)" ]] ||
+  fail "list records --json by a known device: $(records establishment)"
+expect_rc 0 "$K" data show "$ID" --db d.db
+grep -q "phone = 0988777666  (0190b2d45f7e-0001-0190b2d4-aaaa) by Lò Văn A (binh_lu)" out.txt || fail "show record by: $(cat out.txt)"
+
 finish "data_cli_entities: all passed"

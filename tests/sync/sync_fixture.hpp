@@ -90,8 +90,9 @@ struct ServerFixture {
     f.published_at = 1;
     REQUIRE(storage->publish_form(f).ok());
   }
+  std::string enroll_name = "test device";  // the name the next code() enrolls a device under
   std::string code(const std::string& role = "officer") {
-    auto c = server->create_enrollment({role, "test device", {"105"}, 0});
+    auto c = server->create_enrollment({role, enroll_name, {"105"}, 0});
     REQUIRE_MESSAGE(c.ok(), message_of(c));
     return *c;
   }

@@ -253,5 +253,58 @@ TEST_CASE("sync registry: edits a device made before it was enrolled do not come
   CHECK(value_of(b.store.store->get_record(rec->record_id).value(), "name") == "Chè Tân Uyên");
 }
 
+TEST_CASE("sync registry: two devices learn each other's names from the record versions they pull") {
+  ServerFixture server;
+  server.enroll_name = "Lò Văn A";
+  Device a(server);
+  server.enroll_name = "Lò Thị B";
+  Device b(server);
+  b.store.set_next_uuid(500000);
+  *b.store.fake.counter = 7777;
+  auto rec = a.store.store->put_record(
+      {core::Registry::Establishment, "", {{"name", "Chè Tân Uyên"}, {"phone", "0912"}, {"commune", "105"}}});
+  REQUIRE(rec.ok());
+  REQUIRE(a.client->sync().ok());
+  REQUIRE(b.client->sync().ok());
+  // B pulled A's versions, and with them A's name and communes as the office enrolled it.
+  auto known = b.store.store->known_device(a.id());
+  REQUIRE_MESSAGE(known.ok(), message_of(known));
+  REQUIRE(known->has_value());
+  CHECK((*known)->name == "Lò Văn A");
+  CHECK((*known)->communes == std::vector<std::string>{"105"});
+  CHECK_FALSE(a.store.store->known_device(b.id()).value().has_value());  // B wrote nothing yet
+  // B edits the phone: A learns B's name with it.
+  *b.store.fake.now += 10000;
+  REQUIRE(b.store.store->put_record({core::Registry::Establishment, rec->record_id, {{"phone", "0913"}}}).ok());
+  REQUIRE(b.client->sync().ok());
+  REQUIRE(a.client->sync().ok());
+  REQUIRE(a.store.store->known_device(b.id()).value().has_value());
+  CHECK(a.store.store->known_device(b.id()).value()->name == "Lò Thị B");
+  CHECK_FALSE(a.store.store->known_device(a.id()).value().has_value());  // itself: "this device"
+
+  // A device that does not ask for the feature (an older app) gets no `devices` member; the one
+  // that asks gets exactly the writers of the page's versions.
+  auto old = server.server->handle(post("/v1/pull", a.token(), nlohmann::json{{"cursor", ""},
+                                                                          {"features", {"review", "merged_into", "conflicts"}}}.dump()));
+  REQUIRE(old.status == 200);
+  CHECK_FALSE(body_of(old).contains("devices"));
+  auto asked = server.server->handle(post("/v1/pull", a.token(), nlohmann::json{{"cursor", ""},
+                                                                            {"features", {"devices"}}}.dump()));
+  REQUIRE(asked.status == 200);
+  nlohmann::json named = body_of(asked)["devices"];
+  REQUIRE(named.size() == 1);
+  CHECK(named[0] == nlohmann::json{{"id", b.id()}, {"name", "Lò Thị B"}, {"communes", {"105"}}});
+
+  // An older server sends no `devices`: the page still applies, names known stay.
+  auto page = sync::pull_answer_from(nlohmann::json{{"changes", nlohmann::json::array()}, {"cursor", "c9"}, {"more", false}});
+  REQUIRE_MESSAGE(page.ok(), message_of(page));
+  CHECK(page->page.devices.empty());
+  // A named device without an id is refused with its place named.
+  auto bad = sync::pull_answer_from(nlohmann::json{{"changes", nlohmann::json::array()}, {"cursor", "c9"}, {"more", false},
+                                                   {"devices", {{{"id", ""}, {"name", "x"}, {"communes", nlohmann::json::array()}}}}});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(message_of(bad).find("devices[0].id") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace khaosat::test

@@ -19,89 +19,13 @@
 #include "support/clock_env.hpp"
 #include "store/store_fixture.hpp"
 #include "support/scoped_dir.hpp"
+#include "ui/headless.hpp"
 
 using namespace khaosat;
-
-namespace {
-
-struct NoLocation : ui::LocationService {
-  std::optional<std::string> current_fix() override { return "22.3862 103.4990 1250 8"; }
-};
-struct Offline : ui::NetworkService {
-  bool online() override { return false; }
-};
-struct PickedPhotos : ui::PhotoService {
-  std::vector<std::string> files;
-  std::vector<std::string> candidates() override { return files; }
-};
-
-// One ImGui context and one App over a fresh store, at a phone's 360x800.
-struct Headless {
-  test::ScopedDir dir;
-  NoLocation location;
-  Offline network;
-  PickedPhotos photos;
-  ui::SyncPort* sync = nullptr;  // none: the app without sync
-  core::Env* env = nullptr;       // none: the OS's clock
-  std::unique_ptr<ui::App> app;
-
-  explicit Headless(float width = 360, float height = 800) {
-    ImGui::CreateContext();
-    ImGuiIO& io = ImGui::GetIO();
-    io.IniFilename = nullptr;
-    io.DisplaySize = ImVec2(width, height);
-    io.DeltaTime = 1.0f / 60;
-    auto font = core::Env::default_env().read_file("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", 64 << 20);
-    REQUIRE_MESSAGE(font.ok(), "Noto Sans is missing: scripts/setup installs fonts-noto-core");
-    REQUIRE(ui::load_font(*font, 18));
-    unsigned char* pixels;
-    int w, h;
-    io.Fonts->GetTexDataAsAlpha8(&pixels, &w, &h);  // built; no texture is uploaded anywhere
-    ui::apply_style(1);
-  }
-  ~Headless() {
-    app.reset();
-    ImGui::DestroyContext();
-  }
-  std::string db() const { return (dir.path() / "device.db").string(); }
-  void open() {
-    ui::AppOptions o;
-    o.services.location = &location;
-    o.services.network = &network;
-    o.services.photo = &photos;
-    o.services.paths = ui::StoragePaths{db(), db() + ".settings.json", KHAOSAT_SOURCE_DIR "/forms"};
-    o.sync = sync;
-    o.services.env = env;
-    auto opened = ui::App::open(o);
-    REQUIRE_MESSAGE(opened.ok(), (opened.ok() ? "" : opened.error().message));
-    app = std::move(opened).value();
-  }
-  // Runs a walk; "" when it passed, else the failure naming the step.
-  std::string walk(const std::string& json) {
-    if (!app) open();
-    auto steps = ui::parse_walk(json, "walk");
-    REQUIRE_MESSAGE(steps.ok(), (steps.ok() ? "" : steps.error().message));
-    ui::WalkRunner runner(std::move(steps).value(), *app);
-    for (int frame = 0; frame < 20000; ++frame) {
-      runner.before_frame();
-      ImGui::NewFrame();
-      app->frame();
-      ImGui::Render();
-      auto state = runner.after_frame();
-      if (state == ui::WalkRunner::State::Done) return "";
-      if (state == ui::WalkRunner::State::Failed) return runner.failure();
-    }
-    return "the walk did not finish";
-  }
-};
-
-std::string read(const std::string& path) {
-  auto r = core::Env::default_env().read_file(path, 1 << 20);
-  REQUIRE(r.ok());
-  return *r;
-}
-
-}  // namespace
+using khaosat::test::Headless;
+using khaosat::test::only_draft_xml;
+using khaosat::test::read;
+using khaosat::test::reload_font;
 
 TEST_CASE("ui: the home screen is in Vietnamese, with the built-in forms and the offline banner") {
   Headless h;
@@ -204,15 +128,6 @@ TEST_CASE("ui: English from the settings, kept in the settings file") {
 namespace {
 
 // The draft the walk left, as its instance XML ("" when there is not exactly one).
-std::string only_draft_xml(const std::string& db) {
-  auto store = core::Store::open(db);
-  REQUIRE(store.ok());
-  auto drafts = (*store)->list_drafts();
-  REQUIRE(drafts.ok());
-  if (drafts->size() != 1) return "";
-  return (*store)->get_draft((*drafts)[0].draft_id)->instance_xml;
-}
-
 std::string seed_record(const std::string& db, core::Registry registry,
                         std::vector<std::pair<std::string, std::string>> set) {
   auto store = core::Store::open(db);
@@ -351,6 +266,58 @@ TEST_CASE("ui: a registry record's open conflicts show both values by their labe
   pull({{"r9", "phone", "0916", ""}}, "c4");
   CHECK(h.walk(R"w([{"back": true}, {"back": true}, {"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Registry"}, {"tap": "Rèn Nà Tăm"},
                    {"expect": "Waiting for the office to decide"}, {"expect": "Phone: 0916 or —"}])w") == "");
+}
+
+TEST_CASE("ui: a registry record's history names another device by the name the office enrolled it under") {
+  test::ScopedTz tz("Asia/Ho_Chi_Minh");
+  Headless h;
+  const std::string other = "0190b2d4-7c1e-7000-8000-00000000a001";
+  std::string id;
+  // A version of the phone written on `other`, pulled with the devices the page names (none from
+  // a server without the feature).
+  auto pull = [&](std::vector<core::KnownDevice> devices, const std::string& cursor, const std::string& phone,
+                  std::int64_t wall) {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    core::PullPage page;
+    page.cursor_name = "registry";
+    page.cursor = cursor;
+    core::PulledRecord r;
+    r.registry = core::Registry::Establishment;
+    r.record_id = id;
+    r.properties = {{"phone", {phone, core::Hlc{wall, 0, other}.to_string()}}};
+    page.records.push_back(std::move(r));
+    page.devices = std::move(devices);
+    REQUIRE((*store)->apply_pull(page).ok());
+  };
+  {
+    auto store = core::Store::open(h.db());
+    REQUIRE(store.ok());
+    REQUIRE((*store)->install_form(core::NamedBytes{"est.md", test::entity_form_md()},
+                                   {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}).ok());
+    id = finalize_est(**store, "", {{"est_name", "Rèn Nà Tăm"}, {"phone", "0916"}, {"commune", "muong_kim"}});
+  }
+  const std::int64_t later = 4102444800000;  // 2100-01-01: after the record's own versions
+  pull({}, "c1", "0915", later);
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Rèn Nà Tăm"}, {"scroll": "Lịch sử"},
+                   {"expect": "Từ máy chủ · máy 0190b2d4"}, {"expect": "0916 → 0915"}])w") == "");
+  // The next pull names the device: the history says who it is and where it works.
+  h.app.reset();
+  pull({{other, "Lò Văn A", {"muong_kim"}}}, "c2", "0914", later + 60000);
+  h.open();
+  CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Rèn Nà Tăm"}, {"scroll": "Lịch sử"},
+                   {"expect": "Từ máy chủ · Lò Văn A (Mường Kim)"}, {"expect": "0916 → 0914"}])w") == "");
+  CHECK(h.walk(R"w([{"expect": "máy 0190b2d4"}])w") != "");
+  h.app.reset();
+  h.open();
+  CHECK(h.walk(R"w([{"tap": "Cài đặt"}, {"tap": "English"}, {"back": true}, {"tap": "Registry"}, {"tap": "Rèn Nà Tăm"},
+                   {"scroll": "History"}, {"expect": "From the server · Lò Văn A (Mường Kim)"}])w") == "");
+  // A device the office enrolled without a name keeps its short id.
+  h.app.reset();
+  pull({{other, "", {}}}, "c3", "0913", later + 120000);
+  h.open();
+  CHECK(h.walk(R"w([{"tap": "Registry"}, {"tap": "Rèn Nà Tăm"}, {"scroll": "History"},
+                   {"expect": "From the server · device 0190b2d4"}])w") == "");
 }
 
 TEST_CASE("ui: form A offers a new establishment or one picked in the registry, and starts prefilled from it") {
@@ -610,15 +577,6 @@ float item_height(Headless& h, const std::string& text) {
   for (const auto& item : h.app->probe().items)
     if (item.visible && item.text.find(text) != std::string::npos) return item.y1 - item.y0;
   return 0;
-}
-// What the desktop platform does when App::font_pixels() changes: the atlas again at that size.
-void reload_font(float pixels) {
-  auto font = core::Env::default_env().read_file("/usr/share/fonts/truetype/noto/NotoSans-Regular.ttf", 64 << 20);
-  REQUIRE(font.ok());
-  REQUIRE(ui::load_font(*font, pixels));
-  unsigned char* data;
-  int w, hh;
-  ImGui::GetIO().Fonts->GetTexDataAsAlpha8(&data, &w, &hh);
 }
 bool is_black(const ImVec4& c) { return c.x == 0 && c.y == 0 && c.z == 0 && c.w == 1; }
 }  // namespace

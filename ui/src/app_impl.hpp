@@ -122,6 +122,7 @@ class AppImpl {
   // app shows wherever a record or a submission names a commune by its code.
   const std::vector<core::Choice>& communes();
   std::string commune_label(const std::string& code) { return choice_label(communes(), code); }
+  std::string device_label(const std::string& device_id);
   // The record screen's content into reg.props and reg.history: the record's properties by the
   // question labels of the form that fills its registry (its entity's save_to), coded values by
   // their choice labels, in that form's question order; a property no question saves to keeps

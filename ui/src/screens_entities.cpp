@@ -116,6 +116,17 @@ const std::vector<core::Choice>& AppImpl::communes() {
   return communes_;
 }
 
+// Another device as the office enrolled it, pulled with the versions it wrote
+// (docs/sync-protocol.md, "Device names"): "Lò Văn A (Xã Mường Kim)"; "máy 0190b2d4" (the first
+// 8 characters of its id) while this device does not know its name.
+std::string AppImpl::device_label(const std::string& device_id) {
+  auto known = store->known_device(device_id);
+  if (!known || !*known || (*known)->name.empty()) return format(t(Str::device_s), device_id.substr(0, 8).c_str());
+  std::string communes;
+  for (const auto& c : (*known)->communes) communes += (communes.empty() ? "" : ", ") + commune_label(c);
+  return (*known)->name + (communes.empty() ? "" : " (" + communes + ")");
+}
+
 void AppImpl::record_view(const core::RegistryRecord& record, const std::vector<core::RecordConflict>& conflicts) {
   std::optional<core::Form> form;
   std::optional<core::EntityDeclaration> decl;
@@ -185,9 +196,7 @@ void AppImpl::record_view(const core::RegistryRecord& record, const std::vector<
     std::string from = !c.form_id.empty() ? form_title(*store, c.form_id, c.form_version, settings.lang)
                        : c.local           ? std::string(t(Str::history_edited_here))
                                            : std::string(t(Str::history_from_server));
-    std::string device = c.local ? std::string(t(Str::this_device))
-                                 : format(t(Str::device_s), c.device.substr(0, 8).c_str());
-    e.who = from + " · " + device;
+    e.who = from + " · " + (c.local ? std::string(t(Str::this_device)) : device_label(c.device));
     std::vector<std::pair<int, std::string>> lines;  // by question order, the name first
     for (const auto& f : c.fields) {
       if (!f.changed()) continue;

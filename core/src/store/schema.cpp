@@ -170,10 +170,21 @@ CREATE TABLE record_conflicts (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 5: other devices by the names the office enrolled them under (pulled with the record
+// versions they wrote), for a record's history.
+constexpr const char* kV5 = R"sql(
+CREATE TABLE known_devices (
+  device_id  TEXT PRIMARY KEY,
+  name       TEXT NOT NULL,
+  communes   TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)sql";
+
 struct Migration {
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{kV1}, {kV2}, {kV3}, {kV4}};
+constexpr Migration kMigrations[] = {{kV1}, {kV2}, {kV3}, {kV4}, {kV5}};
 static_assert(sizeof kMigrations / sizeof kMigrations[0] == kLatestVersion);
 
 }  // namespace

@@ -19,7 +19,7 @@ namespace khaosat::core::store {
 
 // PRAGMA application_id of a khaosat device database: "KHSD".
 inline constexpr std::int32_t kApplicationId = 0x4b485344;
-inline constexpr int kLatestVersion = 4;
+inline constexpr int kLatestVersion = 5;
 
 // Takes the write lock (BEGIN IMMEDIATE, waiting up to the busy timeout), reads the version and
 // application id again inside that transaction (another process may have created or upgraded

@@ -166,6 +166,47 @@ Status Store::ack_push(const PushAck& ack) {
   return txn.commit(what);
 }
 
+namespace {
+
+// Within the page's transaction: what the device knows of each named device becomes the pulled
+// name and communes (docs/storage.md, "known_devices").
+Status put_known_devices(StoreImpl& s, const std::vector<KnownDevice>& devices, const std::string& what) {
+  if (devices.empty()) return ok_status();
+  auto up = s.stmt("INSERT OR REPLACE INTO known_devices (device_id, name, communes, updated_at) VALUES (?, ?, ?, ?)",
+                   what);
+  if (!up) return up.error();
+  for (const KnownDevice& d : devices) {
+    if (d.device_id.empty())
+      return Error::make(ErrorCode::store_invalid, s.path + ": " + what + ": a device without an id");
+    Reset r(*up);
+    (*up)->bind(1, d.device_id);
+    (*up)->bind(2, d.name);
+    (*up)->bind(3, json(d.communes).dump(-1, ' ', false, json::error_handler_t::replace));
+    (*up)->bind(4, s.now());
+    if (Status st = run(s, **up, what); !st) return st;
+  }
+  return ok_status();
+}
+
+}  // namespace
+
+Result<std::optional<KnownDevice>> Store::known_device(const std::string& device_id) {
+  const std::string what = "cannot read what this device knows of device '" + device_id + "'";
+  auto s = impl_->stmt("SELECT name, communes FROM known_devices WHERE device_id = ?", what);
+  if (!s) return s.error();
+  Reset r(*s);
+  (*s)->bind(1, device_id);
+  int rc = (*s)->step();
+  if (rc == SQLITE_DONE) return std::optional<KnownDevice>();
+  if (rc != SQLITE_ROW) return impl_->db.error(what, rc);
+  KnownDevice d{device_id, (*s)->text(0), {}};
+  // Written by put_known_devices; read defensively all the same.
+  if (auto parsed = parse_json((*s)->text(1), kMaxStoredJsonDepth); parsed && parsed->is_array())
+    for (const auto& c : *parsed)
+      if (c.is_string()) d.communes.push_back(c.get<std::string>());
+  return std::optional<KnownDevice>(std::move(d));
+}
+
 Status Store::apply_pull(const PullPage& page) {
   StoreImpl& s = *impl_;
   for (const PulledForm& f : page.forms)
@@ -183,6 +224,7 @@ Status Store::apply_pull(const PullPage& page) {
                                  : review(s, d, what);
     if (!st) return st;
   }
+  if (Status st = put_known_devices(s, page.devices, what); !st) return st;
   if (Status st = s.put_state("cursor." + page.cursor_name, page.cursor); !st) return st;
   return txn.commit(what);
 }

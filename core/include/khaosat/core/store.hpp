@@ -43,7 +43,7 @@ class StoreImpl;
 
 class Store {
  public:
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = 5;
 
   // Opens (or creates) the database at `path`, checks it, and migrates an older schema forward.
   // Refused, untouched: a file that is not an SQLite database or fails quick_check
@@ -121,6 +121,9 @@ class Store {
   Result<RegistryRecord> get_record(const std::string& record_id);
   // The record's open conflicts, as the last pull brought them (by property, then id).
   Result<std::vector<RecordConflict>> record_conflicts(const std::string& record_id);
+  // Another device's name and communes as the last pull that named it brought them; nullopt
+  // when no pull has named it (an older server, or a record pulled before schema version 5).
+  Result<std::optional<KnownDevice>> known_device(const std::string& device_id);
   // Records of `registry` whose folded name contains every folded word of `query`
   // (fold_for_search): names starting with the query first, then by name.
   Result<std::vector<RegistryRecord>> search_records(Registry registry, const std::string& query,

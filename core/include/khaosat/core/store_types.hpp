@@ -197,10 +197,20 @@ struct PulledForm {
   NamedBytes form;
   std::vector<NamedBytes> media;
 };
+// Another device as the office enrolled it (docs/sync-protocol.md, "Device names"): the name it
+// was enrolled under (the officer's, usually) and its communes, so that a record's history names
+// who changed it instead of a device id.
+struct KnownDevice {
+  std::string device_id;
+  std::string name;                   // "" when the office gave none
+  std::vector<std::string> communes;  // as forms/communes.csv names them ("muong_kim")
+};
 struct PullPage {
   std::vector<PulledForm> forms;
   std::vector<PulledRecord> records;
   std::vector<PulledDecision> decisions;
+  // The devices that wrote this page's record versions; each replaces what the device knew of it.
+  std::vector<KnownDevice> devices;
   std::string cursor_name;  // the cursor (cursor(), set_cursor()) this page advances
   std::string cursor;       // its value after the page
 };

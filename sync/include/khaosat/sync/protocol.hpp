@@ -39,6 +39,7 @@ inline constexpr std::size_t kMaxXmlBytes = 16u << 20;
 inline constexpr std::size_t kMaxIdBytes = 1024;
 inline constexpr int kMaxPullLimit = 2000;
 inline constexpr std::size_t kMaxConflictsPerRecord = 1000;  // open conflicts sent with a pulled record
+inline constexpr std::size_t kMaxPullDevices = 10000;        // devices named by one pull page
 
 // One HTTP exchange without HTTP: what SyncServer::handle takes and returns. Header names are
 // lower case. `query` holds the decoded query parameters.
@@ -174,6 +175,7 @@ struct PullFeatures {
   bool review = false;       // "review": decisions with state approved / has_issues
   bool merged_into = false;  // "merged_into": registry records the office merged
   bool conflicts = false;    // "conflicts": each registry record with its open conflicts
+  bool devices = false;      // "devices": the page names the devices that wrote its records
 };
 
 struct PullRequest {
@@ -190,7 +192,7 @@ struct PullAnswer {
 nlohmann::json to_json(const PullRequest& r);
 Result<PullRequest> pull_request_from(const nlohmann::json& j);
 // For a device with `features`: what it does not understand is left out (a decision that is no
-// rejection; merged_into).
+// rejection; merged_into; conflicts; devices).
 nlohmann::json to_json(const PullAnswer& a, const PullFeatures& features = {true, true});
 Result<PullAnswer> pull_answer_from(const nlohmann::json& j);
 // One change of a pull page as the protocol writes it (the server's change log stores these).
