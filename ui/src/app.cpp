@@ -124,6 +124,8 @@ void AppImpl::frame() {
   }
   probe.focused_rect.reset();
   ImGuiIO& io = ImGui::GetIO();
+  widgets.display_shrunk = widgets.display_h > 0 && io.DisplaySize.y < widgets.display_h;
+  widgets.display_h = io.DisplaySize.y;
   ImGui::SetNextWindowPos(ImVec2(0, 0));
   ImGui::SetNextWindowSize(io.DisplaySize);
   ImGui::Begin("##app", nullptr,

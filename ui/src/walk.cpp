@@ -3,6 +3,7 @@
 
 #include <cctype>
 #include <cfloat>
+#include <cmath>
 
 #include <imgui.h>
 
@@ -23,7 +24,7 @@ bool plain_file_name(const std::string& s) {
 core::Result<WalkStep> parse_step(const nlohmann::json& j, const std::string& where) {
   auto bad = [&](const std::string& why) { return core::Error::make(core::ErrorCode::ui_walk, where + ": " + why); };
   if (!j.is_object() || j.size() != 1)
-    return bad("a step is an object with one key: tap, type, scroll, back, expect, screenshot or frames");
+    return bad("a step is an object with one key: tap, type, scroll, drag, back, expect, screenshot or frames");
   WalkStep s;
   s.json = j.dump();
   const std::string key = j.begin().key();
@@ -47,6 +48,11 @@ core::Result<WalkStep> parse_step(const nlohmann::json& j, const std::string& wh
     } else {
       return bad("\"scroll\" takes pixels (a number) or the text to scroll to");
     }
+  } else if (key == "drag") {
+    if (!value.is_number() || !(std::fabs(value.get<float>()) >= 1 && std::fabs(value.get<float>()) <= 10000))
+      return bad("\"drag\" takes pixels, 1 to 10000 (negative: down)");
+    s.kind = WalkStep::Kind::Drag;
+    s.amount = value.get<float>();
   } else if (key == "back") {
     if (value != true) return bad("\"back\" takes true");
     s.kind = WalkStep::Kind::Back;
@@ -56,7 +62,7 @@ core::Result<WalkStep> parse_step(const nlohmann::json& j, const std::string& wh
     s.kind = WalkStep::Kind::Frames;
     s.amount = value.get<float>();
   } else {
-    return bad("unknown step \"" + key + "\" (known: tap, type, scroll, back, expect, screenshot, frames)");
+    return bad("unknown step \"" + key + "\" (known: tap, type, scroll, drag, back, expect, screenshot, frames)");
   }
   return s;
 }
@@ -200,6 +206,30 @@ WalkRunner::State WalkRunner::after_frame() {
         ++waited_;
         phase_ = -1;  // skip the frame that applies it
       }
+      break;
+    }
+    case WalkStep::Kind::Drag: {
+      // A finger put down at three quarters of the main region's height, moved by the amount in
+      // kDragFrames equal steps (one per frame, as a quick swipe), then lifted.
+      constexpr int kDragFrames = 6;
+      if (phase_ == 0) {
+        ImGuiIO& io = ImGui::GetIO();
+        float view = probe.scroll_view_h > 0 ? probe.scroll_view_h : io.DisplaySize.y;
+        x_ = io.DisplaySize.x / 2;
+        y_ = probe.scroll_view_y0 + view * (s.amount > 0 ? 0.75f : 0.25f);
+        down_ = false;
+      } else if (phase_ == 1) {
+        down_ = true;
+      } else if (phase_ <= 1 + kDragFrames) {
+        y_ -= s.amount / kDragFrames;
+      } else if (phase_ == 2 + kDragFrames) {
+        down_ = false;
+      } else {
+        x_ = y_ = -1;  // the finger is gone
+        next_step();
+        break;
+      }
+      ++phase_;
       break;
     }
     case WalkStep::Kind::Back:

@@ -315,6 +315,15 @@ bool text_field(const char* id, std::string_view label, std::string* buffer, int
   ImGuiID item = ImGui::GetItemID();
   bool committed = entered || ImGui::IsItemDeactivatedAfterEdit();
   record_item(label, ItemKind::Field);
+  // The field being typed into stays in sight: when it takes the keyboard, and when the display
+  // shrinks under it (an on-screen keyboard that resizes the window, as Android's adjustResize
+  // does), its region scrolls it to near its top, with the question's label line above it.
+  if (ImGui::IsItemActive() && (ImGui::IsItemActivated() || wctx().display_shrunk)) {
+    float top = ImGui::GetWindowPos().y, bottom = top + ImGui::GetWindowHeight();
+    if (ImGui::GetItemRectMin().y < top || ImGui::GetItemRectMax().y > bottom)
+      ImGui::SetScrollY(std::max(0.0f, ImGui::GetScrollY() + (ImGui::GetItemRectMin().y - top) -
+                                           ImGui::GetTextLineHeightWithSpacing() - dp(8)));
+  }
   if (probe) {
     if (ImGui::IsItemActivated()) probe->focused_field = item;
     if (ImGui::IsItemActive()) probe->focused_rect = probe->building.back();
@@ -385,6 +394,7 @@ void end_scroll() {
     }
     probe->scroll_y = ImGui::GetScrollY();
     probe->scroll_max = ImGui::GetScrollMaxY();
+    probe->scroll_view_y0 = ImGui::GetWindowPos().y;
     probe->scroll_view_h = ImGui::GetWindowHeight();
   }
   ImGui::EndChild();

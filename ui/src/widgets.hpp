@@ -31,6 +31,8 @@ struct WidgetContext {
   std::unordered_map<ImGuiID, KineticState> kinetic;
   bool main_region_taken = false;  // the first scroll region of a frame is the "main" one
   bool high_contrast = false;      // the setting: muted (grey) text is drawn black
+  float display_h = 0;             // the display's height in the frame before
+  bool display_shrunk = false;     // it is lower in this frame (an on-screen keyboard came up)
 };
 
 // The context of the frame being built (set by App::frame()).

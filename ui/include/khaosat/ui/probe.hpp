@@ -33,7 +33,8 @@ struct Probe {
   float scroll_request = 0;              // pixels to scroll the main region (down > 0)
   // The main region's scroll state after the last frame.
   float scroll_y = 0, scroll_max = 0;
-  float scroll_view_h = 0;  // the main region's visible height (a screen's header takes the rest)
+  float scroll_view_y0 = 0, scroll_view_h = 0;  // the main region's top and visible height (a
+                                                // screen's header and bottom bar take the rest)
 
   void begin_frame() { building.clear(); }
   void end_frame() { items.swap(building); }

@@ -5,6 +5,8 @@
 //   {"type": "HTX Chè"}       replace the text of the field last tapped, and confirm it
 //   {"scroll": 300}           scroll the main region down (negative: up) by pixels
 //   {"scroll": "Bình Lư"}     scroll down until this text is visible
+//   {"drag": 300}             drag a finger up the main region by pixels (negative: down) and
+//                             let go: the region follows the finger, then glides on (inertia)
 //   {"back": true}            the back key
 //   {"expect": "Đã lưu"}      some visible text contains this (waiting while App::busy())
 //   {"screenshot": "home"}    the platform saves the screen as DIR/home.png
@@ -27,10 +29,10 @@
 namespace khaosat::ui {
 
 struct WalkStep {
-  enum class Kind { Tap, Type, Scroll, ScrollTo, Back, Expect, Screenshot, Frames };
+  enum class Kind { Tap, Type, Scroll, ScrollTo, Drag, Back, Expect, Screenshot, Frames };
   Kind kind = Kind::Tap;
   std::string text;   // Tap, Type, ScrollTo, Expect, Screenshot (the name)
-  float amount = 0;   // Scroll (pixels), Frames (count)
+  float amount = 0;   // Scroll and Drag (pixels), Frames (count)
   std::string json;   // the step as written, for messages
 };
 
