@@ -47,9 +47,10 @@ TEST_CASE("ui: a field-list group is one page: its questions together, with rele
   CHECK(h.walk(R"([{"expect": "Lao động nữ"}])") != "");
   CHECK(h.walk(R"([{"scroll": -2000}, {"tap": "Số lao động *"}, {"type": "5"}, {"scroll": "Lao động nữ"},
                    {"tap": "Lao động nữ"}, {"type": "7"}, {"expect": "Không được nhiều hơn tổng số lao động."}])") == "");
-  // Next with the page's required question empty stays on the page and says which.
-  CHECK(h.walk(R"([{"tap": "Lao động nữ"}, {"type": "2"}, {"tap": "Tiếp ›"}, {"expect": "Câu này bắt buộc trả lời."},
-                   {"expect": "Người đại diện và lao động"}])") == "");
+  // Next with the page's required question empty stays on the page, scrolled from the bottom of
+  // the page up to that question, and says what is missing.
+  CHECK(h.walk(R"([{"tap": "Lao động nữ"}, {"type": "2"}, {"scroll": 2000}, {"tap": "Tiếp ›"}, {"frames": 2},
+                   {"expect": "Câu này bắt buộc trả lời."}, {"expect": "Người đại diện *"}])") == "");
   CHECK(h.walk(R"([{"expect": "Câu cuối"}])") != "");
   CHECK(h.walk(R"([{"scroll": -2000}, {"tap": "Người đại diện *"}, {"type": "Lò Văn Páo"}, {"tap": "Nữ"},
                    {"tap": "Tiếp ›"}, {"expect": "Câu cuối"}])") == "");

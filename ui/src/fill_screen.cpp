@@ -224,8 +224,12 @@ void FillScreen::draw_nav() {
   ImGui::SameLine();
   if (page_ < n) {
     if (button(app_.t(Str::next), Tone::Primary, w)) {
-      if (page_has_problem(page_)) attempted_.insert(page_ref_);
-      else go_to(page_ + 1);
+      if (page_has_problem(page_)) {
+        attempted_.insert(page_ref_);
+        scroll_to_problem_ = true;
+      } else {
+        go_to(page_ + 1);
+      }
     }
   }
 }
@@ -242,10 +246,17 @@ void FillScreen::draw_page() {
     if (auto group = session_->node(prompt.ref); group && !group->label.empty()) heading(group->label);
   for (std::size_t i = 0; i < page_nodes_.size(); ++i) {
     if (i) ImGui::Separator();
+    if (scroll_to_problem_ && page_nodes_[i].relevant && !page_nodes_[i].valid) {
+      // Next was refused: the first question that stops it comes to the region's top (a
+      // field-list page may have it out of sight, above or below).
+      ImGui::SetScrollY(std::max(0.0f, ImGui::GetScrollY() + ImGui::GetCursorScreenPos().y - ImGui::GetWindowPos().y - dp(8)));
+      scroll_to_problem_ = false;
+    }
     ImGui::PushID(static_cast<int>(i));
     draw_question(page_nodes_[i], show_required);
     ImGui::PopID();
   }
+  scroll_to_problem_ = false;
   if (!page_remove_ref_.empty()) {
     ImGui::Dummy(ImVec2(0, dp(16)));
     draw_remove_instance(page_remove_ref_);

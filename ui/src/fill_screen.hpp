@@ -100,6 +100,7 @@ class FillScreen {
   std::string page_context_;      // "A2. Sản xuất › Sản phẩm chính 2" above the question
   std::string page_remove_ref_;   // the uncontrolled repeat instance the page is in, or ""
   bool scroll_top_ = false;
+  bool scroll_to_problem_ = false;  // Next was refused: the page scrolls to its first problem
   Outcome outcome_ = Outcome::Stay;
   std::string confirm_remove_, confirm_label_;
   bool confirm_leave_ = false;
