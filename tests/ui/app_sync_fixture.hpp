@@ -27,6 +27,7 @@
 #include "khaosat/ui/walk.hpp"
 #include "platforms/desktop/thread_worker.hpp"
 #include "support/scoped_dir.hpp"
+#include "ui/headless.hpp"  // read()
 
 namespace khaosat::test {
 
@@ -181,12 +182,6 @@ struct SyncingApp {
     return std::move(s).value();
   }
 };
-
-inline std::string read(const std::string& path) {
-  auto r = core::Env::default_env().read_file(path, 1 << 20);
-  REQUIRE(r.ok());
-  return *r;
-}
 
 inline std::string enroll_walk(const std::string& url, const std::string& code, const std::string& then) {
   return R"([{"tap": "Kết nối máy chủ"}, {"tap": "Địa chỉ máy chủ"}, {"type": ")" + url +

@@ -195,6 +195,15 @@ std::string finalize_est(core::Store& store, const std::string& record_id,
   return id;
 }
 
+// The entity form installed in the store at `db` and one establishment made with it: its id.
+std::string est_record(const std::string& db, std::vector<std::pair<std::string, std::string>> answers) {
+  auto store = core::Store::open(db);
+  REQUIRE(store.ok());
+  REQUIRE((*store)->install_form(core::NamedBytes{"est.md", test::entity_form_md()},
+                                 {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}).ok());
+  return finalize_est(**store, "", std::move(answers));
+}
+
 }  // namespace
 
 TEST_CASE("ui: a registry record's history shows the survey that created it and the one that changed a field") {
@@ -247,13 +256,7 @@ TEST_CASE("ui: a registry record's open conflicts show both values by their labe
     page.records.push_back(std::move(r));
     REQUIRE((*store)->apply_pull(page).ok());
   };
-  {
-    auto store = core::Store::open(h.db());
-    REQUIRE(store.ok());
-    REQUIRE((*store)->install_form(core::NamedBytes{"est.md", test::entity_form_md()},
-                                   {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}).ok());
-    id = finalize_est(**store, "", {{"est_name", "Rèn Nà Tăm"}, {"phone", "0916"}, {"commune", "muong_kim"}});
-  }
+  id = est_record(h.db(), {{"est_name", "Rèn Nà Tăm"}, {"phone", "0916"}, {"commune", "muong_kim"}});
   pull({{"r7", "commune", "muong_kim", "pac_ta"}, {"r8", "phone", "0916", "0915"}}, "c1");
   CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Rèn Nà Tăm"}, {"expect": "Chờ văn phòng quyết định"},
                    {"expect": "Commune: Mường Kim hay Pắc Ta"}, {"expect": "Phone: 0916 hay 0915"}])w") == "");
@@ -290,13 +293,7 @@ TEST_CASE("ui: a registry record's history names another device by the name the 
     page.devices = std::move(devices);
     REQUIRE((*store)->apply_pull(page).ok());
   };
-  {
-    auto store = core::Store::open(h.db());
-    REQUIRE(store.ok());
-    REQUIRE((*store)->install_form(core::NamedBytes{"est.md", test::entity_form_md()},
-                                   {core::NamedBytes{"establishments.csv", "name,label,__version\n"}}).ok());
-    id = finalize_est(**store, "", {{"est_name", "Rèn Nà Tăm"}, {"phone", "0916"}, {"commune", "muong_kim"}});
-  }
+  id = est_record(h.db(), {{"est_name", "Rèn Nà Tăm"}, {"phone", "0916"}, {"commune", "muong_kim"}});
   const std::int64_t later = 4102444800000;  // 2100-01-01: after the record's own versions
   pull({}, "c1", "0915", later);
   CHECK(h.walk(R"w([{"tap": "Danh bạ cơ sở"}, {"tap": "Rèn Nà Tăm"}, {"scroll": "Lịch sử"},
