@@ -59,6 +59,33 @@ TEST_CASE("env clock: the device's offset comes from TZ, and 16:59:59Z and 17:00
   CHECK(env.utc_offset_minutes(k1700) == 0);
 }
 
+TEST_CASE("env clock: the zone is read once, and again when TZ is set or unset without tzset()") {
+  // PosixEnv reads the zone once and keeps it while TZ stays what it was (a tzset() per call
+  // re-read /etc/localtime when TZ is unset); a program that sets TZ, as app_sync_test does,
+  // must still get the new zone at the next call, without calling tzset() itself.
+  ScopedTz restore("UTC");  // puts back the caller's TZ at the end
+  Env& env = Env::default_env();
+  CHECK(env.utc_offset_minutes(k1700) == 0);
+  ::setenv("TZ", "Asia/Ho_Chi_Minh", 1);
+  CHECK(env.utc_offset_minutes(k1659) == 420);
+  CHECK(env.utc_offset_minutes(k1700) == 420);
+  ::setenv("TZ", "UTC", 1);
+  CHECK(env.utc_offset_minutes(k1700) == 0);
+  ::setenv("TZ", "ICT-7", 1);  // a POSIX rule, not a file of the zone database
+  CHECK(env.utc_offset_minutes(k1700) == 420);
+  // Unset: the system's zone (/etc/localtime), whatever it is here.
+  ::unsetenv("TZ");
+  ::tzset();
+  std::time_t t = k1700 / 1000;
+  std::tm local{};
+  REQUIRE(localtime_r(&t, &local) != nullptr);
+  const int system = static_cast<int>(local.tm_gmtoff / 60);
+  ::setenv("TZ", system == 420 ? "UTC" : "Asia/Ho_Chi_Minh", 1);
+  CHECK(env.utc_offset_minutes(k1700) == (system == 420 ? 0 : 420));
+  ::unsetenv("TZ");
+  CHECK(env.utc_offset_minutes(k1700) == system);
+}
+
 TEST_CASE("env clock: a session started with default seams on a UTC+7 device has the local date around midnight") {
   ScopedTz tz("Asia/Ho_Chi_Minh");
   ScopedDir dir;

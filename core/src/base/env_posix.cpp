@@ -13,6 +13,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <optional>
+#include <string>
 
 #include "base/os_error.hpp"
 #include "khaosat/core/env.hpp"
@@ -101,7 +104,7 @@ class PosixEnv final : public Env {
   int utc_offset_minutes(std::int64_t epoch_ms) override {
     std::time_t t = static_cast<std::time_t>(std::floor(static_cast<double>(epoch_ms) / 1000.0));
     std::tm local{};
-    ::tzset();  // TZ may have changed since the last call (tests set it)
+    read_zone();
     if (!localtime_r(&t, &local)) return 0;
     return static_cast<int>(local.tm_gmtoff / 60);
   }
@@ -216,6 +219,25 @@ class PosixEnv final : public Env {
     if (!::realpath(path.c_str(), buf)) return os_error(path, "cannot resolve the path", errno);
     return std::string(buf);
   }
+
+ private:
+  // The zone is read (tzset) once, and again only when TZ is not what it was at the last read
+  // (tests and app_sync_test set it): with TZ unset, glibc's tzset() looks at /etc/localtime
+  // again at every call (a stat, a re-read when it changed): 1.3 us against 0.04 us, for every
+  // today() and now() of a session. localtime_r uses the zone read last. So a device
+  // whose /etc/localtime is replaced while the process runs keeps the zone it started with,
+  // until TZ changes (docs/env.md).
+  void read_zone() {
+    const char* tz = std::getenv("TZ");
+    std::lock_guard<std::mutex> lock(zone_mutex_);
+    if (zone_read_ && (tz != nullptr) == zone_tz_.has_value() && (!tz || *zone_tz_ == tz)) return;
+    ::tzset();
+    zone_read_ = true;
+    zone_tz_ = tz ? std::optional<std::string>(tz) : std::nullopt;
+  }
+  std::mutex zone_mutex_;
+  bool zone_read_ = false;
+  std::optional<std::string> zone_tz_;  // TZ at the last read (nullopt: unset)
 };
 
 }  // namespace
