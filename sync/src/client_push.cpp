@@ -64,23 +64,38 @@ Result<PushLayout> SyncClient::push_layout() {
   // of its own: max_retries squared attempts, some 20 minutes of backoff on a dead link).
   if (!a) return a.error();
   PushLayout layout = PushLayout::Records;
+  bool zstd_ok = false;
+  // Whether the array member `name` of the answer lists `value`.
+  auto lists = [](const json& j, const char* name, std::string_view value) {
+    auto it = j.find(name);
+    if (it == j.end() || !it->is_array()) return false;
+    return std::any_of(it->begin(), it->end(),
+                       [&](const json& x) { return x.is_string() && x.get_ref<const std::string&>() == value; });
+  };
   if (a && a->status == 200)
-    if (auto j = parse_body(a->body); j && j->is_object())
-      if (auto it = j->find("push_layouts"); it != j->end() && it->is_array())
-        for (const json& x : *it)
-          if (x.is_string() && x.get_ref<const std::string&>() == kXmlTemplatesLayout) layout = PushLayout::XmlTemplates;
+    if (auto j = parse_body(a->body); j && j->is_object()) {
+      if (lists(*j, "push_layouts", kXmlTemplatesLayout)) layout = PushLayout::XmlTemplates;
+      zstd_ok = lists(*j, "content_encodings", "zstd");
+    }
   // An answer (even one without the member) settles it.
   layout_ = layout;
+  server_reads_zstd_ = zstd_ok;
   return layout;
 }
 
-// One batch on its way: its outbox rows and records (read on the client's thread) and its gzip
-// body, which a worker thread builds (JSON, then gzip) while the batch before it is in flight.
+std::string SyncClient::body_encoding() const {
+  return server_reads_zstd_ && options_.zstd_level > 0 ? "zstd" : "gzip";
+}
+
+// One batch on its way: its outbox rows and records (read on the client's thread) and its
+// compressed body, which a worker thread builds (JSON, then zstd or gzip) while the batch before
+// it is in flight.
 struct SyncClient::Prepared {
   std::vector<core::OutboxEntry> entries;
   PushBatch batch;
   int tried = 0;               // the batch size asked of the outbox (ceiling of the records)
   PhaseTime encode, compress;  // the worker's time, added to the report once body is taken
+  std::string encoding;        // the body's Content-Encoding (body_encoding())
   // The request body; valid() once started. Last: destroyed first, it waits for the worker
   // before anything the worker touches goes.
   std::future<std::string> body;
@@ -98,14 +113,18 @@ Status SyncClient::prepare(std::int64_t after_seq, int size, Prepared& p) {
   if (!read) return read;
   p.tried = std::min<int>(size, static_cast<int>(p.entries.size()));
   if (p.batch.records.empty()) return core::ok_status();
-  // The worker reads only p.batch (and writes only p.encode and p.compress) until body is taken.
-  p.body = std::async(std::launch::async, [&p, layout = layout_.value_or(PushLayout::Records), level = options_.gzip_level] {
+  // The worker reads only p.batch and p.encoding (and writes only p.encode and p.compress) until
+  // body is taken. push() settled the layout (push_layout()) before the first batch.
+  const PushLayout layout = layout_.value_or(PushLayout::Records);
+  p.encoding = body_encoding();
+  p.body = std::async(std::launch::async, [&p, layout, zstd_level = options_.zstd_level,
+                                           gzip_level = options_.gzip_level] {
     Laps w;
     std::string text = to_json(p.batch, layout).dump(-1, ' ', false, json::error_handler_t::replace);
     w(p.encode);
-    std::string gz = gzip(text, level);
+    std::string body = p.encoding == "zstd" ? zstd(text, zstd_level) : gzip(text, gzip_level);
     w(p.compress);
-    return gz;
+    return body;
   });
   return core::ok_status();
 }
@@ -211,7 +230,7 @@ Status SyncClient::read_batch(const std::vector<core::OutboxEntry>& entries, Pus
 Status SyncClient::push_batch(Prepared& p) {
   PushTimings& time = report_.push_timings;
   const PushBatch& b = p.batch;
-  Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", "gzip"}}, ""};
+  Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", p.encoding}}, ""};
   Laps lap;
   r.body = p.body.get();  // waits for the worker only when it is still encoding
   time.encode.wall_ms += p.encode.wall_ms;

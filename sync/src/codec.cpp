@@ -1,8 +1,11 @@
-// The protocol codec (protocol.hpp): gzip, strict JSON bodies, error documents, base64.
+// The protocol codec (protocol.hpp): gzip and zstd, strict JSON bodies, error documents, base64.
 // The message types' JSON is in codec_messages.cpp.
 #include <zlib.h>
+#include <zstd.h>
+#include <zstd_errors.h>
 
 #include <cstring>
+#include <memory>
 
 #include "khaosat/core/json.hpp"
 #include "khaosat/sync/protocol.hpp"
@@ -100,6 +103,68 @@ Result<std::string> gunzip(std::string_view gz, std::size_t max_out) {
   if (trailing)
     return Error::make(ErrorCode::sync_compression, "the gzip body is followed by other bytes");
   return out;
+}
+
+// --- zstd ---------------------------------------------------------------------------------
+
+std::string zstd(std::string_view bytes, int level) {
+  std::unique_ptr<ZSTD_CCtx, decltype(&ZSTD_freeCCtx)> c(ZSTD_createCCtx(), ZSTD_freeCCtx);
+  // A checksum of the content (xxHash64, 4 bytes) in the frame, as gzip's CRC-32.
+  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_compressionLevel, level);
+  ZSTD_CCtx_setParameter(c.get(), ZSTD_c_checksumFlag, 1);
+  std::string out;
+  out.resize(ZSTD_compressBound(bytes.size()));
+  std::size_t n = ZSTD_compress2(c.get(), out.data(), out.size(), bytes.data(), bytes.size());
+  // Only an allocation failure fails here (the bound is always enough).
+  out.resize(ZSTD_isError(n) ? 0 : n);
+  return out;
+}
+
+Result<std::string> unzstd(std::string_view z, std::size_t max_out) {
+  std::size_t limit = std::min(max_out, std::max<std::size_t>(z.size(), 1) * kMaxInflateRatio);
+  auto too_large = [&] {
+    return Error::make(ErrorCode::sync_too_large,
+                       "the zstd body decompresses to more than " + std::to_string(limit) +
+                           " bytes (the limit: " + std::to_string(max_out >> 20) + " MiB, and at most " +
+                           std::to_string(kMaxInflateRatio) + " times the compressed size)");
+  };
+  std::unique_ptr<ZSTD_DCtx, decltype(&ZSTD_freeDCtx)> d(ZSTD_createDCtx(), ZSTD_freeDCtx);
+  if (!d) return Error::make(ErrorCode::sync_compression, "cannot start decompressing the zstd body");
+  // A frame asking for a window larger than the limit (the decoder would allocate it) is a bomb.
+  int window_log = 10;
+  while (window_log < 31 && (std::size_t{1} << window_log) < max_out) ++window_log;
+  ZSTD_DCtx_setParameter(d.get(), ZSTD_d_windowLogMax, window_log);
+  std::string out;
+  // The size the frame declares, when it does and it is within the limit; else grown as it comes.
+  unsigned long long declared = ZSTD_getFrameContentSize(z.data(), z.size());
+  if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != ZSTD_CONTENTSIZE_ERROR && declared <= limit)
+    out.reserve(static_cast<std::size_t>(declared));
+  ZSTD_inBuffer in{z.data(), z.size(), 0};
+  char buf[64 * 1024];
+  for (;;) {
+    ZSTD_outBuffer o{buf, sizeof buf, 0};
+    std::size_t rc = ZSTD_decompressStream(d.get(), &o, &in);
+    if (ZSTD_isError(rc)) {
+      if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge) return too_large();
+      return Error::make(ErrorCode::sync_compression,
+                         std::string("the zstd body is corrupt (") + ZSTD_getErrorName(rc) + ")");
+    }
+    if (out.size() + o.pos > limit) return too_large();
+    out.append(buf, o.pos);
+    if (rc == 0) break;  // the frame is whole (and its checksum checked)
+    // All input read and the output not filled: the decoder waits for bytes that never come.
+    if (in.pos == in.size && o.pos < o.size)
+      return Error::make(ErrorCode::sync_compression, "the zstd body is truncated");
+  }
+  if (in.pos != in.size) return Error::make(ErrorCode::sync_compression, "the zstd body is followed by other bytes");
+  return out;
+}
+
+Result<std::string> decode_body(std::string_view encoding, std::string_view body, std::size_t max_out) {
+  if (encoding == "gzip") return gunzip(body, max_out);
+  if (encoding == "zstd") return unzstd(body, max_out);
+  return Error::make(ErrorCode::sync_request,
+                     "Content-Encoding '" + std::string(encoding.substr(0, 40)) + "' is not supported (gzip and zstd are)");
 }
 
 // --- JSON ---------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 // HttpServer and HttpTransport over cpp-httplib (http.hpp).
 //
 // httplib would inflate a gzip request body itself, without a limit on the inflated size; so
-// the server reads bodies through a content reader (which httplib feeds already inflated) and
-// stops at the protocol's limit (413), and the client turns httplib's decompression off and
+// the server reads bodies through a content reader (which httplib feeds already inflated; a zstd
+// body it passes as sent, for the protocol's unzstd) and stops at the protocol's limit (413), and the client turns httplib's decompression off and
 // lets the protocol's gunzip (with its limits) decode answers. Answers are gzipped by httplib
 // (its zlib) for clients that accept it.
 #include "khaosat/sync/http.hpp"
@@ -83,7 +83,11 @@ struct HttpServer::Impl {
                                                    "the body inflates to more than 64 MiB, the limit")), res);
         return;
       }
-      if (r.headers.count("content-encoding")) r.headers.erase("content-encoding");
+      // httplib inflates gzip and deflate; any other encoding (zstd) arrives as sent and the
+      // protocol decodes it (with its limits), or refuses it by name.
+      if (auto enc = r.headers.find("content-encoding");
+          enc != r.headers.end() && (enc->second == "gzip" || enc->second == "deflate"))
+        r.headers.erase(enc);
     }
     to_httplib(sync.handle(r), res);
   }

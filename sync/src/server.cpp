@@ -63,9 +63,7 @@ Result<json> json_body_timed(const Request& r, PhaseTime& inflate, PhaseTime& pa
     lap(parse);
     return j;
   }
-  if (enc->second != "gzip")
-    return Error::make(ErrorCode::sync_request, "Content-Encoding '" + enc->second + "' is not supported (gzip is)");
-  auto plain = gunzip(r.body);
+  auto plain = decode_body(enc->second, r.body);
   lap(inflate);
   if (!plain) return plain.error();
   auto j = parse_body(*plain);
@@ -243,7 +241,8 @@ Response SyncServer::handle(const Request& r) {
     if (r.method != "GET") return fail(ErrorCode::sync_method, "/v1/info takes GET");
     return json_response({{"protocol", kProtocolVersion},
                           {"server", "khaosat-server 0.1.0"},
-                          {"push_layouts", {"records", kXmlTemplatesLayout}}},
+                          {"push_layouts", {"records", kXmlTemplatesLayout}},
+                          {"content_encodings", kContentEncodings}},
                          false);
   }
   if (r.path == "/v1/enroll") {

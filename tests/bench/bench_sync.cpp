@@ -301,7 +301,7 @@ struct HttpRun {
 };
 
 // The push's phases on both sides (PushTimings, ServerPushTimings) as a JSON object of [wall ms,
-// CPU ms] pairs, in the order they happen (encode and gzip on the client's worker thread, while
+// CPU ms] pairs, in the order they happen (encode and compress on the client's worker thread, while
 // the batch before is in flight; client_wait: the client thread waiting for them); "http" is the client's exchange less the server's own
 // work (wall: loopback, cpp-httplib on both ends, waiting for a core; CPU: the client thread's
 // share only: the server's HTTP thread is not measured, the bench prints it with the rest).
@@ -313,7 +313,7 @@ std::string phases_json(const HttpRun& r) {
     server_wall += p->wall_ms;
   sync::PhaseTime http{c.exchange.wall_ms - server_wall, c.exchange.cpu_ms};
   std::pair<const char*, const sync::PhaseTime*> phases[] = {
-      {"client_outbox", &c.outbox}, {"client_encode", &c.encode}, {"client_gzip", &c.compress},
+      {"client_outbox", &c.outbox}, {"client_encode", &c.encode}, {"client_compress", &c.compress},
       {"client_wait", &c.wait}, {"http", &http},
       {"server_inflate", &s.inflate}, {"server_parse", &s.parse}, {"server_decode", &s.decode},
       {"server_checks", &s.checks}, {"server_storage", &s.storage}, {"server_answer", &s.answer},
@@ -341,6 +341,7 @@ HttpRun http_sync(const fs::path& server_dir, const std::string& device_db, bool
     auto transport = must(sync::HttpTransport::open(url), "transport");
     sync::ClientOptions options;
     if (const char* level = std::getenv("GZIP_LEVEL")) options.gzip_level = std::atoi(level);  // to compare levels
+    if (const char* level = std::getenv("ZSTD_LEVEL")) options.zstd_level = std::atoi(level);  // 0: gzip
     sync::SyncClient client(*device, *transport, options);
     if (auto st = client.enroll(url, must(server.create_enrollment({"officer", "bench", {}, 0}), "code")); !st) {
       std::fprintf(stderr, "bench_sync: enroll: %s\n", st.error().message.c_str());

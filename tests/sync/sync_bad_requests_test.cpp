@@ -1,4 +1,4 @@
-// Malformed and hostile requests (docs/sync-protocol.md, "Encoding", "Authentication", "Roles
+// Malformed and hostile requests (docs/sync-protocol.md, "Encoding": gzip and zstd, "Authentication", "Roles
 // and communes", "Errors", "Limits"): each gets a 4xx status, a JSON error document with the
 // expected code and a message naming what is wrong, and the server database is byte for byte
 // what it was. Records a device may not store (another commune's, XML that does not hold its
@@ -20,6 +20,18 @@ struct BadCase {
   std::string code;
   std::string message_part;  // the message must contain this
 };
+
+// A zstd frame (RFC 8878, 3.1.1) whose header asks for a 128 MiB window (more than the 64 MiB
+// limit, within libzstd's own default of 2^27), holding one raw byte: a decoder that honoured it
+// would allocate the window before reading anything.
+std::string zstd_large_window() {
+  const unsigned char frame[] = {0x28, 0xb5, 0x2f, 0xfd,  // magic number
+                                 0x00,                    // no content size, no checksum, no dictionary
+                                 17 << 3,                 // window descriptor: 2^(10 + 17) bytes
+                                 0x09, 0x00, 0x00,        // the last block, raw, 1 byte
+                                 '{'};
+  return std::string(reinterpret_cast<const char*>(frame), sizeof frame);
+}
 
 std::string batch_text(const std::string& device, const std::string& records_json, int first = 1, int last = 1) {
   return "{\"device_id\":\"" + device + "\",\"first_seq\":" + std::to_string(first) +
@@ -66,6 +78,15 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
     r.headers["content-encoding"] = "gzip";
     return r;
   };
+  // zstd (the protocol's extension) under the same limits as gzip.
+  std::string valid_zstd = sync::zstd(batch_text(dev, ok_record, 2, 2));
+  std::string zstd_bomb = sync::zstd(std::string(20u << 20, ' '), 19);
+  std::string corrupt_zstd = valid_zstd;
+  corrupt_zstd[corrupt_zstd.size() / 2] = static_cast<char>(corrupt_zstd[corrupt_zstd.size() / 2] ^ 0x5a);
+  auto zs = [&](std::string body) {
+    return sync::Request{"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}, {"content-encoding", "zstd"}},
+                         std::move(body)};
+  };
   std::vector<BadCase> cases = {
       {"bad gzip", gz({"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}}, "not gzip at all"}), 400,
        "sync.compression", "corrupt"},
@@ -76,7 +97,18 @@ TEST_CASE("sync bad requests: each is a 4xx JSON error and changes nothing") {
       {"gzip bomb", gz({"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}}, bomb}), 413, "sync.too_large",
        "inflates"},
       {"unknown content encoding", {"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}, {"content-encoding", "br"}}, "{}"},
-       400, "sync.request", "Content-Encoding"},
+       400, "sync.request", "Content-Encoding 'br' is not supported (gzip and zstd are)"},
+      {"bad zstd", zs("not zstd at all"), 400, "sync.compression", "zstd body is corrupt"},
+      {"corrupt zstd (a byte changed)", zs(corrupt_zstd), 400, "sync.compression", "zstd body is corrupt"},
+      {"truncated zstd", zs(valid_zstd.substr(0, valid_zstd.size() / 2)), 400, "sync.compression", "zstd body is truncated"},
+      {"zstd without its checksum", zs(valid_zstd.substr(0, valid_zstd.size() - 4)), 400, "sync.compression", "truncated"},
+      {"zstd followed by other bytes", zs(valid_zstd + "xx"), 400, "sync.compression", "followed"},
+      {"two zstd frames", zs(valid_zstd + valid_zstd), 400, "sync.compression", "followed"},
+      {"an empty zstd body", zs(""), 400, "sync.compression", "truncated"},
+      {"zstd bomb", zs(zstd_bomb), 413, "sync.too_large", "zstd body decompresses to more than"},
+      {"zstd asking for a 128 MiB window", zs(zstd_large_window()), 413, "sync.too_large", "decompresses to more than"},
+      {"zstd inside gzip", gz({"POST", "/v1/push", {}, {{"authorization", "Bearer " + tok}}, sync::gzip(valid_zstd)}), 400,
+       "sync.request", "not valid JSON"},
       {"not JSON", post("/v1/push", tok, "{\"device_id\": "), 400, "sync.request", "not valid JSON"},
       {"a string where a number belongs", post("/v1/push", tok, "{\"device_id\":\"" + dev +
                                                               "\",\"first_seq\":\"2\",\"last_seq\":2,\"records\":[]}"),

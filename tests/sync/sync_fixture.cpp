@@ -93,11 +93,19 @@ std::string ServerFixture::query(const std::string& sql) {
   return out;
 }
 
-nlohmann::json body_of(const sync::Response& r) {
-  std::string b = r.body;
-  if (r.headers.count("content-encoding")) b = sync::gunzip(b).value();
-  return nlohmann::json::parse(b);
+namespace {
+
+nlohmann::json decoded(const std::map<std::string, std::string>& headers, const std::string& body) {
+  auto enc = headers.find("content-encoding");
+  if (enc == headers.end()) return nlohmann::json::parse(body);
+  return nlohmann::json::parse(sync::decode_body(enc->second, body).value());
 }
+
+}  // namespace
+
+nlohmann::json body_of(const sync::Response& r) { return decoded(r.headers, r.body); }
+
+nlohmann::json request_body_of(const sync::Request& r) { return decoded(r.headers, r.body); }
 
 sync::Request post(const std::string& path, const std::string& token, const std::string& json_body, bool plain) {
   sync::Request r;

@@ -131,8 +131,10 @@ struct Device {
   std::string id() { return store.store->enrollment().value()->device_id; }
 };
 
-// A response's JSON body (gunzipped when it was sent compressed).
+// A response's JSON body (decoded when it was sent compressed).
 nlohmann::json body_of(const sync::Response& r);
+// A request's JSON body, as a client sent it: decoded by its Content-Encoding (gzip or zstd).
+nlohmann::json request_body_of(const sync::Request& r);
 
 // A request as a device would send it, JSON body gzip-compressed unless `plain`.
 sync::Request post(const std::string& path, const std::string& token, const std::string& json_body, bool plain = false);

@@ -68,7 +68,7 @@ TEST_CASE("only: two devices pushing the same instance at once store it once and
   };
   REQUIRE_FALSE(a.client->sync().ok());
   // b sends a's record under its own token and sequence 1: the same instance from another device.
-  json batch = json::parse(pa.headers.count("content-encoding") ? sync::gunzip(pa.body).value() : pa.body);
+  json batch = request_body_of(pa);
   batch["device_id"] = b.id();
   auto other = server.open_again();
   sync::SyncServer second(*other);

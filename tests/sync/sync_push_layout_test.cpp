@@ -1,5 +1,6 @@
 // Push layouts (docs/sync-protocol.md, "Push layouts"): a client sends xml_templates to a server
-// that lists it in GET /v1/info and records to one that does not; the server takes both and
+// that lists it in GET /v1/info and records to one that does not (and zstd bodies to a server
+// that lists zstd in content_encodings, gzip to one that does not: "Encoding"); the server takes both and
 // stores the XML byte for byte as the device hashed it; a malformed or bomb-sized xml_templates
 // batch is a 4xx error and changes nothing.
 #include <nlohmann/json.hpp>
@@ -38,10 +39,6 @@ TEST_CASE("sync push layout: split_xml keeps every byte and takes the text betwe
   CHECK(s.parts[1] == "</a><b/><c>");
 }
 
-// The push body a client sent, as JSON.
-json push_body_of(const sync::Request& r) {
-  return json::parse(r.headers.count("content-encoding") ? sync::gunzip(r.body).value() : r.body);
-}
 
 TEST_CASE("sync push layout: a client sends xml_templates to a server that reads them, and the XML arrives whole") {
   ServerFixture server;
@@ -49,12 +46,16 @@ TEST_CASE("sync push layout: a client sends xml_templates to a server that reads
   for (int i = 0; i < 5; ++i) device.submit("shop " + std::to_string(i), std::to_string(10 + i));
   device.submit("an empty age", "");  // another shape: a template of its own
   json pushed;
+  std::string encoding;
   device.transport.on_request = [&](const sync::Request& r) {
-    if (r.path == "/v1/push") pushed = push_body_of(r);
+    if (r.path != "/v1/push") return;
+    pushed = request_body_of(r);
+    encoding = r.headers.at("content-encoding");
   };
   auto report = device.client->sync();
   REQUIRE_MESSAGE(report.ok(), message_of(report));
   CHECK(report->accepted == 6);
+  CHECK(encoding == "zstd");  // the server lists it in content_encodings
   REQUIRE(pushed.contains("xml_templates"));
   CHECK(pushed["xml_templates"].size() == 2);
   for (const json& rec : pushed["records"]) {
@@ -89,12 +90,16 @@ TEST_CASE("sync push layout: a client sends records to a server that does not li
   o.sleep = [](std::chrono::milliseconds) {};
   sync::SyncClient client(*device.store.store, old, o);
   json pushed;
+  std::string encoding;
   device.transport.on_request = [&](const sync::Request& r) {
-    if (r.path == "/v1/push") pushed = push_body_of(r);
+    if (r.path != "/v1/push") return;
+    pushed = request_body_of(r);
+    encoding = r.headers.at("content-encoding");
   };
   auto report = client.sync();
   REQUIRE_MESSAGE(report.ok(), message_of(report));
   CHECK(report->accepted == 3);
+  CHECK(encoding == "gzip");  // nor content_encodings: gzip, which every server reads
   CHECK_FALSE(pushed.contains("xml_templates"));
   for (const json& rec : pushed["records"]) CHECK(rec.contains("xml"));
   CHECK(server.query("SELECT count(*) FROM submissions") == "3|\n");
@@ -206,11 +211,43 @@ TEST_CASE("sync push layout: malformed and bomb-sized xml_templates are refused 
         "<data id=\"survey\"><meta><instanceID>uuid:t1</instanceID></meta></data>|\n");
 }
 
-TEST_CASE("sync push layout: GET /v1/info lists both layouts") {
+TEST_CASE("sync push layout: GET /v1/info lists both layouts and both encodings") {
   ServerFixture server;
   auto r = server.server->handle({"GET", "/v1/info", {}, {}, ""});
   REQUIRE(r.status == 200);
   CHECK(json::parse(r.body)["push_layouts"] == json::array({"records", "xml_templates"}));
+  CHECK(json::parse(r.body)["content_encodings"] == json::array({"gzip", "zstd"}));
+}
+
+TEST_CASE("sync push layout: zstd_level 0 keeps gzip and zstd bodies arrive whole") {
+  ServerFixture server;
+  sync::ClientOptions gzip_only;
+  gzip_only.zstd_level = 0;
+  Device device(server, gzip_only);
+  std::string encoding;
+  device.transport.on_request = [&](const sync::Request& r) {
+    if (r.path == "/v1/push") encoding = r.headers.at("content-encoding");
+  };
+  device.submit("gzip shop");
+  auto report = device.client->sync();
+  REQUIRE_MESSAGE(report.ok(), message_of(report));
+  CHECK(report->submissions.accepted == 1);
+  CHECK(encoding == "gzip");
+  // The same device with the default options: zstd, and the next outbox rows arrive.
+  sync::ClientOptions o;
+  o.sleep = [](std::chrono::milliseconds) {};
+  sync::SyncClient client(*device.store.store, device.transport, o);
+  device.submit("zstd shop", "31");
+  report = client.sync();
+  REQUIRE_MESSAGE(report.ok(), message_of(report));
+  CHECK(report->submissions.accepted == 1);
+  CHECK(report->complete);
+  CHECK(encoding == "zstd");
+  CHECK(server.query("SELECT count(*) FROM submissions") == "2|\n");
+  // The codec itself: the bytes come back, to the byte.
+  std::string text = "{\"name\": \"Chè Tân Uyên\"}" + std::string(10000, 'x');
+  CHECK(sync::unzstd(sync::zstd(text)).value() == text);
+  CHECK(sync::unzstd(sync::zstd(""), 10).value().empty());
 }
 
 }  // namespace

@@ -78,6 +78,20 @@ std::string gzip(std::string_view bytes, int level = 6);
 // is not inflated); a truncated or corrupt stream is sync.compression.
 Result<std::string> gunzip(std::string_view gz, std::size_t max_out = kMaxInflatedBytes);
 
+// --- zstd (RFC 8878, libzstd): a protocol extension (docs/sync-protocol.md, "Encoding") -----
+// One frame with its content size and checksum; `level` 1 fastest .. 19 smallest.
+std::string zstd(std::string_view bytes, int level = 1);
+// Decompresses one zstd frame under the same rules as gunzip: the whole frame, nothing after it,
+// at most `max_out` bytes and kMaxInflateRatio times the input (sync.too_large, also for a
+// frame that asks for a window larger than `max_out`); truncated or corrupt: sync.compression.
+Result<std::string> unzstd(std::string_view z, std::size_t max_out = kMaxInflatedBytes);
+// A body sent with Content-Encoding `encoding` ("gzip" or "zstd"), decoded with those limits;
+// another encoding is sync.request naming it.
+Result<std::string> decode_body(std::string_view encoding, std::string_view body,
+                                std::size_t max_out = kMaxInflatedBytes);
+// The encodings decode_body reads, as GET /v1/info lists them ("content_encodings").
+inline constexpr const char* kContentEncodings[] = {"gzip", "zstd"};
+
 // --- JSON ---------------------------------------------------------------------------------
 // Parses a request or answer body (depth ≤ 64, UTF-8) and refuses a NUL in any string or key.
 Result<nlohmann::json> parse_body(std::string_view body);

@@ -122,7 +122,7 @@ std::string sha256_hex(std::string_view bytes);
 bool is_role(std::string_view role);
 // The HTTP status of an error code's answer (400 sync.request, 403 sync.forbidden, ...).
 int http_status_of(ErrorCode c);
-// A request's body as JSON: inflated when Content-Encoding is gzip, size-limited (32 MiB),
+// A request's body as JSON: decoded when Content-Encoding is gzip or zstd, size-limited (32 MiB),
 // strictly parsed (protocol.hpp's parse_body).
 Result<nlohmann::json> json_body(const Request& r);
 
