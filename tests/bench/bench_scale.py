@@ -12,6 +12,10 @@ Cases (inputs are generated into OUT_DIR, never stored in git):
   questions .xlsx  form check of 10k, 50k, 100k, 300k rows (the same survey as a workbook; 300k
                    passes the reader's 64 MB bound on one sheet and is refused, as it should be)
   choices          form convert of one select over a list of 10k, 20k, 50k, 100k choices
+  selects          form convert of 250, 500 selects (100 with --quick) over one list of 50,000
+                   choices (plain labels in a translated form: the itext question is answered
+                   once per list); the session still copies the list's choices into each
+                   select (selects x choices: 500 selects take about 1.5 GB)
   XForm            form check of a flat XForm of 10k, 100k questions (itext labels)
   set steps        form fill --compact of 100k, 1M `set` steps on a two-question form
   itemset          form check of an inline itemset of 100k, 1M items
@@ -66,6 +70,16 @@ XFORM_HEAD = ('<?xml version="1.0"?>\n<h:html xmlns="http://www.w3.org/2002/xfor
               '<h:head><h:title>{title}</h:title><model>')
 
 
+def selects_md(out, selects, n):
+    """`selects` select_one over one list of n choices; the survey's labels are translated (the
+    form uses itext), the list's are not."""
+    lines = ["| survey | type | name | label::English (en) |"]
+    lines += [f"| | select_one big | s{i} | Select {i} |" for i in range(selects)]
+    lines += ["| choices | list_name | name | label |"]
+    lines += [f"| | big | c{i} | Choice {i} |" for i in range(n)]
+    return write(out, "\n".join(lines) + "\n")
+
+
 def flat_xform(out, n):
     with open(out, "w", encoding="utf-8") as f:
         f.write(XFORM_HEAD.format(title="flat"))
@@ -118,6 +132,8 @@ def steps_case(out_dir, n):
 
 
 def size_name(n):
+    if n < 1000:
+        return str(n)
     return f"{n // 1000000}M" if n % 1000000 == 0 else f"{n // 1000}k"
 
 
@@ -163,6 +179,9 @@ def main():
     for n in ([10000] if quick else [10000, 20000, 50000, 100000]):
         path = choices_md(os.path.join(out, f"choices-{n}.md"), n)
         measure("choices: form convert", n, [k, "form", "convert", path])
+    for n in ([100] if quick else [250, 500]):
+        path = selects_md(os.path.join(out, f"selects-{n}.md"), n, 50000)
+        measure("selects over 50k choices", n, [k, "form", "convert", path])
     for n in ([10000] if quick else [10000, 100000]):
         path = flat_xform(os.path.join(out, f"xform-{n}.xml"), n)
         measure("XForm: form check", n, [k, "form", "check", path])

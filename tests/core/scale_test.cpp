@@ -18,6 +18,7 @@
 #include "support/deadline.hpp"
 #include "support/scoped_dir.hpp"
 #include "support/session_fixture.hpp"
+#include "xform/form_def.hpp"
 #include "xlsform/compiler.hpp"
 #include "xlsform/workbook.hpp"
 
@@ -154,6 +155,50 @@ TEST_CASE("scale: a list of 20,000 unlabelled choices converts linearly, duplica
   CHECK(c.warnings == static_cast<std::size_t>(kChoices));  // one per choice, each once
   // Line 4 holds c0: the duplicate at the end names it.
   CHECK(c.dup_error.find("already has the name 'c0' (row 4)") != std::string::npos);
+}
+
+// Whether a list's labels go through itext was worked out by scanning every choice of the
+// list for each select over it: selects x choices. The survey's label is translated (so the form
+// uses itext) and the list's labels are not, nor do they hold ${}, so nothing stops the scan
+// early; each label is 200 bytes of '$' and letters for the "${" search to walk.
+TEST_CASE("scale: 2,000 selects over one 50,000-choice list convert and build linearly") {
+  constexpr int kSelects = 2000, kListChoices = 50000;
+  std::string filler;
+  for (int k = 0; k < 100; ++k) filler += "$x";
+  std::string md = "| survey | type | name | label::English (en) |\n";
+  for (int i = 0; i < kSelects; ++i)
+    md += "| | select_one big | s" + std::to_string(i) + " | Select " + std::to_string(i) + " |\n";
+  md += "| choices | list_name | name | label |\n";
+  for (int i = 0; i < kListChoices; ++i)
+    md += "| | big | c" + std::to_string(i) + " | " + filler + std::to_string(i) + " |\n";
+  struct Built {
+    std::string error, xml;
+    int plain_itemsets = 0;  // selects built with an itemset whose labels are not itext
+  };
+  Built b = within(kLimit, "2,000 selects over 50,000 choices", [md] {
+    Built out;
+    auto wb = xlsform::read_markdown(md, "selects.md");
+    if (!wb) {
+      out.error = wb.error().message;
+      return out;
+    }
+    // Both ways: the XML written (form convert) and the model built directly (form check).
+    auto converted = xlsform::compile_xlsform(*wb, "selects.md", LoadOptions{}, &out.xml);
+    auto direct = xlsform::compile_xlsform(*wb, "selects.md", LoadOptions{});
+    if (!converted || !direct) {
+      out.error = !converted ? converted.error().message : direct.error().message;
+      return out;
+    }
+    for (const Control& c : (*direct)->body.children)
+      out.plain_itemsets += c.itemset && !c.itemset->label_is_itext;
+    return out;
+  });
+  REQUIRE(b.error == "");
+  // The list's labels are plain (no itext) in the instance and in each select's itemset.
+  CHECK(b.xml.find("<label>" + filler + "49999</label>") != std::string::npos);
+  CHECK(b.xml.find("<itextId>") == std::string::npos);
+  CHECK(b.xml.find("<label ref=\"label\"/>") != std::string::npos);
+  CHECK(b.plain_itemsets == kSelects);
 }
 
 TEST_CASE("scale: write_fill prints run_fill's document byte for byte, one snapshot at a time") {
