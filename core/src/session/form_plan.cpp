@@ -76,6 +76,7 @@ class Builder {
     // About one path per node of the template (fewer with repeat instances): the index is
     // sized once instead of rehashed all along a 100,000-question form.
     plan_->by_path.reserve(form_.instance->node_count());
+    plan_->defs.reserve(form_.instance->node_count());
     add_def(root, -1, "/" + std::string(root->name));
     add_attribute_defs();
     for (const Bind& b : form_.binds) {

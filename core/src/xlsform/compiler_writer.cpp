@@ -149,9 +149,11 @@ class XFormWriter {
                        const Field* f, const char* form) {
     if (built_tr_.empty()) {
       built_tr_.resize(c_.langs_.size());
+      const std::size_t ids = itext_ids_estimate();
       for (std::size_t l = 0; l < c_.langs_.size(); ++l) {
         built_tr_[l].lang = xml_read_back(c_.langs_[l], true);
         built_tr_[l].is_default = c_.langs_[l] == c_.default_lang_;
+        built_tr_[l].texts.reserve(ids);
       }
     }
     const std::string key = xml_read_back(id, true);
@@ -171,6 +173,15 @@ class XFormWriter {
     }
   }
 
+  // About how many itext ids the form has: a label and a hint or message per survey row, a
+  // label per choice. The tables are sized once instead of rehashed as they grow (100,000
+  // rows: 200,000 ids in each language's table).
+  std::size_t itext_ids_estimate() const {
+    std::size_t n = c_.survey_ ? 2 * c_.survey_->rows.size() : 0;
+    for (const auto& [name, list] : c_.lists_) n += list.choices.size();
+    return n;
+  }
+
   // Stores `label` (+ media) under `id` in every language. Returns false when there is nothing.
   bool add_itext(const std::string& id, const Texts& label, const Media* media, const Field* f,
                  const char* form = "") {
@@ -180,6 +191,12 @@ class XFormWriter {
     if (c_.direct_) {
       add_built_itext(id, label, media, f, form);
       return true;
+    }
+    if (itext_index_.empty()) {
+      const std::size_t ids = itext_ids_estimate();
+      itext_index_.reserve(ids);
+      itext_order_.reserve(ids);
+      itext_.reserve(ids);
     }
     auto [at, added] = itext_index_.try_emplace(id, itext_order_.size());
     if (added) {
