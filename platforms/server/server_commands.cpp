@@ -401,7 +401,9 @@ int check(const Args& a) {
     return usage(std::string("usage: khaosat-server check --data DIR [--database URL] [--json]\n\n"
                  "Checks the data folder: SQLite's integrity_check (with SQLite), every submission's\n"
                  "XML against its sha256, every complete attachment file against its name, every\n"
-                 "device's sequence against the push ledger. Prints the problems; exit 0 when whole.\n") +
+                 "device's sequence against the push ledger. Prints the problems; exit 0 when whole.\n"
+                 "Also lists the edits that wait for the submission they replace (acknowledged, not\n"
+                 "yet stored: docs/sync-protocol.md); waiting is not a problem.\n") +
                  kDatabaseHelp, 0);
   std::error_code ec;
   if (a.database.empty() && !a.data.empty() && !fs::exists(fs::path(a.data) / "server.db", ec))
@@ -410,10 +412,21 @@ int check(const Args& a) {
   if (!storage) return 1;
   auto problems = (*storage)->check();
   if (!problems) return fail("check", problems.error().message);
-  if (a.json) std::cout << json{{"ok", problems->empty()}, {"problems", *problems}}.dump(1) << "\n";
-  else if (problems->empty()) std::cout << "khaosat-server check: " << a.data << " is whole\n";
-  else
+  auto waiting = (*storage)->waiting_edits();
+  if (!waiting) return fail("check", waiting.error().message);
+  if (a.json) {
+    json w = json::array();
+    for (const auto& e : *waiting)
+      w.push_back({{"instance_id", e.instance_id}, {"deprecated_id", e.deprecated_id}, {"form_id", e.form_id},
+                   {"device_id", e.device_id}, {"seq", e.seq}, {"sha256", e.sha256}, {"received_at", e.received_at}});
+    std::cout << json{{"ok", problems->empty()}, {"problems", *problems}, {"waiting", std::move(w)}}.dump(1) << "\n";
+  } else {
+    if (problems->empty()) std::cout << "khaosat-server check: " << a.data << " is whole\n";
     for (const auto& p : *problems) std::cout << p << "\n";
+    for (const auto& e : *waiting)
+      std::cout << "waiting: edit " << e.instance_id << " (form " << e.form_id << ", device " << e.device_id
+                << ", seq " << e.seq << ") waits for " << e.deprecated_id << ", which it replaces\n";
+  }
   return problems->empty() ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@
 
 #include "khaosat/core/json.hpp"
 #include "khaosat/sync/server.hpp"
+#include "waiting_edits.hpp"
 
 namespace khaosat::sync {
 
@@ -153,6 +154,7 @@ Status PgStorage::create_schema() {
     if (Status st = db_.run(kSchema, what); !st) return st;
     if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
     if (Status st = db_.run(queue_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
+    if (Status st = db_.run(waiting_table_sql().c_str(), what); !st) return st;
     if (Status st = db_.run("INSERT INTO khaosat_meta VALUES ('application', 'khaosat-server'), ('schema_version', $1)",
                             what, {kSchemaVersion});
         !st)
@@ -167,10 +169,13 @@ Status PgStorage::create_schema() {
       return Error::make(ErrorCode::store_newer, db_.where() + ": made by a newer khaosat-server (schema " +
                                                      v->text(0, 1) + "); update khaosat-server");
     if (std::int64_t v1 = v->integer(0, 1); v1 < kSchemaVersion) {
-      // 1 -> 2: the office's review trail and plan overrides; 2 -> 3: the office's queue.
+      // 1 -> 2: the office's review trail and plan overrides; 2 -> 3: the office's queue;
+      // 3 -> 4: edits waiting for their predecessor.
       if (v1 < 2)
         if (Status st = db_.run(office_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
-      if (Status st = db_.run(queue_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
+      if (v1 < 3)
+        if (Status st = db_.run(queue_tables_sql("BIGSERIAL PRIMARY KEY").c_str(), what); !st) return st;
+      if (Status st = db_.run(waiting_table_sql().c_str(), what); !st) return st;
       if (Status st = db_.run("UPDATE khaosat_meta SET value = $1 WHERE key = 'schema_version'", what, {kSchemaVersion});
           !st)
         return st;

@@ -24,7 +24,8 @@ namespace khaosat::sync {
 
 class PgStorage final : public ServerStorage {
  public:
-  static constexpr int kSchemaVersion = 3;  // 2: the office tables; 3: the queue (pg_storage_queue.cpp)
+  static constexpr int kSchemaVersion = 4;  // 2: the office tables; 3: the queue (pg_storage_queue.cpp);
+                                            // 4: waiting_submissions (waiting_edits.hpp)
 
   Status open(const std::string& data_dir, const std::string& url);
 
@@ -57,6 +58,7 @@ class PgStorage final : public ServerStorage {
   Result<std::vector<RegistryConflict>> registry_conflicts() override;
   Result<std::vector<SubmissionConflict>> submission_conflicts() override;
   Result<std::vector<std::string>> check() override;
+  Result<std::vector<WaitingEdit>> waiting_edits() override;
   Result<QueueDecision> record_decision(const QueueDecision& decision) override;
   Result<std::vector<QueueDecision>> queue_decisions() override;
   Result<std::vector<std::string>> submissions_about(const std::string& record_id) override;
@@ -79,6 +81,10 @@ class PgStorage final : public ServerStorage {
                                         std::int64_t now);
   Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now,
                                         BulkInsert& bulk);
+  // An edit whose predecessor is not stored: held (its verdict), or nullopt to store it now.
+  Result<std::optional<RecordResult>> hold_edit(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
+  // Stores every waiting edit whose predecessor is now stored, down each chain (push's transaction).
+  Status release_waiting(std::int64_t now);
   Result<RecordResult> finish_submission(const CheckedRecord& c, const char* what);
   Result<RecordResult> apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);

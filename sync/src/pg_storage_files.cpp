@@ -33,7 +33,11 @@ Result<std::vector<AttachmentNeed>> PgStorage::attachments_needed(const std::str
   auto r = db_.exec("SELECT DISTINCT a.sha256, a.size, a.received FROM attachments a "
                     "JOIN submission_attachments sa ON sa.sha256 = a.sha256 "
                     "JOIN submissions s ON s.instance_id = sa.instance_id "
-                    "WHERE a.complete = 0 AND s.device_id = $1 ORDER BY a.sha256", "cannot read the attachments", {device_id});
+                    "WHERE a.complete = 0 AND s.device_id = $1 "
+                    "UNION SELECT a.sha256, a.size, a.received FROM waiting_submissions w "
+                    "CROSS JOIN LATERAL jsonb_array_elements(COALESCE(w.record::jsonb -> 'records' -> 0 -> "
+                    "'attachments', '[]'::jsonb)) j JOIN attachments a ON a.sha256 = j ->> 'sha256' "
+                    "WHERE a.complete = 0 AND w.device_id = $1 ORDER BY 1", "cannot read the attachments", {device_id});
   if (!r) return r.error();
   std::vector<AttachmentNeed> out;
   for (int i = 0; i < r->size(); ++i) out.push_back({r->text(i, 0), r->integer(i, 1), r->integer(i, 2), false});

@@ -7,6 +7,7 @@
 
 #include "khaosat/core/json.hpp"
 #include "pg_storage.hpp"
+#include "waiting_edits.hpp"
 
 namespace khaosat::sync {
 
@@ -19,6 +20,14 @@ namespace {
 // row to their commit: numbers are taken and made visible in one order, so a reader that saw
 // change n never later finds a change < n appear (its cursor would skip it).
 constexpr const char* kChangesLock = "SELECT pg_advisory_xact_lock(4835915601)";
+// Edits waiting for their predecessor: a push holding an edit checks that its predecessor is not
+// stored, and a push storing submissions then looks for the edits that wait for them. Under
+// READ COMMITTED two concurrent pushes could each miss the other's uncommitted row and leave an
+// edit waiting for a predecessor that is stored. So a push with an edit takes this lock
+// exclusively and any other push with submissions shares it, both to the end of the transaction:
+// plain pushes still run side by side; one with an edit runs alone among them.
+constexpr const char* kWaitingLockShared = "SELECT pg_advisory_xact_lock_shared(4835915602)";
+constexpr const char* kWaitingLock = "SELECT pg_advisory_xact_lock(4835915602)";
 
 }  // namespace
 
@@ -77,6 +86,15 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
   bool registry = std::any_of(checked.begin(), checked.end(), [](const CheckedRecord& c) {
     return c.precheck_reason.empty() && (c.record->kind != "submission" || c.entity);
   });
+  bool submissions = false, edits = false;
+  for (const CheckedRecord& c : checked)
+    if (c.precheck_reason.empty() && c.record->kind == "submission") {
+      submissions = true;
+      edits = edits || c.record->deprecated_id.has_value();
+    }
+  if (submissions)
+    if (Status st = db_.run(edits ? kWaitingLock : kWaitingLockShared, "cannot lock the waiting edits"); !st)
+      return st.error();
   if (registry)
     if (Status st = lock_changes(); !st) return st.error();
   // The batch's new submissions go in a few hundred per statement (one round trip per record
@@ -92,6 +110,8 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
+  if (submissions)
+    if (Status st = release_waiting(now); !st) return st.error();
   if (Status st = db_.run("INSERT INTO push_ledger (device_id, first_seq, last_seq, results, received_at) "
                           "VALUES ($1, $2, $3, $4, $5)",
                           what, {device_id, last + 1, batch.last_seq, results_json(fresh).dump(), now});
@@ -106,6 +126,7 @@ Result<PushAnswer> PgStorage::push_once(const std::string& device_id, const Push
     if (!st) return st.error();
     if (*st && !(*st)->complete) a.attachments_needed.push_back(**st);
   }
+  fault_pause_in_push(what);
   if (Status st = txn.commit(what); !st) return st.error();
   a.results.insert(a.results.end(), fresh.begin(), fresh.end());
   return a;
@@ -134,7 +155,9 @@ Result<PgStorage::BulkInsert> PgStorage::insert_submissions(const std::string& d
     const PushRecord& rec = *c.record;
     if (!c.precheck_reason.empty() || rec.kind != "submission") continue;
     if (!out.forms[{rec.form_id, rec.form_version}]) continue;
-    if (ids.insert(rec.id).second) rows.push_back(&c);
+    // An edit may have to wait for its predecessor: the per-record path decides (hold_edit).
+    // Its id still counts, so a later record of the same id is judged after it.
+    if (ids.insert(rec.id).second && !rec.deprecated_id) rows.push_back(&c);
   }
   constexpr std::size_t kRowsPerStatement = 500;  // 9 parameters a row; libpq allows 65,535
   for (std::size_t first = 0; first < rows.size(); first += kRowsPerStatement) {
@@ -170,6 +193,11 @@ Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, c
                                                         "' is not published on this server");
   // Inserted by insert_submissions (once: a later record of the same id is a duplicate or a conflict).
   if (bulk.inserted.erase(rec.id)) return finish_submission(c, what);
+  if (rec.deprecated_id) {
+    auto held = hold_edit(device_id, c, now);
+    if (!held) return held.error();
+    if (*held) return **held;
+  }
   // ON CONFLICT DO NOTHING: when another device's push of the same instance is in flight, this
   // waits for it, then sees its row (below) instead of failing on the key.
   auto ins = db_.exec("INSERT INTO submissions (instance_id, form_id, form_version, device_id, seq, sha256, "
@@ -193,6 +221,79 @@ Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, c
                        ") is kept for the office to review");
   }
   return finish_submission(c, what);
+}
+
+// Runs under the waiting edits' lock, taken exclusively (push_once).
+Result<std::optional<RecordResult>> PgStorage::hold_edit(const std::string& device_id, const CheckedRecord& c,
+                                                         std::int64_t now) {
+  const PushRecord& rec = *c.record;
+  const char* what = "cannot hold an edit for its predecessor";
+  auto held = db_.exec("SELECT sha256 FROM waiting_submissions WHERE instance_id = $1", what, {rec.id});
+  if (!held) return held.error();
+  if (!held->empty()) return std::optional(verdict_against_held(rec, c.sha256, held->text(0, 0)));
+  // Stored already (a duplicate or a conflict), or its predecessor is: stored as any submission.
+  auto known = db_.exec("SELECT 1 FROM submissions WHERE instance_id = $1 OR instance_id = $2", what,
+                        {rec.id, *rec.deprecated_id});
+  if (!known) return known.error();
+  if (!known->empty()) return std::optional<RecordResult>();
+  HeldEdit h = held_edit(device_id, c);
+  auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+  if (Status st = db_.run("INSERT INTO waiting_submissions (instance_id, deprecated_id, form_id, device_id, seq, "
+                          "sha256, record, entity, scope, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                          what, {rec.id, *rec.deprecated_id, rec.form_id, device_id, rec.seq, c.sha256, h.record,
+                                 opt(h.entity), opt(h.scope), now});
+      !st)
+    return st.error();
+  // Its photos are uploaded now, as any submission's (attachments_needed lists them).
+  for (const AttachmentRef& a : rec.attachments)
+    if (Status st = db_.run("INSERT INTO attachments (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
+                            what, {a.sha256, a.size});
+        !st)
+      return st.error();
+  return std::optional(held_verdict(rec));
+}
+
+Status PgStorage::release_waiting(std::int64_t now) {
+  const char* what = "cannot release the edits waiting for their predecessor";
+  for (std::uint32_t order = 0;;) {
+    auto r = db_.exec("DELETE FROM waiting_submissions w USING submissions s WHERE s.instance_id = w.deprecated_id "
+                      "RETURNING w.instance_id, w.device_id, w.sha256, w.record, COALESCE(w.entity, ''), "
+                      "COALESCE(w.scope, ''), w.received_at, w.seq, w.form_id",
+                      what);
+    if (!r) return r.error();
+    if (r->empty()) return core::ok_status();
+    std::vector<int> rows(static_cast<std::size_t>(r->size()));
+    for (int i = 0; i < r->size(); ++i) rows[static_cast<std::size_t>(i)] = i;
+    std::sort(rows.begin(), rows.end(), [&](int a, int b) {
+      return std::make_tuple(r->integer(a, 6), r->text(a, 1), r->integer(a, 7)) <
+             std::make_tuple(r->integer(b, 6), r->text(b, 1), r->integer(b, 7));
+    });
+    for (int i : rows) {
+      auto edit = released_edit(r->text(i, 2), {r->text(i, 3), r->text(i, 4), r->text(i, 5)}, db_.where(), now, order++);
+      if (!edit) return edit.error();
+      if (edit->entity)
+        if (Status st = lock_changes(); !st) return st;
+      const std::string device_id = r->text(i, 1);
+      BulkInsert one;  // its form was published when it was held (a version is never withdrawn)
+      one.forms[{edit->record.form_id, edit->record.form_version}] = true;
+      auto registry = [&](const CheckedRecord& c) { return apply_registry(device_id, c, now); };
+      auto stored = apply_submission_and_entity(
+          edit->checked(), [&](const CheckedRecord& c) { return apply_submission(device_id, c, now, one); }, registry);
+      if (!stored) return stored.error();
+    }
+  }
+}
+
+Result<std::vector<WaitingEdit>> PgStorage::waiting_edits() {
+  std::lock_guard lock(mutex_);
+  auto r = db_.exec("SELECT instance_id, deprecated_id, form_id, device_id, sha256, seq, received_at "
+                    "FROM waiting_submissions ORDER BY received_at, device_id, seq", "cannot read the waiting edits");
+  if (!r) return r.error();
+  std::vector<WaitingEdit> out;
+  for (int i = 0; i < r->size(); ++i)
+    out.push_back({r->text(i, 0), r->text(i, 1), r->text(i, 2), r->text(i, 3), r->text(i, 4), r->integer(i, 5),
+                   r->integer(i, 6)});
+  return out;
 }
 
 // A stored submission's attachment rows, and its verdict.

@@ -4,6 +4,7 @@
 
 #include "khaosat/core/json.hpp"
 #include "khaosat/sync/server.hpp"
+#include "waiting_edits.hpp"
 
 namespace khaosat::sync {
 
@@ -146,6 +147,7 @@ Status SqliteStorage::open(const std::string& data_dir) {
     if (Status st = db_.exec(kSchema, what); !st) return st;
     if (Status st = create_office_tables(db_); !st) return st;
     if (Status st = create_queue_tables(db_); !st) return st;
+    if (Status st = db_.exec(waiting_table_sql().c_str(), what); !st) return st;
     std::string pragmas = "PRAGMA application_id = " + std::to_string(kApplicationId) +
                           "; PRAGMA user_version = " + std::to_string(kSchemaVersion);
     if (Status st = db_.exec(pragmas.c_str(), what); !st) return st;
@@ -155,10 +157,13 @@ Status SqliteStorage::open(const std::string& data_dir) {
     return Error::make(ErrorCode::store_newer, db_.path() + ": made by a newer khaosat-server (schema " +
                                                    std::to_string(v) + "); update khaosat-server");
   } else if (v < kSchemaVersion) {
-    // 1 -> 2: the office's review trail and plan overrides; 2 -> 3: the office's queue.
+    // 1 -> 2: the office's review trail and plan overrides; 2 -> 3: the office's queue;
+    // 3 -> 4: edits waiting for their predecessor.
     if (v < 2)
       if (Status st = create_office_tables(db_); !st) return st;
-    if (Status st = create_queue_tables(db_); !st) return st;
+    if (v < 3)
+      if (Status st = create_queue_tables(db_); !st) return st;
+    if (Status st = db_.exec(waiting_table_sql().c_str(), what); !st) return st;
     std::string pragma = "PRAGMA user_version = " + std::to_string(kSchemaVersion);
     if (Status st = db_.exec(pragma.c_str(), what); !st) return st;
   }

@@ -19,7 +19,7 @@ class SqliteStorage final : public ServerStorage {
  public:
   // 2: reviews, plan_overrides, registry_conflicts (sqlite_storage_office.cpp);
   // 3: registry.merged_into, queue_decisions (sqlite_storage_queue.cpp).
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;  // 4: waiting_submissions (waiting_edits.hpp)
   static constexpr int kApplicationId = 0x4b485356;  // "KHSV": a khaosat server database
 
   Status open(const std::string& data_dir);
@@ -47,6 +47,7 @@ class SqliteStorage final : public ServerStorage {
   Result<std::vector<StoredSubmission>> submissions(const std::string& form_id) override;
   Result<std::vector<RegistryState>> registry(core::Registry registry) override;
   Result<std::vector<std::string>> check() override;
+  Result<std::vector<WaitingEdit>> waiting_edits() override;
   Status add_review(const Review& review) override;
   Result<std::vector<Review>> reviews() override;
   Status add_plan_override(const PlanOverride& override_) override;
@@ -67,6 +68,10 @@ class SqliteStorage final : public ServerStorage {
   Status check_identity();
   // push, within its transaction (sqlite_storage_push.cpp).
   Result<RecordResult> apply_submission(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
+  // An edit whose predecessor is not stored: held (its verdict), or nullopt to store it now.
+  Result<std::optional<RecordResult>> hold_edit(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
+  // Stores every waiting edit whose predecessor is now stored, down each chain (push's transaction).
+  Status release_waiting(std::int64_t now);
   Result<RecordResult> apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   Status log_change(const char* kind, const std::string& subject, const std::optional<std::string>& device_id,

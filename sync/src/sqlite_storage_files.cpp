@@ -31,9 +31,13 @@ Result<std::vector<AttachmentNeed>> SqliteStorage::attachments_needed(const std:
   auto s = db_.cached("SELECT DISTINCT a.sha256, a.size, a.received FROM attachments a "
                       "JOIN submission_attachments sa ON sa.sha256 = a.sha256 "
                       "JOIN submissions s ON s.instance_id = sa.instance_id "
-                      "WHERE a.complete = 0 AND s.device_id = ? ORDER BY a.sha256", "cannot read the attachments");
+                      "WHERE a.complete = 0 AND s.device_id = ? "
+                      "UNION SELECT a.sha256, a.size, a.received FROM waiting_submissions w, "
+                      "json_each(w.record, '$.records[0].attachments') j "
+                      "JOIN attachments a ON a.sha256 = json_extract(j.value, '$.sha256') "
+                      "WHERE a.complete = 0 AND w.device_id = ? ORDER BY 1", "cannot read the attachments");
   if (!s) return s.error();
-  (*s)->bind(device_id);
+  (*s)->bind(device_id, device_id);
   std::vector<AttachmentNeed> out;
   while ((*s)->step() == SQLITE_ROW) out.push_back({(*s)->text(0), (*s)->integer(1), (*s)->integer(2), false});
   return out;

@@ -8,6 +8,7 @@
 #include "khaosat/core/parse_number.hpp"
 #include "khaosat/core/store_ids.hpp"
 #include "sqlite_storage.hpp"
+#include "waiting_edits.hpp"
 
 namespace khaosat::sync {
 
@@ -70,6 +71,7 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
   }, accepted_shas);
   if (!applied) return applied.error();
   std::vector<RecordResult> fresh = std::move(applied).value();
+  if (Status st = release_waiting(now); !st) return st.error();
   auto ledger = db_.cached("INSERT INTO push_ledger (device_id, first_seq, last_seq, results, received_at) "
                            "VALUES (?, ?, ?, ?, ?)", what.c_str());
   if (!ledger) return ledger.error();
@@ -84,6 +86,7 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
     if (!st) return st.error();
     if (*st && !(*st)->complete) a.attachments_needed.push_back(**st);
   }
+  fault_pause_in_push(what);
   if (Status st = txn.commit(what); !st) return st.error();
   a.results.insert(a.results.end(), fresh.begin(), fresh.end());
   return a;
@@ -113,6 +116,11 @@ Result<RecordResult> SqliteStorage::apply_submission(const std::string& device_i
                    "instance " + rec.id + " is stored with sha256 " + stored +
                        "; this version (" + c.sha256 + ") is kept for the office to review");
   }
+  if (rec.deprecated_id) {
+    auto held = hold_edit(device_id, c, now);
+    if (!held) return held.error();
+    if (*held) return **held;
+  }
   auto ins = db_.cached("INSERT INTO submissions (instance_id, form_id, form_version, device_id, seq, sha256, "
                         "deprecated_id, xml, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", what);
   if (!ins) return ins.error();
@@ -130,6 +138,83 @@ Result<RecordResult> SqliteStorage::apply_submission(const std::string& device_i
     if (Status st = db_.run(**link, what); !st) return st.error();
   }
   return verdict(rec.seq, RecordStatus::Accepted);
+}
+
+Result<std::optional<RecordResult>> SqliteStorage::hold_edit(const std::string& device_id, const CheckedRecord& c,
+                                                             std::int64_t now) {
+  const PushRecord& rec = *c.record;
+  const char* what = "cannot hold an edit for its predecessor";
+  auto held = db_.cached("SELECT sha256 FROM waiting_submissions WHERE instance_id = ?", what);
+  if (!held) return held.error();
+  (*held)->bind(rec.id);
+  if ((*held)->step() == SQLITE_ROW) return std::optional(verdict_against_held(rec, c.sha256, (*held)->text(0)));
+  auto pred = db_.cached("SELECT 1 FROM submissions WHERE instance_id = ?", what);
+  if (!pred) return pred.error();
+  (*pred)->bind(*rec.deprecated_id);
+  if ((*pred)->step() == SQLITE_ROW) return std::optional<RecordResult>();
+  HeldEdit h = held_edit(device_id, c);
+  auto opt = [](const std::string& s) { return s.empty() ? std::nullopt : std::optional<std::string>(s); };
+  auto ins = db_.cached("INSERT INTO waiting_submissions (instance_id, deprecated_id, form_id, device_id, seq, sha256, "
+                        "record, entity, scope, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", what);
+  if (!ins) return ins.error();
+  (*ins)->bind(rec.id, *rec.deprecated_id, rec.form_id, device_id, rec.seq, c.sha256, h.record, opt(h.entity),
+               opt(h.scope), now);
+  if (Status st = db_.run(**ins, what); !st) return st.error();
+  // Its photos are uploaded now, as any submission's (attachments_needed lists them).
+  for (const AttachmentRef& a : rec.attachments) {
+    auto att = db_.cached("INSERT INTO attachments (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", what);
+    if (!att) return att.error();
+    (*att)->bind(a.sha256, a.size);
+    if (Status st = db_.run(**att, what); !st) return st.error();
+  }
+  return std::optional(held_verdict(rec));
+}
+
+Status SqliteStorage::release_waiting(std::int64_t now) {
+  const char* what = "cannot release the edits waiting for their predecessor";
+  for (std::uint32_t order = 0;;) {
+    auto sel = db_.cached("SELECT w.instance_id, w.device_id, w.sha256, w.record, COALESCE(w.entity, ''), "
+                          "COALESCE(w.scope, '') FROM waiting_submissions w "
+                          "JOIN submissions s ON s.instance_id = w.deprecated_id "
+                          "ORDER BY w.received_at, w.device_id, w.seq", what);
+    if (!sel) return sel.error();
+    (*sel)->bind();
+    struct Row {
+      std::string id, device_id, sha256;
+      HeldEdit held;
+    };
+    std::vector<Row> rows;
+    while ((*sel)->step() == SQLITE_ROW)
+      rows.push_back({(*sel)->text(0), (*sel)->text(1), (*sel)->text(2),
+                      {(*sel)->text(3), (*sel)->text(4), (*sel)->text(5)}});
+    (*sel)->bind();  // off its row before the writes below
+    if (rows.empty()) return core::ok_status();
+    for (const Row& row : rows) {
+      auto del = db_.cached("DELETE FROM waiting_submissions WHERE instance_id = ?", what);
+      if (!del) return del.error();
+      (*del)->bind(row.id);
+      if (Status st = db_.run(**del, what); !st) return st;
+      auto edit = released_edit(row.sha256, row.held, db_.path(), now, order++);
+      if (!edit) return edit.error();
+      auto registry = [&](const CheckedRecord& r) { return apply_registry(row.device_id, r, now); };
+      auto stored = apply_submission_and_entity(
+          edit->checked(), [&](const CheckedRecord& r) { return apply_submission(row.device_id, r, now); }, registry);
+      if (!stored) return stored.error();
+    }
+  }
+}
+
+Result<std::vector<WaitingEdit>> SqliteStorage::waiting_edits() {
+  Call call(*this);
+  auto s = db_.cached("SELECT instance_id, deprecated_id, form_id, device_id, sha256, seq, received_at "
+                      "FROM waiting_submissions ORDER BY received_at, device_id, seq", "cannot read the waiting edits");
+  if (!s) return s.error();
+  (*s)->bind();
+  std::vector<WaitingEdit> out;
+  while ((*s)->step() == SQLITE_ROW)
+    out.push_back({(*s)->text(0), (*s)->text(1), (*s)->text(2), (*s)->text(3), (*s)->text(4), (*s)->integer(5),
+                   (*s)->integer(6)});
+  return out;
 }
 
 Result<std::optional<core::PulledRecord>> SqliteStorage::load_record(const std::string& record_id,

@@ -8,7 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <thread>
 #include <memory>
 
 #include "hex.hpp"
@@ -262,13 +266,24 @@ Result<RecordResult> apply_submission_and_entity(
     const CheckedRecord& c, const std::function<Result<RecordResult>(const CheckedRecord&)>& apply,
     const std::function<Result<RecordResult>(const CheckedRecord&)>& merge) {
   auto r = apply(c);
-  if (!r || r->status != RecordStatus::Accepted || !c.entity) return r;
+  if (!r || r->status != RecordStatus::Accepted || r->held || !c.entity) return r;
   CheckedRecord d;
   d.record = &*c.entity;
   d.scope = c.scope;
   d.derived = true;
   if (auto m = merge(d); !m) return m.error();
   return r;
+}
+
+void fault_pause_in_push(const std::string& what) {
+  static const long ms = [] {
+    const char* v = std::getenv("KHAOSAT_FAULT_PUSH_PAUSE_MS");
+    return v ? std::strtol(v, nullptr, 10) : 0L;
+  }();
+  if (ms <= 0) return;
+  std::fprintf(stderr, "khaosat-server: fault seam: %s: pausing %ld ms before the commit\n", what.c_str(), ms);
+  std::fflush(stderr);
+  std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }
 
 std::vector<std::string> string_list(const std::string& json_text) {

@@ -23,7 +23,11 @@ using core::Error;
 using core::ErrorCode;
 
 inline RecordResult verdict(std::int64_t seq, RecordStatus s, std::string reason = "") {
-  return RecordResult{seq, s, std::move(reason)};
+  RecordResult r;
+  r.seq = seq;
+  r.status = s;
+  r.reason = std::move(reason);
+  return r;
 }
 
 // push's checks under its lock, given the device's last applied sequence `last`: a gap; or, when
@@ -98,8 +102,9 @@ struct Merged {
 // c.restamped), is marked as `device_id`'s; one it takes from a derived edit is not.
 Merged merge_registry(std::optional<core::PulledRecord> existing, PushedBy pushed,
                       const CheckedRecord& c, const std::string& device_id);
-// push's work for one submission: `apply` (the storage's own), then, when it was accepted and
-// carries a derived entity edit, `merge` of that edit. The submission's verdict is the answer;
+// push's work for one submission: `apply` (the storage's own), then, when it was accepted (and
+// not held: a waiting edit's derivation is merged at its release) and carries a derived entity
+// edit, `merge` of that edit. The submission's verdict is the answer;
 // the derived edit's own (a commune outside the scope) is not.
 Result<RecordResult> apply_submission_and_entity(
     const CheckedRecord& c, const std::function<Result<RecordResult>(const CheckedRecord&)>& apply,
@@ -116,6 +121,12 @@ Status check_review(const Review& r);
 // The pull decision an office review logs for the device that sent the submission.
 core::PulledDecision decision_of(const Review& r);
 Status check_plan_override(const PlanOverride& o);
+
+// The kill test's fault seam (tests/sync/sync_kill_test.sh): when the environment variable
+// KHAOSAT_FAULT_PUSH_PAUSE_MS holds a number of milliseconds, push writes a line naming `what`
+// to stderr and sleeps that long inside its transaction, before the commit, so a SIGKILL lands
+// mid-ingest. Unset (everywhere but that test): nothing. Read once per process.
+void fault_pause_in_push(const std::string& what);
 
 // A JSON array of strings (devices' communes), [] when unreadable.
 std::vector<std::string> string_list(const std::string& json_text);

@@ -101,7 +101,7 @@ struct ServerFixture {
     std::string out;
     for (const char* t : {"devices", "enrollments", "push_ledger", "forms", "submissions",
                           "submission_conflicts", "attachments", "submission_attachments", "registry", "changes",
-                          "reviews"})
+                          "reviews", "waiting_submissions"})
       out += std::string(t) + ":" + query("SELECT * FROM " + std::string(t) + " ORDER BY 1, 2") + "\n";
     return out;
   }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # kill -9 with the real binaries (issue 10 §5): a device with N finalized surveys, each with its
-# own photo, syncs against `khaosat-server serve` on loopback while the test kills the client
-# (during push and uploads) and the server (during ingest) with SIGKILL at varied moments, then
+# own photo, syncs against `khaosat-server serve` on loopback while the test kills the server
+# inside a push's transaction (through a fault seam that pauses it before the commit), then the
+# client (during push and uploads) and the server with SIGKILL at varied moments, then
 # restarts whichever died. When a sync finally completes: every survey is on the server exactly
 # once with the device's sha256 and whole photos, both sides' integrity checks pass, and the
 # device marks every survey sent. With KHAOSAT_TEST_PG_URL the server keeps its data in a fresh
@@ -60,8 +61,27 @@ for i in $(seq "$N"); do
 done
 echo "sync_kill_test: $N surveys stored (${SECONDS} s)"
 
-# Kill the client at varied moments, then the server during the device's sync, several times.
+# Kill the server mid-ingest: restarted with the fault seam (KHAOSAT_FAULT_PUSH_PAUSE_MS, see
+# sync/src/storage_common.hpp), its push sleeps inside the batch's transaction, after every record
+# of the batch was applied and before the commit, and says so on stderr; the test kills it there.
+# Nothing of that batch may be stored; a later sync brings it all once.
 kills=0
+kill -9 "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null
+KHAOSAT_FAULT_PUSH_PAUSE_MS=60000 start_server
+"$K" sync --db dev.db > /dev/null 2>&1 &
+pid=$!
+for _ in $(seq 600); do grep -q "fault seam" serve.log && break; sleep 0.1; done
+grep -q "fault seam" serve.log || die "the push never reached the fault seam: $(cat serve.log)"
+grep "fault seam" serve.log | head -1
+kill -9 "$SERVER_PID" && kills=$((kills + 1))
+wait "$SERVER_PID" 2>/dev/null
+"$S" export --data srv "${DB[@]}" --form shop -o mid.json || die "export after the kill mid-ingest"
+json mid.json 'len(d)' | grep -qx 0 || die "a batch killed before its commit left submissions: $(json mid.json 'len(d)')"
+"$S" check --data srv "${DB[@]}" > check.out 2>&1 || die "server check after the kill mid-ingest: $(cat check.out)"
+start_server
+wait "$pid" 2>/dev/null  # the client's retries reach the new server, or it gives up
+
+# Kill the client at varied moments, then the server during the device's sync, several times.
 for delay in 0.05 0.15 0.3 0.5 0.8; do
   "$K" sync --db dev.db > /dev/null 2>&1 &
   pid=$!

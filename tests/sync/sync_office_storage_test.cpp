@@ -37,9 +37,9 @@ TEST_CASE("sync storage: reviews and plan overrides are appended in order and re
   CHECK((*overrides)[1].action == "exclude");
   CHECK((*overrides)[1].reason == "moved");
   if (server.url.empty())
-    CHECK(server.query("PRAGMA user_version") == "3|\n");
+    CHECK(server.query("PRAGMA user_version") == "4|\n");
   else
-    CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "3|\n");
+    CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "4|\n");
   // Append-only: a second connection (another server process) sees the same trail.
   auto again = server.open_again();
   auto reread = again->reviews();
@@ -56,7 +56,8 @@ TEST_CASE("sync storage: a schema-1 data folder gains the office tables when ope
   }
   raw_sql(data + "/server.db", "DROP TABLE reviews; DROP TABLE plan_overrides; DROP TABLE registry_conflicts; "
                                "DROP TABLE queue_decisions; DROP INDEX registry_by_merged_into; "
-                               "ALTER TABLE registry DROP COLUMN merged_into; PRAGMA user_version = 1;");
+                               "ALTER TABLE registry DROP COLUMN merged_into; DROP TABLE waiting_submissions; "
+                               "PRAGMA user_version = 1;");
   auto s = sync::open_sqlite_storage(data);
   REQUIRE(s.ok());
   auto reviews = (*s)->reviews();
@@ -64,6 +65,7 @@ TEST_CASE("sync storage: a schema-1 data folder gains the office tables when ope
   CHECK(reviews->empty());
   CHECK((*s)->plan_overrides().ok());
   CHECK((*s)->queue_decisions().ok());  // and, on to schema 3, the queue's
+  CHECK((*s)->waiting_edits().ok());    // and to 4, the waiting edits
 }
 
 }  // namespace

@@ -169,10 +169,11 @@ TEST_CASE("only: a schema-1 database gains the office tables when opened, keepin
     REQUIRE(raw.open(server.url).ok());
     REQUIRE(raw.run("DROP TABLE reviews; DROP TABLE plan_overrides; DROP TABLE registry_conflicts; "
                     "DROP TABLE queue_decisions; ALTER TABLE registry DROP COLUMN merged_into; "
+                    "DROP TABLE waiting_submissions; "
                     "UPDATE khaosat_meta SET value = '1' WHERE key = 'schema_version'", "downgrade").ok());
   }
   auto s = server.open_again();
-  CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "3|\n");
+  CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "4|\n");
   REQUIRE(s->add_review({sub.instance_id, "approved", "", "lan", 5}).ok());
   auto reviews = s->reviews();
   REQUIRE(reviews.ok());
@@ -180,6 +181,7 @@ TEST_CASE("only: a schema-1 database gains the office tables when opened, keepin
   CHECK((*reviews)[0].instance_id == sub.instance_id);
   CHECK(server.query("SELECT count(*) FROM submissions") == "1|\n");
   CHECK(s->queue_decisions().ok());  // and, on to schema 3, the queue's
+  CHECK(s->waiting_edits().ok());    // and to 4, the waiting edits
 }
 
 TEST_CASE("only: a schema-2 database gains the queue tables when opened, keeping its registry") {
@@ -188,11 +190,12 @@ TEST_CASE("only: a schema-2 database gains the queue tables when opened, keeping
     sync::pg::Db raw;
     REQUIRE(raw.open(server.url).ok());
     REQUIRE(raw.run("DROP TABLE queue_decisions; ALTER TABLE registry DROP COLUMN merged_into; "
+                    "DROP TABLE waiting_submissions; "
                     "INSERT INTO registry VALUES ('e1', 'establishment', '{}', 1), ('e2', 'establishment', '{}', 1); "
                     "UPDATE khaosat_meta SET value = '2' WHERE key = 'schema_version'", "downgrade").ok());
   }
   auto s = server.open_again();
-  CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "3|\n");
+  CHECK(server.query("SELECT value FROM khaosat_meta WHERE key = 'schema_version'") == "4|\n");
   auto m = s->record_decision({0, "merge", {"e1", "e2"}, 0, "", "", "", "lan", 1});
   REQUIRE_MESSAGE(m.ok(), message_of(m));
   CHECK(server.query("SELECT record_id, merged_into FROM registry ORDER BY record_id") == "e1|NULL|\ne2|e1|\n");

@@ -332,6 +332,7 @@ TEST_CASE("sync storage: a schema-2 data folder gains the queue tables when open
   }
   raw_sql(data + "/server.db",
           "DROP TABLE queue_decisions; DROP INDEX registry_by_merged_into; ALTER TABLE registry DROP COLUMN merged_into; "
+          "DROP TABLE waiting_submissions; "
           "INSERT INTO registry VALUES ('e1', 'establishment', '{\"name\":{\"value\":\"A\",\"hlc\":\"x\"}}', 1); "
           "INSERT INTO registry VALUES ('e2', 'establishment', '{\"name\":{\"value\":\"A\",\"hlc\":\"x\"}}', 1); "
           "PRAGMA user_version = 2;");

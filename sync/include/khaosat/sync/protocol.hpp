@@ -142,6 +142,8 @@ struct RecordResult {
   std::int64_t seq = 0;
   RecordStatus status = RecordStatus::Accepted;
   std::string reason;  // for conflict and rejected
+  // The server's own: an accepted edit held until its predecessor arrives (not on the wire).
+  bool held = false;
 };
 
 struct AttachmentNeed {

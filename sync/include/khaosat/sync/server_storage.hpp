@@ -92,6 +92,14 @@ struct StoredSubmission {
   std::int64_t received_at = 0;
 };
 
+// An edit the server acknowledged but holds until the submission it replaces (its deprecated_id)
+// arrives (docs/sync-protocol.md, "Edits wait for their predecessor"): not a stored submission
+// yet, so no export, office view or registry ingest sees it.
+struct WaitingEdit {
+  std::string instance_id, deprecated_id, form_id, device_id, sha256;
+  std::int64_t seq = 0, received_at = 0;
+};
+
 struct RegistryState {
   core::PulledRecord record;  // record.merged_into: the survivor when the office merged it
   std::int64_t updated_at = 0;
@@ -188,7 +196,10 @@ class ServerStorage {
 
   // --- Push (docs/sync-protocol.md, "Push") ---
   // Applies `records` (the batch's records after device->last_seq, in order, each checked) in one
-  // transaction with the ledger entry, or answers the replayed part from the ledger. The caller
+  // transaction with the ledger entry, or answers the replayed part from the ledger. An edit
+  // whose predecessor is not stored waits (accepted, held aside); the transaction that stores a
+  // waiting edit's predecessor also stores the edit and merges its derived entity edit, after
+  // the predecessor's, and so on down a chain. The caller
   // has refused gaps; the storage refuses them again under its lock (sync.sequence) since
   // another request of the same device may have committed in between.
   virtual Result<PushAnswer> push(const std::string& device_id, const PushBatch& batch,
@@ -247,6 +258,8 @@ class ServerStorage {
   // (meta/entity/@id, ODK Entities), or names a record merged into it (at any depth), in the
   // order received. sync.not_found for an unknown record.
   virtual Result<std::vector<std::string>> submissions_about(const std::string& record_id) = 0;
+  // The edits waiting for their predecessor, oldest first.
+  virtual Result<std::vector<WaitingEdit>> waiting_edits() = 0;
   // Every problem found (integrity, attachment files and hashes, ledger and devices agreeing).
   virtual Result<std::vector<std::string>> check() = 0;
 };
