@@ -86,7 +86,7 @@ Result<PushAnswer> SqliteStorage::push(const std::string& device_id, const PushB
     if (!st) return st.error();
     if (*st && !(*st)->complete) a.attachments_needed.push_back(**st);
   }
-  fault_pause_in_push(what);
+  fault_pause_in_push(device_id, batch);
   if (Status st = txn.commit(what); !st) return st.error();
   a.results.insert(a.results.end(), fresh.begin(), fresh.end());
   return a;

@@ -275,13 +275,16 @@ Result<RecordResult> apply_submission_and_entity(
   return r;
 }
 
-void fault_pause_in_push(const std::string& what) {
+void fault_pause_in_push(const std::string& device_id, const PushBatch& batch) {
   static const long ms = [] {
     const char* v = std::getenv("KHAOSAT_FAULT_PUSH_PAUSE_MS");
     return v ? std::strtol(v, nullptr, 10) : 0L;
   }();
   if (ms <= 0) return;
-  std::fprintf(stderr, "khaosat-server: fault seam: %s: pausing %ld ms before the commit\n", what.c_str(), ms);
+  std::fprintf(stderr, "khaosat-server: fault seam: the push of %lld..%lld (%zu records) from device %s is applied; "
+                       "pausing %ld ms before its commit\n",
+               static_cast<long long>(batch.first_seq), static_cast<long long>(batch.last_seq), batch.records.size(),
+               device_id.c_str(), ms);
   std::fflush(stderr);
   std::this_thread::sleep_for(std::chrono::milliseconds(ms));
 }

@@ -123,10 +123,10 @@ core::PulledDecision decision_of(const Review& r);
 Status check_plan_override(const PlanOverride& o);
 
 // The kill test's fault seam (tests/sync/sync_kill_test.sh): when the environment variable
-// KHAOSAT_FAULT_PUSH_PAUSE_MS holds a number of milliseconds, push writes a line naming `what`
+// KHAOSAT_FAULT_PUSH_PAUSE_MS holds a number of milliseconds, push writes a line naming the batch
 // to stderr and sleeps that long inside its transaction, before the commit, so a SIGKILL lands
 // mid-ingest. Unset (everywhere but that test): nothing. Read once per process.
-void fault_pause_in_push(const std::string& what);
+void fault_pause_in_push(const std::string& device_id, const PushBatch& batch);
 
 // A JSON array of strings (devices' communes), [] when unreadable.
 std::vector<std::string> string_list(const std::string& json_text);
