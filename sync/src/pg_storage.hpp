@@ -85,7 +85,10 @@ class PgStorage final : public ServerStorage {
   Result<std::optional<RecordResult>> hold_edit(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
   // Stores every waiting edit whose predecessor is now stored, down each chain (push's transaction).
   Status release_waiting(std::int64_t now);
-  Result<RecordResult> finish_submission(const CheckedRecord& c, const char* what);
+  // The `attachments` rows of rec's files (the first to name one declares it), and with `link`
+  // their submission_attachments rows (a held edit has none yet).
+  Status declare_attachments(const PushRecord& rec, bool link);
+  Result<RecordResult> finish_submission(const CheckedRecord& c);
   Result<RecordResult> apply_registry(const std::string& device_id, const CheckedRecord& c, std::int64_t now);
   Result<std::vector<RecordResult>> replayed(const std::string& device_id, std::int64_t from, std::int64_t to);
   // Takes the change log's lock (held to the end of the transaction), then appends.

@@ -192,7 +192,7 @@ Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, c
     return verdict(rec.seq, RecordStatus::Rejected, "form '" + rec.form_id + "' version '" + rec.form_version +
                                                         "' is not published on this server");
   // Inserted by insert_submissions (once: a later record of the same id is a duplicate or a conflict).
-  if (bulk.inserted.erase(rec.id)) return finish_submission(c, what);
+  if (bulk.inserted.erase(rec.id)) return finish_submission(c);
   if (rec.deprecated_id) {
     auto held = hold_edit(device_id, c, now);
     if (!held) return held.error();
@@ -220,7 +220,7 @@ Result<RecordResult> PgStorage::apply_submission(const std::string& device_id, c
                    "instance " + rec.id + " is stored with sha256 " + stored + "; this version (" + c.sha256 +
                        ") is kept for the office to review");
   }
-  return finish_submission(c, what);
+  return finish_submission(c);
 }
 
 // Runs under the waiting edits' lock, taken exclusively (push_once).
@@ -245,11 +245,7 @@ Result<std::optional<RecordResult>> PgStorage::hold_edit(const std::string& devi
       !st)
     return st.error();
   // Its photos are uploaded now, as any submission's (attachments_needed lists them).
-  for (const AttachmentRef& a : rec.attachments)
-    if (Status st = db_.run("INSERT INTO attachments (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
-                            what, {a.sha256, a.size});
-        !st)
-      return st.error();
+  if (Status st = declare_attachments(rec, false); !st) return st.error();
   return std::optional(held_verdict(rec));
 }
 
@@ -297,19 +293,25 @@ Result<std::vector<WaitingEdit>> PgStorage::waiting_edits() {
 }
 
 // A stored submission's attachment rows, and its verdict.
-Result<RecordResult> PgStorage::finish_submission(const CheckedRecord& c, const char* what) {
-  const PushRecord& rec = *c.record;
+Result<RecordResult> PgStorage::finish_submission(const CheckedRecord& c) {
+  if (Status st = declare_attachments(*c.record, true); !st) return st.error();
+  return verdict(c.record->seq, RecordStatus::Accepted);
+}
+
+Status PgStorage::declare_attachments(const PushRecord& rec, bool link) {
+  const char* what = "cannot store a submission's attachments";
   for (const AttachmentRef& a : rec.attachments) {
     if (Status st = db_.run("INSERT INTO attachments (sha256, size) VALUES ($1, $2) ON CONFLICT (sha256) DO NOTHING",
                             what, {a.sha256, a.size});
         !st)
-      return st.error();
+      return st;
+    if (!link) continue;
     if (Status st = db_.run("INSERT INTO submission_attachments (instance_id, name, sha256) VALUES ($1, $2, $3) "
                             "ON CONFLICT DO NOTHING", what, {rec.id, a.name, a.sha256});
         !st)
-      return st.error();
+      return st;
   }
-  return verdict(rec.seq, RecordStatus::Accepted);
+  return core::ok_status();
 }
 
 Result<std::optional<core::PulledRecord>> PgStorage::load_record(const std::string& record_id,

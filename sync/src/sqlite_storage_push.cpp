@@ -126,18 +126,25 @@ Result<RecordResult> SqliteStorage::apply_submission(const std::string& device_i
   if (!ins) return ins.error();
   (*ins)->bind(rec.id, rec.form_id, rec.form_version, device_id, rec.seq, c.sha256, rec.deprecated_id, rec.xml, now);
   if (Status st = db_.run(**ins, what); !st) return st.error();
+  if (Status st = declare_attachments(rec, true); !st) return st.error();
+  return verdict(rec.seq, RecordStatus::Accepted);
+}
+
+Status SqliteStorage::declare_attachments(const PushRecord& rec, bool link) {
+  const char* what = "cannot store a submission's attachments";
   for (const AttachmentRef& a : rec.attachments) {
     auto att = db_.cached("INSERT INTO attachments (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", what);
     if (!att) return att.error();
     (*att)->bind(a.sha256, a.size);
-    if (Status st = db_.run(**att, what); !st) return st.error();
-    auto link = db_.cached("INSERT INTO submission_attachments (instance_id, name, sha256) VALUES (?, ?, ?) "
-                           "ON CONFLICT DO NOTHING", what);
-    if (!link) return link.error();
-    (*link)->bind(rec.id, a.name, a.sha256);
-    if (Status st = db_.run(**link, what); !st) return st.error();
+    if (Status st = db_.run(**att, what); !st) return st;
+    if (!link) continue;
+    auto ins = db_.cached("INSERT INTO submission_attachments (instance_id, name, sha256) VALUES (?, ?, ?) "
+                          "ON CONFLICT DO NOTHING", what);
+    if (!ins) return ins.error();
+    (*ins)->bind(rec.id, a.name, a.sha256);
+    if (Status st = db_.run(**ins, what); !st) return st;
   }
-  return verdict(rec.seq, RecordStatus::Accepted);
+  return core::ok_status();
 }
 
 Result<std::optional<RecordResult>> SqliteStorage::hold_edit(const std::string& device_id, const CheckedRecord& c,
@@ -161,12 +168,7 @@ Result<std::optional<RecordResult>> SqliteStorage::hold_edit(const std::string& 
                opt(h.scope), now);
   if (Status st = db_.run(**ins, what); !st) return st.error();
   // Its photos are uploaded now, as any submission's (attachments_needed lists them).
-  for (const AttachmentRef& a : rec.attachments) {
-    auto att = db_.cached("INSERT INTO attachments (sha256, size) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING", what);
-    if (!att) return att.error();
-    (*att)->bind(a.sha256, a.size);
-    if (Status st = db_.run(**att, what); !st) return st.error();
-  }
+  if (Status st = declare_attachments(rec, false); !st) return st.error();
   return std::optional(held_verdict(rec));
 }
 
