@@ -45,6 +45,9 @@ TEST_CASE("ui: a field-list group is one page: its questions together, with rele
                    {"expect": "Số điện thoại"}, {"expect": "Thôn/bản"}])") == "");
   // A question of the page made relevant by an answer on it appears on the same page.
   CHECK(h.walk(R"([{"expect": "Lao động nữ"}])") != "");
+  // An empty number field shows words in grey, not a "0" that reads as an answer in the sun.
+  REQUIRE(field(h, "Số lao động *") != nullptr);
+  CHECK(field(h, "Số lao động *")->hint == "nhập số");
   CHECK(h.walk(R"([{"scroll": -2000}, {"tap": "Số lao động *"}, {"type": "5"}, {"scroll": "Lao động nữ"},
                    {"tap": "Lao động nữ"}, {"type": "7"}, {"expect": "Không được nhiều hơn tổng số lao động."}])") == "");
   // Next with the page's required question empty stays on the page, scrolled from the bottom of
@@ -65,6 +68,8 @@ TEST_CASE("ui: a field-list group is one page: its questions together, with rele
                    {"type": "Lò Thị Mai"}, {"tap": "Next ›"}, {"expect": "Representative and workers"},
                    {"expect": "Representative *"}, {"expect": "Sex"}, {"expect": "Male"}, {"expect": "Female"},
                    {"expect": "Number of workers *"}, {"expect": "Regular workers."}])") == "");
+  REQUIRE(field(h, "Number of workers *") != nullptr);
+  CHECK(field(h, "Number of workers *")->hint == "enter a number");
 }
 
 TEST_CASE("ui: a drag scrolls the region with the finger, glides on after it lets go, and taps nothing") {

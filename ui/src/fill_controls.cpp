@@ -129,7 +129,8 @@ void FillScreen::draw_number(const core::NodeSnapshot& node) {
     ImGui::SameLine();
   }
   float field_w = ImGui::GetContentRegionAvail().x - (integer ? bw + spacing : 0);
-  if (text_field("##number", label_, &buf, ImGuiInputTextFlags_CharsDecimal, "0", field_w))
+  // The empty field's example is words, not "0": a grey 0 in the sun reads as an answer.
+  if (text_field("##number", label_, &buf, ImGuiInputTextFlags_CharsDecimal, app_.t(Str::number_hint), field_w))
     answer(node.ref, buf);
   if (integer) {
     ImGui::SameLine();

@@ -75,7 +75,7 @@ void record_item(std::string_view label, ItemKind kind) {
   bool visible = ImGui::IsItemVisible() && a.y >= clip.Min.y - 1 && b.y <= clip.Max.y + 1 &&
                  b.x > 0 && a.y < display.y && b.y > 0;
   probe->building.push_back(VisibleItem{std::string(shown(label)), kind, a.x, a.y, b.x, b.y,
-                                        visible, ImGui::GetItemID(), {}});
+                                        visible, ImGui::GetItemID(), {}, {}});
 }
 
 // [SECTION] text -----------------------------------------------------------------------------
@@ -315,6 +315,7 @@ bool text_field(const char* id, std::string_view label, std::string* buffer, int
   ImGuiID item = ImGui::GetItemID();
   bool committed = entered || ImGui::IsItemDeactivatedAfterEdit();
   record_item(label, ItemKind::Field);
+  if (probe && buffer->empty() && hint) probe->building.back().hint = hint;
   // The field being typed into stays in sight: when it takes the keyboard, and when the display
   // shrinks under it (an on-screen keyboard that resizes the window, as Android's adjustResize
   // does), its region scrolls it to near its top, with the question's label line above it.

@@ -20,6 +20,7 @@ struct VisibleItem {
   bool visible = false;  // inside the screen and not scrolled out of its region
   unsigned id = 0;       // the widget's ImGui id
   std::string drawn;  // when the text is cut short to fit its line: what is drawn ("…" at a word's end)
+  std::string hint;   // an empty field: the example it shows in grey
 };
 
 struct Probe {
