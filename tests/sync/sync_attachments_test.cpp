@@ -10,26 +10,8 @@ namespace {
 
 using nlohmann::json;
 
-std::string photo_bytes(std::size_t n) {
-  std::string s(n, '\0');
-  std::uint32_t x = 12345;
-  for (auto& c : s) {
-    x = x * 1103515245 + 12345;
-    c = static_cast<char>(x >> 24);
-  }
-  return s;
-}
-
 core::SubmissionRecord submit_with_photo(Device& d, const std::string& bytes) {
-  auto s = d.store.filled("shop with photo");
-  REQUIRE(s->answer("/data/photo", "photo.jpg").ok());
-  core::FinalizeRequest req;
-  req.session = s.get();
-  req.attachments.push_back({"photo.jpg", "", bytes});
-  auto out = d.store.store->finalize(req);
-  REQUIRE_MESSAGE(out.ok(), message_of(out));
-  REQUIRE(out->finalized);
-  return out->submission;
+  return finalize_with_photo(d.store, bytes);
 }
 
 TEST_CASE("sync attachments: a photo cut at 90 % resumes at 90 % and arrives whole") {

@@ -120,16 +120,7 @@ TEST_CASE("sync client: a request's timeout follows the throughput measured on t
   o.min_timeout = std::chrono::milliseconds(1);  // the floor out of the way: only the measurement
   o.chunk_bytes = 32u << 10;
   BadLinkDevice d(server, o, std::chrono::milliseconds(100));  // every exchange takes at least 100 ms
-  std::string bytes(200u << 10, '\0');
-  std::uint32_t x = 7;
-  for (auto& c : bytes) c = static_cast<char>((x = x * 1103515245 + 12345) >> 24);
-  auto s = d.store.filled("shop with photo");
-  REQUIRE(s->answer("/data/photo", "photo.jpg").ok());
-  core::FinalizeRequest req;
-  req.session = s.get();
-  req.attachments.push_back({"photo.jpg", "", bytes});
-  auto out = d.store.store->finalize(req);
-  REQUIRE_MESSAGE(out.ok(), message_of(out));
+  finalize_with_photo(d.store, photo_bytes(200u << 10));
   auto report = d.client->sync();
   REQUIRE_MESSAGE(report.ok(), message_of(report));
   CHECK(report->totals.attachments_done == 1);

@@ -131,6 +131,30 @@ struct Device {
   std::string id() { return store.store->enrollment().value()->device_id; }
 };
 
+// `n` bytes that do not compress (a photo's stand-in).
+inline std::string photo_bytes(std::size_t n) {
+  std::string s(n, '\0');
+  std::uint32_t x = 12345;
+  for (auto& c : s) {
+    x = x * 1103515245 + 12345;
+    c = static_cast<char>(x >> 24);
+  }
+  return s;
+}
+
+// A finalized survey of the test form with `bytes` as its photo.
+inline core::SubmissionRecord finalize_with_photo(StoreFixture& store, const std::string& bytes) {
+  auto s = store.filled("shop with photo");
+  REQUIRE(s->answer("/data/photo", "photo.jpg").ok());
+  core::FinalizeRequest req;
+  req.session = s.get();
+  req.attachments.push_back({"photo.jpg", "", bytes});
+  auto out = store.store->finalize(req);
+  REQUIRE_MESSAGE(out.ok(), message_of(out));
+  REQUIRE(out->finalized);
+  return out->submission;
+}
+
 // A response's JSON body (decoded when it was sent compressed).
 nlohmann::json body_of(const sync::Response& r);
 // A request's JSON body, as a client sent it: decoded by its Content-Encoding (gzip or zstd).
