@@ -2,8 +2,9 @@
 //
 // httplib would inflate a gzip request body itself, without a limit on the inflated size; so
 // the server reads bodies through a content reader (which httplib feeds already inflated; a zstd
-// body it passes as sent, for the protocol's unzstd) and stops at the protocol's limit (413), and the client turns httplib's decompression off and
-// lets the protocol's gunzip (with its limits) decode answers. Answers are gzipped by httplib
+// body it passes as sent, for the protocol's unzstd) and stops at the protocol's limit (413),
+// and the client turns httplib's decompression off and lets the protocol's gunzip (with its
+// limits) decode answers. Answers are gzipped by httplib
 // (its zlib) for clients that accept it.
 #include "khaosat/sync/http.hpp"
 

@@ -12,8 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <thread>
 #include <memory>
+#include <thread>
 
 #include "hex.hpp"
 #include "khaosat/core/parse_number.hpp"
