@@ -251,7 +251,17 @@ Result<DeviceInfo> PgStorage::redeem_enrollment(const std::string& code_sha256, 
 Result<std::optional<DeviceInfo>> PgStorage::device_by_token(const std::string& token_sha256) {
   std::lock_guard lock(mutex_);
   static const std::string sql = std::string(kDeviceColumns) + "WHERE token_sha256 = $1";
-  auto r = db_.exec(sql.c_str(), "cannot read the devices", {token_sha256});
+  return one_device(sql, token_sha256);
+}
+
+Result<std::optional<DeviceInfo>> PgStorage::device_by_id(const std::string& device_id) {
+  std::lock_guard lock(mutex_);
+  static const std::string sql = std::string(kDeviceColumns) + "WHERE device_id = $1";
+  return one_device(sql, device_id);
+}
+
+Result<std::optional<DeviceInfo>> PgStorage::one_device(const std::string& sql, const std::string& key) {
+  auto r = db_.exec(sql.c_str(), "cannot read the devices", {key});
   if (!r) return r.error();
   if (r->empty()) return std::optional<DeviceInfo>();
   return std::optional<DeviceInfo>(read_device(*r, 0));

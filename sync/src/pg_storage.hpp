@@ -34,6 +34,7 @@ class PgStorage final : public ServerStorage {
                                        const std::string& device_name, const std::string& token_sha256,
                                        std::int64_t now_ms) override;
   Result<std::optional<DeviceInfo>> device_by_token(const std::string& token_sha256) override;
+  Result<std::optional<DeviceInfo>> device_by_id(const std::string& device_id) override;
   Result<std::vector<DeviceInfo>> list_devices() override;
   Status revoke_device(const std::string& device_id) override;
   Result<PushAnswer> push(const std::string& device_id, const PushBatch& batch,
@@ -69,6 +70,8 @@ class PgStorage final : public ServerStorage {
   template <class Storage>
   friend Result<PushedBy> stored_pushed_marks(Storage&, const core::PulledRecord&);  // storage_common.hpp
   Status create_schema();
+  // The device of `sql` (kDeviceColumns and a WHERE on $1 = `key`), under the caller's lock.
+  Result<std::optional<DeviceInfo>> one_device(const std::string& sql, const std::string& key);
   Result<PushAnswer> push_once(const std::string& device_id, const PushBatch& batch,
                                const std::vector<CheckedRecord>& checked, std::int64_t now);
   // What insert_submissions did for a batch: the published state of its forms, and the instance

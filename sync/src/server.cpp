@@ -473,11 +473,11 @@ Response SyncServer::pull(const Request& r, const DeviceInfo& d) {
     for (const auto& rec : records)
       for (const auto& [key, p] : rec.properties)
         if (auto h = core::Hlc::parse(p.hlc); h && h->node != d.device_id) writers.insert(h->node);
-    if (!writers.empty()) {
-      auto all = storage_.list_devices();
-      if (!all) return fail(all.error());
-      for (const DeviceInfo& w : *all)
-        if (writers.count(w.device_id)) page->page.devices.push_back({w.device_id, w.name, w.communes});
+    // Each looked up by its id: a page names a few writers, the server may hold thousands.
+    for (const std::string& id : writers) {
+      auto w = storage_.device_by_id(id);
+      if (!w) return fail(w.error());
+      if (*w) page->page.devices.push_back({(*w)->device_id, (*w)->name, (*w)->communes});
     }
   }
   return json_response(to_json(*page, req->features), accepts_gzip(r));

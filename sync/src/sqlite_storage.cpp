@@ -254,11 +254,20 @@ Result<DeviceInfo> SqliteStorage::redeem_enrollment(const std::string& code_sha2
 }
 
 Result<std::optional<DeviceInfo>> SqliteStorage::device_by_token(const std::string& token_sha256) {
-  Call call(*this);
   static const std::string sql = std::string(kDeviceColumns) + "WHERE token_sha256 = ?";
+  return one_device(sql, token_sha256);
+}
+
+Result<std::optional<DeviceInfo>> SqliteStorage::device_by_id(const std::string& device_id) {
+  static const std::string sql = std::string(kDeviceColumns) + "WHERE device_id = ?";
+  return one_device(sql, device_id);
+}
+
+Result<std::optional<DeviceInfo>> SqliteStorage::one_device(const std::string& sql, const std::string& key) {
+  Call call(*this);
   auto s = db_.cached(sql.c_str(), "cannot read the devices");
   if (!s) return s.error();
-  (*s)->bind(token_sha256);
+  (*s)->bind(key);
   int rc = (*s)->step();
   if (rc == SQLITE_DONE) return std::optional<DeviceInfo>();
   if (rc != SQLITE_ROW) return db_.error("cannot read the devices", rc);

@@ -29,6 +29,7 @@ class SqliteStorage final : public ServerStorage {
                                        const std::string& device_name, const std::string& token_sha256,
                                        std::int64_t now_ms) override;
   Result<std::optional<DeviceInfo>> device_by_token(const std::string& token_sha256) override;
+  Result<std::optional<DeviceInfo>> device_by_id(const std::string& device_id) override;
   Result<std::vector<DeviceInfo>> list_devices() override;
   Status revoke_device(const std::string& device_id) override;
   Result<PushAnswer> push(const std::string& device_id, const PushBatch& batch,
@@ -64,6 +65,8 @@ class SqliteStorage final : public ServerStorage {
   template <class Storage>
   friend Result<PushedBy> stored_pushed_marks(Storage&, const core::PulledRecord&);  // storage_common.hpp
 
+  // The device of `sql` (kDeviceColumns and a WHERE on ? = `key`).
+  Result<std::optional<DeviceInfo>> one_device(const std::string& sql, const std::string& key);
   // Refuses (untouched) a file that is not a khaosat server database or is newer.
   Status check_identity();
   // push, within its transaction (sqlite_storage_push.cpp).

@@ -33,6 +33,45 @@ TEST_CASE("sync storage: a device revoked by another connection is refused at on
   CHECK(r.status == 200);
 }
 
+// The pull names the writers of a page by looking each up by id (docs/sync-protocol.md, "Device
+// names"), over both backends.
+TEST_CASE("sync storage: a device is looked up by its id, as listed, revoked ones marked, an unknown id none") {
+  ServerFixture server;
+  server.enroll_name = "phone A";
+  Device a(server);
+  server.enroll_name = "";
+  Device b(server);
+  auto listed = server.storage->list_devices();
+  REQUIRE(listed.ok());
+  REQUIRE(listed->size() == 2);
+  for (const sync::DeviceInfo& l : *listed) {
+    auto d = server.storage->device_by_id(l.device_id);
+    REQUIRE_MESSAGE(d.ok(), message_of(d));
+    REQUIRE(d->has_value());
+    CHECK((*d)->device_id == l.device_id);
+    CHECK((*d)->name == l.name);
+    CHECK((*d)->role == l.role);
+    CHECK((*d)->communes == l.communes);
+    CHECK((*d)->enrolled_at == l.enrolled_at);
+    CHECK_FALSE((*d)->revoked);
+  }
+  auto by_id = [&](const std::string& id) {
+    auto d = server.storage->device_by_id(id);
+    REQUIRE_MESSAGE(d.ok(), message_of(d));
+    REQUIRE(d->has_value());
+    return **d;
+  };
+  CHECK(by_id(a.id()).name == "phone A");
+  CHECK(by_id(b.id()).name == "");
+  CHECK(by_id(a.id()).communes == std::vector<std::string>{"105"});
+  auto none = server.storage->device_by_id("0190b2d4-0000-7000-8000-000000000000");
+  REQUIRE(none.ok());
+  CHECK_FALSE(none->has_value());
+  REQUIRE(server.storage->revoke_device(a.id()).ok());
+  CHECK(by_id(a.id()).revoked);
+  CHECK_FALSE(by_id(b.id()).revoked);
+}
+
 TEST_CASE("sync storage: a data folder holding another application's database is refused untouched") {
   ScopedDir dir;
   std::string data = (dir.path() / "srv").string();

@@ -191,6 +191,9 @@ class ServerStorage {
                                                std::int64_t now_ms) = 0;
   // nullopt when no device has this token hash (revoked devices are returned, marked).
   virtual Result<std::optional<DeviceInfo>> device_by_token(const std::string& token_sha256) = 0;
+  // nullopt when no device has this id (revoked devices are returned, marked): one row read, for
+  // the pull's device names.
+  virtual Result<std::optional<DeviceInfo>> device_by_id(const std::string& device_id) = 0;
   virtual Result<std::vector<DeviceInfo>> list_devices() = 0;
   virtual Status revoke_device(const std::string& device_id) = 0;  // sync.not_found when unknown
 
