@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -275,7 +276,17 @@ Result<RecordResult> apply_submission_and_entity(
   return r;
 }
 
+namespace {
+std::atomic<std::int64_t> g_test_push_pause_ms{0};
+}  // namespace
+
+void set_push_pause_for_tests(std::chrono::milliseconds pause) { g_test_push_pause_ms = pause.count(); }
+
 void fault_pause_in_push(const std::string& device_id, const PushBatch& batch) {
+  if (std::int64_t test_ms = g_test_push_pause_ms.load(); test_ms > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(test_ms));
+    return;
+  }
   static const long ms = [] {
     const char* v = std::getenv("KHAOSAT_FAULT_PUSH_PAUSE_MS");
     return v ? std::strtol(v, nullptr, 10) : 0L;

@@ -5,6 +5,7 @@
 // serialise work on one attachment).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -127,6 +128,10 @@ Status check_plan_override(const PlanOverride& o);
 // to stderr and sleeps that long inside its transaction, before the commit, so a SIGKILL lands
 // mid-ingest. Unset (everywhere but that test): nothing. Read once per process.
 void fault_pause_in_push(const std::string& device_id, const PushBatch& batch);
+// The same pause set by a test in its own process, silently, without the environment (which is
+// read once per process): the PostgreSQL lock test holds each push open at its commit so that
+// concurrent pushes overlap. 0 (the default) = none; thread-safe.
+void set_push_pause_for_tests(std::chrono::milliseconds pause);
 
 // A JSON array of strings (devices' communes), [] when unreadable.
 std::vector<std::string> string_list(const std::string& json_text);

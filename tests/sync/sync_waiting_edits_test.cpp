@@ -2,9 +2,16 @@
 // their predecessor"): an edit pushed before the submission it replaces is acknowledged but held
 // where no export, office view or registry ingest sees it, and stored in the transaction that
 // brings its predecessor, down a chain; one whose predecessor never comes stays waiting and is
-// listed. Over SQLite and PostgreSQL.
+// listed. Over SQLite and PostgreSQL; concurrent pushes from several server connections over
+// PostgreSQL only.
+#include <atomic>
+#include <barrier>
+#include <thread>
+
 #include "khaosat/core/store_ids.hpp"
 #include "khaosat/core/xlsform.hpp"
+#include "pg_db.hpp"
+#include "storage_common.hpp"
 #include "sync/sync_fixture.hpp"
 
 namespace khaosat::test {
@@ -202,6 +209,91 @@ TEST_CASE("sync waiting edits: a released edit's registry entity is applied afte
   CHECK(waiting_ids(server).empty());
   CHECK(phone() == "0988000222");  // the edit's, applied after the original's
   CHECK(server.storage->registry_conflicts()->empty());
+}
+
+// PostgreSQL's lock between a hold and its predecessor's insert (docs/server-storage.md
+// "PostgreSQL"): a push with an edit takes the waiting edits' advisory lock exclusively, a plain
+// push shares it. Here six server connections (six server processes) push at once, round after
+// round: in each group of three devices one pushes an original (a plain push), one its edit and
+// one the edit of that edit, the roles turning each round, every push held open at its commit
+// (the test seam) so they overlap. Without the lock an edit checks for its predecessor before
+// the other push commits it, and that push looks for waiting edits before this one commits its
+// hold: the edit waits for ever for a stored predecessor.
+TEST_CASE("only: concurrent pushes of edits and their predecessors store every edit once, after its predecessor") {
+  ServerFixture server;
+  REQUIRE_MESSAGE(!server.url.empty(), "KHAOSAT_TEST_PG_URL is not set");
+  constexpr int kGroups = 2, kDevices = 3 * kGroups, kRounds = 6;
+  std::vector<std::unique_ptr<Device>> devices;
+  std::vector<std::unique_ptr<sync::ServerStorage>> storages;
+  std::vector<std::unique_ptr<sync::SyncServer>> servers;
+  for (int i = 0; i < kDevices; ++i) {
+    devices.push_back(std::make_unique<Device>(server));
+    storages.push_back(server.open_again());
+    servers.push_back(std::make_unique<sync::SyncServer>(*storages.back()));
+  }
+  // Round r, group g: the original, its edit, the edit's edit.
+  auto id = [](int g, int r, int k) { return "uuid:g" + std::to_string(g) + "-r" + std::to_string(r) + "-" + "xyz"[k]; };
+  sync::set_push_pause_for_tests(std::chrono::milliseconds(40));
+  std::vector<sync::Response> answers(kDevices * kRounds);
+  std::barrier rounds(kDevices + 1);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kDevices; ++i)
+    threads.emplace_back([&, i] {
+      for (int r = 0; r < kRounds; ++r) {
+        int g = i / 3, k = (i + r) % 3;  // k: 0 the original, 1 its edit, 2 the edit's edit
+        std::string x = id(g, r, k), before = k ? id(g, r, k - 1) : "";
+        json batch = {{"device_id", devices[i]->id()}, {"first_seq", r + 1}, {"last_seq", r + 1},
+                      {"records", json::array({record(r + 1, x, survey_xml(x, "v" + std::to_string(k), before), before)})}};
+        sync::Request req = post("/v1/push", devices[i]->token(), batch.dump());
+        rounds.arrive_and_wait();  // all six at once
+        answers[static_cast<std::size_t>(r * kDevices + i)] = servers[i]->handle(req);
+        rounds.arrive_and_wait();
+      }
+    });
+  // Meanwhile another connection looks, again and again, for a stored edit whose predecessor is
+  // not stored (each statement sees one snapshot): there must never be one.
+  std::atomic<bool> done{false};
+  int looks = 0, orphans = 0;
+  std::string observer_error;
+  std::thread observer([&] {
+    sync::pg::Db db;
+    if (auto st = db.open(server.url); !st) return void(observer_error = st.error().message);
+    while (!done) {
+      auto r = db.exec("SELECT count(*) FROM submissions e WHERE e.deprecated_id IS NOT NULL AND NOT EXISTS "
+                       "(SELECT 1 FROM submissions p WHERE p.instance_id = e.deprecated_id)", "observe");
+      if (!r) return void(observer_error = r.error().message);
+      ++looks;
+      orphans += static_cast<int>(r->integer(0, 0));
+    }
+  });
+  std::vector<std::string> waiting_after_round;
+  for (int r = 0; r < kRounds; ++r) {
+    rounds.arrive_and_wait();
+    rounds.arrive_and_wait();
+    waiting_after_round.push_back(waiting_ids(server));
+  }
+  for (auto& t : threads) t.join();
+  done = true;
+  observer.join();
+  CHECK_MESSAGE(observer_error.empty(), observer_error);
+  CHECK(looks > 0);
+  CHECK(orphans == 0);
+  sync::set_push_pause_for_tests(std::chrono::milliseconds(0));
+
+  for (const auto& a : answers) {
+    REQUIRE_MESSAGE(a.status == 200, a.body);
+    CHECK(body_of(a)["results"][0]["status"] == "accepted");  // stored or held: acknowledged
+  }
+  for (int r = 0; r < kRounds; ++r) CHECK_MESSAGE(waiting_after_round[r].empty(), "round " << r);
+  // Every one stored once, each edit naming its predecessor.
+  CHECK(server.query("SELECT count(*), count(DISTINCT instance_id) FROM submissions") ==
+        std::to_string(3 * kGroups * kRounds) + "|" + std::to_string(3 * kGroups * kRounds) + "|\n");
+  CHECK(server.query("SELECT count(*) FROM submissions e JOIN submissions p ON p.instance_id = e.deprecated_id "
+                     "WHERE e.instance_id LIKE '%-y' AND p.instance_id LIKE '%-x' OR "
+                     "e.instance_id LIKE '%-z' AND p.instance_id LIKE '%-y'") == std::to_string(2 * kGroups * kRounds) + "|\n");
+  CHECK(server.query("SELECT count(*) FROM waiting_submissions") == "0|\n");
+  CHECK(server.query("SELECT count(*) FROM submission_conflicts") == "0|\n");
+  CHECK(server.storage->check()->empty());
 }
 
 TEST_CASE("sync waiting edits: a schema-3 data folder gains the waiting table when opened") {
