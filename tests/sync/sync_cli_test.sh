@@ -111,11 +111,51 @@ expect_rc 0 "$S" export --data srv "${DB[@]}" --form shop -o shop.json
 [[ $(json shop.json "len(d)") == 2 ]] || fail "export -o: $(cat shop.json)"
 [[ $(json shop.json "d[0]['attachments'][0]['sha256']") == $(sha256sum photo.jpg | cut -c1-64) ]] || fail "attachment sha256"
 expect_rc 0 "$S" check --data srv "${DB[@]}"
+grep -q "^waiting:" out.txt && fail "check lists a waiting edit before any: $(cat out.txt)"
+# An edit that arrives before the survey it replaces (a device W pushes it over HTTP itself):
+# acknowledged, held; check lists it (text and --json 'waiting'), and waiting is no problem.
+CODE_W=$("$S" enroll --data srv "${DB[@]}" --role officer --commune 105 --communes communes.csv)
+expect_rc 0 "$K" sync enroll --db w.db --server "$URL" --code "$CODE_W"
+python3 - "$URL" w.db > push.txt <<'PY' || fail "pushing an edit before its predecessor: $(cat push.txt)"
+import json, sqlite3, sys, urllib.request
+url, db = sys.argv[1], sys.argv[2]
+e = json.loads(sqlite3.connect(db).execute("SELECT value FROM sync_state WHERE key = 'sync.enrollment'").fetchone()[0])
+eid, old = "uuid:0190b2d4-5f7e-7000-8000-0000000e0e01", "uuid:0190b2d4-5f7e-7000-8000-0000000e0e00"
+xml = (f'<data id="shop" version="3"><name>Chè Tân Uyên (sửa)</name><photo/><meta><instanceID>{eid}</instanceID>'
+       f'<deprecatedID>{old}</deprecatedID></meta></data>')
+batch = {"device_id": e["device_id"], "first_seq": 1, "last_seq": 1, "records": [
+    {"seq": 1, "kind": "submission", "id": eid, "form_id": "shop", "form_version": "3", "deprecated_id": old, "xml": xml}]}
+req = urllib.request.Request(url + "/v1/push", json.dumps(batch).encode(), method="POST",
+                             headers={"Content-Type": "application/json", "Authorization": "Bearer " + e["token"]})
+answer = json.load(urllib.request.urlopen(req))
+r = answer["results"][0]
+assert r["status"] == "accepted" and "waits for instance " + old in r["reason"], answer
+print(e["device_id"])
+PY
+DEV_W=$(cat push.txt)
+expect_rc 0 "$S" check --data srv "${DB[@]}"
+grep -q "is whole" out.txt || fail "check with a waiting edit is not whole: $(cat out.txt)"
+grep -qx "waiting: edit uuid:0190b2d4-5f7e-7000-8000-0000000e0e01 (form shop, device $DEV_W, seq 1) waits for uuid:0190b2d4-5f7e-7000-8000-0000000e0e00, which it replaces" out.txt \
+  || fail "check does not list the waiting edit: $(cat out.txt)"
+expect_rc 0 "$S" check --data srv "${DB[@]}" --json
+python3 - out.txt "$DEV_W" <<'PY' || fail "check --json: $(cat out.txt)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["ok"] is True and d["problems"] == [], d
+w = d["waiting"]
+assert len(w) == 1, w
+w = w[0]
+assert (w["instance_id"], w["deprecated_id"], w["form_id"], w["device_id"], w["seq"]) == (
+    "uuid:0190b2d4-5f7e-7000-8000-0000000e0e01", "uuid:0190b2d4-5f7e-7000-8000-0000000e0e00", "shop", sys.argv[2], 1), w
+assert len(w["sha256"]) == 64 and w["received_at"] > 0, w
+PY
+expect_rc 0 "$S" export --data srv "${DB[@]}" --form shop -o shop-waiting.json
+[[ $(json shop-waiting.json "len(d)") == 2 ]] || fail "export shows a waiting edit: $(cat shop-waiting.json)"
 expect_rc 0 "$S" queue --data srv "${DB[@]}" --json
 python3 -c "import json; q=json.load(open('out.txt')); assert q['duplicates'] == [] and q['conflicts'] == [], q" || fail "queue: $(cat out.txt)"
 expect_rc 2 "$S" queue --data srv "${DB[@]}" extra
 expect_rc 0 "$S" devices --data srv "${DB[@]}" --json
-[[ $(json out.txt "len(d)") == 2 ]] || fail "devices: $(cat out.txt)"
+[[ $(json out.txt "len(d)") == 3 ]] || fail "devices: $(cat out.txt)"
 DEV_A=$(json out.txt "[x['device_id'] for x in d if x['name']=='phone A'][0]")
 # On a terminal, a progress bar on standard error (redrawn with '\r'); not when it is a file.
 expect_rc 0 "$K" sync --db a.db
