@@ -21,17 +21,23 @@
 //      server with fsync on), step 2 again into PostgreSQL: its ingest rate (null without it);
 //   6. ENTITY_N (default N) submissions of the same questions in form A's shape (an entity
 //      declaration: each finalize, through Store::finalize, also writes a registry edit, an outbox
-//      row of its own, and the submission names it): steps 1, 2 and 4 again, bytes per submission.
+//      row of its own, and the submission names it): steps 1, 2 and 4 again, bytes per submission;
+//   7. EDIT_N (default 2,000, at most ENTITY_N) of those submissions and an edit of each pushed
+//      into a fresh SQLite server directly, the originals first and the edits first (held, then
+//      released by their originals): what waiting costs the server.
 // Prints one JSON object.
 #include <sqlite3.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
 #include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include "khaosat/core/env.hpp"
 #include "khaosat/core/store.hpp"
@@ -429,6 +435,71 @@ std::string link_json(const LinkRun& r) {
 
 }  // namespace
 
+// Step 7: edits that wait for their predecessor. `originals` (instance id, XML) of the entity
+// form and an edit of each (a new id naming it, the same answers), pushed by one device in
+// batches of `batch` straight into SyncServer::handle: the originals and then the edits (each
+// edit finds its predecessor stored), or the edits first (each held in waiting_submissions)
+// and then the originals (each push releases the edits its originals free, deriving their
+// registry edits then). The server's wall and CPU milliseconds over all the pushes.
+struct EditsRun {
+  double ms = 0, cpu_ms = 0;
+  std::int64_t stored = 0, waiting = 0;
+};
+
+EditsRun edits_ingest(const fs::path& server_dir, const std::vector<std::pair<std::string, std::string>>& originals,
+                      bool edits_first, int batch) {
+  auto storage = must(sync::open_sqlite_storage(server_dir.string()), "open the edits server");
+  must(core::Result<core::Ok>(storage->publish_form(wide_form(true))), "publish");
+  sync::SyncServer server(*storage);
+  std::string code = must(server.create_enrollment({"officer", "bench", {}, 0}), "code");
+  sync::Request enroll{"POST", "/v1/enroll", {}, {{"content-type", "application/json"}},
+                       nlohmann::json{{"code", code}}.dump()};
+  auto who = nlohmann::json::parse(server.handle(enroll).body);
+  const std::string device = who["device_id"], token = who["token"];
+  std::vector<nlohmann::json> firsts, seconds;
+  for (std::size_t i = 0; i < originals.size(); ++i) {
+    const auto& [id, xml] = originals[i];
+    std::string eid = "uuid:0190b2d4-0000-7000-8000-" + std::to_string(100000000000 + i);
+    std::string edited = xml;
+    edited.replace(edited.find(id), id.size(), eid);
+    edited.replace(edited.find("</meta>"), 7, "<deprecatedID>" + id + "</deprecatedID></meta>");
+    nlohmann::json o = {{"kind", "submission"}, {"id", id}, {"form_id", "wide"}, {"form_version", "2"}, {"xml", xml}};
+    nlohmann::json e = {{"kind", "submission"}, {"id", eid}, {"form_id", "wide"}, {"form_version", "2"},
+                        {"xml", edited}, {"deprecated_id", id}};
+    firsts.push_back(edits_first ? e : o);
+    seconds.push_back(edits_first ? o : e);
+  }
+  std::vector<nlohmann::json> all = std::move(firsts);
+  all.insert(all.end(), seconds.begin(), seconds.end());
+  std::vector<sync::Request> pushes;
+  for (std::size_t first = 0; first < all.size(); first += static_cast<std::size_t>(batch)) {
+    std::size_t last = std::min(all.size(), first + static_cast<std::size_t>(batch));
+    nlohmann::json records = nlohmann::json::array();
+    for (std::size_t i = first; i < last; ++i) {
+      all[i]["seq"] = i + 1;
+      records.push_back(all[i]);
+    }
+    nlohmann::json b = {{"device_id", device}, {"first_seq", first + 1}, {"last_seq", last}, {"records", records}};
+    pushes.push_back({"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"authorization", "Bearer " + token}},
+                      b.dump()});
+  }
+  EditsRun run;
+  auto t0 = Clock::now();
+  double c0 = cpu_ms();
+  for (const auto& p : pushes) {
+    sync::Response a = server.handle(p);
+    if (a.status != 200) {
+      std::fprintf(stderr, "bench_sync: an edits push: %d %s\n", a.status, a.body.c_str());
+      std::exit(1);
+    }
+  }
+  run.ms = ms_since(t0);
+  run.cpu_ms = cpu_ms() - c0;
+  run.stored = static_cast<std::int64_t>(must(storage->submissions("wide"), "submissions").size());
+  run.waiting = static_cast<std::int64_t>(must(storage->waiting_edits(), "waiting edits").size());
+  return run;
+}
+
 int main(int argc, char** argv) {
   int n = argc > 1 ? std::atoi(argv[1]) : 20000;
   fs::path dir = argc > 2 ? fs::path(argv[2]) : fs::temp_directory_path() / ("khaosat_bench_sync_" + std::to_string(::getpid()));
@@ -478,7 +549,7 @@ int main(int argc, char** argv) {
   // 6. Form A's shape (entity_form_md): each submission and its entity's registry edit, over
   // HTTP and into each server alone. ENTITY_N (default N) submissions; 0 skips it.
   int entity_n = std::getenv("ENTITY_N") ? std::atoi(std::getenv("ENTITY_N")) : n;
-  std::string entities = "null";
+  std::string entities = "null", edits = "null";
   if (entity_n > 0) {
     auto te = Clock::now();
     prepare_entity_device((dir / "entity1.db").string(), entity_n);
@@ -511,6 +582,36 @@ int main(int argc, char** argv) {
                   static_cast<double>(et.bytes_up + et.bytes_down) / entity_n, e_ingest, entity_n / (e_ingest / 1000),
                   e_direct_cpu, e_pg.c_str(), entity_setup_ms);
     entities = buf;
+
+    // 7. The same form's edits, after their originals and before them (best of two, interleaved).
+    int edit_n = std::min(entity_n, std::getenv("EDIT_N") ? std::atoi(std::getenv("EDIT_N")) : 2000);
+    std::vector<std::pair<std::string, std::string>> originals;
+    sqlite3* db = nullptr;
+    sqlite3_open_v2((dir / "entity1.db").string().c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(db, "SELECT s.instance_id, c.instance_xml FROM submissions s JOIN submission_content c "
+                           "USING (instance_id) ORDER BY s.finalized_at, s.instance_id LIMIT ?", -1, &q, nullptr);
+    sqlite3_bind_int(q, 1, edit_n);
+    while (sqlite3_step(q) == SQLITE_ROW)
+      originals.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)),
+                             reinterpret_cast<const char*>(sqlite3_column_text(q, 1)));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    EditsRun best[2];
+    for (int round = 0; round < 2; ++round)
+      for (int first = 0; first < 2; ++first) {
+        EditsRun r = edits_ingest(dir / ("server-edits-" + std::to_string(round) + std::to_string(first)), originals,
+                                  first == 1, 100);
+        if (round == 0 || r.cpu_ms < best[first].cpu_ms) best[first] = r;
+      }
+    std::snprintf(buf, sizeof buf,
+                  "{\"pairs\": %zu, \"batch\": 100, \"after_ms\": %.1f, \"after_cpu_ms\": %.1f, \"after_stored\": %lld, "
+                  "\"after_waiting\": %lld, \"first_ms\": %.1f, \"first_cpu_ms\": %.1f, \"first_stored\": %lld, "
+                  "\"first_waiting\": %lld}",
+                  originals.size(), best[0].ms, best[0].cpu_ms, static_cast<long long>(best[0].stored),
+                  static_cast<long long>(best[0].waiting), best[1].ms, best[1].cpu_ms,
+                  static_cast<long long>(best[1].stored), static_cast<long long>(best[1].waiting));
+    edits = buf;
   }
 
   // 3. OpenRosa, computed: per submission one POST with a multipart body holding the XML
@@ -529,14 +630,14 @@ int main(int argc, char** argv) {
       " \"bytes_up\": %lld, \"bytes_down\": %lld, \"bytes_per_record\": %.1f, \"records_per_s\": %.0f,\n"
       " \"server_ingest_ms\": %.1f, \"server_ingest_records_per_s\": %.0f, \"direct_sync_ms\": %.1f,\n"
       " \"xml_bytes_per_record\": %.0f, \"openrosa_bytes_per_record\": %.0f, \"final_batch_size\": %d, \"setup_ms\": %.0f,\n"
-      " \"pg_ingest_records_per_s\": %s, \"phases\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s,\n \"entities\": %s}\n",
+      " \"pg_ingest_records_per_s\": %s, \"phases\": %s, \"link_submissions\": %d,\n \"shaped\": %s,\n \"shaped_cut_every_2s\": %s,\n \"entities\": %s,\n \"edits\": %s}\n",
       n, static_cast<long long>(stored), report.complete ? "true" : "false", sync_ms, sync_cpu_ms, direct_cpu_ms,
       t.requests,
       static_cast<long long>(t.bytes_up), static_cast<long long>(t.bytes_down),
       static_cast<double>(t.bytes_up + t.bytes_down) / n, n / (sync_ms / 1000), ingest_ms,
       n / (ingest_ms / 1000), direct_ms, static_cast<double>(xml_bytes) / n,
       static_cast<double>(openrosa_up + openrosa_down) / n, run.final_batch, setup_ms, pg_rate.c_str(),
-      phases_json(run).c_str(), link_n, shaped.c_str(), cut.c_str(), entities.c_str());
+      phases_json(run).c_str(), link_n, shaped.c_str(), cut.c_str(), entities.c_str(), edits.c_str());
   fs::remove_all(dir);
   return 0;
 }

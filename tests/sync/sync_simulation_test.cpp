@@ -19,7 +19,9 @@
 //   - the server's own integrity check finds nothing.
 // A failure prints the seed; KHAOSAT_SIM_SEEDS=N runs N seeds per test case (default 100 over
 // SQLite, 10 over PostgreSQL, in each of two cases), KHAOSAT_SIM_FIRST=S starts at seed S (to
-// replay one: KHAOSAT_SIM_FIRST=137 KHAOSAT_SIM_SEEDS=1).
+// replay one: KHAOSAT_SIM_FIRST=137 KHAOSAT_SIM_SEEDS=1). Each run ends with a line of totals
+// (seeds, submissions, photos, conflicts, faults injected), which scripts/bench sync reads when it
+// runs many more seeds from a Release build (tests/bench: khaosat_bench_simulation).
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -37,6 +39,14 @@ struct Faults {
   int fail = 0, drop = 0, twice = 0, replay = 0, cut = 0;  // per request, in 1/100
 };
 
+// What a run did, over all its seeds: printed at the end (scripts/bench sync reads the line).
+struct Totals {
+  int seeds = 0, devices = 0, submissions = 0, photos = 0, concurrent = 0, conflicts = 0;
+  int requests = 0, failed = 0, dropped = 0, twice = 0, replayed = 0, cut = 0;  // faults the links injected
+  int device_restarts = 0, server_restarts = 0;
+};
+Totals totals;
+
 // The simulated link: decides per request, from the seed's generator, what the network does.
 class SimTransport final : public sync::Transport {
  public:
@@ -44,20 +54,34 @@ class SimTransport final : public sync::Transport {
   Faults faults;
   core::Result<sync::Response> send(const sync::Request& r, std::chrono::milliseconds) override {
     auto roll = [&](int percent) { return static_cast<int>(rng_() % 100) < percent; };
-    if (!old_.empty() && roll(faults.replay)) server_.server->handle(old_[rng_() % old_.size()]);  // late copy
+    ++totals.requests;
+    if (!old_.empty() && roll(faults.replay)) {
+      ++totals.replayed;
+      server_.server->handle(old_[rng_() % old_.size()]);  // late copy
+    }
     if (r.method == "POST") {
       if (old_.size() < 8) old_.push_back(r);
       else old_[rng_() % old_.size()] = r;
     }
-    if (roll(faults.fail)) return core::Error::make(core::ErrorCode::sync_transport, "connection reset (simulated)");
+    if (roll(faults.fail)) {
+      ++totals.failed;
+      return core::Error::make(core::ErrorCode::sync_transport, "connection reset (simulated)");
+    }
     if (roll(faults.cut) && r.body.size() > 4) {
+      ++totals.cut;
       sync::Request cut = r;
       cut.body.resize(r.body.size() / 2);
       return server_.server->handle(cut);  // the server sees half a body and must refuse it whole
     }
-    if (roll(faults.twice)) server_.server->handle(r);
+    if (roll(faults.twice)) {
+      ++totals.twice;
+      server_.server->handle(r);
+    }
     sync::Response a = server_.server->handle(r);
-    if (roll(faults.drop)) return core::Error::make(core::ErrorCode::sync_transport, "answer lost (simulated)");
+    if (roll(faults.drop)) {
+      ++totals.dropped;
+      return core::Error::make(core::ErrorCode::sync_transport, "answer lost (simulated)");
+    }
     return a;
   }
 
@@ -134,14 +158,13 @@ int env_int(const char* name, int fallback) {
   return v && *v ? std::atoi(v) : fallback;
 }
 
-int total_conflicts = 0, total_concurrent = 0, total_photos = 0;  // over all seeds: the simulation must produce some
-
 void simulate(unsigned seed) {
   std::mt19937 rng(seed);
   auto below = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
   ServerFixture server;
   std::vector<std::unique_ptr<SimDevice>> devices;
   int n_devices = 2 + below(3);
+  totals.devices += n_devices;
   for (int i = 0; i < n_devices; ++i) {
     std::int64_t skew = (below(2001) - 1000) * 3600;  // up to an hour either way
     devices.push_back(std::make_unique<SimDevice>(server, rng, i + 1, skew));
@@ -190,8 +213,10 @@ void simulate(unsigned seed) {
       d.transport.faults = {below(20), below(20), below(15), below(15), below(10)};
       (void)d.client->sync();  // may fail: the faults decide
     } else if (action < 96) {
+      ++totals.device_restarts;
       d.restart();
     } else {
+      ++totals.server_restarts;
       server.server.reset();
       server.storage.reset();
       server.storage = server.open_again();
@@ -229,6 +254,7 @@ void simulate(unsigned seed) {
     for (const auto& e : *outbox) CHECK_MESSAGE(e.acked_at.has_value(), "seed " << seed << ": outbox " << e.seq);
   }
   CHECK_MESSAGE(on_server.size() == expected, "seed " << seed);
+  totals.submissions += static_cast<int>(on_server.size());
   CHECK_MESSAGE(server.query("SELECT count(*) FROM submission_conflicts") == "0|\n", "seed " << seed);
 
   // Every photo whole, linked to its submission; nothing partial.
@@ -241,7 +267,7 @@ void simulate(unsigned seed) {
                   "seed " << seed << ": photo " << sha);
   }
   CHECK_MESSAGE(server.query("SELECT count(*) FROM attachments WHERE complete = 0") == "0|\n", "seed " << seed);
-  total_photos += static_cast<int>(photos.size());
+  totals.photos += static_cast<int>(photos.size());
 
   // Registries converge on every device and the server.
   auto reg = server.storage->registry(core::Registry::Establishment);
@@ -264,13 +290,14 @@ void simulate(unsigned seed) {
       return c.record_id == p.first && c.property == p.second;
     });
     bool concurrent = has_concurrent(list);
-    total_concurrent += concurrent ? 1 : 0;
+    totals.concurrent += concurrent ? 1 : 0;
     if (concurrent) CHECK_MESSAGE(met > 0, "seed " << seed << ": " << prop.first << "." << prop.second);
     else CHECK_MESSAGE(met == 0, "seed " << seed << ": " << prop.first << "." << prop.second);
   }
   for (const auto& c : *conflicts)
     CHECK_MESSAGE(*core::Hlc::parse(c.other.hlc) < *core::Hlc::parse(c.kept.hlc), "seed " << seed);
-  total_conflicts += static_cast<int>(conflicts->size());
+  totals.conflicts += static_cast<int>(conflicts->size());
+  ++totals.seeds;
 
   auto problems = server.storage->check();
   REQUIRE(problems.ok());
@@ -282,18 +309,28 @@ void run_seeds(int first, int count) {
   bool pg = std::getenv("KHAOSAT_TEST_PG_URL") != nullptr;
   int seeds = env_int("KHAOSAT_SIM_SEEDS", pg ? count / 10 : count);
   first = env_int("KHAOSAT_SIM_FIRST", first);
-  total_conflicts = total_concurrent = total_photos = 0;
+  totals = {};
   for (int seed = first; seed < first + seeds; ++seed) {
     CAPTURE(seed);
     simulate(static_cast<unsigned>(seed));
   }
-  MESSAGE("seeds " << first << ".." << first + seeds - 1 << ": " << total_concurrent
-                   << " properties edited concurrently, " << total_conflicts << " registry conflicts recorded, "
-                   << total_photos << " photos");
+  const Totals& t = totals;
+  MESSAGE("seeds " << first << ".." << first + seeds - 1 << ": " << t.concurrent
+                   << " properties edited concurrently, " << t.conflicts << " registry conflicts recorded, "
+                   << t.photos << " photos");
+  // One line for scripts/bench sync.
+  nlohmann::json summary = {{"first", first}, {"seeds", t.seeds}, {"devices", t.devices},
+                            {"submissions", t.submissions}, {"photos", t.photos},
+                            {"concurrent_properties", t.concurrent}, {"registry_conflicts", t.conflicts},
+                            {"requests", t.requests}, {"device_restarts", t.device_restarts},
+                            {"server_restarts", t.server_restarts},
+                            {"faults", {{"failed", t.failed}, {"answer_lost", t.dropped}, {"twice", t.twice},
+                                        {"replayed_late", t.replayed}, {"cut", t.cut}}}};
+  MESSAGE("simulation summary " << summary.dump());
   if (seeds >= 10) {  // the seeds did exercise concurrent edits and photos
-    CHECK(total_concurrent > 0);
-    CHECK(total_conflicts > 0);
-    CHECK(total_photos > 0);
+    CHECK(t.concurrent > 0);
+    CHECK(t.conflicts > 0);
+    CHECK(t.photos > 0);
   }
 }
 
