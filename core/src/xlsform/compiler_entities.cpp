@@ -210,7 +210,7 @@ void Compiler::check_save_to() {
                 "): one question per property");
       continue;
     }
-    f->bind_attrs.emplace_back("entities:saveto", prop);
+    f->rare_mut().bind_attrs.emplace_back("entities:saveto", prop);
   }
 }
 

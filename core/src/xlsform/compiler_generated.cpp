@@ -19,7 +19,7 @@ std::string Compiler::child_path(const Field& parent, const std::string& name) {
 // A repeat_count that is not a single ${name} gets its own calculate, NAME_count, before the
 // repeat, as pyxform writes it; jr:count then names that node.
 void Compiler::add_repeat_count(Field& repeat, std::vector<Field*>& open) {
-  const std::string& rc = repeat.repeat_count;
+  const std::string& rc = repeat.rare().repeat_count;
   if (rc.starts_with("${") && rc.ends_with("}") && rc.find('}') == rc.size() - 1) return;
   auto f = field_arena_.make();
   f->row = repeat.row;
@@ -27,9 +27,9 @@ void Compiler::add_repeat_count(Field& repeat, std::vector<Field*>& open) {
   f->type = "calculate";
   f->info = type_info("calculate");
   f->calculation = rc;
-  f->read_only = "true()";
+  f->rare_mut().read_only = "true()";
   f->count_of = &repeat;
-  repeat.repeat_count = "${" + f->name + "}";
+  repeat.rare_mut().repeat_count = "${" + f->name + "}";
   add_field(std::move(f), open);
 }
 
@@ -70,7 +70,7 @@ void Compiler::add_or_other(Field& select, std::vector<Field*>& open) {
   f->name = select.name + "_other";
   f->type = "text";
   f->info = type_info("text");
-  f->other_of = select.path;
+  f->rare_mut().other_of = select.path;
   f->label[""] = Cell{"Specify other.", 0};  // untranslated, inline, as pyxform writes it
   f->relevant = "selected(../" + select.name + ", 'other')";
   add_field(std::move(f), open);
@@ -97,10 +97,11 @@ std::string loop_text(std::string s, const Choice& c, const std::string& lang) {
 }  // namespace
 
 void substitute_loop_choice(Field& f, const Choice& c) {
-  for (Texts* t : {&f.label, &f.hint, &f.guidance, &f.constraint_msg, &f.required_msg})
+  FieldRare& rare = f.rare_mut();
+  for (Texts* t : {&f.label, &f.hint, &rare.guidance, &rare.constraint_msg, &rare.required_msg})
     for (auto& [lang, cell] : *t) cell.text = loop_text(cell.text, c, lang);
   for (std::string* e : {&f.required, &f.relevant, &f.constraint, &f.calculation,
-                         &f.default_value, &f.read_only, &f.appearance, &f.choice_filter})
+                         &f.default_value, &rare.read_only, &f.appearance, &f.choice_filter})
     *e = loop_text(*e, c, "");
 }
 
@@ -109,7 +110,7 @@ void substitute_loop_choice(Field& f, const Choice& c) {
 // the loop's rows with "%(name)s" and "%(label)s" replaced by the choice's. The copies keep
 // their names, which repeat from one choice's group to the next (as in pyxform).
 void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
-  auto it = lists_.find(loop.loop_list);
+  auto it = lists_.find(loop.rare().loop_list);
   if (it == lists_.end()) return;  // reported with the 'begin loop' row
   ++loop_copies_;
   const Sheet* choices = wb_.sheet("choices");
@@ -123,7 +124,7 @@ void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
     if (!is_xml_name(c.name) || c.name.find(':') != std::string::npos) {
       if (choices && c.row)
         error(*choices, *c.row, RowReader(*choices).index("name"),
-              "'" + c.name + "' cannot name the group 'begin loop over " + loop.loop_list +
+              "'" + c.name + "' cannot name the group 'begin loop over " + loop.rare().loop_list +
                   "' makes for it: start with a letter or '_', then letters, digits, '_', "
                   "'-' or '.'");
       continue;
@@ -140,7 +141,7 @@ void Compiler::expand_loop(Field& loop, std::vector<Field*>& open) {
     // The copies stay inside the choice's group: an 'end group' among the loop's rows that
     // would close it (or anything outside the loop) is refused in survey_row.
     const std::size_t floor = std::exchange(loop_floor_, open.size());
-    for (const Row* r : loop.loop_rows) survey_row(*r, open, &c);
+    for (const Row* r : loop.rare().loop_rows) survey_row(*r, open, &c);
     loop_floor_ = floor;
     open.resize(depth);
   }
@@ -208,13 +209,13 @@ void Compiler::expand_table_lists(Field& g) {
 // row's calculation, as a setvalue on the triggering question.
 void Compiler::link_triggers(Field& f) {
   for (auto& c : f.children) link_triggers(*c);
-  if (f.trigger.empty()) return;
+  if (f.rare().trigger.empty()) return;
   std::size_t i = 0;
   bool any = false;
-  while ((i = f.trigger.find("${", i)) != std::string::npos) {
-    auto close = f.trigger.find('}', i);
+  while ((i = f.rare().trigger.find("${", i)) != std::string::npos) {
+    auto close = f.rare().trigger.find('}', i);
     if (close == std::string::npos) break;
-    std::string name = f.trigger.substr(i + 2, close - i - 2);
+    std::string name = f.rare().trigger.substr(i + 2, close - i - 2);
     i = close + 1;
     any = true;
     auto it = by_name_.find(name);
@@ -227,7 +228,7 @@ void Compiler::link_triggers(Field& f) {
       field_error(f, "trigger", "${" + name + "} cannot trigger: it is not a question the "
                                               "user answers");
     } else {
-      it->second->triggered.push_back(&f);
+      it->second->rare_mut().triggered.push_back(&f);
     }
   }
   if (!any) field_error(f, "trigger", "write the triggering question as ${name}");

@@ -121,6 +121,23 @@ struct FieldDestroy {
 };
 using FieldPtr = std::unique_ptr<Field, FieldDestroy>;
 
+// What few survey rows have, kept out of Field itself (issue 9: a 1,120-byte Field per row was a
+// quarter of a 100,000-row survey's peak memory, and every byte of peak memory costs time in
+// fresh pages; docs/limits.md). Allocated by the first write (Field::rare_mut), read through
+// Field::rare(), which gives an empty one for a Field without.
+struct FieldRare {
+  Texts guidance, constraint_msg, required_msg;
+  std::string read_only, repeat_count, trigger, parameters, autoplay;
+  std::map<std::string, std::string> params;  // parsed parameters column
+  std::vector<std::pair<std::string, std::string>> bind_attrs, body_attrs, instance_attrs;
+  std::string other_of;            // generated "_other" text question: the select's path
+  std::vector<const Field*> triggered;  // questions whose calculation this one triggers
+  // pyxform's legacy "begin loop over LIST": the list, and the rows up to "end loop", which
+  // are repeated once per choice (compiler_generated.cpp, expand_loop).
+  std::string loop_list;
+  std::vector<const Row*> loop_rows;
+};
+
 struct Field {
   Kind kind = Kind::Leaf;
   const TypeInfo* info = nullptr;  // leaves only
@@ -130,23 +147,27 @@ struct Field {
   std::string name, path;
   const Row* row = nullptr;
   const Sheet* sheet = nullptr;    // where `row` is: the survey sheet unless set
-  Texts label, hint, guidance, constraint_msg, required_msg;
+  Texts label, hint;
   Media media;
-  std::string required, relevant, constraint, calculation, default_value, read_only, appearance,
-      repeat_count, choice_filter, trigger, parameters, autoplay;
-  std::map<std::string, std::string> params;  // parsed parameters column
-  std::vector<std::pair<std::string, std::string>> bind_attrs, body_attrs, instance_attrs;
-  std::string other_of;            // generated "_other" text question: the select's path
+  std::string required, relevant, constraint, calculation, default_value, appearance,
+      choice_filter;
   const Field* count_of = nullptr;  // generated NAME_count calculate: its repeat
   bool dynamic_default = false;
   bool flat = false;               // a group without its own instance node (settings "flat")
   Field* parent = nullptr;
   std::vector<FieldPtr> children;
-  std::vector<const Field*> triggered;  // questions whose calculation this one triggers
-  // pyxform's legacy "begin loop over LIST": the list, and the rows up to "end loop", which
-  // are repeated once per choice (compiler_generated.cpp, expand_loop).
-  std::string loop_list;
-  std::vector<const Row*> loop_rows;
+
+  const FieldRare& rare() const {
+    static const FieldRare kNone;
+    return rare_ ? *rare_ : kNone;
+  }
+  FieldRare& rare_mut() {
+    if (!rare_) rare_ = std::make_unique<FieldRare>();
+    return *rare_;
+  }
+
+ private:
+  std::unique_ptr<FieldRare> rare_;
 };
 
 inline void FieldDestroy::operator()(Field* f) const { f->~Field(); }

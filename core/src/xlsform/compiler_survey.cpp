@@ -556,9 +556,16 @@ void Compiler::read_columns(Field& f, const Row& r) {
   const RowReader& rr = *sr_;
   f.label = rr.texts(r, "label");
   f.hint = rr.texts(r, "hint");
-  f.guidance = rr.texts(r, "guidance_hint");
-  f.constraint_msg = rr.texts(r, "constraint_message");
-  f.required_msg = rr.texts(r, "required_message");
+  // The columns few rows fill go to the Field's FieldRare, made only when one is filled.
+  auto rare_texts = [&](Texts FieldRare::*to, std::string_view base) {
+    if (auto t = rr.texts(r, base); !t.empty()) f.rare_mut().*to = std::move(t);
+  };
+  auto rare_text = [&](std::string FieldRare::*to, std::string_view base) {
+    if (auto v = rr.get(r, base); !v.empty()) f.rare_mut().*to = std::move(v);
+  };
+  rare_texts(&FieldRare::guidance, "guidance_hint");
+  rare_texts(&FieldRare::constraint_msg, "constraint_message");
+  rare_texts(&FieldRare::required_msg, "required_message");
   for (const char* m : {"image", "audio", "video", "big-image"})
     if (auto t = rr.texts(r, m); !t.empty()) f.media[m] = std::move(t);
   note_media(*survey_, r, f.media);
@@ -567,16 +574,16 @@ void Compiler::read_columns(Field& f, const Row& r) {
   f.constraint = rr.get(r, "constraint");
   f.calculation = rr.get(r, "calculation");
   f.default_value = rr.get(r, "default");
-  f.read_only = rr.get(r, "read_only");
+  rare_text(&FieldRare::read_only, "read_only");
   f.appearance = rr.get(r, "appearance");
-  f.repeat_count = rr.get(r, "repeat_count");
+  rare_text(&FieldRare::repeat_count, "repeat_count");
   f.choice_filter = rr.get(r, "choice_filter");
-  f.trigger = rr.get(r, "trigger");
-  f.parameters = rr.get(r, "parameters");
-  f.autoplay = rr.get(r, "autoplay");
-  if (auto v = rr.get(r, "rows"); !v.empty()) f.body_attrs.emplace_back("rows", v);
+  rare_text(&FieldRare::trigger, "trigger");
+  rare_text(&FieldRare::parameters, "parameters");
+  rare_text(&FieldRare::autoplay, "autoplay");
+  if (auto v = rr.get(r, "rows"); !v.empty()) f.rare_mut().body_attrs.emplace_back("rows", v);
   if (auto v = rr.get(r, "noapperrorstring"); !v.empty())
-    f.bind_attrs.emplace_back("jr:noAppErrorString", v);
+    f.rare_mut().bind_attrs.emplace_back("jr:noAppErrorString", v);
   for (std::size_t i = 0; i < rr.cols.size() && i < r.cells.size(); ++i) {
     if (r.cells[i].empty() || rr.cols[i].attr.empty()) continue;
     const std::string& b = rr.cols[i].base;
@@ -584,15 +591,17 @@ void Compiler::read_columns(Field& f, const Row& r) {
       error(*survey_, r, i, "'" + rr.cols[i].attr + "' is not a valid attribute name");
       continue;
     }
-    auto& to = b == "bind" ? f.bind_attrs : b == "body" ? f.body_attrs : f.instance_attrs;
+    FieldRare& rare = f.rare_mut();
+    auto& to = b == "bind" ? rare.bind_attrs : b == "body" ? rare.body_attrs : rare.instance_attrs;
     to.emplace_back(rr.cols[i].attr, r.cells[i]);
   }
   f.dynamic_default = f.kind == Kind::Leaf && is_dynamic_default(f.default_value);
 }
 
 void Compiler::parse_parameters(Field& f) {
-  if (f.parameters.empty()) return;
-  std::string p = f.parameters;
+  if (f.rare().parameters.empty()) return;
+  FieldRare& rare = f.rare_mut();
+  std::string p = rare.parameters;
   for (char& c : p)
     if (c == ',' || c == ';' || c == '\t') c = ' ';
   for (std::size_t at; (at = p.find(" =")) != std::string::npos;) p.erase(at, 1);
@@ -619,25 +628,25 @@ void Compiler::parse_parameters(Field& f) {
                                                      : "; it takes " + list));
       continue;
     }
-    f.params[key] = item.substr(eq + 1);
+    rare.params[key] = item.substr(eq + 1);
   }
   if (f.type == "range") {
     for (const char* k : {"start", "end", "step"})
-      if (f.params.count(k) && !is_number(f.params[k]))
+      if (rare.params.count(k) && !is_number(rare.params[k]))
         field_error(f, "parameters", std::string("range parameter '") + k +
-                                         "' must be a number, not '" + f.params[k] + "'");
-    if (f.params.count("step") && is_number(f.params["step"]) &&
-        std::strtod(f.params["step"].c_str(), nullptr) == 0)
+                                         "' must be a number, not '" + rare.params[k] + "'");
+    if (rare.params.count("step") && is_number(rare.params["step"]) &&
+        std::strtod(rare.params["step"].c_str(), nullptr) == 0)
       field_error(f, "parameters", "range parameter 'step' must not be 0");
   }
-  if (f.type == "image" && f.params.count("max-pixels") &&
-      (!is_number(f.params["max-pixels"]) ||
-       f.params["max-pixels"].find_first_not_of("0123456789") != std::string::npos))
+  if (f.type == "image" && rare.params.count("max-pixels") &&
+      (!is_number(rare.params["max-pixels"]) ||
+       rare.params["max-pixels"].find_first_not_of("0123456789") != std::string::npos))
     field_error(f, "parameters", "'max-pixels' must be a whole number of pixels");
   for (const char* k : {"capture-accuracy", "warning-accuracy"})
-    if (f.params.count(k) && !is_number(f.params[k]))
+    if (rare.params.count(k) && !is_number(rare.params[k]))
       field_error(f, "parameters", std::string("'") + k + "' must be a number of metres");
-  if (f.params.count("seed") && !f.params.count("randomize"))
+  if (rare.params.count("seed") && !rare.params.count("randomize"))
     field_error(f, "parameters", "'seed' needs 'randomize=true'");
 }
 
@@ -655,10 +664,10 @@ FieldPtr Compiler::make_field(const Row& r, const std::string& raw) {
   } else if (t.starts_with("begin loop over ") || t.starts_with("begin_loop over ")) {
     f->kind = Kind::Group;
     f->type = "begin group";
-    f->loop_list = collapse_spaces(raw).substr(std::string_view("begin loop over ").size());
-    if (!lists_.count(f->loop_list))
+    f->rare_mut().loop_list = collapse_spaces(raw).substr(std::string_view("begin loop over ").size());
+    if (!lists_.count(f->rare().loop_list))
       error(*survey_, r, column_index("type"),
-            "the choice list '" + f->loop_list + "' is not in the choices sheet");
+            "the choice list '" + f->rare().loop_list + "' is not in the choices sheet");
   } else if (!resolve_type(*f, r, raw)) {
     return nullptr;
   }
@@ -704,7 +713,7 @@ void Compiler::add_field(FieldPtr f, std::vector<Field*>& open) {
   // A group or repeat with a wrong name still opens, so its 'end' rows match (one error, not a
   // cascade of them); the form is refused all the same.
   if (!check_name(*f, *parent) && f->kind == Kind::Leaf) return;
-  if (f->kind == Kind::Repeat && !f->repeat_count.empty()) add_repeat_count(*f, open);
+  if (f->kind == Kind::Repeat && !f->rare().repeat_count.empty()) add_repeat_count(*f, open);
   f->parent = parent;
   f->flat = f->kind == Kind::Group && settings_.flat;
   f->path = child_path(*parent, f->name);
@@ -788,16 +797,16 @@ void Compiler::survey_row(const Row& r, std::vector<Field*>& open, const Choice*
   }
   const bool end_loop = t == "end loop" || t == "end_loop";
   // Inside a loop, rows wait for its 'end loop' and are then copied once per choice.
-  if (Field* top = open.back(); !top->loop_list.empty() && !end_loop) {
+  if (Field* top = open.back(); !top->rare().loop_list.empty() && !end_loop) {
     if (t.starts_with("begin loop") || t.starts_with("begin_loop"))
       error(s, r, type_col, "a loop inside a loop is not supported; close '" + top->name +
                                 "' with 'end loop' first");
     else
-      top->loop_rows.push_back(&r);
+      top->rare_mut().loop_rows.push_back(&r);
     return;
   }
   if (end_loop) {
-    if (open.size() < 2 || open.back()->loop_list.empty()) {
+    if (open.size() < 2 || open.back()->rare().loop_list.empty()) {
       error(s, r, type_col, "'" + raw + "' has no matching 'begin loop over' above it");
       return;
     }
@@ -838,7 +847,7 @@ void Compiler::read_survey() {
   std::vector<Field*> open{&root_};
   for (const Row& r : s.rows) survey_row(r, open, nullptr);
   for (std::size_t i = open.size(); i-- > 1;) {
-    const char* what = !open[i]->loop_list.empty() ? "loop"
+    const char* what = !open[i]->rare().loop_list.empty() ? "loop"
                        : open[i]->kind == Kind::Repeat ? "repeat" : "group";
     error(s, *open[i]->row, type_col,
           std::string("'begin ") + what + "' '" + open[i]->name + "' is never closed with 'end " +

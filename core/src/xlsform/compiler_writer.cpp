@@ -312,7 +312,7 @@ class XFormWriter {
   void write_instance(const Field& f, std::string& x, bool template_copy) {
     std::string attrs;
     if (!template_copy)  // pyxform leaves the repeat template bare
-      for (const auto& [k, v] : f.instance_attrs) attrs += attr(k, refs(f, v, "instance"));
+      for (const auto& [k, v] : f.rare().instance_attrs) attrs += attr(k, refs(f, v, "instance"));
     if (f.kind == Kind::Leaf) {
       std::string value = f.dynamic_default ? "" : xml_escape(f.default_value);
       x += "<" + f.name + attrs + (value.empty() ? "/>" : ">" + value + "</" + f.name + ">");
@@ -452,10 +452,10 @@ class XFormWriter {
       std::string type = ti->bind_type;
       if (f.type == "range")
         for (const char* k : {"start", "end", "step"})
-          if (f.params.count(k) && is_decimal_text(f.params.at(k))) type = "decimal";
+          if (f.rare().params.count(k) && is_decimal_text(f.rare().params.at(k))) type = "decimal";
       b.emplace_back("type", std::move(type));
     }
-    if (!f.other_of.empty()) {
+    if (!f.rare().other_of.empty()) {
       b.emplace_back("relevant", f.relevant);  // pyxform's literal "selected(../x, 'other')"
     } else {
       relevant_attr(b, f);
@@ -465,25 +465,25 @@ class XFormWriter {
     if (f.type == "phone number" && f.constraint.empty()) b.emplace_back("constraint", "regex(., '^\\d*$')");
     if (!triggered_targets_.count(&f))
       bind_expr(b, f, "calculate", f.calculation, f.count_of ? "repeat_count" : "calculation");
-    std::string ro = f.type == "note" ? "true()" : truthy(f.read_only);
+    std::string ro = f.type == "note" ? "true()" : truthy(f.rare().read_only);
     bind_expr(b, f, "readonly", ro, "read_only");
-    message_attr(b, f, f.constraint_msg, "jr:constraintMsg");
-    message_attr(b, f, f.required_msg, "jr:requiredMsg");
+    message_attr(b, f, f.rare().constraint_msg, "jr:constraintMsg");
+    message_attr(b, f, f.rare().required_msg, "jr:requiredMsg");
     if (ti && *ti->preload) {
       b.emplace_back("jr:preload", ti->preload);
       b.emplace_back("jr:preloadParams", ti->preload_params);
     }
-    if (f.type == "image" && f.params.count("max-pixels"))
-      b.emplace_back("orx:max-pixels", f.params.at("max-pixels"));
-    if (f.type == "audio" && f.params.count("quality")) b.emplace_back("odk:quality", f.params.at("quality"));
-    if (f.params.count("allow-mock-accuracy"))
-      b.emplace_back("odk:allow-mock-accuracy", f.params.at("allow-mock-accuracy"));
+    if (f.type == "image" && f.rare().params.count("max-pixels"))
+      b.emplace_back("orx:max-pixels", f.rare().params.at("max-pixels"));
+    if (f.type == "audio" && f.rare().params.count("quality")) b.emplace_back("odk:quality", f.rare().params.at("quality"));
+    if (f.rare().params.count("allow-mock-accuracy"))
+      b.emplace_back("odk:allow-mock-accuracy", f.rare().params.at("allow-mock-accuracy"));
     if (f.type == "audit")
-      for (const auto& [k, v] : f.params) b.emplace_back("odk:" + k, v);
+      for (const auto& [k, v] : f.rare().params) b.emplace_back("odk:" + k, v);
     // Attributes the designer names (bind::x) may be any the loader reads (an id, a namespace
     // the form redeclares): those forms are loaded from their XML.
-    if (!f.bind_attrs.empty() && c_.direct_) c_.direct_failed_ = true;
-    for (const auto& [k, v] : f.bind_attrs) b.emplace_back(k, refs(f, v, "bind"));
+    if (!f.rare().bind_attrs.empty() && c_.direct_) c_.direct_failed_ = true;
+    for (const auto& [k, v] : f.rare().bind_attrs) b.emplace_back(k, refs(f, v, "bind"));
     if ((!b.empty() || f.kind == Kind::Leaf) && !f.flat) emit_bind(f.path, b);
     if (f.dynamic_default && !in_repeat(f)) {  // in a repeat: on the <repeat>, see write_body
       std::string set = "<setvalue event=\"odk-instance-first-load\"" + attr("ref", f.path) +
@@ -496,7 +496,7 @@ class XFormWriter {
   }
 
   void collect_triggers(const Field& f) {
-    for (const Field* t : f.triggered) triggered_targets_.insert(t);
+    for (const Field* t : f.rare().triggered) triggered_targets_.insert(t);
     for (const auto& ch : f.children) collect_triggers(*ch);
   }
 
@@ -507,8 +507,8 @@ class XFormWriter {
   std::string body_attrs(const Field& f) {
     std::string a;
     if (!f.appearance.empty()) a += attr("appearance", f.appearance);
-    if (!f.autoplay.empty()) a += attr("autoplay", f.autoplay);
-    for (const auto& [k, v] : f.body_attrs) a += attr(k, refs(f, v, "body"));
+    if (!f.rare().autoplay.empty()) a += attr("autoplay", f.rare().autoplay);
+    for (const auto& [k, v] : f.rare().body_attrs) a += attr(k, refs(f, v, "body"));
     return a;
   }
 
@@ -538,16 +538,16 @@ class XFormWriter {
     std::string id = list_instance_id(f);
     std::string nodeset = "instance('" + id + "')/root/item";
     if (!f.choice_filter.empty()) nodeset += "[" + c_.choice_filter(f) + "]";
-    if (f.params.count("randomize") && truthy(f.params.at("randomize")) == "true()") {
+    if (f.rare().params.count("randomize") && truthy(f.rare().params.at("randomize")) == "true()") {
       std::string seed;
-      if (f.params.count("seed")) seed = ", " + c_.expr(f, f.params.at("seed"), "parameters");
+      if (f.rare().params.count("seed")) seed = ", " + c_.expr(f, f.rare().params.at("seed"), "parameters");
       nodeset = "randomize(" + nodeset + seed + ")";
     }
     // pyxform's defaults: name/label, but id/title for a GeoJSON file (its features' fields).
     std::string value = "name", label = "label";
     if (f.type.ends_with("_from_file") && f.list.ends_with(".geojson")) value = "id", label = "title";
-    if (f.params.count("value")) value = f.params.at("value");
-    if (f.params.count("label")) label = f.params.at("label");
+    if (f.rare().params.count("value")) value = f.rare().params.at("value");
+    if (f.rare().params.count("label")) label = f.rare().params.at("label");
     bool itext = !f.type.ends_with("_from_file") && list_uses_itext(f.list);
     return {std::move(nodeset), std::move(value), std::move(label), itext};
   }
@@ -606,7 +606,7 @@ class XFormWriter {
   }
 
   void write_control_actions(const Field& f) {
-    for (const Field* t : f.triggered)
+    for (const Field* t : f.rare().triggered)
       body_ += "<setvalue event=\"xforms-value-changed\"" + attr("ref", t->path) +
                (t->calculation.empty() ? "" : attr("value", c_.expr(*t, t->calculation, "calculation"))) +
                "/>";
@@ -624,8 +624,8 @@ class XFormWriter {
     if (f.kind == Kind::Repeat) {
       body_ += "<group" + attr("ref", f.path) + ">" + text_el("label", f, f.label, &f.media);
       body_ += "<repeat" + attr("nodeset", f.path) + a;
-      if (!f.repeat_count.empty())
-        body_ += attr("jr:count", c_.expr(f, f.repeat_count, "repeat_count"));
+      if (!f.rare().repeat_count.empty())
+        body_ += attr("jr:count", c_.expr(f, f.rare().repeat_count, "repeat_count"));
       body_ += ">";
       for (const auto& ch : f.children) write_new_repeat_defaults(*ch);
       for (const auto& ch : f.children) write_body(*ch);
@@ -638,21 +638,21 @@ class XFormWriter {
     std::string extra;
     if (*ti->mediatype) extra += attr("mediatype", ti->mediatype);
     if (f.type == "range") {
-      auto p = [&](const char* k, const char* d) { return f.params.count(k) ? f.params.at(k) : d; };
+      auto p = [&](const char* k, const char* d) { return f.rare().params.count(k) ? f.rare().params.at(k) : d; };
       extra += attr("start", p("start", "1")) + attr("end", p("end", "10")) + attr("step", p("step", "1"));
     }
-    if (f.params.count("capture-accuracy"))
-      extra += attr("accuracyThreshold", f.params.at("capture-accuracy"));
-    if (f.params.count("warning-accuracy"))
-      extra += attr("unacceptableAccuracyThreshold", f.params.at("warning-accuracy"));
-    if (f.type == "image" && f.params.count("app")) extra += attr("intent", f.params.at("app"));
+    if (f.rare().params.count("capture-accuracy"))
+      extra += attr("accuracyThreshold", f.rare().params.at("capture-accuracy"));
+    if (f.rare().params.count("warning-accuracy"))
+      extra += attr("unacceptableAccuracyThreshold", f.rare().params.at("warning-accuracy"));
+    if (f.type == "image" && f.rare().params.count("app")) extra += attr("intent", f.rare().params.at("app"));
     // pyxform's select_*_external: a text input whose query Collect answers from itemsets.csv.
     if (f.type.ends_with("_external"))
       extra += attr("query", "instance('" + f.list + "')/root/item" +
                                  (f.choice_filter.empty() ? "" : "[" + c_.choice_filter(f) + "]"));
     body_ += "<" + el + attr("ref", f.path) + extra + a + ">";
     body_ += text_el("label", f, f.label, &f.media);
-    body_ += text_el("hint", f, f.hint, nullptr, &f.guidance);
+    body_ += text_el("hint", f, f.hint, nullptr, &f.rare().guidance);
     if (f.type == "osm") write_osm_tags(f);
     else if (!f.list.empty() && !f.type.ends_with("_external")) write_itemset(f);
     write_control_actions(f);
@@ -666,7 +666,7 @@ class XFormWriter {
     std::string a = body_attrs(f);
     // Attributes the designer names (body::x) may be any the loader reads (accept, a second
     // appearance): those forms are loaded from their XML.
-    if (!f.body_attrs.empty()) c_.direct_failed_ = true;
+    if (!f.rare().body_attrs.empty()) c_.direct_failed_ = true;
     auto appearance = [&](Control& c) { c.appearance = xml_read_back(f.appearance, true); };
     if (f.kind == Kind::Group) {
       Control g;
@@ -687,8 +687,8 @@ class XFormWriter {
       r.type = ControlType::Repeat;
       r.ref = g.ref;
       appearance(r);
-      if (!f.repeat_count.empty())
-        r.repeat_count = output_expr(xml_read_back(c_.expr(f, f.repeat_count, "repeat_count"), true));
+      if (!f.rare().repeat_count.empty())
+        r.repeat_count = output_expr(xml_read_back(c_.expr(f, f.rare().repeat_count, "repeat_count"), true));
       for (const auto& ch : f.children) build_new_repeat_defaults(*ch);
       for (const auto& ch : f.children) build_body(*ch, r);
       g.children.push_back(std::move(r));
@@ -715,7 +715,7 @@ class XFormWriter {
     c.ref = built_ref(f.path);
     if (c.type == ControlType::Upload) c.mediatype = xml_read_back(ti->mediatype, true);
     if (f.type == "range") {
-      auto p = [&](const char* k, const char* d) { return f.params.count(k) ? f.params.at(k) : d; };
+      auto p = [&](const char* k, const char* d) { return f.rare().params.count(k) ? f.rare().params.at(k) : d; };
       c.range_start = xml_read_back(p("start", "1"), true);
       c.range_end = xml_read_back(p("end", "10"), true);
       c.range_step = xml_read_back(p("step", "1"), true);
@@ -728,10 +728,10 @@ class XFormWriter {
     if (f.type.ends_with("_external") && !f.choice_filter.empty()) c_.choice_filter(f);
     appearance(c);
     c.label = built_text("label", f, f.label, &f.media);
-    c.hint = built_text("hint", f, f.hint, nullptr, &f.guidance);
+    c.hint = built_text("hint", f, f.hint, nullptr, &f.rare().guidance);
     if (f.type != "osm" && !f.list.empty() && !f.type.ends_with("_external"))
       c.itemset = built_itemset(f);
-    for (const Field* t : f.triggered) {
+    for (const Field* t : f.rare().triggered) {
       Action act;
       act.events = {"xforms-value-changed"};
       act.ref = built_ref(t->path);
