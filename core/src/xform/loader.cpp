@@ -692,9 +692,16 @@ Status load_document(LoadContext& ctx, const pugi::xml_document& doc) {
   if (ctx.built && ctx.built->binds) {
     XFORM_TRY(take_built_binds(ctx));
   } else {
+    // Sized once (and one more for ensure_instance_id's): a Bind is 344 bytes, and a vector
+    // grown by doubling held up to twice the binds' size, at a large form's peak (issue 9).
+    auto is_bind = [](pugi::xml_node c) {
+      return c.type() == pugi::node_element && local_name(c.name()) == "bind";
+    };
+    std::size_t n = 1;
+    for (auto c : model.children()) n += is_bind(c);
+    form.binds.reserve(form.binds.size() + n);
     for (auto c : model.children())
-      if (c.type() == pugi::node_element && local_name(c.name()) == "bind")
-        keep(load_bind(ctx, c));
+      if (is_bind(c)) keep(load_bind(ctx, c));
   }
   ensure_instance_id(ctx);
   XFORM_TRY(load_entity(ctx, model));
