@@ -20,7 +20,8 @@ Cases (inputs are generated into OUT_DIR, never stored in git):
   set steps        form fill --compact of 100k, 1M `set` steps on a two-question form
   itemset          form check of an inline itemset of 100k, 1M items
 The growth ratios are time(size) / time(smallest size) against size / smallest size, for each
-size: equal means linear. CPU time (user + system) is the figure to read on a shared machine;
+size: equal means linear; with them, the peak RSS the largest size has over the smallest, per
+row (question, choice, step or item) more. CPU time (user + system) is the figure to read on a shared machine;
 the 2-second target for 100,000 questions or choices (issue 9) is on it.
 """
 import os
@@ -205,8 +206,11 @@ def main():
         steps = ", ".join(f"{size_name(n)} x{n / n0:g} -> cpu x{r['cpu'] / max(r0['cpu'], 1e-3):.1f}"
                           for n, r in rows[1:])
         n1, r1 = rows[-1]
+        # Memory per row: what the largest size's peak has over the smallest's, per row more
+        # (the process's own baseline cancels out).
+        per_row = (r1["rss_mib"] - r0["rss_mib"]) * 1024 * 1024 / (n1 - n0)
         print(f"  {case:28s} from {size_name(n0)}: {steps}; peak RSS "
-              f"x{r1['rss_mib'] / max(r0['rss_mib'], 1e-3):.1f}")
+              f"x{r1['rss_mib'] / max(r0['rss_mib'], 1e-3):.1f}, {per_row:,.0f} bytes per row more")
 
     # Issue 9's target: 100,000 questions or choices load and convert in <= 2 s (CPU time).
     at_100k = [(c, r) for c, n, r in results if n == 100000 and not c.startswith(("set steps", "inline"))]

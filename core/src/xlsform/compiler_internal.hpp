@@ -114,7 +114,7 @@ std::string canonical_type(const std::string& lowered);
 struct Field;
 
 // Fields live in their Compiler's FieldArena (below): a FieldPtr owns its Field's lifetime, not
-// its memory. A 100,000-row survey is 100,000 Fields of about 1 KB each, which glibc's free
+// its memory. A 100,000-row survey is 100,000 Fields of about 600 bytes each, which glibc's free
 // coalesced one by one (issue 9, docs/limits.md).
 struct FieldDestroy {
   void operator()(Field* f) const;
