@@ -216,3 +216,68 @@ TEST_CASE("session itemset: jr:choice-name of secondary-instance choices follows
   CHECK(value("/data/n_fruit") == "Banana");
   CHECK(value("/data/rep[1]/rn") == "Banana");
 }
+
+// Selects whose itemset reads nothing of the select (no current(), no relative path outside a
+// predicate) and draws no random numbers hold one evaluated list between them (FormPlan's
+// shared_list). The list must still follow what it reads: a filter on another answer, at every
+// select holding it, in every repeat instance, and not at selects whose filter differs or runs
+// per select.
+TEST_CASE("session itemset: selects sharing one list follow its filter") {
+  const std::string shared = R"X(<itemset nodeset="instance('places')/root/item[region = /data/r]"><value ref="name"/><label ref="label"/></itemset>)X";
+  const std::string seeded = R"X(<itemset nodeset="randomize(instance('places')/root/item[region != ''], /data/seed)"><value ref="name"/><label ref="label"/></itemset>)X";
+  const std::string unseeded = R"X(<itemset nodeset="randomize(instance('places')/root/item)"><value ref="name"/><label ref="label"/></itemset>)X";
+  Session s(xform(
+      R"X(<data id="share"><r/><q/><seed>1</seed><a/><b/><d/><x1/><x2/><u1/><u2/><rep><r2/><c/><e/></rep></data>)X",
+      R"X(<bind nodeset="/data/seed" type="int"/>)X",
+      R"X(<input ref="/data/r"/><input ref="/data/q"/><input ref="/data/seed"/>
+          <select1 ref="/data/a">)X" + shared + R"X(</select1>
+          <select ref="/data/b">)X" + shared + R"X(</select>
+          <select1 ref="/data/d"><itemset nodeset="instance('places')/root/item[region = /data/q]"><value ref="name"/><label ref="label"/></itemset></select1>
+          <select1 ref="/data/x1">)X" + seeded + R"X(</select1>
+          <select1 ref="/data/x2">)X" + seeded + R"X(</select1>
+          <select1 ref="/data/u1">)X" + unseeded + R"X(</select1>
+          <select1 ref="/data/u2">)X" + unseeded + R"X(</select1>
+          <repeat nodeset="/data/rep"><input ref="/data/rep/r2"/>
+            <select1 ref="/data/rep/c">)X" + shared + R"X(</select1>
+            <select1 ref="/data/rep/e"><itemset nodeset="instance('places')/root/item[region = current()/../r2]"><value ref="name"/><label ref="label"/></itemset></select1></repeat>)X",
+      kPlaces));
+  for (const char* ref : {"/data/a", "/data/b", "/data/d", "/data/rep[1]/c"})
+    CHECK_MESSAGE(s.choices(ref) == "n1 s1", ref);
+  s.set("/data/r", "n1");
+  for (const char* ref : {"/data/a", "/data/b", "/data/rep[1]/c"})
+    CHECK_MESSAGE(s.choices(ref) == "t1 t2", ref);
+  CHECK(labels(s, "/data/b") == "Town1|Town2");
+  CHECK(s.choices("/data/d") == "n1 s1");  // its filter reads /data/q
+  // Answers are each select's own; a filter that hides them hides them at every select.
+  s.set("/data/a", "t2");
+  s.set("/data/b", "t1 t2");
+  s.set("/data/rep[1]/c", "t1");
+  s.set("/data/r", "s1");
+  for (const char* ref : {"/data/a", "/data/b", "/data/rep[1]/c"}) {
+    CHECK_MESSAGE(s.choices(ref) == "t3", ref);
+    CHECK_MESSAGE(s.value(ref) == "", ref);
+  }
+  s.set("/data/r", "n1");
+  CHECK(s.value("/data/a") == "t2");
+  CHECK(s.value("/data/b") == "t1 t2");
+  CHECK(s.value("/data/rep[1]/c") == "t1");
+  // The other filter changes only its own select.
+  s.set("/data/q", "s1");
+  CHECK(s.choices("/data/d") == "t3");
+  CHECK(s.choices("/data/a") == "t1 t2");
+  // A new repeat instance takes the list as it is now; per-select filters stay per instance.
+  REQUIRE(s->add_repeat("/data/rep", 1, -1).ok());
+  CHECK(s.choices("/data/rep[2]/c") == "t1 t2");
+  s.set("/data/rep[1]/r2", "n1");
+  s.set("/data/rep[2]/r2", "s1");
+  CHECK(s.choices("/data/rep[1]/e") == "t1 t2");
+  CHECK(s.choices("/data/rep[2]/e") == "t3");
+  // randomize() with the same seed: the same order at both selects, a new one for a new seed.
+  const std::string order = s.choices("/data/x1");
+  CHECK(order == s.choices("/data/x2"));
+  s.set("/data/seed", "2");
+  CHECK(s.choices("/data/x1") == s.choices("/data/x2"));
+  CHECK(s.choices("/data/x1") != order);
+  // Without a seed each select draws its own order, as in ODK's engine.
+  CHECK(s.choices("/data/u1") != s.choices("/data/u2"));
+}

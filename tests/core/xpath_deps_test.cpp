@@ -107,3 +107,30 @@ TEST_CASE("xpath dependencies: the node itself, only") {
   CHECK(deps(".//x", "/data/r") == V{"/data/r/**"});
   CHECK(deps("count(.)", "/data/r/q") == V{"/data/r/q#nodes"});
 }
+
+// What decides whether selects may share one evaluated itemset (FormPlan's shared_list).
+TEST_CASE("xpath dependencies: whether an expression reads its context or draws random numbers") {
+  auto expr = [](std::string_view text) {
+    auto r = xp::parse(text);
+    REQUIRE(r.ok());
+    return *r;
+  };
+  // Same everywhere: absolute paths and instances, with predicates reading their own nodes.
+  for (const char* same : {"instance('x')/root/item", "/data/a", "instance('x')/root/item[p = /data/a]",
+                           "instance('x')/root/item[string-length(label) > 2][position() < 3]",
+                           "(instance('x')/root/item)[name = 'a']", "count(/data/r) + 1",
+                           "randomize(instance('x')/root/item, /data/seed)"}) {
+    CHECK_FALSE_MESSAGE(xp::reads_context(*expr(same)), same);
+    CHECK_FALSE_MESSAGE(xp::draws_random(*expr(same)), same);
+  }
+  // The node it runs at: relative paths, current() anywhere, the context read by a function.
+  for (const char* here : {"../a", "instance('x')/root/item[p = current()/../a]", "name()", "position()",
+                           "last()", "string()", "number() + 1", "lang('en')", "once(/data/a)",
+                           "(../a)[1]", "concat(., 'x')", "randomize(instance('x')/root/item, ../seed)"})
+    CHECK_MESSAGE(xp::reads_context(*expr(here)), here);
+  CHECK(xp::reads_current(*expr("concat(label, current()/../a)")));
+  CHECK_FALSE(xp::reads_current(*expr("../label")));  // relative, but not current()
+  for (const char* drawn : {"randomize(instance('x')/root/item)", "instance('x')/root/item[random() < 0.5]",
+                            "/data/a[. = uuid()]", "today()"})
+    CHECK_MESSAGE(xp::draws_random(*expr(drawn)), drawn);
+}

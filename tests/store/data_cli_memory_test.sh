@@ -2,9 +2,10 @@
 # Peak memory of `khaosat` on large inputs (issue 9, "Memory"; docs/limits.md): storing a large
 # attachment and `data check` over it stream the file in chunks, so the peak does not grow with
 # the file's size; a large inline itemset costs memory in proportion to its items, within a bound
-# per item. Each command runs as a child whose peak RSS (wait4's ru_maxrss) is compared with the
-# same command on a tiny input, so the process's own baseline (under ASan: its shadow memory and
-# allocator) cancels out. Sizes only, never time.
+# per item; selects over one list share its evaluated choices. Each command runs as a child
+# whose peak RSS (wait4's ru_maxrss) is compared with the same command on a tiny input, so the
+# process's own baseline (under ASan: its shadow memory and allocator) cancels out. Sizes only,
+# never time.
 # Usage: data_cli_memory_test.sh KHAOSAT_BINARY
 BENCH_DIR=$(realpath "$(dirname "${BASH_SOURCE[0]}")/../bench")  # before cli_setup's cd
 source "$(dirname "${BASH_SOURCE[0]}")/cli_setup.sh" "$1"
@@ -81,4 +82,19 @@ big=$(peak_kb "$K" form check items-big.xml) || fail "$big"
 grep -q "items-big.xml: ok" out.txt || fail "check of the itemset: $(cat out.txt)"
 grown_within "form check, an inline itemset of $ITEMS items" "$small" "$big" $(( ITEMS * 2 ))
 
+# Selects over one list of N choices, made by scripts/bench scale's generator (selects_md): the
+# selects whose itemset reads nothing of the select share one evaluated list, so 200 selects
+# cost about what one does, plus their own rows. Each select holding its own copy of the
+# 10,000 choices (about 0.6 MiB each in the Release build) passed the bound 200 times over.
+selects() {  # selects COUNT FILE
+  python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import bench_scale
+bench_scale.selects_md(sys.argv[3], int(sys.argv[2]), 10000)" "$BENCH_DIR" "$1" "$2" || fail "cannot write $2"
+}
+SELECTS=200
+selects 1 selects-one.md
+selects "$SELECTS" selects-many.md
+small=$(peak_kb "$K" form check selects-one.md) || fail "$small"
+big=$(peak_kb "$K" form check selects-many.md) || fail "$big"
+grep -q "selects-many.md: ok" out.txt || fail "check of the selects: $(cat out.txt)"
+grown_within "form check, $SELECTS selects over one list of 10,000 choices" "$small" "$big" $(( SELECTS * 40 ))
 finish "data_cli_memory: ok"

@@ -239,6 +239,30 @@ class Builder {
         // rare, but a label may depend on the language only (handled by set_language).
       }
     }
+    share_choice_lists();
+  }
+
+  // Computation::shared_list: itemsets that give the same choices wherever they run share one
+  // id per distinct text.
+  void share_choice_lists() {
+    std::unordered_map<std::string, int> ids;
+    for (Computation& c : plan_->comps) {
+      if (c.kind != CompKind::Choices) continue;
+      const Itemset& is = *plan_->defs[c.def].control->itemset;
+      if (xpath::reads_context(*is.nodeset) || xpath::draws_random(*is.nodeset)) continue;
+      std::string key = xpath::source(*is.nodeset);
+      bool per_select = false;
+      for (const xpath::ExprPtr& ref : {is.value, is.label}) {
+        key += '\0';
+        if (!ref) continue;
+        per_select = per_select || xpath::reads_current(*ref) || xpath::draws_random(*ref);
+        key += xpath::source(*ref);
+      }
+      if (per_select) continue;
+      key += is.label_is_itext ? "\0itext" : "\0";
+      c.shared_list = ids.try_emplace(std::move(key), static_cast<int>(ids.size())).first->second;
+    }
+    plan_->shared_lists = static_cast<int>(ids.size());
   }
 
   // Ordering edges: a computation comes after what produces what it reads — the calculation

@@ -56,12 +56,18 @@ struct Computation {
   const xpath::Expr* expr = nullptr;  // for Choices: the itemset nodeset
   int topo = 0;                       // position in the topological order
   std::vector<std::string> deps;  // xpath::dependencies()
+  // Choices only: the itemset's shared list, or -1. Itemsets of the same text (nodeset, value
+  // and label refs) that read nothing of the select they run at (xpath::reads_context) and draw
+  // no random numbers give the same choices at every select: the session evaluates them once
+  // and every such select holds the one list (FormSessionImpl::fresh_choices).
+  int shared_list = -1;
 };
 
 struct FormPlan {
   std::vector<NodeDef> defs;  // defs[0] is the instance root
   std::unordered_map<std::string, int> by_path;
   std::vector<Computation> comps;
+  int shared_lists = 0;  // how many Computation::shared_list ids there are
   std::vector<std::string> languages;
   std::string default_language;
   // The definition of an instance path, or -1. A std::string is looked up as it is (a copy of

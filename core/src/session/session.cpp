@@ -105,6 +105,7 @@ FormSessionImpl::FormSessionImpl(Form form, SessionOptions options)
   by_def_.resize(plan_.defs.size());
   comp_by_topo_.resize(plan_.comps.size());
   pending_all_.assign(plan_.comps.size(), 0);
+  shared_lists_.resize(static_cast<std::size_t>(plan_.shared_lists));
   for (int i = 0; i < static_cast<int>(plan_.comps.size()); ++i)
     comp_by_topo_[plan_.comps[i].topo] = i;
   value_changed_source_.assign(plan_.defs.size(), 0);
@@ -507,8 +508,10 @@ Status FormSessionImpl::answer_values(std::string_view ref, const std::vector<st
   if (!d.has_choices())
     return Error::make(ErrorCode::session_ref,
                        std::string(ref) + " is a " + std::string(to_string(d.type)) + ", not a select");
-  std::vector<Choice> choices =
-      d.control && d.control->itemset ? states_[s].choices : evaluate_choices(s, false);
+  std::vector<Choice> statics;
+  if (!d.control || !d.control->itemset) statics = evaluate_choices(s, false);
+  const std::vector<Choice>& choices =
+      d.control && d.control->itemset ? itemset_choices(states_[s]) : statics;
   std::string out;
   if (d.type == NodeType::Rank) {
     for (const Choice& c : choices)

@@ -12,6 +12,7 @@ namespace khaosat::core {
 void FormSessionImpl::enqueue(int comp, int state) {
   NodeState& s = states_[state];
   const CompKind k = plan_.comps[comp].kind;
+  if (k == CompKind::Choices) mark_choices_stale(comp);
   if (evaluate_only_ && (k == CompKind::Readonly || k == CompKind::Required || k == CompKind::Constraint)) return;
   int kind = static_cast<int>(k);
   if (s.queued[kind] || !s.live) return;
@@ -29,6 +30,9 @@ void FormSessionImpl::enqueue_all(int first_state) {
 
 void FormSessionImpl::trigger_def(int def) {
   for (int c : plan_.defs[def].triggers) {
+    // Even when the computation is queued already: another select may have evaluated the
+    // shared list since, before this change.
+    mark_choices_stale(c);
     // Every node of the computation is queued already and none has run since: a second change
     // in the same wave (the next of 10,000 new repeat instances) adds nothing. Without this,
     // n changes would each walk n nodes.
@@ -133,7 +137,8 @@ static bool refresh_visible(FormSessionImpl&, NodeState& s, const NodeDef& d,
   if (s.relevant) {
     visible = s.value;
     if (d.has_choices()) {
-      const std::vector<Choice>& cs = static_choices ? *static_choices : s.choices;
+      const std::vector<Choice>& cs =
+          static_choices ? *static_choices : itemset_choices(s);
       visible = filter_by_choices(s.value, cs, d.type);
     }
   }
@@ -233,6 +238,45 @@ std::vector<Choice> FormSessionImpl::evaluate_choices(int state, bool labels) {
   return out;
 }
 
+namespace {
+
+bool same_choices(const std::vector<Choice>& a, const std::vector<Choice>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].value != b[i].value || a[i].label != b[i].label) return false;
+  return true;
+}
+
+}  // namespace
+
+const std::vector<Choice>& itemset_choices(const NodeState& s) {
+  static const std::vector<Choice> kNone;
+  return s.choices ? *s.choices : kNone;
+}
+
+void FormSessionImpl::mark_choices_stale(int comp) {
+  const int list = plan_.comps[comp].shared_list;
+  if (list >= 0) shared_lists_[static_cast<std::size_t>(list)].stale = true;
+}
+
+std::shared_ptr<const std::vector<Choice>> FormSessionImpl::fresh_choices(int comp, int state) {
+  // Evaluate-only (restore()): the choices' values hide or show a select's value; their labels
+  // only a snapshot shows, and jr:choice-name() evaluates its own.
+  const int list = plan_.comps[comp].shared_list;
+  if (list < 0)
+    return std::make_shared<const std::vector<Choice>>(evaluate_choices(state, !evaluate_only_));
+  SharedList& shared = shared_lists_[static_cast<std::size_t>(list)];
+  if (shared.stale) {
+    // An error in the itemset is reported once, naming the first select that evaluates it (as
+    // when each select evaluated its own, only the first error of an update was kept).
+    std::vector<Choice> cs = evaluate_choices(state, !evaluate_only_);
+    if (!shared.list || !same_choices(cs, *shared.list))
+      shared.list = std::make_shared<const std::vector<Choice>>(std::move(cs));
+    shared.stale = false;
+  }
+  return shared.list;
+}
+
 void FormSessionImpl::compute(int comp, int state) {
   const Computation& c = plan_.comps[comp];
   NodeState& s = states_[state];
@@ -270,16 +314,13 @@ void FormSessionImpl::compute(int comp, int state) {
       break;
     }
     case CompKind::Choices: {
-      // Evaluate-only (restore()): the choices' values hide or show a select's value; their
-      // labels only a snapshot shows, and jr:choice-name() evaluates its own.
-      std::vector<Choice> cs = evaluate_choices(state, !evaluate_only_);
+      std::shared_ptr<const std::vector<Choice>> cs = fresh_choices(comp, state);
       NodeState& st = states_[state];
-      bool same = cs.size() == st.choices.size();
-      for (std::size_t i = 0; same && i < cs.size(); ++i)
-        same = cs[i].value == st.choices[i].value && cs[i].label == st.choices[i].label;
+      if (cs == st.choices) break;
+      const bool same = same_choices(*cs, itemset_choices(st));
+      st.choices = std::move(cs);  // the same choices too: one list held instead of two
       if (!same) {
         ++revision_;
-        st.choices = std::move(cs);
         if (refresh_visible(*this, st, plan_.defs[st.def], nullptr)) changed(state);
       }
       break;

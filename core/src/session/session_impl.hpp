@@ -40,7 +40,10 @@ struct NodeState {
   bool required = false;
   bool constraint_ok = true;
   std::string value;           // stored value (kept while non-relevant)
-  std::vector<Choice> choices; // itemset choices (selects with an itemset)
+  // Itemset choices (selects with an itemset), never changed in place: selects whose itemset
+  // gives the same list everywhere hold one list between them (FormPlan's shared_list); null
+  // until first computed, which reads as no choices.
+  std::shared_ptr<const std::vector<Choice>> choices;
   std::array<bool, kCompKinds> queued{};
   // Per computation kind: how many of its runs in the current run_queue() changed what other
   // expressions see (see kMaxChangesPerRun).
@@ -49,6 +52,9 @@ struct NodeState {
 
 // The whitespace-separated values of a select multiple or rank answer, in order.
 std::vector<std::string> split_space(std::string_view v);
+
+// A select's current itemset choices (none before its first computation).
+const std::vector<Choice>& itemset_choices(const NodeState& s);
 
 class FormSessionImpl : public xpath::Environment {
  public:
@@ -153,6 +159,13 @@ class FormSessionImpl : public xpath::Environment {
   // The repeat's bind expression evaluated at its range (range_node); `absent` when none.
   bool range_flag(int parent_state, int def, const xpath::Expr* expr, bool absent);
   std::vector<Choice> evaluate_choices(int state, bool labels = true);
+  // The itemset choices of the Choices computation `comp` at `state`, as they are now: a shared
+  // list evaluated once for every select holding it, until what it reads changes
+  // (mark_choices_stale), or this select's own.
+  std::shared_ptr<const std::vector<Choice>> fresh_choices(int comp, int state);
+  // What the computation reads has changed (it is being triggered): its shared list, if any,
+  // must be evaluated again before a select takes it.
+  void mark_choices_stale(int comp);
   bool evaluate_bool(const xpath::Expr& e, int state);
   std::string evaluate_string(const xpath::Expr& e, int state);
   // lookup
@@ -180,6 +193,13 @@ class FormSessionImpl : public xpath::Environment {
   SessionOptions opts_;
   Tree tree_;
   std::vector<NodeState> states_;
+  // Per FormPlan shared_list id: the list its selects hold, and whether something it reads has
+  // changed since it was evaluated.
+  struct SharedList {
+    std::shared_ptr<const std::vector<Choice>> list;
+    bool stale = true;
+  };
+  std::vector<SharedList> shared_lists_;
   std::vector<std::vector<int>> by_def_;  // states per definition (may include dead ones)
   std::string lang_;
   const Translation* translation_ = nullptr;

@@ -128,7 +128,7 @@ void FormSessionImpl::emit_snapshot(int state, const std::string& ref, bool pare
     n.value = s.node->value;
     if (d.has_choices()) {
       n.has_choices = true;
-      n.choices = d.control && d.control->itemset ? s.choices : self->evaluate_choices(state);
+      n.choices = d.control && d.control->itemset ? itemset_choices(s) : self->evaluate_choices(state);
     }
     auto v = violation_of(state);
     n.valid = !v.has_value();

@@ -1,5 +1,5 @@
 // Static analysis of parsed expressions: dependencies(), as_path_text(), is_volatile(),
-// reads_language(), source().
+// reads_language(), reads_context(), reads_current(), draws_random(), source().
 //
 // dependencies() names, for each location path in the expression, the absolute path of the
 // nodes it reads with predicates stripped, and how it reads them (see xpath.hpp): for their
@@ -266,6 +266,48 @@ std::optional<std::string> start_text(const Ast& a, const std::string& src) {
   return std::nullopt;
 }
 
+// Functions that read the context node, its position or the context size without being given
+// them: without arguments (string(), name(), position() ...), or always (lang(), once()).
+bool reads_implicit_context(const Ast& call) {
+  if (is_call(call, "lang") || is_call(call, "once") || is_call(call, "last")) return true;
+  if (!call.args.empty()) return false;
+  for (const char* name : {"string", "string-length", "normalize-space", "number", "name",
+                           "local-name", "namespace-uri", "position"})
+    if (is_call(call, name)) return true;
+  return false;
+}
+
+// See reads_context(): `outer` is true while `a` runs in the expression's own context (not in a
+// predicate's, which steps from other nodes); `current_only` asks about current() alone.
+bool reads_context_at(const Ast& a, bool outer, bool current_only) {
+  if (is_call(a, "current")) return true;
+  if (!current_only && outer) {
+    if (a.kind == ExprKind::Path && a.start == PathStart::Context) return true;
+    if (a.kind == ExprKind::Call && reads_implicit_context(a)) return true;
+  }
+  for (std::size_t i = 0; i < a.args.size(); ++i) {
+    // A filter's parts after the first are its predicates.
+    const bool arg_outer = outer && !(a.kind == ExprKind::Filter && i > 0);
+    if (reads_context_at(*a.args[i], arg_outer, current_only)) return true;
+  }
+  for (const Step& s : a.steps)
+    for (const auto& p : s.predicates)
+      if (reads_context_at(*p, false, current_only)) return true;
+  return false;
+}
+
+bool draws_random_at(const Ast& a) {
+  if (a.kind == ExprKind::Call && a.fn &&
+      (a.fn->volatile_result || (is_call(a, "randomize") && a.args.size() < 2)))
+    return true;
+  for (const auto& c : a.args)
+    if (draws_random_at(*c)) return true;
+  for (const Step& s : a.steps)
+    for (const auto& p : s.predicates)
+      if (draws_random_at(*p)) return true;
+  return false;
+}
+
 }  // namespace
 }  // namespace detail
 
@@ -280,6 +322,12 @@ std::vector<std::string> dependencies(const Expr& e, std::string_view context_pa
 bool is_volatile(const Expr& e) { return e.is_volatile; }
 
 bool reads_language(const Expr& e) { return e.reads_language; }
+
+bool reads_context(const Expr& e) { return detail::reads_context_at(*e.root, true, false); }
+
+bool reads_current(const Expr& e) { return detail::reads_context_at(*e.root, true, true); }
+
+bool draws_random(const Expr& e) { return detail::draws_random_at(*e.root); }
 
 const std::string& source(const Expr& e) { return e.source; }
 

@@ -236,6 +236,19 @@ bool is_volatile(const Expr& e);
 // (jr:itext, jr:choice-name): it must run again after a language switch.
 bool reads_language(const Expr& e);
 
+// True when the expression's result can depend on the node it runs at (or its position and
+// the context size): current() anywhere; outside predicates, a relative path or a function that
+// reads the context without being given it (string(), name(), position(), last(), lang(),
+// once() ...). An expression for which it is false gives the same result at every node, for the
+// same instance data: an itemset's nodeset shared by several selects (session_compute.cpp).
+bool reads_context(const Expr& e);
+// True when the expression calls current() (an itemset's value and label refs run at each item,
+// with the select as current()).
+bool reads_current(const Expr& e);
+// True when the expression draws random numbers: a volatile function (random(), uuid(), now())
+// or randomize() without a seed. Two evaluations may differ with nothing changed.
+bool draws_random(const Expr& e);
+
 // The source text the expression was parsed from.
 const std::string& source(const Expr& e);
 
