@@ -1,5 +1,6 @@
 // `khaosat form ...`: check and fill forms from the command line.
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -269,6 +270,9 @@ int fill(const Parsed& p) {
     std::cout << doc.dump(p.compact ? -1 : 1, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n";
   } else {
+    // The document can be hundreds of megabytes (a million steps: 840 MB): written in 1 MiB
+    // pieces, not in stdout's 4 KiB ones. Nothing has been printed to stdout yet.
+    std::setvbuf(stdout, nullptr, _IOFBF, std::size_t{1} << 20);
     doc = tools::write_fill(std::cout, p.positional[0], steps, p.fill, p.compact ? -1 : 1);
   }
   if (!doc.value("ok", false)) {

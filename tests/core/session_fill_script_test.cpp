@@ -2,7 +2,11 @@
 // of run_fill's snapshot document, which must match odk-oracle's output format.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <iterator>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "khaosat/tools/fill_script.hpp"
 #include "support/scoped_dir.hpp"
@@ -216,4 +220,173 @@ TEST_CASE("session fill_script: a start language the form lacks stops the run, n
   json none = run_fill(plain, json::array(), o);
   CHECK(none["ok"] == false);
   CHECK(none["error"]["message"] == "the form has no language 'en' (it has no translations)");
+}
+
+// write_fill prints each snapshot straight to text (append_snapshot, snapshot_text.cpp) instead
+// of building it as a JSON tree and printing that (snapshot_to_json + dump): the two must give
+// the same bytes. First on snapshots made by hand, with what a form cannot carry (control
+// characters, invalid UTF-8 of every kind, empty lists, every optional key on and off), at
+// every indent and depth; then on a form with every kind of item, through write_fill and
+// run_fill.
+TEST_CASE("session fill_script: snapshots written straight out are the JSON tree's bytes") {
+  const std::string odd[] = {
+      "", "plain", "quote \" backslash \\ slash /", "ctl \x01\x08\x0c\x1b\x1f\x7f end",
+      "lines\r\n\ttab", "Tiếng Việt, 中文, 😀", "bad \xff\xfe byte", "overlong \xc0\xaf \xe0\x80\x80",
+      "surrogate \xed\xa0\x80", "past U+10FFFF \xf4\x90\x80\x80", "cut \xe1\x80", "cut at end \xf0\x9f\x98"};
+  const json action = {{"set", "/data/a"}, {"value", json::array({1, 2.5, "x\u0001", json::object(), json::array()})},
+                       {"note", odd[5]}, {"deep", {{"k", {{"k", nullptr}}}}}};
+  const json load = "load";
+  std::vector<NodeSnapshot> nodes;
+  auto add = [&](NodeType type, std::string ref, bool leaf) -> NodeSnapshot& {
+    NodeSnapshot n;
+    n.type = type;
+    n.ref = std::move(ref);
+    n.leaf = leaf;
+    nodes.push_back(std::move(n));
+    return nodes.back();
+  };
+  add(NodeType::Root, "/data", false).label = odd[3];
+  NodeSnapshot& rep = add(NodeType::Repeat, "/data/r", false);
+  rep.count = 3;
+  rep.controlled = true;
+  add(NodeType::Repeat, "/data/r2", false).count = 0;
+  add(NodeType::RepeatInstance, "/data/r[1]", false).hint = odd[4];
+  for (std::size_t i = 0; i < std::size(odd); ++i) {
+    NodeSnapshot& n = add(i % 3 ? NodeType::Select1 : NodeType::Select, "/data/s" + std::to_string(i), true);
+    n.has_choices = true;
+    n.data_type = DataType::String;
+    n.value = odd[i];
+    n.label = odd[(i + 1) % std::size(odd)];
+    n.hint = odd[(i + 2) % std::size(odd)];
+    for (std::size_t k = 0; k < i % 4; ++k) n.choices.push_back({odd[(i + k) % std::size(odd)], odd[k]});
+    n.valid = i % 2;
+    if (!n.valid) n.violation = Violation{i % 4 ? ViolationCondition::Constraint : ViolationCondition::Required, odd[i / 2]};
+  }
+  NodeSnapshot& q = add(NodeType::Input, "/data/q", true);
+  q.data_type = DataType::Decimal;
+  q.relevant = false;
+  q.required = true;
+  q.readonly = true;
+  Snapshot full;
+  full.step = 7;
+  full.action = &action;
+  full.ok = false;
+  full.error = odd[6];
+  full.ms = 0.1 + 0.2;
+  full.nodes = nodes;
+  full.violations = {{"/data/s0", {ViolationCondition::Required, ""}}, {odd[3], {ViolationCondition::Constraint, odd[8]}}};
+  full.language = odd[5];
+  full.instance_xml = "<data>" + odd[4] + odd[7] + "</data>";
+  full.snapshot_ms = 1e-7;
+  Snapshot bare;  // step 0: no error key; nothing in the lists
+  bare.action = &load;
+  bare.ms = 12345.678;
+  for (const Snapshot* s : {&full, &bare})
+    for (bool labels : {false, true})
+      for (int indent : {-1, 0, 1, 2, 4})
+        for (int depth : {0, 2, 5}) {
+          CAPTURE(s->step);
+          CAPTURE(labels);
+          CAPTURE(indent);
+          CAPTURE(depth);
+          // The tree as dump() prints it `depth` levels down: each line after the first
+          // indented by `depth` more levels (JSON strings hold no raw newline).
+          const std::string text = snapshot_to_json(*s, labels).dump(indent, ' ', false, json::error_handler_t::replace);
+          const std::string pad(static_cast<std::size_t>(std::max(indent, 0) * depth), ' ');
+          std::string expected;
+          for (char c : text) {
+            expected += c;
+            if (c == '\n') expected += pad;
+          }
+          std::string written = "prefix ";
+          append_snapshot(written, *s, labels, indent, depth);
+          CHECK(written == "prefix " + expected);
+        }
+}
+
+TEST_CASE("session fill_script: write_fill on a form with every kind of item prints run_fill's document") {
+  ScopedDir dir;
+  const std::string itext = R"X(<itext>
+    <translation lang="en" default="true()">
+      <text id="a:label"><value>Age "years" \ <output value="/data/name"/></value></text>
+      <text id="a:hint"><value>Tab	and
+newline</value></text>
+      <text id="c-x"><value>Xã Tân Uyên</value></text><text id="c-y"><value>Yên Bái</value></text>
+      <text id="big"><value>Too big for <output value="/data/a"/></value></text></translation>
+    <translation lang="vi">
+      <text id="a:label"><value>Tuổi</value></text><text id="a:hint"><value>Gợi ý</value></text>
+      <text id="c-x"><value>Xã</value></text><text id="c-y"><value>Yên</value></text>
+      <text id="big"><value>Quá lớn</value></text></translation></itext>
+    <instance id="places"><root><item><name>x</name><itextId>c-x</itextId></item><item><name>y</name><itextId>c-y</itextId></item></root></instance>)X";
+  std::string path = dir.write(
+      "rich.xml",
+      xform(R"X(<data id="rich"><name/><a/><g><s1/><sm/><rk/><rg/><tr/><up/><nt/></g><n>2</n><cr jr:template=""><cv/></cr><fr><fq/></fr><calc/></data>)X",
+            R"X(<bind nodeset="/data/a" type="int" required="true()" constraint=". &lt; 120" jr:constraintMsg="jr:itext('big')"/>
+                <bind nodeset="/data/name" type="string" required="true()" jr:requiredMsg="Tên «bắt buộc»"/>
+                <bind nodeset="/data/g" relevant="/data/a != 1"/>
+                <bind nodeset="/data/g/sm" type="string"/><bind nodeset="/data/g/rk" type="odk:rank"/>
+                <bind nodeset="/data/g/rg" type="int"/><bind nodeset="/data/g/up" type="binary"/>
+                <bind nodeset="/data/g/nt" readonly="true()" type="string"/>
+                <bind nodeset="/data/n" type="int"/><bind nodeset="/data/cr/cv" calculate="position(..)"/>
+                <bind nodeset="/data/calc" calculate="concat(/data/name, ' ✓')"/>)X",
+            R"X(<input ref="/data/name"><label>Name</label></input>
+                <input ref="/data/a"><label ref="jr:itext('a:label')"/><hint ref="jr:itext('a:hint')"/></input>
+                <group ref="/data/g"><label>Group</label>
+                  <select1 ref="/data/g/s1"><label>One</label><item><label>Có</label><value>yes</value></item><item><label>No</label><value>no</value></item></select1>
+                  <select ref="/data/g/sm"><label>Many</label><itemset nodeset="instance('places')/root/item"><value ref="name"/><label ref="jr:itext(itextId)"/></itemset></select>
+                  <odk:rank ref="/data/g/rk"><label>Rank</label><itemset nodeset="instance('places')/root/item"><value ref="name"/><label ref="jr:itext(itextId)"/></itemset></odk:rank>
+                  <range ref="/data/g/rg" start="1" end="10" step="1"><label>Range</label></range>
+                  <trigger ref="/data/g/tr"><label>OK?</label></trigger>
+                  <upload ref="/data/g/up" mediatype="image/*"><label>Photo</label></upload>
+                  <input ref="/data/g/nt"><label>A note</label></input></group>
+                <input ref="/data/n"><label>N</label></input>
+                <group ref="/data/cr"><label>Counted</label><repeat nodeset="/data/cr" jr:count="/data/n"><input ref="/data/cr/cv"><label>cv</label></input></repeat></group>
+                <repeat nodeset="/data/fr"><input ref="/data/fr/fq"><label>fq</label></input></repeat>)X",
+            itext));
+  auto steps = parse_script(R"([{"set": "/data/name", "value": "Lò Văn \"A\" \\ tab\t"},
+      {"set": "/data/a", "value": "150"}, {"set": "/data/g/s1", "value": "yes"},
+      {"set": "/data/g/sm", "value": ["y", "x"]}, {"set": "/data/g/rk", "value": "y x"},
+      {"set": "/data/g/rg", "value": "3"}, {"set": "/data/g/tr", "value": true},
+      {"set": "/data/n", "value": "3"}, {"add_repeat": "/data/fr", "count": 2},
+      {"set": "/data/fr[2]/fq", "value": "ü"}, {"set": "/data/nö\u0001pe", "value": "1"},
+      {"set_language": "vi"}, {"set": "/data/a", "value": 1}, {"remove_repeat": "/data/fr", "index": 1},
+      {"set_language": "xx"}, {"noop": true, "note": "ctl \u0001\u001f é \ud83d\ude00", "n": [1.5, -2, 1e300, {}]}])");
+  REQUIRE(steps.ok());
+  auto zero_timings = [](std::string text) {
+    for (const char* key : {"\"ms\":", "\"snapshotMs\":", "\"loadMs\":", "\"stepsTotalMs\":"})
+      for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos;) {
+        at += std::string(key).size();
+        while (at < text.size() && text[at] == ' ') ++at;
+        std::size_t end = text.find_first_of(",}\n", at);
+        text.replace(at, end - at, "0");
+      }
+    return text;
+  };
+  for (bool labels : {false, true})
+    for (bool xml : {false, true})
+      for (int indent : {-1, 1}) {
+        CAPTURE(labels);
+        CAPTURE(xml);
+        CAPTURE(indent);
+        FillOptions o = fixed();
+        o.labels = labels;
+        o.instance_xml_each = xml;
+        json doc = run_fill(path, *steps, o);
+        REQUIRE(doc["ok"] == true);
+        REQUIRE(doc["snapshots"].size() == steps->size() + 1);
+        std::ostringstream out;
+        (void)write_fill(out, path, *steps, o, indent);
+        CHECK(zero_timings(out.str()) ==
+              zero_timings(doc.dump(indent, ' ', false, json::error_handler_t::replace) + "\n"));
+      }
+  // The form did what the comparison needs it to: violations, an error, both languages.
+  FillOptions o = fixed();
+  o.labels = true;
+  json doc = run_fill(path, *steps, o);
+  const json& snaps = doc["snapshots"];
+  CHECK(snaps[2]["nodes"][2]["violation"]["condition"] == "constraint");
+  CHECK(snaps[11]["ok"] == false);
+  CHECK(snaps[12]["language"] == "vi");
+  CHECK(snaps[15]["ok"] == false);
+  CHECK(snaps[8]["nodes"].dump().find("\"controlled\":true") != std::string::npos);
 }

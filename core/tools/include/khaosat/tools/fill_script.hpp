@@ -15,6 +15,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "khaosat/core/form_session.hpp"
 #include "khaosat/core/result.hpp"
@@ -80,5 +82,29 @@ std::optional<double> parse_iso8601(std::string_view text);
 
 // The snapshot of one node as the oracle prints it.
 nlohmann::json node_to_json(const NodeSnapshot& n, bool labels = false);
+
+// One snapshot of the oracle format as taken from a session: an element of run_fill's
+// "snapshots".
+struct Snapshot {
+  int step = 0;                         // 0: the state after loading
+  const nlohmann::json* action = nullptr;  // the step as given ("load" for step 0); never null
+  bool ok = true;
+  std::string error;                    // the step's error; "" prints null (step 0 has none)
+  double ms = 0;                        // how long the step took
+  std::vector<NodeSnapshot> nodes;
+  std::vector<std::pair<std::string, core::Violation>> violations;
+  std::string language;                 // shown with labels only
+  std::optional<std::string> instance_xml;  // with FillOptions::instance_xml_each
+  double snapshot_ms = 0;               // how long taking the snapshot took
+};
+
+// The snapshot as a JSON tree (what run_fill's callback receives).
+nlohmann::json snapshot_to_json(const Snapshot& s, bool labels);
+
+// Appends the snapshot's JSON text to `out`: the same bytes as
+// snapshot_to_json(s, labels).dump(indent, ' ', false, error_handler_t::replace) printed as a
+// value nested `depth` levels deep (write_fill's snapshots stand at depth 2), written straight
+// out instead of building the tree (snapshot_text.cpp).
+void append_snapshot(std::string& out, const Snapshot& s, bool labels, int indent, int depth);
 
 }  // namespace khaosat::tools
