@@ -221,24 +221,14 @@ TEST_CASE("scale: write_fill prints run_fill's document byte for byte, one snaps
   for (int indent : {1, -1}) {
     json doc = run_fill(path, steps, o);
     REQUIRE(doc["snapshots"].size() == steps.size() + 1);
-    // Timings differ from run to run: compare with them zeroed on both sides.
-    auto zero_timings = [](std::string text) {
-      for (const char* key : {"\"ms\":", "\"snapshotMs\":", "\"loadMs\":", "\"stepsTotalMs\":"})
-        for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos;) {
-          at += std::string(key).size();
-          while (at < text.size() && text[at] == ' ') ++at;
-          std::size_t end = text.find_first_of(",}\n", at);
-          text.replace(at, end - at, "0");
-        }
-      return text;
-    };
     std::string expected =
         doc.dump(indent, ' ', false, json::error_handler_t::replace) + "\n";
     std::ostringstream out;
     json rest = write_fill(out, path, steps, o, indent);
     CHECK(rest.value("ok", false));
     CHECK_FALSE(rest.contains("snapshots"));
-    CHECK(zero_timings(out.str()) == zero_timings(expected));
+    // Timings differ from run to run: compare with them zeroed on both sides.
+    CHECK(khaosat::test::zero_timings(out.str()) == khaosat::test::zero_timings(expected));
   }
   // A form that does not load: the document without snapshots, as before.
   std::ostringstream out;

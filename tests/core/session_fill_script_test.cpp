@@ -16,6 +16,7 @@ using namespace khaosat::core;
 using namespace khaosat::tools;
 using khaosat::test::ScopedDir;
 using khaosat::test::xform;
+using khaosat::test::zero_timings;
 using nlohmann::json;
 
 namespace {
@@ -352,16 +353,6 @@ newline</value></text>
       {"set_language": "vi"}, {"set": "/data/a", "value": 1}, {"remove_repeat": "/data/fr", "index": 1},
       {"set_language": "xx"}, {"noop": true, "note": "ctl \u0001\u001f é \ud83d\ude00", "n": [1.5, -2, 1e300, {}]}])");
   REQUIRE(steps.ok());
-  auto zero_timings = [](std::string text) {
-    for (const char* key : {"\"ms\":", "\"snapshotMs\":", "\"loadMs\":", "\"stepsTotalMs\":"})
-      for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos;) {
-        at += std::string(key).size();
-        while (at < text.size() && text[at] == ' ') ++at;
-        std::size_t end = text.find_first_of(",}\n", at);
-        text.replace(at, end - at, "0");
-      }
-    return text;
-  };
   for (bool labels : {false, true})
     for (bool xml : {false, true})
       for (int indent : {-1, 1}) {

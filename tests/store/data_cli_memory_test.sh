@@ -65,36 +65,40 @@ big=$(peak_kb "$K" data check --db big.db) || fail "$big"
 grep -q "big.db: ok (1 submissions, 0 drafts, 1 attachments" out.txt || fail "check of big.db: $(cat out.txt)"
 grown_within "data check ($MB MiB stored)" "$small" "$big" "$LIMIT"
 
-# An inline itemset of N items, made by scripts/bench scale's own generator (itemset_xform in
-# tests/bench/bench_scale.py): the engine's tree (about 170 bytes a node, three nodes an item)
-# and the XML parser's while the form loads. Under ASan 200,000 items measured 1.45 KiB an item,
-# the Release build 0.87 KiB (docs/limits.md); 2 KiB an item is the bound, which a second copy
-# of the instance or of the parser's tree passes.
-itemset() {  # itemset N FILE
+# generate FUNCTION FILE N...: FILE made by scripts/bench scale's generator FUNCTION
+# (tests/bench/bench_scale.py) with the integer arguments N.
+generate() {
   python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import bench_scale
-bench_scale.itemset_xform(sys.argv[3], int(sys.argv[2]))" "$BENCH_DIR" "$1" "$2" || fail "cannot write $2"
+getattr(bench_scale, sys.argv[2])(sys.argv[3], *map(int, sys.argv[4:]))" "$BENCH_DIR" "$@" ||
+    fail "cannot write $2"
 }
-ITEMS=200000
-itemset 10 items-small.xml
-itemset "$ITEMS" items-big.xml
-small=$(peak_kb "$K" form check items-small.xml) || fail "$small"
-big=$(peak_kb "$K" form check items-big.xml) || fail "$big"
-grep -q "items-big.xml: ok" out.txt || fail "check of the itemset: $(cat out.txt)"
-grown_within "form check, an inline itemset of $ITEMS items" "$small" "$big" $(( ITEMS * 2 ))
+# check_grown_within NAME SMALL_FORM BIG_FORM LIMIT_KB: `form check` of each; the peak grew by at
+# most LIMIT_KB.
+check_grown_within() {
+  local small big
+  small=$(peak_kb "$K" form check "$2") || fail "$small"
+  big=$(peak_kb "$K" form check "$3") || fail "$big"
+  grep -q "$3: ok" out.txt || fail "check of $3: $(cat out.txt)"
+  grown_within "$1" "$small" "$big" "$4"
+}
 
-# Selects over one list of N choices, made by scripts/bench scale's generator (selects_md): the
-# selects whose itemset reads nothing of the select share one evaluated list, so 200 selects
-# cost about what one does, plus their own rows. Each select holding its own copy of the
-# 10,000 choices (about 0.6 MiB each in the Release build) passed the bound 200 times over.
-selects() {  # selects COUNT FILE
-  python3 -c "import sys; sys.path.insert(0, sys.argv[1]); import bench_scale
-bench_scale.selects_md(sys.argv[3], int(sys.argv[2]), 10000)" "$BENCH_DIR" "$1" "$2" || fail "cannot write $2"
-}
+# An inline itemset of N items (itemset_xform): the engine's tree (about 170 bytes a node, three
+# nodes an item) and the XML parser's while the form loads. Under ASan 200,000 items measured
+# 1.45 KiB an item, the Release build 0.87 KiB (docs/limits.md); 2 KiB an item is the bound,
+# which a second copy of the instance or of the parser's tree passes.
+ITEMS=200000
+generate itemset_xform items-small.xml 10
+generate itemset_xform items-big.xml "$ITEMS"
+check_grown_within "form check, an inline itemset of $ITEMS items" items-small.xml items-big.xml \
+  $(( ITEMS * 2 ))
+
+# Selects over one list of 10,000 choices (selects_md): the selects whose itemset reads nothing
+# of the select share one evaluated list, so 200 selects cost about what one does, plus their
+# own rows. Each select holding its own copy of the choices (about 0.6 MiB each in the Release
+# build) passed the bound 200 times over.
 SELECTS=200
-selects 1 selects-one.md
-selects "$SELECTS" selects-many.md
-small=$(peak_kb "$K" form check selects-one.md) || fail "$small"
-big=$(peak_kb "$K" form check selects-many.md) || fail "$big"
-grep -q "selects-many.md: ok" out.txt || fail "check of the selects: $(cat out.txt)"
-grown_within "form check, $SELECTS selects over one list of 10,000 choices" "$small" "$big" $(( SELECTS * 40 ))
+generate selects_md selects-one.md 1 10000
+generate selects_md selects-many.md "$SELECTS" 10000
+check_grown_within "form check, $SELECTS selects over one list of 10,000 choices" selects-one.md \
+  selects-many.md $(( SELECTS * 40 ))
 finish "data_cli_memory: ok"

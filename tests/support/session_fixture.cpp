@@ -73,4 +73,15 @@ std::string Session::choices(std::string_view ref) const {
   return out;
 }
 
+std::string zero_timings(std::string text) {
+  for (const char* key : {"\"ms\":", "\"snapshotMs\":", "\"loadMs\":", "\"stepsTotalMs\":"})
+    for (std::size_t at = 0; (at = text.find(key, at)) != std::string::npos;) {
+      at += std::string(key).size();
+      while (at < text.size() && text[at] == ' ') ++at;
+      std::size_t end = text.find_first_of(",}\n", at);
+      text.replace(at, end - at, "0");
+    }
+  return text;
+}
+
 }  // namespace khaosat::test

@@ -59,4 +59,8 @@ std::string error_of(const core::Result<T>& r) {
   return r.ok() ? std::string() : r.error().message;
 }
 
+// A snapshot document's text (run_fill's, write_fill's) with every timing ("ms", "snapshotMs",
+// "loadMs", "stepsTotalMs") printed as 0, so two runs compare byte for byte.
+std::string zero_timings(std::string text);
+
 }  // namespace khaosat::test

@@ -171,6 +171,20 @@ class JsonText {
   std::vector<bool> filled_;  // per open container: has it an element yet
 };
 
+// A violation: {"condition", "message"}, and its "ref" in the snapshot's list.
+void write_violation(JsonText& w, const core::Violation& v, const std::string* ref) {
+  w.begin_object();
+  w.key("condition");
+  w.string(to_string(v.condition));
+  w.key("message");
+  w.string_or_null(v.message);
+  if (ref) {
+    w.key("ref");
+    w.string(*ref);
+  }
+  w.end_object();
+}
+
 // node_to_json()'s object, its keys in sorted order.
 void write_node(JsonText& w, const NodeSnapshot& n, bool labels) {
   const bool choices = n.leaf && n.has_choices;
@@ -230,16 +244,8 @@ void write_node(JsonText& w, const NodeSnapshot& n, bool labels) {
     w.key("value");
     w.string(n.value);
     w.key("violation");
-    if (n.violation) {
-      w.begin_object();
-      w.key("condition");
-      w.string(to_string(n.violation->condition));
-      w.key("message");
-      w.string_or_null(n.violation->message);
-      w.end_object();
-    } else {
-      w.null();
-    }
+    if (n.violation) write_violation(w, *n.violation, nullptr);
+    else w.null();
   }
   w.end_object();
 }
@@ -282,14 +288,7 @@ void append_snapshot(std::string& out, const Snapshot& s, bool labels, int inden
   w.begin_array();
   for (const auto& [ref, v] : s.violations) {
     w.item();
-    w.begin_object();
-    w.key("condition");
-    w.string(to_string(v.condition));
-    w.key("message");
-    w.string_or_null(v.message);
-    w.key("ref");
-    w.string(ref);
-    w.end_object();
+    write_violation(w, v, &ref);
   }
   w.end_array();
   w.end_object();
