@@ -37,30 +37,41 @@ double SyncClient::backoff(int attempt) {
   return static_cast<double>(wait.count());
 }
 
-Result<Response> SyncClient::exchange(Request r, std::size_t expected_bytes) {
+void SyncClient::authorize(Request& r) const {
   if (!token_.empty()) r.headers["authorization"] = "Bearer " + token_;
   r.headers["accept-encoding"] = "gzip";
-  auto timeout = options_.min_timeout;
-  if (bytes_per_ms_ > 0)
-    timeout = std::max(timeout, std::chrono::milliseconds(static_cast<std::int64_t>(4 * expected_bytes / bytes_per_ms_)));
-  auto t0 = std::chrono::steady_clock::now();
-  std::size_t up = r.body.size();
-  auto answer = transport_.send(r, timeout);
+}
+
+std::chrono::milliseconds SyncClient::timeout_for(std::size_t expected_bytes, double bytes_per_ms,
+                                                  std::chrono::milliseconds min_timeout) {
+  if (bytes_per_ms <= 0) return min_timeout;
+  return std::max(min_timeout, std::chrono::milliseconds(static_cast<std::int64_t>(4 * expected_bytes / bytes_per_ms)));
+}
+
+Result<Response> SyncClient::received(const std::string& path, std::size_t up, double ms, Result<Response> answer) {
   ++report_.totals.requests;
   report_.totals.bytes_up += static_cast<std::int64_t>(up);
   if (!answer) return answer;
   report_.totals.bytes_down += static_cast<std::int64_t>(answer->body.size());
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   double rate = static_cast<double>(up + answer->body.size()) / std::max(ms, 1.0);
   bytes_per_ms_ = bytes_per_ms_ == 0 ? rate : 0.7 * bytes_per_ms_ + 0.3 * rate;
   auto enc = answer->headers.find("content-encoding");
   if (answer->status / 100 == 2 && enc != answer->headers.end() && enc->second == "gzip") {
     auto plain = gunzip(answer->body);
-    if (!plain) return Error::make(ErrorCode::sync_server, "the server's answer to " + r.path + ": " + plain.error().message);
+    if (!plain) return Error::make(ErrorCode::sync_server, "the server's answer to " + path + ": " + plain.error().message);
     answer->body = std::move(plain).value();
     answer->headers.erase("content-encoding");
   }
   return answer;
+}
+
+Result<Response> SyncClient::exchange(Request r, std::size_t expected_bytes) {
+  authorize(r);
+  auto timeout = timeout_for(expected_bytes, bytes_per_ms_, options_.min_timeout);
+  auto t0 = std::chrono::steady_clock::now();
+  auto answer = transport_.send(r, timeout);
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  return received(r.path, r.body.size(), ms, std::move(answer));
 }
 
 bool SyncClient::retryable(ErrorCode c) {

@@ -1,6 +1,7 @@
 // SyncClient: pushing the outbox in batches whose size follows the link (client.hpp,
 // docs/sync-protocol.md "Push" and "Client behaviour").
 #include <algorithm>
+#include <chrono>
 #include <future>
 #include <map>
 
@@ -87,18 +88,24 @@ std::string SyncClient::body_encoding() const {
   return server_reads_zstd_ && options_.zstd_level > 0 ? "zstd" : "gzip";
 }
 
-// One batch on its way: its outbox rows and records (read on the client's thread) and its
+// One batch on its way: its outbox rows and records (read on the client's thread), its
 // compressed body, which a worker thread builds (JSON, then zstd or gzip) while the batch before
-// it is in flight.
+// it is in flight, and once sent (send()) its exchange, on a thread of its own.
 struct SyncClient::Prepared {
   std::vector<core::OutboxEntry> entries;
   PushBatch batch;
   int tried = 0;               // the batch size asked of the outbox (ceiling of the records)
   PhaseTime encode, compress;  // the worker's time, added to the report once body is taken
   std::string encoding;        // the body's Content-Encoding (body_encoding())
-  // The request body; valid() once started. Last: destroyed first, it waits for the worker
-  // before anything the worker touches goes.
+  // The sending thread's time (waiting for the body, then the exchange) and the body's bytes,
+  // written by it until `answer` is taken.
+  PhaseTime wait, exchange;
+  std::size_t sent_bytes = 0;
+  // The request body; valid() once started. Destroyed after `answer` (whose thread takes it)
+  // and before the rest: it waits for the worker before anything the worker touches goes.
   std::future<std::string> body;
+  // The exchange; valid() once sent. Last: destroyed first, it waits for the sending thread.
+  std::future<Result<Response>> answer;
 };
 
 Status SyncClient::prepare(std::int64_t after_seq, int size, Prepared& p) {
@@ -138,35 +145,55 @@ Status SyncClient::push() {
   report_.totals.records_total = *pending;
   if (*pending > 0)
     if (auto layout = push_layout(); !layout) return layout.error();
+  auto cancelled = [] {
+    return Error::make(ErrorCode::sync_incomplete, "the sync was cancelled; run it again to continue");
+  };
   int failures = 0;
-  // The batch after the one in flight, read and being encoded at the size a success gives it
-  // (batch_after()): it starts where the batch in flight ends, so it is sent only if that one was
-  // acknowledged whole; after a failure it is dropped and the outbox read again from what is acked.
-  std::unique_ptr<Prepared> next;
+  // `cur` is in flight (sent). `next` starts where it ends, read and being encoded at the size a
+  // success gives it (batch_after()) while `cur` is on the wire. Once cur's answer covers it
+  // whole, next goes out at once and only then is cur's acknowledgement written to the store, so
+  // the device's transaction overlaps the server's work on next; ranges stay contiguous, as the
+  // server requires. After a failure next is dropped and the outbox read again from what is
+  // acknowledged. A return while a batch is in flight waits for its exchange (Prepared's
+  // destructor) and records nothing of it: the next run sends it again and the server's ledger
+  // answers it as before.
+  std::unique_ptr<Prepared> cur, next;
   for (;;) {
-    if (cancelled_) return Error::make(ErrorCode::sync_incomplete, "the sync was cancelled; run it again to continue");
-    std::unique_ptr<Prepared> cur = std::move(next);
     if (!cur) {
+      if (cancelled_) return cancelled();
       acked = store_.outbox_acked();
       if (!acked) return acked.error();
       cur = std::make_unique<Prepared>();
       if (Status st = prepare(*acked, batch_, *cur); !st) return st;
+      if (cur->batch.records.empty()) return core::ok_status();
+      send(*cur);
     }
-    if (cur->batch.records.empty()) return core::ok_status();
-    const int tried = cur->tried;
     next = std::make_unique<Prepared>();
-    if (Status st = prepare(cur->batch.last_seq, batch_after(tried), *next); !st) return st;
-    PhaseTime took;
-    Laps attempt;
-    Status st = push_batch(*cur);
-    attempt(took);
-    report_.push_attempts.push_back({static_cast<int>(cur->batch.records.size()), st.ok(), took.wall_ms, 0});
-    if (st) {
+    if (Status st = prepare(cur->batch.last_seq, batch_after(cur->tried), *next); !st) return st;
+    auto t0 = std::chrono::steady_clock::now();
+    auto ack = answered(*cur);
+    report_.push_attempts.push_back({static_cast<int>(cur->batch.records.size()), ack.ok(),
+                                     cur->wait.wall_ms + cur->exchange.wall_ms +
+                                         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count(),
+                                     0});
+    if (ack) {
       failures = 0;
-      grow_batch(tried);
+      grow_batch(cur->tried);
+      // A cancel() that came while cur was in flight: cur's answer is kept, nothing more goes out.
+      if (!next->batch.records.empty() && !cancelled_) send(*next);
+      // An error here returns with next in flight: its destructor waits for the exchange.
+      if (Status st = acknowledge(*ack, cur->batch.records.size()); !st) return st;
+      cur = std::move(next);
+      if (!cur->answer.valid()) {
+        if (cur->batch.records.empty()) return core::ok_status();
+        return cancelled();
+      }
       continue;
     }
+    const int tried = cur->tried;
     next.reset();  // waits for its worker
+    cur.reset();
+    Status st = ack.error();
     ErrorCode c = st.error().code;
     bool retry = retryable(c);
     if (!retry || ++failures > options_.max_retries) {
@@ -227,24 +254,39 @@ Status SyncClient::read_batch(const std::vector<core::OutboxEntry>& entries, Pus
   return core::ok_status();
 }
 
-Status SyncClient::push_batch(Prepared& p) {
+void SyncClient::send(Prepared& p) {
+  Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", p.encoding}}, ""};
+  authorize(r);
+  // The sending thread reads only `p`'s body and writes only its wait, exchange and sent_bytes;
+  // the throughput is the one measured so far (received() updates it on this thread, after).
+  p.answer = std::async(std::launch::async, [this, &p, r = std::move(r), rate = bytes_per_ms_,
+                                             min_timeout = options_.min_timeout]() mutable {
+    Laps lap;
+    r.body = p.body.get();  // waits for the worker only when it is still encoding
+    lap(p.wait);
+    p.sent_bytes = r.body.size();
+    auto a = transport_.send(r, timeout_for(p.sent_bytes, rate, min_timeout));
+    lap(p.exchange);
+    return a;
+  });
+}
+
+Result<core::PushAck> SyncClient::answered(Prepared& p) {
   PushTimings& time = report_.push_timings;
   const PushBatch& b = p.batch;
-  Request r{"POST", "/v1/push", {}, {{"content-type", "application/json"}, {"content-encoding", p.encoding}}, ""};
   Laps lap;
-  r.body = p.body.get();  // waits for the worker only when it is still encoding
-  time.encode.wall_ms += p.encode.wall_ms;
-  time.encode.cpu_ms += p.encode.cpu_ms;
-  time.compress.wall_ms += p.compress.wall_ms;
-  time.compress.cpu_ms += p.compress.cpu_ms;
-  lap(time.wait);
   std::map<std::int64_t, const core::OutboxEntry*> by_seq;
   for (std::size_t i = 0; i < b.records.size(); ++i) by_seq[p.entries[i].seq] = &p.entries[i];
   lap(time.outbox);
-  std::size_t sent = r.body.size();
-  auto a = exchange(std::move(r), sent);
-  lap(time.exchange);
+  Result<Response> got = p.answer.get();
+  lap(time.in_flight);
+  for (auto [from, to] : {std::pair{&p.encode, &time.encode}, {&p.compress, &time.compress}, {&p.wait, &time.wait},
+                          {&p.exchange, &time.exchange}}) {
+    to->wall_ms += from->wall_ms;
+    to->cpu_ms += from->cpu_ms;
+  }
   ++time.batches;
+  auto a = received("/v1/push", p.sent_bytes, p.exchange.wall_ms, std::move(got));
   if (!a) return a.error();
   if (a->status != 200) return error_of(*a);
   auto j = parse_body(a->body);
@@ -282,9 +324,14 @@ Status SyncClient::push_batch(Prepared& p) {
     if (submission) ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
   }
   lap(time.answer);
+  return ack;
+}
+
+Status SyncClient::acknowledge(const core::PushAck& ack, std::size_t records) {
+  Laps lap;
   if (Status st = store_.ack_push(ack); !st) return st;
-  lap(time.ack);
-  report_.totals.records_sent += static_cast<std::int64_t>(b.records.size());
+  lap(report_.push_timings.ack);
+  report_.totals.records_sent += static_cast<std::int64_t>(records);
   progress();
   return core::ok_status();
 }

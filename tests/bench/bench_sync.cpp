@@ -308,9 +308,11 @@ struct HttpRun {
 
 // The push's phases on both sides (PushTimings, ServerPushTimings) as a JSON object of [wall ms,
 // CPU ms] pairs, in the order they happen (encode and compress on the client's worker thread, while
-// the batch before is in flight; client_wait: the client thread waiting for them); "http" is the client's exchange less the server's own
-// work (wall: loopback, cpp-httplib on both ends, waiting for a core; CPU: the client thread's
-// share only: the server's HTTP thread is not measured, the bench prints it with the rest).
+// the batch before is in flight; client_wait: the sending thread waiting for them; client_in_flight:
+// the client thread waiting for the answer after reading the next batch and acknowledging the one
+// before); "http" is the exchange less the server's own work (wall: loopback, cpp-httplib on both
+// ends, waiting for a core; CPU: the sending thread's share only: the server's HTTP thread is not
+// measured, the bench prints it with the rest).
 std::string phases_json(const HttpRun& r) {
   const sync::PushTimings& c = r.report.push_timings;
   const sync::ServerPushTimings& s = r.server_timings;
@@ -323,7 +325,7 @@ std::string phases_json(const HttpRun& r) {
       {"client_wait", &c.wait}, {"http", &http},
       {"server_inflate", &s.inflate}, {"server_parse", &s.parse}, {"server_decode", &s.decode},
       {"server_checks", &s.checks}, {"server_storage", &s.storage}, {"server_answer", &s.answer},
-      {"client_answer", &c.answer}, {"client_ack", &c.ack}};
+      {"client_in_flight", &c.in_flight}, {"client_answer", &c.answer}, {"client_ack", &c.ack}};
   std::string out = "{";
   for (const auto& [name, t] : phases) {
     char buf[128];

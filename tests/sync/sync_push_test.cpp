@@ -81,6 +81,44 @@ TEST_CASE("sync push: the device restarts after a lost answer and pushes smaller
   CHECK(device.store.store->outbox_acked().value() == 8);
 }
 
+TEST_CASE("sync push: the next batch goes out before the last is acknowledged, and an acknowledgement that fails stops the sync and the next run replays") {
+  ServerFixture server;
+  sync::ClientOptions o;
+  o.initial_batch = 3;
+  o.max_batch = 3;
+  Device device(server, o);
+  for (int i = 0; i < 9; ++i) device.submit("shop " + std::to_string(i));
+  // The device cannot record any acknowledgement (its disk refuses the write).
+  raw_sql(device.store.db_path,
+          "CREATE TRIGGER test_no_ack BEFORE UPDATE OF acked_at ON outbox BEGIN SELECT RAISE(ABORT, 'disk refused (test)'); END");
+  std::vector<std::string> ranges;
+  device.transport.on_request = [&](const sync::Request& r) {
+    if (r.path != "/v1/push") return;
+    json b = request_body_of(r);
+    ranges.push_back(b["first_seq"].dump() + ".." + b["last_seq"].dump());
+  };
+  auto failed = device.client->sync();
+  REQUIRE_FALSE(failed.ok());
+  CHECK(failed.error().message.find("up to outbox entry 3") != std::string::npos);
+  CHECK(failed.error().message.find("disk refused (test)") != std::string::npos);
+  // 1..3 was answered whole, so 4..6 went out at once, before 1..3's acknowledgement was written;
+  // that failed, and the sync stopped once 4..6 was answered, without recording it.
+  CHECK(ranges == std::vector<std::string>{"1..3", "4..6"});
+  CHECK(server.query("SELECT count(*) FROM submissions") == "6|\n");
+  CHECK(device.store.store->outbox_acked().value() == 0);
+  for (const auto& s : device.store.store->list_submissions().value()) CHECK(s.state == core::SubmissionState::Finalized);
+  // The disk is well again: the next run sends 1..9, the ledger answers 1..6 as it did, nothing twice.
+  raw_sql(device.store.db_path, "DROP TRIGGER test_no_ack");
+  ranges.clear();
+  auto done = device.client->sync();
+  REQUIRE_MESSAGE(done.ok(), message_of(done));
+  CHECK(ranges == std::vector<std::string>{"1..3", "4..6", "7..9"});
+  CHECK(done->submissions.accepted == 9);
+  CHECK(server.query("SELECT count(*) FROM submissions") == "9|\n");
+  CHECK(device.store.store->outbox_acked().value() == 9);
+  for (const auto& s : device.store.store->list_submissions().value()) CHECK(s.state == core::SubmissionState::Sent);
+}
+
 TEST_CASE("sync push: a gap in the sequence is refused with what the server expected, nothing stored") {
   ServerFixture server;
   Device device(server);

@@ -10,6 +10,10 @@
 // ClientOptions so tests never sleep.
 //
 // Thread-safety: one SyncClient per thread, with its Store. cancel() may be called from any thread.
+// The push runs two threads of its own beside the caller's: a worker that encodes the next batch
+// and one that carries the batch in flight through Transport::send (one request at a time; the
+// transport is called from that thread). The Store, the report and the progress callback are
+// used from the caller's thread only.
 #pragma once
 
 #include <atomic>
@@ -52,9 +56,11 @@ struct RecordCounts {
 // the exchange (the request on the wire, the server's whole work, the answer back), reading the
 // answer, and recording the acknowledgement in the store (one transaction, fsync).
 struct PushTimings {
-  // encode and compress run on a worker thread while the batch before is in flight; wait is
-  // the client thread's wait for them (push() in client_push.cpp).
-  PhaseTime outbox, encode, compress, wait, exchange, answer, ack;
+  // encode and compress run on a worker thread while the batch before is in flight; wait (for
+  // them) and exchange on the thread that sends the batch; in_flight is the client thread's wait
+  // for the answer, after it has read the next batch and acknowledged the one before (push() in
+  // client_push.cpp).
+  PhaseTime outbox, encode, compress, wait, exchange, in_flight, answer, ack;
   int batches = 0;
 };
 
@@ -131,7 +137,17 @@ class SyncClient {
   const SyncReport& last_report() const { return report_; }
 
  private:
+  // One request without retries: authorize() it, send it with timeout_for() the expected bytes,
+  // and account for it with received(). The push splits these: its request goes out on a
+  // thread of its own (send() in client_push.cpp), the accounting stays on the client's thread.
   Result<Response> exchange(Request r, std::size_t expected_bytes);
+  void authorize(Request& r) const;  // the token and Accept-Encoding headers
+  // 4x the expected transfer time at the measured throughput (0: not measured), at least min_timeout.
+  static std::chrono::milliseconds timeout_for(std::size_t expected_bytes, double bytes_per_ms,
+                                               std::chrono::milliseconds min_timeout);
+  // Counts the request (report_, the measured throughput) and gunzips a gzip answer; `up`: the
+  // request body's bytes, `ms`: the exchange's wall time. Client thread only.
+  Result<Response> received(const std::string& path, std::size_t up, double ms, Result<Response> answer);
   Result<Response> call(Request r, std::size_t expected_bytes);
   Status push();
   // The records of `entries` (in order, up to ClientOptions::max_batch_bytes of XML) into `b`.
@@ -140,8 +156,13 @@ class SyncClient {
   // Reads the batch of up to `size` outbox rows after `after_seq` into `p` and starts building
   // its body on a worker thread (client_push.cpp).
   Status prepare(std::int64_t after_seq, int size, Prepared& p);
-  // Sends `p` and records the answer (the acknowledgement in the store).
-  Status push_batch(Prepared& p);
+  // Starts `p`'s request on a thread of its own (it waits for the body, then for the answer).
+  void send(Prepared& p);
+  // Waits for `p`'s answer and checks that it covers the batch whole; counts the results into
+  // the report and returns the acknowledgement to record. Nothing is written to the store.
+  Result<core::PushAck> answered(Prepared& p);
+  // Records `ack` in the store (one transaction) and reports the batch's records as sent.
+  Status acknowledge(const core::PushAck& ack, std::size_t records);
   Status upload_attachments();
   Status upload_one(const AttachmentNeed& need);
   Status pull();
