@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <future>
-#include <map>
 
 #include "khaosat/core/json.hpp"
 #include "khaosat/sync/client.hpp"
@@ -13,30 +12,29 @@ namespace khaosat::sync {
 
 using nlohmann::json;
 
-Result<PushRecord> SyncClient::record_of(const core::OutboxEntry& e) {
+Result<PushRecord> SyncClient::record_of(core::OutboxPushEntry& pe) {
+  const core::OutboxEntry& e = pe.entry;
   PushRecord rec;
   rec.seq = e.seq;
   rec.kind = e.kind;
   auto bad = [&](const std::string& why) {
     return Error::make(ErrorCode::store_corrupt, store_.path() + ": outbox entry " + std::to_string(e.seq) + ": " + why);
   };
+  if (e.kind == "submission") {
+    rec.id = e.subject;
+    rec.form_id = std::move(pe.form_id);
+    rec.form_version = std::move(pe.form_version);
+    rec.deprecated_id = std::move(pe.deprecated_id);
+    rec.xml = std::move(pe.instance_xml);
+    for (auto& a : pe.attachments) rec.attachments.push_back({std::move(a.name), std::move(a.sha256), a.size});
+    // The registry edit finalize made from the submission's entity (Store::finalize), the only
+    // member of the payload the push needs: parsed only when it is there.
+    if (e.payload.find("\"entity\"") == std::string::npos) return rec;
+  }
   auto payload = core::parse_json(e.payload, core::kMaxStoredJsonDepth);
   if (!payload || !payload->is_object()) return bad("its payload is not a JSON object");
   const json& p = *payload;
   if (e.kind == "submission") {
-    auto sub = store_.get_submission(e.subject);
-    if (!sub) return sub.error();
-    rec.id = sub->instance_id;
-    rec.form_id = sub->form_id;
-    rec.form_version = sub->form_version;
-    rec.deprecated_id = sub->deprecated_id;
-    rec.xml = std::move(sub->instance_xml);
-    for (const auto& [name, sha] : sub->attachments) {
-      auto a = store_.get_attachment(sha);
-      if (!a) return a.error();
-      rec.attachments.push_back({name, sha, a->size});
-    }
-    // The registry edit finalize made from the submission's entity (Store::finalize).
     if (auto en = p.find("entity"); en != p.end() && en->is_object())
       rec.entity = PushRecord::EntityRef{en->value("registry", std::string()), en->value("id", std::string()),
                                          en->value("hlc", std::string())};
@@ -92,7 +90,7 @@ std::string SyncClient::body_encoding() const {
 // compressed body, which a worker thread builds (JSON, then zstd or gzip) while the batch before
 // it is in flight, and once sent (send()) its exchange, on a thread of its own.
 struct SyncClient::Prepared {
-  std::vector<core::OutboxEntry> entries;
+  std::vector<core::OutboxPushEntry> entries;  // their subjects moved into batch by read_batch()
   PushBatch batch;
   int tried = 0;               // the batch size asked of the outbox (ceiling of the records)
   PhaseTime encode, compress;  // the worker's time, added to the report once body is taken
@@ -111,7 +109,7 @@ struct SyncClient::Prepared {
 Status SyncClient::prepare(std::int64_t after_seq, int size, Prepared& p) {
   Laps lap;
   Status read = store_.read_snapshot([&]() -> Status {
-    auto listed = store_.list_outbox(after_seq, size);
+    auto listed = store_.list_outbox_for_push(after_seq, size);
     if (!listed) return listed.error();
     p.entries = std::move(listed).value();
     return read_batch(p.entries, p.batch);
@@ -238,10 +236,10 @@ void SyncClient::grow_batch(int succeeded) {
   batch_ = next;
 }
 
-Status SyncClient::read_batch(const std::vector<core::OutboxEntry>& entries, PushBatch& b) {
+Status SyncClient::read_batch(std::vector<core::OutboxPushEntry>& entries, PushBatch& b) {
   b.device_id = device_id_;
   std::size_t bytes = 0;
-  for (const auto& e : entries) {
+  for (auto& e : entries) {
     auto rec = record_of(e);
     if (!rec) return rec.error();
     bytes += rec->xml.size() + 256;
@@ -275,9 +273,6 @@ Result<core::PushAck> SyncClient::answered(Prepared& p) {
   PushTimings& time = report_.push_timings;
   const PushBatch& b = p.batch;
   Laps lap;
-  std::map<std::int64_t, const core::OutboxEntry*> by_seq;
-  for (std::size_t i = 0; i < b.records.size(); ++i) by_seq[p.entries[i].seq] = &p.entries[i];
-  lap(time.outbox);
   Result<Response> got = p.answer.get();
   lap(time.in_flight);
   for (auto [from, to] : {std::pair{&p.encode, &time.encode}, {&p.compress, &time.compress}, {&p.wait, &time.wait},
@@ -301,12 +296,16 @@ Result<core::PushAck> SyncClient::answered(Prepared& p) {
   report_.clock_ahead_ms = std::max(report_.clock_ahead_ms, ans->clock_ahead_ms);
   core::PushAck ack;
   ack.through_seq = b.last_seq;
+  // The batch's entries, in seq order (the first records.size() of p.entries).
+  const auto sent_end = p.entries.begin() + static_cast<std::ptrdiff_t>(b.records.size());
   for (const RecordResult& res : ans->results) {
-    auto it = by_seq.find(res.seq);
-    if (it == by_seq.end())
+    auto it = std::lower_bound(p.entries.begin(), sent_end, res.seq,
+                               [](const core::OutboxPushEntry& e, std::int64_t seq) { return e.entry.seq < seq; });
+    if (it == sent_end || it->entry.seq != res.seq)
       return Error::make(ErrorCode::sync_server, "the push answer names sequence " + std::to_string(res.seq) +
                                                      ", which was not in the batch");
-    bool submission = it->second->kind == "submission";
+    const core::OutboxEntry& entry = it->entry;
+    bool submission = entry.kind == "submission";
     auto count = [&](std::int64_t& all, std::int64_t& subs) {
       ++all;
       if (submission) ++subs;
@@ -318,10 +317,10 @@ Result<core::PushAck> SyncClient::answered(Prepared& p) {
       case RecordStatus::Rejected:
         count(report_.rejected, report_.submissions.rejected);
         if (report_.refusals.size() < SyncReport::kMaxRefusalsKept)
-          report_.refusals.push_back({it->second->kind, it->second->subject, res.reason});
+          report_.refusals.push_back({entry.kind, entry.subject, res.reason});
         break;
     }
-    if (submission) ack.submissions.push_back({it->second->subject, res.status == RecordStatus::Rejected, res.reason});
+    if (submission) ack.submissions.push_back({entry.subject, res.status == RecordStatus::Rejected, res.reason});
   }
   lap(time.answer);
   return ack;

@@ -137,3 +137,62 @@ TEST_CASE("store ack: a push answer for hundreds of submissions marks each sent 
   REQUIRE(f.store->ack_push(ack).ok());
   CHECK(count() == std::make_tuple(sent, rejected, acks));
 }
+
+TEST_CASE("store outbox: the push's read carries each submission's XML and attachments, and names what is missing") {
+  khaosat::test::StoreFixture f;
+  f.install();
+  auto a = f.finalize(*f.filled("A"));
+  REQUIRE(f.store->put_record(RegistryEdit{Registry::CraftVillage, "", {{"name", "Bản Hon"}}}).ok());
+  auto s = f.filled("B");
+  FinalizeRequest req;
+  req.session = s.get();
+  req.attachments.push_back(AttachmentInput{"z.txt", "", "zz"});
+  req.attachments.push_back(AttachmentInput{"a.txt", "", "a"});
+  auto b = f.store->finalize(req);
+  REQUIRE_MESSAGE(b.ok(), message_of(b));
+  auto c = f.finalize(*f.filled("C"));
+  auto got = f.store->list_outbox_for_push(0, -1);
+  REQUIRE_MESSAGE(got.ok(), message_of(got));
+  REQUIRE(got->size() == 4);
+  std::vector<std::pair<std::string, std::string>> expected = {{a.instance_id, a.form_id}, {"", ""},
+                                                                {b->submission.instance_id, b->submission.form_id},
+                                                                {c.instance_id, c.form_id}};
+  for (std::size_t i = 0; i < got->size(); ++i) {
+    CAPTURE(i);
+    const OutboxPushEntry& e = got->at(i);
+    CHECK(e.entry.seq == static_cast<std::int64_t>(i + 1));
+    CHECK(e.form_id == expected[i].second);
+    if (i == 1) {
+      CHECK(e.entry.kind == "registry");
+      CHECK(e.instance_xml.empty());
+      continue;
+    }
+    CHECK(e.entry.subject == expected[i].first);
+    auto sub = f.store->get_submission(e.entry.subject).value();
+    CHECK(e.instance_xml == sub.instance_xml);
+    CHECK(e.form_version == sub.form_version);
+    CHECK(e.deprecated_id == sub.deprecated_id);
+  }
+  // B's attachments by name, with their sizes; the others have none.
+  REQUIRE(got->at(2).attachments.size() == 2);
+  CHECK(got->at(2).attachments[0].name == "a.txt");
+  CHECK(got->at(2).attachments[0].size == 1);
+  CHECK(got->at(2).attachments[0].sha256 == f.store->get_submission(b->submission.instance_id)->attachments[0].second);
+  CHECK(got->at(2).attachments[1].name == "z.txt");
+  CHECK(got->at(2).attachments[1].size == 2);
+  CHECK(got->at(0).attachments.empty());
+  CHECK(got->at(3).attachments.empty());
+  // A range, as the push asks for it.
+  auto range = f.store->list_outbox_for_push(2, 1);
+  REQUIRE(range.ok());
+  REQUIRE(range->size() == 1);
+  CHECK(range->at(0).entry.seq == 3);
+  CHECK(range->at(0).attachments.size() == 2);
+  // A damaged store: C's content row is gone. The read names the submission instead of sending
+  // an empty instance.
+  khaosat::test::raw_sql(f.db_path, "DELETE FROM submission_content WHERE instance_id = '" + c.instance_id + "'");
+  auto damaged = f.store->list_outbox_for_push(0, -1);
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(damaged.error().code == ErrorCode::store_not_found);
+  CHECK(damaged.error().message.find(c.instance_id) != std::string::npos);
+}

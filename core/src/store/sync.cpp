@@ -129,6 +129,69 @@ Status review(StoreImpl& s, const PulledDecision& d, const std::string& what) {
 
 }  // namespace
 
+Result<std::vector<OutboxPushEntry>> Store::list_outbox_for_push(std::int64_t after_seq, int limit) {
+  StoreImpl& s = *impl_;
+  const char* what = "cannot read the outbox";
+  std::vector<OutboxPushEntry> out;
+  {
+    auto st = s.stmt(
+        "SELECT o.seq, o.kind, o.subject, o.payload, o.created_at, o.acked_at, s.instance_id, s.form_id, "
+        "s.form_version, s.deprecated_id, c.instance_xml FROM outbox o "
+        "LEFT JOIN submissions s ON o.kind = 'submission' AND s.instance_id = o.subject "
+        "LEFT JOIN submission_content c ON c.instance_id = s.instance_id "
+        "WHERE o.seq > ? ORDER BY o.seq LIMIT ?",
+        what);
+    if (!st) return st.error();
+    Reset r(*st);
+    (*st)->bind(1, after_seq);
+    (*st)->bind(2, static_cast<std::int64_t>(limit));
+    int rc;
+    while ((rc = (*st)->step()) == SQLITE_ROW) {
+      OutboxPushEntry e;
+      e.entry.seq = (*st)->integer(0);
+      e.entry.kind = (*st)->text(1);
+      e.entry.subject = (*st)->text(2);
+      e.entry.payload = (*st)->text(3);
+      e.entry.created_at = (*st)->integer(4);
+      if (!(*st)->is_null(5)) e.entry.acked_at = (*st)->integer(5);
+      if (e.entry.kind == "submission") {
+        if ((*st)->is_null(6) || (*st)->is_null(10)) return s.not_found("submission", e.entry.subject);
+        e.form_id = (*st)->text(7);
+        e.form_version = (*st)->text(8);
+        e.deprecated_id = (*st)->optional_text(9);
+        e.instance_xml = (*st)->text(10);
+      }
+      out.push_back(std::move(e));
+    }
+    if (rc != SQLITE_DONE) return s.db.error(what, rc);
+  }
+  if (out.empty()) return out;
+  // The attachments of the range's submissions, in seq then name order: merged into `out`.
+  auto st = s.stmt(
+      "SELECT o.seq, sa.name, sa.sha256, a.size FROM outbox o "
+      "JOIN submission_attachments sa ON sa.instance_id = o.subject "
+      "LEFT JOIN attachments a ON a.sha256 = sa.sha256 "
+      "WHERE o.kind = 'submission' AND o.seq BETWEEN ? AND ? ORDER BY o.seq, sa.name",
+      what);
+  if (!st) return st.error();
+  Reset r(*st);
+  (*st)->bind(1, out.front().entry.seq);
+  (*st)->bind(2, out.back().entry.seq);
+  auto at = out.begin();
+  int rc;
+  while ((rc = (*st)->step()) == SQLITE_ROW) {
+    const std::int64_t seq = (*st)->integer(0);
+    while (at != out.end() && at->entry.seq < seq) ++at;
+    if (at == out.end() || at->entry.seq != seq) continue;  // cannot happen: the range is out's
+    OutboxPushEntry::Attachment a{(*st)->text(1), (*st)->text(2), 0};
+    if ((*st)->is_null(3)) return s.not_found("attachment", a.sha256);
+    a.size = (*st)->integer(3);
+    at->attachments.push_back(std::move(a));
+  }
+  if (rc != SQLITE_DONE) return s.db.error(what, rc);
+  return out;
+}
+
 Status Store::read_snapshot(const std::function<Status()>& read) {
   if (Status st = impl_->db.exec("BEGIN", "cannot start a read transaction"); !st) return st;
   Status st = read();

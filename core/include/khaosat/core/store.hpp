@@ -141,6 +141,10 @@ class Store {
 
   // --- Outbox, sync state, audit -----------------------------------------------------------
   Result<std::vector<OutboxEntry>> list_outbox(std::int64_t after_seq = 0, int limit = -1);
+  // The same entries with what the push sends of each (OutboxPushEntry): two queries for the
+  // whole range. A submission entry whose submission or attachment row is missing (a damaged
+  // store) is an Error (store.not_found) naming it.
+  Result<std::vector<OutboxPushEntry>> list_outbox_for_push(std::int64_t after_seq, int limit);
   // The server accepted every entry up to `seq` (they stay, marked, for the audit trail).
   Status ack_outbox(std::int64_t seq);
   Result<std::string> device_id();

@@ -149,6 +149,21 @@ struct OutboxEntry {
   std::optional<std::int64_t> acked_at;
 };
 
+// Store::list_outbox_for_push(): an outbox entry with what a push sends of its subject, read in
+// one pass instead of a submission and an attachment lookup per entry. For a "submission" entry:
+// the submission's form and version, the submission it replaces, its instance XML and its
+// attachments (by name). Other kinds carry the entry alone (their payload is the change).
+struct OutboxPushEntry {
+  OutboxEntry entry;
+  std::string form_id, form_version, instance_xml;
+  std::optional<std::string> deprecated_id;
+  struct Attachment {
+    std::string name, sha256;
+    std::int64_t size = 0;
+  };
+  std::vector<Attachment> attachments;
+};
+
 // ack_push(): what the server answered for a pushed range of the outbox. Every entry up to
 // `through_seq` becomes acknowledged; each submission named becomes `sent`, or `rejected` with
 // the server's reason. Submissions no longer `finalized` (already marked) are left as they are,

@@ -151,7 +151,8 @@ class SyncClient {
   Result<Response> call(Request r, std::size_t expected_bytes);
   Status push();
   // The records of `entries` (in order, up to ClientOptions::max_batch_bytes of XML) into `b`.
-  Status read_batch(const std::vector<core::OutboxEntry>& entries, PushBatch& b);
+  // Moves their XML and attachments into the records (only the entries themselves stay).
+  Status read_batch(std::vector<core::OutboxPushEntry>& entries, PushBatch& b);
   struct Prepared;
   // Reads the batch of up to `size` outbox rows after `after_seq` into `p` and starts building
   // its body on a worker thread (client_push.cpp).
@@ -166,7 +167,7 @@ class SyncClient {
   Status upload_attachments();
   Status upload_one(const AttachmentNeed& need);
   Status pull();
-  Result<PushRecord> record_of(const core::OutboxEntry& e);
+  Result<PushRecord> record_of(core::OutboxPushEntry& e);  // moves e's XML and attachments
   // How this server takes push batches: xml_templates when GET /v1/info lists it, else records
   // (a server from before that layout; asked once per client, with body_encoding's answer).
   Result<PushLayout> push_layout();  // asks the server once (GET /v1/info); an error: no answer
