@@ -191,28 +191,30 @@ Status SyncClient::push() {
     const int tried = cur->tried;
     next.reset();  // waits for its worker
     cur.reset();
-    Status st = ack.error();
-    ErrorCode c = st.error().code;
-    bool retry = retryable(c);
-    if (!retry || ++failures > options_.max_retries) {
-      if (!retry) return st;
-      return Error::make(c, st.error().message + " (gave up after " + std::to_string(failures) +
-                                " attempts; run the sync again to continue)");
-    }
-    ++report_.retries;
-    good_at_ceiling_ = 0;
-    if (tried > good_max_ || failures >= 2) {
-      // The link broke under a size that never arrived (or twice in a row): remember it, try half.
-      ceiling_ = tried;
-      batch_ = std::max(1, tried / 2);
-      if (failures >= 2) good_max_ = std::min(good_max_, batch_);
-    }
-    // Else a size that arrived before was cut: the link broke in time, not by size (a link cut
-    // every 2 s cuts a one-record request too). Halving for it ratcheted the batch down to one
-    // record per request; the same size goes again.
-    double waited = backoff(failures);
-    report_.push_attempts.back().backoff_ms = waited;
+    if (Status st = retry_after(ack.error(), tried, failures); !st) return st;
   }
+}
+
+// After a batch of `tried` records failed with `e`: the error to stop with, or ok once the
+// batch size is adjusted and the backoff slept (the push then reads the outbox again).
+Status SyncClient::retry_after(const Error& e, int tried, int& failures) {
+  if (!retryable(e.code)) return e;
+  if (++failures > options_.max_retries)
+    return Error::make(e.code, e.message + " (gave up after " + std::to_string(failures) +
+                                   " attempts; run the sync again to continue)");
+  ++report_.retries;
+  good_at_ceiling_ = 0;
+  if (tried > good_max_ || failures >= 2) {
+    // The link broke under a size that never arrived (or twice in a row): remember it, try half.
+    ceiling_ = tried;
+    batch_ = std::max(1, tried / 2);
+    if (failures >= 2) good_max_ = std::min(good_max_, batch_);
+  }
+  // Else a size that arrived before was cut: the link broke in time, not by size (a link cut
+  // every 2 s cuts a one-record request too). Halving for it ratcheted the batch down to one
+  // record per request; the same size goes again.
+  report_.push_attempts.back().backoff_ms = backoff(failures);
+  return core::ok_status();
 }
 
 // Doubling after every success and halving after every failure makes a link that stays up for

@@ -27,7 +27,7 @@
 #include "khaosat/ui/walk.hpp"
 #include "platforms/desktop/thread_worker.hpp"
 #include "support/scoped_dir.hpp"
-#include "ui/headless.hpp"  // read()
+#include "ui/headless.hpp"  // read(), run_walk()
 
 namespace khaosat::test {
 
@@ -160,21 +160,10 @@ struct SyncingApp {
   }
   std::string db() const { return (dir.path() / "device.db").string(); }
   std::string walk(const std::string& json) {
-    auto steps = ui::parse_walk(json, "walk");
-    REQUIRE_MESSAGE(steps.ok(), (steps.ok() ? "" : steps.error().message));
     ImGui::SetCurrentContext(context);
-    ui::WalkRunner runner(std::move(steps).value(), *app);
-    for (long frame = 0; frame < 2000000; ++frame) {
-      runner.before_frame();
-      ImGui::NewFrame();
-      app->frame();
-      ImGui::Render();
-      auto state = runner.after_frame();
-      if (state == ui::WalkRunner::State::Done) return "";
-      if (state == ui::WalkRunner::State::Failed) return runner.failure();
+    return run_walk(*app, json, 2000000, [this] {
       if (app->busy()) std::this_thread::yield();
-    }
-    return "the walk did not finish";
+    });
   }
   std::unique_ptr<core::Store> store() {
     auto s = core::Store::open(db());

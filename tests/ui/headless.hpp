@@ -6,6 +6,7 @@
 
 #include <imgui.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,27 @@ struct PickedPhotos : ui::PhotoService {
   std::vector<std::string> files;
   std::vector<std::string> candidates() override { return files; }
 };
+
+// Runs the walk `json` on `app` (its ImGui context current) frame by frame, at most `max_frames`;
+// "" when it passed, else the failure naming the step. `after_frame` runs after each frame that
+// did not end the walk (a test whose app works on other threads yields there).
+inline std::string run_walk(ui::App& app, const std::string& json, long max_frames,
+                            const std::function<void()>& after_frame = {}) {
+  auto steps = ui::parse_walk(json, "walk");
+  REQUIRE_MESSAGE(steps.ok(), (steps.ok() ? "" : steps.error().message));
+  ui::WalkRunner runner(std::move(steps).value(), app);
+  for (long frame = 0; frame < max_frames; ++frame) {
+    runner.before_frame();
+    ImGui::NewFrame();
+    app.frame();
+    ImGui::Render();
+    auto state = runner.after_frame();
+    if (state == ui::WalkRunner::State::Done) return "";
+    if (state == ui::WalkRunner::State::Failed) return runner.failure();
+    if (after_frame) after_frame();
+  }
+  return "the walk did not finish";
+}
 
 // One ImGui context and one App over a fresh store, at a phone's 360x800.
 struct Headless {
@@ -80,19 +102,7 @@ struct Headless {
   // Runs a walk; "" when it passed, else the failure naming the step.
   std::string walk(const std::string& json) {
     if (!app) open();
-    auto steps = ui::parse_walk(json, "walk");
-    REQUIRE_MESSAGE(steps.ok(), (steps.ok() ? "" : steps.error().message));
-    ui::WalkRunner runner(std::move(steps).value(), *app);
-    for (int frame = 0; frame < 20000; ++frame) {
-      runner.before_frame();
-      ImGui::NewFrame();
-      app->frame();
-      ImGui::Render();
-      auto state = runner.after_frame();
-      if (state == ui::WalkRunner::State::Done) return "";
-      if (state == ui::WalkRunner::State::Failed) return runner.failure();
-    }
-    return "the walk did not finish";
+    return run_walk(*app, json, 20000);
   }
 };
 

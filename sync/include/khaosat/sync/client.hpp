@@ -175,6 +175,7 @@ class SyncClient {
   // else "gzip" (a server from before the extension). Call after push_layout().
   std::string body_encoding() const;
   double backoff(int attempt);  // sleeps; returns the milliseconds it slept
+  Status retry_after(const Error& e, int tried, int& failures);  // after a failed batch (client_push.cpp)
   void grow_batch(int succeeded);  // the next batch size after a batch of `succeeded` records arrived
   int batch_after(int succeeded) const;  // what grow_batch(succeeded) will make it, unchanged
   // Worth another attempt: no answer, or the server's own failure (not a refusal).
